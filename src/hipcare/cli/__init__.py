@@ -1,0 +1,95 @@
+"""The ``hipcare`` command line: ``main(argv, environ)`` and its subcommands.
+
+Each subcommand lives in its own module in this package and exposes
+``register(subparsers)``, which adds its parser and sets ``handler`` to a function
+``handler(args, io) -> int``. Handlers call services; they never compute clinical values
+themselves. Any :class:`~hipcare.domain.errors.HipcareError` becomes exit status 2 and one
+line on stderr naming the field at fault; a bad command line does the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import NoReturn
+
+from hipcare import __version__
+from hipcare.cli._io import CommandIO, UsageError
+from hipcare.domain.errors import HipcareError
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "console_main", "main"]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+# Subcommand modules, in the order `hipcare --help` lists them.
+_SUBCOMMAND_MODULES = (
+    "hipcare.cli.demo",
+    "hipcare.cli.measure",
+    "hipcare.cli.surveillance",
+    "hipcare.cli.osteotomy",
+    "hipcare.cli.plan",
+    "hipcare.cli.catalog",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that reports a usage problem as one line instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command-line grammar, built from the subcommand modules."""
+    parser = _Parser(
+        prog="hipcare",
+        description=(
+            "Hip surveillance and the VDRO care pathway for children with cerebral palsy. "
+            "hipcare informs clinicians; it does not diagnose or decide."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"hipcare {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module_name in _SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue  # a subcommand still being written is simply not offered yet
+        module.register(subparsers)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    io: CommandIO | None = None,
+) -> int:
+    """Run one ``hipcare`` command and return its exit status (0 ok, 2 bad input)."""
+    io = io or CommandIO.from_sys(environ if environ is not None else os.environ)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else sys.argv[1:])
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help(io.stdout)
+            return EXIT_BAD_INPUT
+        status: int = handler(args, io)
+        return status
+    except UsageError as error:
+        io.stderr.write(f"{error}\n")
+        return EXIT_BAD_INPUT
+    except HipcareError as error:
+        command = getattr(locals().get("args"), "command", None) or "hipcare"
+        io.stderr.write(f"hipcare {command}: error: {error}\n")
+        return EXIT_BAD_INPUT
+
+
+def console_main() -> NoReturn:
+    """The ``hipcare`` console script."""
+    sys.exit(main(sys.argv[1:], os.environ))

@@ -1,0 +1,63 @@
+"""What a command handler is given to talk to the outside world, and input readers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from hipcare.domain.errors import HipcareError, InvalidInputError
+
+__all__ = ["CommandIO", "UsageError", "read_json", "read_text"]
+
+
+class UsageError(HipcareError):
+    """The command line itself is wrong (unknown option, missing argument)."""
+
+
+@dataclass(frozen=True)
+class CommandIO:
+    """Streams and environment handed to a command, so tests can run it in-process."""
+
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+    environ: Mapping[str, str]
+
+    @classmethod
+    def from_sys(cls, environ: Mapping[str, str]) -> CommandIO:
+        return cls(stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr, environ=environ)
+
+
+def read_text(path: str | None, io: CommandIO, what: str) -> str:
+    """Read ``path`` (or standard input when ``path`` is None or ``-``) as UTF-8 text."""
+    if path is None or path == "-":
+        return io.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInputError(what, f"file {path!r} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidInputError(what, f"{path!r} is a folder; give a file") from None
+    except UnicodeDecodeError:
+        raise InvalidInputError(what, f"file {path!r} is not UTF-8 text") from None
+    except OSError as error:
+        raise InvalidInputError(what, f"cannot read {path!r}: {error.strerror}") from None
+
+
+def read_json(path: str | None, io: CommandIO, what: str = "input") -> Any:
+    """Read one JSON document from ``path`` or standard input, or say where it is broken."""
+    text = read_text(path, io, what)
+    if not text.strip():
+        source = "standard input" if path in (None, "-") else repr(path)
+        raise InvalidInputError(what, f"{source} is empty; expected a JSON object")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInputError(
+            what,
+            f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}",
+        ) from None

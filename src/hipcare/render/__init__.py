@@ -1,0 +1,1 @@
+"""Adapters that turn domain results into documents: HTML and PDF booklets, iCalendar."""
