@@ -48,6 +48,7 @@ __all__ = [
     "MAXIMUM_HILGENREINER_TILT_DEG",
     "MIGRATION_PERCENTAGE_CHANGE_ERROR_POINTS",
     "MIGRATION_PERCENTAGE_SINGLE_FILM_ERROR_POINTS",
+    "PELVIC_OBLIQUITY_DISTORTING_MIGRATION_DEG",
     "AngleMeasurement",
     "DatedMigrationPercentage",
     "FilmMeasurements",
@@ -88,6 +89,14 @@ MAXIMUM_HILGENREINER_TILT_DEG = 45.0
 
 Not a clinical threshold: beyond it the film is not shown head-up (or the triradiate
 landmarks are wrong), and image-up can no longer stand for cranial.
+"""
+
+PELVIC_OBLIQUITY_DISTORTING_MIGRATION_DEG = 5.0
+"""Pelvic obliquity above which the plain migration percentage is distorted.
+
+Hagglund G, Goldring M, Hermanson M, Rodby-Bousquet E. Pelvic obliquity and measurement of
+hip displacement in children with cerebral palsy. Acta Orthop 2018;89(6):652-655 (abstract:
+use the pelvis-adjusted MP "at least in hips with a pelvic obliquity exceeding 5 degrees").
 """
 
 DAYS_PER_YEAR = 365.25
@@ -503,6 +512,11 @@ class PelvicObliquity:
     angle_deg: float
     high_side: Side | None
     method: str = PELVIC_OBLIQUITY_METHOD
+
+    @property
+    def distorts_migration_percentage(self) -> bool:
+        """True above 5 degrees (Hagglund et al. 2018), where MP should be read with care."""
+        return self.angle_deg > PELVIC_OBLIQUITY_DISTORTING_MIGRATION_DEG
 
 
 @dataclass(frozen=True)
