@@ -43,6 +43,7 @@ __all__ = [
 
 _ITEM_KEYS = {
     "id",
+    "title",
     "phase",
     "owner",
     "when",
@@ -137,6 +138,7 @@ def _item(table: Mapping[str, Any]) -> PathwayItem:
     )
     return PathwayItem(
         id=item_id,
+        title=_required(table, "title", where),
         phase=_enum(Phase, _required(table, "phase", where), f"{where}.phase"),
         owner=_enum(Owner, _required(table, "owner", where), f"{where}.owner"),
         when=_when(_required(table, "when", where), f"{where}.when"),

@@ -301,6 +301,7 @@ class PathwayItem:
     """One step of the pathway, as written in ``pathway.toml``."""
 
     id: str
+    title: str
     phase: Phase
     owner: Owner
     when: When
@@ -316,6 +317,7 @@ class PathwayItem:
         where = f"item.{self.id}"
         if not _SLUG.match(self.id):
             raise InvalidInputError("item.id", f"{self.id!r} must be lower-case words and dashes")
+        _family_text(self.title, f"{where}.title")
         if not self.variants:
             raise InvalidInputError(f"{where}.text", "an item needs a text or variants")
         if not self.source.strip():
@@ -335,8 +337,12 @@ class PathwayItem:
 
     @property
     def msgids(self) -> tuple[str, ...]:
-        """Every family text of this item (variants, then bullets): the strings to translate."""
-        return tuple(v.text for v in self.variants) + tuple(b.text for b in self.bullets)
+        """Every family text of this item (title, variants, bullets): the strings to translate."""
+        return (
+            self.title,
+            *(variant.text for variant in self.variants),
+            *(bullet.text for bullet in self.bullets),
+        )
 
 
 @dataclass(frozen=True)
@@ -541,7 +547,8 @@ class PlannedItem:
     """One dated step of a child's plan.
 
     ``date`` is the (first) day; recurring items repeat every ``recurrence`` until ``until``
-    (inclusive). ``msgid`` and ``bullet_msgids`` are English texts to translate;
+    (inclusive). ``title_msgid`` (a short heading, no placeholders), ``msgid`` and
+    ``bullet_msgids`` are English texts to translate;
     ``params`` fills their placeholders (dates as :class:`datetime.date`).
     """
 
@@ -550,6 +557,7 @@ class PlannedItem:
     owner: Owner
     date: datetime.date
     start: RelativeDay
+    title_msgid: str
     recurrence: Recurrence | None
     until: datetime.date | None
     until_relative: RelativeDay | None
@@ -739,6 +747,7 @@ def _planned_item(
         owner=item.owner,
         date=item.when.start.on(anchors),
         start=item.when.start,
+        title_msgid=item.title,
         recurrence=item.when.recurrence,
         until=until.on(anchors) if until else None,
         until_relative=until,
