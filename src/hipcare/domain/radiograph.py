@@ -688,5 +688,6 @@ def compare_migration_percentage(
         change_percentage_points=change,
         interval_years=years,
         velocity_percentage_points_per_year=change / years,
-        within_measurement_error=abs(change) < MIGRATION_PERCENTAGE_CHANGE_ERROR_POINTS,
+        # Rounded so that 38.3 - 30.0 (8.299999999999997 in binary) counts as the 8.3 it is.
+        within_measurement_error=round(abs(change), 9) < MIGRATION_PERCENTAGE_CHANGE_ERROR_POINTS,
     )
