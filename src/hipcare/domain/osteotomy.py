@@ -76,7 +76,7 @@ def _require_finite(field: str, value: float) -> None:
 
 def _format_number(value: float) -> str:
     """``30`` for 30.0, ``30.5`` for 30.5: how a clinician writes an angle."""
-    return f"{value:g}" if abs(value) < 1e6 else f"{value:.0f}"
+    return f"{value:g}"
 
 
 def _range_text(low: float, high: float, unit: str) -> str:

@@ -1,0 +1,328 @@
+"""Use cases of the care pathway: facts JSON -> a child's dated plan -> text in their language.
+
+``parse_facts`` checks a facts document field by field (a typo in a key is an error, never
+silently ignored); ``make_plan`` resolves the site and the surgeon's preferences and calls the
+pure engine (:func:`hipcare.domain.pathway.personalise`); ``plan_entries`` translates each item
+and fills its placeholders (dates written the way the language writes them);
+``plan_document`` and ``plan_text`` are what ``hipcare plan`` prints.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hipcare.content.i18n import LANGUAGES, Translator, translator
+from hipcare.content.pathway import load_pathway, surgeon_by_id
+from hipcare.content.sites import site_by_id
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.pathway import (
+    CareFacts,
+    CarePlan,
+    ItemStatus,
+    PlannedItem,
+    personalise,
+)
+
+__all__ = [
+    "FACT_FIELDS",
+    "PLAN_UID_NAMESPACE",
+    "PlanEntry",
+    "item_uid",
+    "make_plan",
+    "parse_facts",
+    "plan_calendar",
+    "plan_document",
+    "plan_entries",
+    "plan_identity",
+    "plan_language",
+    "plan_text",
+]
+
+_REQUIRED = (
+    "surgery_date",
+    "sides",
+    "procedures",
+    "wheelchair_user",
+    "attends_school",
+    "sees_therapists",
+)
+_OPTIONAL = (
+    "weight_bearing",
+    "positioning_device",
+    "language",
+    "site",
+    "surgeon",
+    "admission_date",
+    "expected_stay_days",
+    "child_ref",
+)
+#: Every key a facts document may hold.
+FACT_FIELDS: tuple[str, ...] = _REQUIRED + _OPTIONAL
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BOOLEAN_FIELDS = ("wheelchair_user", "attends_school", "sees_therapists", "positioning_device")
+_TEXT_FIELDS = ("sides", "weight_bearing", "language", "site", "surgeon", "child_ref")
+
+#: Namespace of calendar UIDs (uuid5 over the plan identity and the item id). Never change it:
+#: every family's subscribed calendar would then duplicate its events.
+PLAN_UID_NAMESPACE = uuid.UUID("6f1c1c3e-8d0b-5b7e-9d2a-4c8e6a1f2b30")
+
+
+def _date(value: object, field: str) -> datetime.date:
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise InvalidInputError(field, f"{value!r} is not a date written YYYY-MM-DD")
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(field, f"{value!r} is not a real calendar date") from None
+
+
+def parse_facts(data: object) -> CareFacts:
+    """Validated :class:`CareFacts` from a JSON-shaped facts document.
+
+    Raises :class:`InvalidInputError` naming the field for an unknown key, a missing required
+    key, a wrong type, a bad date, an unknown site, surgeon or language.
+    """
+    if not isinstance(data, Mapping):
+        raise InvalidInputError("facts", 'must be a JSON object such as {"surgery_date": ...}')
+    for key in data:
+        if key not in FACT_FIELDS:
+            raise InvalidInputError(
+                str(key), f"unknown field; facts may hold {', '.join(FACT_FIELDS)}"
+            )
+    for key in _REQUIRED:
+        if key not in data:
+            raise InvalidInputError(key, "is missing")
+    for key in _BOOLEAN_FIELDS:
+        if key in data and not isinstance(data[key], bool):
+            raise InvalidInputError(key, f"must be true or false, not {data[key]!r}")
+    for key in _TEXT_FIELDS:
+        if key in data and not isinstance(data[key], str):
+            raise InvalidInputError(key, f"must be text, not {data[key]!r}")
+    procedures = data["procedures"]
+    if not isinstance(procedures, list) or not all(isinstance(p, str) for p in procedures):
+        raise InvalidInputError("procedures", 'must be a list of texts such as ["vdro", "dega"]')
+    stay = data.get("expected_stay_days")
+    if stay is not None and (isinstance(stay, bool) or not isinstance(stay, int)):
+        raise InvalidInputError("expected_stay_days", f"must be a whole number, not {stay!r}")
+    language = data.get("language", "en")
+    if language not in LANGUAGES:
+        raise InvalidInputError(
+            "language", f"unknown language {language!r}; choose one of: {', '.join(LANGUAGES)}"
+        )
+    site = data.get("site")
+    if site is not None:
+        site_by_id(site, "site")
+    surgeon = data.get("surgeon")
+    if surgeon is not None:
+        surgeon_by_id(surgeon, "surgeon")
+    admission = data.get("admission_date")
+    return CareFacts(
+        surgery_date=_date(data["surgery_date"], "surgery_date"),
+        sides=data["sides"],
+        procedures=tuple(procedures),
+        wheelchair_user=data["wheelchair_user"],
+        attends_school=data["attends_school"],
+        sees_therapists=data["sees_therapists"],
+        weight_bearing=data.get("weight_bearing"),
+        positioning_device=data.get("positioning_device"),
+        language=language,
+        site=site,
+        surgeon=surgeon,
+        admission_date=_date(admission, "admission_date") if admission is not None else None,
+        expected_stay_days=stay,
+        child_ref=data.get("child_ref"),
+    )
+
+
+def make_plan(facts: CareFacts) -> CarePlan:
+    """The child's dated plan from the shipped pathway, their site and surgeon."""
+    surgeon = surgeon_by_id(facts.surgeon) if facts.surgeon is not None else None
+    site_name = site_by_id(facts.site).name if facts.site is not None else None
+    return personalise(load_pathway(), facts, surgeon=surgeon, site_name=site_name)
+
+
+def plan_language(plan: CarePlan, lang: str | None) -> Translator:
+    """The translator for ``lang``, or for the facts' language when ``lang`` is None."""
+    return translator(lang if lang is not None else plan.facts.language)
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """One plan item as a family reads it: translated, placeholders filled."""
+
+    id: str
+    phase: str
+    phase_title: str
+    date: datetime.date
+    recurrence: str | None
+    until: datetime.date | None
+    owner: str
+    title: str
+    text: str
+    bullets: tuple[str, ...]
+    status: str
+    timing_status: str
+    to_be_confirmed: bool
+
+    @property
+    def full_text(self) -> str:
+        """The text, then one ``- `` line per bullet."""
+        return "\n".join([self.text, *(f"- {bullet}" for bullet in self.bullets)])
+
+
+def _filled(item: PlannedItem, words: Translator) -> dict[str, object]:
+    return {
+        name: words.format_date(value) if isinstance(value, datetime.date) else value
+        for name, value in item.params.items()
+    }
+
+
+def plan_entries(plan: CarePlan, words: Translator) -> tuple[PlanEntry, ...]:
+    """Every item of ``plan`` in the language of ``words``, in plan order (by date)."""
+    titles = {phase.phase: words.gettext(phase.title) for phase in plan.phases}
+    entries = []
+    for item in plan.items:
+        params = _filled(item, words)
+        entries.append(
+            PlanEntry(
+                id=item.id,
+                phase=item.phase.value,
+                phase_title=titles[item.phase],
+                date=item.date,
+                recurrence=item.recurrence.value if item.recurrence else None,
+                until=item.until,
+                owner=item.owner.value,
+                title=words.gettext(item.title_msgid),
+                text=words.format(item.msgid, **params),
+                bullets=tuple(words.format(b, **params) for b in item.bullet_msgids),
+                status=item.status.value,
+                timing_status=item.timing_status.value,
+                to_be_confirmed=item.to_be_confirmed,
+            )
+        )
+    return tuple(entries)
+
+
+def plan_identity(facts: CareFacts) -> str:
+    """A stable identity of a child's plan that does NOT include the surgery date.
+
+    With ``child_ref`` (an opaque reference a service chooses): ``child:<site>:<child_ref>``.
+    Without it: the site, surgeon, sides and procedures. Postponing the operation keeps the
+    identity, so calendar UIDs stay the same and a subscribed calendar moves its events
+    instead of duplicating them. Two children with identical facts and no ``child_ref`` share
+    an identity; a service that publishes several children's calendars must set ``child_ref``.
+    """
+    site = facts.site or "-"
+    if facts.child_ref is not None:
+        return f"child:{site}:{facts.child_ref}"
+    procedures = "+".join(sorted(p.value for p in facts.procedures))
+    return f"facts:{site}:{facts.surgeon or '-'}:{facts.sides.value}:{procedures}"
+
+
+def item_uid(facts: CareFacts, item_id: str) -> str:
+    """The calendar UID of one item: uuid5 over the plan identity and the item id."""
+    return f"{uuid.uuid5(PLAN_UID_NAMESPACE, f'{plan_identity(facts)}/{item_id}')}@hipcare"
+
+
+def plan_document(plan: CarePlan, words: Translator) -> dict[str, Any]:
+    """The ``hipcare plan --json`` document: ``{"items": [...]}`` plus plan-level fields."""
+    return {
+        "items": [
+            {
+                "id": entry.id,
+                "phase": entry.phase,
+                "date": entry.date.isoformat(),
+                "recurrence": entry.recurrence,
+                "until": entry.until.isoformat() if entry.until else None,
+                "owner": entry.owner,
+                "title": entry.title,
+                "text": entry.full_text,
+                "status": entry.status,
+                "timing_status": entry.timing_status,
+                "to_be_confirmed_by_clinical_lead": entry.to_be_confirmed,
+            }
+            for entry in plan_entries(plan, words)
+        ],
+        "language": words.code,
+        "direction": words.direction,
+        "surgery_date": plan.surgery_date.isoformat(),
+        "admission_date": plan.admission_date.isoformat(),
+        "discharge_date": plan.discharge_date.isoformat(),
+        "expected_stay_days": plan.expected_stay_days,
+        "weight_bearing": plan.weight_bearing.value,
+        "positioning_device": plan.positioning_device,
+        "surgeon": plan.surgeon_id,
+        "site": plan.facts.site,
+    }
+
+
+def plan_text(plan: CarePlan, words: Translator) -> str:
+    """The plan for reading: grouped by phase, each item with its date and who acts.
+
+    Items whose timing is local protocol carry ``*`` and the note that the clinical lead still
+    has to confirm them; a site with example contact details says so.
+    """
+    pathway = load_pathway()
+    entries = plan_entries(plan, words)
+    lines = [words.gettext(pathway.title), ""]
+    for phase in plan.phases:
+        in_phase = [e for e in entries if e.phase == phase.phase.value]
+        if not in_phase:
+            continue
+        lines.append(f"== {words.gettext(phase.title)} ==")
+        for entry in in_phase:
+            mark = " *" if entry.to_be_confirmed else ""
+            done = " [done]" if entry.status == ItemStatus.DONE.value else ""
+            when = words.format_date(entry.date)
+            if entry.recurrence is not None and entry.until is not None:
+                when += f" .. {words.format_date(entry.until)} ({entry.recurrence})"
+            lines.append(f"{when}{mark}  [{entry.owner}] {entry.title}{done}")
+            lines.extend(f"    {line}" for line in entry.full_text.splitlines())
+        lines.append("")
+    if any(e.to_be_confirmed for e in entries):
+        lines.append(f"* {words.gettext(pathway.local_protocol_note)}")
+    if plan.facts.site is not None and site_by_id(plan.facts.site).example_data:
+        lines.append(words.gettext(pathway.example_data_note))
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def plan_calendar(plan: CarePlan, words: Translator, dtstamp: datetime.datetime) -> bytes:
+    """The plan as an iCalendar file: one all-day event per item, in the language of ``words``.
+
+    UIDs come from :func:`item_uid`, so they survive postponement; recurring items repeat
+    daily (or weekly) up to and including their end day. Local-protocol items say that the
+    clinical lead still has to confirm the date.
+    """
+    from hipcare.domain.pathway import Recurrence
+    from hipcare.render.calendar import CalendarEvent, render_calendar
+
+    pathway = load_pathway()
+    note = words.gettext(pathway.local_protocol_note)
+    events = []
+    for item, entry in zip(plan.items, plan_entries(plan, words), strict=True):
+        description = entry.full_text
+        if entry.to_be_confirmed:
+            description += f"\n\n* {note}"
+        events.append(
+            CalendarEvent(
+                uid=item_uid(plan.facts, entry.id),
+                summary=entry.title,
+                description=description,
+                start=entry.date,
+                interval_days=Recurrence(entry.recurrence).interval_days
+                if entry.recurrence is not None
+                else None,
+                until=entry.until,
+                categories=(entry.phase_title,),
+                language=words.code if words.has_translation(item.msgid) else "en",
+            )
+        )
+    return render_calendar(
+        events, dtstamp=dtstamp, name=words.gettext(pathway.title), language=words.code
+    )
