@@ -32,6 +32,7 @@ _SUBCOMMAND_MODULES = (
     "hipcare.cli.surveillance",
     "hipcare.cli.osteotomy",
     "hipcare.cli.plan",
+    "hipcare.cli.calendar",
     "hipcare.cli.catalog",
 )
 
