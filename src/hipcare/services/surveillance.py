@@ -1,0 +1,208 @@
+"""Use case: a child's surveillance history as JSON -> next review, actions and cited rules.
+
+The JSON shapes are the ``hipcare surveillance`` contract, documented in
+``docs/clinical/surveillance.md``. The rule set is handed in by the entry point (loaded from
+``hipcare/content/surveillance.toml``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.gmfcs import parse_gmfcs
+from hipcare.domain.surveillance import (
+    HipPair,
+    SideJudgement,
+    SurveillanceInput,
+    SurveillancePlan,
+    SurveillanceRules,
+    Visit,
+    plan_surveillance,
+    worklist_status,
+)
+
+__all__ = ["parse_surveillance_input", "plan_to_json", "surveillance_from_json"]
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TOP_LEVEL_KEYS = (
+    "date_of_birth",
+    "gmfcs",
+    "today",
+    "visits",
+    "gestation_weeks",
+    "skeletal_maturity_reached",
+    "winters_gage_hicks_type_iv",
+)
+_VISIT_KEYS = ("date", "xray", "migration_percentage", "head_shaft_angle_deg")
+_SIDE_KEYS = ("right", "left")
+
+
+def _parse_date(value: object, field: str) -> date:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise InvalidInputError(field, f"{value!r} is not a date; write it as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(field, f"{value!r} is not a real calendar date") from None
+
+
+def _parse_bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInputError(field, f"{value!r} must be true or false")
+    return value
+
+
+def _check_keys(document: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    for key in document:
+        if key not in known:
+            prefix = f"{where}." if where else ""
+            raise InvalidInputError(
+                f"{prefix}{key}", f"is not a known field; known fields: {', '.join(known)}"
+            )
+
+
+def _parse_pair(value: object, field: str, unit: str) -> HipPair | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidInputError(field, 'must be an object like {"right": 12, "left": 14}')
+    _check_keys(value, _SIDE_KEYS, field)
+    sides: dict[str, float | None] = {}
+    for side in _SIDE_KEYS:
+        number = value.get(side)
+        if number is not None and (isinstance(number, bool) or not isinstance(number, int | float)):
+            raise InvalidInputError(f"{field}.{side}", f"{number!r} is not a number ({unit})")
+        sides[side] = None if number is None else float(number)
+    return HipPair(right=sides["right"], left=sides["left"])
+
+
+def _parse_visit(value: object, field: str) -> Visit:
+    if not isinstance(value, dict):
+        raise InvalidInputError(field, "must be an object with date and xray")
+    _check_keys(value, _VISIT_KEYS, field)
+    if "date" not in value:
+        raise InvalidInputError(f"{field}.date", "is missing; write it as YYYY-MM-DD")
+    if "xray" not in value:
+        raise InvalidInputError(f"{field}.xray", "is missing; say whether an X-ray was taken")
+    try:
+        return Visit(
+            date=_parse_date(value["date"], "date"),
+            xray=_parse_bool(value["xray"], "xray"),
+            migration_percentage=_parse_pair(
+                value.get("migration_percentage"), "migration_percentage", "percent"
+            ),
+            head_shaft_angle_deg=_parse_pair(
+                value.get("head_shaft_angle_deg"), "head_shaft_angle_deg", "degrees"
+            ),
+        )
+    except InvalidInputError as error:
+        raise InvalidInputError(f"{field}.{error.field}", error.problem) from None
+
+
+def parse_surveillance_input(document: object) -> SurveillanceInput:
+    """The domain input for one child from the JSON ``document``; errors name the field.
+
+    ``today`` is part of the input: the answer depends on it and hipcare never guesses it.
+    """
+    if not isinstance(document, dict):
+        raise InvalidInputError("input", "expected a JSON object with date_of_birth and gmfcs")
+    _check_keys(document, _TOP_LEVEL_KEYS, "")
+    if "date_of_birth" not in document:
+        raise InvalidInputError("date_of_birth", "is missing; write it as YYYY-MM-DD")
+    if "gmfcs" not in document:
+        raise InvalidInputError("gmfcs", "is missing; give I, II, III, IV, V or 'unknown'")
+    if "today" not in document:
+        raise InvalidInputError("today", "is missing; write it as YYYY-MM-DD")
+    today = _parse_date(document["today"], "today")
+    raw_visits = document.get("visits", [])
+    if not isinstance(raw_visits, list):
+        raise InvalidInputError("visits", "must be a list of visits")
+    gestation = document.get("gestation_weeks")
+    if gestation is not None and (
+        isinstance(gestation, bool) or not isinstance(gestation, int | float)
+    ):
+        raise InvalidInputError("gestation_weeks", f"{gestation!r} is not a number of weeks")
+    return SurveillanceInput(
+        date_of_birth=_parse_date(document["date_of_birth"], "date_of_birth"),
+        gmfcs=parse_gmfcs(document["gmfcs"]),
+        today=today,
+        visits=tuple(
+            _parse_visit(visit, f"visits[{index}]") for index, visit in enumerate(raw_visits)
+        ),
+        gestation_weeks=None if gestation is None else float(gestation),
+        skeletal_maturity_reached=_parse_bool(
+            document.get("skeletal_maturity_reached", False), "skeletal_maturity_reached"
+        ),
+        winters_gage_hicks_type_iv=_parse_bool(
+            document.get("winters_gage_hicks_type_iv", False), "winters_gage_hicks_type_iv"
+        ),
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _judgement_json(judgement: SideJudgement) -> dict[str, Any]:
+    return {
+        "latest_percent": judgement.latest_percent,
+        "film_date": _iso(judgement.latest_date),
+        "stability": judgement.stability.value,
+        "rise_percent": judgement.rise_percent,
+        "compared_with": _iso(judgement.compared_with),
+        "abnormal": judgement.abnormal,
+    }
+
+
+def plan_to_json(plan: SurveillancePlan, rules: SurveillanceRules) -> dict[str, Any]:
+    """The ``hipcare surveillance`` output for ``plan`` (docs/clinical/surveillance.md)."""
+    cited = []
+    for rule_id in plan.rule_ids:
+        rule = rules.by_id(rule_id)
+        if rule is None:  # pragma: no cover -- plan_surveillance only cites rules it was given
+            continue
+        entry: dict[str, Any] = {
+            "rule_id": rule.id,
+            "source": rule.citation.source,
+            "section": rule.citation.section,
+            "status": rule.citation.status.value,
+        }
+        if rule.citation.note:
+            entry["note"] = rule.citation.note
+        cited.append(entry)
+    review = plan.review
+    return {
+        "next_review": _iso(plan.next_review),
+        "xray_at_next_review": bool(review and review.xray),
+        "actions": [
+            {"action": action.code.value, "text": action.text, "rule": action.rule_id}
+            for action in plan.actions
+        ],
+        "rules": cited,
+        "overdue": plan.overdue,
+        "status": worklist_status(plan, plan.today).value,
+        "next_review_rule": None if review is None else review.rule_id,
+        "due_from": None if review is None else review.due_from.isoformat(),
+        "due_by": None if review is None else review.due_by.isoformat(),
+        "discharged": plan.discharged,
+        "outside_guideline": plan.outside_guideline,
+        "to_be_confirmed_by_clinical_lead": any(
+            entry["status"] == "local-protocol" for entry in cited
+        ),
+        "age_months": plan.age_months,
+        "corrected_age_months": plan.corrected_age_months,
+        "migration_percentage": {
+            judgement.side: _judgement_json(judgement) for judgement in plan.judgements
+        },
+        "notes": list(plan.notes),
+    }
+
+
+def surveillance_from_json(document: object, rules: SurveillanceRules) -> dict[str, Any]:
+    """Parse ``document``, plan the child's surveillance with ``rules``, return the output JSON."""
+    child = parse_surveillance_input(document)
+    return plan_to_json(plan_surveillance(child, rules), rules)
