@@ -910,8 +910,8 @@ def plan_surveillance(child: SurveillanceInput, rules: SurveillanceRules) -> Sur
             builder.use(instability)
             if not stable:
                 continue
-        if any(j.abnormal for j in judgements):
-            builder.use(abnormal)
+        if any(action.code is ActionCode.REFER_ORTHOPAEDIC for action in builder.actions):
+            # A hip at or over the referral threshold is the orthopaedic team's to follow.
             continue
         builder.use(milestone)
         builder.act(

@@ -1,0 +1,418 @@
+"""Hip surveillance scenarios worked by hand from the rules in surveillance.toml.
+
+One row per child: the JSON given to ``hipcare surveillance`` and what must come back. Each
+row's comment shows the arithmetic. Rule ids are those of ``hipcare/content/surveillance.toml``;
+"AusACPDM 2014" is the Australian Hip Surveillance Guidelines for Children with Cerebral Palsy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from hipcare.content.surveillance import load_surveillance_rules
+from hipcare.services.surveillance import surveillance_from_json
+
+
+def film(day: str, right: float | None, left: float | None) -> dict[str, Any]:
+    return {"date": day, "xray": True, "migration_percentage": {"right": right, "left": left}}
+
+
+def clinic(day: str) -> dict[str, Any]:
+    return {"date": day, "xray": False}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    child: dict[str, Any]
+    next_review: str | None
+    xray: bool
+    actions: list[str]
+    rule: str | None
+    status: str
+    overdue: bool = False
+    to_be_confirmed: bool = False
+
+
+SCENARIOS = [
+    Scenario(
+        # Initial window 12-24 months: 2026-01-15 to 2027-01-15; today is inside -> due today.
+        "GMFCS I at 18 months, no films: the initial review is due now",
+        {"date_of_birth": "2025-01-15", "gmfcs": "I", "today": "2026-07-15"},
+        "2026-07-15",
+        True,
+        ["schedule-review"],
+        "ausacpdm-2014-initial-review",
+        "due",
+    ),
+    Scenario(
+        # 12 months of age = 2026-11-15, after today.
+        "GMFCS I at 8 months, no films: the initial review opens at 12 months",
+        {"date_of_birth": "2025-11-15", "gmfcs": "I", "today": "2026-07-15"},
+        "2026-11-15",
+        True,
+        ["schedule-review"],
+        "ausacpdm-2014-initial-review",
+        "not yet due",
+    ),
+    Scenario(
+        # Born 2022-01-10: the window closed at 24 months = 2024-01-10.
+        "GMFCS III at 2 years 5 months, never seen: the initial review is overdue",
+        {"date_of_birth": "2022-01-10", "gmfcs": "III", "today": "2024-06-01"},
+        "2024-01-10",
+        True,
+        ["initial-review-overdue"],
+        "ausacpdm-2014-initial-review",
+        "overdue",
+        overdue=True,
+    ),
+    Scenario(
+        # 28 weeks: corrected by (40 - 28) x 7 = 84 days -> corrected birth date 2025-04-09;
+        # 12 months corrected = 2026-04-09, before the correction ends at 24 months (2027-01-15).
+        "GMFCS III born at 28 weeks, 12 months old: initial review at 12 months corrected age",
+        {
+            "date_of_birth": "2025-01-15",
+            "gmfcs": "III",
+            "today": "2026-01-15",
+            "gestation_weeks": 28,
+        },
+        "2026-04-09",
+        True,
+        ["schedule-review"],
+        "ausacpdm-2014-initial-review",
+        "not yet due",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # GMFCS level unknown: the initial review still applies to every child with CP.
+        "GMFCS unknown, no films: initial review, and classify the level at it",
+        {"date_of_birth": "2025-01-15", "gmfcs": "unknown", "today": "2026-07-15"},
+        "2026-07-15",
+        True,
+        ["schedule-review", "confirm-gmfcs-level"],
+        "ausacpdm-2014-initial-review",
+        "due",
+    ),
+    Scenario(
+        # After the initial film no rule can be chosen without the level: no invented date.
+        "GMFCS unknown after the initial film: outside the rules, no date",
+        {
+            "date_of_birth": "2024-01-15",
+            "gmfcs": None,
+            "today": "2026-01-15",
+            "visits": [film("2025-06-01", 10, 12)],
+        },
+        None,
+        False,
+        ["outside-guideline"],
+        None,
+        "outside guideline",
+    ),
+    Scenario(
+        # GMFCS I: the 3-year review is clinical only; 36 months = 2024-01-15.
+        "GMFCS I after the initial film at 20 months: clinical review at 3 years, no X-ray",
+        {
+            "date_of_birth": "2021-01-15",
+            "gmfcs": "I",
+            "today": "2022-10-01",
+            "visits": [film("2022-09-01", 8, 9)],
+        },
+        "2024-01-15",
+        False,
+        ["schedule-review"],
+        "ausacpdm-2014-gmfcs-i-review-3-years",
+        "not yet due",
+    ),
+    Scenario(
+        # 36 months = 2023-01-15 has passed with no visit since the film.
+        "GMFCS I, the 3-year review was missed: overdue since the third birthday",
+        {
+            "date_of_birth": "2020-01-15",
+            "gmfcs": "I",
+            "today": "2023-05-01",
+            "visits": [film("2021-06-01", 8, 9)],
+        },
+        "2023-01-15",
+        False,
+        ["review-overdue"],
+        "ausacpdm-2014-gmfcs-i-review-3-years",
+        "overdue",
+        overdue=True,
+    ),
+    Scenario(
+        # Visits at 17 months (film), 3 years and 5 years: the 5-year review is done.
+        "GMFCS I at 5 years with normal hips: discharge from surveillance",
+        {
+            "date_of_birth": "2019-01-15",
+            "gmfcs": "I",
+            "today": "2024-03-15",
+            "visits": [film("2020-06-01", 10, 12), clinic("2022-02-01"), clinic("2024-02-01")],
+        },
+        None,
+        False,
+        ["discharge-from-surveillance"],
+        None,
+        "discharged",
+    ),
+    Scenario(
+        # GMFCS I whose only film showed MP 32%: refer, and no discharge at 5 years.
+        "GMFCS I at 5 years whose film showed MP 32%: refer, not discharged",
+        {
+            "date_of_birth": "2019-01-15",
+            "gmfcs": "I",
+            "today": "2024-03-15",
+            "visits": [film("2020-06-01", 32, 12), clinic("2022-02-01"), clinic("2024-02-01")],
+        },
+        None,
+        False,
+        ["refer-for-orthopaedic-review", "outside-guideline"],
+        None,
+        "needs referral",
+    ),
+    Scenario(
+        # Review 12 months after the initial film of 2023-09-01.
+        "GMFCS II after the first film: review with X-ray 12 months later",
+        {
+            "date_of_birth": "2022-03-10",
+            "gmfcs": "II",
+            "today": "2024-01-10",
+            "visits": [film("2023-09-01", 12, 14)],
+        },
+        "2024-09-01",
+        True,
+        ["schedule-review"],
+        "ausacpdm-2014-gmfcs-ii-review-12-months-later",
+        "not yet due",
+    ),
+    Scenario(
+        # Rise 15 - 12 = 3 and 16 - 14 = 2 points (< 10): stable and under 30% -> the 4-5 year
+        # review, 48 months = 2026-03-10 to 60 months = 2027-03-10.
+        "GMFCS II stable after the second film: review at 4-5 years",
+        {
+            "date_of_birth": "2022-03-10",
+            "gmfcs": "II",
+            "today": "2024-10-01",
+            "visits": [film("2023-09-01", 12, 14), film("2024-09-01", 15, 16)],
+        },
+        "2026-03-10",
+        True,
+        ["schedule-review"],
+        "ausacpdm-2014-gmfcs-ii-review-4-5-years",
+        "not yet due",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # Right hip rose 24 - 12 = 12 points in 12 months (>= 10): unstable -> 12-monthly.
+        "GMFCS II unstable (MP up 12 points in a year): keep reviewing every 12 months",
+        {
+            "date_of_birth": "2022-03-10",
+            "gmfcs": "II",
+            "today": "2024-10-01",
+            "visits": [film("2023-09-01", 12, 14), film("2024-09-01", 24, 16)],
+        },
+        "2025-09-01",
+        True,
+        ["migration-unstable", "schedule-review"],
+        "ausacpdm-2014-gmfcs-ii-iii-12-monthly-until-stable",
+        "not yet due",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # Latest film at 8 years 4 months (8-10 window opens 2022-05-01); against the film of
+        # 2019-01-01 (no film in the 12 months before) the rise is 1 point over 44 months.
+        "GMFCS II stable at the 8-10 year review: discharge from surveillance",
+        {
+            "date_of_birth": "2014-05-01",
+            "gmfcs": "II",
+            "today": "2022-10-01",
+            "visits": [
+                film("2016-01-01", 10, 10),
+                film("2017-01-01", 12, 11),
+                film("2019-01-01", 14, 12),
+                film("2022-09-01", 15, 13),
+            ],
+        },
+        None,
+        False,
+        ["discharge-from-surveillance"],
+        None,
+        "discharged",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # Stable (rise 2 and 1) under 5 years: local protocol 12-monthly -> 2024-09-01.
+        "GMFCS III stable at 2 years 6 months: 12-monthly reviews (local protocol)",
+        {
+            "date_of_birth": "2021-03-01",
+            "gmfcs": "III",
+            "today": "2023-10-01",
+            "visits": [film("2022-09-01", 15, 15), film("2023-09-01", 17, 16)],
+        },
+        "2024-09-01",
+        True,
+        ["schedule-review"],
+        "local-gmfcs-iii-12-monthly-to-5-years",
+        "not yet due",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # Stable at 6 years 1 month: prepubertal review at 8-10 years = 2026-03-01 to 2028-03-01.
+        "GMFCS III stable at 6 years: review at 8-10 years (prepuberty)",
+        {
+            "date_of_birth": "2018-03-01",
+            "gmfcs": "III",
+            "today": "2024-05-01",
+            "visits": [
+                film("2019-09-01", 15, 15),
+                film("2020-09-01", 17, 16),
+                film("2024-04-01", 18, 17),
+            ],
+        },
+        "2026-03-01",
+        True,
+        ["schedule-review"],
+        "ausacpdm-2014-gmfcs-ii-iii-review-8-10-years",
+        "not yet due",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # Right 32 -> 35: rise 3 (stable) but 35 >= 30 is abnormal -> refer; 6-monthly goes on.
+        "GMFCS IV with MP 35%: refer for orthopaedic review, 6-monthly reviews",
+        {
+            "date_of_birth": "2021-03-10",
+            "gmfcs": "IV",
+            "today": "2024-09-01",
+            "visits": [film("2024-02-01", 32, 18), film("2024-08-01", 35, 18)],
+        },
+        "2025-02-01",
+        True,
+        ["refer-for-orthopaedic-review", "schedule-review"],
+        "local-gmfcs-iv-v-6-monthly-until-stable",
+        "needs referral",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # 45 >= 30 -> refer; 45 > 40 -> surgery usually considered; 6-monthly.
+        "GMFCS V with MP 45%: refer, surgery usually considered, 6-monthly reviews",
+        {
+            "date_of_birth": "2021-03-10",
+            "gmfcs": "V",
+            "today": "2024-09-01",
+            "visits": [film("2024-02-01", 38, 20), film("2024-08-01", 45, 22)],
+        },
+        "2025-02-01",
+        True,
+        ["refer-for-orthopaedic-review", "surgery-usually-considered", "schedule-review"],
+        "local-gmfcs-iv-v-6-monthly-until-stable",
+        "needs referral",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # MP exactly 40 is not over 40: refer only.
+        "GMFCS V with MP exactly 40%: refer, but 40 is not over 40",
+        {
+            "date_of_birth": "2021-03-10",
+            "gmfcs": "V",
+            "today": "2024-09-01",
+            "visits": [film("2024-02-01", 38, 20), film("2024-08-01", 40, 22)],
+        },
+        "2025-02-01",
+        True,
+        ["refer-for-orthopaedic-review", "schedule-review"],
+        "local-gmfcs-iv-v-6-monthly-until-stable",
+        "needs referral",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # 15 -> 17 and 18 -> 18: stable, normal -> 12-monthly from the last film.
+        "GMFCS IV stable and under 30%: reduce to 12-monthly reviews",
+        {
+            "date_of_birth": "2021-03-10",
+            "gmfcs": "IV",
+            "today": "2024-09-01",
+            "visits": [film("2024-02-01", 15, 18), film("2024-08-01", 17, 18)],
+        },
+        "2025-08-01",
+        True,
+        ["schedule-review"],
+        "local-gmfcs-iv-v-12-monthly-when-stable",
+        "not yet due",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        "GMFCS V at skeletal maturity: outside the rules, no invented date",
+        {
+            "date_of_birth": "2008-03-10",
+            "gmfcs": "V",
+            "today": "2024-09-01",
+            "skeletal_maturity_reached": True,
+            "visits": [film("2024-08-01", 17, 18)],
+        },
+        None,
+        False,
+        ["outside-guideline"],
+        None,
+        "outside guideline",
+    ),
+    Scenario(
+        # Born 2004-03-10: 20 years old on 2024-03-10.
+        "A 20-year-old: outside the rules (AACPDM target population is 19 years or younger)",
+        {
+            "date_of_birth": "2004-03-10",
+            "gmfcs": "IV",
+            "today": "2024-09-01",
+            "visits": [film("2024-08-01", 17, 18)],
+        },
+        None,
+        False,
+        ["outside-guideline"],
+        None,
+        "outside guideline",
+    ),
+    Scenario(
+        "Winters-Gage-Hicks type IV hemiplegia: its own pathway, outside the shipped rules",
+        {
+            "date_of_birth": "2021-03-10",
+            "gmfcs": "II",
+            "today": "2024-09-01",
+            "winters_gage_hicks_type_iv": True,
+            "visits": [film("2024-08-01", 17, 18)],
+        },
+        None,
+        False,
+        ["outside-guideline"],
+        None,
+        "outside guideline",
+    ),
+]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_surveillance_scenario(scenario: Scenario) -> None:
+    result = surveillance_from_json(scenario.child, load_surveillance_rules())
+    assert result["next_review"] == scenario.next_review
+    assert result["xray_at_next_review"] is scenario.xray
+    assert [action["action"] for action in result["actions"]] == scenario.actions
+    assert result["next_review_rule"] == scenario.rule
+    assert result["status"] == scenario.status
+    assert result["overdue"] is scenario.overdue
+    assert result["to_be_confirmed_by_clinical_lead"] is scenario.to_be_confirmed
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_every_action_cites_a_rule_listed_in_the_output(scenario: Scenario) -> None:
+    """Each action names the rule behind it (or none, for 'outside'), and that rule is listed."""
+    result = surveillance_from_json(scenario.child, load_surveillance_rules())
+    listed = {rule["rule_id"] for rule in result["rules"]}
+    for action in result["actions"]:
+        if action["action"] == "outside-guideline" and action["rule"] is None:
+            continue
+        assert action["rule"] in listed
+        if any(
+            r["rule_id"] == action["rule"] and r["status"] == "local-protocol"
+            for r in result["rules"]
+        ):
+            assert "to be confirmed by the clinical lead" in action["text"]
