@@ -324,6 +324,12 @@ def compare_radiographs(document: Any) -> dict[str, Any]:
         _refuse_unknown(film, _COMPARED_FILM_KEYS, name)
         dated[name] = (_film_date(film, name), _film_percentages(film, name))
     (earlier_date, earlier), (later_date, later) = dated["earlier"], dated["later"]
+    if later_date <= earlier_date:
+        raise InvalidInputError(
+            "later.date",
+            f"the later film ({later_date.isoformat()}) must be taken after the earlier one "
+            f"({earlier_date.isoformat()}); check the dates and the order of the two films",
+        )
     result: dict[str, Any] = {}
     method = ""
     for side in Side:
