@@ -203,11 +203,11 @@ class SurveillanceRule:
             value = getattr(self, name)
             if name in needed and value is None:
                 raise InvalidInputError(
-                    f"{self.id}.{name}", f"is missing; a {self.kind.value} rule needs it"
+                    f"{self.id}.{name}", f"is missing; a rule of kind {self.kind.value} needs it"
                 )
             if name not in allowed and value is not None:
                 raise InvalidInputError(
-                    f"{self.id}.{name}", f"does not belong in a {self.kind.value} rule"
+                    f"{self.id}.{name}", f"does not belong in a rule of kind {self.kind.value}"
                 )
             if isinstance(value, float) and not math.isfinite(value):
                 raise InvalidInputError(f"{self.id}.{name}", "must be a finite number")
