@@ -28,6 +28,7 @@ _REQUIRED: Mapping[str, tuple[str, ...]] = {
         "column_task",
         "column_who",
         "column_done",
+        "column_phone",
         "operation",
         "operation_sides_left",
         "operation_sides_right",
