@@ -371,11 +371,18 @@ class Visit:
                     _check_angle(value, f"{name}.{side}")
 
     def migration(self, side: str) -> float | None:
-        if self.migration_percentage is None:
-            return None
-        return (
-            self.migration_percentage.right if side == "right" else self.migration_percentage.left
-        )
+        """This film's migration percentage of the ``side`` ("right"/"left") hip, if measured."""
+        return _side_value(self.migration_percentage, side)
+
+    def head_shaft_angle(self, side: str) -> float | None:
+        """This film's head-shaft angle of the ``side`` hip in degrees, if measured."""
+        return _side_value(self.head_shaft_angle_deg, side)
+
+
+def _side_value(pair: HipPair | None, side: str) -> float | None:
+    if pair is None:
+        return None
+    return pair.right if side == "right" else pair.left
 
 
 @dataclass(frozen=True)
@@ -540,7 +547,11 @@ class Stability(Enum):
 
 @dataclass(frozen=True)
 class SideJudgement:
-    """One hip's latest migration percentage and whether it is stable over the films."""
+    """One hip's latest migration percentage, whether it is stable, and its latest HSA.
+
+    Migration percentage and head-shaft angle are the core measurement set for CP hip films
+    [Bone Joint Open 2023, doi 10.1302/2633-1462.411.BJO-2023-0060.R1].
+    """
 
     side: str
     latest_percent: float | None
@@ -549,6 +560,7 @@ class SideJudgement:
     rise_percent: float | None = None
     compared_with: date | None = None
     abnormal: bool = False
+    head_shaft_angle_deg: float | None = None
 
 
 @dataclass(frozen=True)
@@ -642,14 +654,23 @@ def _judge_side(
     measured = [
         (visit.date, value) for visit in films if (value := visit.migration(side)) is not None
     ]
+    angles = [value for visit in films if (value := visit.head_shaft_angle(side)) is not None]
+    angle = angles[-1] if angles else None
     if not measured:
-        return SideJudgement(side, None, None, Stability.NOT_ENOUGH_FILMS)
+        return SideJudgement(
+            side, None, None, Stability.NOT_ENOUGH_FILMS, head_shaft_angle_deg=angle
+        )
     latest_date, latest = measured[-1]
     is_abnormal = latest >= (abnormal.threshold_percent or 0)
     earlier = measured[:-1]
     if not earlier:
         return SideJudgement(
-            side, latest, latest_date, Stability.NOT_ENOUGH_FILMS, abnormal=is_abnormal
+            side,
+            latest,
+            latest_date,
+            Stability.NOT_ENOUGH_FILMS,
+            abnormal=is_abnormal,
+            head_shaft_angle_deg=angle,
         )
     over_months = instability.over_months or 12
     window_start = add_months(latest_date, -over_months)
@@ -673,6 +694,7 @@ def _judge_side(
         rise_percent=round(rise, 1),
         compared_with=compared_date,
         abnormal=is_abnormal,
+        head_shaft_angle_deg=angle,
     )
 
 

@@ -149,12 +149,13 @@ def _iso(day: date | None) -> str | None:
 
 def _judgement_json(judgement: SideJudgement) -> dict[str, Any]:
     return {
-        "latest_percent": judgement.latest_percent,
+        "migration_percentage": judgement.latest_percent,
         "film_date": _iso(judgement.latest_date),
         "stability": judgement.stability.value,
         "rise_percent": judgement.rise_percent,
         "compared_with": _iso(judgement.compared_with),
         "abnormal": judgement.abnormal,
+        "head_shaft_angle_deg": judgement.head_shaft_angle_deg,
     }
 
 
@@ -195,9 +196,7 @@ def plan_to_json(plan: SurveillancePlan, rules: SurveillanceRules) -> dict[str, 
         ),
         "age_months": plan.age_months,
         "corrected_age_months": plan.corrected_age_months,
-        "migration_percentage": {
-            judgement.side: _judgement_json(judgement) for judgement in plan.judgements
-        },
+        "hips": {judgement.side: _judgement_json(judgement) for judgement in plan.judgements},
         "notes": list(plan.notes),
     }
 
