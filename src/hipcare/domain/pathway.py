@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import re
 import string
 from collections.abc import Iterable, Mapping
@@ -250,7 +251,12 @@ class When:
             )
 
 
+@functools.lru_cache(maxsize=1024)
 def _placeholders(text: str, field_name: str) -> frozenset[str]:
+    """The named fields of a family text; refuses braces that do not parse or unknown names.
+
+    Cached: a pathway has a fixed set of texts, and a plan asks for each of them.
+    """
     try:
         names = frozenset(
             name for _, name, _, _ in string.Formatter().parse(text) if name is not None
@@ -703,8 +709,10 @@ def personalise(
     condition_facts = _condition_facts(
         facts, weight_bearing, positioning_device, site_name is not None, planned_stay is not None
     )
+    anchors = plan.anchors
+    available = _params(plan)
     items = tuple(
-        _planned_item(item, plan, condition_facts)
+        _planned_item(item, anchors, available, condition_facts)
         for item in pathway.items
         if item.applies_when.matches(condition_facts)
     )
@@ -724,7 +732,10 @@ def _params(plan: CarePlan) -> Mapping[str, datetime.date | str | int]:
 
 
 def _planned_item(
-    item: PathwayItem, plan: CarePlan, condition_facts: Mapping[str, object]
+    item: PathwayItem,
+    anchors: Mapping[Anchor, datetime.date],
+    available: Mapping[str, datetime.date | str | int],
+    condition_facts: Mapping[str, object],
 ) -> PlannedItem:
     variant = next((v for v in item.variants if v.applies_when.matches(condition_facts)), None)
     if variant is None:
@@ -732,14 +743,14 @@ def _planned_item(
             f"item.{item.id}", "no text variant of this item fits the child's facts"
         )
     bullets = tuple(b.text for b in item.bullets if b.applies_when.matches(condition_facts))
-    available = _params(plan)
-    wanted = set().union(*(_placeholders(t, item.id) for t in (variant.text, *bullets)))
+    wanted = _placeholders(variant.text, item.id).union(
+        *(_placeholders(text, item.id) for text in bullets)
+    )
     missing = wanted - available.keys()
     if missing:
         raise OutsideRuleError(
             f"item.{item.id}", f"text needs {', '.join(sorted(missing))}, which the plan lacks"
         )
-    anchors = plan.anchors
     until = item.when.until
     return PlannedItem(
         id=item.id,

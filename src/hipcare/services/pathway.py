@@ -176,19 +176,27 @@ class PlanEntry:
         return "\n".join([self.text, *(f"- {bullet}" for bullet in self.bullets)])
 
 
-def _filled(item: PlannedItem, words: Translator) -> dict[str, object]:
-    return {
-        name: words.format_date(value) if isinstance(value, datetime.date) else value
-        for name, value in item.params.items()
-    }
-
-
 def plan_entries(plan: CarePlan, words: Translator) -> tuple[PlanEntry, ...]:
     """Every item of ``plan`` in the language of ``words``, in plan order (by date)."""
     titles = {phase.phase: words.gettext(phase.title) for phase in plan.phases}
+    dates: dict[datetime.date, str] = {}
+
+    def filled(item: PlannedItem) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for name, value in item.params.items():
+            if isinstance(value, datetime.date):
+                if value not in dates:
+                    dates[value] = words.format_date(value)
+                values[name] = dates[value]
+            else:
+                values[name] = value
+        return values
+
     entries = []
     for item in plan.items:
-        params = _filled(item, words)
+        params = filled(item)
+        # The engine guarantees params hold every placeholder of the English text, and the
+        # translator only uses a translation with exactly the same placeholders.
         entries.append(
             PlanEntry(
                 id=item.id,
@@ -199,8 +207,8 @@ def plan_entries(plan: CarePlan, words: Translator) -> tuple[PlanEntry, ...]:
                 until=item.until,
                 owner=item.owner.value,
                 title=words.gettext(item.title_msgid),
-                text=words.format(item.msgid, **params),
-                bullets=tuple(words.format(b, **params) for b in item.bullet_msgids),
+                text=words.gettext(item.msgid).format(**params),
+                bullets=tuple(words.gettext(b).format(**params) for b in item.bullet_msgids),
                 status=item.status.value,
                 timing_status=item.timing_status.value,
                 to_be_confirmed=item.to_be_confirmed,
