@@ -147,6 +147,7 @@ REFUSALS = [
     ("side is not an object", _with("landmarks.left", [1, 2]), "landmarks.left"),
     ("landmarks is not an object", _with("landmarks", []), "landmarks"),
     ("landmarks missing", _with("landmarks", "-"), "landmarks"),
+    ("date not a date", _with("date", "yesterday"), "date"),
 ]  # fmt: skip
 
 

@@ -255,6 +255,8 @@ def _notes(measures: FilmMeasurements) -> list[str]:
 def measure_radiograph(document: Any) -> dict[str, Any]:
     """Measure one film given as a JSON-shaped document; the result is JSON-shaped too."""
     landmarks, spacing = parse_film(document)
+    if "date" in document:
+        _film_date(document, "")  # not used for one film, but a wrong date is still refused
     return _measures_json(measure_film(landmarks, spacing), spacing)
 
 
@@ -270,7 +272,7 @@ def _measures_json(measures: FilmMeasurements, spacing: PixelSpacing | None) -> 
 
 
 def _film_date(film: Mapping[str, Any], prefix: str) -> date:
-    field = f"{prefix}.date"
+    field = f"{prefix}.date" if prefix else "date"
     if "date" not in film:
         raise InvalidInputError(field, "is missing; give the date the film was taken (YYYY-MM-DD)")
     raw = film["date"]
