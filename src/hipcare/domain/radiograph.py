@@ -132,13 +132,15 @@ PELVIC_OBLIQUITY_METHOD = (
     "pelvic obliquity = acute angle between the line through the highest points of the two "
     "iliac crests and the image horizontal, high side = the crest nearer the top of the image; "
     "assumes the trunk lies along the film's vertical axis (hipcare definition, to be confirmed "
-    "by the clinical lead; an obliquity over 5 degrees distorts the migration percentage, "
+    f"by the clinical lead; an obliquity over {PELVIC_OBLIQUITY_DISTORTING_MIGRATION_DEG:g} "
+    "degrees distorts the migration percentage, "
     "Hagglund et al. Acta Orthop 2018;89:652-655)"
 )
 MIGRATION_PERCENTAGE_CHANGE_METHOD = (
     "change = later - earlier reported migration percentage; velocity = change / years between "
-    "the films (days / 365.25); a change smaller than 8.3 percentage points is within "
-    "measurement error (Parrott et al. J Pediatr Orthop 2002;22:660-667)"
+    f"the films (days / {DAYS_PER_YEAR}); a change smaller than "
+    f"{MIGRATION_PERCENTAGE_CHANGE_ERROR_POINTS} percentage points is within measurement error "
+    "(Parrott et al. J Pediatr Orthop 2002;22:660-667)"
 )
 
 
