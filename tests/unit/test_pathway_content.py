@@ -133,3 +133,11 @@ source = "made up"
     with pytest.raises(InvalidInputError) as caught:
         parse_surgeons(text)
     assert caught.value.field == "surgeon.dr-x.status"
+
+
+def test_every_item_is_documented_in_the_clinical_pathway_page() -> None:
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "clinical" / "pathway.md"
+    text = page.read_text(encoding="utf-8")
+    assert [item.id for item in load_pathway().items if f"`{item.id}`" not in text] == []
