@@ -1,0 +1,168 @@
+"""Properties of the surveillance schedule over generated children and histories (Hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hipcare.content.surveillance import load_surveillance_rules
+from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.surveillance import (
+    ActionCode,
+    AgeReference,
+    HipPair,
+    ReviewKind,
+    RuleKind,
+    SurveillanceInput,
+    SurveillancePlan,
+    Visit,
+    WorklistStatus,
+    add_months,
+    plan_surveillance,
+    worklist_status,
+)
+
+RULES = load_surveillance_rules()
+INITIAL = RULES.single(RuleKind.INITIAL_REVIEW)
+
+percent = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False))
+
+
+@st.composite
+def children(draw: st.DrawFn) -> SurveillanceInput:
+    """A child aged 0-21 years with up to six visits between birth and today."""
+    born = draw(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)))
+    age_days = draw(st.integers(min_value=0, max_value=21 * 366))
+    today = born + timedelta(days=age_days)
+    visits = []
+    for _ in range(draw(st.integers(min_value=0, max_value=6))):
+        day = born + timedelta(days=draw(st.integers(min_value=0, max_value=age_days)))
+        xray = draw(st.booleans())
+        mp = HipPair(draw(percent), draw(percent)) if xray else None
+        visits.append(Visit(day, xray, mp))
+    return SurveillanceInput(
+        date_of_birth=born,
+        gmfcs=draw(st.one_of(st.none(), st.sampled_from(GMFCS))),
+        today=today,
+        visits=tuple(visits),
+        gestation_weeks=draw(st.one_of(st.none(), st.integers(min_value=23, max_value=42))),
+        skeletal_maturity_reached=draw(st.booleans()) and age_days > 4000,
+    )
+
+
+def later(child: SurveillanceInput, days: int) -> SurveillanceInput:
+    return SurveillanceInput(
+        child.date_of_birth,
+        child.gmfcs,
+        child.today + timedelta(days=days),
+        child.visits,
+        child.gestation_weeks,
+        child.skeletal_maturity_reached,
+    )
+
+
+@settings(max_examples=300)
+@given(children())
+def test_next_review_is_never_before_today_unless_reported_overdue(
+    child: SurveillanceInput,
+) -> None:
+    result = plan_surveillance(child, RULES)
+    if result.next_review is None:
+        assert result.review is None
+        assert result.discharged or result.outside_guideline
+        return
+    overdue_codes = {ActionCode.REVIEW_OVERDUE, ActionCode.INITIAL_REVIEW_OVERDUE}
+    if result.next_review < child.today:
+        assert result.overdue
+        assert overdue_codes & {action.code for action in result.actions}
+        assert worklist_status(result, child.today) in {
+            WorklistStatus.OVERDUE,
+            WorklistStatus.NEEDS_REFERRAL,
+        }
+    else:
+        assert not result.overdue
+        assert not overdue_codes & {action.code for action in result.actions}
+
+
+@settings(max_examples=300)
+@given(children())
+def test_every_plan_ties_its_date_and_actions_to_cited_rules(child: SurveillanceInput) -> None:
+    result = plan_surveillance(child, RULES)
+    assert result.actions, "a plan always says something"
+    for action in result.actions:
+        if action.rule_id is None:
+            assert action.code is ActionCode.OUTSIDE_GUIDELINE
+            continue
+        assert action.rule_id in result.rule_ids
+    if result.review is not None:
+        assert result.review.rule_id in result.rule_ids
+    for rule_id in result.rule_ids:
+        rule = RULES.by_id(rule_id)
+        assert rule is not None
+        assert rule.citation.source
+        assert rule.citation.section
+
+
+@settings(max_examples=300)
+@given(children())
+def test_a_review_after_a_visit_is_dated_after_that_visit(child: SurveillanceInput) -> None:
+    """Interval and age reviews come after the latest visit, never before or on it."""
+    result = plan_surveillance(child, RULES)
+    if result.review is None or result.review.kind is ReviewKind.INITIAL or not child.visits:
+        return
+    last_visit = max(visit.date for visit in child.visits)
+    assert result.review.due_by > last_visit
+
+
+@settings(max_examples=300)
+@given(children())
+def test_the_initial_review_never_opens_before_12_months_of_corrected_age(
+    child: SurveillanceInput,
+) -> None:
+    result = plan_surveillance(child, RULES)
+    if result.review is None or result.review.kind is not ReviewKind.INITIAL:
+        return
+    ages = AgeReference.for_child(child, RULES.single(RuleKind.CORRECTION))
+    assert result.review.due_from >= ages.date_at_age(INITIAL.window_from_age_months or 0)
+
+
+@settings(max_examples=300)
+@given(children())
+def test_gmfcs_iv_and_v_are_never_left_more_than_12_months(child: SurveillanceInput) -> None:
+    result = plan_surveillance(child, RULES)
+    if child.gmfcs not in {GMFCS.IV, GMFCS.V} or result.review is None or not child.visits:
+        return
+    if result.review.kind is ReviewKind.INITIAL:
+        return
+    last_visit = max(visit.date for visit in child.visits)
+    assert result.review.due_by <= add_months(last_visit, 12)
+
+
+@settings(max_examples=200)
+@given(children(), st.integers(min_value=1, max_value=400))
+def test_waiting_never_moves_the_review_earlier(child: SurveillanceInput, days: int) -> None:
+    """With the same history, a later 'today' keeps the same review and a date no earlier."""
+    first = plan_surveillance(child, RULES)
+    second = plan_surveillance(later(child, days), RULES)
+    if first.review is None or second.review is None:
+        return
+    assert second.review == first.review
+    assert first.next_review is not None
+    assert second.next_review is not None
+    assert second.next_review >= first.next_review
+
+
+@settings(max_examples=200)
+@given(children(), st.integers(min_value=0, max_value=800))
+def test_worklist_status_agrees_with_the_plan_made_on_that_day(
+    child: SurveillanceInput, days: int
+) -> None:
+    """The worklist evaluates an old plan on a later day exactly as a fresh plan would."""
+    plan_then = plan_surveillance(child, RULES)
+    fresh: SurveillancePlan = plan_surveillance(later(child, days), RULES)
+    if fresh.review != plan_then.review:  # e.g. the child crossed the age limit meanwhile
+        return
+    day = child.today + timedelta(days=days)
+    assert worklist_status(plan_then, day) is worklist_status(fresh, day)
