@@ -33,6 +33,7 @@ _SUBCOMMAND_MODULES = (
     "hipcare.cli.osteotomy",
     "hipcare.cli.plan",
     "hipcare.cli.calendar",
+    "hipcare.cli.booklet",
     "hipcare.cli.catalog",
 )
 

@@ -41,7 +41,14 @@ _REQUIRED: Mapping[str, tuple[str, ...]] = {
         "interpreter",
         "contact_hours",
     ),
-    "about": ("disclaimer", "reviewed_yes", "reviewed_no", "example_contacts", "printed_on"),
+    "about": (
+        "disclaimer",
+        "reviewed_yes",
+        "reviewed_no",
+        "example_contacts",
+        "no_site_contacts",
+        "printed_on",
+    ),
 }
 
 

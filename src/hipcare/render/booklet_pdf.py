@@ -1,0 +1,122 @@
+"""The family booklet as a tagged PDF (PDF/UA-1), typeset by typst.
+
+The translated view model goes to the typst template as one JSON string in ``sys.inputs``; the
+template reads it with ``json(bytes(...))``, so family text and names are never parsed as typst
+markup and need no escaping. One :class:`BookletPdfRenderer` keeps one ``typst.Compiler`` for
+every document: building a compiler scans the fonts (~88 ms), compiling a booklet then takes
+~20 ms (see ``docs/adr/0003-pdf-engine-typst.md`` and ``docs/benchmarks.md``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hipcare.domain.errors import HipcareError
+from hipcare.services.booklet_view import BookletView
+
+__all__ = [
+    "FONT_DIRECTORIES",
+    "BookletPdfRenderer",
+    "BookletRenderError",
+    "default_pdf_renderer",
+    "view_as_json",
+]
+
+
+class BookletRenderError(HipcareError):
+    """typst could not typeset the booklet (a fault of hipcare's template, reported in one line)."""
+
+
+#: Debian's Noto fonts (fonts-noto-core, fonts-noto-cjk); typst embeds the subsets it uses.
+FONT_DIRECTORIES: tuple[Path, ...] = (
+    Path("/usr/share/fonts/truetype/noto"),
+    Path("/usr/share/fonts/opentype/noto"),
+)
+
+# typst wants an ISO 639 language and an ISO 3166 region (the region picks regional glyph
+# forms in CJK fonts and becomes part of the PDF's /Lang). Traditional Chinese is written for
+# Cantonese readers here, hence Hong Kong.
+_TYPST_LANGUAGE: dict[str, tuple[str, str | None]] = {
+    "en": ("en", "AU"),
+    "ar": ("ar", None),
+    "zh-Hans": ("zh", "CN"),
+    "zh-Hant": ("zh", "HK"),
+    "vi": ("vi", None),
+    "fa": ("fa", None),
+}
+
+# Fonts after the language's own: Latin (names, digits, "VDRO") and CJK for any stray glyph.
+_FALLBACK_FONTS = ("Noto Sans", "Noto Sans CJK SC")
+
+
+def view_as_json(view: BookletView) -> str:
+    """The view model as the JSON document the typst template reads."""
+    language, region = _TYPST_LANGUAGE[view.lang]
+    fonts = list(dict.fromkeys((view.font_family, *_FALLBACK_FONTS)))
+    document: dict[str, Any] = dataclasses.asdict(view)
+    document |= {
+        "typst_lang": language,
+        "typst_region": region,
+        "fonts": fonts,
+        "headings": dict(view.headings),
+        "labels": dict(view.labels),
+        "warning": {
+            "dislocation_intro": view.warning_dislocation_intro,
+            "dislocation": list(view.warning_dislocation),
+            "skin": view.warning_skin,
+            "sick_before_surgery": view.warning_sick_before_surgery,
+            "very_unwell": view.warning_very_unwell,
+        },
+        "footer": f"{view.title} · {view.language_name}",
+    }
+    return json.dumps(document, ensure_ascii=False)
+
+
+class BookletPdfRenderer:
+    """Typesets booklets with one reused typst compiler (safe to share between threads)."""
+
+    def __init__(self, font_directories: Sequence[Path] = FONT_DIRECTORIES) -> None:
+        import typst
+
+        template = Path(str(resources.files("hipcare.render").joinpath("templates", "booklet.typ")))
+        existing = [str(path) for path in font_directories if path.is_dir()]
+        # With the Noto folders present, system fonts are skipped: the scan is faster and the
+        # output does not depend on what else the machine has installed.
+        self._compiler = typst.Compiler(
+            # A path, not bytes: typst-py 0.15 loses in-memory input after the first compile.
+            input=str(template),
+            root=str(template.parent),
+            font_paths=existing,
+            ignore_system_fonts=bool(existing),
+        )
+        self._lock = threading.Lock()
+
+    def render(self, view: BookletView) -> bytes:
+        """The booklet as PDF bytes: PDF/UA-1, tagged, fonts embedded, title and language set."""
+        import typst
+
+        try:
+            with self._lock:
+                pdf = self._compiler.compile(
+                    format="pdf",
+                    sys_inputs={"data": view_as_json(view)},
+                    pdf_standards="ua-1",
+                )
+        except typst.TypstError as error:
+            raise BookletRenderError(f"typst could not typeset the booklet: {error}") from error
+        if not isinstance(pdf, bytes):  # pragma: no cover -- typst returns pages only for PNG/SVG
+            raise TypeError("typst returned no PDF document")
+        return pdf
+
+
+@cache
+def default_pdf_renderer() -> BookletPdfRenderer:
+    """The process-wide renderer, built on first use (so ``hipcare --help`` stays fast)."""
+    return BookletPdfRenderer()
