@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from importlib import resources
 
 import pytest
@@ -13,7 +14,14 @@ from hipcare.content.surveillance import (
     parse_surveillance_rules,
 )
 from hipcare.domain.gmfcs import GMFCS
-from hipcare.domain.surveillance import RuleKind, RuleStatus
+from hipcare.domain.surveillance import (
+    HipPair,
+    RuleKind,
+    RuleStatus,
+    SurveillanceInput,
+    Visit,
+    plan_surveillance,
+)
 
 
 def shipped_text() -> str:
@@ -157,3 +165,21 @@ def test_loader_refuses_duplicate_ids_and_missing_singletons() -> None:
 def test_loader_refuses_a_file_that_is_not_a_rule_list(text: str, message: str) -> None:
     with pytest.raises(SurveillanceContentError, match=message):
         parse_surveillance_rules(text)
+
+
+def test_rules_edited_in_the_file_change_the_schedule_without_code_changes() -> None:
+    """A service that moves GMFCS I's 3-year review to a 30-42 month window gets that window."""
+    text = shipped_text().replace(
+        "window_from_age_months = 36\nwindow_to_age_months = 36",
+        "window_from_age_months = 30\nwindow_to_age_months = 42",
+    )
+    child = SurveillanceInput(
+        date(2021, 1, 15),
+        GMFCS.I,
+        date(2022, 10, 1),
+        (Visit(date(2022, 9, 1), True, HipPair(8, 9)),),
+    )
+    result = plan_surveillance(child, parse_surveillance_rules(text))
+    assert result.review is not None
+    assert (result.review.due_from, result.review.due_by) == (date(2023, 7, 15), date(2024, 7, 15))
+    assert "Review at 30-42 months of age" in result.actions[0].text

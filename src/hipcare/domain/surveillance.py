@@ -70,11 +70,11 @@ def months_between(start: date, end: date) -> int:
 
     Negative when ``end`` is before ``start`` (then the largest n, n <= 0, with that property).
     """
+    # add_months(start, guess) lands in end's month; one month more is always past ``end``,
+    # so the only correction needed is one step back when the day of the month is not reached.
     guess = (end.year - start.year) * 12 + (end.month - start.month)
-    while add_months(start, guess) > end:
+    if add_months(start, guess) > end:
         guess -= 1
-    while add_months(start, guess + 1) <= end:
-        guess += 1
     return guess
 
 
