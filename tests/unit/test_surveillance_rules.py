@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -183,3 +184,15 @@ def test_rules_edited_in_the_file_change_the_schedule_without_code_changes() -> 
     assert result.review is not None
     assert (result.review.due_from, result.review.due_by) == (date(2023, 7, 15), date(2024, 7, 15))
     assert "Review at 30-42 months of age" in result.actions[0].text
+
+
+def test_every_shipped_rule_is_documented_with_its_status() -> None:
+    """docs/clinical/surveillance.md has a table row for each rule id, with the rule's status."""
+    docs = Path(__file__).resolve().parents[2] / "docs" / "clinical" / "surveillance.md"
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[-2].strip()
+        for line in docs.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `")
+    }
+    for rule in load_surveillance_rules().rules:
+        assert rows.get(rule.id) == rule.citation.status.value, rule.id
