@@ -118,7 +118,7 @@ def test_check_reports_a_translation_that_drops_a_placeholder(tmp_path: Path) ->
     shutil.copytree(locale_directory(), copy)
     path = catalog_path(language("ar"), copy)
     text = path.read_text("utf-8")
-    broken = text.replace("طُبع في {printed_date}.", "طُبع في {date}.")
+    broken = text.replace("طبع في {printed_date}.", "طبع في {date}.")
     assert broken != text
     path.write_text(broken, "utf-8")
     (ar,) = check_catalogs(["ar"], copy)
@@ -139,3 +139,16 @@ def test_english_is_the_complete_source_in_every_report() -> None:
     assert tuple(reports) == LANGUAGES
     assert reports["en"].is_source
     assert reports["en"].complete
+
+
+@pytest.mark.parametrize("code", ["ar", "fa"])
+def test_arabic_script_catalogs_carry_no_optional_vowel_marks(code: str) -> None:
+    """Marks such as shadda garble the PDF text layer that screen readers read (ADR 0004)."""
+    from hipcare.content.i18n import OPTIONAL_MARKS, read_catalog
+
+    marked = [
+        msgid
+        for msgid, text in read_catalog(catalog_path(language(code))).items()
+        if OPTIONAL_MARKS.search(text)
+    ]
+    assert marked == []

@@ -133,3 +133,8 @@ def test_placeholders_finds_named_fields_and_flags_malformed_braces() -> None:
     assert placeholders("On {surgery_date} at {site_name}.") == {"surgery_date", "site_name"}
     assert placeholders("No fields.") == frozenset()
     assert placeholders("Broken {brace") == {"<malformed>"}
+
+
+def test_persian_dates_drop_the_optional_hamza_of_the_month_name() -> None:
+    """CLDR writes May as 'مهٔ'; the booklet prints 'مه', as everyday Persian does."""
+    assert translator("fa").format_date(datetime.date(2027, 5, 17)) == "17 مه 2027"

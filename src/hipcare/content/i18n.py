@@ -14,6 +14,7 @@ sees a half-filled sentence. ``hipcare catalog check`` reports every such gap.
 from __future__ import annotations
 
 import datetime
+import re
 import string
 import tomllib
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ from hipcare.domain.errors import InvalidInputError
 __all__ = [
     "CATALOG_DOMAIN",
     "LANGUAGES",
+    "OPTIONAL_MARKS",
     "Language",
     "Translator",
     "catalog_path",
@@ -45,6 +47,10 @@ LANGUAGES: tuple[str, ...] = ("en", "ar", "zh-Hans", "zh-Hant", "vi", "fa")
 #: The gettext domain: every catalog file is called ``hipcare.po``.
 CATALOG_DOMAIN = "hipcare"
 
+#: Optional Arabic-script marks: harakat, tanwin, shadda, sukun (U+064B-U+0652), superscript
+#: alef (U+0670) and the hamza above (U+0654) that CLDR writes on Persian month names.
+OPTIONAL_MARKS = re.compile("[\u064b-\u0652\u0654\u0670]")
+
 Direction = Literal["ltr", "rtl"]
 
 
@@ -61,6 +67,7 @@ class Language:
     clinically_reviewed: bool
     is_source: bool
     reviewed_by: str
+    drop_optional_marks: bool = False
 
     def __post_init__(self) -> None:
         if self.direction not in ("ltr", "rtl"):
@@ -213,7 +220,8 @@ class Translator:
         """``day`` as this language writes dates: ``9 March 2026``, ``2026年3月9日``."""
         from babel.dates import format_date
 
-        return format_date(day, format="long", locale=self.language.babel_locale)
+        text = format_date(day, format="long", locale=self.language.babel_locale)
+        return OPTIONAL_MARKS.sub("", text) if self.language.drop_optional_marks else text
 
 
 @cache

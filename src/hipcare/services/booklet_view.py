@@ -95,3 +95,21 @@ class BookletView:
     reviewed_status_english: str
     printed_on: str
     fallback_count: int
+
+    def family_texts(self) -> tuple[str, ...]:
+        """Every sentence and label the booklet shows, in reading order (for text checks)."""
+        texts = [self.title, self.intro, *self.headings.values()]
+        texts += [text for key in self.key_dates for text in (key.label, key.date_text)]
+        texts += [*self.operation_lines, self.checklist_hint]
+        for phase in self.phases:
+            texts.append(phase.title)
+            for entry in phase.entries:
+                texts += [entry.date_text, entry.title, entry.text, *entry.bullets, entry.who]
+                texts += [entry.repeats] if entry.repeats else []
+        texts += [self.warning_dislocation_intro, *self.warning_dislocation]
+        texts += [self.warning_skin, self.warning_sick_before_surgery, self.warning_very_unwell]
+        for contact in self.contacts:
+            texts += [contact.label, contact.phone, contact.hours]
+        texts += [self.contacts_note, self.interpreter, self.disclaimer]
+        texts += [self.reviewed_status, self.reviewed_status_english, self.printed_on]
+        return tuple(text for text in texts if text)
