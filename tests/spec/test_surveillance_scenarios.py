@@ -400,6 +400,8 @@ def test_surveillance_scenario(scenario: Scenario) -> None:
     assert result["status"] == scenario.status
     assert result["overdue"] is scenario.overdue
     assert result["to_be_confirmed_by_clinical_lead"] is scenario.to_be_confirmed
+    if "refer-for-orthopaedic-review" in scenario.actions and scenario.next_review is None:
+        assert "orthopaedic team sets the follow-up" in result["actions"][-1]["text"]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])

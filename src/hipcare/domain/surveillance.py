@@ -1005,10 +1005,15 @@ def plan_surveillance(child: SurveillanceInput, rules: SurveillanceRules) -> Sur
         _schedule(builder, review, rule, today, f"Review at {_age_words(rule)}")
         return _finish(builder, review, context)
 
+    referral = (
+        " A referral is due: the orthopaedic team sets the follow-up."
+        if any(action.code is ActionCode.REFER_ORTHOPAEDIC for action in builder.actions)
+        else ""
+    )
     return _outside(
         builder,
         f"Outside the shipped rules: none says when to review a GMFCS {level.value} child "
-        "after the reviews already done; the clinical lead decides.",
+        f"after the reviews already done; the clinical lead decides.{referral}",
         None,
         context,
     )
