@@ -631,7 +631,6 @@ def _format_percent(value: float) -> str:
 class _Builder:
     """Collects actions and the rules they came from, in order, without duplicates."""
 
-    rules: SurveillanceRules
     actions: list[Action] = field(default_factory=list)
     rule_ids: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -829,7 +828,7 @@ def plan_surveillance(child: SurveillanceInput, rules: SurveillanceRules) -> Sur
     its interval while stable (within the rule's ages), or its next age review.
     Referral and "surgery usually considered" come from the latest MP of either hip.
     """
-    builder = _Builder(rules)
+    builder = _Builder()
     today = child.today
     ages = AgeReference.for_child(child, rules.single(RuleKind.CORRECTION))
     visits = tuple(sorted(child.visits, key=lambda visit: visit.date))
