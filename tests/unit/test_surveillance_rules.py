@@ -196,3 +196,15 @@ def test_every_shipped_rule_is_documented_with_its_status() -> None:
     }
     for rule in load_surveillance_rules().rules:
         assert rows.get(rule.id) == rule.citation.status.value, rule.id
+
+
+def test_the_corrected_age_note_carries_the_flag_only_while_it_is_local_protocol() -> None:
+    child = SurveillanceInput(date(2025, 1, 15), GMFCS.IV, date(2026, 1, 15), gestation_weeks=30)
+    shipped = plan_surveillance(child, load_surveillance_rules())
+    assert "to be confirmed by the clinical lead" in shipped.notes[0]
+    confirmed_text = shipped_text().replace(
+        'status = "local-protocol"\nnote = "To be confirmed by the clinical lead: corrected age',
+        'status = "guideline"\nnote = "Confirmed locally: corrected age',
+    )
+    confirmed = plan_surveillance(child, parse_surveillance_rules(confirmed_text))
+    assert confirmed.notes[0].endswith("corrected by 70 days.")

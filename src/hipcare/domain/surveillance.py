@@ -847,14 +847,13 @@ def plan_surveillance(child: SurveillanceInput, rules: SurveillanceRules) -> Sur
     if ages.corrected:
         correction = rules.single(RuleKind.CORRECTION)
         builder.use(correction)
-        builder.notes.append(
+        note = (
             f"Born at {child.gestation_weeks:g} weeks: ages before "
-            f"{ages.correction_ends.isoformat()} are corrected by {ages.correction_days} days. "
-            f"({LOCAL_PROTOCOL_FLAG})"
-            if correction.is_local_protocol
-            else f"Born at {child.gestation_weeks:g} weeks: ages before "
             f"{ages.correction_ends.isoformat()} are corrected by {ages.correction_days} days."
         )
+        if correction.is_local_protocol:
+            note = f"{note} ({LOCAL_PROTOCOL_FLAG})"
+        builder.notes.append(note)
     _threshold_actions(builder, judgements, rules)
 
     age_limit = rules.single(RuleKind.AGE_LIMIT)
