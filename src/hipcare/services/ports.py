@@ -1,0 +1,174 @@
+"""What the use cases need from storage: repository protocols and a unit of work.
+
+The services layer declares these; ``hipcare.storage`` implements them with SQLAlchemy
+(``SqlAlchemyUnitOfWork``), and the entry points hand a unit of work to the use cases. So
+the use cases never see a session, a query or SQL, and a test can give them any object that
+keeps these promises (the cosmicpython "repository" and "unit of work" patterns).
+
+Every repository takes and returns domain values (``hipcare.domain.records``). ``add``
+returns the value as stored, with its new ``id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+from hipcare.domain.records import (
+    Alert,
+    AuditEntry,
+    CarePlanItemState,
+    Child,
+    EntityType,
+    OperationPlan,
+    Site,
+    User,
+    VisitRecord,
+)
+
+__all__ = [
+    "AlertRepository",
+    "AuditLog",
+    "CarePlanItemRepository",
+    "ChildRepository",
+    "OperationPlanRepository",
+    "SiteRepository",
+    "UnitOfWork",
+    "UserRepository",
+    "VisitRepository",
+]
+
+
+class SiteRepository(Protocol):
+    def add(self, site: Site) -> Site: ...
+
+    def get(self, site_id: str) -> Site | None: ...
+
+    def all(self) -> Sequence[Site]: ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> User:
+        """Store a user with their site memberships."""
+        ...
+
+    def get(self, user_id: int) -> User | None: ...
+
+    def by_email(self, email: str) -> User | None: ...
+
+
+class ChildRepository(Protocol):
+    def add(self, child: Child) -> Child:
+        """Store a child with their family contacts."""
+        ...
+
+    def get(self, child_id: int) -> Child | None: ...
+
+    def search(self, name_key: str, site_ids: Collection[str], limit: int) -> Sequence[Child]:
+        """Children at ``site_ids`` whose folded names contain ``name_key``, by name."""
+        ...
+
+    def at_site(self, site_id: str) -> Sequence[Child]: ...
+
+
+class VisitRepository(Protocol):
+    def add(self, visit: VisitRecord) -> VisitRecord: ...
+
+    def get(self, visit_id: int) -> VisitRecord | None: ...
+
+    def for_child(self, child_id: int) -> Sequence[VisitRecord]:
+        """The child's visits, oldest first."""
+        ...
+
+    def for_children(self, child_ids: Collection[int]) -> dict[int, list[VisitRecord]]:
+        """Visits of many children at once (oldest first), keyed by child id."""
+        ...
+
+
+class OperationPlanRepository(Protocol):
+    def add(self, plan: OperationPlan) -> OperationPlan: ...
+
+    def get(self, plan_id: int) -> OperationPlan | None: ...
+
+    def for_child(self, child_id: int) -> Sequence[OperationPlan]: ...
+
+    def save(self, plan: OperationPlan) -> OperationPlan:
+        """Overwrite the stored plan that has ``plan.id``."""
+        ...
+
+
+class CarePlanItemRepository(Protocol):
+    def add(self, item: CarePlanItemState) -> CarePlanItemState: ...
+
+    def for_operation_plan(self, operation_plan_id: int) -> Sequence[CarePlanItemState]:
+        """The plan's items by due date."""
+        ...
+
+    def save(self, item: CarePlanItemState) -> CarePlanItemState:
+        """Overwrite the stored item that has ``item.id`` (to mark it done)."""
+        ...
+
+
+class AlertRepository(Protocol):
+    def add(self, alert: Alert) -> Alert: ...
+
+    def for_child(self, child_id: int) -> Sequence[Alert]: ...
+
+    def save(self, alert: Alert) -> Alert:
+        """Overwrite the stored alert that has ``alert.id`` (to acknowledge it)."""
+        ...
+
+
+class AuditLog(Protocol):
+    def add(self, entry: AuditEntry) -> AuditEntry: ...
+
+    def for_entity(self, entity_type: EntityType, entity_id: str) -> Sequence[AuditEntry]:
+        """Every entry about one record, oldest first."""
+        ...
+
+    def by_actor(self, actor_id: int) -> Sequence[AuditEntry]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository: ``with uow: ...; uow.commit()``.
+
+    Leaving the ``with`` block without ``commit()`` rolls back whatever was not committed.
+    """
+
+    @property
+    def sites(self) -> SiteRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def children(self) -> ChildRepository: ...
+
+    @property
+    def visits(self) -> VisitRepository: ...
+
+    @property
+    def operation_plans(self) -> OperationPlanRepository: ...
+
+    @property
+    def care_plan_items(self) -> CarePlanItemRepository: ...
+
+    @property
+    def alerts(self) -> AlertRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

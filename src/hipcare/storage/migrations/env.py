@@ -1,0 +1,75 @@
+"""Alembic environment for hipcare: the package's table metadata, batch mode for SQLite.
+
+Run through ``hipcare.storage.migrate`` (no ``alembic.ini``): the database URL arrives in
+``config.attributes["database_url"]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from alembic import context
+
+from hipcare.storage.engine import create_database_engine
+from hipcare.storage.tables import Base, UtcDateTime
+
+target_metadata = Base.metadata
+
+
+def _render_item(type_: str, item: object, autogen_context: Any) -> str | Literal[False]:
+    """Write hipcare's column types as plain SQLAlchemy types, so revisions never import app code.
+
+    A revision must keep working after ``tables.py`` changes; what the database holds for a
+    :class:`UtcDateTime` is simply a timezone-aware timestamp.
+    """
+    if type_ == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def _run_migrations_offline(url: str) -> None:
+    context.configure(
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=_render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_migrations_online(url: str) -> None:
+    engine = create_database_engine(url)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                # SQLite cannot ALTER most things; batch mode copies the table instead.
+                render_as_batch=True,
+                compare_type=True,
+                render_item=_render_item,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+def _run() -> None:
+    config = context.config
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL given to the hipcare migrations")
+    if context.is_offline_mode():
+        _run_migrations_offline(url)
+    else:
+        _run_migrations_online(url)
+
+
+# Alembic runs this file with its context set up; a plain import (a test that imports every
+# module of the package) must do nothing.
+if hasattr(context, "config"):
+    _run()

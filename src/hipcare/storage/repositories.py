@@ -1,0 +1,265 @@
+"""SQLAlchemy repositories: the services' repository protocols over one ORM session.
+
+Each method speaks domain values (``hipcare.domain.records``) and flushes what it adds so
+the new id is known; committing is the unit of work's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.records import (
+    Alert,
+    AuditEntry,
+    CarePlanItemState,
+    Child,
+    EntityType,
+    OperationPlan,
+    Site,
+    User,
+    VisitRecord,
+)
+from hipcare.storage import mapping
+from hipcare.storage.tables import (
+    AlertRow,
+    AuditRow,
+    CarePlanItemRow,
+    ChildRow,
+    OperationPlanRow,
+    SiteRow,
+    UserRow,
+    VisitRow,
+)
+
+__all__ = [
+    "SqlAlchemyAlertRepository",
+    "SqlAlchemyAuditLog",
+    "SqlAlchemyCarePlanItemRepository",
+    "SqlAlchemyChildRepository",
+    "SqlAlchemyOperationPlanRepository",
+    "SqlAlchemySiteRepository",
+    "SqlAlchemyUserRepository",
+    "SqlAlchemyVisitRepository",
+]
+
+
+def _stored_id(record_id: int | None, what: str) -> int:
+    if record_id is None:
+        raise InvalidInputError(f"{what}.id", "is missing; only a stored record can be saved")
+    return record_id
+
+
+class SqlAlchemySiteRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, site: Site) -> Site:
+        self._session.add(mapping.site_row(site))
+        self._session.flush()
+        return site
+
+    def get(self, site_id: str) -> Site | None:
+        row = self._session.get(SiteRow, site_id)
+        return None if row is None else mapping.site_from_row(row)
+
+    def all(self) -> Sequence[Site]:
+        rows = self._session.scalars(select(SiteRow).order_by(SiteRow.id))
+        return [mapping.site_from_row(row) for row in rows]
+
+
+class SqlAlchemyUserRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, user: User) -> User:
+        row = mapping.user_row(user)
+        self._session.add(row)
+        self._session.flush()
+        return mapping.user_from_row(row)
+
+    def get(self, user_id: int) -> User | None:
+        row = self._session.get(UserRow, user_id)
+        return None if row is None else mapping.user_from_row(row)
+
+    def by_email(self, email: str) -> User | None:
+        row = self._session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
+        return None if row is None else mapping.user_from_row(row)
+
+
+class SqlAlchemyChildRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, child: Child) -> Child:
+        row = mapping.child_row(child)
+        self._session.add(row)
+        self._session.flush()
+        return mapping.child_from_row(row)
+
+    def get(self, child_id: int) -> Child | None:
+        row = self._session.get(ChildRow, child_id)
+        return None if row is None else mapping.child_from_row(row)
+
+    def search(self, name_key: str, site_ids: Collection[str], limit: int) -> Sequence[Child]:
+        if not site_ids:
+            return []
+        rows = self._session.scalars(
+            select(ChildRow)
+            .where(ChildRow.site_id.in_(sorted(site_ids)))
+            # autoescape: a '%' or '_' typed in a name is matched literally, not as a wildcard.
+            .where(ChildRow.search_key.contains(name_key, autoescape=True))
+            .order_by(ChildRow.search_key, ChildRow.id)
+            .limit(limit)
+        )
+        return [mapping.child_from_row(row) for row in rows]
+
+    def at_site(self, site_id: str) -> Sequence[Child]:
+        rows = self._session.scalars(
+            select(ChildRow).where(ChildRow.site_id == site_id).order_by(ChildRow.id)
+        )
+        return [mapping.child_from_row(row) for row in rows]
+
+
+class SqlAlchemyVisitRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, visit: VisitRecord) -> VisitRecord:
+        row = mapping.visit_row(visit)
+        self._session.add(row)
+        self._session.flush()
+        return mapping.visit_from_row(row)
+
+    def get(self, visit_id: int) -> VisitRecord | None:
+        row = self._session.get(VisitRow, visit_id)
+        return None if row is None else mapping.visit_from_row(row)
+
+    def for_child(self, child_id: int) -> Sequence[VisitRecord]:
+        return self.for_children([child_id]).get(child_id, [])
+
+    def for_children(self, child_ids: Collection[int]) -> dict[int, list[VisitRecord]]:
+        visits: dict[int, list[VisitRecord]] = {}
+        if not child_ids:
+            return visits
+        rows = self._session.scalars(
+            select(VisitRow)
+            .where(VisitRow.child_id.in_(sorted(child_ids)))
+            .order_by(VisitRow.child_id, VisitRow.visit_date, VisitRow.id)
+        )
+        for row in rows:
+            visits.setdefault(row.child_id, []).append(mapping.visit_from_row(row))
+        return visits
+
+
+class SqlAlchemyOperationPlanRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, plan: OperationPlan) -> OperationPlan:
+        row = mapping.operation_plan_row(plan)
+        self._session.add(row)
+        self._session.flush()
+        return mapping.operation_plan_from_row(row)
+
+    def get(self, plan_id: int) -> OperationPlan | None:
+        row = self._session.get(OperationPlanRow, plan_id)
+        return None if row is None else mapping.operation_plan_from_row(row)
+
+    def for_child(self, child_id: int) -> Sequence[OperationPlan]:
+        rows = self._session.scalars(
+            select(OperationPlanRow)
+            .where(OperationPlanRow.child_id == child_id)
+            .order_by(OperationPlanRow.id)
+        )
+        return [mapping.operation_plan_from_row(row) for row in rows]
+
+    def save(self, plan: OperationPlan) -> OperationPlan:
+        row = self._session.get(OperationPlanRow, _stored_id(plan.id, "operation"))
+        if row is None:
+            raise InvalidInputError("operation.id", f"no operation plan {plan.id} is stored")
+        mapping.update_operation_plan_row(row, plan)
+        self._session.flush()
+        return mapping.operation_plan_from_row(row)
+
+
+class SqlAlchemyCarePlanItemRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, item: CarePlanItemState) -> CarePlanItemState:
+        row = mapping.care_plan_item_row(item)
+        self._session.add(row)
+        self._session.flush()
+        return mapping.care_plan_item_from_row(row)
+
+    def for_operation_plan(self, operation_plan_id: int) -> Sequence[CarePlanItemState]:
+        rows = self._session.scalars(
+            select(CarePlanItemRow)
+            .where(CarePlanItemRow.operation_plan_id == operation_plan_id)
+            .order_by(CarePlanItemRow.due_date, CarePlanItemRow.id)
+        )
+        return [mapping.care_plan_item_from_row(row) for row in rows]
+
+    def save(self, item: CarePlanItemState) -> CarePlanItemState:
+        row = self._session.get(CarePlanItemRow, _stored_id(item.id, "care_plan_item"))
+        if row is None:
+            raise InvalidInputError("care_plan_item.id", f"no care-plan item {item.id} is stored")
+        mapping.update_care_plan_item_row(row, item)
+        self._session.flush()
+        return mapping.care_plan_item_from_row(row)
+
+
+class SqlAlchemyAlertRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, alert: Alert) -> Alert:
+        row = mapping.alert_row(alert)
+        self._session.add(row)
+        self._session.flush()
+        return mapping.alert_from_row(row)
+
+    def for_child(self, child_id: int) -> Sequence[Alert]:
+        rows = self._session.scalars(
+            select(AlertRow)
+            .where(AlertRow.child_id == child_id)
+            .order_by(AlertRow.raised_at, AlertRow.id)
+        )
+        return [mapping.alert_from_row(row) for row in rows]
+
+    def save(self, alert: Alert) -> Alert:
+        row = self._session.get(AlertRow, _stored_id(alert.id, "alert"))
+        if row is None:
+            raise InvalidInputError("alert.id", f"no alert {alert.id} is stored")
+        mapping.update_alert_row(row, alert)
+        self._session.flush()
+        return mapping.alert_from_row(row)
+
+
+class SqlAlchemyAuditLog:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, entry: AuditEntry) -> AuditEntry:
+        row = mapping.audit_row(entry)
+        self._session.add(row)
+        self._session.flush()
+        return mapping.audit_from_row(row)
+
+    def for_entity(self, entity_type: EntityType, entity_id: str) -> Sequence[AuditEntry]:
+        rows = self._session.scalars(
+            select(AuditRow)
+            .where(AuditRow.entity_type == entity_type, AuditRow.entity_id == entity_id)
+            .order_by(AuditRow.at, AuditRow.id)
+        )
+        return [mapping.audit_from_row(row) for row in rows]
+
+    def by_actor(self, actor_id: int) -> Sequence[AuditEntry]:
+        rows = self._session.scalars(
+            select(AuditRow).where(AuditRow.actor_id == actor_id).order_by(AuditRow.at, AuditRow.id)
+        )
+        return [mapping.audit_from_row(row) for row in rows]

@@ -1,0 +1,287 @@
+"""The database tables, as typed SQLAlchemy 2 ORM classes (``Mapped[...]``).
+
+One schema for SQLite and PostgreSQL: closed sets are VARCHAR columns with a CHECK
+constraint (no PostgreSQL enum types, so adding a value is an ordinary migration), every
+moment in time is a timezone-aware UTC ``datetime`` (:class:`UtcDateTime`), and constraints
+have fixed names (``NAMING_CONVENTION``) so Alembic can alter them on SQLite in batch mode.
+
+Change a table here, then add an Alembic revision under ``storage/migrations/versions``
+(``docs/storage.md`` says how); ``tests/integration/storage`` fails while the two disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy import Enum as SqlEnum
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.pathway import Sides, WeightBearing
+from hipcare.domain.radiograph import Side
+from hipcare.domain.records import (
+    AuditAction,
+    EntityType,
+    OperationStatus,
+    Profession,
+    Role,
+)
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "AlertRow",
+    "AuditRow",
+    "Base",
+    "CarePlanItemRow",
+    "ChildRow",
+    "FamilyContactRow",
+    "HipMeasuresRow",
+    "OperationPlanRow",
+    "SiteMembershipRow",
+    "SiteRow",
+    "UserRow",
+    "UtcDateTime",
+    "VisitRow",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware moment, stored and returned in UTC; a naive datetime is refused.
+
+    SQLite has no time-zone type and hands back naive values, so they are read as UTC (the
+    only zone ever written); PostgreSQL's ``timestamptz`` comes back in the session's zone
+    and is converted.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime refused: hipcare stores timezone-aware UTC times")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _choice(enum_class: type[enum.Enum], name: str) -> SqlEnum:
+    """A closed set stored as its values in a VARCHAR with a named CHECK constraint."""
+    return SqlEnum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        # Room to grow: a longer new value then needs only a new CHECK, not a wider column.
+        length=max(32, *(len(str(member.value)) for member in enum_class)),
+        values_callable=lambda members: [str(member.value) for member in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), date: Date()}
+
+
+class SiteRow(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_choice(Role, "role"))
+    profession: Mapped[Profession | None] = mapped_column(_choice(Profession, "profession"))
+    # An argon2 hash for the web app's sign-in (a later piece of work); never a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+
+    memberships: Mapped[list[SiteMembershipRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class SiteMembershipRow(Base):
+    __tablename__ = "site_memberships"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+
+
+class ChildRow(Base):
+    __tablename__ = "children"
+    __table_args__ = (
+        CheckConstraint(
+            "gestation_weeks IS NULL OR (gestation_weeks >= 20 AND gestation_weeks <= 45)",
+            name="gestation_weeks_range",
+        ),
+        Index("ix_children_site_id_search_key", "site_id", "search_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    # Both names folded (accents dropped, case folded) so both databases search alike.
+    search_key: Mapped[str] = mapped_column(String(401))
+    date_of_birth: Mapped[date]
+    gestation_weeks: Mapped[float | None] = mapped_column(Float)
+    gmfcs: Mapped[GMFCS | None] = mapped_column(_choice(GMFCS, "gmfcs"))
+    preferred_language: Mapped[str] = mapped_column(String(35))
+
+    contacts: Mapped[list[FamilyContactRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="FamilyContactRow.position"
+    )
+
+
+class FamilyContactRow(Base):
+    __tablename__ = "family_contacts"
+    __table_args__ = (UniqueConstraint("child_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    relationship: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(320))
+
+
+class VisitRow(Base):
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_child_id_visit_date", "child_id", "visit_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    visit_date: Mapped[date]
+    xray: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="xray"))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+    # The film's landmark document (``hipcare measure`` input shape), when it was measured.
+    film: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    hips: Mapped[list[HipMeasuresRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="HipMeasuresRow.side"
+    )
+
+
+class HipMeasuresRow(Base):
+    __tablename__ = "hip_measures"
+    __table_args__ = (
+        UniqueConstraint("visit_id", "side"),
+        CheckConstraint(
+            "migration_percentage_reported IS NULL OR "
+            "(migration_percentage_reported >= 0 AND migration_percentage_reported <= 100)",
+            name="migration_percentage_reported_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    side: Mapped[Side] = mapped_column(_choice(Side, "side"))
+    migration_percentage_raw: Mapped[float | None] = mapped_column(Float)
+    migration_percentage_reported: Mapped[float | None] = mapped_column(Float)
+    acetabular_index_deg: Mapped[float | None] = mapped_column(Float)
+    neck_shaft_angle_deg: Mapped[float | None] = mapped_column(Float)
+    head_shaft_angle_deg: Mapped[float | None] = mapped_column(Float)
+
+
+class OperationPlanRow(Base):
+    __tablename__ = "operation_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    sides: Mapped[Sides] = mapped_column(_choice(Sides, "sides"))
+    # Procedure values in order, e.g. ["vdro", "dega"].
+    procedures: Mapped[list[str]] = mapped_column(JSON)
+    implant: Mapped[str] = mapped_column(String(200))
+    plate_angle_deg: Mapped[float | None] = mapped_column(Float)
+    surgeon_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    weight_bearing: Mapped[WeightBearing] = mapped_column(_choice(WeightBearing, "weight_bearing"))
+    positioning_device: Mapped[bool] = mapped_column(
+        Boolean(create_constraint=True, name="positioning_device")
+    )
+    surgery_date: Mapped[date | None]
+    status: Mapped[OperationStatus] = mapped_column(_choice(OperationStatus, "status"))
+
+
+class CarePlanItemRow(Base):
+    __tablename__ = "care_plan_items"
+    __table_args__ = (UniqueConstraint("operation_plan_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_plan_id: Mapped[int] = mapped_column(
+        ForeignKey("operation_plans.id", ondelete="CASCADE")
+    )
+    item_id: Mapped[str] = mapped_column(String(100))
+    due_date: Mapped[date]
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(100))
+    raised_at: Mapped[datetime]
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """Who did what to which record, when. Ids only: no names, birth dates or values.
+
+    No foreign keys on purpose: the log must outlive the records and users it mentions.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(Integer, index=True)
+    action: Mapped[AuditAction] = mapped_column(_choice(AuditAction, "action"))
+    entity_type: Mapped[EntityType] = mapped_column(_choice(EntityType, "entity_type"))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
