@@ -1,0 +1,95 @@
+"""Run every ``bench/bench_*.py`` module and write their figures into ``docs/benchmarks.md``.
+
+Each module exposes ``run() -> dict``: a flat mapping of figure names to values, with an
+optional ``"name"`` (the section title) and an optional ``"tables"`` mapping of a table title
+to ``{"columns": [...], "rows": [[...], ...]}``. ``python -m bench [NAME ...]`` runs only the
+named modules (``booklet``, ``plan``); the page is rewritten from the modules run, so run them
+all for the committed page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "benchmarks.md"
+
+
+def _modules(names: list[str]) -> list[str]:
+    found = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
+    if not names:
+        return found
+    wanted = [f"bench_{name.removeprefix('bench_')}" for name in names]
+    unknown = [name for name in wanted if name not in found]
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s): {', '.join(unknown)}; have {', '.join(found)}")
+    return wanted
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|")
+
+
+def _section(module: str, figures: dict[str, Any], seconds: float) -> list[str]:
+    title = figures.get("name", module.removeprefix("bench_"))
+    lines = [f"## {title}", "", f"Module `bench/{module}.py`, {seconds:.1f} s.", ""]
+    lines += ["| figure | value |", "|---|---|"]
+    for key, value in figures.items():
+        if key not in {"name", "tables"}:
+            lines.append(f"| {_cell(key)} | {_cell(value)} |")
+    for table_title, table in figures.get("tables", {}).items():
+        lines += ["", f"**{table_title}**", ""]
+        lines.append("| " + " | ".join(_cell(c) for c in table["columns"]) + " |")
+        lines.append("|" + "---|" * len(table["columns"]))
+        lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table["rows"]]
+    return [*lines, ""]
+
+
+def main(argv: list[str]) -> int:
+    sys.path.insert(0, str(ROOT))
+    page = [
+        "# Benchmarks",
+        "",
+        "Written by `./run bench` (`python -m bench`); do not edit by hand. Figures depend on the",
+        "machine; speed is measured here, never asserted in tests.",
+        "",
+        f"- date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {platform.machine()}, {_cpu()}, Python {platform.python_version()}",
+        "",
+    ]
+    for module_name in _modules(argv):
+        print(f"[bench] {module_name} ...", flush=True)
+        module = importlib.import_module(f"bench.{module_name}")
+        start = time.perf_counter()
+        figures = module.run()
+        seconds = time.perf_counter() - start
+        for key, value in figures.items():
+            if key != "tables":
+                print(f"[bench]   {key}: {value}", flush=True)
+        for table_title, table in figures.get("tables", {}).items():
+            print(f"[bench]   {table_title}: {table['columns']}")
+            for row in table["rows"]:
+                print(f"[bench]     {row}")
+        page += _section(module_name, figures, seconds)
+    DOCS.write_text("\n".join(page).rstrip() + "\n", encoding="utf-8")
+    print(f"[bench] wrote {DOCS.relative_to(ROOT)}")
+    return 0
+
+
+def _cpu() -> str:
+    try:
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return platform.processor() or "unknown CPU"
+    models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return f"{models[0]} x{len(models)}" if models else "unknown CPU"
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
