@@ -1,0 +1,410 @@
+"""Record use cases over the real unit of work, on SQLite and PostgreSQL.
+
+Authorisation (site membership, clinician role), the audit trail (ids only), validation with
+the domain, the surveillance worklist, and a stateless app: separate engines and a separate
+process see each other's writes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import HARBOUR, NORTHERN, NOW, TODAY, Staff
+from sqlalchemy import Engine, text
+
+from hipcare.content.surveillance import load_surveillance_rules
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.radiograph import Side
+from hipcare.domain.records import AuditAction, EntityType
+from hipcare.domain.surveillance import WorklistStatus
+from hipcare.services.records import (
+    PermissionDeniedError,
+    find_children,
+    get_child,
+    record_visit,
+    register_child,
+    site_worklist,
+)
+from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
+
+FIXTURES = Path(__file__).parents[2] / "fixtures"
+
+
+def _form(**changes: Any) -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "given_name": "Layla",
+        "family_name": "Haddad",
+        "date_of_birth": "2021-05-17",
+        "site": HARBOUR,
+        "preferred_language": "ar",
+        "gmfcs": "IV",
+        "gestation_weeks": 29,
+        "contacts": [{"name": "Rania Haddad", "relationship": "mother", "phone": "0400 111 222"}],
+    }
+    form.update(changes)
+    return form
+
+
+def _register(uow: SqlAlchemyUnitOfWork, actor: int, **changes: Any) -> int:
+    child = register_child(uow, actor, _form(**changes), today=TODAY, now=NOW)
+    assert child.id is not None
+    return child.id
+
+
+def _audit_rows(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM audit_log ORDER BY id"))
+        return [dict(row._mapping) for row in rows]
+
+
+# --- register ---------------------------------------------------------------------------------
+
+
+def test_registering_a_child_stores_them_and_audits_the_change(
+    uow: SqlAlchemyUnitOfWork, staff: Staff, engine: Engine
+) -> None:
+    child_id = _register(uow, staff.surgeon)
+    child = get_child(uow, staff.surgeon, child_id, now=NOW).child
+    assert (child.given_name, child.gmfcs, child.gestation_weeks) == ("Layla", GMFCS.IV, 29.0)
+    assert child.contacts[0].relationship == "mother"
+    rows = _audit_rows(engine)
+    assert [(row["actor_id"], row["action"], row["entity_id"]) for row in rows] == [
+        (staff.surgeon, "child.registered", str(child_id)),
+        (staff.surgeon, "child.read", str(child_id)),
+    ]
+
+
+def test_registering_at_a_site_the_actor_does_not_belong_to_is_refused_and_audited(
+    uow: SqlAlchemyUnitOfWork, staff: Staff, engine: Engine
+) -> None:
+    with pytest.raises(PermissionDeniedError, match="does not belong to site"):
+        _register(uow, staff.surgeon, site=NORTHERN)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM children")).scalar() == 0
+    assert [
+        (row["action"], row["entity_type"], row["entity_id"]) for row in _audit_rows(engine)
+    ] == [("access.denied", "site", NORTHERN)]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"site": "nowhere"}, "site"),  # a well-formed id that no site has
+        ({"date_of_birth": "2026-03-03"}, "date_of_birth"),
+    ],
+)
+def test_registration_form_errors_name_the_field(
+    uow: SqlAlchemyUnitOfWork, staff: Staff, changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        _register(uow, staff.surgeon, **changes)
+    assert caught.value.field == field
+
+
+def test_an_unknown_actor_is_refused(uow: SqlAlchemyUnitOfWork, staff: Staff) -> None:
+    with pytest.raises(PermissionDeniedError, match="user 999 is not known"):
+        _register(uow, 999)
+
+
+# --- find and read ----------------------------------------------------------------------------
+
+
+def test_finding_children_is_scoped_to_the_actors_sites_and_audited(
+    uow: SqlAlchemyUnitOfWork, staff: Staff, engine: Engine
+) -> None:
+    harbour_child = _register(uow, staff.nurse, family_name="Nguyễn")
+    northern_child = _register(uow, staff.nurse, family_name="Nguyen-Smith", site=NORTHERN)
+
+    by_nurse = find_children(uow, staff.nurse, "NGUYEN", now=NOW)
+    by_surgeon = find_children(uow, staff.surgeon, "nguyen", now=NOW)
+    by_physio = find_children(uow, staff.physiotherapist, "nguy", now=NOW)
+
+    assert [child.id for child in by_nurse] == [harbour_child, northern_child]
+    assert [child.id for child in by_surgeon] == [harbour_child]
+    assert [child.id for child in by_physio] == [northern_child]
+    listed = [
+        (row["actor_id"], row["entity_id"])
+        for row in _audit_rows(engine)
+        if row["action"] == "child.listed"
+    ]
+    assert listed == [
+        (staff.nurse, str(harbour_child)),
+        (staff.nurse, str(northern_child)),
+        (staff.surgeon, str(harbour_child)),
+        (staff.physiotherapist, str(northern_child)),
+    ]
+
+
+def test_a_search_of_one_letter_is_refused(uow: SqlAlchemyUnitOfWork, staff: Staff) -> None:
+    with pytest.raises(InvalidInputError, match="at least 2 letters"):
+        find_children(uow, staff.nurse, " é ", now=NOW)
+
+
+def test_reading_a_child_of_another_site_is_refused_and_audited(
+    uow: SqlAlchemyUnitOfWork, staff: Staff, engine: Engine
+) -> None:
+    child_id = _register(uow, staff.surgeon)
+    with pytest.raises(PermissionDeniedError, match="does not belong to the child's site"):
+        get_child(uow, staff.physiotherapist, child_id, now=NOW)
+    last = _audit_rows(engine)[-1]
+    assert (last["actor_id"], last["action"], last["entity_type"], last["entity_id"]) == (
+        staff.physiotherapist,
+        "access.denied",
+        "child",
+        str(child_id),
+    )
+
+
+def test_reading_a_child_that_does_not_exist_names_the_id(
+    uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    with pytest.raises(InvalidInputError, match="child_id: no child with id 4242"):
+        get_child(uow, staff.nurse, 4242, now=NOW)
+
+
+# --- record a visit ---------------------------------------------------------------------------
+
+
+def test_recording_a_visit_keeps_the_measures_and_audits_it(
+    uow: SqlAlchemyUnitOfWork, staff: Staff, engine: Engine
+) -> None:
+    child_id = _register(uow, staff.surgeon)
+    film = json.loads((FIXTURES / "sample_film.json").read_text(encoding="utf-8"))
+    visit = record_visit(
+        uow,
+        staff.surgeon,
+        child_id,
+        {
+            "visit_date": "2026-03-02",
+            "xray": True,
+            "right": {"migration_percentage_raw": 104.5, "head_shaft_angle_deg": 164},
+            "left": {"migration_percentage_reported": 21, "acetabular_index_deg": 24.5},
+            "film": film,
+        },
+        today=TODAY,
+        now=NOW,
+    )
+    read = get_child(uow, staff.nurse, child_id, now=NOW + timedelta(minutes=1))
+    assert read.visits == (visit,)
+    right = visit.hip(Side.RIGHT)
+    assert right is not None
+    assert (right.migration_percentage_raw, right.migration_percentage_reported) == (104.5, 100.0)
+    assert visit.film == film
+    assert (visit.recorded_by, visit.recorded_at) == (staff.surgeon, NOW)
+    recorded = [row for row in _audit_rows(engine) if row["action"] == "visit.recorded"]
+    assert [(row["entity_type"], row["entity_id"]) for row in recorded] == [
+        ("visit", str(visit.id))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("visit", "field"),
+    [
+        ({"visit_date": "2026-03-03", "xray": False}, "visit_date"),  # after today
+        ({"visit_date": "2021-05-16", "xray": False}, "visit_date"),  # before birth
+        (
+            {
+                "visit_date": "2026-01-05",
+                "xray": True,
+                "right": {"migration_percentage_reported": 130},
+            },
+            "right.migration_percentage_reported",
+        ),
+    ],
+)
+def test_visit_errors_name_the_field(
+    uow: SqlAlchemyUnitOfWork, staff: Staff, visit: dict[str, Any], field: str
+) -> None:
+    child_id = _register(uow, staff.surgeon)
+    with pytest.raises(InvalidInputError) as caught:
+        record_visit(uow, staff.surgeon, child_id, visit, today=TODAY, now=NOW)
+    assert caught.value.field == field
+
+
+def test_a_site_administrator_may_not_record_measures(
+    uow: SqlAlchemyUnitOfWork, staff: Staff, engine: Engine
+) -> None:
+    child_id = _register(uow, staff.administrator)
+    with pytest.raises(PermissionDeniedError, match="only a clinician records measures"):
+        record_visit(
+            uow,
+            staff.administrator,
+            child_id,
+            {"visit_date": "2026-01-05", "xray": False},
+            today=TODAY,
+            now=NOW,
+        )
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM visits")).scalar() == 0
+
+
+def test_a_clinician_of_another_site_may_not_record_a_visit(
+    uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    child_id = _register(uow, staff.surgeon)
+    with pytest.raises(PermissionDeniedError):
+        record_visit(
+            uow,
+            staff.physiotherapist,
+            child_id,
+            {"visit_date": "2026-01-05", "xray": False},
+            today=TODAY,
+            now=NOW,
+        )
+
+
+# --- the audit trail holds ids only -----------------------------------------------------------
+
+
+def test_audit_rows_hold_no_names_birth_dates_or_clinical_values(
+    uow: SqlAlchemyUnitOfWork, staff: Staff, engine: Engine
+) -> None:
+    child_id = _register(uow, staff.nurse, given_name="Yasmin", family_name="Karimi")
+    record_visit(
+        uow,
+        staff.nurse,
+        child_id,
+        {"visit_date": "2025-11-03", "xray": True, "right": {"migration_percentage_raw": 37.25}},
+        today=TODAY,
+        now=NOW,
+    )
+    get_child(uow, staff.nurse, child_id, now=NOW)
+    find_children(uow, staff.nurse, "karimi", now=NOW)
+    site_worklist(uow, staff.nurse, HARBOUR, load_surveillance_rules(), today=TODAY, now=NOW)
+    with pytest.raises(PermissionDeniedError):
+        get_child(uow, staff.physiotherapist, child_id, now=NOW)
+
+    rows = _audit_rows(engine)
+    assert {row["action"] for row in rows} == {
+        action.value
+        for action in (
+            AuditAction.CHILD_REGISTERED,
+            AuditAction.VISIT_RECORDED,
+            AuditAction.CHILD_READ,
+            AuditAction.CHILD_LISTED,
+            AuditAction.ACCESS_DENIED,
+        )
+    }
+    assert set(rows[0]) == {"id", "actor_id", "action", "entity_type", "entity_id", "at"}
+    written = " ".join(str(value) for row in rows for value in row.values()).lower()
+    for secret in ("yasmin", "karimi", "rania", "2021-05-17", "37.25", "0400"):
+        assert secret not in written
+    assert {row["entity_type"] for row in rows} <= {kind.value for kind in EntityType}
+
+
+# --- worklist ---------------------------------------------------------------------------------
+
+
+def _visit(uow: SqlAlchemyUnitOfWork, actor: int, child_id: int, day: str, **hips: Any) -> None:
+    record_visit(
+        uow,
+        actor,
+        child_id,
+        {"visit_date": day, "xray": bool(hips), **hips},
+        today=TODAY,
+        now=NOW,
+    )
+
+
+def test_site_worklist_lists_referral_then_overdue_then_due(
+    uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """Synthetic children on 2 March 2026, judged by the shipped AusACPDM-based rules."""
+    rising = _register(uow, staff.nurse, given_name="Refer", gmfcs="IV")
+    _visit(uow, staff.nurse, rising, "2025-06-01", right={"migration_percentage_reported": 45})
+    never_filmed = _register(
+        uow, staff.nurse, given_name="Overdue", gmfcs="II", date_of_birth="2023-01-10"
+    )
+    level_five = _register(
+        uow, staff.nurse, given_name="Later", gmfcs="V", date_of_birth="2023-09-01"
+    )
+    _visit(uow, staff.nurse, level_five, "2025-08-20", left={"migration_percentage_reported": 22})
+    in_window = _register(
+        uow,
+        staff.nurse,
+        given_name="Due",
+        gmfcs="III",
+        date_of_birth="2024-09-01",
+        gestation_weeks=None,
+    )
+    _register(uow, staff.nurse, given_name="Young", gmfcs="I", date_of_birth="2025-06-01")
+    _register(uow, staff.nurse, given_name="Elsewhere", site=NORTHERN, date_of_birth="2023-01-10")
+
+    worklist = site_worklist(
+        uow, staff.surgeon, HARBOUR, load_surveillance_rules(), today=TODAY, now=NOW
+    )
+
+    assert [(entry.child.id, entry.status) for entry in worklist] == [
+        (rising, WorklistStatus.NEEDS_REFERRAL),
+        (never_filmed, WorklistStatus.OVERDUE),
+        (level_five, WorklistStatus.OVERDUE),
+        (in_window, WorklistStatus.DUE),
+    ]
+    plan = worklist[1].plan
+    assert plan is not None
+    assert plan.next_review == date(2025, 1, 10)  # 24 months of age: end of the initial window
+    assert all(isinstance(entry.to_be_confirmed_by_clinical_lead, bool) for entry in worklist)
+
+
+def test_site_worklist_of_another_site_is_refused(uow: SqlAlchemyUnitOfWork, staff: Staff) -> None:
+    with pytest.raises(PermissionDeniedError):
+        site_worklist(uow, staff.surgeon, NORTHERN, load_surveillance_rules(), today=TODAY, now=NOW)
+
+
+# --- a stateless app: separate engines and processes share one database -----------------------
+
+
+def test_two_engines_see_each_others_writes(
+    database_url: str, uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """Two app processes, each with its own engine and pool, on one database."""
+    other_engine = create_database_engine(database_url)
+    try:
+        other = SqlAlchemyUnitOfWork(create_session_factory(other_engine))
+        child_id = _register(other, staff.nurse)
+        assert get_child(uow, staff.nurse, child_id, now=NOW).child.given_name == "Layla"
+        _visit(uow, staff.nurse, child_id, "2026-02-02", right={"head_shaft_angle_deg": 161})
+        assert len(get_child(other, staff.nurse, child_id, now=NOW).visits) == 1
+    finally:
+        other_engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_child_registered_by_another_process_is_found_here(
+    database_url: str, uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    script = f"""
+import sys
+from datetime import UTC, date, datetime
+from hipcare.services.records import register_child
+from hipcare.settings import Settings
+from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
+
+settings = Settings.from_environ({{"HIPCARE_DATABASE_URL": sys.argv[1]}})
+engine = create_database_engine(settings.database_url)
+uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
+child = register_child(
+    uow, {staff.nurse},
+    {{"given_name": "Tomas", "family_name": "Papadopoulos", "date_of_birth": "2022-02-02",
+      "site": "{NORTHERN}", "preferred_language": "el"}},
+    today=date(2026, 3, 2), now=datetime.now(UTC),
+)
+print(child.id)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, database_url],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    found = find_children(uow, staff.physiotherapist, "papadop", now=NOW)
+    assert [child.id for child in found] == [int(done.stdout.strip())]
