@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Mapping
 from pathlib import Path
 
 from hipcare.content.booklet import BookletText, load_booklet_text
@@ -68,17 +69,17 @@ class _Words:
         return self.translator.format_date(day)
 
 
-def _label(table: dict[str, str] | object, key: str, where: str) -> str:
-    if not isinstance(table, dict) or key not in table:
+def _label(table: Mapping[str, str], key: str, where: str) -> str:
+    """The English label for ``key``; a pathway value without one is a content error."""
+    if key not in table:
         raise InvalidInputError(f"booklet.toml.{where}", f"no family label for {key!r}")
-    text: str = table[key]
-    return text
+    return table[key]
 
 
 def _entry(entry: PlanEntry, text: BookletText, words: _Words) -> BookletEntry:
     repeats = None
     if entry.recurrence is not None and entry.until is not None:
-        recurrence = words(_label(dict(text.recurrences), entry.recurrence, "recurrences"))
+        recurrence = words(_label(text.recurrences, entry.recurrence, "recurrences"))
         repeats = words(
             text.labels["repeats_until"], recurrence=recurrence, end_date=words.date(entry.until)
         )
@@ -89,7 +90,7 @@ def _entry(entry: PlanEntry, text: BookletText, words: _Words) -> BookletEntry:
         title=entry.title,
         text=entry.text,
         bullets=entry.bullets,
-        who=words(_label(dict(text.owners), entry.owner, "owners")),
+        who=words(_label(text.owners, entry.owner, "owners")),
         repeats=repeats,
         to_confirm=entry.to_be_confirmed,
     )
@@ -144,7 +145,7 @@ def build_booklet_view(
         if in_phase:
             phases.append(BookletPhase(phase.phase.value, words(phase.title), in_phase))
     procedures = tuple(
-        words(_label(dict(text.procedures), p.value, "procedures")) for p in facts.procedures
+        words(_label(text.procedures, p.value, "procedures")) for p in facts.procedures
     )
     sides = words(text.labels[f"operation_sides_{facts.sides.value}"])
     signs = text.warning_signs
