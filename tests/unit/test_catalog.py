@@ -152,3 +152,41 @@ def test_arabic_script_catalogs_carry_no_optional_vowel_marks(code: str) -> None
         if OPTIONAL_MARKS.search(text)
     ]
     assert marked == []
+
+
+def test_update_keeps_translations_and_marks_a_changed_string_fuzzy(tmp_path: Path) -> None:
+    """Reworded English keeps its old translation as fuzzy, which is not shown until checked."""
+    from hipcare.content.catalog import SourceMessage, update_catalogs
+
+    copy = tmp_path / "locale"
+    shutil.copytree(locale_directory(), copy)
+    messages = [m for m in collect_messages() if m.msgid != "Key dates"]
+    messages.append(SourceMessage("Key dates for you", ("booklet.toml:headings.key_dates",)))
+    written = update_catalogs(copy, messages)
+
+    assert len(written) == len(LANGUAGES) - 1
+    (vi,) = check_catalogs(["vi"], copy, messages)
+    assert vi.fuzzy == ("Key dates for you",)
+    assert vi.translated == vi.total - 1
+    assert Translator.load("vi", copy).gettext("Key dates for you") == "Key dates for you"
+    assert Translator.load("vi", copy).gettext("Who to call") == "Gọi cho ai"
+
+
+def test_update_writes_a_template_with_every_message(tmp_path: Path) -> None:
+    from babel.messages.pofile import read_po
+
+    from hipcare.content.catalog import update_catalogs
+
+    update_catalogs(tmp_path)
+    with (tmp_path / "hipcare.pot").open("rb") as handle:
+        template = {m.id for m in read_po(handle) if m.id}
+    assert template == {m.msgid for m in collect_messages()}
+    (ar,) = check_catalogs(["ar"], tmp_path)
+    assert len(ar.untranslated) == ar.total
+
+
+def test_catalog_module_refuses_unknown_actions(capsys: pytest.CaptureFixture[str]) -> None:
+    from hipcare.content.catalog import main
+
+    assert main(["extract"]) == 2
+    assert "usage: python -m hipcare.content.catalog update" in capsys.readouterr().err

@@ -166,10 +166,15 @@ def _read(path: Path, lang: Language) -> Catalog:
         return read_po(handle, locale=lang.babel_locale, domain=CATALOG_DOMAIN)
 
 
-def update_catalogs(directory: Path | None = None) -> list[Path]:
-    """Write ``hipcare.pot`` and merge it into every translated language's ``hipcare.po``."""
+def update_catalogs(
+    directory: Path | None = None, messages: Sequence[SourceMessage] | None = None
+) -> list[Path]:
+    """Write ``hipcare.pot`` and merge it into every translated language's ``hipcare.po``.
+
+    ``messages`` defaults to the strings in the content files (:func:`collect_messages`).
+    """
     base = directory if directory is not None else locale_directory()
-    template = build_template()
+    template = build_template(messages)
     _write(template, base / f"{CATALOG_DOMAIN}.pot")
     written = []
     for lang in languages():
