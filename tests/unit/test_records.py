@@ -19,6 +19,7 @@ from hipcare.domain.records import (
     AuditAction,
     AuditEntry,
     CarePlanItemState,
+    Child,
     EntityType,
     HipMeasures,
     OperationPlan,
@@ -68,6 +69,8 @@ def _child_form(**changes: Any) -> dict[str, Any]:
         ({"contacts": [{"name": "R", "relationship": "m", "phone": "call"}]}, "contacts[0].phone"),
         ({"contacts": [{"name": "R", "relationship": "m", "email": "r@"}]}, "contacts[0].email"),
         ({"contacts": [{"name": "R", "relationship": "m", "fax": "1"}]}, "contacts[0].fax"),
+        ({"contacts": [{"name": "R", "relationship": "m", "phone": 400}]}, "contacts[0].phone"),
+        ({"contacts": ["Rania"]}, "contacts[0]"),
     ],
 )
 def test_registration_form_errors_name_the_field(changes: dict[str, Any], field: str) -> None:
@@ -252,6 +255,22 @@ def test_name_search_keys_drop_accents_and_case() -> None:
             lambda: Alert(1, "red-skin", NOW, 2, NOW - timedelta(seconds=1)),
             "alert.acknowledged_at",
         ),
+        (lambda: Alert(1, "red-skin", "2026-03-02T09:30Z"), "alert.raised_at"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: Alert(1, "red-skin", NOW, acknowledged_by=2), "alert.acknowledged_by"),
+        (lambda: Child("x" * 201, "Y", date(2020, 1, 1), "harbour"), "child.given_name"),
+        (lambda: Child("X", "Y", date(2020, 1, 1), "harbour", id=0), "child.id"),
+        (lambda: Child("X", "Y", date(2020, 1, 1), "harbour", gmfcs="IV"), "child.gmfcs"),  # type: ignore[arg-type]  # the mistake under test
+        (
+            lambda: Child("X", "Y", date(2020, 1, 1), "harbour", contacts=({"name": "Z"},)),  # type: ignore[arg-type]  # the mistake under test
+            "child.contacts[0]",
+        ),
+        (lambda: VisitRecord(None, date(2026, 1, 5), False, 2, NOW), "visit.child_id"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: VisitRecord(1, date(2026, 1, 5), "no", 2, NOW), "visit.xray"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: VisitRecord(1, date(2026, 1, 5), True, 2, NOW, film=[1, 2]), "visit.film"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: HipMeasures("left", acetabular_index_deg=20), "side"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: HipMeasures(Side.LEFT, acetabular_index_deg="20"), "left.acetabular_index_deg"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: User("a@example.org", "X", "clinician", Profession.NURSE), "user.role"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: AuditEntry(1, "child.read", EntityType.CHILD, "7", NOW), "audit.action"),  # type: ignore[arg-type]  # the mistake under test
         (
             lambda: AuditEntry(1, AuditAction.CHILD_READ, "child", "7", NOW),  # type: ignore[arg-type]  # the mistake under test
             "audit.entity_type",
@@ -303,3 +322,44 @@ def test_every_setting_is_documented() -> None:
         re.findall(r"HIPCARE_[A-Z_]+", (ROOT / "docs" / "storage.md").read_text(encoding="utf-8"))
     )
     assert set(ENVIRONMENT_VARIABLES) <= documented
+
+
+def _operation(**changes: Any) -> OperationPlan:
+    values: dict[str, Any] = {
+        "child_id": 1,
+        "sides": Sides.LEFT,
+        "procedures": (Procedure.VDRO,),
+        "implant": "90 degree blade plate",
+        "surgeon_id": 2,
+        "weight_bearing": WeightBearing.AS_TOLERATED,
+        "positioning_device": False,
+    }
+    values.update(changes)
+    return OperationPlan(**values)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"sides": "left"}, "operation.sides"),
+        ({"procedures": ("vdro",)}, "operation.procedures"),
+        ({"procedures": (Procedure.VDRO, Procedure.VDRO)}, "operation.procedures"),
+        ({"weight_bearing": "as-tolerated"}, "operation.weight_bearing"),
+        ({"positioning_device": "yes"}, "operation.positioning_device"),
+        ({"status": "done"}, "operation.status"),
+        ({"plate_angle_deg": 180}, "operation.plate_angle_deg"),
+        ({"implant": ""}, "operation.implant"),
+        ({"status": OperationStatus.DONE}, "operation.surgery_date"),
+    ],
+)
+def test_impossible_operation_plans_are_refused_naming_the_field(
+    changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        _operation(**changes)
+    assert caught.value.field == field
+
+
+def test_a_care_plan_item_is_done_once_it_has_a_time_and_a_person() -> None:
+    assert not CarePlanItemState(1, "tell-school", date(2026, 4, 1)).done
+    assert CarePlanItemState(1, "tell-school", date(2026, 4, 1), NOW, 3).done

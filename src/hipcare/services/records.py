@@ -213,13 +213,15 @@ def parse_child(document: object, *, today: date) -> Child:
         prefix = f"contacts[{index}]."
         contact = _object(raw, prefix.rstrip("."), "with name, relationship, phone or email")
         _refuse_unknown(contact, CONTACT_KEYS, prefix)
+        phone = _optional_text(contact.get("phone"), f"{prefix}phone")
+        email = _optional_text(contact.get("email"), f"{prefix}email")
         try:
             contacts.append(
                 FamilyContact(
                     name=contact.get("name", ""),
                     relationship=contact.get("relationship", ""),
-                    phone=_optional_text(contact.get("phone"), f"{prefix}phone"),
-                    email=_optional_text(contact.get("email"), f"{prefix}email"),
+                    phone=phone,
+                    email=email,
                 )
             )
         except InvalidInputError as error:

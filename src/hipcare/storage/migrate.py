@@ -7,13 +7,14 @@ up-to-date database is left as it is). Developers add a revision after changing
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 
 from hipcare.storage.engine import create_database_engine
 
@@ -62,9 +63,26 @@ def current_revision(url: str) -> str | None:
         engine.dispose()
 
 
-def write_revision(url: str, message: str) -> None:
+def write_revision(url: str, message: str, version_path: Path | None = None) -> Path:
     """Autogenerate a revision from the difference between ``url``'s schema and the tables.
 
     Point ``url`` at a database upgraded to head; review the file before committing it.
+    The file goes to ``storage/migrations/versions`` unless ``version_path`` says otherwise;
+    its path is returned.
     """
-    command.revision(alembic_config(url), message=message, autogenerate=True)
+    config = alembic_config(url)
+    if version_path is not None:
+        versions = Path(_script_location()) / "versions"
+        config.set_main_option("path_separator", "os")
+        config.set_main_option(
+            "version_locations", os.pathsep.join([str(versions), str(version_path)])
+        )
+    script = command.revision(
+        config,
+        message=message,
+        autogenerate=True,
+        version_path=None if version_path is None else str(version_path),
+    )
+    if not isinstance(script, Script):  # pragma: no cover -- one revision, not a list
+        raise TypeError("expected one revision script")
+    return Path(script.path)

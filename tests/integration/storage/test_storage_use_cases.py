@@ -408,3 +408,34 @@ print(child.id)
     assert done.returncode == 0, done.stderr
     found = find_children(uow, staff.physiotherapist, "papadop", now=NOW)
     assert [child.id for child in found] == [int(done.stdout.strip())]
+
+
+def test_a_child_the_rules_cannot_judge_is_listed_last_with_the_reason(
+    uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """A worklist asked for a day before the child was born cannot be judged; it says so."""
+    child_id = _register(uow, staff.nurse)
+    worklist = site_worklist(
+        uow, staff.nurse, HARBOUR, load_surveillance_rules(), today=date(2020, 1, 1), now=NOW
+    )
+    assert [(entry.child.id, entry.status, entry.plan) for entry in worklist] == [
+        (child_id, None, None)
+    ]
+    assert worklist[0].problem is not None
+    assert "date_of_birth" in worklist[0].problem
+
+
+def test_a_worklist_for_an_unknown_site_names_it(uow: SqlAlchemyUnitOfWork, staff: Staff) -> None:
+    with pytest.raises(InvalidInputError, match="no site 'atlantis' is known"):
+        site_worklist(uow, staff.nurse, "atlantis", load_surveillance_rules(), today=TODAY, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("name", "limit", "problem"),
+    [(42, 10, "must be text"), ("nguyen", 0, "from 1 to 500"), ("nguyen", True, "from 1 to 500")],
+)
+def test_a_malformed_search_is_refused(
+    uow: SqlAlchemyUnitOfWork, staff: Staff, name: Any, limit: Any, problem: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=problem):
+        find_children(uow, staff.nurse, name, now=NOW, limit=limit)
