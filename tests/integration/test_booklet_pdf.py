@@ -168,3 +168,12 @@ def test_typst_markup_in_text_stays_literal(renderer: BookletPdfRenderer, tmp_pa
     assert word_recall(hostile, text) == 1.0
     for literal in ('#panic("x")', "*now*", "$x^2$", "<label>", "_under_"):
         assert literal in text
+
+
+def test_the_same_booklet_gives_the_same_bytes(renderer: BookletPdfRenderer) -> None:
+    """No clock inside the PDF: a booklet can be reproduced and compared byte for byte."""
+    facts = parse_facts(json.loads((FIXTURES / "facts_demo.json").read_text("utf-8")))
+    view = build_booklet_view(facts, translator("vi"), PRINTED_ON)
+    first = renderer.render(view)
+    assert renderer.render(view) == first
+    assert renderer.render(dataclasses.replace(view, printed_on="In ngày 1.")) != first

@@ -99,7 +99,11 @@ class BookletPdfRenderer:
         self._lock = threading.Lock()
 
     def render(self, view: BookletView) -> bytes:
-        """The booklet as PDF bytes: PDF/UA-1, tagged, fonts embedded, title and language set."""
+        """The booklet as PDF bytes: PDF/UA-1, tagged, fonts embedded, title and language set.
+
+        The template sets no creation date (``document(date: none)``), so equal views give
+        byte-identical PDFs; the print day is printed on the last page instead.
+        """
         import typst
 
         try:

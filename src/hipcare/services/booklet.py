@@ -185,6 +185,7 @@ def build_booklet_view(
         reviewed_status=words(text.about[reviewed_key]),
         reviewed_status_english="" if translator.language.is_source else text.about[reviewed_key],
         printed_on=words(text.about["printed_on"], printed_date=words.date(printed_on)),
+        printed_on_iso=printed_on.isoformat(),
         fallback_count=0,
     )
     # Counted last: every string above has passed through `words` by now.

@@ -94,6 +94,7 @@ class BookletView:
     reviewed_status: str
     reviewed_status_english: str
     printed_on: str
+    printed_on_iso: str
     fallback_count: int
 
     def family_texts(self) -> tuple[str, ...]:
