@@ -52,14 +52,17 @@ __all__ = [
     "Base",
     "CarePlanItemRow",
     "ChildRow",
+    "ExternalIdentifierRow",
     "FamilyContactRow",
     "HipMeasuresRow",
     "OperationPlanRow",
+    "SignInFailureRow",
     "SiteMembershipRow",
     "SiteRow",
     "UserRow",
     "UtcDateTime",
     "VisitRow",
+    "WebSessionRow",
 ]
 
 NAMING_CONVENTION = {
@@ -285,3 +288,61 @@ class AuditRow(Base):
     entity_type: Mapped[EntityType] = mapped_column(_choice(EntityType, "entity_type"))
     entity_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+
+
+class WebSessionRow(Base):
+    """A signed-in browser session of the web app. The token itself is never stored.
+
+    ``id`` is the SHA-256 of the random session token the browser holds in its cookie, so a
+    copy of the database does not hand out live sessions. ``csrf_token`` is bound to the
+    session and must come back with every state-changing request.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class SignInFailureRow(Base):
+    """One failed sign-in, counted per account and per client address to slow guessing.
+
+    ``account_key`` is the email as typed (trimmed, lower-cased), known user or not, so the
+    count cannot tell a guesser which accounts exist.
+    """
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (
+        Index("ix_sign_in_failures_account_key_at", "account_key", "at"),
+        Index("ix_sign_in_failures_client_address_at", "client_address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(320))
+    client_address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class ExternalIdentifierRow(Base):
+    """An identifier another system gave a child or a visit (FHIR import, issue 7).
+
+    ``entity_id`` is the record's id in the table ``entity_type`` names; no foreign key, as
+    one column points into two tables. One (kind, system, value) names one record.
+    """
+
+    __tablename__ = "external_identifiers"
+    __table_args__ = (
+        UniqueConstraint("entity_type", "system", "value"),
+        Index("ix_external_identifiers_entity", "entity_type", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_type: Mapped[EntityType] = mapped_column(
+        _choice(EntityType, "external_identifier_entity_type")
+    )
+    entity_id: Mapped[int] = mapped_column(Integer)
+    system: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(255))
