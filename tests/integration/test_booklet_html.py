@@ -119,3 +119,29 @@ def test_a_complete_language_counts_no_fallbacks() -> None:
     for code in LANGUAGES:
         view = build_booklet_view(_facts(), shipped_translator(code), PRINTED_ON)
         assert view.fallback_count == 0, code
+
+
+def test_stylesheet_names_the_language_font_unescaped() -> None:
+    """Escaping does not apply inside <style>, so the font list must arrive as plain CSS."""
+    view = build_booklet_view(_facts(), shipped_translator("ar"), PRINTED_ON)
+    html = render_html(view)
+    assert 'font-family: "Noto Naskh Arabic", "Noto Sans", "Noto Sans CJK SC", sans-serif;' in html
+    assert "--accent: #1b5e8c;" in html
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"font_family": 'x"; } body { display: none'}, "font_family"),
+        ({"accent_colour": "red; background: url(x)"}, "brand_colour"),
+    ],
+)
+def test_stylesheet_values_that_could_break_out_of_css_are_refused(
+    change: dict[str, str], field: str
+) -> None:
+    from hipcare.domain.errors import InvalidInputError
+
+    view = build_booklet_view(_facts(), shipped_translator("en"), PRINTED_ON)
+    with pytest.raises(InvalidInputError) as caught:
+        render_html(dataclasses.replace(view, **change))
+    assert caught.value.field == field

@@ -7,9 +7,13 @@ right-to-left text never reverses their digit groups.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
+
+from hipcare.domain.errors import InvalidInputError
 from hipcare.services.booklet_view import BookletView
 
 if TYPE_CHECKING:
@@ -17,7 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = ["render_html"]
 
-_FALLBACK_FONTS = ('"Noto Sans"', '"Noto Sans CJK SC"', "sans-serif")
+_FALLBACK_FONTS = ("Noto Sans", "Noto Sans CJK SC")
+_FONT_NAME = re.compile(r"^[A-Za-z0-9 ]+$")
+_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 @cache
@@ -33,7 +39,24 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def _css(view: BookletView) -> tuple[Markup, Markup]:
+    """The font list and accent colour for the stylesheet, checked and marked safe.
+
+    Inside ``<style>`` HTML escaping does not apply (``&#34;`` would reach the CSS as is), so
+    these values are validated instead: font names of letters, digits and spaces, and a
+    ``#rrggbb`` colour.
+    """
+    names = list(dict.fromkeys((view.font_family, *_FALLBACK_FONTS)))
+    bad = [name for name in names if not _FONT_NAME.match(name)]
+    if bad:
+        raise InvalidInputError("font_family", f"{bad[0]!r} is not a plain font name")
+    if not _COLOUR.match(view.accent_colour):
+        raise InvalidInputError("brand_colour", f"{view.accent_colour!r} is not a #rrggbb colour")
+    fonts = ", ".join(f'"{name}"' for name in names) + ", sans-serif"
+    return Markup(fonts), Markup(view.accent_colour)  # noqa: S704 -- validated just above
+
+
 def render_html(view: BookletView) -> str:
     """The booklet as a standalone HTML document (no external files)."""
-    fonts = ", ".join(dict.fromkeys((f'"{view.font_family}"', *_FALLBACK_FONTS)))
-    return _environment().get_template("booklet.html").render(view=view, fonts=fonts)
+    fonts, accent = _css(view)
+    return _environment().get_template("booklet.html").render(view=view, fonts=fonts, accent=accent)
