@@ -42,6 +42,7 @@ __all__ = [
     "CarePlanItemState",
     "Child",
     "EntityType",
+    "ExternalIdentifier",
     "FamilyContact",
     "HipMeasures",
     "OperationPlan",
@@ -562,6 +563,39 @@ class Alert:
         _record_id(self.id, "alert.id")
 
 
+# --- identifiers from other systems ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExternalIdentifier:
+    """An identifier another system gave one of our records (a FHIR ``Identifier``).
+
+    ``system`` is the namespace URI, ``value`` the identifier in it; one (kind, system,
+    value) names at most one record, so importing the same resource again updates that record
+    instead of adding a second one.
+    """
+
+    entity_type: EntityType
+    entity_id: int
+    system: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.entity_type, EntityType):
+            raise InvalidInputError(
+                "identifier.entity_type", f"must be one of {_choices(EntityType)}"
+            )
+        _required_id(self.entity_id, "identifier.entity_id")
+        for name, limit in (("system", 255), ("value", 255)):
+            text = getattr(self, name)
+            if not isinstance(text, str) or not text.strip() or text != text.strip():
+                raise InvalidInputError(
+                    f"identifier.{name}", "must be non-empty text without surrounding spaces"
+                )
+            if len(text) > limit:
+                raise InvalidInputError(f"identifier.{name}", f"is longer than {limit} characters")
+
+
 # --- audit ------------------------------------------------------------------------------------
 
 
@@ -573,6 +607,9 @@ class AuditAction(StrEnum):
     CHILD_LISTED = "child.listed"
     VISIT_RECORDED = "visit.recorded"
     ACCESS_DENIED = "access.denied"
+    CHILD_UPDATED = "child.updated"
+    VISIT_UPDATED = "visit.updated"
+    CHILD_EXPORTED = "child.exported"
 
 
 class EntityType(StrEnum):

@@ -21,6 +21,7 @@ from hipcare.domain.records import (
     CarePlanItemState,
     Child,
     EntityType,
+    ExternalIdentifier,
     OperationPlan,
     Site,
     User,
@@ -32,6 +33,7 @@ __all__ = [
     "AuditLog",
     "CarePlanItemRepository",
     "ChildRepository",
+    "ExternalIdentifierRepository",
     "OperationPlanRepository",
     "SiteRepository",
     "UnitOfWork",
@@ -65,6 +67,10 @@ class ChildRepository(Protocol):
 
     def get(self, child_id: int) -> Child | None: ...
 
+    def save(self, child: Child) -> Child:
+        """Overwrite the stored child that has ``child.id`` (and their contacts)."""
+        ...
+
     def search(self, name_key: str, site_ids: Collection[str], limit: int) -> Sequence[Child]:
         """Children at ``site_ids`` whose folded names contain ``name_key``, by name."""
         ...
@@ -76,6 +82,10 @@ class VisitRepository(Protocol):
     def add(self, visit: VisitRecord) -> VisitRecord: ...
 
     def get(self, visit_id: int) -> VisitRecord | None: ...
+
+    def save(self, visit: VisitRecord) -> VisitRecord:
+        """Overwrite the stored visit that has ``visit.id`` (and its measures)."""
+        ...
 
     def for_child(self, child_id: int) -> Sequence[VisitRecord]:
         """The child's visits, oldest first."""
@@ -130,6 +140,18 @@ class AuditLog(Protocol):
     def by_actor(self, actor_id: int) -> Sequence[AuditEntry]: ...
 
 
+class ExternalIdentifierRepository(Protocol):
+    def add(self, identifier: ExternalIdentifier) -> ExternalIdentifier: ...
+
+    def find(self, entity_type: EntityType, system: str, value: str) -> int | None:
+        """The id of the record another system calls (``system``, ``value``), if known."""
+        ...
+
+    def for_entity(
+        self, entity_type: EntityType, entity_id: int
+    ) -> Sequence[ExternalIdentifier]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository: ``with uow: ...; uow.commit()``.
 
@@ -159,6 +181,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def external_identifiers(self) -> ExternalIdentifierRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -18,6 +18,7 @@ from hipcare.domain.records import (
     CarePlanItemState,
     Child,
     EntityType,
+    ExternalIdentifier,
     OperationPlan,
     Site,
     User,
@@ -29,6 +30,7 @@ from hipcare.storage.tables import (
     AuditRow,
     CarePlanItemRow,
     ChildRow,
+    ExternalIdentifierRow,
     OperationPlanRow,
     SiteRow,
     UserRow,
@@ -40,6 +42,7 @@ __all__ = [
     "SqlAlchemyAuditLog",
     "SqlAlchemyCarePlanItemRepository",
     "SqlAlchemyChildRepository",
+    "SqlAlchemyExternalIdentifierRepository",
     "SqlAlchemyOperationPlanRepository",
     "SqlAlchemySiteRepository",
     "SqlAlchemyUserRepository",
@@ -104,6 +107,30 @@ class SqlAlchemyChildRepository:
         row = self._session.get(ChildRow, child_id)
         return None if row is None else mapping.child_from_row(row)
 
+    def save(self, child: Child) -> Child:
+        row = self._session.get(ChildRow, _stored_id(child.id, "child"))
+        if row is None:
+            raise InvalidInputError("child.id", f"no child {child.id} is stored")
+        fresh = mapping.child_row(child)
+        for name in (
+            "site_id",
+            "given_name",
+            "family_name",
+            "search_key",
+            "date_of_birth",
+            "gestation_weeks",
+            "gmfcs",
+            "preferred_language",
+        ):
+            setattr(row, name, getattr(fresh, name))
+        # Old contacts go first: (child_id, position) is unique, and a flush inserts before
+        # it deletes orphans.
+        row.contacts.clear()
+        self._session.flush()
+        row.contacts.extend(fresh.contacts)
+        self._session.flush()
+        return mapping.child_from_row(row)
+
     def search(self, name_key: str, site_ids: Collection[str], limit: int) -> Sequence[Child]:
         if not site_ids:
             return []
@@ -137,6 +164,20 @@ class SqlAlchemyVisitRepository:
     def get(self, visit_id: int) -> VisitRecord | None:
         row = self._session.get(VisitRow, visit_id)
         return None if row is None else mapping.visit_from_row(row)
+
+    def save(self, visit: VisitRecord) -> VisitRecord:
+        row = self._session.get(VisitRow, _stored_id(visit.id, "visit"))
+        if row is None:
+            raise InvalidInputError("visit.id", f"no visit {visit.id} is stored")
+        fresh = mapping.visit_row(visit)
+        for name in ("child_id", "visit_date", "xray", "recorded_by", "recorded_at", "film"):
+            setattr(row, name, getattr(fresh, name))
+        # Old measures go first: (visit_id, side) is unique (see ChildRepository.save).
+        row.hips.clear()
+        self._session.flush()
+        row.hips.extend(fresh.hips)
+        self._session.flush()
+        return mapping.visit_from_row(row)
 
     def for_child(self, child_id: int) -> Sequence[VisitRecord]:
         return self.for_children([child_id]).get(child_id, [])
@@ -238,6 +279,46 @@ class SqlAlchemyAlertRepository:
         mapping.update_alert_row(row, alert)
         self._session.flush()
         return mapping.alert_from_row(row)
+
+
+class SqlAlchemyExternalIdentifierRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, identifier: ExternalIdentifier) -> ExternalIdentifier:
+        self._session.add(
+            ExternalIdentifierRow(
+                entity_type=identifier.entity_type,
+                entity_id=identifier.entity_id,
+                system=identifier.system,
+                value=identifier.value,
+            )
+        )
+        self._session.flush()
+        return identifier
+
+    def find(self, entity_type: EntityType, system: str, value: str) -> int | None:
+        return self._session.scalar(
+            select(ExternalIdentifierRow.entity_id).where(
+                ExternalIdentifierRow.entity_type == entity_type,
+                ExternalIdentifierRow.system == system,
+                ExternalIdentifierRow.value == value,
+            )
+        )
+
+    def for_entity(self, entity_type: EntityType, entity_id: int) -> Sequence[ExternalIdentifier]:
+        rows = self._session.scalars(
+            select(ExternalIdentifierRow)
+            .where(
+                ExternalIdentifierRow.entity_type == entity_type,
+                ExternalIdentifierRow.entity_id == entity_id,
+            )
+            .order_by(ExternalIdentifierRow.id)
+        )
+        return [
+            ExternalIdentifier(row.entity_type, row.entity_id, row.system, row.value)
+            for row in rows
+        ]
 
 
 class SqlAlchemyAuditLog:

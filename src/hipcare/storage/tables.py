@@ -340,9 +340,7 @@ class ExternalIdentifierRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entity_type: Mapped[EntityType] = mapped_column(
-        _choice(EntityType, "external_identifier_entity_type")
-    )
+    entity_type: Mapped[EntityType] = mapped_column(_choice(EntityType, "entity_type"))
     entity_id: Mapped[int] = mapped_column(Integer)
     system: Mapped[str] = mapped_column(String(255))
     value: Mapped[str] = mapped_column(String(255))

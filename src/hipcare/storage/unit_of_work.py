@@ -12,6 +12,7 @@ from hipcare.storage.repositories import (
     SqlAlchemyAuditLog,
     SqlAlchemyCarePlanItemRepository,
     SqlAlchemyChildRepository,
+    SqlAlchemyExternalIdentifierRepository,
     SqlAlchemyOperationPlanRepository,
     SqlAlchemySiteRepository,
     SqlAlchemyUserRepository,
@@ -39,6 +40,7 @@ class SqlAlchemyUnitOfWork:
     care_plan_items: SqlAlchemyCarePlanItemRepository
     alerts: SqlAlchemyAlertRepository
     audit: SqlAlchemyAuditLog
+    external_identifiers: SqlAlchemyExternalIdentifierRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -57,6 +59,7 @@ class SqlAlchemyUnitOfWork:
         self.care_plan_items = SqlAlchemyCarePlanItemRepository(session)
         self.alerts = SqlAlchemyAlertRepository(session)
         self.audit = SqlAlchemyAuditLog(session)
+        self.external_identifiers = SqlAlchemyExternalIdentifierRepository(session)
         return self
 
     def __exit__(
