@@ -4,6 +4,12 @@
   ``postgresql+psycopg://USER@HOST/DATABASE``; default ``sqlite:///<data dir>/hipcare.sqlite3``.
 - ``HIPCARE_DATA_DIR``: the folder for hipcare's own files (the default SQLite database);
   default ``./var/``.
+- ``HIPCARE_SECURE_COOKIES``: ``true`` when the web app is served over https (the session
+  cookie then carries ``Secure``); default ``false``.
+- ``HIPCARE_SESSION_IDLE_MINUTES`` / ``HIPCARE_SESSION_MAX_HOURS``: a web session ends after
+  this long unused / this long after sign-in; defaults 30 and 12.
+- ``HIPCARE_TIMEZONE``: the clinic's time zone (IANA name), which decides "today"; default
+  ``UTC``.
 
 ``docs/storage.md`` documents the same variables; a test fails if the two drift apart.
 """
@@ -13,12 +19,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hipcare.domain.errors import InvalidInputError
 
 __all__ = ["DEFAULT_DATA_DIR", "ENVIRONMENT_VARIABLES", "SQLITE_FILE_NAME", "Settings"]
 
 DEFAULT_DATA_DIR = Path("var")
 SQLITE_FILE_NAME = "hipcare.sqlite3"
-ENVIRONMENT_VARIABLES = ("HIPCARE_DATABASE_URL", "HIPCARE_DATA_DIR")
+ENVIRONMENT_VARIABLES = (
+    "HIPCARE_DATABASE_URL",
+    "HIPCARE_DATA_DIR",
+    "HIPCARE_SECURE_COOKIES",
+    "HIPCARE_SESSION_IDLE_MINUTES",
+    "HIPCARE_SESSION_MAX_HOURS",
+    "HIPCARE_TIMEZONE",
+)
 """Every variable :meth:`Settings.from_environ` reads."""
 
 
@@ -28,6 +44,10 @@ class Settings:
 
     database_url: str
     data_dir: Path
+    secure_cookies: bool = False
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    timezone: str = "UTC"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -42,4 +62,40 @@ class Settings:
         url = environ.get("HIPCARE_DATABASE_URL", "").strip()
         if not url:
             url = f"sqlite:///{data_dir / SQLITE_FILE_NAME}"
-        return cls(database_url=url, data_dir=data_dir)
+        return cls(
+            database_url=url,
+            data_dir=data_dir,
+            secure_cookies=_flag(environ, "HIPCARE_SECURE_COOKIES"),
+            session_idle_minutes=_whole(environ, "HIPCARE_SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_whole(environ, "HIPCARE_SESSION_MAX_HOURS", 12),
+            timezone=_timezone(environ),
+        )
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise InvalidInputError(name, f"{value!r} is not true or false")
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise InvalidInputError(name, f"{value!r} is not a whole number >= 1")
+    return int(value)
+
+
+def _timezone(environ: Mapping[str, str]) -> str:
+    name = environ.get("HIPCARE_TIMEZONE", "").strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError(
+            "HIPCARE_TIMEZONE", f"{name!r} is not a time zone name such as 'Australia/Sydney'"
+        ) from None
+    return name

@@ -1,0 +1,114 @@
+"""``hipcare serve``: bring the database to the newest schema, then run the web app (uvicorn).
+
+``--demo`` uses a SQLite file of its own (``<data dir>/demo.sqlite3``), seeds it with the
+synthetic demo (idempotent) and prints the sign-ins to use. Settings come from the
+environment (``HIPCARE_*``, see docs/web.md); the worker processes build the app from the
+same environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hipcare.cli._io import CommandIO
+from hipcare.domain.errors import InvalidInputError
+from hipcare.settings import Settings
+
+__all__ = ["DEMO_DATABASE_FILE", "register"]
+
+DEMO_DATABASE_FILE = "demo.sqlite3"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the clinician web app (migrates the database first)",
+        description=(
+            "Bring the database to the newest schema, then serve the clinician web app. "
+            "With --demo: a SQLite demo database under HIPCARE_DATA_DIR (default ./var/), "
+            "seeded with synthetic sites, staff and children, and the sign-ins printed."
+        ),
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="serve the synthetic demo (its own SQLite file; prints the demo sign-ins)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default 1; use PostgreSQL for more than one machine)",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def _demo_environ(environ: dict[str, str]) -> dict[str, str]:
+    settings = Settings.from_environ(environ)
+    url = f"sqlite:///{settings.data_dir / DEMO_DATABASE_FILE}"
+    return {**environ, "HIPCARE_DATABASE_URL": url}
+
+
+def _seed(settings: Settings, io: CommandIO) -> None:
+    from hipcare.services.demo_seed import seed_demo
+    from hipcare.storage import (
+        create_database_engine,
+        create_session_factory,
+    )
+    from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+
+    engine = create_database_engine(settings.database_url)
+    try:
+        now = datetime.now(UTC)
+        report = seed_demo(
+            SqlAlchemyAccountsUnitOfWork(create_session_factory(engine)),
+            today=now.astimezone(ZoneInfo(settings.timezone)).date(),
+            now=now,
+        )
+    finally:
+        engine.dispose()
+    io.stdout.write(
+        f"Demo data: {report.children_added} children added, "
+        f"{report.children_present} already there ({report.users_added} staff added).\n"
+        f"Sign in with any of these (password for all: {report.accounts[0].password}):\n"
+    )
+    for account in report.accounts:
+        io.stdout.write(f"  {account.email:<32} {account.display_name}\n")
+
+
+def handle(args: argparse.Namespace, io: CommandIO) -> int:
+    import uvicorn
+
+    from hipcare.storage import upgrade_to_head
+
+    if not 1 <= args.port <= 65535:
+        raise InvalidInputError("--port", f"{args.port} is not a port number (1-65535)")
+    if args.workers < 1:
+        raise InvalidInputError("--workers", "must be 1 or more")
+    environ = dict(io.environ)
+    if args.demo:
+        environ = _demo_environ(environ)
+    settings = Settings.from_environ(environ)
+    upgrade_to_head(settings.database_url)
+    if args.demo:
+        _seed(settings, io)
+    # The worker processes read their settings from the environment, as this one did.
+    os.environ.update({key: value for key, value in environ.items() if key.startswith("HIPCARE_")})
+    io.stdout.write(f"hipcare is at http://{args.host}:{args.port}/ (Ctrl+C stops it)\n")
+    io.stdout.flush()
+    uvicorn.run(
+        "hipcare.web.asgi:app_from_environ",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,  # the app logs method, path and status, never query strings
+        log_level="info",
+    )
+    return 0

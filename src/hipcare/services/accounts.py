@@ -1,0 +1,381 @@
+"""Use cases of staff accounts: passwords, sign-in, sessions, the failed-sign-in limit, audit.
+
+Everything the web app knows about who is signed in lives in the database (through the
+repositories declared here), never in a server process: any number of app processes on one
+database serve the same users.
+
+- **Passwords** are hashed with argon2id (``argon2-cffi``'s defaults, RFC 9106 low-memory
+  profile); hipcare never stores or logs a password.
+- **Sessions**: a random token (``secrets.token_urlsafe(32)``, 256 bits) goes to the browser;
+  the database keeps only its SHA-256. A session ends after ``idle`` without use or
+  ``absolute`` after sign-in, whichever comes first (OWASP Session Management Cheat Sheet,
+  "Session Expiration"). Each session carries its own CSRF token.
+- **Failed sign-ins** are counted per account (the email as typed) and per client address in
+  a sliding window; past the limit, sign-in is refused with a clear message, even with the
+  right password, until the window has passed (OWASP Authentication Cheat Sheet, "Account
+  Lockout").
+
+As everywhere in the services, time is handed in (``now``) and nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cache
+from typing import Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from hipcare.domain.errors import HipcareError, InvalidInputError
+from hipcare.domain.records import AuditEntry, Role, User, utc_moment
+from hipcare.services.ports import UnitOfWork
+from hipcare.services.records import PermissionDeniedError
+
+__all__ = [
+    "AccountsUnitOfWork",
+    "SessionPolicy",
+    "SessionRepository",
+    "SessionUser",
+    "SignInFailureRepository",
+    "SignInRefusal",
+    "SignInRefusedError",
+    "SignedIn",
+    "SiteAuditQuery",
+    "WebSession",
+    "add_user",
+    "hash_password",
+    "sign_in",
+    "sign_out",
+    "signed_in_user",
+    "site_audit_log",
+    "token_digest",
+]
+
+_HASHER = PasswordHasher()
+_MINIMUM_PASSWORD_LENGTH = 10
+_TOUCH_EVERY = timedelta(seconds=60)
+"""A session's last use is written at most this often, so reading a page is not a write."""
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in browser session as stored: the token's digest, never the token."""
+
+    token_digest: str
+    user_id: int
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "created_at", utc_moment(self.created_at, "session.created_at"))
+        object.__setattr__(
+            self, "last_seen_at", utc_moment(self.last_seen_at, "session.last_seen_at")
+        )
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long sessions last and how many failed sign-ins are tolerated.
+
+    Defaults: 30 minutes idle, 12 hours at most (a clinic day), 5 failures per account and 20
+    per client address within 15 minutes (OWASP Authentication Cheat Sheet suggests a small
+    threshold per account and an observation window; the numbers are local choices).
+    """
+
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=12)
+    failure_window: timedelta = timedelta(minutes=15)
+    failures_per_account: int = 5
+    failures_per_address: int = 20
+
+    def __post_init__(self) -> None:
+        for name in ("idle", "absolute", "failure_window"):
+            value = getattr(self, name)
+            if not isinstance(value, timedelta) or value <= timedelta(0):
+                raise InvalidInputError(f"session.{name}", "must be a positive length of time")
+        for name in ("failures_per_account", "failures_per_address"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidInputError(f"session.{name}", "must be a whole number >= 1")
+
+
+class SignInRefusal(StrEnum):
+    """Why a sign-in was refused (the page says it in words; the API returns the code)."""
+
+    WRONG_EMAIL_OR_PASSWORD = "wrong-email-or-password"  # noqa: S105 -- a reason code, not a password
+    ACCOUNT_LOCKED = "account-locked"
+    ADDRESS_LOCKED = "address-locked"
+
+
+class SignInRefusedError(HipcareError):
+    """A sign-in was refused; ``reason`` says why and ``message`` says it to the person."""
+
+    def __init__(self, reason: SignInRefusal, message: str) -> None:
+        self.reason = reason
+        self.message = message
+        super().__init__(f"sign-in: {message}")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session: ``token`` goes into the browser's cookie, and only there."""
+
+    token: str
+    csrf_token: str
+    user: User
+
+
+# --- ports -------------------------------------------------------------------------------------
+
+
+class SessionRepository(Protocol):
+    def add(self, session: WebSession) -> None: ...
+
+    def get(self, token_digest: str) -> WebSession | None: ...
+
+    def touch(self, token_digest: str, at: datetime) -> None:
+        """Record that the session was used at ``at``."""
+        ...
+
+    def delete(self, token_digest: str) -> None: ...
+
+
+class SignInFailureRepository(Protocol):
+    def add(self, account_key: str, client_address: str, at: datetime) -> None: ...
+
+    def count_for_account(self, account_key: str, since: datetime) -> int: ...
+
+    def count_for_address(self, client_address: str, since: datetime) -> int: ...
+
+    def clear_account(self, account_key: str) -> None:
+        """Forget an account's failures (after it signs in)."""
+        ...
+
+    def delete_before(self, moment: datetime) -> None:
+        """Forget failures older than ``moment`` (they no longer count)."""
+        ...
+
+
+class SiteAuditQuery(Protocol):
+    def for_site(self, site_id: str, limit: int) -> Sequence[AuditEntry]:
+        """The newest audit entries about the site, its children and their visits."""
+        ...
+
+
+class AccountsUnitOfWork(UnitOfWork, Protocol):
+    """The records' unit of work plus the web app's sessions and sign-in failures."""
+
+    @property
+    def web_sessions(self) -> SessionRepository: ...
+
+    @property
+    def sign_in_failures(self) -> SignInFailureRepository: ...
+
+    @property
+    def site_audit(self) -> SiteAuditQuery: ...
+
+
+# --- passwords and tokens ----------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (at least 10 characters)."""
+    if not isinstance(password, str) or len(password) < _MINIMUM_PASSWORD_LENGTH:
+        raise InvalidInputError(
+            "password", f"must be at least {_MINIMUM_PASSWORD_LENGTH} characters long"
+        )
+    return _HASHER.hash(password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a random password, checked when the email is unknown, so that an unknown
+    account takes as long to refuse as a wrong password (no timing hint about who exists)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def _password_matches(password_hash: str | None, password: str) -> bool:
+    try:
+        return (
+            _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 (hex) of a session token: what the database keeps instead of the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _account_key(email: str) -> str:
+    return email.strip().lower()[:320]
+
+
+def add_user(uow: UnitOfWork, user: User, password: str) -> User:
+    """Store a new member of staff with a hashed password; returns the stored user."""
+    hashed = hash_password(password)
+    with uow:
+        if uow.users.by_email(user.email) is not None:
+            raise InvalidInputError("email", f"{user.email} already has an account")
+        stored = uow.users.add(
+            User(
+                email=user.email,
+                display_name=user.display_name,
+                role=user.role,
+                profession=user.profession,
+                site_ids=user.site_ids,
+                password_hash=hashed,
+            )
+        )
+        uow.commit()
+    return stored
+
+
+# --- sign-in and sessions ----------------------------------------------------------------------
+
+
+def sign_in(
+    uow: AccountsUnitOfWork,
+    email: str,
+    password: str,
+    client_address: str,
+    *,
+    now: datetime,
+    policy: SessionPolicy,
+) -> SignedIn:
+    """Check the email and password and open a session, or raise :class:`SignInRefusedError`.
+
+    Refused when the account or the client address has had too many failures within the
+    policy's window (even with the right password); otherwise a wrong email or password is
+    counted as a failure. A success forgets the account's failures.
+    """
+    now = utc_moment(now, "now")
+    key = _account_key(email if isinstance(email, str) else "")
+    address = (client_address or "unknown")[:64]
+    since = now - policy.failure_window
+    minutes = int(policy.failure_window.total_seconds() // 60)
+    with uow:
+        uow.sign_in_failures.delete_before(since)
+        if uow.sign_in_failures.count_for_account(key, since) >= policy.failures_per_account:
+            uow.commit()
+            raise SignInRefusedError(
+                SignInRefusal.ACCOUNT_LOCKED,
+                f"This account is locked after {policy.failures_per_account} failed sign-ins. "
+                f"Wait {minutes} minutes and try again, or ask your site administrator.",
+            )
+        if uow.sign_in_failures.count_for_address(address, since) >= policy.failures_per_address:
+            uow.commit()
+            raise SignInRefusedError(
+                SignInRefusal.ADDRESS_LOCKED,
+                f"Too many failed sign-ins from this computer. Wait {minutes} minutes and "
+                "try again.",
+            )
+        user = uow.users.by_email(key) if key else None
+        if user is None or user.id is None or not _password_matches(user.password_hash, password):
+            uow.sign_in_failures.add(key, address, now)
+            uow.commit()
+            raise SignInRefusedError(
+                SignInRefusal.WRONG_EMAIL_OR_PASSWORD,
+                "The email or the password is not right. Check both and try again.",
+            )
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        uow.web_sessions.add(
+            WebSession(
+                token_digest=token_digest(token),
+                user_id=user.id,
+                csrf_token=csrf,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+        uow.sign_in_failures.clear_account(key)
+        uow.commit()
+    return SignedIn(token=token, csrf_token=csrf, user=user)
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """Who a request comes from: the user and their session's CSRF token."""
+
+    user: User
+    csrf_token: str
+    token_digest: str
+
+    def csrf_matches(self, presented: str | None) -> bool:
+        """Whether ``presented`` is this session's CSRF token (compared in constant time)."""
+        return isinstance(presented, str) and hmac.compare_digest(
+            presented.encode("utf-8"), self.csrf_token.encode("utf-8")
+        )
+
+
+def signed_in_user(
+    uow: AccountsUnitOfWork, token: str | None, *, now: datetime, policy: SessionPolicy
+) -> SessionUser | None:
+    """The user whose session ``token`` is, or None when it is unknown or has expired.
+
+    An expired session is deleted. The last use is written at most once a minute.
+    """
+    if not token:
+        return None
+    now = utc_moment(now, "now")
+    digest = token_digest(token)
+    with uow:
+        session = uow.web_sessions.get(digest)
+        if session is None:
+            return None
+        expired = (
+            now - session.last_seen_at > policy.idle or now - session.created_at > policy.absolute
+        )
+        user = None if expired else uow.users.get(session.user_id)
+        if user is None:
+            uow.web_sessions.delete(digest)
+            uow.commit()
+            return None
+        if now - session.last_seen_at >= _TOUCH_EVERY:
+            uow.web_sessions.touch(digest, now)
+            uow.commit()
+    return SessionUser(user=user, csrf_token=session.csrf_token, token_digest=digest)
+
+
+def sign_out(uow: AccountsUnitOfWork, token: str | None) -> None:
+    """End the session ``token`` (nothing happens when there is none)."""
+    if not token:
+        return
+    with uow:
+        uow.web_sessions.delete(token_digest(token))
+        uow.commit()
+
+
+# --- the site audit log ------------------------------------------------------------------------
+
+
+def site_audit_log(
+    uow: AccountsUnitOfWork, actor_id: int, site_id: str, *, limit: int = 200
+) -> list[AuditEntry]:
+    """The newest audit entries about ``site_id``'s records, for its site administrators."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+        raise InvalidInputError("limit", "must be a whole number from 1 to 1000")
+    with uow:
+        actor = uow.users.get(actor_id)
+        if actor is None or actor.role is not Role.SITE_ADMINISTRATOR:
+            raise PermissionDeniedError("audit", "only a site administrator reads the audit log")
+        if uow.sites.get(site_id) is None:
+            raise InvalidInputError("site", f"no site {site_id!r} is known")
+        if not actor.belongs_to(site_id):
+            raise PermissionDeniedError(
+                "audit", f"user {actor_id} is not an administrator of site {site_id!r}"
+            )
+        return list(uow.site_audit.for_site(site_id, limit))

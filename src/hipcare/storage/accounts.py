@@ -1,0 +1,155 @@
+"""SQLAlchemy storage of the web app's sign-in state: sessions, failed sign-ins, site audit.
+
+Implements the repositories that :mod:`hipcare.services.accounts` declares, and a unit of
+work (:class:`SqlAlchemyAccountsUnitOfWork`) that adds them to the records' unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy import String, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from hipcare.domain.records import AuditEntry, EntityType
+from hipcare.services.accounts import WebSession
+from hipcare.storage import mapping
+from hipcare.storage.tables import AuditRow, ChildRow, SignInFailureRow, VisitRow, WebSessionRow
+from hipcare.storage.unit_of_work import SqlAlchemyUnitOfWork
+
+if TYPE_CHECKING:
+    from hipcare.services.accounts import AccountsUnitOfWork
+
+__all__ = [
+    "SqlAlchemyAccountsUnitOfWork",
+    "SqlAlchemySessionRepository",
+    "SqlAlchemySignInFailureRepository",
+    "SqlAlchemySiteAuditQuery",
+]
+
+
+class SqlAlchemySessionRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, web_session: WebSession) -> None:
+        self._session.add(
+            WebSessionRow(
+                id=web_session.token_digest,
+                user_id=web_session.user_id,
+                csrf_token=web_session.csrf_token,
+                created_at=web_session.created_at,
+                last_seen_at=web_session.last_seen_at,
+            )
+        )
+        self._session.flush()
+
+    def get(self, token_digest: str) -> WebSession | None:
+        row = self._session.get(WebSessionRow, token_digest)
+        if row is None:
+            return None
+        return WebSession(
+            token_digest=row.id,
+            user_id=row.user_id,
+            csrf_token=row.csrf_token,
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+        )
+
+    def touch(self, token_digest: str, at: datetime) -> None:
+        self._session.execute(
+            update(WebSessionRow).where(WebSessionRow.id == token_digest).values(last_seen_at=at)
+        )
+
+    def delete(self, token_digest: str) -> None:
+        self._session.execute(delete(WebSessionRow).where(WebSessionRow.id == token_digest))
+
+
+class SqlAlchemySignInFailureRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, account_key: str, client_address: str, at: datetime) -> None:
+        self._session.add(
+            SignInFailureRow(account_key=account_key, client_address=client_address, at=at)
+        )
+        self._session.flush()
+
+    def count_for_account(self, account_key: str, since: datetime) -> int:
+        return (
+            self._session.scalar(
+                select(func.count())
+                .select_from(SignInFailureRow)
+                .where(SignInFailureRow.account_key == account_key, SignInFailureRow.at > since)
+            )
+            or 0
+        )
+
+    def count_for_address(self, client_address: str, since: datetime) -> int:
+        return (
+            self._session.scalar(
+                select(func.count())
+                .select_from(SignInFailureRow)
+                .where(
+                    SignInFailureRow.client_address == client_address, SignInFailureRow.at > since
+                )
+            )
+            or 0
+        )
+
+    def clear_account(self, account_key: str) -> None:
+        self._session.execute(
+            delete(SignInFailureRow).where(SignInFailureRow.account_key == account_key)
+        )
+
+    def delete_before(self, moment: datetime) -> None:
+        self._session.execute(delete(SignInFailureRow).where(SignInFailureRow.at <= moment))
+
+
+class SqlAlchemySiteAuditQuery:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def for_site(self, site_id: str, limit: int) -> Sequence[AuditEntry]:
+        child_ids = select(ChildRow.id.cast(String)).where(ChildRow.site_id == site_id)
+        visit_ids = (
+            select(VisitRow.id.cast(String))
+            .join(ChildRow, ChildRow.id == VisitRow.child_id)
+            .where(ChildRow.site_id == site_id)
+        )
+        rows = self._session.scalars(
+            select(AuditRow)
+            .where(
+                or_(
+                    (AuditRow.entity_type == EntityType.SITE) & (AuditRow.entity_id == site_id),
+                    (AuditRow.entity_type == EntityType.CHILD) & AuditRow.entity_id.in_(child_ids),
+                    (AuditRow.entity_type == EntityType.VISIT) & AuditRow.entity_id.in_(visit_ids),
+                )
+            )
+            .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+            .limit(limit)
+        )
+        return [mapping.audit_from_row(row) for row in rows]
+
+
+class SqlAlchemyAccountsUnitOfWork(SqlAlchemyUnitOfWork):
+    """The records' unit of work plus sessions, sign-in failures and the site audit query."""
+
+    web_sessions: SqlAlchemySessionRepository
+    sign_in_failures: SqlAlchemySignInFailureRepository
+    site_audit: SqlAlchemySiteAuditQuery
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        session = self._current()
+        self.web_sessions = SqlAlchemySessionRepository(session)
+        self.sign_in_failures = SqlAlchemySignInFailureRepository(session)
+        self.site_audit = SqlAlchemySiteAuditQuery(session)
+        return self
+
+
+if TYPE_CHECKING:
+    # mypy proves here that this class keeps every promise of the services' protocol.
+    _KEEPS_THE_PROTOCOL: type[AccountsUnitOfWork] = SqlAlchemyAccountsUnitOfWork

@@ -1,0 +1,81 @@
+"""Who is asking: session cookies, CSRF checks, and the refusals pages and the API turn into.
+
+Pages and API calls use the same session cookie. A page that needs a signed-in user sends
+the browser to the sign-in page (303); an API call answers 401 JSON. Every state-changing
+request must carry the session's CSRF token: forms in a hidden ``csrf_token`` field, API
+calls in the ``X-CSRF-Token`` header.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hipcare.services.accounts import SessionUser, signed_in_user
+from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
+
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "CsrfRefusedError",
+    "SignInRequiredError",
+    "api_user",
+    "page_user",
+    "page_user_with_form",
+]
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class SignInRequiredError(Exception):
+    """No valid session: pages redirect to sign-in, the API answers 401."""
+
+
+class CsrfRefusedError(Exception):
+    """A state-changing request without the session's CSRF token: 403."""
+
+
+def _session_user(request: Request, context: WebContext) -> SessionUser:
+    user = signed_in_user(
+        context.unit_of_work(),
+        request.cookies.get(SESSION_COOKIE),
+        now=context.now(),
+        policy=context.policy,
+    )
+    if user is None:
+        raise SignInRequiredError
+    return user
+
+
+async def page_user(
+    request: Request, context: Annotated[WebContext, Depends(web_context)]
+) -> SessionUser:
+    """The signed-in user of a page that only reads (GET)."""
+    return _session_user(request, context)
+
+
+async def page_user_with_form(
+    request: Request, context: Annotated[WebContext, Depends(web_context)]
+) -> SessionUser:
+    """The signed-in user of a form post, whose hidden CSRF token must match the session's."""
+    user = _session_user(request, context)
+    form = await request.form()
+    presented = form.get(CSRF_FIELD)
+    if not user.csrf_matches(presented if isinstance(presented, str) else None):
+        raise CsrfRefusedError
+    return user
+
+
+async def api_user(
+    request: Request, context: Annotated[WebContext, Depends(web_context)]
+) -> SessionUser:
+    """The signed-in user of an API call; a changing call must send ``X-CSRF-Token``."""
+    user = _session_user(request, context)
+    if request.method not in _SAFE_METHODS and not user.csrf_matches(
+        request.headers.get(CSRF_HEADER)
+    ):
+        raise CsrfRefusedError
+    return user

@@ -1,0 +1,61 @@
+"""What every request handler of the web app is given: storage, the clock, templates, policy.
+
+One :class:`WebContext` is built by :func:`hipcare.web.create_app` and kept on
+``app.state``. It holds configuration and connections only — nothing about a user or a
+child — so any number of app processes on one database behave as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from jinja2 import Environment
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hipcare.services.accounts import SessionPolicy
+from hipcare.settings import Settings
+from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+
+__all__ = ["SESSION_COOKIE", "SIGN_IN_COOKIE", "WebContext", "web_context"]
+
+SESSION_COOKIE = "hipcare_session"
+SIGN_IN_COOKIE = "hipcare_sign_in"
+"""Holds the sign-in form's CSRF token before there is a session (a double-submit cookie)."""
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """Configuration and connections shared by every request (no per-user state)."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    templates: Environment
+    policy: SessionPolicy
+    clock: Callable[[], datetime]
+
+    def unit_of_work(self) -> SqlAlchemyAccountsUnitOfWork:
+        """A fresh unit of work for one use case of one request."""
+        return SqlAlchemyAccountsUnitOfWork(self.session_factory)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self, now: datetime | None = None) -> date:
+        """The clinic's calendar day (in ``HIPCARE_TIMEZONE``)."""
+        return (now or self.clock()).astimezone(ZoneInfo(self.settings.timezone)).date()
+
+    def render(self, template: str, values: Mapping[str, Any]) -> str:
+        return self.templates.get_template(template).render(**values)
+
+
+def web_context(request: Request) -> WebContext:
+    """The app's :class:`WebContext` (a FastAPI dependency)."""
+    context: WebContext = request.app.state.hipcare
+    return context

@@ -1,0 +1,224 @@
+"""Pydantic models of the JSON API: what ``/openapi.json`` promises, and the API keeps.
+
+Response models are built from domain values by the ``from_*`` functions; request models
+only describe the shape (the services check the values and name the field at fault).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hipcare.domain.records import AuditEntry, Child, FamilyContact, HipMeasures, User, VisitRecord
+from hipcare.services.accounts import SessionUser
+
+__all__ = [
+    "AuditEntryOut",
+    "ChildIn",
+    "ChildOut",
+    "ChildSummary",
+    "ContactIn",
+    "ContactOut",
+    "Health",
+    "HipMeasuresOut",
+    "Me",
+    "Problem",
+    "SignInIn",
+    "SignInOut",
+    "VisitOut",
+    "audit_entry_out",
+    "child_out",
+    "child_summary",
+    "me_out",
+    "visit_out",
+]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unreachable"]
+    dialect: str = Field(description="the database in use: sqlite or postgresql")
+
+
+class Problem(BaseModel):
+    """What was wrong: the field at fault (dotted path) and what to do about it."""
+
+    field: str
+    problem: str
+
+
+class SignInIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+
+
+class Me(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: Literal["clinician", "site-administrator"]
+    profession: Literal["surgeon", "nurse", "physiotherapist", "occupational-therapist"] | None
+    site_ids: list[str]
+
+
+class SignInOut(BaseModel):
+    user: Me
+    csrf_token: str = Field(description="send it in the X-CSRF-Token header of every POST")
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=200)
+    relationship: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=320)
+
+
+class ChildIn(BaseModel):
+    """A child to register. ``gmfcs`` is I-V or "unknown"; ``site`` is a site id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str = Field(max_length=200)
+    family_name: str = Field(max_length=200)
+    date_of_birth: str = Field(description="YYYY-MM-DD", max_length=10)
+    site: str = Field(max_length=64)
+    preferred_language: Literal["en", "ar", "zh-Hans", "zh-Hant", "vi", "fa"] = "en"
+    gmfcs: Literal["I", "II", "III", "IV", "V", "unknown"] | None = None
+    gestation_weeks: float | None = Field(default=None, ge=20, le=45)
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=10)
+
+
+class ContactOut(BaseModel):
+    name: str
+    relationship: str
+    phone: str | None
+    email: str | None
+
+
+class ChildSummary(BaseModel):
+    id: int
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    site: str
+
+
+class HipMeasuresOut(BaseModel):
+    side: Literal["right", "left"]
+    migration_percentage_raw: float | None
+    migration_percentage_reported: float | None
+    acetabular_index_deg: float | None
+    neck_shaft_angle_deg: float | None
+    head_shaft_angle_deg: float | None
+
+
+class VisitOut(BaseModel):
+    id: int
+    visit_date: date
+    xray: bool
+    recorded_by: int
+    recorded_at: datetime
+    hips: list[HipMeasuresOut]
+
+
+class ChildOut(ChildSummary):
+    preferred_language: str
+    gmfcs: Literal["I", "II", "III", "IV", "V"] | None
+    gestation_weeks: float | None
+    contacts: list[ContactOut]
+    visits: list[VisitOut]
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    actor_id: int
+    action: str
+    entity_type: str
+    entity_id: str
+    at: datetime
+
+
+def me_out(user: User) -> Me:
+    if user.id is None:  # pragma: no cover -- a signed-in user is stored
+        raise ValueError("a signed-in user has an id")
+    return Me(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=user.role.value,
+        profession=None if user.profession is None else user.profession.value,
+        site_ids=sorted(user.site_ids),
+    )
+
+
+def _contact(contact: FamilyContact) -> ContactOut:
+    return ContactOut(
+        name=contact.name,
+        relationship=contact.relationship,
+        phone=contact.phone,
+        email=contact.email,
+    )
+
+
+def _hip(hip: HipMeasures) -> HipMeasuresOut:
+    return HipMeasuresOut(
+        side=hip.side.value,
+        migration_percentage_raw=hip.migration_percentage_raw,
+        migration_percentage_reported=hip.migration_percentage_reported,
+        acetabular_index_deg=hip.acetabular_index_deg,
+        neck_shaft_angle_deg=hip.neck_shaft_angle_deg,
+        head_shaft_angle_deg=hip.head_shaft_angle_deg,
+    )
+
+
+def visit_out(visit: VisitRecord) -> VisitOut:
+    return VisitOut(
+        id=visit.id or 0,
+        visit_date=visit.visit_date,
+        xray=visit.xray,
+        recorded_by=visit.recorded_by,
+        recorded_at=visit.recorded_at,
+        hips=[_hip(hip) for hip in visit.hips],
+    )
+
+
+def child_summary(child: Child) -> ChildSummary:
+    return ChildSummary(
+        id=child.id or 0,
+        given_name=child.given_name,
+        family_name=child.family_name,
+        date_of_birth=child.date_of_birth,
+        site=child.site_id,
+    )
+
+
+def child_out(child: Child, visits: tuple[VisitRecord, ...]) -> ChildOut:
+    return ChildOut(
+        **child_summary(child).model_dump(),
+        preferred_language=child.preferred_language,
+        gmfcs=None if child.gmfcs is None else child.gmfcs.value,
+        gestation_weeks=child.gestation_weeks,
+        contacts=[_contact(contact) for contact in child.contacts],
+        visits=[visit_out(visit) for visit in visits],
+    )
+
+
+def audit_entry_out(entry: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(
+        id=entry.id or 0,
+        actor_id=entry.actor_id,
+        action=entry.action.value,
+        entity_type=entry.entity_type.value,
+        entity_id=entry.entity_id,
+        at=entry.at,
+    )
+
+
+def signed_in_out(user: SessionUser) -> SignInOut:
+    return SignInOut(user=me_out(user.user), csrf_token=user.csrf_token)
