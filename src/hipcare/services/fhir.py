@@ -1,0 +1,533 @@
+"""Use cases behind FHIR export and import: which records, who may, what is audited.
+
+The services speak hipcare's values only; turning them into FHIR resources (and FHIR
+resources into the candidates below) is the adapter ``hipcare.interop.fhir``, which the
+entry points wire in.
+
+Export: :func:`children_to_export` lists the child ids of a scope (one child, one site, or
+every site the actor belongs to) and :func:`export_child` reads one child's whole record
+(visits, operation plans and care-plan items, identifiers other systems gave them), audited
+as ``child.exported``.
+
+Import: :func:`import_records` takes patient, contact and measure candidates read from a
+bundle and stores them in ONE transaction. Each candidate is either fully imported or listed
+in the report as rejected, with its index in the bundle and the reason; nothing is left
+half-written. Identifiers make it idempotent: a patient whose identifier is already known
+updates that child, and a measure whose identifier is known updates that visit, so importing
+the same bundle twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from hipcare.domain.errors import HipcareError, InvalidInputError
+from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.radiograph import Side
+from hipcare.domain.records import (
+    AuditAction,
+    AuditEntry,
+    CarePlanItemState,
+    Child,
+    EntityType,
+    ExternalIdentifier,
+    FamilyContact,
+    HipMeasures,
+    OperationPlan,
+    Role,
+    Site,
+    User,
+    VisitRecord,
+)
+from hipcare.services.ports import UnitOfWork
+from hipcare.services.records import PermissionDeniedError, parse_child
+
+__all__ = [
+    "HIP_MEASURE_FIELDS",
+    "ChildRecord",
+    "ContactCandidate",
+    "ImportReport",
+    "MeasureCandidate",
+    "OperationRecord",
+    "PatientCandidate",
+    "Rejection",
+    "children_to_export",
+    "export_child",
+    "import_records",
+]
+
+#: The measure fields an imported Observation may set (``HipMeasures`` field names).
+HIP_MEASURE_FIELDS = (
+    "migration_percentage_reported",
+    "acetabular_index_deg",
+    "neck_shaft_angle_deg",
+    "head_shaft_angle_deg",
+)
+
+Identifier = tuple[str, str]
+"""An identifier another system gave a record: (system URI, value)."""
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OperationRecord:
+    """An operation plan and the state of its care-plan items (by due date)."""
+
+    plan: OperationPlan
+    items: Sequence[CarePlanItemState] = ()
+
+
+@dataclass(frozen=True)
+class ChildRecord:
+    """Everything hipcare holds about one child that an export maps.
+
+    ``identifiers`` are identifiers other systems gave the child (from an earlier import).
+    """
+
+    site: Site
+    child: Child
+    visits: Sequence[VisitRecord] = ()
+    operations: Sequence[OperationRecord] = ()
+    identifiers: Sequence[ExternalIdentifier] = ()
+
+
+def _actor(uow: UnitOfWork, actor_id: int) -> User:
+    actor = uow.users.get(actor_id)
+    if actor is None:
+        raise PermissionDeniedError("actor", f"user {actor_id} is not known to hipcare")
+    return actor
+
+
+def _audit(
+    uow: UnitOfWork,
+    actor: User,
+    action: AuditAction,
+    entity_type: EntityType,
+    entity_id: int | str | None,
+    now: datetime,
+) -> None:
+    if actor.id is None or entity_id is None:  # pragma: no cover -- stored records have ids
+        raise RuntimeError("audit rows need stored records")
+    uow.audit.add(AuditEntry(actor.id, action, entity_type, str(entity_id), now))
+
+
+def _refuse(
+    uow: UnitOfWork, actor: User, entity_type: EntityType, entity_id: int | str, now: datetime
+) -> PermissionDeniedError:
+    """Record the refused attempt (committed on its own) and return the error to raise."""
+    uow.rollback()
+    _audit(uow, actor, AuditAction.ACCESS_DENIED, entity_type, entity_id, now)
+    uow.commit()
+    return PermissionDeniedError(
+        entity_type.value, f"user {actor.id} does not belong to the {entity_type.value}'s site"
+    )
+
+
+def children_to_export(
+    uow: UnitOfWork,
+    actor_id: int,
+    *,
+    child_id: int | None = None,
+    site_id: str | None = None,
+    now: datetime,
+) -> list[int]:
+    """Ids of the children to export: one child, one site, or (neither given) every child of
+    every site the actor belongs to. A child or site of another site is refused and audited."""
+    if child_id is not None and site_id is not None:
+        raise InvalidInputError("scope", "give a child or a site, not both")
+    with uow:
+        actor = _actor(uow, actor_id)
+        if child_id is not None:
+            child = uow.children.get(child_id)
+            if child is None:
+                raise InvalidInputError("child", f"no child with id {child_id}")
+            if not actor.belongs_to(child.site_id):
+                raise _refuse(uow, actor, EntityType.CHILD, child_id, now)
+            return [child_id]
+        if site_id is not None:
+            if uow.sites.get(site_id) is None:
+                raise InvalidInputError("site", f"no site {site_id!r} is known")
+            if not actor.belongs_to(site_id):
+                raise _refuse(uow, actor, EntityType.SITE, site_id, now)
+            sites = [site_id]
+        else:
+            sites = sorted(actor.site_ids)
+        return [
+            child.id
+            for site in sites
+            for child in uow.children.at_site(site)
+            if child.id is not None
+        ]
+
+
+def export_child(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime) -> ChildRecord:
+    """One child's whole record for export; the read is audited as ``child.exported``."""
+    with uow:
+        actor = _actor(uow, actor_id)
+        child = uow.children.get(child_id)
+        if child is None:
+            raise InvalidInputError("child", f"no child with id {child_id}")
+        if not actor.belongs_to(child.site_id):
+            raise _refuse(uow, actor, EntityType.CHILD, child_id, now)
+        site = uow.sites.get(child.site_id)
+        if site is None:  # pragma: no cover -- a foreign key keeps every child's site
+            raise InvalidInputError("site", f"no site {child.site_id!r} is known")
+        operations = [
+            OperationRecord(plan, tuple(uow.care_plan_items.for_operation_plan(plan.id)))
+            for plan in uow.operation_plans.for_child(child_id)
+            if plan.id is not None
+        ]
+        record = ChildRecord(
+            site=site,
+            child=child,
+            visits=tuple(uow.visits.for_child(child_id)),
+            operations=tuple(operations),
+            identifiers=tuple(uow.external_identifiers.for_entity(EntityType.CHILD, child_id)),
+        )
+        _audit(uow, actor, AuditAction.CHILD_EXPORTED, EntityType.CHILD, child_id, now)
+        uow.commit()
+    return record
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A resource of the bundle that was not imported: its index, type and why."""
+
+    index: int
+    resource_type: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PatientCandidate:
+    """A Patient read from a bundle: its identifiers and a registration form for
+    :func:`hipcare.services.records.parse_child` (without contacts). ``gmfcs`` is set when
+    the bundle held a GMFCS Observation for this patient (``gmfcs_index`` is its index)."""
+
+    index: int
+    identifiers: tuple[Identifier, ...]
+    form: Mapping[str, Any]
+    gmfcs: GMFCS | None = None
+    gmfcs_index: int | None = None
+
+
+@dataclass(frozen=True)
+class ContactCandidate:
+    """A RelatedPerson read from a bundle: a contact of the patient at ``patient_index``."""
+
+    index: int
+    patient_index: int
+    name: str
+    relationship: str
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class MeasureCandidate:
+    """One measure of one hip on one day, read from an Observation.
+
+    The subject is either a Patient of the same bundle (``patient_index``) or a child
+    hipcare already knows by an identifier (``patient_identifier``). ``measure`` is one of
+    :data:`HIP_MEASURE_FIELDS`; ``raw`` is the raw migration percentage when given.
+    """
+
+    index: int
+    identifier: Identifier
+    visit_date: date
+    side: Side
+    measure: str
+    value: float
+    raw: float | None = None
+    patient_index: int | None = None
+    patient_identifier: Identifier | None = None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: records created, updated and unchanged, and what was rejected."""
+
+    children_created: list[int] = field(default_factory=list)
+    children_updated: list[int] = field(default_factory=list)
+    children_unchanged: list[int] = field(default_factory=list)
+    visits_created: list[int] = field(default_factory=list)
+    visits_updated: list[int] = field(default_factory=list)
+    visits_unchanged: list[int] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def as_document(self) -> dict[str, Any]:
+        """The report as JSON-shaped data (what ``hipcare fhir import`` prints)."""
+        return {
+            "children": {
+                "created": self.children_created,
+                "updated": self.children_updated,
+                "unchanged": self.children_unchanged,
+            },
+            "visits": {
+                "created": self.visits_created,
+                "updated": self.visits_updated,
+                "unchanged": self.visits_unchanged,
+            },
+            "rejected": [dataclasses.asdict(item) for item in self.rejected],
+        }
+
+
+def _known(uow: UnitOfWork, entity_type: EntityType, identifiers: Sequence[Identifier]) -> set[int]:
+    return {
+        found
+        for system, value in identifiers
+        if (found := uow.external_identifiers.find(entity_type, system, value)) is not None
+    }
+
+
+def _check_identifiers(entity_type: EntityType, identifiers: Sequence[Identifier]) -> None:
+    """Refuse an identifier hipcare could not keep, before anything is written."""
+    for system, value in identifiers:
+        ExternalIdentifier(entity_type, 1, system, value)
+
+
+def _remember(
+    uow: UnitOfWork, entity_type: EntityType, entity_id: int, identifiers: Sequence[Identifier]
+) -> None:
+    for system, value in identifiers:
+        if uow.external_identifiers.find(entity_type, system, value) is None:
+            uow.external_identifiers.add(ExternalIdentifier(entity_type, entity_id, system, value))
+
+
+def _same_child(left: Child, right: Child) -> bool:
+    return dataclasses.replace(left, id=None) == dataclasses.replace(right, id=None)
+
+
+def _import_patient(
+    uow: UnitOfWork,
+    actor: User,
+    candidate: PatientCandidate,
+    contacts: Sequence[ContactCandidate],
+    report: ImportReport,
+    *,
+    today: date,
+    now: datetime,
+) -> int:
+    """Create or update one child; returns its id. Raises HipcareError to reject it."""
+    if not candidate.identifiers:
+        raise InvalidInputError(
+            "identifier", "a Patient needs an identifier so a second import updates it"
+        )
+    _check_identifiers(EntityType.CHILD, candidate.identifiers)
+    parsed = parse_child(dict(candidate.form), today=today)
+    if uow.sites.get(parsed.site_id) is None:
+        raise InvalidInputError("site", f"no site {parsed.site_id!r} is known to hipcare")
+    if not actor.belongs_to(parsed.site_id):
+        raise PermissionDeniedError(
+            "site", f"user {actor.id} does not belong to {parsed.site_id!r}"
+        )
+    known = _known(uow, EntityType.CHILD, candidate.identifiers)
+    if len(known) > 1:
+        raise InvalidInputError("identifier", "its identifiers name different children")
+    accepted: list[FamilyContact] = []
+    for contact in contacts:
+        try:
+            accepted.append(
+                FamilyContact(contact.name, contact.relationship, contact.phone, contact.email)
+            )
+        except InvalidInputError as error:
+            report.rejected.append(Rejection(contact.index, "RelatedPerson", str(error)))
+    if known:
+        (child_id,) = known
+        stored = uow.children.get(child_id)
+        if stored is None:  # pragma: no cover -- identifiers point at stored children
+            raise InvalidInputError("identifier", f"names child {child_id}, who is not stored")
+        if not actor.belongs_to(stored.site_id):
+            raise PermissionDeniedError(
+                "identifier", f"names a child of a site user {actor.id} does not belong to"
+            )
+        updated = dataclasses.replace(
+            parsed,
+            id=child_id,
+            gmfcs=candidate.gmfcs if candidate.gmfcs is not None else stored.gmfcs,
+            contacts=tuple(accepted) if accepted else stored.contacts,
+        )
+        if _same_child(updated, stored):
+            report.children_unchanged.append(child_id)
+        else:
+            uow.children.save(updated)
+            _audit(uow, actor, AuditAction.CHILD_UPDATED, EntityType.CHILD, child_id, now)
+            report.children_updated.append(child_id)
+    else:
+        new = dataclasses.replace(parsed, gmfcs=candidate.gmfcs, contacts=tuple(accepted))
+        stored_child = uow.children.add(new)
+        assert stored_child.id is not None  # noqa: S101 -- add() returns the stored id
+        child_id = stored_child.id
+        _audit(uow, actor, AuditAction.CHILD_REGISTERED, EntityType.CHILD, child_id, now)
+        report.children_created.append(child_id)
+    _remember(uow, EntityType.CHILD, child_id, candidate.identifiers)
+    return child_id
+
+
+def _hips(
+    base: Sequence[HipMeasures], measures: Sequence[MeasureCandidate]
+) -> tuple[HipMeasures, ...]:
+    values: dict[Side, dict[str, float | None]] = {}
+    for hip in base:
+        values[hip.side] = {
+            "migration_percentage_raw": hip.migration_percentage_raw,
+            **{name: getattr(hip, name) for name in HIP_MEASURE_FIELDS},
+        }
+    for measure in measures:
+        side = values.setdefault(measure.side, {})
+        side[measure.measure] = measure.value
+        if measure.measure == "migration_percentage_reported":
+            side["migration_percentage_raw"] = measure.raw
+    return tuple(HipMeasures(side=side, **fields) for side, fields in values.items())
+
+
+def _import_visit(
+    uow: UnitOfWork,
+    actor: User,
+    child_id: int,
+    visit_date: date,
+    measures: Sequence[MeasureCandidate],
+    report: ImportReport,
+    *,
+    today: date,
+    now: datetime,
+) -> None:
+    """Create or update the visit of one child on one day from its measures."""
+    if actor.role is not Role.CLINICIAN:
+        raise PermissionDeniedError(
+            "actor", f"user {actor.id} is not a clinician; only a clinician records measures"
+        )
+    child = uow.children.get(child_id)
+    if child is None:  # pragma: no cover -- the child was just stored or found
+        raise InvalidInputError("subject", f"no child with id {child_id}")
+    if not child.date_of_birth <= visit_date <= today:
+        raise InvalidInputError(
+            "effectiveDateTime",
+            f"{visit_date.isoformat()} is not between the child's birth and today",
+        )
+    identifiers = [measure.identifier for measure in measures]
+    _check_identifiers(EntityType.VISIT, identifiers)
+    known = _known(uow, EntityType.VISIT, identifiers)
+    if len(known) > 1:
+        raise InvalidInputError(
+            "identifier", "the identifiers of one day's measures name different visits"
+        )
+    for measure in measures:
+        # Each measure on its own first, so the error names it.
+        HipMeasures(side=measure.side, **{measure.measure: measure.value})
+    if known:
+        (visit_id,) = known
+        stored = uow.visits.get(visit_id)
+        if stored is None:  # pragma: no cover -- identifiers point at stored visits
+            raise InvalidInputError("identifier", f"names visit {visit_id}, which is not stored")
+        if stored.child_id != child_id:
+            raise InvalidInputError("identifier", "already names a measure of another child")
+        visit = dataclasses.replace(
+            stored, visit_date=visit_date, xray=True, hips=_hips(stored.hips, measures)
+        )
+        if visit == stored:
+            report.visits_unchanged.append(visit_id)
+        else:
+            uow.visits.save(visit)
+            _audit(uow, actor, AuditAction.VISIT_UPDATED, EntityType.VISIT, visit_id, now)
+            report.visits_updated.append(visit_id)
+    else:
+        assert actor.id is not None  # noqa: S101 -- stored users have ids
+        new = VisitRecord(
+            child_id=child_id,
+            visit_date=visit_date,
+            xray=True,
+            recorded_by=actor.id,
+            recorded_at=now,
+            hips=_hips((), measures),
+        )
+        stored_visit = uow.visits.add(new)
+        assert stored_visit.id is not None  # noqa: S101 -- add() returns the stored id
+        visit_id = stored_visit.id
+        _audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
+        report.visits_created.append(visit_id)
+    _remember(uow, EntityType.VISIT, visit_id, identifiers)
+
+
+def import_records(
+    uow: UnitOfWork,
+    actor_id: int,
+    patients: Sequence[PatientCandidate],
+    contacts: Sequence[ContactCandidate],
+    measures: Sequence[MeasureCandidate],
+    rejected: Sequence[Rejection] = (),
+    *,
+    today: date,
+    now: datetime,
+) -> ImportReport:
+    """Store the candidates in one transaction; return what happened to each.
+
+    ``rejected`` are resources the reader already refused; they are listed in the report.
+    A patient that is refused takes its contacts and measures with it (each listed).
+    """
+    report = ImportReport(rejected=list(rejected))
+    with uow:
+        actor = _actor(uow, actor_id)
+        child_ids: dict[int, int] = {}
+        for candidate in patients:
+            mine = [c for c in contacts if c.patient_index == candidate.index]
+            try:
+                stored_id = _import_patient(
+                    uow, actor, candidate, mine, report, today=today, now=now
+                )
+            except HipcareError as error:
+                report.rejected.append(Rejection(candidate.index, "Patient", str(error)))
+                for contact in mine:
+                    report.rejected.append(
+                        Rejection(contact.index, "RelatedPerson", "its Patient was rejected")
+                    )
+                if candidate.gmfcs_index is not None:
+                    report.rejected.append(
+                        Rejection(candidate.gmfcs_index, "Observation", "its Patient was rejected")
+                    )
+                continue
+            child_ids[candidate.index] = stored_id
+        groups: dict[tuple[int, date], list[MeasureCandidate]] = {}
+        for measure in measures:
+            child_id = _subject(uow, actor, measure, child_ids)
+            if isinstance(child_id, str):
+                report.rejected.append(Rejection(measure.index, "Observation", child_id))
+                continue
+            groups.setdefault((child_id, measure.visit_date), []).append(measure)
+        for (child_id, visit_date), group in groups.items():
+            try:
+                _import_visit(uow, actor, child_id, visit_date, group, report, today=today, now=now)
+            except HipcareError as error:
+                report.rejected.extend(
+                    Rejection(measure.index, "Observation", str(error)) for measure in group
+                )
+        uow.commit()
+    report.rejected.sort(key=lambda item: item.index)
+    return report
+
+
+def _subject(
+    uow: UnitOfWork, actor: User, measure: MeasureCandidate, child_ids: Mapping[int, int]
+) -> int | str:
+    """The child id a measure belongs to, or the reason it cannot be placed."""
+    if measure.patient_index is not None:
+        found = child_ids.get(measure.patient_index)
+        return found if found is not None else "its Patient was rejected"
+    if measure.patient_identifier is not None:
+        known = _known(uow, EntityType.CHILD, [measure.patient_identifier])
+        if len(known) == 1:
+            (child_id,) = known
+            child = uow.children.get(child_id)
+            if child is not None and actor.belongs_to(child.site_id):
+                return child_id
+            return f"user {actor.id} may not record measures of the child it names"
+    return "subject names no Patient of this bundle and no child hipcare knows"
