@@ -35,6 +35,7 @@ _SUBCOMMAND_MODULES = (
     "hipcare.cli.calendar",
     "hipcare.cli.booklet",
     "hipcare.cli.catalog",
+    "hipcare.cli.fhir",
     "hipcare.cli.serve",
 )
 

@@ -1,0 +1,403 @@
+"""``hipcare fhir``: FHIR R4 export (NDJSON, Bulk Data style) and import, the pathway as a
+PlanDefinition, and ``$apply`` for one child.
+
+The command works on the database of ``HIPCARE_DATABASE_URL`` (default: the SQLite file in
+``HIPCARE_DATA_DIR``), as the hipcare user named by ``--as EMAIL`` (default: the
+``HIPCARE_ACTOR`` variable): that user's site memberships decide what may be read or
+written, and every child exported or imported is audited under their id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from hipcare.cli._io import CommandIO, read_json, read_text
+from hipcare.domain.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from hipcare.services.ports import UnitOfWork
+
+__all__ = ["register"]
+
+_DESCRIPTION = (
+    "Exchange hipcare's records with other hospital systems in HL7 FHIR R4: export children "
+    "as NDJSON (one file per resource type, with a manifest, in the manner of FHIR Bulk "
+    "Data) and one collection Bundle; import Patient and Observation bundles from another "
+    "system; print the VDRO pathway as a PlanDefinition; apply it to one child."
+)
+_ACTOR_VARIABLE = "HIPCARE_ACTOR"
+
+
+def register(subparsers: Any) -> None:  # argparse's subparsers action has no public type
+    """Add ``hipcare fhir`` and its subcommands to the command line."""
+    parser = subparsers.add_parser(
+        "fhir", help="FHIR R4 export, import, PlanDefinition and $apply", description=_DESCRIPTION
+    )
+    commands = parser.add_subparsers(dest="fhir_command", metavar="SUBCOMMAND")
+    parser.set_defaults(handler=_missing_subcommand)
+
+    export = commands.add_parser(
+        "export",
+        help="children's records as FHIR NDJSON files and a Bundle",
+        description=(
+            "Write the records of one child, one site, or every site the user belongs to "
+            "into DIR: <ResourceType>.ndjson files, bundle.json (all of them as one "
+            "collection Bundle) and manifest.json. --demo builds synthetic demo records in a "
+            "throw-away database and exports those. A progress bar goes to standard error."
+        ),
+    )
+    scope = export.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--child", type=int, metavar="ID", help="one child, by hipcare id")
+    scope.add_argument("--site", metavar="ID", help="every child of one site")
+    scope.add_argument(
+        "--all", action="store_true", help="every child of every site the user belongs to"
+    )
+    scope.add_argument(
+        "--demo", action="store_true", help="synthetic demo records in a throw-away database"
+    )
+    export.add_argument(
+        "--output", required=True, metavar="DIR", help="a new or empty folder to write into"
+    )
+    export.add_argument(
+        "--demo-children",
+        type=int,
+        default=6,
+        metavar="N",
+        help="how many demo children --demo makes (default 6)",
+    )
+    _add_actor(export)
+    export.set_defaults(handler=_export)
+
+    importer = commands.add_parser(
+        "import",
+        help="Patients and Observations (measures) from another system",
+        description=(
+            "Import a FHIR Bundle (JSON) or NDJSON file: Patients (with RelatedPersons as "
+            "family contacts) and Observations of hip measures and the GMFCS level. One "
+            "transaction: each resource is imported whole or rejected, and the report (JSON "
+            "on standard output) lists every rejection with its index and reason. Importing "
+            "the same file again updates, never duplicates (identifiers)."
+        ),
+    )
+    importer.add_argument("file", metavar="FILE", help="Bundle JSON or NDJSON ('-' for stdin)")
+    importer.add_argument(
+        "--site", metavar="ID", help="site for Patients that do not name a hipcare site"
+    )
+    _add_actor(importer)
+    importer.set_defaults(handler=_import)
+
+    definition = commands.add_parser(
+        "plan-definition",
+        help="the VDRO pathway as a PlanDefinition with ActivityDefinitions",
+        description="Print the VDRO pathway as a Bundle: PlanDefinition + ActivityDefinitions.",
+    )
+    definition.set_defaults(handler=_plan_definition)
+
+    apply = commands.add_parser(
+        "apply",
+        help="PlanDefinition/$apply: a child's CarePlan and Tasks from their facts",
+        description=(
+            "Apply the VDRO PlanDefinition to one child: print a Bundle with the CarePlan and "
+            "one Task per item, the same items and dates as 'hipcare plan' for these facts. "
+            "--booklet adds the family booklet PDF as a DocumentReference."
+        ),
+    )
+    apply.add_argument("--facts", required=True, metavar="FILE", help="facts JSON ('-': stdin)")
+    apply.add_argument(
+        "--patient", required=True, metavar="REF", help="the Patient, e.g. Patient/child-12"
+    )
+    apply.add_argument("--lang", metavar="CODE", help="language (default: the facts' language)")
+    apply.add_argument(
+        "--booklet", action="store_true", help="add the family booklet (PDF) as DocumentReference"
+    )
+    apply.set_defaults(handler=_apply)
+
+
+def _add_actor(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as",
+        dest="actor",
+        metavar="EMAIL",
+        help=f"the hipcare user to act as (default: ${_ACTOR_VARIABLE})",
+    )
+
+
+def _missing_subcommand(args: argparse.Namespace, io: CommandIO) -> int:
+    raise InvalidInputError("subcommand", "give one of: export, import, plan-definition, apply")
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+
+def _clock(environ: Mapping[str, str]) -> tuple[datetime.datetime, datetime.date]:
+    """Now (UTC) and the clinic's today; the entry point owns the clock."""
+    from zoneinfo import ZoneInfo
+
+    from hipcare.settings import Settings
+
+    now = datetime.datetime.now(datetime.UTC)
+    return now, now.astimezone(ZoneInfo(Settings.from_environ(environ).timezone)).date()
+
+
+def _unit_of_work(database_url: str) -> UnitOfWork:
+    from hipcare.storage import (
+        SqlAlchemyUnitOfWork,
+        create_database_engine,
+        create_session_factory,
+        upgrade_to_head,
+    )
+
+    upgrade_to_head(database_url)
+    return SqlAlchemyUnitOfWork(create_session_factory(create_database_engine(database_url)))
+
+
+def _actor_id(uow: UnitOfWork, args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    email = args.actor or environ.get(_ACTOR_VARIABLE, "").strip()
+    if not email:
+        raise InvalidInputError(
+            "--as", f"name the hipcare user to act as (--as EMAIL or ${_ACTOR_VARIABLE})"
+        )
+    with uow:
+        user = uow.users.by_email(email)
+    if user is None or user.id is None:
+        raise InvalidInputError("--as", f"no hipcare user has the email {email!r}")
+    return user.id
+
+
+@contextmanager
+def _database(args: argparse.Namespace, io: CommandIO) -> Iterator[tuple[UnitOfWork, int]]:
+    """The unit of work and the acting user: the configured database, or a demo one."""
+    if getattr(args, "demo", False):
+        from hipcare.services.fhir_demo import seed_demo
+
+        if args.demo_children < 1:
+            raise InvalidInputError("--demo-children", "must be at least 1")
+        _, today = _clock(io.environ)
+        with tempfile.TemporaryDirectory(prefix="hipcare-fhir-demo-") as folder:
+            uow = _unit_of_work(f"sqlite:///{Path(folder) / 'demo.sqlite3'}")
+            actor = seed_demo(uow, today=today, children=args.demo_children)
+            yield uow, actor
+        return
+    from hipcare.settings import Settings
+
+    settings = Settings.from_environ(io.environ)
+    if settings.database_url.startswith("sqlite:///"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    uow = _unit_of_work(settings.database_url)
+    yield uow, _actor_id(uow, args, io.environ)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A progress bar on a terminal (``\\r[#####     ] 52% 26/50``), else a line per 10%."""
+
+    _WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self._total = total
+        self._stream = stream
+        self._tty = bool(getattr(stream, "isatty", lambda: False)())
+        self._last_tenth = 0
+
+    def update(self, done: int) -> None:
+        if self._total < 2:
+            return
+        fraction = done / self._total
+        if self._tty:
+            filled = round(self._WIDTH * fraction)
+            bar = "#" * filled + " " * (self._WIDTH - filled)
+            end = "\n" if done == self._total else ""
+            self._stream.write(f"\r[{bar}] {fraction:4.0%} {done}/{self._total} children{end}")
+            self._stream.flush()
+            return
+        tenth = int(fraction * 10)
+        if tenth > self._last_tenth or done == self._total:
+            self._last_tenth = tenth
+            self._stream.write(f"exported {done} of {self._total} children ({fraction:.0%})\n")
+
+
+def _empty_folder(path: Path) -> Path:
+    if path.exists() and not path.is_dir():
+        raise InvalidInputError("--output", f"{str(path)!r} is a file; give a folder")
+    if path.is_dir() and any(path.iterdir()):
+        raise InvalidInputError(
+            "--output", f"{str(path)!r} is not empty; give a new or empty folder"
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidInputError(
+            "--output", f"cannot create {str(path)!r}: {error.strerror}"
+        ) from None
+    return path
+
+
+def _export(args: argparse.Namespace, io: CommandIO) -> int:
+    from hipcare.content.pathway import load_pathway
+    from hipcare.interop.fhir import mapping, plan_definition
+    from hipcare.services.fhir import children_to_export, export_child
+
+    folder = _empty_folder(Path(args.output))
+    pathway = load_pathway()
+    now, _ = _clock(io.environ)
+    with _database(args, io) as (uow, actor):
+        child_ids = children_to_export(uow, actor, child_id=args.child, site_id=args.site, now=now)
+        progress = _Progress(len(child_ids), io.stderr)
+        organizations: dict[str, dict[str, Any]] = {}
+        resources: list[dict[str, Any]] = []
+        for done, child_id in enumerate(child_ids, start=1):
+            record = export_child(uow, actor, child_id, now=now)
+            organizations.setdefault(record.site.id, mapping.organization(record.site))
+            resources += mapping.child_resources(record, pathway)
+            progress.update(done)
+    everything = [
+        *organizations.values(),
+        *resources,
+        plan_definition.plan_definition(pathway),
+        *plan_definition.activity_definitions(pathway),
+    ]
+    outputs = []
+    for resource_type, of_type in sorted(mapping.by_type(everything).items()):
+        name = f"{resource_type}.ndjson"
+        lines = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in of_type)
+        (folder / name).write_text(lines, encoding="utf-8")
+        outputs.append({"type": resource_type, "url": name, "count": len(of_type)})
+    stamp = now.isoformat(timespec="seconds")
+    document = mapping.bundle(everything, timestamp=stamp, bundle_id="hipcare-export")
+    (folder / "bundle.json").write_text(
+        json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    manifest = {
+        "transactionTime": stamp,
+        "request": _request(args),
+        "requiresAccessToken": False,
+        "output": outputs,
+        "error": [],
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    io.stdout.write(
+        f"wrote {len(everything)} resources of {len(outputs)} types for {len(child_ids)} "
+        f"children to {folder}\n"
+    )
+    return 0
+
+
+def _request(args: argparse.Namespace) -> str:
+    if args.child is not None:
+        return f"hipcare fhir export --child {args.child}"
+    if args.site is not None:
+        return f"hipcare fhir export --site {args.site}"
+    return "hipcare fhir export --demo" if args.demo else "hipcare fhir export --all"
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def _read_import_file(path: str, io: CommandIO) -> Any:
+    if not path.endswith(".ndjson"):
+        return read_json(path, io, "file")
+    entries = []
+    for number, line in enumerate(read_text(path, io, "file").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entries.append({"resource": json.loads(line)})
+        except json.JSONDecodeError as error:
+            raise InvalidInputError("file", f"line {number} is not JSON: {error.msg}") from None
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def _import(args: argparse.Namespace, io: CommandIO) -> int:
+    from hipcare.interop.fhir.reading import read_bundle
+    from hipcare.services.fhir import import_records
+
+    contents = read_bundle(_read_import_file(args.file, io), default_site=args.site)
+    now, today = _clock(io.environ)
+    with _database(args, io) as (uow, actor):
+        report = import_records(
+            uow,
+            actor,
+            contents.patients,
+            contents.contacts,
+            contents.measures,
+            contents.rejected,
+            today=today,
+            now=now,
+        )
+    document = report.as_document()
+    document["skipped"] = [
+        {"index": item.index, "resource_type": item.resource_type} for item in contents.skipped
+    ]
+    json.dump(document, io.stdout, indent=2)
+    io.stdout.write("\n")
+    return 0
+
+
+# --- PlanDefinition and $apply ---------------------------------------------------------------
+
+
+def _plan_definition(args: argparse.Namespace, io: CommandIO) -> int:
+    from hipcare.content.pathway import load_pathway
+    from hipcare.interop.fhir.plan_definition import knowledge_bundle
+
+    pathway = load_pathway()
+    json.dump(knowledge_bundle(pathway, pathway.title), io.stdout, ensure_ascii=False, indent=1)
+    io.stdout.write("\n")
+    return 0
+
+
+def _apply(args: argparse.Namespace, io: CommandIO) -> int:
+    from hipcare.content.pathway import load_pathway
+    from hipcare.interop.fhir.mapping import bundle
+    from hipcare.interop.fhir.plan_definition import apply_plan, booklet_document_reference
+    from hipcare.services.pathway import (
+        make_plan,
+        parse_facts,
+        plan_entries,
+        plan_identity,
+        plan_language,
+    )
+
+    if not isinstance(args.patient, str) or not args.patient.startswith("Patient/"):
+        raise InvalidInputError("--patient", "must be a Patient reference such as Patient/child-12")
+    facts = parse_facts(read_json(args.facts, io, "facts"))
+    plan = make_plan(facts)
+    words = plan_language(plan, args.lang)
+    pathway = load_pathway()
+    resources = apply_plan(
+        pathway,
+        plan_entries(plan, words),
+        patient_reference=args.patient,
+        plan_identity=plan_identity(facts),
+        language=words.code,
+        surgery_date=plan.surgery_date,
+    )
+    if args.booklet:
+        from hipcare.render.booklet_pdf import default_pdf_renderer
+        from hipcare.services.booklet import build_booklet_view
+
+        now, today = _clock(io.environ)
+        view = build_booklet_view(facts, words, printed_on=today)
+        pdf = default_pdf_renderer().render(view)
+        resources.append(
+            booklet_document_reference(
+                pdf,
+                document_id=f"{resources[0]['id']}-booklet-{words.code}",
+                language=words.code,
+                title=words.gettext(pathway.title),
+                patient_reference=args.patient,
+                created=now.isoformat(timespec="seconds"),
+            )
+        )
+    json.dump(bundle(resources), io.stdout, ensure_ascii=False, indent=1)
+    io.stdout.write("\n")
+    return 0
