@@ -1,0 +1,799 @@
+"""Reading an AP pelvis radiograph: a DICOM file (pydicom) or a photographed film (PNG/JPEG).
+
+``read_radiograph(data)`` takes the file's bytes and returns a :class:`Radiograph`: the
+pixels, pixel spacing, photometric interpretation, rescale, the display window and the
+patient and study identifiers. ``check_identifiers(film, child)`` compares those identifiers
+with the child's record and returns warnings for the clinician to confirm.
+
+What is read, and from where (DICOM PS3.3 2024 edition):
+
+- Pixel spacing: Pixel Spacing (0028,0030), which is at the patient; failing that Imager
+  Pixel Spacing (0018,1164), which is at the detector and so includes the X-ray
+  magnification (C.8.11.7: about 10-20 % on a pelvis film). Migration percentage and the
+  angles are ratios and do not change; distances in mm do.
+- Photometric interpretation (C.7.6.3.1.2): MONOCHROME1 is shown inverted (low values white),
+  as is MONOCHROME2 with Presentation LUT Shape (2050,0020) INVERSE. RGB and YBR images (a
+  scanned film stored in DICOM) are turned to grey (ITU-R BT.601 luma, as Pillow does).
+- Rescale slope and intercept (C.11.1.1.2), the window (C.11.2.1.2: first value if several;
+  VOI LUT Function LINEAR, LINEAR_EXACT or SIGMOID); with no usable window, the range of the
+  pixel values (min to max) is shown.
+- Identifiers: Patient ID, Patient's Name, Patient's Birth Date, Study Instance UID, Study
+  Date, Accession Number.
+
+Not done (each said in ``Radiograph.notes`` when met): Modality LUT and VOI LUT sequences are
+not applied; multi-frame images and 1- or 32-bit pixel data are refused; PALETTE COLOR is
+refused. A file hipcare cannot read raises :class:`InvalidInputError` with field ``file``
+and a sentence saying what is wrong; nothing about it is kept.
+
+Identifiers are patient data: show them to the clinician, never write them to logs.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import math
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.records import name_search_key
+
+if TYPE_CHECKING:  # numpy and pydicom are imported when a file is read, not at start-up
+    import numpy as np
+    import numpy.typing as npt
+    from pydicom.dataset import Dataset
+
+__all__ = [
+    "ChildIdentity",
+    "FilmIdentifiers",
+    "IdentifierWarning",
+    "ImageFormat",
+    "PixelSpacingMm",
+    "Radiograph",
+    "SpacingSource",
+    "VoiFunction",
+    "Window",
+    "WindowSource",
+    "check_identifiers",
+    "child_identity_from_json",
+    "describe_radiograph",
+    "read_radiograph",
+]
+
+_FIELD = "file"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_JPEG_SIGNATURE = b"\xff\xd8\xff"
+_NOT_AN_IMAGE = "not a DICOM or PNG/JPEG file; give the radiograph itself (.dcm, .png or .jpg)"
+
+# Transfer syntaxes whose pixel data is stored as plain little-endian words, read without a
+# decoder (PS3.5 A.1, A.2, A.5: deflate is undone by pydicom while it reads the file).
+_NATIVE_LITTLE_ENDIAN = frozenset(
+    {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99"}
+)
+
+
+class ImageFormat(StrEnum):
+    """The kind of file a radiograph came in."""
+
+    DICOM = "dicom"
+    PNG = "png"
+    JPEG = "jpeg"
+
+
+class SpacingSource(StrEnum):
+    """Which DICOM attribute gave the pixel spacing."""
+
+    PIXEL_SPACING = "PixelSpacing"
+    IMAGER_PIXEL_SPACING = "ImagerPixelSpacing"
+
+
+class WindowSource(StrEnum):
+    """Where a display window came from."""
+
+    FILE = "file"  # Window Center / Window Width in the DICOM file
+    PIXEL_RANGE = "pixel range"  # min to max of the pixel values (no usable window in the file)
+    EIGHT_BIT = "8-bit image"  # a PNG/JPEG photo, shown as it is
+    GIVEN = "given"  # chosen by the person looking at the film
+
+
+class VoiFunction(StrEnum):
+    """VOI LUT Function (0028,1056), DICOM PS3.3 C.11.2.1.2/3."""
+
+    LINEAR = "LINEAR"
+    LINEAR_EXACT = "LINEAR_EXACT"
+    SIGMOID = "SIGMOID"
+
+
+def _finite(value: float, field_name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInputError(field_name, f"must be a finite number, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A display window over rescaled pixel values: ``centre`` and ``width`` in those units.
+
+    Width must be at least 1 for LINEAR (DICOM PS3.3 C.11.2.1.2.1) and above 0 otherwise.
+    """
+
+    centre: float
+    width: float
+    source: WindowSource = WindowSource.GIVEN
+    function: VoiFunction = VoiFunction.LINEAR
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "centre", _finite(self.centre, "window.centre"))
+        object.__setattr__(self, "width", _finite(self.width, "window.width"))
+        smallest = 1.0 if self.function is VoiFunction.LINEAR else 0.0
+        if self.width < smallest or (self.function is not VoiFunction.LINEAR and self.width == 0):
+            raise InvalidInputError(
+                "window.width",
+                f"must be {'at least 1' if smallest else 'above 0'} for a {self.function} "
+                f"window, got {self.width:g}",
+            )
+
+    @property
+    def cache_token(self) -> str:
+        """A short exact text of the window, for cache keys."""
+        return f"{self.function}:{self.centre!r}:{self.width!r}"
+
+
+@dataclass(frozen=True)
+class PixelSpacingMm:
+    """Distance between pixel centres in mm, DICOM order: between rows, between columns."""
+
+    row_mm: float
+    column_mm: float
+    source: SpacingSource
+
+    def __post_init__(self) -> None:
+        for name in ("row_mm", "column_mm"):
+            value = _finite(getattr(self, name), f"pixel_spacing.{name}")
+            if value <= 0:
+                raise InvalidInputError(f"pixel_spacing.{name}", f"must be above 0, got {value}")
+            object.__setattr__(self, name, value)
+
+    @property
+    def note(self) -> str:
+        """What the clinician should know about this spacing."""
+        if self.source is SpacingSource.PIXEL_SPACING:
+            return "pixel spacing from PixelSpacing (calibrated at the patient)"
+        return (
+            "pixel spacing from ImagerPixelSpacing: measured at the detector, so distances in "
+            "mm include the X-ray magnification (often 10-20 % larger than the patient); "
+            "migration percentage and angles are ratios and are not affected"
+        )
+
+
+@dataclass(frozen=True)
+class FilmIdentifiers:
+    """Who and which study a DICOM file says it belongs to (None when absent)."""
+
+    patient_id: str | None = None
+    patient_name: str | None = None
+    birth_date: date | None = None
+    study_instance_uid: str | None = None
+    study_date: date | None = None
+    accession_number: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Radiograph:
+    """One AP pelvis radiograph as read from a file.
+
+    ``words`` holds the pixel words as stored (2-D, uint8 or uint16, read-only, never
+    copied for uncompressed DICOM); when ``words_are_raw`` the bits above Bits Stored may
+    hold anything and signed values are not yet sign-extended, so use :meth:`stored_values`
+    for the true values. Coordinates of landmarks refer to this pixel grid.
+    """
+
+    words: npt.NDArray[Any]
+    words_are_raw: bool
+    bits_stored: int
+    signed: bool
+    image_format: ImageFormat
+    photometric_interpretation: str
+    inverted: bool
+    rescale_slope: float
+    rescale_intercept: float
+    window: Window
+    pixel_spacing: PixelSpacingMm | None
+    identifiers: FilmIdentifiers
+    transfer_syntax: str | None
+    notes: tuple[str, ...]
+    source: bytes = field(repr=False)
+
+    @property
+    def rows(self) -> int:
+        return int(self.words.shape[0])
+
+    @property
+    def columns(self) -> int:
+        return int(self.words.shape[1])
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the file's bytes: the film's content address (computed once)."""
+        return hashlib.sha256(self.source).hexdigest()
+
+    @functools.cached_property
+    def clean_words(self) -> bool:
+        """True when no word has a bit set above Bits Stored (checked once)."""
+        return (int(self.words.max()) >> self.bits_stored) == 0
+
+    def stored_values(self) -> npt.NDArray[np.int32]:
+        """The stored pixel values (Bits Stored applied, sign-extended), as int32."""
+        import numpy as np
+
+        values = self.words.astype(np.int32)
+        if self.words_are_raw:
+            values &= (1 << self.bits_stored) - 1
+            if self.signed:
+                sign = 1 << (self.bits_stored - 1)
+                values = (values ^ sign) - sign
+        elif self.signed and self.words.dtype == np.uint16:
+            values = self.words.view(np.int16).astype(np.int32)
+        return values
+
+    def word_values(self) -> npt.NDArray[np.float64]:
+        """Rescaled value of every possible word (index = word), for lookup tables."""
+        import numpy as np
+
+        size = 256 if self.words.dtype == np.uint8 else 65536
+        index = np.arange(size, dtype=np.int64)
+        if self.words_are_raw:
+            index &= (1 << self.bits_stored) - 1
+            bits = self.bits_stored
+        else:
+            bits = 8 * self.words.dtype.itemsize
+        if self.signed:
+            sign = 1 << (bits - 1)
+            index = (index ^ sign) - sign
+        values = (index * self.rescale_slope + self.rescale_intercept).astype(np.float64)
+        return values
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def read_radiograph(data: bytes) -> Radiograph:
+    """Read a radiograph from a DICOM file or a PNG/JPEG photo of a film.
+
+    Raises :class:`InvalidInputError` (field ``file``) when the bytes are not such a file,
+    are truncated, or hold an image hipcare does not read (the message says which).
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise InvalidInputError(_FIELD, "expected the file's bytes")
+    data = bytes(data)
+    if not data:
+        raise InvalidInputError(_FIELD, "is empty (0 bytes); give the radiograph itself")
+    if data.startswith(_PNG_SIGNATURE):
+        return _read_photo(data, ImageFormat.PNG)
+    if data.startswith(_JPEG_SIGNATURE):
+        return _read_photo(data, ImageFormat.JPEG)
+    if len(data) >= 132 and data[128:132] == b"DICM":
+        return _read_dicom(data, force=False)
+    if _looks_like_bare_dataset(data):
+        return _read_dicom(data, force=True)
+    raise InvalidInputError(_FIELD, _NOT_AN_IMAGE)
+
+
+def _looks_like_bare_dataset(data: bytes) -> bool:
+    # A DICOM data set written without the 128-byte preamble starts with a group 0002 or
+    # 0008 element (little endian): accept those, nothing else.
+    return len(data) >= 8 and data[1] == 0 and data[0] in (0x02, 0x08) and data[2:4] != b"\x00\x00"
+
+
+def _read_dicom(data: bytes, *, force: bool) -> Radiograph:
+    import numpy as np
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ds = pydicom.dcmread(io.BytesIO(data), force=force)
+        except InvalidDicomError:
+            raise InvalidInputError(_FIELD, _NOT_AN_IMAGE) from None
+        # pydicom raises many kinds of error on damaged bytes; each means the same to a
+        # clinician, so all are reported as one sentence (never a traceback).
+        except Exception as error:
+            raise InvalidInputError(
+                _FIELD, f"a damaged DICOM file that cannot be read ({_first_line(error)})"
+            ) from None
+    notes += [f"DICOM reader: {_first_line(w.message)}" for w in caught[:3]]
+    if "PixelData" not in ds:
+        what = str(getattr(ds, "Modality", "") or "unknown modality")
+        raise InvalidInputError(
+            _FIELD,
+            f"a DICOM file without an image (no pixel data; modality {what}): a report or "
+            "other document? Give the radiograph's image file",
+        )
+    rows, columns = _positive_int(ds, "Rows"), _positive_int(ds, "Columns")
+    frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
+    if frames != 1:
+        raise InvalidInputError(
+            _FIELD,
+            f"holds {frames} frames; hipcare reads single-frame radiographs (CR/DX); export "
+            "the AP pelvis frame on its own",
+        )
+    samples = int(getattr(ds, "SamplesPerPixel", 1) or 1)
+    photometric = str(getattr(ds, "PhotometricInterpretation", "") or "").strip().upper()
+    if photometric == "PALETTE COLOR" or photometric not in (
+        "MONOCHROME1",
+        "MONOCHROME2",
+        "RGB",
+        "YBR_FULL",
+        "YBR_FULL_422",
+        "YBR_ICT",
+        "YBR_RCT",
+    ):
+        raise InvalidInputError(
+            _FIELD,
+            f"photometric interpretation {photometric or 'missing'!s} is not read; hipcare reads "
+            "MONOCHROME1, MONOCHROME2 and RGB/YBR radiographs",
+        )
+    bits_allocated = int(getattr(ds, "BitsAllocated", 0) or 0)
+    if bits_allocated not in (8, 16):
+        raise InvalidInputError(
+            _FIELD, f"{bits_allocated}-bit pixel data is not read; hipcare reads 8 or 16 bits"
+        )
+    bits_stored = int(getattr(ds, "BitsStored", bits_allocated) or bits_allocated)
+    if not 1 <= bits_stored <= bits_allocated:
+        raise InvalidInputError(
+            _FIELD, f"Bits Stored {bits_stored} does not fit Bits Allocated {bits_allocated}"
+        )
+    signed = int(getattr(ds, "PixelRepresentation", 0) or 0) == 1
+    syntax = str(ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2"))
+    pixel_data = ds.PixelData
+    monochrome = samples == 1 and photometric.startswith("MONOCHROME")
+    if syntax in _NATIVE_LITTLE_ENDIAN:
+        expected = rows * columns * samples * (bits_allocated // 8)
+        if len(pixel_data) < expected:
+            raise InvalidInputError(
+                _FIELD,
+                f"pixel data truncated: expected {expected} bytes, found {len(pixel_data)}; "
+                "the file was cut short (an interrupted copy?); export it again",
+            )
+    if syntax in _NATIVE_LITTLE_ENDIAN and monochrome:
+        dtype = np.uint8 if bits_allocated == 8 else np.dtype("<u2")
+        words = np.frombuffer(pixel_data, dtype=dtype, count=rows * columns).reshape(rows, columns)
+        words_are_raw = True
+    else:
+        words, words_are_raw, bits_stored, signed = _decoded_words(
+            ds, syntax, photometric, bits_stored, signed, notes
+        )
+    inverted = photometric == "MONOCHROME1" or (
+        monochrome and str(getattr(ds, "PresentationLUTShape", "")).upper() == "INVERSE"
+    )
+    if photometric == "MONOCHROME1":
+        notes.append("MONOCHROME1: low values are white; shown inverted, bone white")
+    slope, intercept = _rescale(ds, notes)
+    if "ModalityLUTSequence" in ds:
+        notes.append("Modality LUT Sequence present but not applied (rescale used instead)")
+    radiograph = Radiograph(
+        words=words,
+        words_are_raw=words_are_raw,
+        bits_stored=bits_stored,
+        signed=signed,
+        image_format=ImageFormat.DICOM,
+        photometric_interpretation=photometric,
+        inverted=inverted,
+        rescale_slope=slope,
+        rescale_intercept=intercept,
+        window=Window(0.0, 1.0),  # replaced below, once the values can be looked at
+        pixel_spacing=_pixel_spacing(ds, notes),
+        identifiers=_identifiers(ds, notes),
+        transfer_syntax=syntax,
+        notes=(),
+        source=data,
+    )
+    window = _window_from_file(ds, notes) if monochrome else None
+    if window is None:
+        window = pixel_range_window(radiograph)
+        if monochrome:
+            notes.append("no usable window in the file: showing the range of the pixel values")
+    object.__setattr__(radiograph, "window", window)
+    object.__setattr__(radiograph, "notes", tuple(notes))
+    return radiograph
+
+
+def _decoded_words(
+    ds: Dataset,
+    syntax: str,
+    photometric: str,
+    bits_stored: int,
+    signed: bool,
+    notes: list[str],
+) -> tuple[npt.NDArray[Any], bool, int, bool]:
+    """Pixels through pydicom's decoders: compressed, big endian, or colour."""
+    import numpy as np
+    from pydicom.uid import UID
+
+    name = UID(syntax).name if UID(syntax).is_valid else syntax
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pixels = ds.pixel_array
+    # Decoders (pylibjpeg, openjpeg, pydicom's RLE) raise assorted errors on damaged data.
+    except Exception as error:
+        raise InvalidInputError(
+            _FIELD,
+            f"the pixel data ({name}) cannot be decoded: {_first_line(error)}; the file may "
+            "be truncated or damaged; export it again",
+        ) from None
+    if pixels.ndim == 3:
+        # Pillow's BT.601 luma (L = R*299/1000 + G*587/1000 + B*114/1000), as for photos.
+        notes.append(f"{photometric} image turned to grey (BT.601 luma)")
+        weights = np.array([0.299, 0.587, 0.114])
+        grey = np.rint(pixels[..., :3] @ weights)
+        top = 255 if pixels.dtype.itemsize == 1 else 65535
+        dtype = np.uint8 if top == 255 else np.uint16
+        return np.clip(grey, 0, top).astype(dtype), False, 8 * np.dtype(dtype).itemsize, False
+    if pixels.dtype.kind not in "ui" or pixels.dtype.itemsize > 2:
+        raise InvalidInputError(_FIELD, f"pixel values of type {pixels.dtype} are not read")
+    itemsize = pixels.dtype.itemsize
+    words = pixels.view(np.uint8 if itemsize == 1 else np.uint16)
+    words.flags.writeable = False
+    return words, False, bits_stored, signed
+
+
+def _first_line(error: object) -> str:
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:200]
+
+
+def _positive_int(ds: Dataset, keyword: str) -> int:
+    value = getattr(ds, keyword, None)
+    if not isinstance(value, int) or value <= 0:
+        raise InvalidInputError(_FIELD, f"has no valid {keyword} (image size); is it damaged?")
+    return value
+
+
+def _number(value: Any) -> float | None:
+    """First value of a DS/IS attribute as a finite float, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float) and hasattr(value, "__getitem__"):
+        value = value[0] if len(value) else None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _rescale(ds: Dataset, notes: list[str]) -> tuple[float, float]:
+    slope = _number(getattr(ds, "RescaleSlope", None))
+    intercept = _number(getattr(ds, "RescaleIntercept", None))
+    if slope == 0:
+        notes.append("Rescale Slope 0 ignored (taken as 1)")
+        slope = None
+    return (1.0 if slope is None else slope), (0.0 if intercept is None else intercept)
+
+
+def _window_from_file(ds: Dataset, notes: list[str]) -> Window | None:
+    centre = _number(getattr(ds, "WindowCenter", None))
+    width = _number(getattr(ds, "WindowWidth", None))
+    if centre is None or width is None:
+        if "VOILUTSequence" in ds:
+            notes.append("VOI LUT Sequence present but not applied")
+        return None
+    raw_function = str(getattr(ds, "VOILUTFunction", "") or "LINEAR").strip().upper()
+    try:
+        function = VoiFunction(raw_function)
+    except ValueError:
+        notes.append(f"VOI LUT Function {raw_function} unknown: window applied as LINEAR")
+        function = VoiFunction.LINEAR
+    try:
+        return Window(centre, width, WindowSource.FILE, function)
+    except InvalidInputError as error:
+        notes.append(f"window in the file not usable ({error.problem})")
+        return None
+
+
+def _pixel_spacing(ds: Dataset, notes: list[str]) -> PixelSpacingMm | None:
+    for source in SpacingSource:
+        value = getattr(ds, source.value, None)
+        if value is None:
+            continue
+        try:
+            row_mm, column_mm = (float(part) for part in value)
+            spacing = PixelSpacingMm(row_mm, column_mm, source)
+        except (TypeError, ValueError, InvalidInputError):
+            notes.append(f"{source.value} {value!r} is not two positive numbers: ignored")
+            continue
+        notes.append(spacing.note)
+        return spacing
+    notes.append("no pixel spacing in the file: measures in image pixels, no distances in mm")
+    return None
+
+
+_DICOM_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+def _dicom_date(ds: Dataset, keyword: str, notes: list[str]) -> date | None:
+    text = str(getattr(ds, keyword, "") or "").strip()
+    if not text:
+        return None
+    match = _DICOM_DATE.fullmatch(text.replace("-", "").replace(".", ""))
+    if match:
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            pass
+    notes.append(f"{keyword} is not a date (YYYYMMDD): ignored")
+    return None
+
+
+def _text(ds: Dataset, keyword: str) -> str | None:
+    text = str(getattr(ds, keyword, "") or "").strip()
+    return text or None
+
+
+def _identifiers(ds: Dataset, notes: list[str]) -> FilmIdentifiers:
+    return FilmIdentifiers(
+        patient_id=_text(ds, "PatientID"),
+        patient_name=_text(ds, "PatientName"),
+        birth_date=_dicom_date(ds, "PatientBirthDate", notes),
+        study_instance_uid=_text(ds, "StudyInstanceUID"),
+        study_date=_dicom_date(ds, "StudyDate", notes),
+        accession_number=_text(ds, "AccessionNumber"),
+    )
+
+
+def _read_photo(data: bytes, image_format: ImageFormat) -> Radiograph:
+    import numpy as np
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.load()
+                image = ImageOps.exif_transpose(opened)
+    except UnidentifiedImageError:
+        raise InvalidInputError(_FIELD, _NOT_AN_IMAGE) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidInputError(
+            _FIELD, "the image is too large to be a photo of a film (over 89 million pixels)"
+        ) from None
+    # Pillow reports a cut-off or damaged PNG/JPEG as OSError/SyntaxError/ValueError.
+    except (OSError, SyntaxError, ValueError) as error:
+        raise InvalidInputError(
+            _FIELD,
+            f"{image_format.value.upper()} image data truncated or damaged "
+            f"({_first_line(error)}); save or photograph the film again",
+        ) from None
+    notes = [
+        "a photo of a film: no pixel spacing, so no distances in mm; migration percentage and "
+        "angles are ratios; check the photo is square-on and the film flat"
+    ]
+    if image.mode in ("I;16", "I;16L", "I;16B"):
+        words = np.asarray(image, dtype=np.uint16)
+        bits = 16
+    else:
+        if image.mode != "L":
+            notes.append(f"{image.mode} photo turned to grey")
+            image = image.convert("L")
+        words = np.asarray(image, dtype=np.uint8)
+        bits = 8
+    words.flags.writeable = False
+    radiograph = Radiograph(
+        words=words,
+        words_are_raw=False,
+        bits_stored=bits,
+        signed=False,
+        image_format=image_format,
+        photometric_interpretation="MONOCHROME2",
+        inverted=False,
+        rescale_slope=1.0,
+        rescale_intercept=0.0,
+        window=Window(128.0, 256.0, WindowSource.EIGHT_BIT),
+        pixel_spacing=None,
+        identifiers=FilmIdentifiers(),
+        transfer_syntax=None,
+        notes=tuple(notes),
+        source=data,
+    )
+    if bits == 16:
+        object.__setattr__(radiograph, "window", pixel_range_window(radiograph))
+    return radiograph
+
+
+def pixel_range_window(radiograph: Radiograph) -> Window:
+    """A LINEAR window spanning the lowest to the highest rescaled pixel value."""
+    import numpy as np
+
+    table = radiograph.word_values()
+    words = radiograph.words
+    low_word, high_word = int(words.min()), int(words.max())
+    if radiograph.words_are_raw and (
+        radiograph.signed or (high_word >> radiograph.bits_stored) != 0
+    ):
+        # Masking or sign extension reorders words: look at every word that occurs.
+        present = np.zeros(table.size, dtype=bool)
+        present[words] = True
+        values = table[present]
+    elif radiograph.signed:
+        signed_words = words.view(np.int8 if words.dtype.itemsize == 1 else np.int16)
+        lowest, highest = int(signed_words.min()), int(signed_words.max())
+        values = table[[lowest & (table.size - 1), highest & (table.size - 1)]]
+    else:
+        values = table[[low_word, high_word]]
+    low, high = float(values.min()), float(values.max())
+    return Window((low + high + 1.0) / 2.0, max(1.0, high - low + 1.0), WindowSource.PIXEL_RANGE)
+
+
+# --- identifiers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildIdentity:
+    """What the child's record says about who the child is (``identifier``: hospital number)."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    identifier: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("given_name", "family_name"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidInputError(f"child.{name}", "must be a name (text), not empty")
+        if not isinstance(self.date_of_birth, date):
+            raise InvalidInputError("child.date_of_birth", "must be a date (YYYY-MM-DD)")
+        if self.identifier is not None and (
+            not isinstance(self.identifier, str) or not self.identifier.strip()
+        ):
+            raise InvalidInputError("child.identifier", "must be text, or left out")
+
+
+def child_identity_from_json(document: Any) -> ChildIdentity:
+    """``{"given_name", "family_name", "date_of_birth": "YYYY-MM-DD", "identifier"?}``."""
+    if not isinstance(document, Mapping):
+        raise InvalidInputError(
+            "child", 'expected a JSON object with "given_name", "family_name", "date_of_birth"'
+        )
+    known = ("given_name", "family_name", "date_of_birth", "identifier")
+    for key in document:
+        if key not in known:
+            raise InvalidInputError(f"child.{key}", f"unknown name; known: {', '.join(known)}")
+    for key in known[:3]:
+        if key not in document:
+            raise InvalidInputError(f"child.{key}", "is missing")
+    raw_date = document["date_of_birth"]
+    try:
+        born = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
+    except ValueError:
+        born = None
+    if born is None:
+        raise InvalidInputError("child.date_of_birth", f"expected YYYY-MM-DD, got {raw_date!r}")
+    return ChildIdentity(
+        given_name=document["given_name"],
+        family_name=document["family_name"],
+        date_of_birth=born,
+        identifier=document.get("identifier"),
+    )
+
+
+@dataclass(frozen=True)
+class IdentifierWarning:
+    """One identifier of the file that does not match the child's record, or is missing."""
+
+    attribute: str  # the DICOM keyword, e.g. "PatientBirthDate"
+    problem: str
+
+
+def _name_tokens(text: str) -> frozenset[str]:
+    return frozenset(re.split(r"[\s^\-,.'=]+", name_search_key(text))) - {""}
+
+
+def _names_match(film_name: str, child: ChildIdentity) -> bool:
+    wanted = _name_tokens(f"{child.given_name} {child.family_name}")
+    # A PN value may hold alphabetic, ideographic and phonetic groups separated by "=".
+    for group in film_name.split("="):
+        found = _name_tokens(group)
+        if found and (wanted <= found or found <= wanted) and len(found & wanted) >= 2:
+            return True
+        if found and found == wanted:
+            return True
+    return False
+
+
+def check_identifiers(film: FilmIdentifiers, child: ChildIdentity) -> tuple[IdentifierWarning, ...]:
+    """Warnings for the clinician: identifiers of the file that differ from the record.
+
+    Names match when, accents and case aside and in any order, the record's given and
+    family names are all in the file's name or the file's name parts are all in the
+    record's (at least two parts in common). Dates must be equal; identifiers equal
+    ignoring case and spaces. A missing identifier is a warning too. An empty result means
+    nothing was found to doubt, not that the film is proven to be this child's.
+    """
+    warnings_found: list[IdentifierWarning] = []
+    if film.patient_name is None:
+        warnings_found.append(
+            IdentifierWarning("PatientName", "the file has no patient name: confirm whose film")
+        )
+    elif not _names_match(film.patient_name, child):
+        warnings_found.append(
+            IdentifierWarning(
+                "PatientName",
+                f"the file's name {film.patient_name!r} does not match the record's "
+                f"{child.given_name} {child.family_name!s}: confirm this is the child's film",
+            )
+        )
+    if film.birth_date is None:
+        warnings_found.append(
+            IdentifierWarning(
+                "PatientBirthDate", "the file has no birth date: confirm whose film it is"
+            )
+        )
+    elif film.birth_date != child.date_of_birth:
+        warnings_found.append(
+            IdentifierWarning(
+                "PatientBirthDate",
+                f"the file's birth date {film.birth_date.isoformat()} differs from the "
+                f"record's {child.date_of_birth.isoformat()}: confirm this is the child's film",
+            )
+        )
+    if child.identifier is not None:
+        wanted = "".join(child.identifier.split()).casefold()
+        if film.patient_id is None:
+            warnings_found.append(
+                IdentifierWarning("PatientID", "the file has no patient ID: confirm whose film")
+            )
+        elif "".join(film.patient_id.split()).casefold() != wanted:
+            warnings_found.append(
+                IdentifierWarning(
+                    "PatientID",
+                    f"the file's patient ID {film.patient_id!r} differs from the record's "
+                    f"{child.identifier!r}: confirm this is the child's film",
+                )
+            )
+    return tuple(warnings_found)
+
+
+def describe_radiograph(radiograph: Radiograph) -> dict[str, Any]:
+    """What was read, JSON-shaped (identifiers included: for the clinician, not for logs)."""
+    spacing = radiograph.pixel_spacing
+    ids = radiograph.identifiers
+    return {
+        "format": radiograph.image_format.value,
+        "transfer_syntax": radiograph.transfer_syntax,
+        "rows": radiograph.rows,
+        "columns": radiograph.columns,
+        "bits_stored": radiograph.bits_stored,
+        "photometric_interpretation": radiograph.photometric_interpretation,
+        "shown_inverted": radiograph.inverted,
+        "rescale": {"slope": radiograph.rescale_slope, "intercept": radiograph.rescale_intercept},
+        "window": {
+            "centre": radiograph.window.centre,
+            "width": radiograph.window.width,
+            "source": radiograph.window.source.value,
+            "function": radiograph.window.function.value,
+        },
+        "pixel_spacing_mm": None
+        if spacing is None
+        else {"row": spacing.row_mm, "column": spacing.column_mm, "source": spacing.source.value},
+        "identifiers": {
+            "patient_id": ids.patient_id,
+            "patient_name": ids.patient_name,
+            "birth_date": None if ids.birth_date is None else ids.birth_date.isoformat(),
+            "study_instance_uid": ids.study_instance_uid,
+            "study_date": None if ids.study_date is None else ids.study_date.isoformat(),
+            "accession_number": ids.accession_number,
+        },
+        "sha256": radiograph.sha256,
+        "notes": list(radiograph.notes),
+    }
