@@ -37,6 +37,7 @@ _SUBCOMMAND_MODULES = (
     "hipcare.cli.catalog",
     "hipcare.cli.fhir",
     "hipcare.cli.serve",
+    "hipcare.cli.radiograph",
 )
 
 
