@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -97,6 +97,20 @@ def target_url(request: pytest.FixtureRequest, tmp_path: Path, database_kind: st
     yield from _new_database(request, tmp_path, database_kind)
 
 
-def unit_of_work(url: str) -> SqlAlchemyUnitOfWork:
-    upgrade_to_head(url)
-    return SqlAlchemyUnitOfWork(create_session_factory(create_database_engine(url)))
+OpenUnitOfWork = Callable[[str], SqlAlchemyUnitOfWork]
+
+
+@pytest.fixture
+def unit_of_work() -> Iterator[OpenUnitOfWork]:
+    """Open a unit of work on a database URL (upgraded to head); engines closed afterwards."""
+    engines: list[Engine] = []
+
+    def open_unit_of_work(url: str) -> SqlAlchemyUnitOfWork:
+        upgrade_to_head(url)
+        engine = create_database_engine(url)
+        engines.append(engine)
+        return SqlAlchemyUnitOfWork(create_session_factory(engine))
+
+    yield open_unit_of_work
+    for engine in engines:
+        engine.dispose()

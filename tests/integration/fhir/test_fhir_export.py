@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import NOW, TODAY, unit_of_work
+from conftest import NOW, TODAY
 from fhir_checks import fhirpath, validate, validate_bundle
 from pydantic import ValidationError
 
@@ -18,17 +19,27 @@ from hipcare.interop.fhir.plan_definition import activity_definitions, plan_defi
 from hipcare.services.fhir import children_to_export, export_child
 from hipcare.services.fhir_demo import seed_demo
 from hipcare.services.records import PermissionDeniedError
-from hipcare.storage import SqlAlchemyUnitOfWork
+from hipcare.storage import (
+    SqlAlchemyUnitOfWork,
+    create_database_engine,
+    create_session_factory,
+    upgrade_to_head,
+)
 
 PATHWAY = load_pathway()
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[SqlAlchemyUnitOfWork, int]:
+def demo(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[SqlAlchemyUnitOfWork, int]]:
     """Six synthetic children on SQLite (the seed goes through the use cases)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
-    uow = unit_of_work(url)
-    return uow, seed_demo(uow, today=TODAY, children=6)
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
+    yield uow, seed_demo(uow, today=TODAY, children=6)
+    engine.dispose()
 
 
 def _bundles(demo: tuple[SqlAlchemyUnitOfWork, int]) -> list[dict[str, Any]]:
