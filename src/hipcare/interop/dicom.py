@@ -311,6 +311,15 @@ def _read_dicom(data: bytes, *, force: bool) -> Radiograph:
                 _FIELD, f"a damaged DICOM file that cannot be read ({_first_line(error)})"
             ) from None
     notes += [f"DICOM reader: {_first_line(w.message)}" for w in caught[:3]]
+    ended_early = any("end of file" in str(w.message).lower() for w in caught)
+    sop_class = ds.file_meta.get("MediaStorageSOPClassUID", None)
+    is_image_class = sop_class is not None and "Image Storage" in str(sop_class.name)
+    if "PixelData" not in ds and (ended_early or is_image_class or "Rows" in ds):
+        raise InvalidInputError(
+            _FIELD,
+            f"image truncated: the file ends after {len(data)} bytes, before its pixel data is "
+            "complete (an interrupted copy?); export it again",
+        )
     if "PixelData" not in ds:
         what = str(getattr(ds, "Modality", "") or "unknown modality")
         raise InvalidInputError(
