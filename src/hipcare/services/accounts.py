@@ -283,7 +283,9 @@ def sign_in(
                 "try again.",
             )
         user = uow.users.by_email(key) if key else None
-        if user is None or user.id is None or not _password_matches(user.password_hash, password):
+        # Checked even for an unknown email, so both refusals take as long (no timing hint).
+        matches = _password_matches(None if user is None else user.password_hash, password)
+        if user is None or user.id is None or not matches:
             uow.sign_in_failures.add(key, address, now)
             uow.commit()
             raise SignInRefusedError(

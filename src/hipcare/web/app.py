@@ -104,12 +104,14 @@ def create_app(
     *,
     clock: Callable[[], datetime] | None = None,
     engine: Engine | None = None,
+    policy: SessionPolicy | None = None,
 ) -> FastAPI:
     """The hipcare web app on the database ``settings.database_url`` names.
 
     The database must already be at the newest migration (``hipcare serve`` runs them).
     ``clock`` (default: the system clock in UTC) lets tests move time; ``engine`` lets a
-    caller share one. The app keeps no user state in its process.
+    caller share one; ``policy`` replaces the session and sign-in limits that ``settings``
+    give. The app keeps no user state in its process.
     """
     engine = engine or create_database_engine(settings.database_url)
     context = WebContext(
@@ -117,7 +119,8 @@ def create_app(
         engine=engine,
         session_factory=create_session_factory(engine),
         templates=_templates(),
-        policy=SessionPolicy(
+        policy=policy
+        or SessionPolicy(
             idle=timedelta(minutes=settings.session_idle_minutes),
             absolute=timedelta(hours=settings.session_max_hours),
         ),

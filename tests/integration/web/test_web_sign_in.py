@@ -1,0 +1,324 @@
+"""Sign-in, sessions, CSRF and the failed-sign-in limit, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from conftest import CHILD_FORM, EMAILS, PASSWORD, Clock, Staff, form_token, sign_in
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from hipcare.services.accounts import SessionPolicy, token_digest
+from hipcare.settings import Settings
+from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage.tables import SignInFailureRow, WebSessionRow
+from hipcare.web import create_app
+
+
+def _attempt(client: TestClient, email: str, password: str) -> int:
+    client.cookies.clear()
+    page = client.get("/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={"email": email, "password": password, "csrf_token": form_token(page.text)},
+    )
+    return response.status_code
+
+
+def test_sign_in_opens_a_session_with_a_safe_cookie(client: TestClient) -> None:
+    """The session cookie is HttpOnly and SameSite=Lax, and the home page shows the user."""
+    page = client.get("/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={"email": EMAILS["nurse"], "password": PASSWORD, "csrf_token": form_token(page.text)},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    cookie = next(
+        value
+        for name, value in response.headers.multi_items()
+        if name == "set-cookie" and value.startswith("hipcare_session=")
+    )
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Secure" not in cookie
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Ben Nurse" in home.text
+    assert "Harbour Children&#39;s Hospital" in home.text
+    assert "Northern Regional Kids Health" in home.text
+
+
+def test_session_cookie_is_secure_when_served_over_https(
+    settings: Settings, clock: Clock, staff: Staff
+) -> None:
+    app = create_app(
+        Settings(settings.database_url, settings.data_dir, secure_cookies=True), clock=clock
+    )
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        page = client.get("/sign-in")
+        response = client.post(
+            "/sign-in",
+            data={
+                "email": EMAILS["nurse"],
+                "password": PASSWORD,
+                "csrf_token": form_token(page.text),
+            },
+        )
+        assert response.status_code == 303
+        assert "Secure" in response.headers["set-cookie"]
+    app.state.hipcare.engine.dispose()
+
+
+def test_the_database_keeps_only_the_digest_of_the_session_token(
+    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork
+) -> None:
+    sign_in(client, "nurse")
+    token = client.cookies["hipcare_session"]
+    with uow:
+        ids = list(uow._current().scalars(select(WebSessionRow.id)))
+    assert ids == [token_digest(token)]
+    assert token not in ids
+
+
+def test_wrong_password_is_refused_with_a_message_and_the_email_kept(
+    client: TestClient,
+) -> None:
+    page = client.get("/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={
+            "email": EMAILS["nurse"],
+            "password": "not the password",
+            "csrf_token": form_token(page.text),
+        },
+    )
+    assert response.status_code == 401
+    assert "The email or the password is not right" in response.text
+    assert f'value="{EMAILS["nurse"]}"' in response.text
+    assert "hipcare_session" not in client.cookies
+
+
+def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client: TestClient) -> None:
+    assert _attempt(client, "nobody@example.org", PASSWORD) == 401
+
+
+def test_sign_in_form_without_its_token_is_refused(client: TestClient) -> None:
+    """A sign-in posted from elsewhere (no form token cookie) does not sign anyone in."""
+    response = client.post(
+        "/sign-in", data={"email": EMAILS["nurse"], "password": PASSWORD, "csrf_token": "x"}
+    )
+    assert response.status_code == 400
+    assert "hipcare_session" not in client.cookies
+
+
+def test_account_is_locked_after_five_failures_then_unlocks_after_the_window(
+    client: TestClient, clock: Clock
+) -> None:
+    for _ in range(5):
+        assert _attempt(client, EMAILS["nurse"], "wrong password") == 401
+    page = client.get("/sign-in")
+    locked = client.post(
+        "/sign-in",
+        data={"email": EMAILS["nurse"], "password": PASSWORD, "csrf_token": form_token(page.text)},
+    )
+    assert locked.status_code == 429
+    assert "This account is locked after 5 failed sign-ins" in locked.text
+    assert _attempt(client, EMAILS["surgeon"], PASSWORD) == 303, "other accounts are not locked"
+    clock.advance(minutes=16)
+    assert _attempt(client, EMAILS["nurse"], PASSWORD) == 303
+
+
+def test_failures_are_counted_in_the_database_across_app_instances(
+    settings: Settings, clock: Clock, staff: Staff, client: TestClient
+) -> None:
+    """A second app (its own engine, like another server process) sees the same count."""
+    for _ in range(3):
+        assert _attempt(client, EMAILS["nurse"], "wrong password") == 401
+    other = create_app(settings, clock=clock)
+    with TestClient(other, follow_redirects=False) as second:
+        for _ in range(2):
+            assert _attempt(second, EMAILS["nurse"], "wrong password") == 401
+        assert _attempt(second, EMAILS["nurse"], PASSWORD) == 429
+    other.state.hipcare.engine.dispose()
+
+
+def test_one_client_address_is_locked_after_its_limit_of_failures(
+    settings: Settings, clock: Clock, staff: Staff, uow: SqlAlchemyAccountsUnitOfWork
+) -> None:
+    """Guessing across many accounts from one address is limited too (limit 3 here)."""
+    app = create_app(settings, clock=clock, policy=SessionPolicy(failures_per_address=3))
+    with TestClient(app, follow_redirects=False) as client:
+        for index in range(3):
+            assert _attempt(client, f"guess{index}@example.org", "wrong password") == 401
+        page = client.get("/sign-in")
+        locked = client.post(
+            "/sign-in",
+            data={
+                "email": EMAILS["surgeon"],
+                "password": PASSWORD,
+                "csrf_token": form_token(page.text),
+            },
+        )
+        assert locked.status_code == 429
+        assert "Too many failed sign-ins from this computer" in locked.text
+    app.state.hipcare.engine.dispose()
+    with uow:
+        rows = list(uow._current().scalars(select(SignInFailureRow.client_address)))
+    assert rows == ["testclient"] * 3
+
+
+def test_success_forgets_the_accounts_failures(
+    settings: Settings, clock: Clock, staff: Staff
+) -> None:
+    app = create_app(settings, clock=clock, policy=SessionPolicy(failures_per_account=2))
+    with TestClient(app, follow_redirects=False) as client:
+        assert _attempt(client, EMAILS["nurse"], "wrong password") == 401
+        assert _attempt(client, EMAILS["nurse"], PASSWORD) == 303
+        assert _attempt(client, EMAILS["nurse"], "wrong password") == 401
+        assert _attempt(client, EMAILS["nurse"], PASSWORD) == 303
+        assert _attempt(client, EMAILS["nurse"], "wrong password") == 401
+        assert _attempt(client, EMAILS["nurse"], "wrong password") == 401
+        assert _attempt(client, EMAILS["nurse"], PASSWORD) == 429
+    app.state.hipcare.engine.dispose()
+
+
+def test_a_page_without_a_session_redirects_to_sign_in_and_back(client: TestClient) -> None:
+    response = client.get("/children?name=ng")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=/children%3Fname%3Dng"
+    page = client.get(response.headers["location"])
+    assert 'name="next" value="/children?name=ng"' in page.text
+    login = client.post(
+        "/sign-in",
+        data={
+            "email": EMAILS["nurse"],
+            "password": PASSWORD,
+            "csrf_token": form_token(page.text),
+            "next": "/children?name=ng",
+        },
+    )
+    assert login.headers["location"] == "/children?name=ng"
+
+
+def test_sign_in_never_sends_the_browser_to_another_site(client: TestClient) -> None:
+    page = client.get("/sign-in?next=//evil.example/steal")
+    response = client.post(
+        "/sign-in",
+        data={
+            "email": EMAILS["nurse"],
+            "password": PASSWORD,
+            "csrf_token": form_token(page.text),
+            "next": "//evil.example/steal",
+        },
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_api_without_a_session_answers_401_json(client: TestClient) -> None:
+    response = client.get("/api/children", params={"name": "ng"})
+    assert response.status_code == 401
+    assert response.json()["field"] == "session"
+
+
+def test_session_ends_after_thirty_idle_minutes(client: TestClient, clock: Clock) -> None:
+    sign_in(client, "nurse")
+    clock.advance(minutes=29)
+    assert client.get("/").status_code == 200
+    clock.advance(minutes=29)
+    assert client.get("/").status_code == 200, "each use restarts the idle time"
+    clock.advance(minutes=31)
+    assert client.get("/").status_code == 303
+
+
+def test_session_ends_twelve_hours_after_sign_in_even_when_used(
+    client: TestClient, clock: Clock
+) -> None:
+    sign_in(client, "nurse")
+    for _ in range(11 * 3):
+        clock.advance(minutes=20)
+        assert client.get("/").status_code == 200
+    clock.advance(hours=1, minutes=1)
+    assert client.get("/").status_code == 303
+
+
+def test_sign_out_ends_the_session_for_good(client: TestClient) -> None:
+    csrf = sign_in(client, "nurse")
+    token = client.cookies["hipcare_session"]
+    response = client.post("/sign-out", data={"csrf_token": csrf})
+    assert response.status_code == 303
+    client.cookies.set("hipcare_session", token)
+    assert client.get("/").status_code == 303
+
+
+def test_form_post_without_the_csrf_token_is_refused(client: TestClient) -> None:
+    sign_in(client, "nurse")
+    response = client.post("/children", data=CHILD_FORM)
+    assert response.status_code == 403
+    assert "This form has expired" in response.text
+    wrong = client.post("/children", data={**CHILD_FORM, "csrf_token": "not-the-token"})
+    assert wrong.status_code == 403
+
+
+def test_api_post_without_the_csrf_header_is_refused(client: TestClient) -> None:
+    signed = client.post("/api/sign-in", json={"email": EMAILS["nurse"], "password": PASSWORD})
+    assert signed.status_code == 200
+    body = {
+        "given_name": "Ali",
+        "family_name": "Haddad",
+        "date_of_birth": "2021-01-02",
+        "site": "harbour-childrens",
+    }
+    refused = client.post("/api/children", json=body)
+    assert refused.status_code == 403
+    assert refused.json()["field"] == "X-CSRF-Token"
+    accepted = client.post(
+        "/api/children", json=body, headers={"X-CSRF-Token": signed.json()["csrf_token"]}
+    )
+    assert accepted.status_code == 201
+
+
+def test_api_sign_in_refusals_say_why(settings: Settings, clock: Clock, staff: Staff) -> None:
+    app = create_app(settings, clock=clock, policy=SessionPolicy(failures_per_account=1))
+    with TestClient(app) as client:
+        _api_refusals(client)
+    app.state.hipcare.engine.dispose()
+
+
+def _api_refusals(client: TestClient) -> None:
+    for _ in range(1):
+        wrong = client.post("/api/sign-in", json={"email": EMAILS["nurse"], "password": "nope"})
+        assert wrong.status_code == 401
+        assert wrong.json()["field"] == "wrong-email-or-password"
+    locked = client.post("/api/sign-in", json={"email": EMAILS["nurse"], "password": PASSWORD})
+    assert locked.status_code == 429
+    assert locked.json()["field"] == "account-locked"
+
+
+def test_responses_carry_security_headers(client: TestClient) -> None:
+    response = client.get("/sign-in")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_two_apps_share_sessions_through_the_database(
+    settings: Settings, clock: Clock, app: FastAPI, staff: Staff
+) -> None:
+    """Sign in on one app instance (its own engine), use the session on another."""
+    second_app = create_app(settings, clock=clock)
+    with (
+        TestClient(app, follow_redirects=False) as first,
+        TestClient(second_app, follow_redirects=False) as second,
+    ):
+        csrf = sign_in(first, "nurse")
+        second.cookies.set("hipcare_session", first.cookies["hipcare_session"])
+        home = second.get("/")
+        assert home.status_code == 200
+        assert "Ben Nurse" in home.text
+        registered = second.post("/children", data={**CHILD_FORM, "csrf_token": csrf})
+        assert registered.status_code == 303
+        assert first.get(registered.headers["location"]).status_code == 200
+        first.post("/sign-out", data={"csrf_token": csrf})
+        assert second.get("/").status_code == 303, "signing out on one ends it on both"
+    second_app.state.hipcare.engine.dispose()
