@@ -52,6 +52,10 @@ def _render(parser: argparse.ArgumentParser) -> str:
     ]
     for name, subparser in _subparsers(parser).items():
         parts += ["", f"## hipcare {name}", "", "```text", subparser.format_help().rstrip(), "```"]
+        # One level deeper for commands with their own subcommands (hipcare fhir export...).
+        for inner, command in _subparsers(subparser).items():
+            help_text = command.format_help().rstrip()
+            parts += ["", f"### hipcare {name} {inner}", "", "```text", help_text, "```"]
     return "\n".join(parts) + "\n"
 
 
