@@ -1,0 +1,191 @@
+"""Radiograph previews: hipcare in the server process and as a command, against dcmj2pnm.
+
+The same synthetic 2500 x 3000 16-bit DICOM (tests/fixtures/radiographs.py), the file's own
+window, side by side in one run:
+
+- in the server process (warm): bytes -> read -> window -> fit -> JPEG, median of N;
+- ``dcmj2pnm`` (dcmtk) as a whole process, JPEG (``+oj``) and PNG (``+on``), median of N;
+- ``hipcare radiograph preview`` as a whole process, median of N.
+
+Each is measured at full size and fitted to 1024 px (``dcmj2pnm +Syv 1024``). Targets
+(issue 6): in-process <= 30 ms per image (about 0.2 x dcmj2pnm); the command as a whole
+process no slower than dcmj2pnm. Run alone: ``python -m bench radiograph``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HIPCARE = Path(sys.executable).with_name("hipcare")
+PREVIEW_PX = 1024
+
+
+def _median_ms(function: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return round(1000 * statistics.median(times), 1)
+
+
+def _process_ms(argv: list[str], repeats: int) -> float:
+    def once() -> None:
+        subprocess.run(argv, check=True, capture_output=True)
+
+    once()  # warm the page cache and any first-run work
+    return _median_ms(once, repeats)
+
+
+def run(in_process_repeats: int = 30, process_repeats: int = 7) -> dict[str, Any]:
+    """Figures for the bench runner (see module docstring)."""
+    from tests.fixtures import radiographs as films
+
+    from hipcare.interop.dicom import read_radiograph
+    from hipcare.interop.preview import PreviewCache, PreviewFormat, display_lut, render_preview
+
+    data = films.dicom_bytes()
+    folder = Path(tempfile.mkdtemp(prefix="hipcare-bench-"))
+    try:
+        source = folder / "film.dcm"
+        source.write_bytes(data)
+        radiograph = read_radiograph(data)
+        window = radiograph.window
+
+        def preview(max_size: int | None, image_format: PreviewFormat) -> Callable[[], object]:
+            # A fixed key: the content hash is measured on its own below.
+            return lambda: render_preview(
+                read_radiograph(data), max_size=max_size, image_format=image_format, cache_key="-"
+            )
+
+        preview(PREVIEW_PX, PreviewFormat.JPEG)()  # warm: imports, decoders
+        ours = {
+            ("jpeg", "fit"): _median_ms(
+                preview(PREVIEW_PX, PreviewFormat.JPEG), in_process_repeats
+            ),
+            ("jpeg", "full"): _median_ms(preview(None, PreviewFormat.JPEG), in_process_repeats),
+            ("png", "fit"): _median_ms(preview(PREVIEW_PX, PreviewFormat.PNG), in_process_repeats),
+            ("png", "full"): _median_ms(preview(None, PreviewFormat.PNG), max(3, process_repeats)),
+        }
+        read_ms = _median_ms(lambda: read_radiograph(data), in_process_repeats)
+        lut_ms = _median_ms(lambda: display_lut(radiograph), in_process_repeats)
+        sha_ms = _median_ms(lambda: hashlib.sha256(data).hexdigest(), in_process_repeats)
+        cache = PreviewCache()
+        cache.get_or_render(radiograph, max_size=PREVIEW_PX)
+        cached_ms = _median_ms(
+            lambda: cache.get_or_render(radiograph, max_size=PREVIEW_PX), in_process_repeats
+        )
+
+        dcmj2pnm = shutil.which("dcmj2pnm")
+        theirs: dict[tuple[str, str], float | None] = {}
+        for image_format, flag in (("jpeg", "+oj"), ("png", "+on")):
+            for size, scale in (("fit", ["+Syv", str(PREVIEW_PX)]), ("full", [])):
+                theirs[(image_format, size)] = (
+                    None
+                    if dcmj2pnm is None
+                    else _process_ms(
+                        [
+                            dcmj2pnm,
+                            flag,
+                            "+Ww",
+                            f"{window.centre:g}",
+                            f"{window.width:g}",
+                            *scale,
+                            str(source),
+                            str(folder / f"dcmtk.{image_format}"),
+                        ],
+                        process_repeats,
+                    )
+                )
+        command: dict[tuple[str, str], float] = {}
+        for image_format, suffix in (("jpeg", "jpg"), ("png", "png")):
+            for size, max_size in (("fit", str(PREVIEW_PX)), ("full", "0")):
+                command[(image_format, size)] = _process_ms(
+                    [
+                        str(HIPCARE),
+                        "radiograph",
+                        "preview",
+                        str(source),
+                        "--output",
+                        str(folder / f"ours.{suffix}"),
+                        "--max-size",
+                        max_size,
+                    ],
+                    process_repeats,
+                )
+        imports_ms = _process_ms(
+            [sys.executable, "-c", "import numpy, pydicom, PIL.Image"], process_repeats
+        )
+        interpreter_ms = _process_ms([sys.executable, "-c", "pass"], process_repeats)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def ratio(a: float | None, b: float | None) -> float | str:
+        return "n/a" if a is None or b is None else round(a / b, 2)
+
+    rows = []
+    for image_format in ("jpeg", "png"):
+        for size in ("fit", "full"):
+            key = (image_format, size)
+            shape = f"fitted to {PREVIEW_PX} px" if size == "fit" else "2500 x 3000"
+            rows.append(
+                [
+                    f"{image_format.upper()} {shape}",
+                    ours[key],
+                    command[key],
+                    theirs[key] if theirs[key] is not None else "not installed",
+                    ratio(ours[key], theirs[key]),
+                    ratio(command[key], theirs[key]),
+                ]
+            )
+    in_process = ours[("jpeg", "fit")]
+    reference = theirs[("jpeg", "fit")]
+    return {
+        "name": "radiograph preview",
+        "film": "synthetic DX, 2500 x 3000, 14-bit in 16-bit words, uncompressed, 15 MB",
+        "in_process_ms_jpeg_1024": in_process,
+        "in_process_ms_jpeg_full_size": ours[("jpeg", "full")],
+        "read_ms (parse, no pixel copy)": read_ms,
+        "lookup_table_build_ms": lut_ms,
+        "sha256_of_file_ms (cache key, once per film)": sha_ms,
+        "cached_preview_ms": cached_ms,
+        "command_ms_jpeg_1024": command[("jpeg", "fit")],
+        "dcmj2pnm_ms_jpeg_1024": reference if reference is not None else "not installed",
+        "python_start_ms": interpreter_ms,
+        "python_start_and_imports_ms (numpy, pydicom, Pillow)": imports_ms,
+        "target_in_process_ms": 30,
+        "meets_in_process_target": in_process <= 30,
+        "in_process_over_dcmj2pnm_jpeg_1024": ratio(in_process, reference),
+        "meets_command_target (no slower than dcmj2pnm)": (
+            "n/a" if reference is None else command[("jpeg", "fit")] <= reference
+        ),
+        "tables": {
+            "Median ms per image, same file and window (N in-process "
+            f"{in_process_repeats}, processes {process_repeats})": {
+                "columns": [
+                    "output",
+                    "hipcare in process",
+                    "hipcare command",
+                    "dcmj2pnm",
+                    "in process / dcmj2pnm",
+                    "command / dcmj2pnm",
+                ],
+                "rows": rows,
+            }
+        },
+    }
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    for figure, value in run().items():
+        print(f"{figure}: {value}")
