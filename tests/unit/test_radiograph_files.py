@@ -9,11 +9,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 from pydicom.dataset import Dataset
 from tests.fixtures import radiographs as films
 
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.records import name_search_key
 from hipcare.interop.dicom import (
     ChildIdentity,
     FilmIdentifiers,
@@ -22,6 +25,7 @@ from hipcare.interop.dicom import (
     VoiFunction,
     Window,
     WindowSource,
+    _name_tokens,
     check_identifiers,
     child_identity_from_json,
     describe_radiograph,
@@ -391,3 +395,9 @@ def test_child_record_json_is_checked() -> None:
     assert caught.value.field == "child.date_of_birth"
     with pytest.raises(InvalidInputError, match="unknown name"):
         child_identity_from_json({"given_name": "A", "surname": "B", "date_of_birth": "x"})
+
+
+@given(st.text(alphabet=st.characters(categories=("L", "Zs")), max_size=30))
+def test_names_are_folded_as_the_records_fold_them(text: str) -> None:
+    """The adapter's own folding (kept light to import) agrees with name_search_key."""
+    assert _name_tokens(text) == frozenset(name_search_key(text).split())

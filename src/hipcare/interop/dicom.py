@@ -35,6 +35,7 @@ import hashlib
 import io
 import math
 import re
+import unicodedata
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,7 +44,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from hipcare.domain.errors import InvalidInputError
-from hipcare.domain.records import name_search_key
 
 if TYPE_CHECKING:  # numpy and pydicom are imported when a file is read, not at start-up
     import numpy as np
@@ -705,7 +705,11 @@ class IdentifierWarning:
 
 
 def _name_tokens(text: str) -> frozenset[str]:
-    return frozenset(re.split(r"[\s^\-,.'=]+", name_search_key(text))) - {""}
+    # Folded as hipcare.domain.records.name_search_key folds names (accents dropped, case
+    # folded), written out here so that reading a file does not import the records model.
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    return frozenset(re.split(r"[\s^\-,.'=]+", bare)) - {""}
 
 
 def _names_match(film_name: str, child: ChildIdentity) -> bool:
