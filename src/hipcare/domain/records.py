@@ -198,6 +198,7 @@ class User:
     site_ids: frozenset[str] = frozenset()
     password_hash: str | None = None
     id: int | None = None
+    surgeon_profile: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.email, str) or not _EMAIL.fullmatch(self.email.strip()):
@@ -228,6 +229,12 @@ class User:
                 "user.password_hash", "must be an argon2 hash ('$argon2id$...'), never a password"
             )
         _record_id(self.id, "user.id")
+        if self.surgeon_profile is not None:
+            _slug(self.surgeon_profile, "user.surgeon_profile")
+            if self.profession is not Profession.SURGEON:
+                raise InvalidInputError(
+                    "user.surgeon_profile", "only a surgeon has a surgeon preference profile"
+                )
 
     def belongs_to(self, site_id: str) -> bool:
         return site_id in self.site_ids
@@ -449,7 +456,10 @@ class OperationPlan:
 
     ``plate_angle_deg`` is the blade-plate angle (0-180 exclusive; whether the implant suits
     the correction is for ``hipcare osteotomy`` and the surgeon). A scheduled or done
-    operation needs its ``surgery_date``.
+    operation needs its ``surgery_date``. ``wheelchair_user``, ``attends_school`` and
+    ``sees_therapists`` are the facts about the child the pathway needs
+    (:class:`hipcare.domain.pathway.CareFacts`), kept so that postponing re-dates the same plan;
+    None until the pathway is started.
     """
 
     child_id: int
@@ -463,9 +473,15 @@ class OperationPlan:
     plate_angle_deg: float | None = None
     surgery_date: date | None = None
     id: int | None = None
+    wheelchair_user: bool | None = None
+    attends_school: bool | None = None
+    sees_therapists: bool | None = None
 
     def __post_init__(self) -> None:
         _required_id(self.child_id, "operation.child_id")
+        for name in ("wheelchair_user", "attends_school", "sees_therapists"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
+                raise InvalidInputError(f"operation.{name}", "must be true, false or not known")
         _required_id(self.surgeon_id, "operation.surgeon_id")
         if not isinstance(self.sides, Sides):
             raise InvalidInputError("operation.sides", f"must be one of {_choices(Sides)}")
@@ -610,6 +626,11 @@ class AuditAction(StrEnum):
     CHILD_UPDATED = "child.updated"
     VISIT_UPDATED = "visit.updated"
     CHILD_EXPORTED = "child.exported"
+    OPERATION_PLANNED = "operation.planned"
+    OPERATION_POSTPONED = "operation.postponed"
+    PATHWAY_STARTED = "pathway.started"
+    CARE_ITEM_TICKED = "care-item.ticked"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged"
 
 
 class EntityType(StrEnum):

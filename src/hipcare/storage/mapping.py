@@ -71,6 +71,7 @@ def user_row(user: User) -> UserRow:
         role=user.role,
         profession=user.profession,
         password_hash=user.password_hash,
+        surgeon_profile=user.surgeon_profile,
         memberships=[SiteMembershipRow(site_id=site_id) for site_id in sorted(user.site_ids)],
     )
 
@@ -83,6 +84,7 @@ def user_from_row(row: UserRow) -> User:
         role=row.role,
         profession=row.profession,
         password_hash=row.password_hash,
+        surgeon_profile=row.surgeon_profile,
         site_ids=frozenset(membership.site_id for membership in row.memberships),
     )
 
@@ -203,6 +205,9 @@ def update_operation_plan_row(row: OperationPlanRow, plan: OperationPlan) -> Non
     row.positioning_device = plan.positioning_device
     row.surgery_date = plan.surgery_date
     row.status = plan.status
+    row.wheelchair_user = plan.wheelchair_user
+    row.attends_school = plan.attends_school
+    row.sees_therapists = plan.sees_therapists
 
 
 def operation_plan_from_row(row: OperationPlanRow) -> OperationPlan:
@@ -218,6 +223,9 @@ def operation_plan_from_row(row: OperationPlanRow) -> OperationPlan:
         positioning_device=row.positioning_device,
         surgery_date=row.surgery_date,
         status=row.status,
+        wheelchair_user=row.wheelchair_user,
+        attends_school=row.attends_school,
+        sees_therapists=row.sees_therapists,
     )
 
 

@@ -136,6 +136,8 @@ class UserRow(Base):
     profession: Mapped[Profession | None] = mapped_column(_choice(Profession, "profession"))
     # An argon2 hash for the web app's sign-in (a later piece of work); never a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # A surgeon's preference profile id in content/surgeons.toml.
+    surgeon_profile: Mapped[str | None] = mapped_column(String(64))
 
     memberships: Mapped[list[SiteMembershipRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
@@ -246,6 +248,16 @@ class OperationPlanRow(Base):
     )
     surgery_date: Mapped[date | None]
     status: Mapped[OperationStatus] = mapped_column(_choice(OperationStatus, "status"))
+    # The child's facts the care pathway needs (None until the pathway is started).
+    wheelchair_user: Mapped[bool | None] = mapped_column(
+        Boolean(create_constraint=True, name="wheelchair_user")
+    )
+    attends_school: Mapped[bool | None] = mapped_column(
+        Boolean(create_constraint=True, name="attends_school")
+    )
+    sees_therapists: Mapped[bool | None] = mapped_column(
+        Boolean(create_constraint=True, name="sees_therapists")
+    )
 
 
 class CarePlanItemRow(Base):
