@@ -1,0 +1,108 @@
+"""A clinician's main flow in real headless Chromium against ``hipcare serve``.
+
+Sign in, register a child through the form, find them, open their page, and check that the
+site administrator sees the registration in the audit log. Runs on the SQLite demo and once
+on PostgreSQL. A screenshot of every step goes to ``out/screenshots/``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from tests.e2e.browser import Server, screenshot, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SURGEON = "lee@harbour.example.org"
+ADMINISTRATOR = "admin@harbour.example.org"
+
+
+def _child(dialect: str) -> dict[str, str]:
+    """A synthetic child, named after the database so the two runs never meet."""
+    today = datetime.now(UTC).date()
+    return {
+        "given_name": "Aroha",
+        "family_name": f"Testchild-{dialect}",
+        "date_of_birth": today.replace(year=today.year - 5, day=1).isoformat(),
+        "gestation_weeks": "30",
+        "gmfcs": "IV",
+        "site": "harbour-childrens",
+        "preferred_language": "vi",
+        "contact_1_name": "Mere Testparent",
+        "contact_1_relationship": "mother",
+        "contact_1_phone": "0400 555 010",
+    }
+
+
+def _clinician_flow(page: Any, server: Server) -> None:
+    prefix = f"flow-{server.dialect}"
+    child = _child(server.dialect)
+
+    sign_in(page, server, SURGEON)
+    assert page.get_by_role("heading", level=1).inner_text() == "Your sites"
+    screenshot(page, f"{prefix}-01-home")
+
+    page.get_by_role("link", name="Register a child", exact=True).click()
+    page.wait_for_url(server.url("/children/new"))
+    page.get_by_label("Given name").fill(child["given_name"])
+    page.get_by_label("Family name").fill(child["family_name"])
+    page.get_by_label("Date of birth").fill(child["date_of_birth"])
+    page.get_by_label("Gestation at birth, in weeks (optional)").fill(child["gestation_weeks"])
+    page.get_by_label("GMFCS level").select_option(child["gmfcs"])
+    page.get_by_label("Site").select_option(child["site"])
+    page.get_by_label("Family's preferred language").select_option(child["preferred_language"])
+    contact = page.get_by_role("group", name="Family contact 1")
+    contact.get_by_label("Name").fill(child["contact_1_name"])
+    contact.get_by_label("Relationship to the child").fill(child["contact_1_relationship"])
+    contact.get_by_label("Phone").fill(child["contact_1_phone"])
+    screenshot(page, f"{prefix}-02-register-filled")
+    page.get_by_role("button", name="Register the child").click()
+
+    page.wait_for_url(lambda url: "/children/" in url and not url.endswith("/new"))
+    child_url = page.url
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == f"{child['given_name']} {child['family_name']}"
+    details = page.locator("dl.details").inner_text()
+    assert child["date_of_birth"] in details
+    assert "30 weeks" in details
+    assert "Vietnamese" in details
+    assert "Mere Testparent (mother)" in page.locator("ul.contacts").inner_text()
+    assert page.get_by_role("heading", name="Hip surveillance").is_visible()
+    screenshot(page, f"{prefix}-03-child-registered")
+
+    page.get_by_role("link", name="Find a child").click()
+    page.get_by_label("Child's name (given or family, at least 2 letters)").fill(
+        child["family_name"].lower()
+    )
+    page.get_by_role("button", name="Search").click()
+    result = page.get_by_role("link", name=f"{child['family_name']}, {child['given_name']}")
+    assert result.count() == 1
+    screenshot(page, f"{prefix}-04-search")
+    result.click()
+    page.wait_for_url(child_url)
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(server.url("/sign-in"))
+
+    sign_in(page, server, ADMINISTRATOR)
+    page.get_by_role("link", name="Audit log of this site").first.click()
+    page.wait_for_url(server.url("/sites/harbour-childrens/audit"))
+    child_id = child_url.rsplit("/", 1)[1]
+    rows = [row.split("\t")[2:] for row in page.locator("tbody tr").all_inner_texts()]
+    assert ["child.registered", f"child {child_id}"] in rows
+    assert child["family_name"] not in page.locator("main").inner_text(), "ids only, no names"
+    screenshot(page, f"{prefix}-05-audit")
+
+
+def test_clinician_flow_on_sqlite(page: Any, sqlite_server: Server) -> None:
+    """The README's server (``hipcare serve --demo``, SQLite) carries the whole flow."""
+    assert sqlite_server.dialect == "sqlite"
+    _clinician_flow(page, sqlite_server)
+
+
+def test_clinician_flow_on_postgresql(page: Any, postgresql_server: Server) -> None:
+    """The same flow on PostgreSQL (``HIPCARE_DATABASE_URL``)."""
+    assert postgresql_server.dialect == "postgresql"
+    _clinician_flow(page, postgresql_server)
