@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 from pydicom.dataset import Dataset
+from pydicom.uid import RLELossless
 from tests.fixtures import radiographs as films
 
 from hipcare.domain.errors import InvalidInputError
@@ -293,6 +294,14 @@ def test_a_multi_frame_dicom_is_refused() -> None:
     ds = _small_dataset()
     ds.NumberOfFrames = 2
     with pytest.raises(InvalidInputError, match="2 frames"):
+        read_radiograph(_encoded(ds))
+
+
+def test_a_file_claiming_a_huge_image_is_refused_before_decoding() -> None:
+    ds = films.dicom_dataset(films.pelvis_pixels(*films.SMALL))
+    ds.compress(RLELossless, encoding_plugin="pydicom")
+    ds.Rows, ds.Columns = 20000, 20000
+    with pytest.raises(InvalidInputError, match="20000 x 20000 pixels"):
         read_radiograph(_encoded(ds))
 
 

@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # numpy and pydicom are imported when a file is read, not at 
     from pydicom.dataset import Dataset
 
 __all__ = [
+    "MAX_PIXELS",
     "ChildIdentity",
     "FilmIdentifiers",
     "IdentifierWarning",
@@ -64,6 +65,7 @@ __all__ = [
     "check_identifiers",
     "child_identity_from_json",
     "describe_radiograph",
+    "pixel_range_window",
     "read_radiograph",
 ]
 
@@ -71,6 +73,10 @@ _FIELD = "file"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SIGNATURE = b"\xff\xd8\xff"
 _NOT_AN_IMAGE = "not a DICOM or PNG/JPEG file; give the radiograph itself (.dcm, .png or .jpg)"
+
+MAX_PIXELS = 64_000_000
+"""Largest image read (rows x columns): a 43 cm detector at 0.1 mm is 18.5 million pixels; a
+compressed file claiming more would make the decoder allocate gigabytes."""
 
 # Transfer syntaxes whose pixel data is stored as plain little-endian words, read without a
 # decoder (PS3.5 A.1, A.2, A.5: deflate is undone by pydicom while it reads the file).
@@ -328,6 +334,12 @@ def _read_dicom(data: bytes, *, force: bool) -> Radiograph:
             "other document? Give the radiograph's image file",
         )
     rows, columns = _positive_int(ds, "Rows"), _positive_int(ds, "Columns")
+    if rows * columns > MAX_PIXELS:
+        raise InvalidInputError(
+            _FIELD,
+            f"says it is {columns} x {rows} pixels, more than any radiograph hipcare reads "
+            f"({MAX_PIXELS // 1_000_000} million pixels): a damaged or hostile file?",
+        )
     frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
     if frames != 1:
         raise InvalidInputError(
