@@ -241,8 +241,11 @@ def _register_values(
 
 
 @router.get("/children/new")
-async def register_form(request: Request, user: User, context: Context) -> Response:
-    return _page(request, "child/register.html", _register_values(context, user, {}, {}), user=user)
+async def register_form(request: Request, user: User, context: Context, site: str = "") -> Response:
+    form = {"site": site} if site else {}
+    return _page(
+        request, "child/register.html", _register_values(context, user, form, {}), user=user
+    )
 
 
 _FORM_FIELDS = (
