@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 from pydicom.dataset import Dataset
+from pydicom.filewriter import dcmwrite
 from pydicom.uid import RLELossless
 from tests.fixtures import radiographs as films
 
@@ -295,6 +296,19 @@ def test_a_multi_frame_dicom_is_refused() -> None:
     ds.NumberOfFrames = 2
     with pytest.raises(InvalidInputError, match="2 frames"):
         read_radiograph(_encoded(ds))
+
+
+def test_a_dicom_data_set_without_preamble_or_file_meta_is_read() -> None:
+    """Some archives export the bare data set (implicit VR little endian, no 'DICM')."""
+    ds = _small_dataset()
+    ds.preamble = None
+    del ds.file_meta
+    buffer = io.BytesIO()
+    dcmwrite(buffer, ds, implicit_vr=True, little_endian=True, enforce_file_format=False)
+    assert buffer.getvalue()[128:132] != b"DICM"
+    radiograph = read_radiograph(buffer.getvalue())
+    assert np.array_equal(radiograph.stored_values(), films.pelvis_pixels(*films.SMALL))
+    assert radiograph.window.source is WindowSource.FILE
 
 
 def test_a_file_claiming_a_huge_image_is_refused_before_decoding() -> None:
