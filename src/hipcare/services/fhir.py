@@ -57,6 +57,7 @@ __all__ = [
     "Rejection",
     "children_to_export",
     "export_child",
+    "find_child_by_identifier",
     "import_records",
 ]
 
@@ -193,6 +194,22 @@ def export_child(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
         _audit(uow, actor, AuditAction.CHILD_EXPORTED, EntityType.CHILD, child_id, now)
         uow.commit()
     return record
+
+
+def find_child_by_identifier(
+    uow: UnitOfWork, actor_id: int, system: str, value: str, *, now: datetime
+) -> list[Child]:
+    """The child another system knows as (``system``, ``value``), if they are at one of the
+    actor's sites (a search: a child elsewhere is simply not found). Listing is audited."""
+    with uow:
+        actor = _actor(uow, actor_id)
+        child_id = uow.external_identifiers.find(EntityType.CHILD, system, value)
+        child = None if child_id is None else uow.children.get(child_id)
+        if child is None or not actor.belongs_to(child.site_id):
+            return []
+        _audit(uow, actor, AuditAction.CHILD_LISTED, EntityType.CHILD, child_id, now)
+        uow.commit()
+    return [child]
 
 
 # --- import ------------------------------------------------------------------------------------

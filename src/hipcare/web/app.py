@@ -26,7 +26,7 @@ from hipcare.services.accounts import SessionPolicy
 from hipcare.services.records import PermissionDeniedError
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
-from hipcare.web import api, pages
+from hipcare.web import api, fhir_routes, pages
 from hipcare.web.auth import CsrfRefusedError, SignInRequiredError
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Health, Problem
@@ -96,7 +96,7 @@ def _templates() -> Environment:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith(("/api/", "/fhir/"))
 
 
 def create_app(
@@ -163,6 +163,7 @@ def create_app(
         return JSONResponse(Health(status="ok", database="ok", dialect=dialect).model_dump())
 
     app.include_router(api.router)
+    app.include_router(fhir_routes.router)
     app.include_router(pages.router)
     return app
 

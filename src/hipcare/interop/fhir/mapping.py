@@ -12,12 +12,12 @@ Codes and their sources: :mod:`hipcare.interop.fhir.codes`. Pure: no I/O, no clo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from hipcare.domain.pathway import Pathway
 from hipcare.domain.radiograph import Side
-from hipcare.domain.records import Child, OperationStatus, Site
+from hipcare.domain.records import Child, ExternalIdentifier, OperationStatus, Site
 from hipcare.interop.fhir import codes
 from hipcare.services.fhir import ChildRecord
 
@@ -98,20 +98,20 @@ def _identifier(system: str, value: str) -> dict[str, str]:
     return {"system": system, "value": value}
 
 
-def patient(record: ChildRecord) -> Resource:
-    child = record.child
+def patient(child: Child, identifiers: Sequence[ExternalIdentifier] = ()) -> Resource:
+    """The child as a Patient: hipcare's identifier, then those other systems gave them."""
     if child.id is None:
         raise ValueError("only a stored child (with an id) can be exported")
-    identifiers = [_identifier(codes.IDENTIFIER_CHILD, str(child.id))]
-    identifiers += [
+    listed = [_identifier(codes.IDENTIFIER_CHILD, str(child.id))]
+    listed += [
         _identifier(item.system, item.value)
-        for item in record.identifiers
+        for item in identifiers
         if item.system != codes.IDENTIFIER_CHILD
     ]
     resource: Resource = {
         "resourceType": "Patient",
         "id": patient_id(child.id),
-        "identifier": identifiers,
+        "identifier": listed,
         "active": True,
         "name": [
             {
@@ -391,7 +391,7 @@ def task(
 
 def child_resources(record: ChildRecord, pathway: Pathway) -> list[Resource]:
     """Every resource of one child's record, Patient first (Organization not included)."""
-    resources = [patient(record)]
+    resources = [patient(record.child, record.identifiers)]
     resources += related_people(record.child)
     resources += conditions(record)
     resources += observations(record)

@@ -1,0 +1,241 @@
+"""Read and search under ``/fhir``: hipcare's records as FHIR R4 resources.
+
+The same rules as the rest of the app: a signed-in session (401 without one), only children
+of the user's sites (403 otherwise, and the refused attempt is audited), and every child
+read or listed is audited (ids only). The mapping is ``hipcare.interop.fhir``; the use cases
+are ``hipcare.services.fhir`` and ``hipcare.services.records``. Only GET: changing records
+through FHIR is ``hipcare fhir import`` on the command line.
+
+- ``GET /fhir/metadata``: the CapabilityStatement (no sign-in needed).
+- ``GET /fhir/Patient?name=...`` or ``?identifier=system|value``: a searchset Bundle.
+- ``GET /fhir/Patient/child-{id}``: one Patient.
+- ``GET /fhir/Patient/child-{id}/$everything``: the child's whole record as a Bundle.
+- ``GET /fhir/Observation?patient=Patient/child-{id}``: the child's measures.
+- ``GET /fhir/PlanDefinition/vdro-pathway``: the pathway.
+
+Errors are OperationOutcome resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from hipcare.domain.errors import HipcareError, InvalidInputError
+from hipcare.interop.fhir import codes, mapping
+from hipcare.services.accounts import SessionUser
+from hipcare.services.fhir import export_child, find_child_by_identifier
+from hipcare.services.records import PermissionDeniedError, find_children
+from hipcare.web.auth import api_user
+from hipcare.web.context import WebContext, web_context
+
+__all__ = ["router"]
+
+FHIR_JSON = "application/fhir+json"
+
+router = APIRouter(prefix="/fhir", tags=["fhir"])
+
+User = Annotated[SessionUser, Depends(api_user)]
+Context = Annotated[WebContext, Depends(web_context)]
+_T = TypeVar("_T")
+
+
+class FhirResponse(JSONResponse):
+    media_type = FHIR_JSON
+
+
+def _outcome(status: int, code: str, text: str) -> FhirResponse:
+    return FhirResponse(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": code, "diagnostics": text}],
+        },
+        status_code=status,
+    )
+
+
+class _OutcomeError(Exception):
+    def __init__(self, response: FhirResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _use_case(call: Callable[[], _T]) -> _T:
+    """Run a use case; its refusals become OperationOutcome responses."""
+    try:
+        return call()
+    except PermissionDeniedError as error:
+        raise _OutcomeError(_outcome(403, "forbidden", str(error))) from None
+    except InvalidInputError as error:
+        status = 404 if error.field in ("child", "child_id") else 400
+        raise _OutcomeError(
+            _outcome(status, "not-found" if status == 404 else "invalid", str(error))
+        ) from None
+    except HipcareError as error:
+        raise _OutcomeError(_outcome(400, "invalid", str(error))) from None
+
+
+def _actor(user: SessionUser) -> int:
+    if user.user.id is None:  # pragma: no cover -- a signed-in user is stored
+        raise ValueError("a signed-in user has an id")
+    return user.user.id
+
+
+def _child_id(patient_id: str) -> int:
+    prefix = "child-"
+    number = patient_id.removeprefix(prefix)
+    if not patient_id.startswith(prefix) or not number.isdigit():
+        raise _OutcomeError(_outcome(404, "not-found", f"no Patient {patient_id!r}"))
+    return int(number)
+
+
+def _searchset(resources: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    document = mapping.bundle(resources, bundle_type="searchset")
+    document["total"] = len(resources)
+    for entry in document["entry"]:
+        entry["search"] = {"mode": "match"}
+    return document
+
+
+def _record(user: SessionUser, context: WebContext, patient_id: str) -> Any:
+    child_id = _child_id(patient_id)
+    return _use_case(
+        lambda: export_child(context.unit_of_work(), _actor(user), child_id, now=context.now())
+    )
+
+
+def _pathway() -> Any:
+    from hipcare.content.pathway import load_pathway
+
+    return load_pathway()
+
+
+@router.get("/metadata", response_class=FhirResponse)
+async def metadata() -> FhirResponse:
+    """The CapabilityStatement: what this server reads and searches."""
+    search = [{"name": "name", "type": "string"}, {"name": "identifier", "type": "token"}]
+    return FhirResponse(
+        {
+            "resourceType": "CapabilityStatement",
+            "status": "draft",
+            "date": "2026-11-25",
+            "kind": "instance",
+            "fhirVersion": "4.0.1",
+            "format": ["json"],
+            "implementation": {"description": "hipcare: read and search (sign-in required)"},
+            "rest": [
+                {
+                    "mode": "server",
+                    "resource": [
+                        {
+                            "type": "Patient",
+                            "interaction": [{"code": "read"}, {"code": "search-type"}],
+                            "searchParam": search,
+                            "operation": [
+                                {
+                                    "name": "everything",
+                                    "definition": (
+                                        "http://hl7.org/fhir/OperationDefinition/Patient-everything"
+                                    ),
+                                }
+                            ],
+                        },
+                        {
+                            "type": "Observation",
+                            "interaction": [{"code": "search-type"}],
+                            "searchParam": [{"name": "patient", "type": "reference"}],
+                        },
+                        {"type": "PlanDefinition", "interaction": [{"code": "read"}]},
+                    ],
+                }
+            ],
+        }
+    )
+
+
+@router.get("/Patient", response_class=FhirResponse)
+async def search_patients(
+    user: User,
+    context: Context,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    identifier: Annotated[str | None, Query(max_length=600)] = None,
+) -> FhirResponse:
+    """Patients of your sites by ``name`` (part of it) or ``identifier`` (``system|value``)."""
+    try:
+        if identifier is not None:
+            system, _, value = identifier.partition("|")
+            if system == codes.IDENTIFIER_CHILD and value.isdigit():
+                found = [_record(user, context, f"child-{value}").child]
+            else:
+                found = _use_case(
+                    lambda: find_child_by_identifier(
+                        context.unit_of_work(), _actor(user), system, value, now=context.now()
+                    )
+                )
+        elif name is not None:
+            found = _use_case(
+                lambda: find_children(context.unit_of_work(), _actor(user), name, now=context.now())
+            )
+        else:
+            return _outcome(400, "required", "search with name=... or identifier=system|value")
+    except _OutcomeError as refused:
+        if identifier is not None and refused.response.status_code in (403, 404):
+            return FhirResponse(_searchset([]))
+        return refused.response
+    return FhirResponse(_searchset([mapping.patient(child) for child in found]))
+
+
+@router.get("/Patient/{patient_id}", response_class=FhirResponse)
+async def read_patient(patient_id: str, user: User, context: Context) -> FhirResponse:
+    """One Patient (the read is audited)."""
+    try:
+        record = _record(user, context, patient_id)
+        return FhirResponse(mapping.patient(record.child, record.identifiers))
+    except _OutcomeError as refused:
+        return refused.response
+
+
+@router.get("/Patient/{patient_id}/$everything", response_class=FhirResponse)
+async def everything(patient_id: str, user: User, context: Context) -> FhirResponse:
+    """The child's whole record: Organization, Patient and everything that refers to them."""
+    try:
+        record = _record(user, context, patient_id)
+    except _OutcomeError as refused:
+        return refused.response
+    resources = [mapping.organization(record.site), *mapping.child_resources(record, _pathway())]
+    return FhirResponse(_searchset(resources))
+
+
+@router.get("/Observation", response_class=FhirResponse)
+async def search_observations(
+    user: User,
+    context: Context,
+    patient: Annotated[str | None, Query(max_length=100)] = None,
+    subject: Annotated[str | None, Query(max_length=100)] = None,
+) -> FhirResponse:
+    """The measures and GMFCS level of one child (``patient=Patient/child-{id}``)."""
+    reference = patient or subject
+    if reference is None:
+        return _outcome(400, "required", "search with patient=Patient/child-{id}")
+    try:
+        record = _record(user, context, reference.removeprefix("Patient/"))
+    except _OutcomeError as refused:
+        if refused.response.status_code == 404:
+            return FhirResponse(_searchset([]))
+        return refused.response
+    return FhirResponse(_searchset(list(mapping.observations(record))))
+
+
+@router.get("/PlanDefinition/{definition_id}", response_class=FhirResponse)
+async def read_plan_definition(definition_id: str, user: User) -> FhirResponse:
+    """The VDRO pathway as a PlanDefinition."""
+    from hipcare.interop.fhir.plan_definition import plan_definition
+
+    pathway = _pathway()
+    resource = plan_definition(pathway, pathway.title)
+    if definition_id != resource["id"]:
+        return _outcome(404, "not-found", f"no PlanDefinition {definition_id!r}")
+    return FhirResponse(resource)
