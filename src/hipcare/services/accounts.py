@@ -237,6 +237,7 @@ def add_user(uow: UnitOfWork, user: User, password: str) -> User:
                 profession=user.profession,
                 site_ids=user.site_ids,
                 password_hash=hashed,
+                surgeon_profile=user.surgeon_profile,
             )
         )
         uow.commit()

@@ -119,6 +119,7 @@ def _seed_staff(uow: UnitOfWork) -> tuple[int, dict[str, int], dict[int, str]]:
                     role=Role(entry["role"]),
                     profession=None if profession is None else Profession(profession),
                     site_ids=frozenset(entry["sites"]),
+                    surgeon_profile=entry.get("surgeon_profile"),
                 ),
                 staff["demo_password"],
             )
@@ -183,6 +184,9 @@ def _seed_operation(
                 status=status,
                 plate_angle_deg=operation.get("plate_angle_deg"),
                 surgery_date=surgery_date,
+                wheelchair_user=operation["wheelchair_user"],
+                attends_school=operation["attends_school"],
+                sees_therapists=operation["sees_therapists"],
             )
         )
         if status in (OperationStatus.SCHEDULED, OperationStatus.DONE) and plan.id is not None:
