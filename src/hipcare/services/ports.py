@@ -59,6 +59,10 @@ class UserRepository(Protocol):
 
     def by_email(self, email: str) -> User | None: ...
 
+    def at_site(self, site_id: str) -> Sequence[User]:
+        """Members of the site's staff, by display name."""
+        ...
+
 
 class ChildRepository(Protocol):
     def add(self, child: Child) -> Child:

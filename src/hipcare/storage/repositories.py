@@ -32,6 +32,7 @@ from hipcare.storage.tables import (
     ChildRow,
     ExternalIdentifierRow,
     OperationPlanRow,
+    SiteMembershipRow,
     SiteRow,
     UserRow,
     VisitRow,
@@ -91,6 +92,15 @@ class SqlAlchemyUserRepository:
     def by_email(self, email: str) -> User | None:
         row = self._session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
         return None if row is None else mapping.user_from_row(row)
+
+    def at_site(self, site_id: str) -> Sequence[User]:
+        rows = self._session.scalars(
+            select(UserRow)
+            .join(SiteMembershipRow, SiteMembershipRow.user_id == UserRow.id)
+            .where(SiteMembershipRow.site_id == site_id)
+            .order_by(UserRow.display_name, UserRow.id)
+        )
+        return [mapping.user_from_row(row) for row in rows]
 
 
 class SqlAlchemyChildRepository:

@@ -1,0 +1,490 @@
+"""Use cases around a VDRO: plan the operation, start the pathway, postpone, tick care items.
+
+Like :mod:`hipcare.services.records`, each use case is given a unit of work, the acting
+user's id, JSON-shaped input and the time (``now``; ``today`` where dates are judged), checks
+that the actor is a clinician of the child's site (else :class:`PermissionDeniedError`, with
+an ``access.denied`` audit row), and audits what it changed against the child's record.
+
+The care pathway and the surgeons' preference profiles are content (``pathway.toml``,
+``surgeons.toml``) that the entry point loads and hands in as a :class:`PathwayContent`.
+
+Surgeons: the surgeon of an operation is a member of staff (a user whose profession is
+surgeon) of the child's site; the user's ``surgeon_profile`` names their preference profile
+in ``surgeons.toml``. Weight bearing and the positioning device default from that profile
+(the fact sheet, 'After surgery': they depend on the surgeon's preference), with the
+profile's rule for the procedures done. Only the operation's surgeon may set other values;
+anyone else who tries is refused. A surgeon without a profile must give both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.pathway import (
+    CareFacts,
+    CarePlan,
+    Pathway,
+    Procedure,
+    Sides,
+    SurgeonPreferences,
+    WeightBearing,
+    personalise,
+    postpone,
+)
+from hipcare.domain.records import (
+    AuditAction,
+    CarePlanItemState,
+    Child,
+    EntityType,
+    OperationPlan,
+    OperationStatus,
+    Profession,
+    Role,
+    User,
+)
+from hipcare.services.ports import UnitOfWork
+from hipcare.services.records import _actor, _audit, _child_for, _date, _deny
+
+__all__ = [
+    "OPERATION_KEYS",
+    "PATHWAY_FACT_KEYS",
+    "PathwayContent",
+    "SurgeonChoice",
+    "operation_defaults",
+    "plan_operation",
+    "postpone_surgery",
+    "site_surgeons",
+    "start_pathway",
+    "tick_care_item",
+]
+
+OPERATION_KEYS = (
+    "sides",
+    "procedures",
+    "implant",
+    "plate_angle_deg",
+    "surgeon_id",
+    "surgery_date",
+    "weight_bearing",
+    "positioning_device",
+)
+PATHWAY_FACT_KEYS = ("wheelchair_user", "attends_school", "sees_therapists")
+
+
+@dataclass(frozen=True)
+class PathwayContent:
+    """The pathway definition, the surgeons' profiles by id, and site names by id."""
+
+    pathway: Pathway
+    surgeons: Mapping[str, SurgeonPreferences]
+    site_names: Mapping[str, str]
+
+    @classmethod
+    def of(
+        cls,
+        pathway: Pathway,
+        surgeons: Sequence[SurgeonPreferences],
+        site_names: Mapping[str, str],
+    ) -> PathwayContent:
+        return cls(pathway, {surgeon.id: surgeon for surgeon in surgeons}, dict(site_names))
+
+
+@dataclass(frozen=True)
+class SurgeonChoice:
+    """A surgeon of the site as the operation form offers them, with their profile if any."""
+
+    user: User
+    profile: SurgeonPreferences | None
+
+
+def _clinician(uow: UnitOfWork, actor: User, child_id: int, now: datetime, doing: str) -> None:
+    if actor.role is not Role.CLINICIAN:
+        _deny(
+            uow,
+            actor,
+            EntityType.CHILD,
+            child_id,
+            now,
+            f"user {actor.id} is a {actor.role}; only a clinician {doing}",
+        )
+
+
+def _bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInputError(field, "must be true or false")
+    return value
+
+
+def _enum_list(value: object) -> tuple[Procedure, ...]:
+    if not isinstance(value, list) or not value:
+        raise InvalidInputError("procedures", "must be a list such as ['vdro', 'dega']")
+    known = ", ".join(procedure.value for procedure in Procedure)
+    procedures = []
+    for index, item in enumerate(value):
+        try:
+            procedures.append(Procedure(item))
+        except ValueError:
+            raise InvalidInputError(
+                f"procedures[{index}]", f"{item!r} is not one of {known}"
+            ) from None
+    return tuple(procedures)
+
+
+def _profile(user: User, content: PathwayContent) -> SurgeonPreferences | None:
+    if user.surgeon_profile is None:
+        return None
+    return content.surgeons.get(user.surgeon_profile)
+
+
+def site_surgeons(
+    uow: UnitOfWork, actor_id: int, site_id: str, content: PathwayContent
+) -> list[SurgeonChoice]:
+    """The surgeons of a site the actor belongs to, each with their preference profile."""
+    with uow:
+        actor = _actor(uow, actor_id)
+        if not actor.belongs_to(site_id):
+            return []
+        users = [
+            user
+            for user in uow.users.at_site(site_id)
+            if user.role is Role.CLINICIAN and user.profession is Profession.SURGEON
+        ]
+    return [SurgeonChoice(user, _profile(user, content)) for user in users]
+
+
+def operation_defaults(
+    profile: SurgeonPreferences | None, procedures: Sequence[Procedure]
+) -> tuple[WeightBearing | None, bool | None]:
+    """Weight bearing and positioning device from a surgeon's profile for these procedures."""
+    if profile is None:
+        return None, None
+    return profile.weight_bearing_for(procedures), profile.positioning_device_for(procedures)
+
+
+def _surgeon(uow: UnitOfWork, child: Child, surgeon_id: object) -> User:
+    if isinstance(surgeon_id, bool) or not isinstance(surgeon_id, int):
+        raise InvalidInputError("surgeon_id", "choose the surgeon (a user id)")
+    surgeon = uow.users.get(surgeon_id)
+    if (
+        surgeon is None
+        or surgeon.profession is not Profession.SURGEON
+        or not surgeon.belongs_to(child.site_id)
+    ):
+        raise InvalidInputError(
+            "surgeon_id", f"user {surgeon_id} is not a surgeon of the child's site"
+        )
+    return surgeon
+
+
+def plan_operation(
+    uow: UnitOfWork,
+    actor_id: int,
+    child_id: int,
+    document: object,
+    content: PathwayContent,
+    *,
+    today: date,
+    now: datetime,
+) -> OperationPlan:
+    """Plan a VDRO for a child: sides, procedures, implant, surgeon, optional surgery date.
+
+    ``document`` keys: ``sides`` (left/right/both), ``procedures`` (must include "vdro"),
+    ``implant`` (text), optional ``plate_angle_deg``, ``surgeon_id`` (a surgeon of the site),
+    optional ``surgery_date`` (YYYY-MM-DD, not before ``today``; with it the operation is
+    scheduled, without it proposed), optional ``weight_bearing`` / ``positioning_device``
+    (default: the surgeon's profile; only that surgeon may set other values).
+    """
+    if not isinstance(document, Mapping):
+        raise InvalidInputError("operation", "must be a JSON object with sides and procedures")
+    for key in document:
+        if key not in OPERATION_KEYS:
+            raise InvalidInputError(
+                key, f"is not a known field; known fields: {', '.join(OPERATION_KEYS)}"
+            )
+    try:
+        sides = Sides(str(document.get("sides")))
+    except ValueError:
+        raise InvalidInputError("sides", "choose left, right or both") from None
+    procedures = _enum_list(document.get("procedures"))
+    surgery_date = (
+        None
+        if document.get("surgery_date") in (None, "")
+        else _date(document["surgery_date"], "surgery_date")
+    )
+    if surgery_date is not None and surgery_date < today:
+        raise InvalidInputError(
+            "surgery_date", f"{surgery_date.isoformat()} is in the past (today is {today})"
+        )
+    with uow:
+        actor = _actor(uow, actor_id)
+        child = _child_for(uow, actor, child_id, now)
+        _clinician(uow, actor, child_id, now, "plans an operation")
+        surgeon = _surgeon(uow, child, document.get("surgeon_id"))
+        default_weight, default_device = operation_defaults(_profile(surgeon, content), procedures)
+        weight_bearing = _weight_bearing(document.get("weight_bearing"), default_weight)
+        device = document.get("positioning_device")
+        positioning_device = (
+            default_device if device is None else _bool(device, "positioning_device")
+        )
+        if positioning_device is None:
+            raise InvalidInputError(
+                "positioning_device", "the surgeon has no preference profile: give true or false"
+            )
+        if actor.id != surgeon.id and (
+            weight_bearing is not default_weight or positioning_device is not default_device
+        ):
+            _deny(
+                uow,
+                actor,
+                EntityType.CHILD,
+                child_id,
+                now,
+                "only the operation's surgeon may change their weight-bearing or "
+                "positioning defaults",
+            )
+        try:
+            plan = OperationPlan(
+                child_id=child_id,
+                sides=sides,
+                procedures=procedures,
+                implant=document.get("implant", ""),
+                surgeon_id=surgeon.id or 0,
+                weight_bearing=weight_bearing,
+                positioning_device=positioning_device,
+                status=OperationStatus.PROPOSED
+                if surgery_date is None
+                else OperationStatus.SCHEDULED,
+                plate_angle_deg=_angle(document.get("plate_angle_deg")),
+                surgery_date=surgery_date,
+            )
+        except InvalidInputError as error:
+            raise InvalidInputError(error.field.removeprefix("operation."), error.problem) from None
+        stored = uow.operation_plans.add(plan)
+        _audit(uow, actor, AuditAction.OPERATION_PLANNED, EntityType.CHILD, child_id, now)
+        uow.commit()
+    return stored
+
+
+def _weight_bearing(value: object, default: WeightBearing | None) -> WeightBearing:
+    if value is None or value == "":
+        if default is None:
+            raise InvalidInputError(
+                "weight_bearing",
+                "the surgeon has no preference profile: choose as-tolerated or non-weight-bearing",
+            )
+        return default
+    try:
+        return WeightBearing(str(value))
+    except ValueError:
+        raise InvalidInputError(
+            "weight_bearing", "choose as-tolerated or non-weight-bearing"
+        ) from None
+
+
+def _angle(value: object) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError("plate_angle_deg", f"{value!r} is not a number of degrees")
+    return float(value)
+
+
+def _operation(
+    uow: UnitOfWork, actor: User, child_id: int, operation_id: int, now: datetime
+) -> tuple[Child, OperationPlan]:
+    child = _child_for(uow, actor, child_id, now)
+    plan = uow.operation_plans.get(operation_id)
+    if plan is None or plan.child_id != child_id or plan.id is None:
+        raise InvalidInputError("operation_id", f"the child has no operation {operation_id}")
+    return child, plan
+
+
+def _care_plan(
+    uow: UnitOfWork, child: Child, operation: OperationPlan, content: PathwayContent
+) -> CarePlan:
+    """The engine's plan for a stored operation (its surgery date and facts must be known).
+
+    The surgeon's profile, when they have one, gives the planned stay; weight bearing and the
+    positioning device are the operation's own.
+    """
+    if operation.surgery_date is None:
+        raise InvalidInputError("surgery_date", "set the surgery date before starting the pathway")
+    if None in (operation.wheelchair_user, operation.attends_school, operation.sees_therapists):
+        raise InvalidInputError(
+            "operation_id",
+            "this plan was stored without the facts the pathway needs; start the pathway again",
+        )
+    surgeon = uow.users.get(operation.surgeon_id)
+    profile = None if surgeon is None else _profile(surgeon, content)
+    return personalise(
+        content.pathway,
+        CareFacts(
+            surgery_date=operation.surgery_date,
+            sides=operation.sides,
+            procedures=operation.procedures,
+            wheelchair_user=bool(operation.wheelchair_user),
+            attends_school=bool(operation.attends_school),
+            sees_therapists=bool(operation.sees_therapists),
+            weight_bearing=operation.weight_bearing,
+            positioning_device=operation.positioning_device,
+            language=child.preferred_language,
+            site=child.site_id,
+            surgeon=None if profile is None else profile.id,
+            child_ref=f"child-{child.id}",
+        ),
+        profile,
+        content.site_names.get(child.site_id),
+    )
+
+
+def start_pathway(
+    uow: UnitOfWork,
+    actor_id: int,
+    child_id: int,
+    operation_id: int,
+    document: object,
+    content: PathwayContent,
+    *,
+    now: datetime,
+) -> tuple[CarePlanItemState, ...]:
+    """Create the child's care plan from the pathway for a scheduled operation.
+
+    ``document`` gives the facts the pathway needs about the child (``wheelchair_user``,
+    ``attends_school``, ``sees_therapists``: true or false); weight bearing and the
+    positioning device come from the operation plan, the planned stay from the surgeon's
+    profile (else the pathway's default). Every item the engine
+    (:func:`hipcare.domain.pathway.personalise`) dates is stored, not done.
+    """
+    if not isinstance(document, Mapping):
+        raise InvalidInputError("facts", "must be a JSON object")
+    for key in document:
+        if key not in PATHWAY_FACT_KEYS:
+            raise InvalidInputError(
+                key, f"is not a known field; known fields: {', '.join(PATHWAY_FACT_KEYS)}"
+            )
+    facts = {key: _bool(document.get(key), key) for key in PATHWAY_FACT_KEYS}
+    with uow:
+        actor = _actor(uow, actor_id)
+        child, operation = _operation(uow, actor, child_id, operation_id, now)
+        _clinician(uow, actor, child_id, now, "starts the pathway")
+        if uow.care_plan_items.for_operation_plan(operation_id):
+            raise InvalidInputError("operation_id", "the pathway is already started")
+        if operation.status in (OperationStatus.CANCELLED, OperationStatus.DONE):
+            raise InvalidInputError("operation_id", f"the operation is {operation.status}")
+        operation = dataclasses.replace(
+            operation,
+            status=OperationStatus.SCHEDULED,
+            wheelchair_user=facts["wheelchair_user"],
+            attends_school=facts["attends_school"],
+            sees_therapists=facts["sees_therapists"],
+        )
+        care_plan = _care_plan(uow, child, operation, content)
+        uow.operation_plans.save(operation)
+        stored = []
+        seen: set[str] = set()
+        for item in care_plan.items:
+            if item.id in seen:  # pragma: no cover -- the pathway's ids are unique
+                continue
+            seen.add(item.id)
+            stored.append(
+                uow.care_plan_items.add(
+                    CarePlanItemState(
+                        operation_plan_id=operation_id, item_id=item.id, due_date=item.date
+                    )
+                )
+            )
+        _audit(uow, actor, AuditAction.PATHWAY_STARTED, EntityType.CHILD, child_id, now)
+        uow.commit()
+    return tuple(stored)
+
+
+def postpone_surgery(
+    uow: UnitOfWork,
+    actor_id: int,
+    child_id: int,
+    operation_id: int,
+    document: object,
+    content: PathwayContent,
+    *,
+    today: date,
+    now: datetime,
+) -> tuple[CarePlanItemState, ...]:
+    """Move the operation to ``document["surgery_date"]`` and re-date the care plan.
+
+    The engine's :func:`hipcare.domain.pathway.postpone` re-dates every item not done from
+    its anchor (surgery, admission, discharge); done items keep their date, who and when.
+    """
+    if not isinstance(document, Mapping) or "surgery_date" not in document:
+        raise InvalidInputError("surgery_date", "is missing; write it as YYYY-MM-DD")
+    new_date = _date(document["surgery_date"], "surgery_date")
+    if new_date < today:
+        raise InvalidInputError("surgery_date", f"{new_date.isoformat()} is in the past")
+    with uow:
+        actor = _actor(uow, actor_id)
+        child, operation = _operation(uow, actor, child_id, operation_id, now)
+        _clinician(uow, actor, child_id, now, "postpones an operation")
+        states = list(uow.care_plan_items.for_operation_plan(operation_id))
+        if not states:
+            raise InvalidInputError("operation_id", "start the pathway before postponing it")
+        if new_date == operation.surgery_date:
+            raise InvalidInputError("surgery_date", "is the date already planned")
+        before = _care_plan(uow, child, operation, content)
+        stored_ids = {state.item_id for state in states}
+        done_ids = [state.item_id for state in states if state.done]
+        kept = dataclasses.replace(
+            before, items=tuple(item for item in before.items if item.id in stored_ids)
+        )
+        after = postpone(kept, new_date, done_ids)
+        new_dates = {item.id: item.date for item in after.items}
+        saved = []
+        for state in states:
+            if state.done or state.item_id not in new_dates:
+                saved.append(state)
+                continue
+            saved.append(
+                uow.care_plan_items.save(
+                    dataclasses.replace(state, due_date=new_dates[state.item_id])
+                )
+            )
+        uow.operation_plans.save(
+            dataclasses.replace(operation, surgery_date=new_date, status=OperationStatus.SCHEDULED)
+        )
+        _audit(uow, actor, AuditAction.OPERATION_POSTPONED, EntityType.CHILD, child_id, now)
+        uow.commit()
+    return tuple(saved)
+
+
+def tick_care_item(
+    uow: UnitOfWork,
+    actor_id: int,
+    child_id: int,
+    operation_id: int,
+    item_id: str,
+    *,
+    now: datetime,
+) -> CarePlanItemState:
+    """Mark one care-plan item done by the actor, now (ticking it again changes nothing)."""
+    with uow:
+        actor = _actor(uow, actor_id)
+        _operation(uow, actor, child_id, operation_id, now)
+        _clinician(uow, actor, child_id, now, "ticks care-plan items")
+        state = next(
+            (
+                state
+                for state in uow.care_plan_items.for_operation_plan(operation_id)
+                if state.item_id == item_id
+            ),
+            None,
+        )
+        if state is None:
+            raise InvalidInputError("item_id", f"the care plan has no item {item_id!r}")
+        if state.done:
+            return state
+        done = uow.care_plan_items.save(dataclasses.replace(state, done_at=now, done_by=actor.id))
+        _audit(uow, actor, AuditAction.CARE_ITEM_TICKED, EntityType.CHILD, child_id, now)
+        uow.commit()
+    return done
