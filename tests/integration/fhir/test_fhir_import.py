@@ -276,3 +276,53 @@ def test_a_file_that_is_not_a_bundle_is_refused(document: object) -> None:
 
     with pytest.raises(InvalidInputError):
         read_bundle(document)
+
+
+def test_a_changed_patient_updates_the_child_and_their_contacts(
+    source_url: str, unit_of_work: OpenUnitOfWork
+) -> None:
+    """On both databases: names, level and contacts replaced in place, no second child."""
+    uow = unit_of_work(source_url)
+    actor = _staff(uow)
+    mother = {
+        "resourceType": "RelatedPerson",
+        "id": "r1",
+        "patient": {"reference": "urn:uuid:p1"},
+        "relationship": [{"coding": [{"code": "MTH", "display": "mother"}]}],
+        "name": [{"given": ["Leila"], "family": "Karimi"}],
+        "telecom": [{"system": "phone", "value": "0400 555 010"}],
+    }
+    first = _import(uow, actor, _foreign_bundle(_patient("p1"), mother))
+    (child_id,) = first.children_created
+    carer = {
+        **mother,
+        "name": [{"text": "Omid Karimi"}],
+        "relationship": [{"text": "father"}],
+        "telecom": [{"system": "email", "value": "omid@example.org"}],
+    }
+    level = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": codes.CODE_SYSTEM_MEASURES, "code": "gmfcs-level"}]},
+        "subject": {"reference": "urn:uuid:p1"},
+        "valueCodeableConcept": {"coding": [{"system": codes.CODE_SYSTEM_GMFCS, "code": "V"}]},
+    }
+
+    second = _import(
+        uow,
+        actor,
+        _foreign_bundle(
+            _patient("p1", name=[{"family": "Karimi-Rad", "given": ["Sara"]}]), carer, level
+        ),
+    )
+
+    assert second.children_updated == [child_id]
+    assert second.rejected == []
+    with uow:
+        (child,) = uow.children.at_site(HARBOUR)
+    assert child.family_name == "Karimi-Rad"
+    assert child.gmfcs is not None
+    assert child.gmfcs.value == "V"
+    assert [(c.name, c.relationship, c.email) for c in child.contacts] == [
+        ("Omid Karimi", "father", "omid@example.org")
+    ]
