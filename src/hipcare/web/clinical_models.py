@@ -1,0 +1,343 @@
+"""Pydantic models of the clinical JSON API: surveillance, worklist, operations, dashboard.
+
+Request models describe the shape only; the use cases check values and name the field at
+fault (answered as ``{"field", "problem"}`` with 422).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hipcare.domain.records import Alert, CarePlanItemState, OperationPlan
+from hipcare.services.care_team import DashboardAlert, SiteDashboard
+from hipcare.services.hip_trend import HipTrend
+from hipcare.services.journey import SurveillanceSummary
+from hipcare.services.records import WorklistEntry
+
+__all__ = [
+    "AlertOut",
+    "CarePlanItemOut",
+    "DashboardOut",
+    "HipMeasuresIn",
+    "OperationIn",
+    "OperationOut",
+    "PathwayStartIn",
+    "PostponeIn",
+    "SurveillanceOut",
+    "VisitIn",
+    "WorklistEntryOut",
+    "alert_out",
+    "care_plan_item_out",
+    "dashboard_out",
+    "operation_out",
+    "surveillance_out",
+    "worklist_entry_out",
+]
+
+WorklistStatusName = Literal["needs referral", "overdue", "due"]
+
+
+class HipMeasuresIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    migration_percentage_raw: float | None = Field(
+        default=None, description="migration percentage as measured (may be < 0 or > 100)"
+    )
+    migration_percentage_reported: float | None = None
+    acetabular_index_deg: float | None = None
+    neck_shaft_angle_deg: float | None = None
+    head_shaft_angle_deg: float | None = None
+
+
+class VisitIn(BaseModel):
+    """A visit and, when a film was taken, its measures per hip (typed in)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    visit_date: date
+    xray: bool
+    right: HipMeasuresIn | None = None
+    left: HipMeasuresIn | None = None
+
+
+class SurveillanceChange(BaseModel):
+    side: Literal["right", "left"]
+    previous_date: date
+    latest_date: date
+    change_points: float
+    within_measurement_error: bool = Field(
+        description="change smaller than 8.3 points (Parrott et al., J Pediatr Orthop 2002)"
+    )
+
+
+class TrendPointOut(BaseModel):
+    side: Literal["right", "left"]
+    date: date
+    migration_percentage: float
+
+
+class SurveillanceOut(BaseModel):
+    """The surveillance engine's answer today, with the rule that set the next review."""
+
+    status: str | None
+    next_review: date | None
+    due_from: date | None
+    due_by: date | None
+    xray: bool | None
+    rule_id: str | None
+    rule_ids: list[str]
+    to_be_confirmed_by_clinical_lead: bool
+    actions: list[str]
+    problem: str | None
+    trend: list[TrendPointOut]
+    changes: list[SurveillanceChange]
+    refer_threshold_percent: float
+    surgery_threshold_percent: float
+
+
+class WorklistEntryOut(BaseModel):
+    child_id: int
+    given_name: str
+    family_name: str
+    status: WorklistStatusName | None
+    next_review: date | None
+    rule_id: str | None
+    to_be_confirmed_by_clinical_lead: bool
+    problem: str | None
+
+
+class OperationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sides: Literal["left", "right", "both"]
+    procedures: list[
+        Literal["vdro", "dega", "adductor-release", "psoas-release", "open-reduction"]
+    ] = Field(min_length=1)
+    implant: str = Field(max_length=200)
+    plate_angle_deg: float | None = None
+    surgeon_id: int
+    surgery_date: date | None = None
+    weight_bearing: Literal["as-tolerated", "non-weight-bearing"] | None = Field(
+        default=None, description="default: the surgeon's preference profile"
+    )
+    positioning_device: bool | None = Field(
+        default=None, description="default: the surgeon's preference profile"
+    )
+
+
+class OperationOut(BaseModel):
+    id: int
+    child_id: int
+    status: Literal["proposed", "scheduled", "postponed", "done", "cancelled"]
+    sides: Literal["left", "right", "both"]
+    procedures: list[str]
+    implant: str
+    plate_angle_deg: float | None
+    surgeon_id: int
+    weight_bearing: Literal["as-tolerated", "non-weight-bearing"]
+    positioning_device: bool
+    surgery_date: date | None
+
+
+class PathwayStartIn(BaseModel):
+    """Facts about the child that the pathway needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    wheelchair_user: bool
+    attends_school: bool
+    sees_therapists: bool
+
+
+class PostponeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    surgery_date: date
+
+
+class CarePlanItemOut(BaseModel):
+    item_id: str
+    due_date: date
+    done: bool
+    done_at: datetime | None
+    done_by: int | None
+
+
+class AlertOut(BaseModel):
+    id: int
+    child_id: int
+    kind: str
+    raised_at: datetime
+    acknowledged_by: int | None
+    acknowledged_at: datetime | None
+
+
+class DashboardAlertOut(AlertOut):
+    given_name: str
+    family_name: str
+    acknowledged_by_name: str | None
+
+
+class DashboardChildOut(BaseModel):
+    child_id: int
+    given_name: str
+    family_name: str
+    operation_id: int | None
+    surgery_date: date | None
+    items_done: int
+    items_total: int
+    open_alerts: int
+
+
+class DashboardPhaseOut(BaseModel):
+    phase: Literal[
+        "surveillance", "decision", "preparing", "hospital", "going-home", "recovery", "follow-up"
+    ]
+    title: str
+    children: list[DashboardChildOut]
+
+
+class DashboardOut(BaseModel):
+    site: str
+    today: date
+    phases: list[DashboardPhaseOut]
+    open_alerts: list[DashboardAlertOut]
+    acknowledged_alerts: list[DashboardAlertOut]
+
+
+def _id(value: int | None) -> int:
+    if value is None:  # pragma: no cover -- stored records have ids
+        raise ValueError("a stored record has an id")
+    return value
+
+
+def surveillance_out(summary: SurveillanceSummary, trend: HipTrend) -> SurveillanceOut:
+    plan = summary.plan
+    review = None if plan is None else plan.review
+    return SurveillanceOut(
+        status=None if summary.status is None else summary.status.value,
+        next_review=None if plan is None else plan.next_review,
+        due_from=None if review is None else review.due_from,
+        due_by=None if review is None else review.due_by,
+        xray=None if review is None else review.xray,
+        rule_id=None if review is None else review.rule_id,
+        rule_ids=[] if plan is None else list(plan.rule_ids),
+        to_be_confirmed_by_clinical_lead=summary.to_be_confirmed_by_clinical_lead,
+        actions=[] if plan is None else [action.text for action in plan.actions],
+        problem=summary.problem,
+        trend=[
+            TrendPointOut(
+                side=side.value, date=point.day, migration_percentage=point.migration_percentage
+            )
+            for side, points in trend.series.items()
+            for point in points
+        ],
+        changes=[
+            SurveillanceChange(
+                side=change.side.value,
+                previous_date=change.previous_date,
+                latest_date=change.latest_date,
+                change_points=change.change_points,
+                within_measurement_error=change.within_measurement_error,
+            )
+            for change in trend.changes
+        ],
+        refer_threshold_percent=trend.refer_threshold_percent,
+        surgery_threshold_percent=trend.surgery_threshold_percent,
+    )
+
+
+def worklist_entry_out(entry: WorklistEntry) -> WorklistEntryOut:
+    status = None if entry.status is None else entry.status.value
+    return WorklistEntryOut(
+        child_id=_id(entry.child.id),
+        given_name=entry.child.given_name,
+        family_name=entry.child.family_name,
+        status=status,  # type: ignore[arg-type]  # site_worklist lists only these three
+        next_review=None if entry.plan is None else entry.plan.next_review,
+        rule_id=None
+        if entry.plan is None or entry.plan.review is None
+        else entry.plan.review.rule_id,
+        to_be_confirmed_by_clinical_lead=entry.to_be_confirmed_by_clinical_lead,
+        problem=entry.problem,
+    )
+
+
+def operation_out(plan: OperationPlan) -> OperationOut:
+    return OperationOut(
+        id=_id(plan.id),
+        child_id=plan.child_id,
+        status=plan.status.value,
+        sides=plan.sides.value,
+        procedures=[procedure.value for procedure in plan.procedures],
+        implant=plan.implant,
+        plate_angle_deg=plan.plate_angle_deg,
+        surgeon_id=plan.surgeon_id,
+        weight_bearing=plan.weight_bearing.value,
+        positioning_device=plan.positioning_device,
+        surgery_date=plan.surgery_date,
+    )
+
+
+def care_plan_item_out(item: CarePlanItemState) -> CarePlanItemOut:
+    return CarePlanItemOut(
+        item_id=item.item_id,
+        due_date=item.due_date,
+        done=item.done,
+        done_at=item.done_at,
+        done_by=item.done_by,
+    )
+
+
+def alert_out(alert: Alert) -> AlertOut:
+    return AlertOut(
+        id=_id(alert.id),
+        child_id=alert.child_id,
+        kind=alert.kind,
+        raised_at=alert.raised_at,
+        acknowledged_by=alert.acknowledged_by,
+        acknowledged_at=alert.acknowledged_at,
+    )
+
+
+def _dashboard_alert(entry: DashboardAlert) -> DashboardAlertOut:
+    return DashboardAlertOut(
+        **alert_out(entry.alert).model_dump(),
+        given_name=entry.child.given_name,
+        family_name=entry.child.family_name,
+        acknowledged_by_name=entry.acknowledged_by_name,
+    )
+
+
+def dashboard_out(dashboard: SiteDashboard) -> DashboardOut:
+    return DashboardOut(
+        site=dashboard.site_id,
+        today=dashboard.today,
+        phases=[
+            DashboardPhaseOut(
+                phase=phase.value,
+                title=phase.heading,
+                children=[
+                    DashboardChildOut(
+                        child_id=_id(entry.child.id),
+                        given_name=entry.child.given_name,
+                        family_name=entry.child.family_name,
+                        operation_id=None if entry.operation is None else entry.operation.id,
+                        surgery_date=None
+                        if entry.operation is None
+                        else entry.operation.surgery_date,
+                        items_done=entry.items_done,
+                        items_total=entry.items_total,
+                        open_alerts=entry.open_alerts,
+                    )
+                    for entry in children
+                ],
+            )
+            for phase, children in dashboard.by_phase
+        ],
+        open_alerts=[_dashboard_alert(entry) for entry in dashboard.open_alerts],
+        acknowledged_alerts=[_dashboard_alert(entry) for entry in dashboard.acknowledged_alerts],
+    )
