@@ -68,9 +68,8 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
     export.add_argument(
         "--demo-children",
         type=int,
-        default=6,
         metavar="N",
-        help="how many demo children --demo makes (default 6)",
+        help="with --demo: N generated children instead of the app's demo (a large site)",
     )
     _add_actor(export)
     export.set_defaults(handler=_export)
@@ -175,15 +174,10 @@ def _actor_id(uow: UnitOfWork, args: argparse.Namespace, environ: Mapping[str, s
 def _database(args: argparse.Namespace, io: CommandIO) -> Iterator[tuple[UnitOfWork, int]]:
     """The unit of work and the acting user: the configured database, or a demo one."""
     if getattr(args, "demo", False):
-        from hipcare.services.fhir_demo import seed_demo
-
-        if args.demo_children < 1:
-            raise InvalidInputError("--demo-children", "must be at least 1")
-        _, today = _clock(io.environ)
+        now, today = _clock(io.environ)
         with tempfile.TemporaryDirectory(prefix="hipcare-fhir-demo-") as folder:
             uow = _unit_of_work(f"sqlite:///{Path(folder) / 'demo.sqlite3'}")
-            actor = seed_demo(uow, today=today, children=args.demo_children)
-            yield uow, actor
+            yield uow, _seed(uow, args.demo_children, today=today, now=now)
         return
     from hipcare.settings import Settings
 
@@ -192,6 +186,32 @@ def _database(args: argparse.Namespace, io: CommandIO) -> Iterator[tuple[UnitOfW
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     uow = _unit_of_work(settings.database_url)
     yield uow, _actor_id(uow, args, io.environ)
+
+
+def _seed(
+    uow: UnitOfWork, children: int | None, *, today: datetime.date, now: datetime.datetime
+) -> int:
+    """Seed the throw-away database; return the id of a demo user of every demo site.
+
+    Without a count: the web app's demo (``hipcare.services.demo_seed``, a dozen children at
+    every stage of the journey). With one: that many generated children
+    (``hipcare.services.fhir_demo``), to try a large site.
+    """
+    if children is not None:
+        from hipcare.services.fhir_demo import seed_demo as seed_many
+
+        if children < 1:
+            raise InvalidInputError("--demo-children", "must be at least 1")
+        return seed_many(uow, today=today, children=children)
+    from hipcare.services.demo_seed import seed_demo
+
+    report = seed_demo(uow, today=today, now=now)
+    every_site = max(report.accounts, key=lambda account: len(account.site_ids))
+    with uow:
+        user = uow.users.by_email(every_site.email)
+    if user is None or user.id is None:  # pragma: no cover -- the seed just added them
+        raise InvalidInputError("--demo", "the demo seed added no user")
+    return user.id
 
 
 # --- export ----------------------------------------------------------------------------------
