@@ -142,7 +142,9 @@ class SignedIn:
 class SessionRepository(Protocol):
     def add(self, session: WebSession) -> None: ...
 
-    def get(self, token_digest: str) -> WebSession | None: ...
+    def signed_in(self, token_digest: str) -> tuple[WebSession, User] | None:
+        """The session with this digest and its user, or None."""
+        ...
 
     def touch(self, token_digest: str, at: datetime) -> None:
         """Record that the session was used at ``at``."""
@@ -336,14 +338,11 @@ def signed_in_user(
     now = utc_moment(now, "now")
     digest = token_digest(token)
     with uow:
-        session = uow.web_sessions.get(digest)
-        if session is None:
+        found = uow.web_sessions.signed_in(digest)
+        if found is None:
             return None
-        expired = (
-            now - session.last_seen_at > policy.idle or now - session.created_at > policy.absolute
-        )
-        user = None if expired else uow.users.get(session.user_id)
-        if user is None:
+        session, user = found
+        if now - session.last_seen_at > policy.idle or now - session.created_at > policy.absolute:
             uow.web_sessions.delete(digest)
             uow.commit()
             return None

@@ -10,13 +10,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Self
 
-from sqlalchemy import String, delete, func, or_, select, update
+from sqlalchemy import String, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from hipcare.domain.records import AuditEntry, EntityType
+from hipcare.domain.records import AuditEntry, EntityType, User
 from hipcare.services.accounts import WebSession
 from hipcare.storage import mapping
-from hipcare.storage.tables import AuditRow, ChildRow, SignInFailureRow, VisitRow, WebSessionRow
+from hipcare.storage.tables import (
+    AuditRow,
+    ChildRow,
+    SignInFailureRow,
+    SiteMembershipRow,
+    UserRow,
+    VisitRow,
+    WebSessionRow,
+)
 from hipcare.storage.unit_of_work import SqlAlchemyUnitOfWork
 
 if TYPE_CHECKING:
@@ -28,6 +36,27 @@ __all__ = [
     "SqlAlchemySignInFailureRepository",
     "SqlAlchemySiteAuditQuery",
 ]
+
+
+_SIGNED_IN = (
+    select(
+        WebSessionRow.user_id,
+        WebSessionRow.csrf_token,
+        WebSessionRow.created_at,
+        WebSessionRow.last_seen_at,
+        UserRow.email,
+        UserRow.display_name,
+        UserRow.role,
+        UserRow.profession,
+        UserRow.password_hash,
+        UserRow.surgeon_profile,
+    )
+    .join(UserRow, UserRow.id == WebSessionRow.user_id)
+    .where(WebSessionRow.id == bindparam("digest"))
+)
+_SITE_IDS = select(SiteMembershipRow.site_id).where(
+    SiteMembershipRow.user_id == bindparam("user_id")
+)
 
 
 class SqlAlchemySessionRepository:
@@ -46,17 +75,30 @@ class SqlAlchemySessionRepository:
         )
         self._session.flush()
 
-    def get(self, token_digest: str) -> WebSession | None:
-        row = self._session.get(WebSessionRow, token_digest)
+    def signed_in(self, token_digest: str) -> tuple[WebSession, User] | None:
+        # Runs on every request: two prepared column queries rather than ORM objects.
+        row = self._session.execute(_SIGNED_IN, {"digest": token_digest}).one_or_none()
         if row is None:
             return None
-        return WebSession(
-            token_digest=row.id,
+        site_ids = self._session.scalars(_SITE_IDS, {"user_id": row.user_id})
+        session = WebSession(
+            token_digest=token_digest,
             user_id=row.user_id,
             csrf_token=row.csrf_token,
             created_at=row.created_at,
             last_seen_at=row.last_seen_at,
         )
+        user = User(
+            id=row.user_id,
+            email=row.email,
+            display_name=row.display_name,
+            role=row.role,
+            profession=row.profession,
+            password_hash=row.password_hash,
+            surgeon_profile=row.surgeon_profile,
+            site_ids=frozenset(site_ids),
+        )
+        return session, user
 
     def touch(self, token_digest: str, at: datetime) -> None:
         self._session.execute(
