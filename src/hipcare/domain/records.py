@@ -171,6 +171,7 @@ class Role(StrEnum):
 
     CLINICIAN = "clinician"
     SITE_ADMINISTRATOR = "site-administrator"
+    FAMILY = "family"  # a child's parent or carer, linked to their own child(ren) only
 
 
 class Profession(StrEnum):
@@ -631,6 +632,15 @@ class AuditAction(StrEnum):
     PATHWAY_STARTED = "pathway.started"
     CARE_ITEM_TICKED = "care-item.ticked"
     ALERT_ACKNOWLEDGED = "alert.acknowledged"
+    FAMILY_INVITED = "family.invited"
+    INVITATION_ACCEPTED = "invitation.accepted"
+    CARE_PLAN_READ = "care-plan.read"
+    DIARY_RECORDED = "diary.recorded"
+    DIARY_READ = "diary.read"
+    ALERT_RAISED = "alert.raised"
+    CALENDAR_LINK_CHANGED = "calendar-link.changed"
+    CALENDAR_READ = "calendar.read"
+    REMINDER_SENT = "reminder.sent"
 
 
 class EntityType(StrEnum):
