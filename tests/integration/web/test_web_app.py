@@ -26,6 +26,7 @@ from hipcare.domain.surveillance import WorklistStatus
 from hipcare.services.demo_seed import demo_accounts, seed_demo
 from hipcare.services.records import site_worklist
 from hipcare.settings import Settings
+from hipcare.storage import create_database_engine
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
 from hipcare.storage.tables import ChildRow, UserRow, VisitRow
 from hipcare.web import create_app
@@ -193,3 +194,12 @@ def test_hipcare_serve_demo_answers_healthz_as_a_real_process(tmp_path: Path) ->
     assert "hipcare-demo-2026" in output
     assert f"http://127.0.0.1:{port}/" in output
     assert "Traceback" not in output
+
+
+def test_sqlite_runs_in_wal_mode_with_synchronous_normal(tmp_path: Path) -> None:
+    """Every page writes an audit row: WAL + NORMAL spares an fsync per commit, safely."""
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'hipcare.sqlite3'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    engine.dispose()
