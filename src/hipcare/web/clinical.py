@@ -222,6 +222,11 @@ _MEASURE_LABELS = {
 }
 
 
+_FORM_CONTROLS = frozenset(
+    {"visit_date", "xray"} | {f"{side.value}_{short}" for side in Side for short in _HIP_FIELDS}
+)
+
+
 def _visit_document(form: Mapping[str, str]) -> dict[str, Any]:
     """The visit form as the JSON-shaped document ``record_visit`` reads."""
     document: dict[str, Any] = {}
@@ -250,6 +255,8 @@ def _visit_document(form: Mapping[str, str]) -> dict[str, Any]:
 
 def _visit_field(field: str) -> str:
     """The form control a service field points at ("right.migration_percentage_raw" ...)."""
+    if field in _FORM_CONTROLS:
+        return field
     side, _, key = field.partition(".")
     if key == "migration_percentage_reported":
         return f"{side}_mp"
