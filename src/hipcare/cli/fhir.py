@@ -71,6 +71,12 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
         metavar="N",
         help="with --demo: N generated children instead of the app's demo (a large site)",
     )
+    export.add_argument(
+        "--booklets",
+        action="store_true",
+        help="add each started care plan's family booklet (PDF, the child's language) "
+        "as a DocumentReference",
+    )
     _add_actor(export)
     export.set_defaults(handler=_export)
 
@@ -278,6 +284,8 @@ def _export(args: argparse.Namespace, io: CommandIO) -> int:
             record = export_child(uow, actor, child_id, now=now)
             organizations.setdefault(record.site.id, mapping.organization(record.site))
             resources += mapping.child_resources(record, pathway)
+            if args.booklets:
+                resources += _booklets(record, now)
             progress.update(done)
     everything = [
         *organizations.values(),
@@ -309,6 +317,34 @@ def _export(args: argparse.Namespace, io: CommandIO) -> int:
         f"children to {folder}\n"
     )
     return 0
+
+
+def _booklets(record: Any, now: datetime.datetime) -> list[dict[str, Any]]:
+    """One DocumentReference per started care plan: the booklet in the child's language."""
+    from hipcare.content.i18n import translator
+    from hipcare.content.pathway import load_pathway
+    from hipcare.interop.fhir.mapping import patient_id
+    from hipcare.interop.fhir.plan_definition import booklet_document_reference
+    from hipcare.render.booklet_pdf import default_pdf_renderer
+    from hipcare.services.booklet import build_booklet_view
+
+    documents = []
+    for operation in record.operations:
+        if operation.facts is None:
+            continue
+        words = translator(operation.facts.language)
+        view = build_booklet_view(operation.facts, words, printed_on=now.date())
+        documents.append(
+            booklet_document_reference(
+                default_pdf_renderer().render(view),
+                document_id=f"operation-{operation.plan.id}-booklet-{words.code}",
+                language=words.code,
+                title=words.gettext(load_pathway().title),
+                patient_reference=f"Patient/{patient_id(record.child.id)}",
+                created=now.isoformat(timespec="seconds"),
+            )
+        )
+    return documents
 
 
 def _request(args: argparse.Namespace) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.pathway import CareFacts
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
     AuditAction,
@@ -78,10 +79,12 @@ Identifier = tuple[str, str]
 
 @dataclass(frozen=True)
 class OperationRecord:
-    """An operation plan and the state of its care-plan items (by due date)."""
+    """An operation plan, the state of its care-plan items (by due date) and, once the
+    pathway was started for it, the facts the pathway engine needs (for the booklet)."""
 
     plan: OperationPlan
     items: Sequence[CarePlanItemState] = ()
+    facts: CareFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,32 @@ def children_to_export(
         ]
 
 
+def _care_facts(uow: UnitOfWork, child: Child, plan: OperationPlan) -> CareFacts | None:
+    """The pathway's facts for a stored operation, as ``services.operations`` builds them
+    when it starts the pathway; None while the pathway is not started."""
+    if plan.surgery_date is None or None in (
+        plan.wheelchair_user,
+        plan.attends_school,
+        plan.sees_therapists,
+    ):
+        return None
+    surgeon = uow.users.get(plan.surgeon_id)
+    return CareFacts(
+        surgery_date=plan.surgery_date,
+        sides=plan.sides,
+        procedures=plan.procedures,
+        wheelchair_user=bool(plan.wheelchair_user),
+        attends_school=bool(plan.attends_school),
+        sees_therapists=bool(plan.sees_therapists),
+        weight_bearing=plan.weight_bearing,
+        positioning_device=plan.positioning_device,
+        language=child.preferred_language,
+        site=child.site_id,
+        surgeon=None if surgeon is None else surgeon.surgeon_profile,
+        child_ref=f"child-{child.id}",
+    )
+
+
 def export_child(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime) -> ChildRecord:
     """One child's whole record for export; the read is audited as ``child.exported``."""
     with uow:
@@ -180,7 +209,11 @@ def export_child(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
         if site is None:  # pragma: no cover -- a foreign key keeps every child's site
             raise InvalidInputError("site", f"no site {child.site_id!r} is known")
         operations = [
-            OperationRecord(plan, tuple(uow.care_plan_items.for_operation_plan(plan.id)))
+            OperationRecord(
+                plan,
+                tuple(uow.care_plan_items.for_operation_plan(plan.id)),
+                _care_facts(uow, child, plan),
+            )
             for plan in uow.operation_plans.for_child(child_id)
             if plan.id is not None
         ]

@@ -139,7 +139,7 @@ def _plan_operation(
         weight_bearing=WeightBearing.AS_TOLERATED,
         positioning_device=False,
         site=site_id,
-        child_ref=f"demo-{child_id}",
+        child_ref=f"child-{child_id}",
     )
     plan = make_plan(facts)
     with uow:
@@ -155,6 +155,9 @@ def _plan_operation(
                 status=OperationStatus.SCHEDULED,
                 plate_angle_deg=90.0,
                 surgery_date=surgery,
+                wheelchair_user=facts.wheelchair_user,
+                attends_school=facts.attends_school,
+                sees_therapists=facts.sees_therapists,
             )
         )
         assert operation.id is not None  # noqa: S101 -- add() returns the stored id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -203,3 +204,23 @@ def test_export_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert len(frames) == 4
     assert frames[1].startswith("[" + "#" * 15 + " " * 15 + "]  50% 2/4 children")
     assert frames[-1].endswith("100% 4/4 children\n")
+
+
+@pytest.mark.slow
+def test_export_with_booklets_adds_each_booklet_in_the_childs_language(tmp_path: Path) -> None:
+    output = tmp_path / "o"
+    argv = ["fhir", "export", "--demo", "--demo-children", "1", "--booklets"]
+    status, _, err = _run([*argv, "--output", str(output)], {})
+    assert status == 0, err
+    (line,) = (output / "DocumentReference.ndjson").read_text(encoding="utf-8").splitlines()
+    document = json.loads(line)
+    validate(document)
+    (patient,) = [
+        json.loads(text)
+        for text in (output / "Patient.ndjson").read_text(encoding="utf-8").splitlines()
+    ]
+    language = patient["communication"][0]["language"]["coding"][0]["code"]
+    attachment = document["content"][0]["attachment"]
+    assert attachment["language"] == language
+    assert base64.b64decode(attachment["data"]).startswith(b"%PDF-")
+    assert document["subject"]["reference"] == f"Patient/{patient['id']}"

@@ -194,3 +194,17 @@ def test_the_site_becomes_an_organization_with_hipcares_site_identifier() -> Non
     assert resource["identifier"] == [
         {"system": codes.IDENTIFIER_SITE, "value": "harbour-childrens"}
     ]
+
+
+def test_an_operation_with_a_started_pathway_exports_the_facts_its_care_plan_came_from(
+    demo: tuple[SqlAlchemyUnitOfWork, int],
+) -> None:
+    """The stored items are exactly what the pathway engine plans for the exported facts."""
+    from hipcare.services.pathway import make_plan
+
+    uow, actor = demo
+    (operation,) = export_child(uow, actor, 1, now=NOW).operations
+    assert operation.facts is not None
+    planned = [(item.id, item.date) for item in make_plan(operation.facts).items]
+    stored = [(item.item_id, item.due_date) for item in operation.items]
+    assert sorted(stored) == sorted(planned)
