@@ -15,6 +15,7 @@ process no slower than dcmj2pnm. Run alone: ``python -m bench radiograph``.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import statistics
 import subprocess
@@ -53,6 +54,7 @@ def run(in_process_repeats: int = 30, process_repeats: int = 7) -> dict[str, Any
     from hipcare.interop.dicom import read_radiograph
     from hipcare.interop.preview import PreviewCache, PreviewFormat, display_lut, render_preview
 
+    load_at_start = os.getloadavg()[0]
     data = films.dicom_bytes()
     folder = Path(tempfile.mkdtemp(prefix="hipcare-bench-"))
     try:
@@ -152,6 +154,9 @@ def run(in_process_repeats: int = 30, process_repeats: int = 7) -> dict[str, Any
     return {
         "name": "radiograph preview",
         "film": "synthetic DX, 2500 x 3000, 14-bit in 16-bit words, uncompressed, 15 MB",
+        # Other work on the machine slows every column alike; the ratios hold up better.
+        "load_average_1_min (start / end)": f"{load_at_start:.1f} / {os.getloadavg()[0]:.1f}",
+        "cpus": os.cpu_count(),
         "in_process_ms_jpeg_1024": in_process,
         "in_process_ms_jpeg_full_size": ours[("jpeg", "full")],
         "read_ms (parse, no pixel copy)": read_ms,
