@@ -175,6 +175,8 @@ async def sign_in(request: Request, context: Context) -> Response:
         return _sign_in_form(
             request, email=email, target=target, message=refused.message, status=status
         )
+    # A session the browser held before (another user's, or an old one) ends here.
+    sign_out_use_case(context.unit_of_work(), request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, signed.token, context)
     response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
