@@ -384,13 +384,14 @@ def _import_patient(
     if len(known) > 1:
         raise InvalidInputError("identifier", "its identifiers name different children")
     accepted: list[FamilyContact] = []
+    refused_contacts: list[Rejection] = []
     for contact in contacts:
         try:
             accepted.append(
                 FamilyContact(contact.name, contact.relationship, contact.phone, contact.email)
             )
         except InvalidInputError as error:
-            report.rejected.append(Rejection(contact.index, "RelatedPerson", str(error)))
+            refused_contacts.append(Rejection(contact.index, "RelatedPerson", str(error)))
     if known:
         (child_id,) = known
         stored = uow.children.get(child_id)
@@ -420,6 +421,8 @@ def _import_patient(
         _audit(uow, actor, AuditAction.CHILD_REGISTERED, EntityType.CHILD, child_id, now)
         report.children_created.append(child_id)
     _remember(uow, EntityType.CHILD, child_id, candidate.identifiers)
+    # Listed only now: had the Patient been refused, its contacts go with it (one reason).
+    report.rejected.extend(refused_contacts)
     return child_id
 
 

@@ -326,3 +326,24 @@ def test_a_changed_patient_updates_the_child_and_their_contacts(
     assert [(c.name, c.relationship, c.email) for c in child.contacts] == [
         ("Omid Karimi", "father", "omid@example.org")
     ]
+
+
+def test_a_contact_without_phone_or_email_is_rejected_and_the_child_kept(
+    tmp_path: Any, unit_of_work: OpenUnitOfWork
+) -> None:
+    uow = unit_of_work(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    actor = _staff(uow)
+    silent = {
+        "resourceType": "RelatedPerson",
+        "patient": {"reference": "urn:uuid:p1"},
+        "relationship": [{"text": "aunt"}],
+        "name": [{"text": "Nadia Karimi"}],
+    }
+
+    report = _import(uow, actor, _foreign_bundle(_patient("p1"), silent))
+
+    assert [(item.index, item.resource_type) for item in report.rejected] == [(1, "RelatedPerson")]
+    assert "phone" in report.rejected[0].reason
+    with uow:
+        (child,) = uow.children.at_site(HARBOUR)
+    assert child.contacts == ()
