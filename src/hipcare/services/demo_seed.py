@@ -24,6 +24,7 @@ from typing import Any
 from hipcare.content.sites import load_sites
 from hipcare.domain.pathway import Procedure, Sides
 from hipcare.domain.records import (
+    Alert,
     CarePlanItemState,
     OperationPlan,
     OperationStatus,
@@ -209,6 +210,31 @@ def _seed_operation(
         uow.commit()
 
 
+def _seed_alerts(
+    uow: UnitOfWork,
+    child_id: int,
+    alerts: list[dict[str, Any]],
+    staff_ids: dict[str, int],
+    now: datetime,
+) -> None:
+    """Alerts as the family side would raise them (some already acknowledged)."""
+    with uow:
+        for alert in alerts:
+            acknowledger = alert.get("acknowledged_by")
+            uow.alerts.add(
+                Alert(
+                    child_id=child_id,
+                    kind=alert["kind"],
+                    raised_at=now - timedelta(hours=alert["hours_ago"]),
+                    acknowledged_by=None if acknowledger is None else staff_ids[acknowledger],
+                    acknowledged_at=None
+                    if acknowledger is None
+                    else now - timedelta(hours=alert["acknowledged_hours_ago"]),
+                )
+            )
+        uow.commit()
+
+
 def seed_demo(uow: UnitOfWork, *, today: date, now: datetime) -> DemoSeedReport:
     """Add whatever of the demo is missing; return what was added and the demo sign-ins.
 
@@ -256,6 +282,7 @@ def seed_demo(uow: UnitOfWork, *, today: date, now: datetime) -> DemoSeedReport:
             record_visit(uow, actor, child.id, visit_document, today=today, now=now)
         if "operation" in entry:
             _seed_operation(uow, child.id, entry, staff_ids, profiles, today)
+        _seed_alerts(uow, child.id, entry.get("alerts", []), staff_ids, now)
         added += 1
     return DemoSeedReport(
         sites_added=sites_added,
