@@ -9,6 +9,7 @@ same environment.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +57,7 @@ def _demo_environ(environ: dict[str, str]) -> dict[str, str]:
 
 
 def _seed(settings: Settings, io: CommandIO) -> None:
+    # Heavy imports inside the functions keep `hipcare --help` fast.
     from hipcare.services.demo_seed import seed_demo
     from hipcare.storage import (
         create_database_engine,
@@ -80,6 +82,15 @@ def _seed(settings: Settings, io: CommandIO) -> None:
     )
     for account in report.accounts:
         io.stdout.write(f"  {account.email:<32} {account.display_name}\n")
+
+
+def _log_config() -> dict[str, Any]:
+    """Uvicorn's logging, plus hipcare's own request lines (method, path, status, time)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["hipcare"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def handle(args: argparse.Namespace, io: CommandIO) -> int:
@@ -109,6 +120,6 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
         port=args.port,
         workers=args.workers,
         access_log=False,  # the app logs method, path and status, never query strings
-        log_level="info",
+        log_config=_log_config(),
     )
     return 0

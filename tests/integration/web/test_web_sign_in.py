@@ -322,3 +322,25 @@ def test_two_apps_share_sessions_through_the_database(
         first.post("/sign-out", data={"csrf_token": csrf})
         assert second.get("/").status_code == 303, "signing out on one ends it on both"
     second_app.state.hipcare.engine.dispose()
+
+
+def test_signing_in_again_ends_the_session_the_browser_held(
+    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork
+) -> None:
+    sign_in(client, "nurse")
+    first = client.cookies["hipcare_session"]
+    client.cookies.clear()
+    form = client.get("/sign-in")
+    client.cookies.set("hipcare_session", first)  # the old session comes along with the post
+    response = client.post(
+        "/sign-in",
+        data={
+            "email": EMAILS["surgeon"],
+            "password": PASSWORD,
+            "csrf_token": form_token(form.text),
+        },
+    )
+    assert response.status_code == 303
+    with uow:
+        digests = list(uow._current().scalars(select(WebSessionRow.id)))
+    assert digests == [token_digest(response.cookies["hipcare_session"])]
