@@ -52,6 +52,7 @@ INVARIANTS: Mapping[str, list[tuple[str, str]]] = {
         )
     ],
     "Attachment": [("att-1", "data.empty() or contentType.exists()")],
+    "Questionnaire": [("que-2", "descendants().linkId.isDistinct()")],
 }
 
 
