@@ -7,8 +7,12 @@ How a child is placed (:func:`journey_phase`):
 - no operation plan (or only cancelled ones): **surveillance**;
 - an operation proposed, or planned without the pathway started: **decision**;
 - the pathway started and surgery still ahead: **preparing**;
-- on or after the surgery day: the phase of the latest care-plan item due by today (at least
-  **hospital**); once every item is done and the last one's day has passed: **follow-up**.
+- from the surgery day: **hospital** until the discharge day (the day of the going-home items),
+  **going home** on that day, **recovery** until the first follow-up item after discharge
+  (the post-operative X-ray), then **follow-up**.
+
+A child without an operation whose surveillance says "refer for orthopaedic review" (the
+engine, ``plan_surveillance``) is counted under **decision**.
 
 Alerts are raised by the family side (a later piece of work) or the demo; any clinician of
 the child's site may acknowledge one, and who did and when is kept.
@@ -34,6 +38,8 @@ from hipcare.domain.records import (
     OperationStatus,
     Role,
 )
+from hipcare.domain.surveillance import SurveillanceRules
+from hipcare.services.journey import _surveillance as surveillance_summary
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import _actor, _audit, _child_for, _deny
 
@@ -74,8 +80,6 @@ _TITLES = {
     JourneyPhase.RECOVERY: "Recovery at home",
     JourneyPhase.FOLLOW_UP: "Follow-up",
 }
-_FROM_PATHWAY = {phase: JourneyPhase(phase.value) for phase in Phase}
-_ORDER = list(JourneyPhase)
 
 
 @dataclass(frozen=True)
@@ -119,24 +123,31 @@ def journey_phase(
     items: Sequence[CarePlanItemState],
     pathway: Pathway,
     today: date,
+    *,
+    needs_referral: bool = False,
 ) -> JourneyPhase:
     """The child's phase on ``today`` (rules in the module's docstring)."""
     if operation is None:
-        return JourneyPhase.SURVEILLANCE
+        return JourneyPhase.DECISION if needs_referral else JourneyPhase.SURVEILLANCE
     if not items or operation.surgery_date is None:
         return JourneyPhase.DECISION
     if today < operation.surgery_date:
         return JourneyPhase.PREPARING
-    if all(item.done for item in items) and max(item.due_date for item in items) < today:
-        return JourneyPhase.FOLLOW_UP
     phases = {item.id: item.phase for item in pathway.items}
-    reached = [
-        _FROM_PATHWAY[phases[item.item_id]]
-        for item in items
-        if item.due_date <= today and item.item_id in phases
-    ]
-    latest = max(reached, key=_ORDER.index, default=JourneyPhase.HOSPITAL)
-    return max(latest, JourneyPhase.HOSPITAL, key=_ORDER.index)
+    dates: dict[Phase, list[date]] = {phase: [] for phase in Phase}
+    for item in items:
+        if item.item_id in phases:
+            dates[phases[item.item_id]].append(item.due_date)
+    going_home = dates[Phase.GOING_HOME] or dates[Phase.RECOVERY]
+    discharge = min(going_home) if going_home else None
+    if discharge is None or today < discharge:
+        return JourneyPhase.HOSPITAL
+    if today == discharge:
+        return JourneyPhase.GOING_HOME
+    review = min((day for day in dates[Phase.FOLLOW_UP] if day > discharge), default=None)
+    if review is None or today < review:
+        return JourneyPhase.RECOVERY
+    return JourneyPhase.FOLLOW_UP
 
 
 def list_dashboard(
@@ -144,6 +155,7 @@ def list_dashboard(
     actor_id: int,
     site_id: str,
     pathway: Pathway,
+    rules: SurveillanceRules,
     *,
     today: date,
     now: datetime,
@@ -169,7 +181,9 @@ def list_dashboard(
         open_alerts: list[DashboardAlert] = []
         acknowledged: list[DashboardAlert] = []
         names: dict[int, str] = {}
-        for child in uow.children.at_site(site_id):
+        children = list(uow.children.at_site(site_id))
+        visits = uow.visits.for_children([child.id for child in children if child.id])
+        for child in children:
             if child.id is None:  # pragma: no cover -- stored children have ids
                 continue
             operation = current_operation(uow.operation_plans.for_child(child.id))
@@ -190,7 +204,14 @@ def list_dashboard(
                         names[alert.acknowledged_by] = name
                 entry = DashboardAlert(alert, child, name)
                 (open_alerts if alert.acknowledged_at is None else acknowledged).append(entry)
-            phase = journey_phase(operation, items, pathway, today)
+            summary = surveillance_summary(child, tuple(visits.get(child.id, [])), rules, today)
+            phase = journey_phase(
+                operation,
+                items,
+                pathway,
+                today,
+                needs_referral=summary.plan is not None and summary.plan.needs_referral,
+            )
             groups[phase].append(
                 DashboardChild(
                     child=child,

@@ -648,6 +648,7 @@ async def dashboard_page(request: Request, site_id: str, user: User, context: Co
         _user_id(user),
         site_id,
         _pathway(),
+        load_surveillance_rules(),
         today=context.today(now),
         now=now,
     )
@@ -820,6 +821,7 @@ async def api_dashboard(site_id: str, user: ApiUser, context: Context) -> Dashbo
         _user_id(user),
         site_id,
         _pathway(),
+        load_surveillance_rules(),
         today=context.today(now),
         now=now,
     )
