@@ -8,8 +8,8 @@ project's search tool on 2026-11-25; see ``docs/fhir.md`` for the places):
   "Cerebral palsy (disorder)").
 - SNOMED CT 287579007 "Right hip region structure" and 287679003 "Left hip region structure"
   (body structures, listed together in several national IG body-site value sets).
-- LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating [Score] - Reported" (used for
-  home-diary pain scores; hipcare keeps no diary yet, so nothing is exported with it).
+- LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating [Score] - Reported" (the
+  child's own 0-10 pain score in the home diary, :mod:`hipcare.interop.fhir.diary`).
 - UCUM ``%`` and ``deg`` (units of measure).
 
 SNOMED CT 157265008 "Dislocation of hip joint (disorder)" is verified but NOT used: the hips
