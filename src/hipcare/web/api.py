@@ -24,6 +24,7 @@ from hipcare.web.models import (
     ChildOut,
     ChildSummary,
     Problem,
+    RecordId,
     SignInIn,
     SignInOut,
     audit_entry_out,
@@ -36,6 +37,7 @@ from hipcare.web.models import (
 __all__ = ["router", "set_session_cookie"]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body could not be read as JSON"},
     401: {"model": Problem, "description": "not signed in"},
     403: {"model": Problem, "description": "not allowed, or the CSRF token is missing"},
     422: {"model": Problem, "description": "the input is not valid; `field` says where"},
@@ -140,7 +142,7 @@ async def register(body: ChildIn, user: User, context: Context) -> ChildOut:
 
 
 @router.get("/children/{child_id}", response_model=ChildOut, responses=_NOT_FOUND)
-async def read_child(child_id: int, user: User, context: Context) -> ChildOut:
+async def read_child(child_id: RecordId, user: User, context: Context) -> ChildOut:
     """A child's record with their visits and measures (the read is audited)."""
     record = get_child(context.unit_of_work(), _id(user), child_id, now=context.now())
     return child_out(record.child, record.visits)

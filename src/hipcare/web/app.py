@@ -14,10 +14,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine, text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hipcare import __version__
@@ -214,7 +220,36 @@ def _add_error_handlers(app: FastAPI) -> None:
             request, 422, "That did not work", f"{error.field}: {error.problem}"
         )
 
+    async def request_invalid(request: Request, error: Exception) -> Response:
+        """A request FastAPI could not parse: under /api a ``Problem`` (as the schema says),
+        on a page an error page; /fhir keeps FastAPI's own answer (its schema declares it)."""
+        assert isinstance(error, RequestValidationError)  # noqa: S101 -- registered for it
+        if request.url.path.startswith("/fhir/"):
+            return await request_validation_exception_handler(request, error)
+        first = error.errors()[0] if error.errors() else {}
+        location = [str(part) for part in first.get("loc", ())]
+        field = ".".join(location[1:]) or (location[0] if location else "request")
+        problem = str(first.get("msg", "is not valid"))
+        if request.url.path.startswith("/api/"):
+            return _problem(422, field, problem)
+        if location[:1] == ["path"]:
+            return pages.error_page(request, 404, "Not found", "There is no such page.")
+        return pages.error_page(request, 422, "That did not work", f"{field}: {problem}")
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        """Starlette's own refusals (a body that is not JSON, no such route): under /api a
+        ``Problem`` as the schema says; elsewhere FastAPI's answer."""
+        assert isinstance(error, StarletteHTTPException)  # noqa: S101 -- registered for it
+        if not request.url.path.startswith("/api/"):
+            return await http_exception_handler(request, error)
+        field = "body" if error.status_code == 400 else "path"
+        response = _problem(error.status_code, field, str(error.detail))
+        response.headers.update(error.headers or {})
+        return response
+
     handlers: dict[type[Exception], Any] = {
+        StarletteHTTPException: http_error,
+        RequestValidationError: request_invalid,
         SignInRequiredError: sign_in_required,
         CsrfRefusedError: csrf_refused,
         PermissionDeniedError: permission_denied,

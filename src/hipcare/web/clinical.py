@@ -62,13 +62,14 @@ from hipcare.web.clinical_models import (
     worklist_entry_out,
 )
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import Problem, VisitOut, visit_out
+from hipcare.web.models import Problem, RecordId, VisitOut, visit_out
 from hipcare.web.pages import _page, _user_id
 
 __all__ = ["api_router", "install", "pages_router"]
 
 pages_router = APIRouter(include_in_schema=False)
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body could not be read as JSON"},
     401: {"model": Problem, "description": "not signed in"},
     403: {"model": Problem, "description": "not allowed, or the CSRF token is missing"},
     404: {"model": Problem, "description": "no such child or site"},
@@ -295,13 +296,15 @@ def _visit_form(
 
 
 @pages_router.get("/children/{child_id}/visits/new")
-async def visit_form(request: Request, child_id: int, user: User, context: Context) -> Response:
+async def visit_form(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
     return _visit_form(request, user, context, child_id, {"xray": "yes"}, {})
 
 
 @pages_router.post("/children/{child_id}/visits")
 async def record_visit_page(
-    request: Request, child_id: int, user: FormUser, context: Context
+    request: Request, child_id: RecordId, user: FormUser, context: Context
 ) -> Response:
     raw = await request.form()
     form = {key: value for key, value in raw.items() if isinstance(value, str)}
@@ -438,7 +441,9 @@ def _operation_form(
 
 
 @pages_router.get("/children/{child_id}/operations/new")
-async def operation_form(request: Request, child_id: int, user: User, context: Context) -> Response:
+async def operation_form(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
     return _operation_form(
         request,
         user,
@@ -491,7 +496,7 @@ def _operation_document(form: Mapping[str, Any]) -> dict[str, Any]:
 
 @pages_router.post("/children/{child_id}/operations")
 async def plan_operation_page(
-    request: Request, child_id: int, user: FormUser, context: Context
+    request: Request, child_id: RecordId, user: FormUser, context: Context
 ) -> Response:
     raw = await request.form()
     form: dict[str, Any] = {
@@ -556,7 +561,7 @@ def _back_with_problem(
 
 @pages_router.post("/children/{child_id}/operations/{operation_id}/pathway")
 async def start_pathway_page(
-    request: Request, child_id: int, operation_id: int, user: FormUser, context: Context
+    request: Request, child_id: RecordId, operation_id: RecordId, user: FormUser, context: Context
 ) -> Response:
     form = await _form_values(request)
     try:
@@ -585,7 +590,7 @@ async def start_pathway_page(
 
 @pages_router.post("/children/{child_id}/operations/{operation_id}/postpone")
 async def postpone_page(
-    request: Request, child_id: int, operation_id: int, user: FormUser, context: Context
+    request: Request, child_id: RecordId, operation_id: RecordId, user: FormUser, context: Context
 ) -> Response:
     form = await _form_values(request)
     now = context.now()
@@ -612,8 +617,8 @@ async def postpone_page(
 @pages_router.post("/children/{child_id}/operations/{operation_id}/items/{item_id}/done")
 async def tick_page(
     request: Request,
-    child_id: int,
-    operation_id: int,
+    child_id: RecordId,
+    operation_id: RecordId,
     item_id: str,
     user: FormUser,
     context: Context,
@@ -667,7 +672,7 @@ async def dashboard_page(request: Request, site_id: str, user: User, context: Co
 
 @pages_router.post("/children/{child_id}/alerts/{alert_id}/acknowledge")
 async def acknowledge_page(
-    request: Request, child_id: int, alert_id: int, user: FormUser, context: Context
+    request: Request, child_id: RecordId, alert_id: RecordId, user: FormUser, context: Context
 ) -> Response:
     form = await _form_values(request)
     acknowledge_alert(context.unit_of_work(), _user_id(user), child_id, alert_id, now=context.now())
@@ -685,7 +690,7 @@ async def acknowledge_page(
 
 @api_router.post("/children/{child_id}/visits", response_model=VisitOut, status_code=201)
 async def api_record_visit(
-    child_id: int, body: VisitIn, user: ApiUser, context: Context
+    child_id: RecordId, body: VisitIn, user: ApiUser, context: Context
 ) -> VisitOut:
     """Record a visit and, with a film, its measures per hip (a clinician of the child's site)."""
     now = context.now()
@@ -701,7 +706,7 @@ async def api_record_visit(
 
 
 @api_router.get("/children/{child_id}/surveillance", response_model=SurveillanceOut)
-async def api_surveillance(child_id: int, user: ApiUser, context: Context) -> SurveillanceOut:
+async def api_surveillance(child_id: RecordId, user: ApiUser, context: Context) -> SurveillanceOut:
     """Next review with the rule that set it, the MP trend per hip and the change since the
     last film (within measurement error when under 8.3 points, Parrott et al. 2002)."""
     now = context.now()
@@ -739,7 +744,7 @@ async def api_worklist(
 
 @api_router.post("/children/{child_id}/operations", response_model=OperationOut, status_code=201)
 async def api_plan_operation(
-    child_id: int, body: OperationIn, user: ApiUser, context: Context
+    child_id: RecordId, body: OperationIn, user: ApiUser, context: Context
 ) -> OperationOut:
     """Plan a VDRO; weight bearing and positioning default from the surgeon's profile."""
     now = context.now()
@@ -761,7 +766,11 @@ async def api_plan_operation(
     status_code=201,
 )
 async def api_start_pathway(
-    child_id: int, operation_id: int, body: PathwayStartIn, user: ApiUser, context: Context
+    child_id: RecordId,
+    operation_id: RecordId,
+    body: PathwayStartIn,
+    user: ApiUser,
+    context: Context,
 ) -> list[CarePlanItemOut]:
     """Start the pathway: the child's dated care plan is created from the engine."""
     items = start_pathway(
@@ -781,7 +790,7 @@ async def api_start_pathway(
     response_model=list[CarePlanItemOut],
 )
 async def api_postpone(
-    child_id: int, operation_id: int, body: PostponeIn, user: ApiUser, context: Context
+    child_id: RecordId, operation_id: RecordId, body: PostponeIn, user: ApiUser, context: Context
 ) -> list[CarePlanItemOut]:
     """Move the surgery date; items not done are re-dated, done ones are kept."""
     now = context.now()
@@ -803,7 +812,7 @@ async def api_postpone(
     response_model=CarePlanItemOut,
 )
 async def api_tick(
-    child_id: int, operation_id: int, item_id: str, user: ApiUser, context: Context
+    child_id: RecordId, operation_id: RecordId, item_id: str, user: ApiUser, context: Context
 ) -> CarePlanItemOut:
     """Mark a care-plan item done (by you, now)."""
     item = tick_care_item(
@@ -830,7 +839,7 @@ async def api_dashboard(site_id: str, user: ApiUser, context: Context) -> Dashbo
 
 @api_router.post("/children/{child_id}/alerts/{alert_id}/acknowledge", response_model=AlertOut)
 async def api_acknowledge(
-    child_id: int, alert_id: int, user: ApiUser, context: Context
+    child_id: RecordId, alert_id: RecordId, user: ApiUser, context: Context
 ) -> AlertOut:
     """Acknowledge an alert (who and when are kept)."""
     alert = acknowledge_alert(

@@ -31,12 +31,31 @@ from hipcare.services.fhir import export_child, find_child_by_identifier
 from hipcare.services.records import PermissionDeniedError, find_children
 from hipcare.web.auth import api_user
 from hipcare.web.context import WebContext, web_context
+from hipcare.web.models import Problem
 
 __all__ = ["router"]
 
 FHIR_JSON = "application/fhir+json"
 
-router = APIRouter(prefix="/fhir", tags=["fhir"])
+_OPERATION_OUTCOME_SCHEMA = {
+    "type": "object",
+    "required": ["resourceType", "issue"],
+    "properties": {"resourceType": {"const": "OperationOutcome"}, "issue": {"type": "array"}},
+}
+_OUTCOMES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": f"{meaning} (an OperationOutcome)",
+        "content": {FHIR_JSON: {"schema": _OPERATION_OUTCOME_SCHEMA}},
+    }
+    for status, meaning in (
+        (400, "the search or id is not one hipcare answers"),
+        (403, "not a child of your sites"),
+        (404, "no such resource"),
+    )
+}
+_OUTCOMES[401] = {"model": Problem, "description": "not signed in"}
+
+router = APIRouter(prefix="/fhir", tags=["fhir"], responses=_OUTCOMES)
 
 User = Annotated[SessionUser, Depends(api_user)]
 Context = Annotated[WebContext, Depends(web_context)]

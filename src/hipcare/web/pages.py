@@ -35,6 +35,7 @@ from hipcare.services.records import MINIMUM_SEARCH_LENGTH, find_children, regis
 from hipcare.web.api import set_session_cookie
 from hipcare.web.auth import CSRF_FIELD, page_user, page_user_with_form
 from hipcare.web.context import SESSION_COOKIE, SIGN_IN_COOKIE, WebContext, web_context
+from hipcare.web.models import RecordId
 
 __all__ = ["error_page", "router", "sign_in_url"]
 
@@ -324,7 +325,9 @@ async def register(request: Request, user: FormUser, context: Context) -> Respon
 
 
 @router.get("/children/{child_id}")
-async def child_page(request: Request, child_id: int, user: User, context: Context) -> Response:
+async def child_page(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
     now = context.now()
     journey = child_journey(
         context.unit_of_work(),
