@@ -184,14 +184,19 @@ def _trend(visits: Sequence[VisitRecord]) -> HipTrend:
     return hip_trend(visits, load_surveillance_rules())
 
 
+def _rule_status(rule_id: str) -> str | None:
+    """"guideline" or "local protocol" (to be confirmed by the clinical lead) for a rule."""
+    rule = load_surveillance_rules().by_id(rule_id)
+    if rule is None:
+        return None
+    return "local protocol" if rule.citation.status is RuleStatus.LOCAL_PROTOCOL else "guideline"
+
+
 def _review_rule_status(journey: ChildJourney) -> str | None:
     plan = journey.surveillance.plan
     if plan is None or plan.review is None:
         return None
-    rule = load_surveillance_rules().by_id(plan.review.rule_id)
-    if rule is None:
-        return None
-    return "local protocol" if rule.citation.status is RuleStatus.LOCAL_PROTOCOL else "guideline"
+    return _rule_status(plan.review.rule_id)
 
 
 def install(app: FastAPI) -> None:
@@ -201,6 +206,7 @@ def install(app: FastAPI) -> None:
         hip_trend=_trend,
         operation_views=lambda journey: _operation_views(context, journey),
         review_rule_status=_review_rule_status,
+        rule_status=_rule_status,
         markup=Markup,
     )
     app.include_router(api_router)
