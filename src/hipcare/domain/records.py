@@ -641,6 +641,9 @@ class AuditAction(StrEnum):
     CALENDAR_LINK_CHANGED = "calendar-link.changed"
     CALENDAR_READ = "calendar.read"
     REMINDER_SENT = "reminder.sent"
+    RADIOGRAPH_STORED = "radiograph.stored"
+    RADIOGRAPH_READ = "radiograph.read"
+    RADIOGRAPH_MEASURED = "radiograph.measured"
 
 
 class EntityType(StrEnum):
@@ -649,6 +652,7 @@ class EntityType(StrEnum):
     CHILD = "child"
     VISIT = "visit"
     SITE = "site"
+    RADIOGRAPH = "radiograph"
 
 
 @dataclass(frozen=True)

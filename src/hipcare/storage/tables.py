@@ -64,6 +64,9 @@ __all__ = [
     "HipMeasuresRow",
     "OperationPlanRow",
     "PainDescriptorRow",
+    "RadiographFileRow",
+    "RadiographReadingRow",
+    "RadiographRow",
     "ReminderDeliveryRow",
     "SignInFailureRow",
     "SiteMembershipRow",
@@ -476,3 +479,65 @@ class ReminderDeliveryRow(Base):
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer)
+
+
+class RadiographFileRow(Base):
+    """The bytes of an uploaded radiograph file, addressed by their SHA-256 (issue 6).
+
+    Kept in the database, like every other piece of state (ADR 7: no state in a process or
+    on one server's disk), and once per content: two uploads of the same file share a row.
+    """
+
+    __tablename__ = "radiograph_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RadiographRow(Base):
+    """A film kept with a child's record: what was read from the file, who stored it, when."""
+
+    __tablename__ = "radiographs"
+    __table_args__ = (
+        CheckConstraint("image_format IN ('dicom', 'png', 'jpeg')", name="image_format"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("radiograph_files.sha256"))
+    image_format: Mapped[str] = mapped_column(String(16))
+    rows: Mapped[int] = mapped_column(Integer)
+    columns: Mapped[int] = mapped_column(Integer)
+    photometric_interpretation: Mapped[str] = mapped_column(String(32))
+    pixel_spacing_row_mm: Mapped[float | None] = mapped_column(Float)
+    pixel_spacing_column_mm: Mapped[float | None] = mapped_column(Float)
+    pixel_spacing_source: Mapped[str | None] = mapped_column(String(32))
+    window_centre: Mapped[float] = mapped_column(Float)
+    window_width: Mapped[float] = mapped_column(Float)
+    study_date: Mapped[date | None]
+    film_date: Mapped[date]
+    identifier_warnings: Mapped[list[Any]] = mapped_column(JSON)
+    stored_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    stored_at: Mapped[datetime]
+
+
+class RadiographReadingRow(Base):
+    """One clinician's landmarks on a film and the server's measures from them.
+
+    ``document`` is the ``hipcare measure`` input (coordinates in the ORIGINAL film's pixels);
+    ``measures`` its output as saved. One reading per clinician per film.
+    """
+
+    __tablename__ = "radiograph_readings"
+    __table_args__ = (UniqueConstraint("radiograph_id", "measured_by"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    radiograph_id: Mapped[int] = mapped_column(
+        ForeignKey("radiographs.id", ondelete="CASCADE"), index=True
+    )
+    measured_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    measured_at: Mapped[datetime]
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    measures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
