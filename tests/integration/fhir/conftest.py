@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fhir_support import OpenUnitOfWork
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -25,9 +25,6 @@ from hipcare.storage import (
     create_session_factory,
     upgrade_to_head,
 )
-
-TODAY = date(2026, 11, 25)
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -95,9 +92,6 @@ def source_url(request: pytest.FixtureRequest, tmp_path: Path, database_kind: st
 def target_url(request: pytest.FixtureRequest, tmp_path: Path, database_kind: str) -> Iterator[str]:
     """A second empty database of the same kind, to import into."""
     yield from _new_database(request, tmp_path, database_kind)
-
-
-OpenUnitOfWork = Callable[[str], SqlAlchemyUnitOfWork]
 
 
 @pytest.fixture

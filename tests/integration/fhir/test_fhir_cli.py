@@ -12,8 +12,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import OpenUnitOfWork
 from fhir_checks import validate, validate_bundle
+from fhir_support import OpenUnitOfWork
 
 from hipcare.cli import main
 from hipcare.cli._io import CommandIO

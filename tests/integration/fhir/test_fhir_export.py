@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import NOW, TODAY
 from fhir_checks import fhirpath, validate, validate_bundle
+from fhir_support import NOW, TODAY
 from pydantic import ValidationError
 
 from hipcare.content.pathway import load_pathway

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 import pytest
-from conftest import NOW, TODAY, OpenUnitOfWork
+from fhir_support import NOW, TODAY, OpenUnitOfWork
 
 from hipcare.content.pathway import load_pathway
 from hipcare.domain.records import Child, Profession, Role, Site, User, VisitRecord
