@@ -44,7 +44,8 @@ def test_clinician_pages_have_no_serious_accessibility_violation(
     page: Any, sqlite_server: Server
 ) -> None:
     """Home, the child search (with results), registration (empty and with a mistake),
-    and a demo child's page with films and a care plan."""
+    demo children's pages (films, MP trend chart, care plan), the visit form (empty and
+    with a mistake), the operation form, the site worklist and the care-team dashboard."""
     sign_in(page, sqlite_server, SURGEON)
     _audit(page, "home")
 
@@ -65,9 +66,27 @@ def test_clinician_pages_have_no_serious_accessibility_violation(
     assert page.locator(".error-summary").is_visible()
     _audit(page, "register-with-mistake")
 
-    for child_id in _demo_children_with_films(page, sqlite_server):
+    children = _demo_children_with_films(page, sqlite_server)
+    for child_id in children:
         page.goto(sqlite_server.url(f"/children/{child_id}"))
         _audit(page, f"child-{child_id}")
+    page.goto(sqlite_server.url(f"/children/{children[0]}/visits/new"))
+    _audit(page, "visit-form")
+    page.get_by_label("Visit date (the film's date)").fill("2024-01-15")
+    page.get_by_role("radio", name="Yes").check()
+    page.locator("#right_mp").fill("about half")
+    page.get_by_role("button", name="Record the visit").click()
+    assert page.locator(".error-summary").is_visible()
+    _audit(page, "visit-form-with-mistake")
+    page.goto(sqlite_server.url(f"/children/{children[0]}/operations/new"))
+    _audit(page, "operation-form")
+
+    page.goto(sqlite_server.url("/sites/harbour-childrens/worklist"))
+    assert page.locator("table.worklist tbody tr").count() > 0
+    _audit(page, "worklist")
+    page.goto(sqlite_server.url("/sites/harbour-childrens/dashboard"))
+    assert page.get_by_role("heading", name="Children by phase").is_visible()
+    _audit(page, "dashboard")
 
 
 def test_administrator_pages_have_no_serious_accessibility_violation(

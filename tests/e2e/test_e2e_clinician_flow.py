@@ -1,13 +1,16 @@
 """A clinician's main flow in real headless Chromium against ``hipcare serve``.
 
-Sign in, register a child through the form, find them, open their page, and check that the
-site administrator sees the registration in the audit log. Runs on the SQLite demo and once
+Sign in, register a child through the form, find them, record two films and see the MP
+trend chart, find the child on the site worklist, plan the operation, start the pathway (the
+care plan appears), see the child on the care-team dashboard; then the site administrator
+sees the registration in the audit log. Runs on the SQLite demo and once
 on PostgreSQL. A screenshot of every step goes to ``out/screenshots/``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,6 +37,11 @@ def _child(dialect: str) -> dict[str, str]:
         "contact_1_relationship": "mother",
         "contact_1_phone": "0400 555 010",
     }
+
+
+def _months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    return date(month_index // 12, month_index % 12 + 1, min(day.day, 28))
 
 
 def _clinician_flow(page: Any, server: Server) -> None:
@@ -83,6 +91,71 @@ def _clinician_flow(page: Any, server: Server) -> None:
     result.click()
     page.wait_for_url(child_url)
 
+    today = datetime.now(UTC).date()
+    films = [
+        (_months_before(today, 7), {"right": "28", "left": "18"}),
+        (_months_before(today, 1), {"right": "45", "left": "20"}),
+    ]
+    for number, (film_date, migration_percentage) in enumerate(films, start=1):
+        page.get_by_role("link", name="Record a visit or film").click()
+        page.wait_for_url(child_url + "/visits/new")
+        page.get_by_label("Visit date (the film's date)").fill(film_date.isoformat())
+        page.get_by_role("radio", name="Yes").check()
+        for side, value in migration_percentage.items():
+            page.locator(f"#{side}_mp").fill(value)
+        screenshot(page, f"{prefix}-{4 + number:02d}-film-{number}")
+        page.get_by_role("button", name="Record the visit").click()
+        page.wait_for_url(child_url + "#surveillance")
+
+    chart = page.locator("figure.chart svg")
+    assert chart.count() == 1, "the MP trend chart is on the child's page"
+    assert chart.locator("circle").count() == 2, "two films: two right-hip points"
+    assert "17 points" in page.locator("ul.changes").inner_text()
+    assert "more than measurement error" in page.locator("ul.changes").inner_text()
+    rows = page.locator("section:has(#films) tbody tr").all_inner_texts()
+    assert [row.split("\t")[0] for row in rows] == [day.isoformat() for day, _ in films]
+    screenshot(page, f"{prefix}-07-trend")
+
+    page.goto(server.url("/sites/harbour-childrens/worklist"))
+    row = page.locator("tr", has=page.get_by_role("link", name=heading))
+    assert row.count() == 1, "the child is on the site worklist"
+    screenshot(page, f"{prefix}-08-worklist")
+    row.get_by_role("link", name=heading).click()
+    page.wait_for_url(child_url + "#surveillance")
+
+    page.get_by_role("link", name="Plan an operation").click()
+    page.wait_for_url(child_url + "/operations/new")
+    page.get_by_role("radio", name="Right hip").check()
+    page.get_by_label("Implant").fill("Paediatric locking hip plate")
+    page.get_by_label("Surgeon", exact=True).select_option(label="Dr Sam Lee (surgeon)")
+    surgery_date = today + timedelta(days=42)
+    page.get_by_label("Surgery date (optional: without it the operation is proposed)").fill(
+        surgery_date.isoformat()
+    )
+    screenshot(page, f"{prefix}-09-operation-plan")
+    page.get_by_role("button", name="Save the operation plan").click()
+    page.wait_for_url(child_url + "#operation")
+    operation = page.locator("article.operation")
+    assert operation.count() == 1
+    assert surgery_date.isoformat() in operation.inner_text()
+
+    start = operation.locator("form", has=page.get_by_role("button", name="Start the pathway"))
+    for question in ("wheelchair", "school", "therapists"):
+        start.get_by_role("group", name=re.compile(question)).get_by_role(
+            "radio", name="Yes"
+        ).check()
+    start.get_by_role("button", name="Start the pathway").click()
+    page.wait_for_url(child_url + "#care-plan")
+    care_plan = page.locator("table.care-plan")
+    assert care_plan.count() >= 2, "the care plan has its phases"
+    assert page.locator("table.care-plan tbody tr").count() >= 5
+    assert page.get_by_role("button", name="Postpone and re-date the care plan").is_visible()
+    screenshot(page, f"{prefix}-10-care-plan")
+
+    page.goto(server.url("/sites/harbour-childrens/dashboard"))
+    assert page.get_by_role("link", name=heading).count() >= 1, "the child is on the dashboard"
+    screenshot(page, f"{prefix}-11-dashboard")
+
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(server.url("/sign-in"))
 
@@ -93,7 +166,7 @@ def _clinician_flow(page: Any, server: Server) -> None:
     rows = [row.split("\t")[2:] for row in page.locator("tbody tr").all_inner_texts()]
     assert ["child.registered", f"child {child_id}"] in rows
     assert child["family_name"] not in page.locator("main").inner_text(), "ids only, no names"
-    screenshot(page, f"{prefix}-05-audit")
+    screenshot(page, f"{prefix}-12-audit")
 
 
 def test_clinician_flow_on_sqlite(page: Any, sqlite_server: Server) -> None:
