@@ -16,7 +16,7 @@ from hipcare.services.accounts import SessionUser, SignInRefusal, SignInRefusedE
 from hipcare.services.accounts import sign_in as sign_in_use_case
 from hipcare.services.accounts import sign_out as sign_out_use_case
 from hipcare.services.records import find_children, get_child, register_child
-from hipcare.web.auth import api_user
+from hipcare.web.auth import api_user, staff_api_user
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 from hipcare.web.models import (
     AuditEntryOut,
@@ -48,7 +48,9 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/api", tags=["api"], responses=_ERRORS)
 
-User = Annotated[SessionUser, Depends(api_user)]
+User = Annotated[SessionUser, Depends(staff_api_user)]
+AnyUser = Annotated[SessionUser, Depends(api_user)]
+"""Signing out and asking who is signed in are for every account, the family's too."""
 Context = Annotated[WebContext, Depends(web_context)]
 
 
@@ -101,7 +103,7 @@ async def sign_in(body: SignInIn, request: Request, context: Context) -> Respons
 
 
 @router.post("/sign-out", status_code=204)
-async def sign_out(user: User, request: Request, context: Context) -> Response:
+async def sign_out(user: AnyUser, request: Request, context: Context) -> Response:
     """End this session."""
     sign_out_use_case(context.unit_of_work(), request.cookies.get(SESSION_COOKIE))
     response = Response(status_code=204)
@@ -110,7 +112,7 @@ async def sign_out(user: User, request: Request, context: Context) -> Response:
 
 
 @router.get("/me", response_model=SignInOut)
-async def me(user: User) -> SignInOut:
+async def me(user: AnyUser) -> SignInOut:
     """Who is signed in, with the session's CSRF token."""
     return signed_in_out(user)
 

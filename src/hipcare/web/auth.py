@@ -12,7 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from hipcare.domain.records import Role
 from hipcare.services.accounts import SessionUser, signed_in_user
+from hipcare.services.records import PermissionDeniedError
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 
 __all__ = [
@@ -23,11 +25,15 @@ __all__ = [
     "api_user",
     "page_user",
     "page_user_with_form",
+    "staff_api_user",
+    "staff_page_user",
+    "staff_page_user_with_form",
 ]
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_STAFF_ROLES = frozenset({Role.CLINICIAN, Role.SITE_ADMINISTRATOR})
 
 
 class SignInRequiredError(Exception):
@@ -79,3 +85,27 @@ async def api_user(
     ):
         raise CsrfRefusedError
     return user
+
+
+def _staff(user: SessionUser) -> SessionUser:
+    """Only the care team uses the clinician side; a family account is refused (403)."""
+    if user.user.role not in _STAFF_ROLES:
+        raise PermissionDeniedError("role", "this part of hipcare is for the care team")
+    return user
+
+
+async def staff_page_user(user: Annotated[SessionUser, Depends(page_user)]) -> SessionUser:
+    """:func:`page_user`, for the care team only."""
+    return _staff(user)
+
+
+async def staff_page_user_with_form(
+    user: Annotated[SessionUser, Depends(page_user_with_form)],
+) -> SessionUser:
+    """:func:`page_user_with_form`, for the care team only."""
+    return _staff(user)
+
+
+async def staff_api_user(user: Annotated[SessionUser, Depends(api_user)]) -> SessionUser:
+    """:func:`api_user`, for the care team only."""
+    return _staff(user)

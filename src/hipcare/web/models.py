@@ -70,7 +70,7 @@ class Me(BaseModel):
     id: int
     email: str
     display_name: str
-    role: Literal["clinician", "site-administrator"]
+    role: Literal["clinician", "site-administrator", "family"]
     profession: Literal["surgeon", "nurse", "physiotherapist", "occupational-therapist"] | None
     site_ids: list[str]
 

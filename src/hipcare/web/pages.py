@@ -33,7 +33,12 @@ from hipcare.services.accounts import sign_out as sign_out_use_case
 from hipcare.services.journey import child_journey, staff_sites
 from hipcare.services.records import MINIMUM_SEARCH_LENGTH, find_children, register_child
 from hipcare.web.api import set_session_cookie
-from hipcare.web.auth import CSRF_FIELD, page_user, page_user_with_form
+from hipcare.web.auth import (
+    CSRF_FIELD,
+    page_user_with_form,
+    staff_page_user,
+    staff_page_user_with_form,
+)
 from hipcare.web.context import SESSION_COOKIE, SIGN_IN_COOKIE, WebContext, web_context
 from hipcare.web.models import RecordId
 
@@ -41,8 +46,10 @@ __all__ = ["error_page", "router", "sign_in_url"]
 
 router = APIRouter(include_in_schema=False)
 
-User = Annotated[SessionUser, Depends(page_user)]
-FormUser = Annotated[SessionUser, Depends(page_user_with_form)]
+User = Annotated[SessionUser, Depends(staff_page_user)]
+FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
+AnyFormUser = Annotated[SessionUser, Depends(page_user_with_form)]
+"""Signing out is for everyone signed in, the family side's accounts too."""
 Context = Annotated[WebContext, Depends(web_context)]
 
 GMFCS_CHOICES = ("I", "II", "III", "IV", "V")
@@ -185,7 +192,7 @@ async def sign_in(request: Request, context: Context) -> Response:
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, user: FormUser, context: Context) -> Response:
+async def sign_out(request: Request, user: AnyFormUser, context: Context) -> Response:
     sign_out_use_case(context.unit_of_work(), request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

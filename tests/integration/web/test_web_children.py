@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import CHILD_FORM, EMAILS, NORTHERN, PASSWORD, Staff, sign_in
+from conftest import CHILD_FORM, EMAILS, HARBOUR, NORTHERN, PASSWORD, Staff, sign_in
 from fastapi.testclient import TestClient
 
-from hipcare.domain.records import AuditAction, EntityType
+from hipcare.domain.records import AuditAction, EntityType, Role, User
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
 
 
@@ -200,3 +200,33 @@ def test_logs_never_hold_names_or_birth_dates(
     assert f"GET /children/{child_id} 200" in logged, "requests are logged"
     for secret in ("Nguy", "Ngoc", "2022-05-14", "2099", "0400", "nurse@example.org"):
         assert secret not in logged
+
+
+def test_a_family_account_cannot_use_the_clinician_side(
+    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, password_hash: str
+) -> None:
+    """Even a family account wrongly linked to a site gets 403, never a child's record."""
+    csrf = sign_in(client, "nurse")
+    child_id = _register(client, csrf)
+    client.cookies.clear()
+    with uow:
+        uow.users.add(
+            User(
+                "parent@example.org",
+                "A Parent",
+                Role.FAMILY,
+                None,
+                frozenset({HARBOUR}),
+                password_hash=password_hash,
+            )
+        )
+        uow.commit()
+    signed = client.post("/api/sign-in", json={"email": "parent@example.org", "password": PASSWORD})
+    assert signed.status_code == 200
+    assert signed.json()["user"]["role"] == "family"
+    assert client.get(f"/children/{child_id}").status_code == 403
+    assert client.get(f"/api/children/{child_id}").status_code == 403
+    assert client.get("/api/children", params={"name": "nguyen"}).status_code == 403
+    assert client.get("/api/me").status_code == 200
+    headers = {"X-CSRF-Token": signed.json()["csrf_token"]}
+    assert client.post("/api/sign-out", headers=headers).status_code == 204
