@@ -331,11 +331,14 @@ class ImportReport:
         }
 
 
-def _known(uow: UnitOfWork, entity_type: EntityType, identifiers: Sequence[Identifier]) -> set[int]:
+def _known(
+    uow: UnitOfWork, entity_type: EntityType, identifiers: Sequence[Identifier]
+) -> dict[Identifier, int]:
+    """The identifiers already known, with the id of the record each names."""
     return {
-        found
-        for system, value in identifiers
-        if (found := uow.external_identifiers.find(entity_type, system, value)) is not None
+        identifier: found
+        for identifier in identifiers
+        if (found := uow.external_identifiers.find(entity_type, *identifier)) is not None
     }
 
 
@@ -346,10 +349,15 @@ def _check_identifiers(entity_type: EntityType, identifiers: Sequence[Identifier
 
 
 def _remember(
-    uow: UnitOfWork, entity_type: EntityType, entity_id: int, identifiers: Sequence[Identifier]
+    uow: UnitOfWork,
+    entity_type: EntityType,
+    entity_id: int,
+    identifiers: Sequence[Identifier],
+    known: Mapping[Identifier, int],
 ) -> None:
-    for system, value in identifiers:
-        if uow.external_identifiers.find(entity_type, system, value) is None:
+    """Keep the identifiers not yet known (``known``: what :func:`_known` found)."""
+    for system, value in dict.fromkeys(identifiers):
+        if (system, value) not in known:
             uow.external_identifiers.add(ExternalIdentifier(entity_type, entity_id, system, value))
 
 
@@ -381,7 +389,7 @@ def _import_patient(
             "site", f"user {actor.id} does not belong to {parsed.site_id!r}"
         )
     known = _known(uow, EntityType.CHILD, candidate.identifiers)
-    if len(known) > 1:
+    if len(set(known.values())) > 1:
         raise InvalidInputError("identifier", "its identifiers name different children")
     accepted: list[FamilyContact] = []
     refused_contacts: list[Rejection] = []
@@ -393,7 +401,7 @@ def _import_patient(
         except InvalidInputError as error:
             refused_contacts.append(Rejection(contact.index, "RelatedPerson", str(error)))
     if known:
-        (child_id,) = known
+        (child_id,) = set(known.values())
         stored = uow.children.get(child_id)
         if stored is None:  # pragma: no cover -- identifiers point at stored children
             raise InvalidInputError("identifier", f"names child {child_id}, who is not stored")
@@ -420,7 +428,7 @@ def _import_patient(
         child_id = stored_child.id
         _audit(uow, actor, AuditAction.CHILD_REGISTERED, EntityType.CHILD, child_id, now)
         report.children_created.append(child_id)
-    _remember(uow, EntityType.CHILD, child_id, candidate.identifiers)
+    _remember(uow, EntityType.CHILD, child_id, candidate.identifiers, known)
     # Listed only now: had the Patient been refused, its contacts go with it (one reason).
     report.rejected.extend(refused_contacts)
     return child_id
@@ -470,7 +478,7 @@ def _import_visit(
     identifiers = [measure.identifier for measure in measures]
     _check_identifiers(EntityType.VISIT, identifiers)
     known = _known(uow, EntityType.VISIT, identifiers)
-    if len(known) > 1:
+    if len(set(known.values())) > 1:
         raise InvalidInputError(
             "identifier", "the identifiers of one day's measures name different visits"
         )
@@ -478,7 +486,7 @@ def _import_visit(
         # Each measure on its own first, so the error names it.
         HipMeasures(side=measure.side, **{measure.measure: measure.value})
     if known:
-        (visit_id,) = known
+        (visit_id,) = set(known.values())
         stored = uow.visits.get(visit_id)
         if stored is None:  # pragma: no cover -- identifiers point at stored visits
             raise InvalidInputError("identifier", f"names visit {visit_id}, which is not stored")
@@ -508,7 +516,7 @@ def _import_visit(
         visit_id = stored_visit.id
         _audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
         report.visits_created.append(visit_id)
-    _remember(uow, EntityType.VISIT, visit_id, identifiers)
+    _remember(uow, EntityType.VISIT, visit_id, identifiers, known)
 
 
 def import_records(
@@ -577,8 +585,8 @@ def _subject(
         return found if found is not None else "its Patient was rejected"
     if measure.patient_identifier is not None:
         known = _known(uow, EntityType.CHILD, [measure.patient_identifier])
-        if len(known) == 1:
-            (child_id,) = known
+        if known:
+            (child_id,) = known.values()
             child = uow.children.get(child_id)
             if child is not None and actor.belongs_to(child.site_id):
                 return child_id

@@ -304,7 +304,7 @@ class SqlAlchemyExternalIdentifierRepository:
                 value=identifier.value,
             )
         )
-        self._session.flush()
+        # No flush: nothing needs an id, and the next query or the commit writes it.
         return identifier
 
     def find(self, entity_type: EntityType, system: str, value: str) -> int | None:
