@@ -44,6 +44,15 @@ def _run_migrations_online(url: str) -> None:
     engine = create_database_engine(url)
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch mode rebuilds a table by copying it and dropping the old one; with
+                # foreign keys on, dropping a table other rows point at fails (or cascades).
+                # Off for the migration (outside any transaction, where SQLite honours it),
+                # then every reference is checked (Alembic docs, "Running batch migrations
+                # for SQLite": dealing with referencing foreign keys).
+                connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+                connection.commit()  # end SQLAlchemy's implicit transaction: Alembic runs its own
             context.configure(
                 connection=connection,
                 target_metadata=target_metadata,
@@ -54,6 +63,12 @@ def _run_migrations_online(url: str) -> None:
             )
             with context.begin_transaction():
                 context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                connection.commit()
     finally:
         engine.dispose()
 
