@@ -1,0 +1,231 @@
+"""Clinical web pages and API, operation side: surgeon defaults, starting and postponing the
+pathway, care-plan ticks, the care-team dashboard and alerts, audit; on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from clinical_flows import (
+    LEE,
+    add_lee,
+    api_sign_in,
+    operation_document,
+    register,
+    started_operation,
+)
+from conftest import HARBOUR, Clock, Staff, sign_in
+from fastapi.testclient import TestClient
+
+from hipcare.domain.records import Alert, AuditAction, EntityType
+from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+
+
+@pytest.fixture
+def lee(uow: SqlAlchemyAccountsUnitOfWork, password_hash: str, staff: Staff) -> int:
+    """A Harbour surgeon whose preference profile is dr-lee (surgeons.toml)."""
+    return add_lee(uow, password_hash)
+
+
+def test_an_operation_takes_the_surgeons_defaults_which_only_the_surgeon_may_change(
+    client: TestClient, lee: int
+) -> None:
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    headers = api_sign_in(client, "nurse@example.org")
+    planned = client.post(
+        f"/api/children/{child_id}/operations",
+        json=operation_document(child_id, lee),
+        headers=headers,
+    )
+    assert planned.status_code == 201, planned.text
+    # dr-lee's rule for a Dega: non-weight-bearing with a positioning device.
+    assert planned.json()["weight_bearing"] == "non-weight-bearing"
+    assert planned.json()["positioning_device"] is True
+    assert planned.json()["status"] == "scheduled"
+    changed = client.post(
+        f"/api/children/{child_id}/operations",
+        json=operation_document(child_id, lee, weight_bearing="as-tolerated"),
+        headers=headers,
+    )
+    assert changed.status_code == 403
+    surgeon_headers = api_sign_in(client, LEE)
+    by_surgeon = client.post(
+        f"/api/children/{child_id}/operations",
+        json=operation_document(child_id, lee, weight_bearing="as-tolerated", procedures=["vdro"]),
+        headers=surgeon_headers,
+    )
+    assert by_surgeon.status_code == 201
+    assert by_surgeon.json()["weight_bearing"] == "as-tolerated"
+    assert by_surgeon.json()["positioning_device"] is False
+
+
+def test_the_operation_form_plans_with_defaults_and_shows_the_plan(
+    client: TestClient, lee: int
+) -> None:
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    form = client.get(f"/children/{child_id}/operations/new")
+    assert form.status_code == 200
+    assert "Sam Lee" in form.text
+    response = client.post(
+        f"/children/{child_id}/operations",
+        data={
+            "csrf_token": token,
+            "sides": "both",
+            "procedures": ["vdro", "adductor-release"],
+            "implant": "Paediatric locking hip plate 3.5 mm",
+            "surgeon_id": str(lee),
+            "surgery_date": "2026-05-04",
+            "weight_bearing": "",
+            "positioning_device": "",
+        },
+    )
+    assert response.status_code == 303, response.text
+    page = client.get(f"/children/{child_id}")
+    assert "Sam Lee" in page.text
+    assert "as tolerated" in page.text
+    assert "Start the pathway" in page.text
+    missing = client.post(
+        f"/children/{child_id}/operations",
+        data={"csrf_token": token, "sides": "both", "implant": "Plate", "surgeon_id": str(lee)},
+    )
+    assert missing.status_code == 422
+    assert 'id="procedures-error"' in missing.text
+
+
+def test_starting_the_pathway_creates_the_dated_care_plan(client: TestClient, lee: int) -> None:
+    child_id, operation, headers = started_operation(client, lee)
+    facts = {"wheelchair_user": True, "attends_school": True, "sees_therapists": False}
+    started = client.post(
+        f"/api/children/{child_id}/operations/{operation}/pathway", json=facts, headers=headers
+    )
+    assert started.status_code == 201, started.text
+    items = started.json()
+    assert len(items) > 10
+    assert all(not item["done"] for item in items)
+    assert any(item["due_date"] == "2026-04-20" for item in items)  # the surgery day
+    again = client.post(
+        f"/api/children/{child_id}/operations/{operation}/pathway", json=facts, headers=headers
+    )
+    assert again.status_code == 422
+    assert again.json()["field"] == "operation_id"
+    page = client.get(f"/children/{child_id}")
+    assert page.text.count('<table class="care-plan">') >= 3  # one table per phase
+    assert "Mark done" in page.text
+
+
+def test_postponing_moves_items_not_done_and_keeps_done_ones(
+    client: TestClient, lee: int, clock: Clock
+) -> None:
+    child_id, operation, headers = started_operation(client, lee)
+    facts = {"wheelchair_user": False, "attends_school": True, "sees_therapists": True}
+    items = client.post(
+        f"/api/children/{child_id}/operations/{operation}/pathway", json=facts, headers=headers
+    ).json()
+    first = min(items, key=lambda item: item["due_date"])
+    clock.advance(minutes=5)
+    ticked = client.post(
+        f"/api/children/{child_id}/operations/{operation}/items/{first['item_id']}/done",
+        headers=headers,
+    )
+    assert ticked.status_code == 200
+    assert ticked.json()["done"] is True
+    assert ticked.json()["done_at"] == clock.now.isoformat().replace("+00:00", "Z")
+    moved = client.post(
+        f"/api/children/{child_id}/operations/{operation}/postpone",
+        json={"surgery_date": "2026-05-04"},
+        headers=headers,
+    )
+    assert moved.status_code == 200, moved.text
+    after = {item["item_id"]: item for item in moved.json()}
+    for item in items:
+        new = after[item["item_id"]]
+        if item["item_id"] == first["item_id"]:
+            assert new["due_date"] == item["due_date"]
+            assert new["done"] is True
+        else:
+            shift = date.fromisoformat(new["due_date"]) - date.fromisoformat(item["due_date"])
+            assert shift == timedelta(days=14)
+    page = client.get(f"/children/{child_id}")
+    assert "Ben Nurse" in page.text
+    assert "2026-05-04" in page.text
+
+
+def test_the_dashboard_groups_children_by_phase_and_alerts_are_acknowledged_with_who_and_when(
+    client: TestClient, lee: int, clock: Clock, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+) -> None:
+    child_id, operation, headers = started_operation(client, lee)
+    facts = {"wheelchair_user": True, "attends_school": False, "sees_therapists": True}
+    client.post(
+        f"/api/children/{child_id}/operations/{operation}/pathway", json=facts, headers=headers
+    )
+    client.cookies.clear()
+    token = sign_in(client, "nurse")
+    watched = register(client, token, given_name="Watched")
+    headers = api_sign_in(client, "nurse@example.org")
+    with uow:
+        alert = uow.alerts.add(Alert(child_id, "red-skin", clock.now - timedelta(hours=2)))
+        uow.commit()
+    dashboard = client.get(f"/api/sites/{HARBOUR}/dashboard").json()
+    phases = {
+        phase["phase"]: [c["child_id"] for c in phase["children"]] for phase in dashboard["phases"]
+    }
+    assert child_id in phases["preparing"]
+    assert watched in phases["surveillance"]
+    assert [a["id"] for a in dashboard["open_alerts"]] == [alert.id]
+    clock.advance(minutes=5)
+    acknowledged = client.post(
+        f"/api/children/{child_id}/alerts/{alert.id}/acknowledge", headers=headers
+    )
+    assert acknowledged.status_code == 200
+    assert acknowledged.json()["acknowledged_by"] == staff.nurse
+    assert acknowledged.json()["acknowledged_at"] == clock.now.isoformat().replace("+00:00", "Z")
+    page = client.get(f"/sites/{HARBOUR}/dashboard")
+    assert page.status_code == 200
+    assert "acknowledged by Ben Nurse" in page.text
+    assert "No open alert." in page.text
+    assert "Preparing for surgery (1)" in page.text
+
+
+def test_every_change_is_audited_against_the_childs_record(
+    client: TestClient, lee: int, clock: Clock, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+) -> None:
+    child_id, operation, headers = started_operation(client, lee)
+    client.post(
+        f"/api/children/{child_id}/visits",
+        json={"visit_date": "2026-02-01", "xray": True, "right": {"migration_percentage_raw": 45}},
+        headers=headers,
+    )
+    items = client.post(
+        f"/api/children/{child_id}/operations/{operation}/pathway",
+        json={"wheelchair_user": True, "attends_school": True, "sees_therapists": True},
+        headers=headers,
+    ).json()
+    client.post(
+        f"/api/children/{child_id}/operations/{operation}/items/{items[0]['item_id']}/done",
+        headers=headers,
+    )
+    client.post(
+        f"/api/children/{child_id}/operations/{operation}/postpone",
+        json={"surgery_date": "2026-06-01"},
+        headers=headers,
+    )
+    with uow:
+        alert = uow.alerts.add(Alert(child_id, "fever", clock.now))
+        uow.commit()
+    client.post(f"/api/children/{child_id}/alerts/{alert.id}/acknowledge", headers=headers)
+    with uow:
+        actions = {
+            entry.action
+            for entry in uow.audit.for_entity(EntityType.CHILD, str(child_id))
+            if entry.actor_id == staff.nurse
+        }
+    assert {
+        AuditAction.OPERATION_PLANNED,
+        AuditAction.PATHWAY_STARTED,
+        AuditAction.CARE_ITEM_TICKED,
+        AuditAction.OPERATION_POSTPONED,
+        AuditAction.ALERT_ACKNOWLEDGED,
+    } <= actions

@@ -1,0 +1,154 @@
+"""Clinical web pages and API, surveillance side: films and the MP trend chart, field
+messages, the site worklist, refusals for another site, CSRF, OpenAPI; on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from clinical_flows import (
+    SVG,
+    add_lee,
+    api_sign_in,
+    film,
+    operation_document,
+    read_chart,
+    register,
+)
+from conftest import HARBOUR, Staff, sign_in
+from fastapi.testclient import TestClient
+
+from hipcare.domain.records import AuditAction
+from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+
+
+@pytest.fixture
+def lee(uow: SqlAlchemyAccountsUnitOfWork, password_hash: str, staff: Staff) -> int:
+    """A Harbour surgeon whose preference profile is dr-lee (surgeons.toml)."""
+    return add_lee(uow, password_hash)
+
+
+def test_two_films_draw_two_points_per_hip_and_the_30_and_40_lines(client: TestClient) -> None:
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    film(client, token, child_id, "2025-09-01", "22", "14")
+    film(client, token, child_id, "2026-03-01", "28", "31")
+    page = client.get(f"/children/{child_id}")
+    assert page.status_code == 200
+    chart = read_chart(page.text)
+    for side in ("right", "left"):
+        points = chart.find(f".//{SVG}g[@class='points points-{side}']")
+        assert points is not None
+        assert len(list(points)) == 2
+    labels = [text.text for text in chart.iter(f"{SVG}text")]
+    assert "30%: refer" in labels
+    assert "40%: surgery usually considered" in labels
+    assert len(chart.findall(f".//{SVG}line[@class='threshold']")) == 2
+    assert (
+        "Right hip: +6 points since 2025-09-01 (22% to 28%): <strong>within measurement error"
+        in page.text
+    )
+    assert (
+        "Left hip: +17 points since 2025-09-01 (14% to 31%): <strong>more than measurement error"
+        in page.text
+    )
+    assert 'class="visually-hidden"' in page.text
+    surveillance = client.get(f"/api/children/{child_id}/surveillance").json()
+    assert surveillance["next_review"] is not None
+    assert surveillance["rule_id"]
+    assert [c["within_measurement_error"] for c in surveillance["changes"]] == [True, False]
+
+
+def test_a_visit_form_with_a_mistake_comes_back_with_the_message_next_to_the_field(
+    client: TestClient,
+) -> None:
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    response = client.post(
+        f"/children/{child_id}/visits",
+        data={"csrf_token": token, "visit_date": "2026-01-05", "xray": "yes", "right_mp": "lots"},
+    )
+    assert response.status_code == 422
+    assert 'id="right_mp-error"' in response.text
+    assert "&#39;lots&#39; is not a number" in response.text
+    assert 'value="lots"' in response.text
+    future = client.post(
+        f"/children/{child_id}/visits",
+        data={"csrf_token": token, "visit_date": "2026-04-01", "xray": "yes", "left_mp": "20"},
+    )
+    assert future.status_code == 422
+    assert 'id="visit_date-error"' in future.text
+
+
+def test_the_worklist_shows_referral_and_overdue_children_and_filters_by_status(
+    client: TestClient,
+) -> None:
+    token = sign_in(client, "nurse")
+    rising = register(client, token, given_name="Rising")
+    film(client, token, rising, "2025-09-01", "29", "14")
+    film(client, token, rising, "2026-02-20", "43", "15")
+    late = register(client, token, given_name="Late", family_name="Reviewer")
+    film(client, token, late, "2024-01-10", "18", "16")
+    entries = {e["child_id"]: e for e in client.get(f"/api/sites/{HARBOUR}/worklist").json()}
+    assert entries[rising]["status"] == "needs referral"
+    assert entries[late]["status"] == "overdue"
+    only_overdue = client.get(f"/api/sites/{HARBOUR}/worklist", params={"status": "overdue"})
+    assert [e["child_id"] for e in only_overdue.json()] == [late]
+    page = client.get(f"/sites/{HARBOUR}/worklist", params={"status": "needs-referral"})
+    assert page.status_code == 200
+    assert f'href="/children/{rising}#surveillance"' in page.text
+    assert f'href="/children/{late}#surveillance"' not in page.text
+    assert "badge-needs_referral" in page.text
+
+
+def test_another_sites_child_and_dashboard_are_refused_and_the_refusal_audited(
+    client: TestClient, lee: int, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+) -> None:
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    headers = api_sign_in(client, "physio@example.org")  # Northern only
+    assert client.get(f"/api/children/{child_id}/surveillance").status_code == 403
+    planned = client.post(
+        f"/api/children/{child_id}/operations",
+        json=operation_document(child_id, lee),
+        headers=headers,
+    )
+    assert planned.status_code == 403
+    assert client.get(f"/api/sites/{HARBOUR}/dashboard").status_code == 403
+    assert client.get(f"/api/sites/{HARBOUR}/worklist").status_code == 403
+    assert client.get(f"/sites/{HARBOUR}/dashboard").status_code == 403
+    with uow:
+        denied = [
+            entry
+            for entry in uow.audit.by_actor(staff.physiotherapist)
+            if entry.action is AuditAction.ACCESS_DENIED
+        ]
+    assert len(denied) >= 4
+
+
+def test_a_post_without_the_csrf_token_is_refused(client: TestClient, lee: int) -> None:
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    api_sign_in(client, "nurse@example.org")
+    response = client.post(
+        f"/api/children/{child_id}/operations", json=operation_document(child_id, lee)
+    )
+    assert response.status_code == 403
+    form = client.post(
+        f"/children/{child_id}/visits", data={"visit_date": "2026-01-01", "xray": "no"}
+    )
+    assert form.status_code == 403
+
+
+def test_the_openapi_schema_describes_the_clinical_api(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/children/{child_id}/visits",
+        "/api/children/{child_id}/surveillance",
+        "/api/sites/{site_id}/worklist",
+        "/api/children/{child_id}/operations",
+        "/api/children/{child_id}/operations/{operation_id}/pathway",
+        "/api/children/{child_id}/operations/{operation_id}/postpone",
+        "/api/sites/{site_id}/dashboard",
+        "/api/children/{child_id}/alerts/{alert_id}/acknowledge",
+    ):
+        assert path in paths
