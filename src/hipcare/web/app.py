@@ -32,7 +32,7 @@ from hipcare.services.accounts import SessionPolicy
 from hipcare.services.records import PermissionDeniedError
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
-from hipcare.web import api, clinical, fhir_routes, pages
+from hipcare.web import api, clinical, family_routes, fhir_routes, pages
 from hipcare.web.auth import CsrfRefusedError, SignInRequiredError
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Health, Problem
@@ -172,6 +172,7 @@ def create_app(
     app.include_router(fhir_routes.router)
     app.include_router(pages.router)
     clinical.install(app)
+    family_routes.install(app)
     return app
 
 

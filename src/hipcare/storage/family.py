@@ -1,0 +1,322 @@
+"""SQLAlchemy storage of the family side: links, invitations, feeds, diary, reminder claims.
+
+Implements :class:`hipcare.services.family.FamilyRepository` and a unit of work
+(:class:`SqlAlchemyFamilyUnitOfWork`) that adds it to the accounts' unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Self
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hipcare.domain.diary import DiaryEntry, Urgency
+from hipcare.domain.records import Role
+from hipcare.services.family import CalendarFeed, DueReminder, Invitation, StoredDiaryEntry
+from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage.tables import (
+    CalendarFeedRow,
+    CarePlanItemRow,
+    ChildRow,
+    DiaryEntryRow,
+    DiaryPhotoRow,
+    FamilyInvitationRow,
+    FamilyLinkRow,
+    OperationPlanRow,
+    PainDescriptorRow,
+    ReminderDeliveryRow,
+    UserRow,
+)
+
+if TYPE_CHECKING:
+    from hipcare.services.family import FamilyUnitOfWork
+
+__all__ = ["SqlAlchemyFamilyRepository", "SqlAlchemyFamilyUnitOfWork"]
+
+
+def _invitation(row: FamilyInvitationRow) -> Invitation:
+    return Invitation(
+        token_digest=row.id,
+        child_id=row.child_id,
+        email=row.email,
+        invited_by=row.invited_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        accepted_at=row.accepted_at,
+        accepted_by=row.accepted_by,
+    )
+
+
+class SqlAlchemyFamilyRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # links
+    def link(self, user_id: int, child_id: int, at: datetime) -> None:
+        self._session.add(FamilyLinkRow(user_id=user_id, child_id=child_id, created_at=at))
+        self._session.flush()
+
+    def children_of(self, user_id: int) -> Sequence[int]:
+        return list(
+            self._session.scalars(
+                select(FamilyLinkRow.child_id)
+                .where(FamilyLinkRow.user_id == user_id)
+                .order_by(FamilyLinkRow.child_id)
+            )
+        )
+
+    def is_linked(self, user_id: int, child_id: int) -> bool:
+        return self._session.get(FamilyLinkRow, (user_id, child_id)) is not None
+
+    # invitations
+    def add_invitation(self, invitation: Invitation) -> None:
+        self._session.add(
+            FamilyInvitationRow(
+                id=invitation.token_digest,
+                child_id=invitation.child_id,
+                email=invitation.email,
+                invited_by=invitation.invited_by,
+                created_at=invitation.created_at,
+                expires_at=invitation.expires_at,
+            )
+        )
+        self._session.flush()
+
+    def invitation(self, token_digest: str) -> Invitation | None:
+        row = self._session.get(FamilyInvitationRow, token_digest)
+        return None if row is None else _invitation(row)
+
+    def use_invitation(self, token_digest: str, user_id: int, at: datetime) -> bool:
+        result = self._session.execute(
+            update(FamilyInvitationRow)
+            .where(
+                FamilyInvitationRow.id == token_digest, FamilyInvitationRow.accepted_at.is_(None)
+            )
+            .values(accepted_at=at, accepted_by=user_id)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    # calendar feeds
+    def add_feed(self, feed: CalendarFeed) -> None:
+        self._session.add(
+            CalendarFeedRow(
+                id=feed.token_digest,
+                user_id=feed.user_id,
+                child_id=feed.child_id,
+                created_at=feed.created_at,
+            )
+        )
+        self._session.flush()
+
+    def feed(self, token_digest: str) -> CalendarFeed | None:
+        row = self._session.get(CalendarFeedRow, token_digest)
+        if row is None:
+            return None
+        return CalendarFeed(row.id, row.user_id, row.child_id, row.created_at, row.revoked_at)
+
+    def revoke_feeds(self, user_id: int, child_id: int, at: datetime) -> int:
+        result = self._session.execute(
+            update(CalendarFeedRow)
+            .where(
+                CalendarFeedRow.user_id == user_id,
+                CalendarFeedRow.child_id == child_id,
+                CalendarFeedRow.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    def live_feed_count(self, user_id: int, child_id: int) -> int:
+        return (
+            self._session.scalar(
+                select(func.count())
+                .select_from(CalendarFeedRow)
+                .where(
+                    CalendarFeedRow.user_id == user_id,
+                    CalendarFeedRow.child_id == child_id,
+                    CalendarFeedRow.revoked_at.is_(None),
+                )
+            )
+            or 0
+        )
+
+    # diary
+    def add_diary_entry(
+        self, entry: DiaryEntry, recorded_by: int, data: Mapping[str, Any], urgency: Urgency
+    ) -> int:
+        row = DiaryEntryRow(
+            child_id=entry.child_id,
+            recorded_by=recorded_by,
+            recorded_at=entry.recorded_at,
+            kind=entry.kind,
+            data=dict(data),
+            urgency=urgency,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return row.id
+
+    def set_diary_alert(self, entry_id: int, alert_id: int) -> None:
+        self._session.execute(
+            update(DiaryEntryRow).where(DiaryEntryRow.id == entry_id).values(alert_id=alert_id)
+        )
+
+    def diary_for(self, child_id: int, limit: int) -> Sequence[StoredDiaryEntry]:
+        rows = self._session.execute(
+            select(DiaryEntryRow, DiaryPhotoRow.id)
+            .outerjoin(DiaryPhotoRow, DiaryPhotoRow.diary_entry_id == DiaryEntryRow.id)
+            .where(DiaryEntryRow.child_id == child_id)
+            .order_by(DiaryEntryRow.recorded_at.desc(), DiaryEntryRow.id.desc())
+            .limit(limit)
+        )
+        return [
+            StoredDiaryEntry(
+                id=row.id,
+                child_id=row.child_id,
+                recorded_by=row.recorded_by,
+                recorded_at=row.recorded_at,
+                kind=row.kind,
+                data=row.data,
+                urgency=row.urgency,
+                alert_id=row.alert_id,
+                has_photo=photo_id is not None,
+            )
+            for row, photo_id in rows
+        ]
+
+    def add_photo(self, entry_id: int, content_type: str, content: bytes) -> None:
+        self._session.add(
+            DiaryPhotoRow(diary_entry_id=entry_id, content_type=content_type, content=content)
+        )
+        self._session.flush()
+
+    def photo(self, entry_id: int) -> tuple[int, str, bytes] | None:
+        found = self._session.execute(
+            select(DiaryEntryRow.child_id, DiaryPhotoRow.content_type, DiaryPhotoRow.content)
+            .join(DiaryEntryRow, DiaryEntryRow.id == DiaryPhotoRow.diary_entry_id)
+            .where(DiaryPhotoRow.diary_entry_id == entry_id)
+        ).first()
+        return None if found is None else (found[0], found[1], found[2])
+
+    def descriptors(self, child_id: int) -> dict[str, str]:
+        rows = self._session.scalars(
+            select(PainDescriptorRow).where(PainDescriptorRow.child_id == child_id)
+        )
+        return {row.category: row.text for row in rows}
+
+    def set_descriptors(self, child_id: int, texts: Mapping[str, str], at: datetime) -> None:
+        self._session.execute(
+            delete(PainDescriptorRow).where(PainDescriptorRow.child_id == child_id)
+        )
+        for category, text in texts.items():
+            if text:
+                self._session.add(
+                    PainDescriptorRow(
+                        child_id=child_id, category=category, text=text, updated_at=at
+                    )
+                )
+        self._session.flush()
+
+    # reminders
+    def due_reminders(self, day: date) -> Sequence[DueReminder]:
+        rows = self._session.execute(
+            select(
+                CarePlanItemRow.id,
+                CarePlanItemRow.item_id,
+                CarePlanItemRow.due_date,
+                ChildRow.id,
+                UserRow.id,
+                UserRow.email,
+                ChildRow.preferred_language,
+            )
+            .join(OperationPlanRow, OperationPlanRow.id == CarePlanItemRow.operation_plan_id)
+            .join(ChildRow, ChildRow.id == OperationPlanRow.child_id)
+            .join(FamilyLinkRow, FamilyLinkRow.child_id == ChildRow.id)
+            .join(UserRow, UserRow.id == FamilyLinkRow.user_id)
+            .where(
+                CarePlanItemRow.due_date == day,
+                CarePlanItemRow.done_at.is_(None),
+                UserRow.role == Role.FAMILY,
+                OperationPlanRow.status.not_in(("cancelled",)),
+            )
+            .order_by(UserRow.id, CarePlanItemRow.id)
+        )
+        return [DueReminder(*row) for row in rows]
+
+    def claim_delivery(
+        self, care_plan_item_id: int, recipient_id: int, due_date: date, now: datetime
+    ) -> int | None:
+        row = ReminderDeliveryRow(
+            care_plan_item_id=care_plan_item_id,
+            recipient_id=recipient_id,
+            due_date=due_date,
+            status="sending",
+            claimed_at=now,
+            attempts=1,
+        )
+        try:
+            with self._session.begin_nested():
+                self._session.add(row)
+                self._session.flush()
+        except IntegrityError:
+            return None
+        return row.id
+
+    def reclaim_stale(
+        self,
+        care_plan_item_id: int,
+        recipient_id: int,
+        due_date: date,
+        now: datetime,
+        stale_before: datetime,
+    ) -> int | None:
+        found = self._session.execute(
+            select(ReminderDeliveryRow.id, ReminderDeliveryRow.claimed_at).where(
+                ReminderDeliveryRow.care_plan_item_id == care_plan_item_id,
+                ReminderDeliveryRow.recipient_id == recipient_id,
+                ReminderDeliveryRow.due_date == due_date,
+                ReminderDeliveryRow.status == "sending",
+                ReminderDeliveryRow.claimed_at < stale_before,
+            )
+        ).first()
+        if found is None:
+            return None
+        delivery_id, claimed_at = found
+        # Compare-and-set on the old claim time: of two runs taking over, one wins.
+        result = self._session.execute(
+            update(ReminderDeliveryRow)
+            .where(
+                ReminderDeliveryRow.id == delivery_id,
+                ReminderDeliveryRow.status == "sending",
+                ReminderDeliveryRow.claimed_at == claimed_at,
+            )
+            .values(claimed_at=now, attempts=ReminderDeliveryRow.attempts + 1)
+        )
+        return int(delivery_id) if getattr(result, "rowcount", 0) == 1 else None
+
+    def mark_sent(self, delivery_id: int, at: datetime) -> None:
+        self._session.execute(
+            update(ReminderDeliveryRow)
+            .where(ReminderDeliveryRow.id == delivery_id)
+            .values(status="sent", sent_at=at)
+        )
+
+
+class SqlAlchemyFamilyUnitOfWork(SqlAlchemyAccountsUnitOfWork):
+    """The accounts' unit of work plus the family side's repository."""
+
+    family: SqlAlchemyFamilyRepository
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self.family = SqlAlchemyFamilyRepository(self._current())
+        return self
+
+
+if TYPE_CHECKING:
+    # mypy proves here that this class keeps every promise of the services' protocol.
+    _KEEPS_THE_PROTOCOL: type[FamilyUnitOfWork] = SqlAlchemyFamilyUnitOfWork
