@@ -204,6 +204,8 @@ async def sign_out(request: Request, user: AnyFormUser, context: Context) -> Res
 
 @router.get("/")
 async def home(request: Request, user: User, context: Context) -> Response:
+    if user.user.role is Role.FAMILY:  # a family's home is their child's page
+        return RedirectResponse("/family", status_code=303)
     sites = staff_sites(context.unit_of_work(), _user_id(user))
     details = {site.id: site for site in load_sites()}
     return _page(
