@@ -32,7 +32,7 @@ from hipcare.services.accounts import SessionPolicy
 from hipcare.services.records import PermissionDeniedError
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
-from hipcare.web import api, clinical, family_routes, fhir_routes, pages
+from hipcare.web import api, clinical, family_routes, fhir_routes, pages, radiograph_routes
 from hipcare.web.auth import CsrfRefusedError, SignInRequiredError
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Health, Problem
@@ -75,7 +75,9 @@ class _SecurityHeaders:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.extend(_SECURITY_HEADERS)
-                if not static:
+                # A response that set its own caching (a content-addressed radiograph
+                # preview) keeps it; everything else holds patient records: no-store.
+                if not static and not any(name == b"cache-control" for name, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
@@ -173,6 +175,7 @@ def create_app(
     app.include_router(pages.router)
     clinical.install(app)
     family_routes.install(app)
+    radiograph_routes.install(app)
     return app
 
 

@@ -1,0 +1,528 @@
+"""Use cases of the radiograph viewer: store a film with a child's record, measure it, compare.
+
+- :func:`store_radiograph` reads an uploaded file (DICOM, PNG or JPEG) with
+  :func:`hipcare.interop.dicom.read_radiograph`, checks its identifiers against the child's
+  record and keeps it only when nothing was doubted or the clinician confirmed the warnings.
+  A file that cannot be read is refused (``InvalidInputError`` on ``file``): nothing is kept.
+- :func:`open_film` / :func:`film_content` give a film to a member of the child's site.
+- :func:`save_reading` keeps one clinician's landmarks (pixel coordinates of the ORIGINAL
+  film) with the server's measures (:func:`hipcare.services.radiograph.measure_radiograph`,
+  the source of truth), who and when. The first reading of a film also records a visit with
+  those measures, so the child's migration percentage trend shows it.
+- Blind second reading: a clinician sees other clinicians' readings of a film only once they
+  have saved their own (:func:`visible_readings`); :func:`compare_readings` then gives the
+  difference per measure against the published single-film error (Parrott et al. 2002).
+
+Authorisation and audit follow :mod:`hipcare.services.records`: staff of the child's site
+only (clinicians to store and measure), refusals audited, every store, read and measure
+audited with ids only. Identifiers read from a file are patient data: they are shown to the
+clinician and kept in the record, never logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.radiograph import (
+    ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG,
+    MIGRATION_PERCENTAGE_SINGLE_FILM_ERROR_POINTS,
+    Side,
+)
+from hipcare.domain.records import AuditAction, Child, EntityType, Role, User
+from hipcare.services.ports import UnitOfWork
+from hipcare.services.radiograph import measure_radiograph, parse_film
+from hipcare.services.records import _actor, _audit, _child_for, _deny, parse_visit
+
+if TYPE_CHECKING:
+    from hipcare.interop.dicom import Radiograph
+
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "FilmView",
+    "IdentifiersNotConfirmedError",
+    "MeasureDifference",
+    "RadiographRepository",
+    "RadiographUnitOfWork",
+    "Reading",
+    "StoredFilm",
+    "authorise_film",
+    "compare_readings",
+    "film_content",
+    "films_of_child",
+    "open_film",
+    "save_reading",
+    "store_radiograph",
+    "visible_readings",
+]
+
+MAX_UPLOAD_BYTES = 60 * 1024 * 1024
+"""Largest file accepted (60 MB): an uncompressed 43 x 43 cm detector at 0.1 mm, 16-bit, is
+about 37 MB; a larger upload is almost certainly not one AP pelvis film."""
+
+
+@dataclass(frozen=True)
+class StoredFilm:
+    """A film kept with a child's record: what was read from its file, who stored it, when.
+
+    ``pixel_spacing_mm`` is (row, column) in mm, or None (a photo). ``identifier_warnings``
+    are the warnings the clinician confirmed when storing it (empty when none were found).
+    """
+
+    child_id: int
+    sha256: str
+    image_format: str
+    rows: int
+    columns: int
+    photometric_interpretation: str
+    pixel_spacing_mm: tuple[float, float] | None
+    pixel_spacing_source: str | None
+    window_centre: float
+    window_width: float
+    study_date: date | None
+    film_date: date
+    identifier_warnings: tuple[str, ...]
+    stored_by: int
+    stored_at: datetime
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One clinician's landmarks on a film (``document``: the ``hipcare measure`` input, in
+    pixels of the original film) and the server's ``measures`` from them."""
+
+    radiograph_id: int
+    measured_by: int
+    measured_at: datetime
+    document: Mapping[str, Any]
+    measures: Mapping[str, Any]
+    visit_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class MeasureDifference:
+    """The difference between two readings of one measure of one hip.
+
+    ``error_limit`` is the published 95% limit for one rater on one film (MP 5.8 points, AI
+    2.6 degrees; Parrott et al. J Pediatr Orthop 2002;22:660-667), None where none is
+    published in hipcare's sources (neck-shaft and head-shaft angles).
+    """
+
+    side: Side
+    measure: str
+    label: str
+    unit: str
+    first: float
+    second: float
+    error_limit: float | None
+
+    @property
+    def difference(self) -> float:
+        return round(self.second - self.first, 2) + 0.0
+
+    @property
+    def within_error(self) -> bool | None:
+        if self.error_limit is None:
+            return None
+        return abs(self.difference) <= self.error_limit
+
+
+@dataclass(frozen=True)
+class FilmView:
+    """A film as one user may see it: the readings they may see, and how many are hidden."""
+
+    film: StoredFilm
+    child: Child
+    readings: tuple[Reading, ...]
+    hidden_readings: int
+    own_reading: Reading | None
+
+
+class RadiographRepository(Protocol):
+    def add_file(self, sha256: str, content: bytes) -> None:
+        """Keep the file's bytes once (a second upload of the same bytes adds nothing)."""
+        ...
+
+    def file(self, sha256: str) -> bytes | None: ...
+
+    def add(self, film: StoredFilm) -> StoredFilm: ...
+
+    def get(self, film_id: int) -> StoredFilm | None: ...
+
+    def for_child(self, child_id: int) -> Sequence[StoredFilm]:
+        """The child's films, newest film date first."""
+        ...
+
+    def add_reading(self, reading: Reading) -> Reading: ...
+
+    def readings(self, film_id: int) -> Sequence[Reading]:
+        """The film's readings, oldest first."""
+        ...
+
+
+class RadiographUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def radiographs(self) -> RadiographRepository: ...
+
+
+class IdentifiersNotConfirmedError(InvalidInputError):
+    """The file's identifiers differ from the record and the clinician has not confirmed."""
+
+    def __init__(self, warnings: Sequence[str]) -> None:
+        self.warnings = tuple(warnings)
+        super().__init__(
+            "confirm_identifiers",
+            "the file's identifiers do not all match the child's record; check them and "
+            "confirm that this is the child's film",
+        )
+
+
+def _id(value: int | None) -> int:
+    if value is None:  # pragma: no cover -- stored records have ids
+        raise RuntimeError("stored records have ids")
+    return value
+
+
+def _clinician(uow: UnitOfWork, actor: User, child_id: int, now: datetime, what: str) -> None:
+    if actor.role is not Role.CLINICIAN:
+        _deny(
+            uow,
+            actor,
+            EntityType.CHILD,
+            child_id,
+            now,
+            f"user {actor.id} is a {actor.role}; only a clinician {what}",
+        )
+
+
+def _read(data: bytes) -> Radiograph:
+    from hipcare.interop.dicom import read_radiograph
+
+    if not isinstance(data, bytes | bytearray) or not data:
+        raise InvalidInputError("file", "choose the radiograph file (.dcm, .png or .jpg)")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInputError(
+            "file",
+            f"is {len(data) / 1e6:.0f} MB; the largest film accepted is "
+            f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+        )
+    return read_radiograph(bytes(data))
+
+
+def _film_date(value: str | None, study_date: date | None, child: Child, today: date) -> date:
+    text = (value or "").strip()
+    if not text:
+        if study_date is None:
+            raise InvalidInputError(
+                "film_date", "the file does not say when the film was taken; give the date"
+            )
+        chosen = study_date
+    else:
+        try:
+            chosen = date.fromisoformat(text)
+        except ValueError:
+            raise InvalidInputError("film_date", f"{text!r} is not a date YYYY-MM-DD") from None
+    if chosen > today:
+        raise InvalidInputError(
+            "film_date", f"{chosen.isoformat()} is after today ({today.isoformat()})"
+        )
+    if chosen < child.date_of_birth:
+        raise InvalidInputError("film_date", "is before the child's date of birth")
+    return chosen
+
+
+def store_radiograph(
+    uow: RadiographUnitOfWork,
+    actor_id: int,
+    child_id: int,
+    data: bytes,
+    *,
+    film_date: str | None,
+    confirmed: bool,
+    today: date,
+    now: datetime,
+) -> StoredFilm:
+    """Read the file and keep it with the child's record (audited ``radiograph.stored``).
+
+    Refused, with nothing kept: a file that is not a readable radiograph (field ``file``),
+    a film date that is missing (no study date in the file), in the future or before birth
+    (``film_date``), and identifiers that differ from the record while ``confirmed`` is false
+    (:class:`IdentifiersNotConfirmedError`, whose ``warnings`` say what differs).
+    """
+    from hipcare.interop.dicom import ChildIdentity, check_identifiers
+
+    with uow:
+        actor = _actor(uow, actor_id)
+        child = _child_for(uow, actor, child_id, now)
+        _clinician(uow, actor, child_id, now, "adds films")
+        radiograph = _read(data)
+        warnings = check_identifiers(
+            radiograph.identifiers,
+            ChildIdentity(child.given_name, child.family_name, child.date_of_birth),
+        )
+        texts = tuple(f"{warning.attribute}: {warning.problem}" for warning in warnings)
+        if texts and not confirmed:
+            raise IdentifiersNotConfirmedError(texts)
+        taken_on = _film_date(film_date, radiograph.identifiers.study_date, child, today)
+        spacing = radiograph.pixel_spacing
+        uow.radiographs.add_file(radiograph.sha256, bytes(data))
+        stored = uow.radiographs.add(
+            StoredFilm(
+                child_id=child_id,
+                sha256=radiograph.sha256,
+                image_format=radiograph.image_format.value,
+                rows=radiograph.rows,
+                columns=radiograph.columns,
+                photometric_interpretation=radiograph.photometric_interpretation,
+                pixel_spacing_mm=None if spacing is None else (spacing.row_mm, spacing.column_mm),
+                pixel_spacing_source=None if spacing is None else spacing.source.value,
+                window_centre=radiograph.window.centre,
+                window_width=radiograph.window.width,
+                study_date=radiograph.identifiers.study_date,
+                film_date=taken_on,
+                identifier_warnings=texts,
+                stored_by=actor_id,
+                stored_at=now,
+            )
+        )
+        _audit(uow, actor, AuditAction.RADIOGRAPH_STORED, EntityType.RADIOGRAPH, stored.id, now)
+        uow.commit()
+    return stored
+
+
+def _film_for(
+    uow: RadiographUnitOfWork, actor: User, film_id: int, now: datetime
+) -> tuple[StoredFilm, Child]:
+    film = uow.radiographs.get(film_id)
+    if film is None:
+        raise InvalidInputError("radiograph_id", f"no film with id {film_id}")
+    child = uow.children.get(film.child_id)
+    if child is None or not actor.belongs_to(child.site_id):
+        _deny(
+            uow,
+            actor,
+            EntityType.RADIOGRAPH,
+            film_id,
+            now,
+            f"user {actor.id} does not belong to the film's site",
+        )
+    if actor.role not in (Role.CLINICIAN, Role.SITE_ADMINISTRATOR):
+        _deny(uow, actor, EntityType.RADIOGRAPH, film_id, now, "films are for the care team")
+    return film, child
+
+
+def visible_readings(
+    readings: Sequence[Reading], actor_id: int, *, keep_first: bool = False
+) -> tuple[Reading, ...]:
+    """The readings ``actor_id`` may see: all once they have saved their own, else none
+    (blind), or only the first (the record's measure) when ``keep_first``."""
+    if any(reading.measured_by == actor_id for reading in readings):
+        return tuple(readings)
+    return tuple(readings[:1]) if keep_first else ()
+
+
+def authorise_film(
+    uow: RadiographUnitOfWork, actor_id: int, film_id: int, *, now: datetime
+) -> StoredFilm:
+    """The film, if ``actor_id`` may see it (staff of its child's site); nothing audited.
+
+    For image requests whose answer is already cached: the page that shows the image
+    audited the read.
+    """
+    with uow:
+        actor = _actor(uow, actor_id)
+        film, _ = _film_for(uow, actor, film_id, now)
+    return film
+
+
+def film_content(
+    uow: RadiographUnitOfWork, actor_id: int, film_id: int, *, now: datetime
+) -> tuple[StoredFilm, bytes]:
+    """The film and its file's bytes, if ``actor_id`` may see it."""
+    with uow:
+        actor = _actor(uow, actor_id)
+        film, _ = _film_for(uow, actor, film_id, now)
+        content = uow.radiographs.file(film.sha256)
+    if content is None:  # pragma: no cover -- a foreign key keeps the file
+        raise RuntimeError(f"film {film_id}: its file is missing")
+    return film, content
+
+
+def open_film(uow: RadiographUnitOfWork, actor_id: int, film_id: int, *, now: datetime) -> FilmView:
+    """The film for the viewer, with the readings the actor may see (blind rule); audited."""
+    with uow:
+        actor = _actor(uow, actor_id)
+        film, child = _film_for(uow, actor, film_id, now)
+        readings = tuple(uow.radiographs.readings(film_id))
+        _audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
+        uow.commit()
+    shown = visible_readings(readings, actor_id)
+    own = next((reading for reading in readings if reading.measured_by == actor_id), None)
+    return FilmView(
+        film=film,
+        child=child,
+        readings=shown,
+        hidden_readings=len(readings) - len(shown),
+        own_reading=own,
+    )
+
+
+def films_of_child(
+    uow: RadiographUnitOfWork, actor_id: int, child_id: int, *, now: datetime
+) -> list[tuple[StoredFilm, tuple[Reading, ...], int]]:
+    """The child's films, each with the readings the actor may see on the child's page (the
+    first reading, which is the record's measure, and all of them once the actor has read
+    the film) and how many are hidden. The child's page audits the read of the record."""
+    with uow:
+        actor = _actor(uow, actor_id)
+        _child_for(uow, actor, child_id, now)
+        films = list(uow.radiographs.for_child(child_id))
+        result = []
+        for film in films:
+            readings = tuple(uow.radiographs.readings(_id(film.id)))
+            shown = visible_readings(readings, actor_id, keep_first=True)
+            result.append((film, shown, len(readings) - len(shown)))
+    return result
+
+
+def _inside(document: Mapping[str, Any], film: StoredFilm) -> None:
+    """Every landmark lies on the film (pixel coordinates of the original, 0 to size)."""
+    landmarks = document["landmarks"]
+    points: list[tuple[str, Any]] = []
+    for name, value in landmarks.items():
+        if isinstance(value, Mapping):
+            points.extend((f"landmarks.{name}.{key}", point) for key, point in value.items())
+        else:
+            points.append((f"landmarks.{name}", value))
+    for field, (x, y) in points:
+        if not (0 <= x <= film.columns and 0 <= y <= film.rows):
+            raise InvalidInputError(
+                field,
+                f"({x:g}, {y:g}) lies off the film ({film.columns} x {film.rows} pixels); "
+                "place it on the image",
+            )
+
+
+_HIP_KEYS = {
+    "migration_percentage_raw": "migration_percentage_raw",
+    "acetabular_index_deg": "acetabular_index_deg",
+    "neck_shaft_angle_deg": "neck_shaft_angle_deg",
+    "head_shaft_angle_deg": "head_shaft_angle_deg",
+}
+
+
+def save_reading(
+    uow: RadiographUnitOfWork,
+    actor_id: int,
+    film_id: int,
+    document: Any,
+    *,
+    now: datetime,
+) -> Reading:
+    """Keep the actor's landmarks on the film with the server's measures (audited).
+
+    ``document`` is ``{"landmarks": {...}}`` in pixels of the original film; the film's own
+    pixel spacing is added here (the browser never sends one). One reading per clinician per
+    film. The film's first reading also records a visit (film date, X-ray, the measures and
+    the landmark document), audited ``visit.recorded``, so the MP trend shows it.
+    """
+    if not isinstance(document, Mapping):
+        raise InvalidInputError("input", 'expected a JSON object with "landmarks"')
+    for key in document:
+        if key != "landmarks":
+            raise InvalidInputError(key, "unknown name; send only the landmarks")
+    with uow:
+        actor = _actor(uow, actor_id)
+        film, child = _film_for(uow, actor, film_id, now)
+        _clinician(uow, actor, film.child_id, now, "measures films")
+        readings = list(uow.radiographs.readings(film_id))
+        if any(reading.measured_by == actor_id for reading in readings):
+            raise InvalidInputError(
+                "reading", "you have already saved a reading of this film (one per clinician)"
+            )
+        film_document: dict[str, Any] = {"landmarks": document.get("landmarks")}
+        if film.pixel_spacing_mm is not None:
+            film_document["pixel_spacing_mm"] = list(film.pixel_spacing_mm)
+        parse_film(film_document)
+        _inside(film_document, film)
+        measures = measure_radiograph(film_document)
+        visit_id = None
+        if not readings:
+            hips: dict[str, Any] = {
+                side.value: {
+                    key: measures[side.value][source]
+                    for key, source in _HIP_KEYS.items()
+                    if source in measures[side.value]
+                }
+                for side in Side
+                if side.value in measures
+            }
+            visit_document: dict[str, Any] = {
+                "visit_date": film.film_date.isoformat(),
+                "xray": True,
+                **hips,
+                "film": film_document,
+            }
+            visit = parse_visit(
+                visit_document,
+                child_id=child.id or film.child_id,
+                recorded_by=actor_id,
+                recorded_at=now,
+            )
+            stored_visit = uow.visits.add(visit)
+            visit_id = stored_visit.id
+            _audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
+        reading = uow.radiographs.add_reading(
+            Reading(
+                radiograph_id=film_id,
+                measured_by=actor_id,
+                measured_at=now,
+                document=film_document,
+                measures=measures,
+                visit_id=visit_id,
+            )
+        )
+        _audit(uow, actor, AuditAction.RADIOGRAPH_MEASURED, EntityType.RADIOGRAPH, film_id, now)
+        uow.commit()
+    return reading
+
+
+_COMPARED = (
+    (
+        "migration_percentage",
+        "Migration percentage",
+        "points",
+        MIGRATION_PERCENTAGE_SINGLE_FILM_ERROR_POINTS,
+    ),
+    ("acetabular_index_deg", "Acetabular index", "°", ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG),
+    ("neck_shaft_angle_deg", "Neck-shaft angle", "°", None),
+    ("head_shaft_angle_deg", "Head-shaft angle", "°", None),
+)
+
+
+def compare_readings(first: Reading, second: Reading) -> list[MeasureDifference]:
+    """Per hip and measure found in both readings: the two values and their difference."""
+    differences = []
+    for side in Side:
+        one, two = first.measures.get(side.value), second.measures.get(side.value)
+        if not isinstance(one, Mapping) or not isinstance(two, Mapping):
+            continue
+        for key, label, unit, limit in _COMPARED:
+            if key in one and key in two:
+                differences.append(
+                    MeasureDifference(
+                        side=side,
+                        measure=key,
+                        label=label,
+                        unit=unit,
+                        first=float(one[key]),
+                        second=float(two[key]),
+                        error_limit=limit,
+                    )
+                )
+    return differences

@@ -1,0 +1,158 @@
+"""SQLAlchemy storage of radiograph films, their files and readings (issue 6).
+
+Implements :class:`hipcare.services.radiographs.RadiographRepository` and a unit of work
+(:class:`SqlAlchemyRadiographUnitOfWork`) that adds it to the accounts' unit of work. A file's
+bytes are kept once per SHA-256 in ``radiograph_files``; film rows never load them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Self
+
+from sqlalchemy import select
+
+from hipcare.services.radiographs import Reading, StoredFilm
+from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage.tables import RadiographFileRow, RadiographReadingRow, RadiographRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hipcare.services.radiographs import RadiographUnitOfWork
+
+__all__ = ["SqlAlchemyRadiographRepository", "SqlAlchemyRadiographUnitOfWork"]
+
+
+def _film(row: RadiographRow) -> StoredFilm:
+    spacing = (
+        None
+        if row.pixel_spacing_row_mm is None or row.pixel_spacing_column_mm is None
+        else (row.pixel_spacing_row_mm, row.pixel_spacing_column_mm)
+    )
+    return StoredFilm(
+        child_id=row.child_id,
+        sha256=row.sha256,
+        image_format=row.image_format,
+        rows=row.rows,
+        columns=row.columns,
+        photometric_interpretation=row.photometric_interpretation,
+        pixel_spacing_mm=spacing,
+        pixel_spacing_source=row.pixel_spacing_source,
+        window_centre=row.window_centre,
+        window_width=row.window_width,
+        study_date=row.study_date,
+        film_date=row.film_date,
+        identifier_warnings=tuple(str(text) for text in row.identifier_warnings),
+        stored_by=row.stored_by,
+        stored_at=row.stored_at,
+        id=row.id,
+    )
+
+
+def _reading(row: RadiographReadingRow) -> Reading:
+    return Reading(
+        radiograph_id=row.radiograph_id,
+        measured_by=row.measured_by,
+        measured_at=row.measured_at,
+        document=row.document,
+        measures=row.measures,
+        visit_id=row.visit_id,
+        id=row.id,
+    )
+
+
+class SqlAlchemyRadiographRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_file(self, sha256: str, content: bytes) -> None:
+        if self._session.get(RadiographFileRow, sha256) is None:
+            self._session.add(
+                RadiographFileRow(sha256=sha256, size_bytes=len(content), content=content)
+            )
+            self._session.flush()
+
+    def file(self, sha256: str) -> bytes | None:
+        content: bytes | None = self._session.scalar(
+            select(RadiographFileRow.content).where(RadiographFileRow.sha256 == sha256)
+        )
+        return content
+
+    def add(self, film: StoredFilm) -> StoredFilm:
+        row = RadiographRow(
+            child_id=film.child_id,
+            sha256=film.sha256,
+            image_format=film.image_format,
+            rows=film.rows,
+            columns=film.columns,
+            photometric_interpretation=film.photometric_interpretation,
+            pixel_spacing_row_mm=None
+            if film.pixel_spacing_mm is None
+            else film.pixel_spacing_mm[0],
+            pixel_spacing_column_mm=(
+                None if film.pixel_spacing_mm is None else film.pixel_spacing_mm[1]
+            ),
+            pixel_spacing_source=film.pixel_spacing_source,
+            window_centre=film.window_centre,
+            window_width=film.window_width,
+            study_date=film.study_date,
+            film_date=film.film_date,
+            identifier_warnings=list(film.identifier_warnings),
+            stored_by=film.stored_by,
+            stored_at=film.stored_at,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _film(row)
+
+    def get(self, film_id: int) -> StoredFilm | None:
+        row = self._session.get(RadiographRow, film_id)
+        return None if row is None else _film(row)
+
+    def for_child(self, child_id: int) -> Sequence[StoredFilm]:
+        rows = self._session.scalars(
+            select(RadiographRow)
+            .where(RadiographRow.child_id == child_id)
+            .order_by(RadiographRow.film_date.desc(), RadiographRow.id.desc())
+        )
+        return [_film(row) for row in rows]
+
+    def add_reading(self, reading: Reading) -> Reading:
+        document: dict[str, Any] = dict(reading.document)
+        measures: dict[str, Any] = dict(reading.measures)
+        row = RadiographReadingRow(
+            radiograph_id=reading.radiograph_id,
+            measured_by=reading.measured_by,
+            measured_at=reading.measured_at,
+            document=document,
+            measures=measures,
+            visit_id=reading.visit_id,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _reading(row)
+
+    def readings(self, film_id: int) -> Sequence[Reading]:
+        rows = self._session.scalars(
+            select(RadiographReadingRow)
+            .where(RadiographReadingRow.radiograph_id == film_id)
+            .order_by(RadiographReadingRow.measured_at, RadiographReadingRow.id)
+        )
+        return [_reading(row) for row in rows]
+
+
+class SqlAlchemyRadiographUnitOfWork(SqlAlchemyAccountsUnitOfWork):
+    """The accounts' unit of work plus the radiographs' repository."""
+
+    radiographs: SqlAlchemyRadiographRepository
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self.radiographs = SqlAlchemyRadiographRepository(self._current())
+        return self
+
+
+if TYPE_CHECKING:
+    # mypy proves here that this class keeps every promise of the services' protocol.
+    _KEEPS_THE_PROTOCOL: type[RadiographUnitOfWork] = SqlAlchemyRadiographUnitOfWork

@@ -1,0 +1,398 @@
+"""The radiograph viewer: upload a film on a child's page, measure it in the browser, compare.
+
+Installed by :func:`install` (one line in :func:`hipcare.web.create_app`). Pages:
+
+- ``GET /children/{id}/radiographs/new``, ``POST /children/{id}/radiographs``: upload a
+  DICOM, PNG or JPEG file (at most ``MAX_UPLOAD_BYTES``); identifier warnings must be
+  confirmed before the film is kept; a file that cannot be read is refused, nothing kept.
+- ``GET /radiographs/{id}``: the viewer (``static/viewer.js``): landmarks placed with mouse,
+  touch or keyboard; lines and measures live; the server's values once saved.
+- ``GET /radiographs/{id}/preview.jpg?max_size=&window_centre=&window_width=``: the windowed
+  8-bit JPEG, content-addressed: ``ETag`` is the preview cache key, ``Cache-Control:
+  private, max-age=86400, immutable``, and ``If-None-Match`` answers 304. The sign-in and
+  the site are checked on every request, cached or not.
+- ``GET /radiographs/{id}/readings/{reading}/overlay.png``: the annotated overlay.
+- ``POST /api/radiographs/{id}/readings`` ``{"landmarks": {...}}`` (``X-CSRF-Token``): save
+  the signed-in clinician's reading; answers the server's measures.
+
+Use cases: :mod:`hipcare.services.radiographs` (authorisation, audit, blind rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.radiograph import (
+    ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG,
+    MIGRATION_PERCENTAGE_SINGLE_FILM_ERROR_POINTS,
+)
+from hipcare.domain.records import User
+from hipcare.services.accounts import SessionUser
+from hipcare.services.radiograph import HIP_LANDMARKS, PELVIS_LANDMARKS
+from hipcare.services.radiographs import (
+    MAX_UPLOAD_BYTES,
+    IdentifiersNotConfirmedError,
+    StoredFilm,
+    authorise_film,
+    compare_readings,
+    film_content,
+    films_of_child,
+    open_film,
+    save_reading,
+    store_radiograph,
+    visible_readings,
+)
+from hipcare.services.records import get_child
+from hipcare.storage.radiographs import SqlAlchemyRadiographUnitOfWork
+from hipcare.web.auth import (
+    page_user_with_form,
+    staff_api_user,
+    staff_page_user,
+    staff_page_user_with_form,
+)
+from hipcare.web.context import WebContext, web_context
+from hipcare.web.models import Problem, RecordId
+from hipcare.web.pages import _page, _user_id, error_page
+
+__all__ = ["install"]
+
+pages_router = APIRouter(include_in_schema=False)
+api_router = APIRouter(
+    prefix="/api",
+    tags=["radiographs"],
+    responses={
+        401: {"model": Problem, "description": "not signed in"},
+        403: {"model": Problem, "description": "not allowed, or the CSRF token is missing"},
+        404: {"model": Problem, "description": "no such film"},
+        422: {"model": Problem, "description": "the landmarks are not valid; `field` says where"},
+    },
+)
+
+StaffUser = Annotated[SessionUser, Depends(staff_page_user)]
+
+
+async def _upload_user(
+    request: Request, context: Annotated[WebContext, Depends(web_context)]
+) -> SessionUser:
+    """:func:`staff_page_user_with_form` that also deletes the spooled upload when the
+    request is refused (no session, wrong CSRF token, not staff)."""
+    try:
+        return await staff_page_user_with_form(await page_user_with_form(request, context))
+    except Exception:
+        await (await request.form()).close()
+        raise
+
+
+FormUser = Annotated[SessionUser, Depends(_upload_user)]
+ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
+Context = Annotated[WebContext, Depends(web_context)]
+
+PREVIEW_CACHE_CONTROL = "private, max-age=86400, immutable"
+"""Previews are content-addressed (the URL's settings and the film's hash make the ETag), so
+a browser may keep one; ``private`` keeps shared caches from holding patient images."""
+
+_PREVIEW_SIZES = (512, 1024, 2048)
+_LANDMARK_LABELS = {
+    "triradiate_right": "Triradiate cartilage, right (Hilgenreiner's line)",
+    "triradiate_left": "Triradiate cartilage, left (Hilgenreiner's line)",
+    "acetabulum_lateral": "Lateral edge of the acetabulum (Perkin's line)",
+    "head_medial": "Femoral head, medial edge",
+    "head_lateral": "Femoral head, lateral edge",
+    "shaft_proximal": "Femoral shaft axis, upper point",
+    "shaft_distal": "Femoral shaft axis, lower point",
+    "head_centre": "Femoral head centre (neck axis)",
+    "neck_base": "Middle of the neck base (neck axis)",
+    "physis_medial": "Capital physis, medial edge",
+    "physis_lateral": "Capital physis, lateral edge",
+    "iliac_crest_right": "Iliac crest, right, highest point",
+    "iliac_crest_left": "Iliac crest, left, highest point",
+}
+
+
+def _uow(context: WebContext) -> SqlAlchemyRadiographUnitOfWork:
+    return SqlAlchemyRadiographUnitOfWork(context.session_factory)
+
+
+def _previews(request: Request) -> Any:
+    """The app's in-process preview cache (bounded in bytes; made on first use)."""
+    from hipcare.interop.preview import PreviewCache
+
+    state = request.app.state
+    if getattr(state, "radiograph_previews", None) is None:
+        state.radiograph_previews = PreviewCache()
+    return state.radiograph_previews
+
+
+def landmark_names() -> list[tuple[str, str]]:
+    """Every landmark the viewer offers, as (key, label); hip keys are "right.head_medial"."""
+    names = [(name, _LANDMARK_LABELS[name]) for name in PELVIS_LANDMARKS[:2]]
+    for side in ("right", "left"):
+        names.extend(
+            (f"{side}.{name}", f"{side.capitalize()} hip: {_LANDMARK_LABELS[name]}")
+            for name in HIP_LANDMARKS
+        )
+    names.extend((name, _LANDMARK_LABELS[name]) for name in PELVIS_LANDMARKS[2:])
+    return names
+
+
+# --- upload ------------------------------------------------------------------------------------
+
+
+def _upload_page(
+    request: Request,
+    user: SessionUser,
+    context: WebContext,
+    child_id: int,
+    *,
+    errors: Mapping[str, str],
+    warnings: tuple[str, ...] = (),
+    film_date: str = "",
+    status: int = 200,
+) -> Response:
+    record = get_child(context.unit_of_work(), _user_id(user), child_id, now=context.now())
+    return _page(
+        request,
+        "radiograph/upload.html",
+        {
+            "child": record.child,
+            "errors": errors,
+            "warnings": warnings,
+            "film_date": film_date,
+            "today": context.today().isoformat(),
+            "max_megabytes": MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+        user=user,
+        status=status,
+    )
+
+
+@pages_router.get("/children/{child_id}/radiographs/new")
+async def upload_form(
+    request: Request, child_id: RecordId, user: StaffUser, context: Context
+) -> Response:
+    return _upload_page(request, user, context, child_id, errors={})
+
+
+@pages_router.post("/children/{child_id}/radiographs")
+async def upload(
+    request: Request, child_id: RecordId, user: FormUser, context: Context
+) -> Response:
+    form = await request.form()
+    film_date = str(form.get("film_date") or "")
+    confirmed = form.get("confirm_identifiers") == "yes"
+    upload_file = form.get("file")
+    data = b""
+    try:
+        if isinstance(upload_file, UploadFile):
+            data = await upload_file.read(MAX_UPLOAD_BYTES + 1)
+    finally:
+        await form.close()  # the spooled upload is deleted now, not left to the collector
+    now = context.now()
+    try:
+        film = store_radiograph(
+            _uow(context),
+            _user_id(user),
+            child_id,
+            data,
+            film_date=film_date,
+            confirmed=confirmed,
+            today=context.today(now),
+            now=now,
+        )
+    except IdentifiersNotConfirmedError as error:
+        return _upload_page(
+            request,
+            user,
+            context,
+            child_id,
+            errors={"confirm_identifiers": error.problem},
+            warnings=error.warnings,
+            film_date=film_date,
+            status=422,
+        )
+    except InvalidInputError as error:
+        if error.field == "child_id":
+            raise
+        field = error.field if error.field in ("file", "film_date") else "file"
+        return _upload_page(
+            request,
+            user,
+            context,
+            child_id,
+            errors={field: error.problem},
+            film_date=film_date,
+            status=422,
+        )
+    return RedirectResponse(f"/radiographs/{film.id}", status_code=303)
+
+
+# --- viewer --------------------------------------------------------------------------------------
+
+
+def _names(context: WebContext, user_ids: set[int]) -> dict[int, str]:
+    names = {}
+    with context.unit_of_work() as uow:
+        for user_id in user_ids:
+            found: User | None = uow.users.get(user_id)
+            names[user_id] = f"user {user_id}" if found is None else found.display_name
+    return names
+
+
+@pages_router.get("/radiographs/{film_id}")
+async def viewer(
+    request: Request, film_id: RecordId, user: StaffUser, context: Context
+) -> Response:
+    try:
+        view = open_film(_uow(context), _user_id(user), film_id, now=context.now())
+    except InvalidInputError as error:
+        return _not_found(request, error)
+    readings = list(view.readings)
+    names = _names(context, {reading.measured_by for reading in readings})
+    comparison = compare_readings(readings[0], readings[1]) if len(readings) >= 2 else []
+    return _page(
+        request,
+        "radiograph/viewer.html",
+        {
+            "film": view.film,
+            "child": view.child,
+            "readings": readings,
+            "own_reading": view.own_reading,
+            "hidden_readings": view.hidden_readings,
+            "names": names,
+            "comparison": comparison,
+            "landmarks": landmark_names(),
+            "mp_error": MIGRATION_PERCENTAGE_SINGLE_FILM_ERROR_POINTS,
+            "ai_error": ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG,
+            "can_measure": user.user.role.value == "clinician" and view.own_reading is None,
+        },
+        user=user,
+    )
+
+
+def _not_found(request: Request, error: InvalidInputError) -> Response:
+    if error.field != "radiograph_id":
+        raise error
+    return error_page(request, 404, "Not found", "There is no such film.")
+
+
+def _window(centre: float | None, width: float | None) -> Any:
+    from hipcare.interop.dicom import Window
+
+    if centre is None and width is None:
+        return None
+    if centre is None or width is None:
+        raise InvalidInputError("window_width", "give both window_centre and window_width")
+    return Window(centre, width)
+
+
+@pages_router.get("/radiographs/{film_id}/preview.jpg")
+async def preview(
+    request: Request,
+    film_id: RecordId,
+    user: StaffUser,
+    context: Context,
+    max_size: Annotated[int, Query(ge=16, le=4096)] = 1024,
+    window_centre: float | None = None,
+    window_width: float | None = None,
+) -> Response:
+    from hipcare.interop.dicom import read_radiograph
+    from hipcare.interop.preview import PreviewFormat, preview_cache_key
+
+    window = _window(window_centre, window_width)
+    now = context.now()
+    try:
+        film = authorise_film(_uow(context), _user_id(user), film_id, now=now)
+    except InvalidInputError as error:
+        return _not_found(request, error)
+    key = preview_cache_key(film.sha256, window, max_size, PreviewFormat.JPEG)
+    headers = {"ETag": f'"{key}"', "Cache-Control": PREVIEW_CACHE_CONTROL}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    cache = _previews(request)
+    cached = cache.get(key)
+    if cached is None:
+        _, content = film_content(_uow(context), _user_id(user), film_id, now=now)
+        cached = cache.get_or_render(read_radiograph(content), max_size=max_size, window=window)
+    return Response(cached.data, media_type=cached.media_type, headers=headers)
+
+
+@pages_router.get("/radiographs/{film_id}/readings/{reading_id}/overlay.png")
+async def overlay(
+    request: Request, film_id: RecordId, reading_id: RecordId, user: StaffUser, context: Context
+) -> Response:
+    import hashlib
+
+    from hipcare.interop.dicom import read_radiograph
+    from hipcare.render.overlay import render_overlay
+
+    now = context.now()
+    try:
+        film, content = film_content(_uow(context), _user_id(user), film_id, now=now)
+    except InvalidInputError as error:
+        return _not_found(request, error)
+    readings = films_readings(context, user, film)
+    reading = next((item for item in readings if item.id == reading_id), None)
+    if reading is None:
+        return error_page(request, 404, "Not found", "There is no such reading to show you.")
+    etag = '"' + hashlib.sha256(f"overlay-1|{film.sha256}|{reading_id}".encode()).hexdigest() + '"'
+    headers = {"ETag": etag, "Cache-Control": PREVIEW_CACHE_CONTROL}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    drawn = render_overlay(read_radiograph(content), dict(reading.document))
+    return Response(drawn.png, media_type="image/png", headers=headers)
+
+
+def films_readings(context: WebContext, user: SessionUser, film: StoredFilm) -> list[Any]:
+    """The readings of ``film`` the user may see on the child's page (first + own)."""
+    for stored, readings, _ in films_of_child(
+        _uow(context), _user_id(user), film.child_id, now=context.now()
+    ):
+        if stored.id == film.id:
+            return list(readings)
+    return []  # pragma: no cover -- the film was just read for this child
+
+
+@api_router.post("/radiographs/{film_id}/readings")
+async def save_reading_api(
+    request: Request, film_id: RecordId, user: ApiUser, context: Context
+) -> Response:
+    """Save the signed-in clinician's landmarks on the film; answers the server's measures."""
+    try:
+        document = await request.json()
+    except ValueError:
+        raise InvalidInputError("body", "send the landmarks as JSON") from None
+    reading = save_reading(_uow(context), _user_id(user), film_id, document, now=context.now())
+    return JSONResponse(
+        {
+            "reading_id": reading.id,
+            "visit_id": reading.visit_id,
+            "measured_at": reading.measured_at.isoformat(),
+            "measures": dict(reading.measures),
+        },
+        status_code=201,
+    )
+
+
+# --- the child's page ----------------------------------------------------------------------------
+
+
+def install(app: FastAPI) -> None:
+    """Add the viewer's pages and API, and the child page's ``radiograph_films`` helper."""
+    context: WebContext = app.state.hipcare
+
+    def radiograph_films(user: User | None, child_id: int) -> list[Any]:
+        if user is None or user.id is None:
+            return []
+        return films_of_child(_uow(context), user.id, child_id, now=context.now())
+
+    context.templates.globals.update(
+        radiograph_films=radiograph_films, visible_readings=visible_readings
+    )
+    app.include_router(api_router)
+    app.include_router(pages_router)

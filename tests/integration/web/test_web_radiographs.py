@@ -1,0 +1,398 @@
+"""The radiograph viewer's server side: upload (confirm, refuse), preview caching, saving a
+reading, the blind second reading, overlays, authorisation and audit; on SQLite and
+PostgreSQL. Films are synthetic (tests/fixtures/radiographs.py), never a real patient."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CHILD_FORM, EMAILS, PASSWORD, Staff, form_token, sign_in
+from fastapi.testclient import TestClient
+from PIL import Image
+from tests.fixtures.radiographs import (
+    SMALL,
+    dicom_dataset,
+    not_an_image_bytes,
+    pelvis_pixels,
+    png_photo_bytes,
+    truncated_dicom_bytes,
+)
+
+from hipcare.domain.records import AuditAction, EntityType
+from hipcare.services.radiograph import measure_radiograph
+from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+
+SAMPLE = json.loads(
+    (Path(__file__).resolve().parents[2] / "fixtures" / "sample_film.json").read_text()
+)
+SCALE = SMALL[1] / 2500  # the small film is the sample film at a fifth of its size
+SPACING = [0.15, 0.15]
+MATCHING = {
+    "patient_id": "SYN-1",
+    "patient_name": "Nguyen^Ngoc Anh",
+    "birth_date": date(2022, 5, 14),
+    "study_date": date(2026, 2, 20),
+}
+
+
+def _scaled(value: Any, factor: float) -> Any:
+    if isinstance(value, dict):
+        return {key: _scaled(item, factor) for key, item in value.items()}
+    return [round(value[0] * factor, 2), round(value[1] * factor, 2)]
+
+
+LANDMARKS = _scaled(SAMPLE["landmarks"], SCALE)
+
+
+def _dicom(identifiers: dict[str, Any]) -> bytes:
+    ds = dicom_dataset(pelvis_pixels(*SMALL), identifiers=identifiers)
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def _register(client: TestClient, token: str) -> int:
+    response = client.post("/children", data={**CHILD_FORM, "csrf_token": token})
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+def _upload(
+    client: TestClient,
+    token: str,
+    child_id: int,
+    data: bytes,
+    *,
+    name: str = "film.dcm",
+    film_date: str = "",
+    confirm: bool = False,
+) -> Any:
+    fields = {"csrf_token": token, "film_date": film_date}
+    if confirm:
+        fields["confirm_identifiers"] = "yes"
+    return client.post(
+        f"/children/{child_id}/radiographs",
+        data=fields,
+        files={"file": (name, data, "application/octet-stream")},
+    )
+
+
+def _film_id(response: Any) -> int:
+    assert response.status_code == 303, response.text
+    found = re.fullmatch(r"/radiographs/(\d+)", response.headers["location"])
+    assert found, response.headers["location"]
+    return int(found.group(1))
+
+
+def _api_token(client: TestClient, who: str) -> dict[str, str]:
+    client.cookies.clear()
+    response = client.post("/api/sign-in", json={"email": EMAILS[who], "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+def _stored_film(client: TestClient) -> tuple[int, int]:
+    """A child registered by the nurse and a matching DICOM film of theirs: (child, film)."""
+    token = sign_in(client, "nurse")
+    child_id = _register(client, token)
+    return child_id, _film_id(_upload(client, token, child_id, _dicom(MATCHING)))
+
+
+def _audit_actions(uow: SqlAlchemyAccountsUnitOfWork, kind: EntityType, entity: int) -> list[str]:
+    with uow:
+        return [entry.action.value for entry in uow.audit.for_entity(kind, str(entity))]
+
+
+def test_a_matching_dicom_film_is_stored_read_and_audited(
+    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork
+) -> None:
+    child_id, film_id = _stored_film(client)
+    viewer = client.get(f"/radiographs/{film_id}")
+    assert viewer.status_code == 200
+    assert 'data-columns="500" data-rows="600"' in viewer.text
+    assert "pixel spacing 0.15 × 0.15 mm (PixelSpacing)" in viewer.text
+    page = client.get(f"/children/{child_id}")
+    assert f'href="/radiographs/{film_id}"' in page.text
+    assert 'Film of <time datetime="2026-02-20">' in page.text  # the study date was used
+    assert _audit_actions(uow, EntityType.RADIOGRAPH, film_id) == [
+        AuditAction.RADIOGRAPH_STORED.value,
+        AuditAction.RADIOGRAPH_READ.value,
+    ]
+
+
+def test_mismatching_identifiers_are_shown_and_nothing_is_kept_until_confirmed(
+    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork
+) -> None:
+    token = sign_in(client, "nurse")
+    child_id = _register(client, token)
+    sibling = {**MATCHING, "patient_name": "Nguyen^Minh", "birth_date": date(2020, 1, 2)}
+    refused = _upload(client, token, child_id, _dicom(sibling))
+    assert refused.status_code == 422
+    assert "Check whose film this is" in refused.text
+    assert "PatientName: the file&#39;s name &#39;Nguyen^Minh&#39; does not match" in refused.text
+    assert "2020-01-02 differs from the record" in refused.text
+    assert "No radiograph file added yet." in client.get(f"/children/{child_id}").text
+
+    film_id = _film_id(_upload(client, token, child_id, _dicom(sibling), confirm=True))
+    viewer = client.get(f"/radiographs/{film_id}")
+    assert "Stored after the clinician confirmed: PatientName:" in viewer.text
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (not_an_image_bytes(), "not a DICOM or PNG/JPEG file"),
+        (truncated_dicom_bytes(), "pixel data truncated"),
+        (b"", "choose the radiograph file"),
+    ],
+)
+def test_a_file_that_is_not_a_readable_film_is_refused_and_nothing_kept(
+    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, data: bytes, problem: str
+) -> None:
+    token = sign_in(client, "nurse")
+    child_id = _register(client, token)
+    response = _upload(client, token, child_id, data, confirm=True, film_date="2026-02-01")
+    assert response.status_code == 422
+    assert problem in response.text
+    assert 'id="file-error"' in response.text
+    assert "No radiograph file added yet." in client.get(f"/children/{child_id}").text
+
+
+def test_a_photo_needs_a_date_and_a_confirmation_then_is_stored_without_spacing(
+    client: TestClient,
+) -> None:
+    token = sign_in(client, "nurse")
+    child_id = _register(client, token)
+    unconfirmed = _upload(client, token, child_id, png_photo_bytes(), name="film.png")
+    assert unconfirmed.status_code == 422
+    assert "the file has no patient name" in unconfirmed.text
+    undated = _upload(client, token, child_id, png_photo_bytes(), name="film.png", confirm=True)
+    assert undated.status_code == 422
+    assert "does not say when the film was taken" in undated.text
+    film_id = _film_id(
+        _upload(client, token, child_id, png_photo_bytes(), confirm=True, film_date="2026-01-15")
+    )
+    viewer = client.get(f"/radiographs/{film_id}")
+    assert "no pixel spacing (a photo)" in viewer.text
+    assert "data-spacing='null'" in viewer.text
+
+
+def test_the_preview_is_a_windowed_jpeg_with_an_etag_and_private_caching(
+    client: TestClient,
+) -> None:
+    _, film_id = _stored_film(client)
+    first = client.get(f"/radiographs/{film_id}/preview.jpg?max_size=300")
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "image/jpeg"
+    assert first.headers["cache-control"] == "private, max-age=86400, immutable"
+    assert Image.open(io.BytesIO(first.content)).size == (250, 300)
+    etag = first.headers["etag"]
+    again = client.get(
+        f"/radiographs/{film_id}/preview.jpg?max_size=300", headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 304
+    assert again.content == b""
+    windowed = client.get(
+        f"/radiographs/{film_id}/preview.jpg?max_size=300&window_centre=9000&window_width=2000"
+    )
+    assert windowed.status_code == 200
+    assert windowed.headers["etag"] != etag
+    assert windowed.content != first.content
+    pages = client.get(f"/radiographs/{film_id}")
+    assert pages.headers["cache-control"] == "no-store"
+
+
+def test_images_and_the_viewer_are_refused_to_another_site_and_to_no_session(
+    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+) -> None:
+    _, film_id = _stored_film(client)
+    etag = client.get(f"/radiographs/{film_id}/preview.jpg").headers["etag"]
+    client.cookies.clear()
+    assert client.get(f"/radiographs/{film_id}/preview.jpg").status_code == 303
+    sign_in(client, "physiotherapist")  # Northern only; the child is at Harbour
+    for path in (f"/radiographs/{film_id}", f"/radiographs/{film_id}/preview.jpg"):
+        assert client.get(path).status_code == 403
+    cached = client.get(f"/radiographs/{film_id}/preview.jpg", headers={"If-None-Match": etag})
+    assert cached.status_code == 403  # a cached image is still checked
+    headers = _api_token(client, "physiotherapist")
+    saved = client.post(
+        f"/api/radiographs/{film_id}/readings", json={"landmarks": LANDMARKS}, headers=headers
+    )
+    assert saved.status_code == 403
+    denied = _audit_actions(uow, EntityType.RADIOGRAPH, film_id)
+    assert denied.count(AuditAction.ACCESS_DENIED.value) == 4
+    assert client.get("/radiographs/999999").status_code == 404
+
+
+def test_a_saved_reading_keeps_the_landmarks_and_the_servers_measures_and_adds_to_the_trend(
+    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+) -> None:
+    child_id, film_id = _stored_film(client)
+    headers = _api_token(client, "nurse")
+    response = client.post(
+        f"/api/radiographs/{film_id}/readings", json={"landmarks": LANDMARKS}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    expected = measure_radiograph({"landmarks": LANDMARKS, "pixel_spacing_mm": SPACING})
+    body = response.json()
+    assert body["measures"] == expected
+    assert body["measures"]["right"]["migration_percentage"] == pytest.approx(45.0, abs=0.01)
+    record = client.get(f"/api/children/{child_id}").json()
+    visit = next(v for v in record["visits"] if v["visit_date"] == "2026-02-20")
+    right = next(hip for hip in visit["hips"] if hip["side"] == "right")
+    assert right["migration_percentage_reported"] == expected["right"]["migration_percentage"]
+    with uow:
+        stored = uow.visits.get(body["visit_id"])
+        assert stored is not None
+        assert stored.film is not None
+        assert stored.film["landmarks"] == LANDMARKS
+        assert stored.recorded_by == staff.nurse
+    assert _audit_actions(uow, EntityType.RADIOGRAPH, film_id)[-1] == "radiograph.measured"
+    assert _audit_actions(uow, EntityType.VISIT, body["visit_id"]) == ["visit.recorded"]
+    viewer = client.get(f"/radiographs/{film_id}")
+    assert "Saved readings (the server's values)" in viewer.text
+    assert f'data-value="{expected["right"]["migration_percentage"]}"' in viewer.text
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"iliac_crest_right": [140, -20]}, "landmarks.iliac_crest_right"),
+        (
+            {"right": {**LANDMARKS["right"], "head_lateral": [-3, 212]}},
+            "landmarks.right.head_lateral",
+        ),
+        ({"right": {"head_medial": [166, 212]}}, "landmarks.right.acetabulum_lateral"),
+    ],
+)
+def test_landmarks_off_the_film_or_missing_are_refused_by_name(
+    client: TestClient, change: dict[str, Any], field: str
+) -> None:
+    _, film_id = _stored_film(client)
+    headers = _api_token(client, "nurse")
+    response = client.post(
+        f"/api/radiographs/{film_id}/readings",
+        json={"landmarks": {**LANDMARKS, **change}},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+
+
+def test_saving_needs_the_csrf_token_and_a_clinician(client: TestClient) -> None:
+    _, film_id = _stored_film(client)
+    _api_token(client, "nurse")
+    no_token = client.post(f"/api/radiographs/{film_id}/readings", json={"landmarks": LANDMARKS})
+    assert no_token.status_code == 403
+    assert no_token.json()["field"] == "X-CSRF-Token"
+    headers = _api_token(client, "administrator")
+    by_administrator = client.post(
+        f"/api/radiographs/{film_id}/readings", json={"landmarks": LANDMARKS}, headers=headers
+    )
+    assert by_administrator.status_code == 403
+
+
+def test_a_second_clinician_measures_blind_then_sees_the_difference_against_the_error(
+    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork
+) -> None:
+    child_id, film_id = _stored_film(client)
+    nurse = _api_token(client, "nurse")
+    first = client.post(
+        f"/api/radiographs/{film_id}/readings", json={"landmarks": LANDMARKS}, headers=nurse
+    )
+    assert first.status_code == 201
+
+    client.cookies.clear()
+    sign_in(client, "surgeon")
+    blind = client.get(f"/radiographs/{film_id}")
+    assert "Blind reading:" in blind.text
+    assert "Saved readings" not in blind.text
+    assert "data-document='null'" in blind.text
+    assert 'data-editable="true"' in blind.text
+    child_page = client.get(f"/children/{child_id}").text
+    assert "(the record's measure)" in child_page  # the record's reading stays visible
+
+    moved = json.loads(json.dumps(LANDMARKS))
+    moved["right"]["head_lateral"] = [moved["right"]["head_lateral"][0] - 8, 212]  # wider head
+    moved["left"]["acetabulum_lateral"] = [362, 170]
+    surgeon = _api_token(client, "surgeon")
+    second = client.post(
+        f"/api/radiographs/{film_id}/readings", json={"landmarks": moved}, headers=surgeon
+    )
+    assert second.status_code == 201, second.text
+    assert second.json()["visit_id"] is None  # one trend point per film
+    again = client.post(
+        f"/api/radiographs/{film_id}/readings", json={"landmarks": moved}, headers=surgeon
+    )
+    assert again.status_code == 422
+    assert again.json()["field"] == "reading"
+
+    client.cookies.clear()
+    sign_in(client, "surgeon")
+    page = client.get(f"/radiographs/{film_id}").text
+    one = first.json()["measures"]
+    two = second.json()["measures"]
+    difference = round(
+        two["right"]["migration_percentage"] - one["right"]["migration_percentage"], 2
+    )
+    row = re.search(
+        r'<tr data-side="right" data-measure="migration_percentage">(.*?)</tr>', page, re.S
+    )
+    assert row, page
+    assert f'data-value="{difference}"' in row.group(1)
+    assert ("within ±5.8" in row.group(1)) == (abs(difference) <= 5.8)
+    assert abs(difference) > 5.8  # this change was chosen to exceed the published error
+    assert "beyond ±5.8 points" in row.group(1)
+    ai_row = re.search(
+        r'<tr data-side="left" data-measure="acetabular_index_deg">(.*?)</tr>', page, re.S
+    )
+    assert ai_row
+    ai_difference = two["left"]["acetabular_index_deg"] - one["left"]["acetabular_index_deg"]
+    assert ("within ±2.6" in ai_row.group(1)) == (abs(ai_difference) <= 2.6)
+    record = client.get(f"/api/children/{child_id}").json()
+    assert len([v for v in record["visits"] if v["visit_date"] == "2026-02-20"]) == 1
+
+
+def test_the_overlay_of_a_reading_is_a_png_shown_on_the_childs_page(
+    client: TestClient,
+) -> None:
+    child_id, film_id = _stored_film(client)
+    headers = _api_token(client, "nurse")
+    reading = client.post(
+        f"/api/radiographs/{film_id}/readings", json={"landmarks": LANDMARKS}, headers=headers
+    ).json()["reading_id"]
+    client.cookies.clear()
+    sign_in(client, "nurse")
+    page = client.get(f"/children/{child_id}").text
+    path = f"/radiographs/{film_id}/readings/{reading}/overlay.png"
+    assert f'src="{path}"' in page
+    assert "right hip migration percentage 45.0%" in page
+    assert "Print the films" in page
+    overlay = client.get(path)
+    assert overlay.status_code == 200
+    assert overlay.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(overlay.content)).size == (500, 600)
+    assert client.get(path, headers={"If-None-Match": overlay.headers["etag"]}).status_code == 304
+    assert client.get(f"/radiographs/{film_id}/readings/999/overlay.png").status_code == 404
+
+
+def test_the_upload_form_is_labelled_and_posts_with_the_csrf_token(client: TestClient) -> None:
+    token = sign_in(client, "nurse")
+    child_id = _register(client, token)
+    form = client.get(f"/children/{child_id}/radiographs/new")
+    assert form.status_code == 200
+    assert '<label for="file">' in form.text
+    assert 'enctype="multipart/form-data"' in form.text
+    assert form_token(form.text) == token
+    refused = client.post(
+        f"/children/{child_id}/radiographs",
+        data={"csrf_token": "wrong"},
+        files={"file": ("film.dcm", _dicom(MATCHING), "application/octet-stream")},
+    )
+    assert refused.status_code == 403
