@@ -5,7 +5,9 @@ Sources of family text (each string is an English msgid):
 * ``pathway.toml`` — phase titles, item texts and their variants (the pathway engineer's file;
   read here as plain TOML so that this module does not depend on the pathway loader);
 * ``sites.toml`` — contact labels and opening hours (site names are proper names, kept as is);
-* ``booklet.toml`` — the booklet's headings, labels, warning signs and disclaimer.
+* ``booklet.toml`` — the booklet's headings, labels, warning signs and disclaimer;
+* ``family.toml`` — the family web pages' words (``[ui]``);
+* ``diary.toml`` — the diary rules' advice to the family.
 
 Run ``python -m hipcare.content.catalog update`` after changing English text: it rewrites
 ``locale/hipcare.pot`` and merges it into every language's ``hipcare.po`` with Babel (a changed
@@ -114,6 +116,14 @@ def _sourced_strings() -> Iterator[tuple[str, str, str]]:
             yield "sites.toml", where, text
     for where, text in booklet_strings():
         yield "booklet.toml", where, text
+    family = _content_text("family.toml")
+    if family is not None:
+        for key, text in tomllib.loads(family).get("ui", {}).items():
+            yield "family.toml", f"ui.{key}", text
+    diary = _content_text("diary.toml")
+    if diary is not None:
+        for rule in tomllib.loads(diary).get("rule", []):
+            yield "diary.toml", f"rule[{rule['id']}].advice", rule["advice"]
 
 
 def collect_messages() -> tuple[SourceMessage, ...]:
