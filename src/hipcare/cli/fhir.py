@@ -22,7 +22,7 @@ from hipcare.cli._io import CommandIO, read_json, read_text
 from hipcare.domain.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from hipcare.services.ports import UnitOfWork
+    from hipcare.services.family import FamilyUnitOfWork
 
 __all__ = ["register"]
 
@@ -151,19 +151,15 @@ def _clock(environ: Mapping[str, str]) -> tuple[datetime.datetime, datetime.date
     return now, now.astimezone(ZoneInfo(Settings.from_environ(environ).timezone)).date()
 
 
-def _unit_of_work(database_url: str) -> UnitOfWork:
-    from hipcare.storage import (
-        SqlAlchemyUnitOfWork,
-        create_database_engine,
-        create_session_factory,
-        upgrade_to_head,
-    )
+def _unit_of_work(database_url: str) -> FamilyUnitOfWork:
+    from hipcare.storage import create_database_engine, create_session_factory, upgrade_to_head
+    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
 
     upgrade_to_head(database_url)
-    return SqlAlchemyUnitOfWork(create_session_factory(create_database_engine(database_url)))
+    return SqlAlchemyFamilyUnitOfWork(create_session_factory(create_database_engine(database_url)))
 
 
-def _actor_id(uow: UnitOfWork, args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+def _actor_id(uow: FamilyUnitOfWork, args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     email = args.actor or environ.get(_ACTOR_VARIABLE, "").strip()
     if not email:
         raise InvalidInputError(
@@ -177,7 +173,7 @@ def _actor_id(uow: UnitOfWork, args: argparse.Namespace, environ: Mapping[str, s
 
 
 @contextmanager
-def _database(args: argparse.Namespace, io: CommandIO) -> Iterator[tuple[UnitOfWork, int]]:
+def _database(args: argparse.Namespace, io: CommandIO) -> Iterator[tuple[FamilyUnitOfWork, int]]:
     """The unit of work and the acting user: the configured database, or a demo one."""
     if getattr(args, "demo", False):
         now, today = _clock(io.environ)
@@ -195,7 +191,7 @@ def _database(args: argparse.Namespace, io: CommandIO) -> Iterator[tuple[UnitOfW
 
 
 def _seed(
-    uow: UnitOfWork, children: int | None, *, today: datetime.date, now: datetime.datetime
+    uow: FamilyUnitOfWork, children: int | None, *, today: datetime.date, now: datetime.datetime
 ) -> int:
     """Seed the throw-away database; return the id of a demo user of every demo site.
 
@@ -269,8 +265,8 @@ def _empty_folder(path: Path) -> Path:
 
 def _export(args: argparse.Namespace, io: CommandIO) -> int:
     from hipcare.content.pathway import load_pathway
-    from hipcare.interop.fhir import mapping, plan_definition
-    from hipcare.services.fhir import children_to_export, export_child
+    from hipcare.interop.fhir import diary, mapping, plan_definition
+    from hipcare.services.fhir import children_to_export, export_child, export_diary
 
     folder = _empty_folder(Path(args.output))
     pathway = load_pathway()
@@ -284,6 +280,8 @@ def _export(args: argparse.Namespace, io: CommandIO) -> int:
             record = export_child(uow, actor, child_id, now=now)
             organizations.setdefault(record.site.id, mapping.organization(record.site))
             resources += mapping.child_resources(record, pathway)
+            for entry_id, entry in export_diary(uow, actor, child_id, now=now):
+                resources += diary.diary_resources(entry, entry_id)
             if args.booklets:
                 resources += _booklets(record, now)
             progress.update(done)
@@ -292,6 +290,7 @@ def _export(args: argparse.Namespace, io: CommandIO) -> int:
         *resources,
         plan_definition.plan_definition(pathway),
         *plan_definition.activity_definitions(pathway),
+        *diary.diary_questionnaires(),
     ]
     outputs = []
     for resource_type, of_type in sorted(mapping.by_type(everything).items()):

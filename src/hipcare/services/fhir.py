@@ -23,8 +23,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hipcare.domain.diary import DiaryEntry
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.pathway import CareFacts
@@ -47,6 +48,9 @@ from hipcare.domain.records import (
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import PermissionDeniedError, parse_child
 
+if TYPE_CHECKING:
+    from hipcare.services.family import FamilyUnitOfWork
+
 __all__ = [
     "HIP_MEASURE_FIELDS",
     "ChildRecord",
@@ -58,6 +62,7 @@ __all__ = [
     "Rejection",
     "children_to_export",
     "export_child",
+    "export_diary",
     "find_child_by_identifier",
     "import_records",
 ]
@@ -243,6 +248,34 @@ def find_child_by_identifier(
         _audit(uow, actor, AuditAction.CHILD_LISTED, EntityType.CHILD, child_id, now)
         uow.commit()
     return [child]
+
+
+#: The most diary entries of one child an export reads (far more than a recovery produces).
+DIARY_EXPORT_LIMIT = 100_000
+
+
+def export_diary(
+    uow: FamilyUnitOfWork, actor_id: int, child_id: int, *, now: datetime
+) -> list[tuple[int, DiaryEntry]]:
+    """The child's home-diary entries (id, entry), oldest first, for export.
+
+    Read through ``hipcare.services.family.diary_entries``: the same access rule (staff of
+    the child's site, or linked family) and its ``diary.read`` audit row. Each stored entry
+    is checked again as the domain value it was recorded as.
+    """
+    from hipcare.services.family import diary_entries, parse_diary_entry
+
+    stored = diary_entries(uow, actor_id, child_id, now=now, limit=DIARY_EXPORT_LIMIT)
+    entries = []
+    for item in reversed(stored):
+        entry, _ = parse_diary_entry(
+            item.child_id,
+            {"kind": item.kind.value, **item.data},
+            now=item.recorded_at,
+            has_photo=item.has_photo,
+        )
+        entries.append((item.id, entry))
+    return entries
 
 
 # --- import ------------------------------------------------------------------------------------

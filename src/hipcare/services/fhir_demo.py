@@ -14,7 +14,9 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
+from hipcare.content.diary import load_diary_rules
 from hipcare.content.sites import load_sites
+from hipcare.domain.diary import assess
 from hipcare.domain.pathway import CareFacts, Procedure, Sides, WeightBearing
 from hipcare.domain.records import (
     CarePlanItemState,
@@ -25,8 +27,8 @@ from hipcare.domain.records import (
     Site,
     User,
 )
+from hipcare.services.family import FamilyUnitOfWork, parse_diary_entry
 from hipcare.services.pathway import make_plan
-from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import record_visit, register_child
 
 __all__ = ["DEMO_CLINICIAN_EMAIL", "seed_demo"]
@@ -39,7 +41,7 @@ _LANGUAGES = ("en", "ar", "zh-Hans", "zh-Hant", "vi", "fa")
 _RELATIONSHIPS = ("mother", "father", "grandmother", "carer")
 
 
-def seed_demo(uow: UnitOfWork, *, today: date, children: int = 6, seed: int = 7) -> int:
+def seed_demo(uow: FamilyUnitOfWork, *, today: date, children: int = 6, seed: int = 7) -> int:
     """Fill an empty database with demo records; returns the demo clinician's user id."""
     if children < 1:
         raise ValueError("children must be at least 1")
@@ -115,11 +117,38 @@ def seed_demo(uow: UnitOfWork, *, today: date, children: int = 6, seed: int = 7)
             )
         if number % 3 == 0:
             _plan_operation(uow, child.id, clinician.id, site.id, today, now, rng)
+            _diary(uow, child.id, clinician.id, now)
     return clinician.id
 
 
+def _diary(uow: FamilyUnitOfWork, child_id: int, recorded_by: int, now: datetime) -> None:
+    """Three home-diary entries, stored as ``hipcare.services.family`` stores them."""
+    documents: list[dict[str, object]] = [
+        {"kind": "pain-numeric", "pain_score": 3},
+        {
+            "kind": "pain-r-flacc",
+            "face": 1,
+            "legs": 1,
+            "activity": 0,
+            "cry": 0,
+            "consolability": 1,
+            "note": "stiff when lifted",
+        },
+        {"kind": "skin", "skin_finding": "red-fades", "skin_where": "right heel"},
+    ]
+    rules = load_diary_rules()
+    with uow:
+        for minutes, document in enumerate(documents):
+            moment = now - timedelta(days=2, minutes=10 * minutes)
+            entry, data = parse_diary_entry(child_id, document, now=moment)
+            assessment = assess(entry, rules)
+            data["rules"] = [rule.id for rule in assessment.fired]
+            uow.family.add_diary_entry(entry, recorded_by, data, assessment.urgency)
+        uow.commit()
+
+
 def _plan_operation(
-    uow: UnitOfWork,
+    uow: FamilyUnitOfWork,
     child_id: int,
     surgeon_id: int,
     site_id: str,
