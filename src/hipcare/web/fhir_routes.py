@@ -9,7 +9,8 @@ through FHIR is ``hipcare fhir import`` on the command line.
 - ``GET /fhir/metadata``: the CapabilityStatement (no sign-in needed).
 - ``GET /fhir/Patient?name=...`` or ``?identifier=system|value``: a searchset Bundle.
 - ``GET /fhir/Patient/child-{id}``: one Patient.
-- ``GET /fhir/Patient/child-{id}/$everything``: the child's whole record as a Bundle.
+- ``GET /fhir/Patient/child-{id}/$everything``: the child's whole record as a Bundle
+  (with their home diary: QuestionnaireResponses and pain Observations).
 - ``GET /fhir/Observation?patient=Patient/child-{id}``: the child's measures.
 - ``GET /fhir/PlanDefinition/vdro-pathway``: the pathway.
 
@@ -24,10 +25,17 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
+from hipcare.domain.diary import DiaryEntry
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.interop.fhir import codes, mapping
+from hipcare.interop.fhir.diary import diary_resources
 from hipcare.services.accounts import SessionUser
-from hipcare.services.fhir import export_child, find_child_by_identifier
+from hipcare.services.fhir import (
+    ChildRecord,
+    export_child,
+    export_diary,
+    find_child_by_identifier,
+)
 from hipcare.services.records import PermissionDeniedError, find_children
 from hipcare.web.auth import api_user
 from hipcare.web.context import WebContext, web_context
@@ -119,7 +127,7 @@ def _searchset(resources: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return document
 
 
-def _record(user: SessionUser, context: WebContext, patient_id: str) -> Any:
+def _record(user: SessionUser, context: WebContext, patient_id: str) -> ChildRecord:
     child_id = _child_id(patient_id)
     return _use_case(
         lambda: export_child(context.unit_of_work(), _actor(user), child_id, now=context.now())
@@ -225,7 +233,18 @@ async def everything(patient_id: str, user: User, context: Context) -> FhirRespo
     except _OutcomeError as refused:
         return refused.response
     resources = [mapping.organization(record.site), *mapping.child_resources(record, _pathway())]
+    child_id = _child_id(patient_id)  # a valid id: _record has read that child
+    for entry_id, entry in _use_case(lambda: _diary(context, user, child_id)):
+        resources += diary_resources(entry, entry_id)
     return FhirResponse(_searchset(resources))
+
+
+def _diary(context: WebContext, user: SessionUser, child_id: int) -> list[tuple[int, DiaryEntry]]:
+    """The child's home diary, through the family side's use case (audited ``diary.read``)."""
+    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+
+    uow = SqlAlchemyFamilyUnitOfWork(context.session_factory)
+    return export_diary(uow, _actor(user), child_id, now=context.now())
 
 
 @router.get("/Observation", response_class=FhirResponse)

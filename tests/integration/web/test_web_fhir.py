@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import HARBOUR, Staff, sign_in
 from fastapi.testclient import TestClient
 from fhir.resources.R4B import get_fhir_model_class
+from web_support import HARBOUR, Staff, sign_in
 
 from hipcare.domain.records import AuditAction, EntityType
 from hipcare.services.records import record_visit, register_child
@@ -129,3 +129,45 @@ def test_an_unknown_patient_is_not_found_and_the_plan_definition_is_readable(
     definition = client.get("/fhir/PlanDefinition/vdro-pathway")
     assert definition.status_code == 200
     _validate(definition.json())
+
+
+def test_everything_carries_the_home_diary_and_reading_it_is_audited(
+    client: TestClient,
+    staff: Staff,
+    uow: SqlAlchemyAccountsUnitOfWork,
+    clock: Any,
+    database_url: str,
+) -> None:
+    from hipcare.content.diary import load_diary_rules
+    from hipcare.domain.diary import assess
+    from hipcare.services.family import parse_diary_entry
+    from hipcare.storage import create_database_engine, create_session_factory
+    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+
+    child_id = _child(uow, staff, clock)
+    engine = create_database_engine(database_url)
+    family = SqlAlchemyFamilyUnitOfWork(create_session_factory(engine))
+    entry, data = parse_diary_entry(
+        child_id, {"kind": "pain-numeric", "pain_score": 6}, now=clock()
+    )
+    with family:
+        family.family.add_diary_entry(
+            entry, staff.nurse, data, assess(entry, load_diary_rules()).urgency
+        )
+        family.commit()
+    engine.dispose()
+    sign_in(client, "nurse")
+
+    everything = client.get(f"/fhir/Patient/child-{child_id}/$everything").json()
+
+    _validate(everything)
+    resources = [entry["resource"] for entry in everything["entry"]]
+    (response,) = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
+    assert response["item"][0] == {"linkId": "pain-score", "answer": [{"valueInteger": 6}]}
+    pain = [
+        r for r in resources if r["resourceType"] == "Observation" and r["id"].endswith("-pain")
+    ]
+    assert pain[0]["code"]["coding"][0]["code"] == "72514-3"
+    with uow:
+        actions = [e.action for e in uow.audit.for_entity(EntityType.CHILD, str(child_id))]
+    assert AuditAction.DIARY_READ in actions
