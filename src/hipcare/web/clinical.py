@@ -21,10 +21,12 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from hipcare.content.osteotomy import load_osteotomy_rules
 from hipcare.content.pathway import load_pathway, load_surgeons
 from hipcare.content.sites import load_sites
 from hipcare.content.surveillance import load_surveillance_rules
-from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.errors import InvalidInputError, OutsideRuleError
+from hipcare.domain.osteotomy import OsteotomyRules
 from hipcare.domain.pathway import Pathway, Procedure
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import CarePlanItemState, OperationPlan, Role, VisitRecord
@@ -41,6 +43,7 @@ from hipcare.services.operations import (
     start_pathway,
     tick_care_item,
 )
+from hipcare.services.osteotomy import plan_vdro
 from hipcare.services.records import get_child, record_visit, site_worklist
 from hipcare.web.auth import api_user, page_user, page_user_with_form
 from hipcare.web.clinical_models import (
@@ -185,7 +188,7 @@ def _trend(visits: Sequence[VisitRecord]) -> HipTrend:
 
 
 def _rule_status(rule_id: str) -> str | None:
-    """"guideline" or "local protocol" (to be confirmed by the clinical lead) for a rule."""
+    """ "guideline" or "local protocol" (to be confirmed by the clinical lead) for a rule."""
     rule = load_surveillance_rules().by_id(rule_id)
     if rule is None:
         return None
@@ -422,8 +425,11 @@ def _operation_form(
     form: Mapping[str, Any],
     errors: Mapping[str, str],
     status: int = 200,
+    planner: Mapping[str, str] | None = None,
 ) -> Response:
     record = get_child(context.unit_of_work(), _user_id(user), child_id, now=context.now())
+    planner_values = dict(planner or {})
+    planner_result, planner_problem = _run_planner(planner_values)
     surgeons = site_surgeons(
         context.unit_of_work(), _user_id(user), record.child.site_id, pathway_content()
     )
@@ -440,24 +446,66 @@ def _operation_form(
             ],
             "today": context.today().isoformat(),
             "me": _user_id(user),
+            "planner": planner_values,
+            "planner_fields": _PLANNER_FIELDS,
+            "planner_result": planner_result,
+            "planner_problem": planner_problem,
         },
         user=user,
         status=status,
     )
 
 
+_PLANNER_FIELDS = {
+    "neck_shaft_angle_deg": "Neck-shaft angle before surgery (°)",
+    "target_neck_shaft_angle_deg": "Target neck-shaft angle (°)",
+    "plate_angle_deg": "Blade-plate angle (°)",
+    "anteversion_deg": "Anteversion before surgery (°, optional)",
+    "target_anteversion_deg": "Target anteversion (°, optional)",
+}
+
+
+def _run_planner(values: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
+    """The osteotomy planner's answer (``hipcare.services.osteotomy``) for the typed angles,
+    or the problem with them; nothing when no angle was typed."""
+    typed = {key: value.strip() for key, value in values.items() if value.strip()}
+    if not typed:
+        return None, None
+    numbers: dict[str, float] = {}
+    for key, value in typed.items():
+        try:
+            numbers[key] = float(value)
+        except ValueError:
+            return None, f"{_PLANNER_FIELDS[key]}: {value!r} is not a number"
+    try:
+        return plan_vdro(numbers, _osteotomy_rules()), None
+    except (InvalidInputError, OutsideRuleError) as error:
+        return None, f"{error.field}: {error.problem}"
+
+
+@cache
+def _osteotomy_rules() -> OsteotomyRules:
+    return load_osteotomy_rules()
+
+
 @pages_router.get("/children/{child_id}/operations/new")
 async def operation_form(
     request: Request, child_id: RecordId, user: User, context: Context
 ) -> Response:
-    return _operation_form(
-        request,
-        user,
-        context,
-        child_id,
-        {"procedures": ["vdro"], "sides": "both", "weight_bearing": "", "positioning_device": ""},
-        {},
-    )
+    planner = {
+        key: request.query_params.get(key, "")[:20]
+        for key in _PLANNER_FIELDS
+        if key in request.query_params
+    }
+    form: dict[str, Any] = {
+        "procedures": ["vdro"],
+        "sides": "both",
+        "weight_bearing": "",
+        "positioning_device": "",
+    }
+    if planner.get("plate_angle_deg"):
+        form["plate_angle_deg"] = planner["plate_angle_deg"]
+    return _operation_form(request, user, context, child_id, form, {}, planner=planner)
 
 
 _OPERATION_FIELDS = (

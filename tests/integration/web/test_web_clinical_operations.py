@@ -15,8 +15,8 @@ from clinical_flows import (
     register,
     started_operation,
 )
-from conftest import HARBOUR, Clock, Staff, sign_in
 from fastapi.testclient import TestClient
+from web_support import HARBOUR, Clock, Staff, sign_in
 
 from hipcare.domain.records import Alert, AuditAction, EntityType
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
@@ -229,3 +229,31 @@ def test_every_change_is_audited_against_the_childs_record(
         AuditAction.OPERATION_POSTPONED,
         AuditAction.ALERT_ACKNOWLEDGED,
     } <= actions
+
+
+def test_the_operation_form_runs_the_osteotomy_planner_and_keeps_its_plate_angle(
+    client: TestClient, lee: int
+) -> None:
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    page = client.get(
+        f"/children/{child_id}/operations/new",
+        params={
+            "neck_shaft_angle_deg": "155",
+            "target_neck_shaft_angle_deg": "115",
+            "plate_angle_deg": "100",
+        },
+    )
+    assert page.status_code == 200
+    # correction = 155 - 115; chisel-to-neck = 115 - 100; chisel-to-shaft = 155 - 15.
+    assert "<dd>40° varus</dd>" in page.text
+    assert "<dt>Chisel to neck</dt><dd>15°</dd>" in page.text
+    assert "<dt>Chisel to shaft (before the cut)</dt><dd>140°</dd>" in page.text
+    assert (
+        'id="plate_angle_deg" name="plate_angle_deg" inputmode="decimal" value="100"' in page.text
+    )
+    wrong = client.get(
+        f"/children/{child_id}/operations/new", params={"neck_shaft_angle_deg": "wide"}
+    )
+    assert wrong.status_code == 200
+    assert "is not a number" in wrong.text
