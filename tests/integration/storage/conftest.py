@@ -12,14 +12,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from storage_support import HARBOUR, NORTHERN, Staff
 
 from hipcare.domain.records import Profession, Role, Site, User
 from hipcare.storage import (
@@ -30,8 +29,6 @@ from hipcare.storage import (
 )
 
 DEFAULT_POSTGRESQL_URL = "postgresql+psycopg://postgres@localhost:5432/test"
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture(scope="session")
@@ -102,20 +99,6 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def uow(engine: Engine) -> SqlAlchemyUnitOfWork:
     return SqlAlchemyUnitOfWork(create_session_factory(engine))
-
-
-@dataclass(frozen=True)
-class Staff:
-    """Ids of the synthetic staff every use-case test starts with."""
-
-    surgeon: int  # Harbour only
-    nurse: int  # both sites
-    physiotherapist: int  # Northern only
-    administrator: int  # Harbour, not a clinician
-
-
-HARBOUR = "harbour-childrens"
-NORTHERN = "northern-regional"
 
 
 @pytest.fixture

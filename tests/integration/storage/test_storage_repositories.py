@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import HARBOUR, NORTHERN, NOW, Staff
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import StatementError
+from storage_support import HARBOUR, NORTHERN, NOW, Staff
 
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import GMFCS

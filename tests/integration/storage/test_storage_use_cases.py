@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HARBOUR, NORTHERN, NOW, TODAY, Staff
 from sqlalchemy import Engine, text
+from storage_support import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import HARBOUR, NORTHERN, NOW, TODAY, Staff
+from storage_support import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError

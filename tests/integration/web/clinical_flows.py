@@ -7,8 +7,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
-from conftest import CHILD_FORM, HARBOUR, PASSWORD, sign_in
 from fastapi.testclient import TestClient
+from web_support import CHILD_FORM, HARBOUR, PASSWORD, sign_in
 
 from hipcare.domain.records import Profession, Role, User
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork

@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import Clock
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from web_support import Clock
 
 from hipcare.cli import main
 from hipcare.cli._io import CommandIO

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import CHILD_FORM, EMAILS, HARBOUR, NORTHERN, PASSWORD, Staff, sign_in
 from fastapi.testclient import TestClient
+from web_support import CHILD_FORM, EMAILS, HARBOUR, NORTHERN, PASSWORD, Staff, sign_in
 
 from hipcare.domain.records import AuditAction, EntityType, Role, User
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork

@@ -14,8 +14,8 @@ from clinical_flows import (
     read_chart,
     register,
 )
-from conftest import HARBOUR, Staff, sign_in
 from fastapi.testclient import TestClient
+from web_support import HARBOUR, Staff, sign_in
 
 from hipcare.domain.records import AuditAction
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork

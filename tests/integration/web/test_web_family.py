@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import CHILD_FORM, HARBOUR, NORTHERN, PASSWORD, Clock, Staff, form_token, sign_in
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Route
+from web_support import CHILD_FORM, HARBOUR, NORTHERN, PASSWORD, Clock, Staff, form_token, sign_in
 
 from hipcare.domain.records import AuditAction, Profession, Role, User
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import HARBOUR, Staff, sign_in
 from fastapi.testclient import TestClient
 from fhir.resources.R4B import get_fhir_model_class
+from web_support import HARBOUR, Staff, sign_in
 
 from hipcare.domain.records import AuditAction, EntityType
 from hipcare.services.records import record_visit, register_child

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHILD_FORM, EMAILS, PASSWORD, Staff, form_token, sign_in
 from fastapi.testclient import TestClient
 from PIL import Image
 from tests.fixtures.radiographs import (
@@ -23,6 +22,7 @@ from tests.fixtures.radiographs import (
     png_photo_bytes,
     truncated_dicom_bytes,
 )
+from web_support import CHILD_FORM, EMAILS, PASSWORD, Staff, form_token, sign_in
 
 from hipcare.domain.records import AuditAction, EntityType
 from hipcare.services.radiograph import measure_radiograph

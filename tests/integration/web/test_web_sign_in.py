@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import CHILD_FORM, EMAILS, PASSWORD, Clock, Staff, form_token, sign_in
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from web_support import CHILD_FORM, EMAILS, PASSWORD, Clock, Staff, form_token, sign_in
 
 from hipcare.services.accounts import SessionPolicy, token_digest
 from hipcare.settings import Settings
