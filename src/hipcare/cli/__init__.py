@@ -38,6 +38,7 @@ _SUBCOMMAND_MODULES = (
     "hipcare.cli.fhir",
     "hipcare.cli.serve",
     "hipcare.cli.radiograph",
+    "hipcare.cli.reminders",
 )
 
 
