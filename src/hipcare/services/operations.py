@@ -73,6 +73,8 @@ OPERATION_KEYS = (
     "positioning_device",
 )
 PATHWAY_FACT_KEYS = ("wheelchair_user", "attends_school", "sees_therapists")
+MAX_YEARS_AHEAD = 3
+"""Furthest a surgery date may be planned ahead (input sanity, not a clinical rule)."""
 
 
 @dataclass(frozen=True)
@@ -215,10 +217,8 @@ def plan_operation(
         if document.get("surgery_date") in (None, "")
         else _date(document["surgery_date"], "surgery_date")
     )
-    if surgery_date is not None and surgery_date < today:
-        raise InvalidInputError(
-            "surgery_date", f"{surgery_date.isoformat()} is in the past (today is {today})"
-        )
+    if surgery_date is not None:
+        _check_surgery_date(surgery_date, today)
     with uow:
         actor = _actor(uow, actor_id)
         child = _child_for(uow, actor, child_id, now)
@@ -267,6 +267,20 @@ def plan_operation(
         _audit(uow, actor, AuditAction.OPERATION_PLANNED, EntityType.CHILD, child_id, now)
         uow.commit()
     return stored
+
+
+def _check_surgery_date(surgery_date: date, today: date) -> None:
+    """Not in the past, and within :data:`MAX_YEARS_AHEAD` years (a sanity bound on typing,
+    which also keeps every pathway date, up to two years after surgery, a real date)."""
+    if surgery_date < today:
+        raise InvalidInputError(
+            "surgery_date", f"{surgery_date.isoformat()} is in the past (today is {today})"
+        )
+    if (surgery_date - today).days > MAX_YEARS_AHEAD * 366:
+        raise InvalidInputError(
+            "surgery_date",
+            f"{surgery_date.isoformat()} is more than {MAX_YEARS_AHEAD} years ahead; check it",
+        )
 
 
 def _weight_bearing(value: object, default: WeightBearing | None) -> WeightBearing:
@@ -421,8 +435,7 @@ def postpone_surgery(
     if not isinstance(document, Mapping) or "surgery_date" not in document:
         raise InvalidInputError("surgery_date", "is missing; write it as YYYY-MM-DD")
     new_date = _date(document["surgery_date"], "surgery_date")
-    if new_date < today:
-        raise InvalidInputError("surgery_date", f"{new_date.isoformat()} is in the past")
+    _check_surgery_date(new_date, today)
     with uow:
         actor = _actor(uow, actor_id)
         child, operation = _operation(uow, actor, child_id, operation_id, now)

@@ -59,6 +59,13 @@ def test_an_operation_takes_the_surgeons_defaults_which_only_the_surgeon_may_cha
     assert by_surgeon.status_code == 201
     assert by_surgeon.json()["weight_bearing"] == "as-tolerated"
     assert by_surgeon.json()["positioning_device"] is False
+    far = client.post(
+        f"/api/children/{child_id}/operations",
+        json=operation_document(child_id, lee, surgery_date="9999-12-31"),
+        headers=surgeon_headers,
+    )
+    assert far.status_code == 422
+    assert far.json()["field"] == "surgery_date"
 
 
 def test_the_operation_form_plans_with_defaults_and_shows_the_plan(
