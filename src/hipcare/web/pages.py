@@ -35,6 +35,7 @@ from hipcare.services.records import MINIMUM_SEARCH_LENGTH, find_children, regis
 from hipcare.web.api import set_session_cookie
 from hipcare.web.auth import (
     CSRF_FIELD,
+    page_user,
     page_user_with_form,
     staff_page_user,
     staff_page_user_with_form,
@@ -48,6 +49,8 @@ router = APIRouter(include_in_schema=False)
 
 User = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
+AnyUser = Annotated[SessionUser, Depends(page_user)]
+"""Any signed-in account (the home page sends a family account on to /family)."""
 AnyFormUser = Annotated[SessionUser, Depends(page_user_with_form)]
 """Signing out is for everyone signed in, the family side's accounts too."""
 Context = Annotated[WebContext, Depends(web_context)]
@@ -203,8 +206,8 @@ async def sign_out(request: Request, user: AnyFormUser, context: Context) -> Res
 
 
 @router.get("/")
-async def home(request: Request, user: User, context: Context) -> Response:
-    if user.user.role is Role.FAMILY:  # a family's home is their child's page
+async def home(request: Request, user: AnyUser, context: Context) -> Response:
+    if user.user.role is Role.FAMILY:  # a family's home is their own child's pages
         return RedirectResponse("/family", status_code=303)
     sites = staff_sites(context.unit_of_work(), _user_id(user))
     details = {site.id: site for site in load_sites()}
