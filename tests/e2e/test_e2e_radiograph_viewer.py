@@ -1,0 +1,268 @@
+"""The radiograph viewer in real headless Chromium against ``hipcare serve --demo``.
+
+A clinician uploads a synthetic DICOM film, places the landmarks with the mouse (and drags
+one), and the migration percentage the page shows live must equal the domain's value for the
+coordinates read back from the page (``hipcare.services.radiograph.measure_radiograph``);
+then the same with the keyboard only. Saving shows the server's values; a second clinician
+measures blind and then sees the difference. axe-core audits the viewer. Screenshots go to
+``out/screenshots/radiograph-*.png``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.e2e.browser import Server, axe_violations, describe, screenshot, sign_in
+from tests.fixtures.radiographs import FILM_IDENTIFIERS, SMALL, dicom_bytes
+
+from hipcare.services.radiograph import measure_radiograph
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SURGEON = "lee@harbour.example.org"
+NURSE = "nurse@harbour.example.org"
+SAMPLE = json.loads(
+    (Path(__file__).resolve().parents[1] / "fixtures" / "sample_film.json").read_text()
+)
+SPACING = [0.15, 0.15]  # what the synthetic DICOM files carry
+HIP = ("acetabulum_lateral", "head_medial", "head_lateral")
+
+
+def _targets(factor: float) -> dict[str, tuple[float, float]]:
+    """The sample film's landmarks (scaled to the film used) keyed as the viewer keys them."""
+    marks = SAMPLE["landmarks"]
+    targets = {name: marks[name] for name in ("triradiate_right", "triradiate_left")}
+    for side in ("right", "left"):
+        targets.update({f"{side}.{name}": marks[side][name] for name in HIP})
+    return {key: (x * factor, y * factor) for key, (x, y) in targets.items()}
+
+
+def _child(page: Any, server: Server, tag: str) -> int:
+    """A synthetic child whose name and birth date match the synthetic DICOM files."""
+    token = page.request.get(server.url("/api/me")).json()["csrf_token"]
+    response = page.request.post(
+        server.url("/api/children"),
+        data={
+            "given_name": "Amira",
+            "family_name": "Synthetic",
+            "date_of_birth": FILM_IDENTIFIERS["birth_date"].isoformat(),
+            "site": "harbour-childrens",
+            "gmfcs": "IV",
+            "preferred_language": "en",
+            "contacts": [
+                {"name": f"Test parent {tag}", "relationship": "mother", "phone": "0400 555 020"}
+            ],
+        },
+        headers={"X-CSRF-Token": token},
+    )
+    assert response.status == 201, response.text()
+    return int(response.json()["id"])
+
+
+def _upload(page: Any, server: Server, child_id: int, film: Path, tag: str) -> None:
+    page.goto(server.url(f"/children/{child_id}"))
+    page.get_by_role("link", name="Add a film (DICOM, PNG or JPEG)").click()
+    page.get_by_label("AP pelvis radiograph").set_input_files(str(film))
+    page.get_by_label("Date the film was taken").fill(datetime.now(UTC).date().isoformat())
+    screenshot(page, f"radiograph-{tag}-01-upload")
+    page.get_by_role("button", name="Add the film").click()
+    page.wait_for_selector("#viewer[data-ready='true']")
+    page.wait_for_function("() => document.querySelector('#film-image').getBBox().width > 0")
+
+
+def _client_point(page: Any, x: float, y: float) -> tuple[float, float]:
+    """Where film pixel (x, y) is on the screen now (the SVG's own transform)."""
+    point: dict[str, float] = page.evaluate(
+        """([x, y]) => {
+            const svg = document.getElementById('stage');
+            const p = svg.createSVGPoint(); p.x = x; p.y = y;
+            const q = p.matrixTransform(svg.getScreenCTM());
+            return {x: q.x, y: q.y};
+        }""",
+        [x, y],
+    )
+    return point["x"], point["y"]
+
+
+def _click_film(page: Any, x: float, y: float) -> None:
+    """Click film pixel (x, y), with the film in the middle of the window first."""
+    page.evaluate("() => document.getElementById('stage').scrollIntoView({block: 'center'})")
+    page.mouse.click(*_client_point(page, x, y))
+
+
+def _placed(page: Any) -> dict[str, list[float]]:
+    """The landmarks as the page holds them (film pixel coordinates)."""
+    found: dict[str, list[float]] = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('circle[data-landmark]')]
+            .map(c => [c.dataset.landmark, [Number(c.dataset.x), Number(c.dataset.y)]]))"""
+    )
+    return found
+
+
+def _document(placed: dict[str, list[float]]) -> dict[str, Any]:
+    landmarks: dict[str, Any] = {}
+    for key, point in placed.items():
+        if "." in key:
+            side, name = key.split(".")
+            landmarks.setdefault(side, {})[name] = point
+        else:
+            landmarks[key] = point
+    return {"landmarks": landmarks, "pixel_spacing_mm": SPACING}
+
+
+def _shown(page: Any, side: str, measure: str = "migration_percentage") -> tuple[float, str]:
+    cell = page.locator(f'#live-values tr[data-side="{side}"] td[data-measure="{measure}"]')
+    return float(cell.get_attribute("data-value")), cell.inner_text()
+
+
+def _check_live_values_equal_the_domain(page: Any) -> dict[str, Any]:
+    expected = measure_radiograph(_document(_placed(page)))
+    for side in ("right", "left"):
+        for measure in ("migration_percentage", "acetabular_index_deg"):
+            value, text = _shown(page, side, measure)
+            assert value == pytest.approx(expected[side][measure], abs=0.006), (side, measure)
+            assert float(text.split("%")[0].split("°")[0]) == pytest.approx(
+                expected[side][measure], abs=0.051
+            )
+    return expected
+
+
+def test_landmarks_placed_and_dragged_with_the_mouse_give_the_domains_values_then_saved(
+    page: Any, sqlite_server: Server, tmp_path: Path
+) -> None:
+    server = sqlite_server
+    film = tmp_path / "synthetic-film.dcm"
+    film.write_bytes(dicom_bytes())
+    sign_in(page, server, SURGEON)
+    child_id = _child(page, server, "mouse")
+    _upload(page, server, child_id, film, "mouse")
+    screenshot(page, "radiograph-mouse-02-viewer-empty")
+
+    for key, (x, y) in _targets(1.0).items():
+        page.locator(f'input[name="landmark"][value="{key}"]').check()
+        _click_film(page, x, y)
+    screenshot(page, "radiograph-mouse-03-placed")
+    placed = _placed(page)
+    assert set(placed) == set(_targets(1.0))
+    for key, (x, y) in _targets(1.0).items():  # a click lands within a film pixel or two
+        assert placed[key] == pytest.approx([x, y], abs=4.0), key
+    _check_live_values_equal_the_domain(page)
+
+    # Drag the right femoral head's lateral edge 60 film pixels outwards (image left).
+    x, y = placed["right.head_lateral"]
+    start = _client_point(page, x, y)
+    end = _client_point(page, x - 60, y)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move((start[0] + end[0]) / 2, start[1], steps=3)
+    page.mouse.move(*end, steps=3)
+    page.mouse.up()
+    assert _placed(page)["right.head_lateral"][0] == pytest.approx(x - 60, abs=4.0)
+    expected = _check_live_values_equal_the_domain(page)
+    assert expected["right"]["migration_percentage"] > 45.0  # a wider head beyond Perkin's line
+
+    page.get_by_role("button", name="Zoom in (+)").click()
+    page.get_by_label("Window width (contrast: narrower is stronger)").fill("4000")
+    page.wait_for_function(
+        "() => document.querySelector('#film-image').getAttribute('href').includes('window_width')"
+    )
+    screenshot(page, "radiograph-mouse-04-zoomed-windowed")
+    page.get_by_role("button", name="Fit the film").click()
+
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+    page.get_by_role("button", name="Save my reading").click()
+    page.wait_for_selector("#saved-readings")
+    screenshot(page, "radiograph-mouse-05-saved")
+    saved = page.locator(
+        '#saved-readings tr[data-side="right"] td[data-measure="migration_percentage"]'
+    )
+    assert float(saved.get_attribute("data-value")) == expected["right"]["migration_percentage"]
+
+    # A second clinician measures blind, then sees both readings and the difference.
+    page.context.clear_cookies()
+    sign_in(page, server, NURSE)
+    page.goto(server.url(f"/children/{child_id}"))
+    page.get_by_role("link", name="Open in the viewer to measure").first.click()
+    page.wait_for_selector("#viewer[data-ready='true']")
+    assert page.get_by_text("Blind reading:").is_visible()
+    assert page.locator("#saved-readings").count() == 0
+    for key, (x, y) in _targets(1.0).items():
+        page.locator(f'input[name="landmark"][value="{key}"]').check()
+        _click_film(page, x, y)
+    _check_live_values_equal_the_domain(page)
+    page.get_by_role("button", name="Save my reading").click()
+    page.wait_for_selector("#comparison")
+    screenshot(page, "radiograph-blind-06-comparison")
+    row = page.locator('#comparison tr[data-side="right"][data-measure="migration_percentage"]')
+    assert "beyond ±5.8" in row.inner_text() or "within ±5.8" in row.inner_text()
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+    page.goto(server.url(f"/children/{child_id}"))
+    page.wait_for_selector("figure.overlay img")
+    page.locator("#radiographs").scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('figure.overlay img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    screenshot(page, "radiograph-07-child-page-overlay")
+    loaded = page.evaluate(
+        "() => [...document.querySelectorAll('figure.overlay img')].map(i => i.naturalWidth)"
+    )
+    assert loaded
+    assert all(width > 0 for width in loaded)
+
+
+def test_landmarks_placed_with_the_keyboard_only_give_the_domains_values(
+    page: Any, sqlite_server: Server, tmp_path: Path
+) -> None:
+    server = sqlite_server
+    film = tmp_path / "small-synthetic-film.dcm"
+    film.write_bytes(dicom_bytes(rows=SMALL[0], columns=SMALL[1]))
+    sign_in(page, server, SURGEON)
+    child_id = _child(page, server, "keyboard")
+    _upload(page, server, child_id, film, "keyboard")
+    columns, rows = SMALL[1], SMALL[0]
+    targets = {key: (round(x), round(y)) for key, (x, y) in _targets(columns / 2500).items()}
+    keys = page.evaluate(
+        "() => [...document.querySelectorAll('input[name=landmark]')].map(i => i.value)"
+    )
+    page.locator('input[name="landmark"]').first.focus()
+    current = 0
+    for key, (x, y) in targets.items():
+        index = keys.index(key)
+        for _ in range(index - current):  # arrow keys move the choice in a radio group
+            page.keyboard.press("ArrowDown")
+        current = index
+        assert page.locator(f'input[name="landmark"][value="{key}"]').is_checked()
+        # Tab from the radio group through the buttons and the window sliders to the film.
+        while page.evaluate("() => document.activeElement.id") != "stage":
+            page.keyboard.press("Tab")
+        page.keyboard.press("Enter")  # placed at the centre of the view
+        start_x, start_y = columns / 2, rows / 2
+        dx, dy = x - start_x, y - start_y
+        for delta, positive, negative in (
+            (dx, "ArrowRight", "ArrowLeft"),
+            (dy, "ArrowDown", "ArrowUp"),
+        ):
+            arrow = positive if delta > 0 else negative
+            tens, ones = divmod(abs(int(delta)), 10)
+            for _ in range(tens):
+                page.keyboard.press(f"Shift+{arrow}")
+            for _ in range(ones):
+                page.keyboard.press(arrow)
+        assert _placed(page)[key] == [x, y], key
+        page.keyboard.press("Shift+Tab")  # back towards the landmark list
+        while page.evaluate("() => document.activeElement.name") != "landmark":
+            page.keyboard.press("Shift+Tab")
+    screenshot(page, "radiograph-keyboard-03-placed")
+    expected = _check_live_values_equal_the_domain(page)
+    assert expected == measure_radiograph(
+        _document({key: [float(x), float(y)] for key, (x, y) in targets.items()})
+    )
