@@ -188,7 +188,8 @@ def _outcome(child: Child, assessment: Assessment, words: Translator) -> dict[st
 @pages_router.get("/family/language")
 async def switch_language(request: Request, lang: str = "en", next: str = "/family") -> Response:
     """Remember the family's language (a cookie) and go back to the page."""
-    target = next if next.startswith("/family") and "//" not in next else "/family"
+    local = next.startswith(("/family", "/invite/")) and "//" not in next and "\\" not in next
+    target = next if local else "/family"
     response = RedirectResponse(target, status_code=303)
     if lang in LANGUAGES:
         context = web_context(request)
