@@ -1,0 +1,551 @@
+"""The web app at scale: the site worklist over 100,000 children, a child's page under load,
+and a server worker's memory.
+
+(a) Worklist: 100,000 synthetic children at 20 sites (5,000 a site), 500,000 visits and
+    1,000,000 hip measurements, on SQLite and on PostgreSQL. The use case
+    (``hipcare.services.records.site_worklist``: storage, the surveillance engine for every
+    child of the site, sorting, an audit row per listed child) is timed beside the raw SQL
+    alone (the same rows fetched with one DBAPI query, no mapping, no engine). The data is
+    made with executemany (SQLite; the file is kept under ``out/bench/`` for reruns) and
+    COPY (PostgreSQL; a database of its own, dropped at the end).
+(b) ``wrk -t2 -c32 -d10s`` against a demo child's page (signed in, a Lua script sends the
+    session cookie) and against a bare page on the same stack (``GET /sign-in`` without a
+    session: middleware and one template, no database), one after the other on one server
+    (``hipcare serve --demo``, SQLite).
+(c) The server worker's peak resident memory (VmHWM) after the load.
+
+Targets (issue 4): worklist under 100 ms and within 1.5x of the raw SQL; the child's page at
+least half the bare page's throughput, p99 under 50 ms, no errors; a worker under 250 MB.
+The machine has 2 cores, shared by the server and the load generator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "out" / "bench"
+SITES = 20
+CHILDREN = 100_000
+VISITS_PER_CHILD = 5
+SEED = 2026
+REPEATS = 3
+WORKLIST_SITE = "bench-site-01"
+POSTGRESQL_URL = os.environ.get(
+    "HIPCARE_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@localhost:5432/test"
+)
+HIPCARE = Path(sys.executable).with_name("hipcare")
+GMFCS = ("I", "II", "III", "IV", "V")
+
+
+def _say(message: str) -> None:
+    print(f"[bench web] {message}", flush=True)
+
+
+# --- synthetic data ----------------------------------------------------------------------------
+
+
+def _rows(
+    today: date,
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Children, visits and hip rows (ids given), the same for a given ``today``."""
+    rng = random.Random(SEED)  # noqa: S311 -- synthetic data, seeded; nothing secret
+    children: list[tuple[Any, ...]] = []
+    visits: list[tuple[Any, ...]] = []
+    hips: list[tuple[Any, ...]] = []
+    recorded_at = datetime(today.year, today.month, today.day, 9, tzinfo=UTC).replace(tzinfo=None)
+    visit_id = hip_id = 0
+    for child_id in range(1, CHILDREN + 1):
+        site = f"bench-site-{(child_id - 1) % SITES + 1:02d}"
+        born = today - timedelta(days=rng.randint(2 * 365, 14 * 365))
+        given, family = f"Child{child_id}", f"Bench{child_id % 997}"
+        children.append(
+            (
+                child_id,
+                site,
+                given,
+                family,
+                f"{given} {family}".casefold(),
+                born,
+                rng.choice((None, 28.0, 32.0, 38.0, 40.0)),
+                rng.choice(GMFCS),
+                "en",
+            )
+        )
+        # Films back from the last one (0-14 months ago), 5-14 months apart, none before 18
+        # months of age: a service that mostly keeps to its review dates.
+        days = [today - timedelta(days=rng.randint(0, 420))]
+        for _ in range(VISITS_PER_CHILD - 1):
+            days.append(
+                max(born + timedelta(days=540), days[-1] - timedelta(days=rng.randint(150, 420)))
+            )
+        right, left = rng.uniform(5, 35), rng.uniform(5, 35)
+        days.sort()
+        for index in range(1, len(days)):
+            days[index] = max(days[index], days[index - 1] + timedelta(days=30))
+        for day in days:
+            visit_id += 1
+            visits.append((visit_id, child_id, day, True, 1, recorded_at))
+            right = min(100.0, max(0.0, right + rng.gauss(2, 5)))
+            left = min(100.0, max(0.0, left + rng.gauss(2, 5)))
+            for side, value in (("right", right), ("left", left)):
+                hip_id += 1
+                measured = round(value, 1)
+                hips.append((hip_id, visit_id, side, measured, measured, None, None, None))
+    return children, visits, hips
+
+
+_CHILD_COLUMNS = (
+    "id, site_id, given_name, family_name, search_key, date_of_birth, gestation_weeks, gmfcs, "
+    "preferred_language"
+)
+_VISIT_COLUMNS = "id, child_id, visit_date, xray, recorded_by, recorded_at"
+_HIP_COLUMNS = (
+    "id, visit_id, side, migration_percentage_raw, migration_percentage_reported, "
+    "acetabular_index_deg, neck_shaft_angle_deg, head_shaft_angle_deg"
+)
+
+
+def _seed_staff(url: str) -> int:
+    """The sites and one clinician of every site (through the use cases); the actor's id."""
+    from hipcare.domain.records import Profession, Role, Site, User
+    from hipcare.services.accounts import add_user
+    from hipcare.storage import create_database_engine, create_session_factory
+    from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+
+    engine = create_database_engine(url)
+    try:
+        uow = SqlAlchemyAccountsUnitOfWork(create_session_factory(engine))
+        with uow:
+            for number in range(1, SITES + 1):
+                uow.sites.add(Site(f"bench-site-{number:02d}", f"Bench site {number}"))
+            uow.commit()
+        sites = {f"bench-site-{number:02d}" for number in range(1, SITES + 1)}
+        nurse = User("bench@example.org", "Bench Nurse", Role.CLINICIAN, Profession.NURSE, sites)
+        stored = add_user(uow, nurse, "bench password 2026")
+    finally:
+        engine.dispose()
+    if stored.id is None:
+        raise RuntimeError("the bench clinician was not stored")
+    return stored.id
+
+
+def _sqlite_database(today: date) -> tuple[str, int]:
+    """The cached SQLite file (made once per ``today`` and schema): its URL and actor id."""
+    from hipcare.storage import upgrade_to_head
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    head = _schema_head()
+    path = CACHE / f"worklist-v2-{CHILDREN}-{today.isoformat()}-{head}.sqlite3"
+    url = f"sqlite:///{path}"
+    if path.exists():
+        _say(f"SQLite: reusing {path.relative_to(ROOT)}")
+        upgrade_to_head(url)
+        return url, 1
+    for stale in CACHE.glob("worklist-*.sqlite3*"):
+        stale.unlink()
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    partial_url = f"sqlite:///{partial}"
+    _say(f"SQLite: making {CHILDREN:,} children, {CHILDREN * VISITS_PER_CHILD:,} visits ...")
+    upgrade_to_head(partial_url)
+    actor = _seed_staff(partial_url)
+    children, visits, hips = _rows(today)
+    import sqlite3
+
+    connection = sqlite3.connect(partial)
+    try:
+        connection.execute("PRAGMA synchronous=OFF")
+        started = time.perf_counter()
+        with connection:
+            connection.executemany(
+                f"INSERT INTO children ({_CHILD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",  # noqa: S608 -- fixed column list
+                [(*row[:5], row[5].isoformat(), *row[6:]) for row in children],
+            )
+            _say(f"SQLite: children in {time.perf_counter() - started:.1f} s")
+            connection.executemany(
+                f"INSERT INTO visits ({_VISIT_COLUMNS}) VALUES (?,?,?,?,?,?)",  # noqa: S608 -- fixed column list
+                [(v[0], v[1], v[2].isoformat(), 1, actor, v[5].isoformat(sep=" ")) for v in visits],
+            )
+            _say(f"SQLite: visits in {time.perf_counter() - started:.1f} s")
+            connection.executemany(
+                f"INSERT INTO hip_measures ({_HIP_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",  # noqa: S608 -- fixed column list
+                hips,
+            )
+            _say(f"SQLite: {len(hips):,} hip measurements in {time.perf_counter() - started:.1f} s")
+        connection.execute("ANALYZE")
+    finally:
+        connection.close()
+    partial.rename(path)
+    return url, actor
+
+
+def _schema_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from hipcare.storage.migrate import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return str(head)
+
+
+@contextlib.contextmanager
+def _postgresql_database(today: date) -> Iterator[tuple[str, int] | None]:
+    """A new PostgreSQL database loaded with COPY (dropped afterwards), or None if unreachable."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from hipcare.storage import upgrade_to_head
+
+    admin = create_engine(
+        POSTGRESQL_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        _say(f"PostgreSQL unreachable at {POSTGRESQL_URL}: {error.orig}")
+        admin.dispose()
+        yield None
+        return
+    name = f"hipcare_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade_to_head(url)
+        actor = _seed_staff(url)
+        children, visits, hips = _rows(today)
+        import psycopg
+
+        plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        started = time.perf_counter()
+        with psycopg.connect(plain) as connection, connection.cursor() as cursor:
+            for table, columns, rows in (
+                ("children", _CHILD_COLUMNS, children),
+                ("visits", _VISIT_COLUMNS, [(*v[:4], actor, v[5]) for v in visits]),
+                ("hip_measures", _HIP_COLUMNS, hips),
+            ):
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                _say(f"PostgreSQL: {table} copied by {time.perf_counter() - started:.1f} s")
+            for table in ("children", "visits", "hip_measures"):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 -- our own table names
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            connection.commit()
+            connection.autocommit = True
+            cursor.execute("ANALYZE")
+        yield url, actor
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# --- (a) the worklist --------------------------------------------------------------------------
+
+_RAW_WORKLIST_SQL = (
+    "SELECT c.id, c.date_of_birth, c.gestation_weeks, c.gmfcs, v.id, v.visit_date, v.xray, "
+    "h.side, h.migration_percentage_reported "
+    "FROM children c LEFT JOIN visits v ON v.child_id = c.id "
+    "LEFT JOIN hip_measures h ON h.visit_id = v.id "
+    "WHERE c.site_id = {placeholder} ORDER BY c.id, v.visit_date, v.id"
+)
+
+
+def _median_ms(function: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, Any]:
+    result = function()  # warm: caches, the rules file, the database's pages
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return round(1000 * statistics.median(times), 1), result
+
+
+def _worklist_figures(url: str, actor: int, today: date) -> dict[str, Any]:
+    from hipcare.content.surveillance import load_surveillance_rules
+    from hipcare.services.records import site_worklist
+    from hipcare.storage import create_database_engine, create_session_factory
+    from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+
+    engine = create_database_engine(url)
+    try:
+        rules = load_surveillance_rules()
+        factory = create_session_factory(engine)
+        now = datetime.now(UTC)
+
+        def use_case() -> int:
+            uow = SqlAlchemyAccountsUnitOfWork(factory)
+            return len(site_worklist(uow, actor, WORKLIST_SITE, rules, today=today, now=now))
+
+        placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
+        sql = _RAW_WORKLIST_SQL.format(placeholder=placeholder)
+
+        def raw_sql() -> int:
+            connection = engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute(sql, (WORKLIST_SITE,))
+                rows = cursor.fetchall()
+                cursor.close()
+            finally:
+                connection.close()
+            return len(rows)
+
+        use_case_ms, listed = _median_ms(use_case)
+        raw_ms, fetched = _median_ms(raw_sql)
+    finally:
+        engine.dispose()
+    _say(f"{engine.dialect.name}: use case {use_case_ms} ms, raw SQL {raw_ms} ms, {listed} listed")
+    return {
+        "use_case_ms": use_case_ms,
+        "raw_sql_ms": raw_ms,
+        "ratio": round(use_case_ms / raw_ms, 2) if raw_ms else None,
+        "listed": listed,
+        "rows": fetched,
+    }
+
+
+# --- (b) and (c) the server under wrk ---------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait(base_url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"hipcare serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2):  # noqa: S310 -- our own local server
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("hipcare serve did not answer /healthz")
+
+
+def _sign_in(base_url: str, email: str, password: str) -> str:
+    """The session cookie of a signed-in demo clinician (through the JSON API)."""
+    import json
+
+    request = urllib.request.Request(  # noqa: S310 -- our own local server
+        base_url + "/api/sign-in",
+        data=json.dumps({"email": email, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 -- as above
+        cookies = response.headers.get_all("set-cookie") or []
+    for cookie in cookies:
+        if cookie.startswith("hipcare_session="):
+            return cookie.split(";", 1)[0]
+    raise RuntimeError("sign-in set no session cookie")
+
+
+def _demo_child_with_films(base_url: str, cookie: str) -> int:
+    import json
+
+    request = urllib.request.Request(  # noqa: S310 -- our own local server
+        base_url + "/api/children?name=an&limit=50", headers={"Cookie": cookie}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 -- as above
+        found = json.load(response)
+    best, most = found[0]["id"], -1
+    for child in found:
+        request = urllib.request.Request(  # noqa: S310 -- as above
+            f"{base_url}/api/children/{child['id']}", headers={"Cookie": cookie}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 -- as above
+            visits = len(json.load(response)["visits"])
+        if visits > most:
+            best, most = child["id"], visits
+    return int(best)
+
+
+_WRK_LINE = {
+    "requests_per_second": re.compile(r"Requests/sec:\s+([\d.]+)"),
+    "p50": re.compile(r"^\s+50%\s+([\d.]+)(us|ms|s)\b", re.MULTILINE),
+    "p99": re.compile(r"^\s+99%\s+([\d.]+)(us|ms|s)\b", re.MULTILINE),
+    "non_2xx": re.compile(r"Non-2xx or 3xx responses:\s+(\d+)"),
+    "socket_errors": re.compile(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"
+    ),
+    "requests": re.compile(r"(\d+) requests in"),
+}
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _wrk(url: str, cookie: str | None, workdir: Path) -> dict[str, Any]:
+    script = workdir / "cookie.lua"
+    script.write_text(
+        f'wrk.headers["Cookie"] = "{cookie}"\n' if cookie else "-- no cookie\n",
+        encoding="utf-8",
+    )
+    output = subprocess.run(
+        ["wrk", "-t2", "-c32", "-d10s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    figures: dict[str, Any] = {
+        "requests_per_second": float(_WRK_LINE["requests_per_second"].search(output).group(1)),  # type: ignore[union-attr]
+        "requests": int(_WRK_LINE["requests"].search(output).group(1)),  # type: ignore[union-attr]
+    }
+    for key in ("p50", "p99"):
+        found = _WRK_LINE[key].search(output)
+        figures[f"{key}_ms"] = round(_ms(found.group(1), found.group(2)), 1) if found else None
+    non_2xx = _WRK_LINE["non_2xx"].search(output)
+    sockets = _WRK_LINE["socket_errors"].search(output)
+    figures["errors"] = (int(non_2xx.group(1)) if non_2xx else 0) + (
+        sum(int(n) for n in sockets.groups()) if sockets else 0
+    )
+    return figures
+
+
+def _peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    found = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return round(int(found.group(1)) / 1024, 1) if found else float("nan")
+
+
+def _server_figures() -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        _say("wrk is not installed (./run bench installs it): the load test is skipped")
+        return {"wrk": "not installed"}
+    with tempfile.TemporaryDirectory(prefix="hipcare-bench-") as folder:
+        workdir = Path(folder)
+        port = _free_port()
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("HIPCARE_")}
+        environ["HIPCARE_DATA_DIR"] = str(workdir)
+        log = (workdir / "server.log").open("wb")
+        process = subprocess.Popen(
+            [str(HIPCARE), "serve", "--demo", "--port", str(port)],
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            _wait(base_url, process)
+            printed = (workdir / "server.log").read_text(encoding="utf-8")
+            password = re.search(r"password for all: ([^)]+)\)", printed).group(1)  # type: ignore[union-attr]
+            cookie = _sign_in(base_url, "lee@harbour.example.org", password)
+            child_id = _demo_child_with_films(base_url, cookie)
+            _say(f"wrk: bare page /sign-in, then /children/{child_id} (10 s each)")
+            bare = _wrk(base_url + "/sign-in", None, workdir)
+            child = _wrk(f"{base_url}/children/{child_id}", cookie, workdir)
+            peak = _peak_rss_mb(process.pid)
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
+    ratio = child["requests_per_second"] / bare["requests_per_second"]
+    return {
+        "bare_page_requests_per_second": bare["requests_per_second"],
+        "bare_page_p99_ms": bare["p99_ms"],
+        "bare_page_errors": bare["errors"],
+        "child_page_requests_per_second": child["requests_per_second"],
+        "child_page_p50_ms": child["p50_ms"],
+        "child_page_p99_ms": child["p99_ms"],
+        "child_page_errors": child["errors"],
+        "child_page_throughput_ratio": round(ratio, 2),
+        "child_page_meets_targets": ratio >= 0.5
+        and (child["p99_ms"] or 1e9) < 50
+        and child["errors"] == 0,
+        "server_worker_peak_rss_mb": peak,
+        "server_worker_under_250_mb": peak < 250,
+    }
+
+
+def run() -> dict[str, Any]:
+    """Every figure of this module (see the module docstring)."""
+    today = datetime.now(UTC).date()
+    rows = []
+    url, actor = _sqlite_database(today)
+    _say("worklist on SQLite ...")
+    sqlite = _worklist_figures(url, actor, today)
+    rows.append(["SQLite", *_worklist_row(sqlite)])
+    with _postgresql_database(today) as postgresql:
+        if postgresql is not None:
+            _say("worklist on PostgreSQL ...")
+            figures = _worklist_figures(*postgresql, today)
+            rows.append(["PostgreSQL", *_worklist_row(figures)])
+    server = _server_figures()
+    worklist_title = (
+        f"Site worklist ({CHILDREN // SITES:,} children of {CHILDREN:,}; median of {REPEATS})"
+    )
+    return {
+        "name": "web (worklist at scale, child page under wrk, worker memory)",
+        "children": CHILDREN,
+        "sites": SITES,
+        "visits": CHILDREN * VISITS_PER_CHILD,
+        "hip_measurements": CHILDREN * VISITS_PER_CHILD * 2,
+        "worklist_site_children": CHILDREN // SITES,
+        "machine_note": "2 cores, shared by the server and wrk (the load generator)",
+        **server,
+        "tables": {
+            worklist_title: {
+                "columns": [
+                    "database",
+                    "use case ms",
+                    "raw SQL ms",
+                    "ratio",
+                    "children listed",
+                    "rows fetched",
+                    "under 100 ms",
+                    "within 1.5x",
+                ],
+                "rows": rows,
+            }
+        },
+    }
+
+
+def _worklist_row(figures: dict[str, Any]) -> list[Any]:
+    return [
+        figures["use_case_ms"],
+        figures["raw_sql_ms"],
+        figures["ratio"],
+        figures["listed"],
+        figures["rows"],
+        figures["use_case_ms"] < 100,
+        figures["ratio"] is not None and figures["ratio"] <= 1.5,
+    ]
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key}: {value}")
