@@ -137,6 +137,10 @@ class AlertRepository(Protocol):
 class AuditLog(Protocol):
     def add(self, entry: AuditEntry) -> AuditEntry: ...
 
+    def add_many(self, entries: Sequence[AuditEntry]) -> None:
+        """Store several entries in one statement (a worklist audits every child it lists)."""
+        ...
+
     def for_entity(self, entity_type: EntityType, entity_id: str) -> Sequence[AuditEntry]:
         """Every entry about one record, oldest first."""
         ...

@@ -514,7 +514,15 @@ def site_worklist(
             if (entry := _worklist_entry(child, visits.get(child.id or 0, []), rules, today))
         ]
         entries.sort(key=_worklist_rank)
-        for entry in entries:
-            _audit(uow, actor, AuditAction.CHILD_LISTED, EntityType.CHILD, entry.child.id, now)
+        if actor.id is None:  # pragma: no cover -- a stored actor has an id
+            raise RuntimeError("audit rows need stored records")
+        uow.audit.add_many(
+            [
+                AuditEntry(
+                    actor.id, AuditAction.CHILD_LISTED, EntityType.CHILD, str(entry.child.id), now
+                )
+                for entry in entries
+            ]
+        )
         uow.commit()
     return entries

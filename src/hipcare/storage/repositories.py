@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hipcare.domain.errors import InvalidInputError
@@ -340,6 +340,23 @@ class SqlAlchemyAuditLog:
         self._session.add(row)
         self._session.flush()
         return mapping.audit_from_row(row)
+
+    def add_many(self, entries: Sequence[AuditEntry]) -> None:
+        # One executemany instead of a flush per row: on PostgreSQL a round trip each.
+        if entries:
+            self._session.execute(
+                insert(AuditRow),
+                [
+                    {
+                        "actor_id": entry.actor_id,
+                        "action": entry.action,
+                        "entity_type": entry.entity_type,
+                        "entity_id": entry.entity_id,
+                        "at": entry.at,
+                    }
+                    for entry in entries
+                ],
+            )
 
     def for_entity(self, entity_type: EntityType, entity_id: str) -> Sequence[AuditEntry]:
         rows = self._session.scalars(
