@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.e2e.browser import Server, axe_violations, describe, screenshot, sign_in
 from tests.fixtures.radiographs import FILM_IDENTIFIERS, SMALL, dicom_bytes
 
+from hipcare.domain.errors import InvalidInputError
 from hipcare.services.radiograph import measure_radiograph
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -266,3 +269,115 @@ def test_landmarks_placed_with_the_keyboard_only_give_the_domains_values(
     assert expected == measure_radiograph(
         _document({key: [float(x), float(y)] for key, (x, y) in targets.items()})
     )
+
+
+def _pair(draw: Any, x: tuple[float, float], y: tuple[float, float]) -> list[float]:
+    return [
+        round(draw(st.floats(min_value=x[0], max_value=x[1])), 2),
+        round(draw(st.floats(min_value=y[0], max_value=y[1])), 2),
+    ]
+
+
+@st.composite
+def _films(draw: Any) -> dict[str, Any]:
+    """Landmark documents shaped like AP pelvis films (head-up, patient's right on the image
+    left), with ranges wide enough that some are refused (swapped edges, a tilted line)."""
+    centre_x = draw(st.floats(min_value=800, max_value=1700))
+    centre_y = draw(st.floats(min_value=800, max_value=1500))
+    half = draw(st.floats(min_value=150, max_value=600))
+    tilt = draw(st.floats(min_value=-120, max_value=120))
+    landmarks: dict[str, Any] = {
+        "triradiate_right": [round(centre_x - half, 2), round(centre_y + tilt / 2, 2)],
+        "triradiate_left": [round(centre_x + half, 2), round(centre_y - tilt / 2, 2)],
+    }
+    for side, sign in (("right", -1), ("left", 1)):
+        if not draw(st.booleans()) and side == "left":
+            continue
+
+        def outward(low: float, high: float, sign: int = sign) -> tuple[float, float]:
+            a, b = centre_x + sign * (half + low), centre_x + sign * (half + high)
+            return (min(a, b), max(a, b))
+
+        hip = {
+            "acetabulum_lateral": _pair(draw, outward(-40, 300), (centre_y - 250, centre_y + 40)),
+            "head_medial": _pair(draw, outward(-80, 150), (centre_y - 50, centre_y + 150)),
+            "head_lateral": _pair(draw, outward(60, 420), (centre_y - 50, centre_y + 150)),
+        }
+        extras = draw(st.sampled_from(["none", "neck", "physis", "both", "shaft only"]))
+        if extras != "none":
+            hip["shaft_proximal"] = _pair(draw, outward(0, 300), (centre_y + 150, centre_y + 300))
+            hip["shaft_distal"] = _pair(draw, outward(0, 300), (centre_y + 500, centre_y + 900))
+        if extras in ("neck", "both"):
+            hip["head_centre"] = _pair(draw, outward(0, 250), (centre_y - 50, centre_y + 100))
+            hip["neck_base"] = _pair(draw, outward(-50, 300), (centre_y + 100, centre_y + 250))
+        if extras in ("physis", "both"):
+            hip["physis_medial"] = _pair(draw, outward(0, 150), (centre_y - 60, centre_y + 60))
+            hip["physis_lateral"] = _pair(draw, outward(150, 350), (centre_y - 60, centre_y + 60))
+        landmarks[side] = hip
+    film: dict[str, Any] = {"landmarks": landmarks}
+    if draw(st.booleans()):
+        film["pixel_spacing_mm"] = [
+            round(draw(st.floats(min_value=0.05, max_value=0.3)), 3),
+            round(draw(st.floats(min_value=0.05, max_value=0.3)), 3),
+        ]
+    return film
+
+
+_COMPARED_KEYS = (
+    "migration_percentage",
+    "migration_percentage_raw",
+    "acetabular_index_deg",
+    "neck_shaft_angle_deg",
+    "head_shaft_angle_deg",
+)
+
+
+def test_the_viewers_formulas_agree_with_the_domain_on_many_films(
+    page: Any, sqlite_server: Server, tmp_path: Path
+) -> None:
+    """Hypothesis: viewer.js's port gives the service's values (to the 0.01 the service
+    rounds to) or refuses the same landmark."""
+    server = sqlite_server
+    film = tmp_path / "small-synthetic-film.dcm"
+    film.write_bytes(dicom_bytes(rows=SMALL[0], columns=SMALL[1]))
+    sign_in(page, server, SURGEON)
+    _upload(page, server, _child(page, server, "formulas"), film, "formulas")
+    measured = {"agreed": 0, "refused": 0}
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(_films())
+    def agree(document: dict[str, Any]) -> None:
+        browser: dict[str, Any] = page.evaluate(
+            """film => {
+                try { return {ok: window.hipcareMeasureFilm(film)}; }
+                catch (error) { return {field: error.field, message: error.message}; }
+            }""",
+            document,
+        )
+        refused_field = None
+        try:
+            expected = measure_radiograph(document)
+        except InvalidInputError as error:
+            refused_field = error.field
+        if refused_field is not None:
+            assert "field" in browser, (refused_field, browser)
+            assert browser["field"] == refused_field, (refused_field, browser)
+            measured["refused"] += 1
+            return
+        assert "ok" in browser, (expected, browser)
+        for side in ("right", "left"):
+            assert (side in expected) == (side in browser["ok"])
+            if side not in expected:
+                continue
+            for key in _COMPARED_KEYS:
+                assert (key in expected[side]) == (key in browser["ok"][side]), key
+                if key in expected[side]:
+                    assert browser["ok"][side][key] == pytest.approx(
+                        expected[side][key], abs=0.0100001
+                    ), (side, key)
+            assert browser["ok"][side]["dislocated"] == expected[side]["dislocated"]
+        measured["agreed"] += 1
+
+    agree()
+    assert measured["agreed"] > 100  # most examples are measurable films
+    assert measured["refused"] > 0  # and the refusals were compared too

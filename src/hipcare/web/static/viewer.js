@@ -81,7 +81,8 @@
   // Same rounding as hipcare.services.radiograph._round (two decimals).
   const round2 = (value) => Math.round(value * 100) / 100 + 0;
 
-  function measureHip(frame, side, triradiate, hip) {
+  // _check_hip and _check_pairs of the domain: the first refusal, with the same field.
+  function checkHip(frame, side, hip) {
     const prefix = `landmarks.${side}`;
     const tolerance = RELATIVE_TOLERANCE * frame.span;
     const perkin = frame.lateral(side, hip.acetabulum_lateral);
@@ -89,9 +90,7 @@
       throw new MeasureProblem(`${prefix}.acetabulum_lateral`,
         `is not lateral to triradiate_${side} along Hilgenreiner's line (right and left swapped?)`);
     }
-    const medial = frame.lateral(side, hip.head_medial);
-    const lateral = frame.lateral(side, hip.head_lateral);
-    const width = lateral - medial;
+    const width = frame.lateral(side, hip.head_lateral) - frame.lateral(side, hip.head_medial);
     if (Math.abs(width) <= tolerance) {
       throw new MeasureProblem(`${prefix}.head_lateral`, "is level with head_medial (head width zero)");
     }
@@ -99,6 +98,32 @@
       throw new MeasureProblem(`${prefix}.head_lateral`,
         "is nearer the midline than head_medial (are the two swapped?)");
     }
+    const given = (name) => Boolean(hip[name]);
+    const sets = [];
+    if (given("head_centre") || given("neck_base")) sets.push(["the neck-shaft angle", NECK_SET]);
+    if (given("physis_medial") || given("physis_lateral")) sets.push(["the head-shaft angle", PHYSIS_SET]);
+    if ((given("shaft_proximal") || given("shaft_distal")) && !sets.length) {
+      throw new MeasureProblem(`${prefix}.head_centre`,
+        "the shaft axis needs the neck (head centre, neck base) or the capital physis");
+    }
+    for (const [what, names] of sets) {
+      for (const name of names) {
+        if (!given(name)) throw new MeasureProblem(`${prefix}.${name}`, `is missing; ${what} needs it`);
+      }
+    }
+    for (const [first, second, what] of [["shaft_proximal", "shaft_distal", "the shaft axis"],
+      ["head_centre", "neck_base", "the neck axis"], ["physis_medial", "physis_lateral", "the capital physis"]]) {
+      if (given(first) && given(second) && length(sub(hip[first], hip[second])) === 0) {
+        throw new MeasureProblem(`${prefix}.${second}`, `is at the same place as ${first}; ${what} needs two points`);
+      }
+    }
+  }
+
+  function measureHip(frame, side, triradiate, hip) {
+    const perkin = frame.lateral(side, hip.acetabulum_lateral);
+    const medial = frame.lateral(side, hip.head_medial);
+    const lateral = frame.lateral(side, hip.head_lateral);
+    const width = lateral - medial;
     const raw = (100 * (lateral - perkin)) / width;
     const rise = frame.height(hip.acetabulum_lateral) - frame.height(triradiate);
     const run = perkin - frame.lateral(side, triradiate);
@@ -122,18 +147,55 @@
     return result;
   }
 
-  function missingFromSets(side, hip) {
-    const problems = [];
-    const given = (name) => Boolean(hip[name]);
-    for (const [set, what] of [[NECK_SET, "the neck-shaft angle"], [PHYSIS_SET, "the head-shaft angle"]]) {
-      const wanted = set.slice(0, 2).some(given);
-      if (wanted) {
-        const missing = set.filter((name) => !given(name));
-        if (missing.length) problems.push(`${side} hip: ${what} needs ${missing.join(", ")}`);
+  // PelvisLandmarks checks the landmarks as given (image pixels); measure_film then builds
+  // them again in millimetres, which checks them a second time, and measures those.
+  function checkPelvis(marks) {
+    const frame = hilgenreinerFrame(marks.triradiate_right, marks.triradiate_left);
+    for (const side of SIDES) if (marks[side]) checkHip(frame, side, marks[side]);
+  }
+
+  function inMm(marks, filmSpacing) {
+    const scaled = {};
+    for (const [name, value] of Object.entries(marks)) {
+      if (SIDES.includes(name)) {
+        scaled[name] = {};
+        for (const [key, p] of Object.entries(value)) scaled[name][key] = toMm(p, filmSpacing);
+      } else {
+        scaled[name] = toMm(value, filmSpacing);
       }
     }
-    return problems;
+    return scaled;
   }
+
+  function measurePelvis(marks, filmSpacing) {
+    checkPelvis(marks);
+    const mm = inMm(marks, filmSpacing);
+    if (filmSpacing) checkPelvis(mm);
+    const frame = hilgenreinerFrame(mm.triradiate_right, mm.triradiate_left);
+    const hips = {};
+    for (const side of SIDES) {
+      if (mm[side]) hips[side] = measureHip(frame, side, mm[`triradiate_${side}`], mm[side]);
+    }
+    return hips;
+  }
+
+  // The service's whole measure (hipcare.services.radiograph.measure_radiograph) for a film
+  // document {landmarks: {...}, pixel_spacing_mm: [row, column]}: every hip's values, or the
+  // first refusal with the same field. Exposed so the end-to-end tests can compare it with
+  // the server on many landmark sets (tests/e2e/test_e2e_radiograph_viewer.py).
+  function measureDocument(film) {
+    const marks = {};
+    for (const [name, value] of Object.entries(film.landmarks)) {
+      if (SIDES.includes(name)) {
+        marks[name] = {};
+        for (const [key, pair] of Object.entries(value)) marks[name][key] = { x: pair[0], y: pair[1] };
+      } else if (name.startsWith("triradiate_")) {
+        marks[name] = { x: value[0], y: value[1] };
+      }
+    }
+    return measurePelvis(marks, film.pixel_spacing_mm || null);
+  }
+  window.hipcareMeasureFilm = measureDocument;
 
   // --- state --------------------------------------------------------------------------------
 
@@ -196,11 +258,14 @@
     const hip = {};
     for (const name of HIP_LANDMARKS) {
       const p = points.get(`${side}.${name}`);
-      if (p) hip[name] = toMm(p, spacing);
+      if (p) hip[name] = p;
     }
     return hip;
   }
 
+  // Each hip is measured on its own (as the server would measure a film with only that hip),
+  // so one hip's mistake does not hide the other's values. A hip whose optional landmarks
+  // are incomplete still shows MP and AI from its three required ones, with the problem.
   function computeLive() {
     const right = points.get("triradiate_right");
     const left = points.get("triradiate_left");
@@ -209,9 +274,8 @@
       result.problems.push("Place both triradiate cartilages (Hilgenreiner's line).");
       return result;
     }
-    let frame;
     try {
-      frame = hilgenreinerFrame(toMm(right, spacing), toMm(left, spacing));
+      hilgenreinerFrame(right, left);
     } catch (error) {
       result.problems.push(error.message);
       return result;
@@ -219,12 +283,20 @@
     for (const side of SIDES) {
       const hip = hipPoints(side);
       if (!REQUIRED.every((name) => hip[name])) continue;
+      const marks = { triradiate_right: right, triradiate_left: left };
       try {
-        const triradiate = toMm(side === "right" ? right : left, spacing);
-        result.hips[side] = measureHip(frame, side, triradiate, hip);
-        result.problems.push(...missingFromSets(side, hip));
+        result.hips[side] = measurePelvis({ ...marks, [side]: hip }, spacing)[side];
       } catch (error) {
         result.problems.push(error.message);
+        const optional = !REQUIRED.some((name) => error.field === `landmarks.${side}.${name}`);
+        if (optional) {
+          const required = Object.fromEntries(REQUIRED.map((name) => [name, hip[name]]));
+          try {
+            result.hips[side] = measurePelvis({ ...marks, [side]: required }, spacing)[side];
+          } catch (ignored) {
+            // the required landmarks' own problem is already listed
+          }
+        }
       }
     }
     if (!Object.keys(result.hips).length && !result.problems.length) {
