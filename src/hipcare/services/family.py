@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -182,6 +182,10 @@ class FamilyRepository(Protocol):
     def children_of(self, user_id: int) -> Sequence[int]: ...
 
     def is_linked(self, user_id: int, child_id: int) -> bool: ...
+
+    def linked_child(self, user_id: int, child_id: int) -> Child | None:
+        """The child (contacts left out) when ``user_id`` is linked to it, else None."""
+        ...
 
     def add_invitation(self, invitation: Invitation) -> None: ...
 
@@ -811,6 +815,8 @@ class FamilyToday:
     phases: tuple[tuple[str, tuple[FamilyItem, ...]], ...] = ()
     done_count: int = 0
     total_count: int = 0
+    words: Translator | None = None
+    has_calendar: bool = False
 
     @property
     def to_be_confirmed(self) -> bool:
@@ -841,29 +847,38 @@ def _occurs_on(entry: PlanEntry, day: date) -> bool:
 
 def family_today(
     uow: FamilyUnitOfWork,
-    actor_id: int,
+    actor: int | User,
     child_id: int,
     content: PathwayContent,
-    words: Translator,
+    words: Translator | Callable[[Child], Translator],
     *,
     today: date,
     now: datetime,
 ) -> FamilyToday:
-    """Today's steps, what is still to do, what comes next, and the whole plan by phase."""
+    """Today's steps, what is still to do, what comes next, and the whole plan by phase.
+
+    ``actor`` is the user's id, or the user as the session check already loaded them (saves a
+    query on the busiest page); ``words`` the page's translator, or a function choosing it
+    from the child (their preferred language). One unit of work, audited as a plan read.
+    """
     now = utc_moment(now, "now")
     with uow:
-        actor = _actor(uow, actor_id)
-        child = _readable_child(uow, actor, child_id, now, staff_too=False)
+        user = _actor(uow, actor) if isinstance(actor, int) else actor
+        child = uow.family.linked_child(_id(user), child_id) if user.role is Role.FAMILY else None
+        if child is None:
+            child = _readable_child(uow, user, child_id, now, staff_too=False)
         found = child_care_plan(uow, child, content)
-        _audit(uow, actor, AuditAction.CARE_PLAN_READ, EntityType.CHILD, child_id, now)
+        has_calendar = uow.family.live_feed_count(_id(user), child_id) > 0
+        _audit(uow, user, AuditAction.CARE_PLAN_READ, EntityType.CHILD, child_id, now)
         uow.commit()
+    translator = words if isinstance(words, Translator) else words(child)
     if found is None:
-        return FamilyToday(child, today, None)
+        return FamilyToday(child, today, None, words=translator, has_calendar=has_calendar)
     plan, states = found
     done_ids = {state.item_id for state in states if state.done}
     stored_ids = {state.item_id for state in states}
     items = []
-    for planned, entry in zip(plan.items, plan_entries(plan, words), strict=True):
+    for planned, entry in zip(plan.items, _entries(plan, translator), strict=True):
         if planned.id not in stored_ids:
             continue
         items.append(
@@ -882,7 +897,7 @@ def family_today(
     for phase in plan.phases:
         in_phase = tuple(item for item in items if item.entry.phase == phase.phase.value)
         if in_phase:
-            phases.append((words.gettext(phase.title), in_phase))
+            phases.append((translator.gettext(phase.title), in_phase))
     return FamilyToday(
         child=child,
         today=today,
@@ -893,7 +908,26 @@ def family_today(
         phases=tuple(phases),
         done_count=sum(1 for item in items if item.done),
         total_count=len(items),
+        words=translator,
+        has_calendar=has_calendar,
     )
+
+
+_ENTRY_CACHE: dict[tuple[str, str], tuple[PlanEntry, ...]] = {}
+_ENTRY_CACHE_SIZE = 512
+
+
+def _entries(plan: CarePlan, words: Translator) -> tuple[PlanEntry, ...]:
+    """The plan's entries in one language, cached: a plan is a pure function of its facts,
+    the surgeon's profile and the site (``repr`` of the plan's frozen values is the key), so
+    most requests of a family's day reuse the entries already translated."""
+    key = (repr((plan.facts, plan.surgeon_id, plan.site_name, plan.expected_stay_days)), words.code)
+    found = _ENTRY_CACHE.get(key)
+    if found is None:
+        if len(_ENTRY_CACHE) >= _ENTRY_CACHE_SIZE:
+            _ENTRY_CACHE.clear()
+        found = _ENTRY_CACHE[key] = plan_entries(plan, words)
+    return found
 
 
 def family_plan(

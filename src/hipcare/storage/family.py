@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hipcare.domain.diary import DiaryEntry, Urgency
-from hipcare.domain.records import Role
+from hipcare.domain.records import Child, Role
 from hipcare.services.family import CalendarFeed, DueReminder, Invitation, StoredDiaryEntry
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
 from hipcare.storage.tables import (
@@ -71,6 +71,35 @@ class SqlAlchemyFamilyRepository:
 
     def is_linked(self, user_id: int, child_id: int) -> bool:
         return self._session.get(FamilyLinkRow, (user_id, child_id)) is not None
+
+    def linked_child(self, user_id: int, child_id: int) -> Child | None:
+        """The child, in one query, if ``user_id`` is linked to it (without its contacts)."""
+        row = self._session.execute(
+            select(
+                ChildRow.id,
+                ChildRow.site_id,
+                ChildRow.given_name,
+                ChildRow.family_name,
+                ChildRow.date_of_birth,
+                ChildRow.gestation_weeks,
+                ChildRow.gmfcs,
+                ChildRow.preferred_language,
+            )
+            .join(FamilyLinkRow, FamilyLinkRow.child_id == ChildRow.id)
+            .where(FamilyLinkRow.user_id == user_id, ChildRow.id == child_id)
+        ).first()
+        if row is None:
+            return None
+        return Child(
+            id=row.id,
+            site_id=row.site_id,
+            given_name=row.given_name,
+            family_name=row.family_name,
+            date_of_birth=row.date_of_birth,
+            gestation_weeks=row.gestation_weeks,
+            gmfcs=row.gmfcs,
+            preferred_language=row.preferred_language,
+        )
 
     # invitations
     def add_invitation(self, invitation: Invitation) -> None:

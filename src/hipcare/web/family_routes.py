@@ -218,52 +218,49 @@ async def family_home(request: Request, user: User, context: Context) -> Respons
 
 @pages_router.get("/family/children/{child_id}")
 async def today_page(request: Request, child_id: int, user: User, context: Context) -> Response:
-    uow = _uow(context)
     now = context.now()
-    child = use.child_for_family(uow, _user_id(user), child_id, now=now, audit=False)
-    words = _language(request, child)
     view = use.family_today(
-        uow,
-        _user_id(user),
+        _uow(context),
+        user.user,
         child_id,
         _pathway_content(),
-        words,
+        lambda child: _language(request, child),
         today=context.today(now),
         now=now,
     )
-    site = _sites().get(child.site_id)
     return _page(
         request,
         "family/today.html",
         {
-            "child": child,
+            "child": view.child,
             "view": view,
-            "site": site,
-            "has_calendar": use.has_calendar_link(uow, _user_id(user), child_id),
+            "site": _sites().get(view.child.site_id),
+            "has_calendar": view.has_calendar,
             "new_calendar_url": request.query_params.get("calendar"),
         },
         user=user,
-        words=words,
+        words=view.words or translator("en"),
     )
 
 
 @pages_router.get("/family/children/{child_id}/plan")
 async def plan_page(request: Request, child_id: int, user: User, context: Context) -> Response:
-    uow = _uow(context)
     now = context.now()
-    child = use.child_for_family(uow, _user_id(user), child_id, now=now, audit=False)
-    words = _language(request, child)
     view = use.family_today(
-        uow,
-        _user_id(user),
+        _uow(context),
+        user.user,
         child_id,
         _pathway_content(),
-        words,
+        lambda child: _language(request, child),
         today=context.today(now),
         now=now,
     )
     return _page(
-        request, "family/plan.html", {"child": child, "view": view}, user=user, words=words
+        request,
+        "family/plan.html",
+        {"child": view.child, "view": view},
+        user=user,
+        words=view.words or translator("en"),
     )
 
 
@@ -636,18 +633,16 @@ async def api_children(user: ApiUser, context: Context) -> list[ChildOut]:
 async def api_today(request: Request, child_id: int, user: ApiUser, context: Context) -> TodayOut:
     """Today's steps, what is still to do and what comes next."""
     now = context.now()
-    uow = _uow(context)
-    child = use.child_for_family(uow, _user_id(user), child_id, now=now, audit=False)
-    words = _language(request, child)
     view = use.family_today(
-        uow,
-        _user_id(user),
+        _uow(context),
+        user.user,
         child_id,
         _pathway_content(),
-        words,
+        lambda child: _language(request, child),
         today=context.today(now),
         now=now,
     )
+    words = view.words or translator("en")
     return TodayOut(
         child_id=child_id,
         today=view.today,
