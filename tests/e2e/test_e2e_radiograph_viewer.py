@@ -381,3 +381,31 @@ def test_the_viewers_formulas_agree_with_the_domain_on_many_films(
     agree()
     assert measured["agreed"] > 100  # most examples are measurable films
     assert measured["refused"] > 0  # and the refusals were compared too
+
+
+def test_a_landmark_is_placed_by_a_tap_on_a_touch_screen_and_no_identifier_is_logged(
+    browser: Any, sqlite_server: Server, tmp_path: Path
+) -> None:
+    server = sqlite_server
+    context = browser.new_context(
+        has_touch=True, is_mobile=True, viewport={"width": 412, "height": 900}, bypass_csp=True
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        film = tmp_path / "small-synthetic-film.dcm"
+        film.write_bytes(dicom_bytes(rows=SMALL[0], columns=SMALL[1]))
+        sign_in(page, server, SURGEON)
+        _upload(page, server, _child(page, server, "touch"), film, "touch")
+        target = _targets(SMALL[1] / 2500)["triradiate_right"]
+        page.locator('input[name="landmark"][value="triradiate_right"]').check()
+        page.evaluate("() => document.getElementById('stage').scrollIntoView({block: 'center'})")
+        page.touchscreen.tap(*_client_point(page, *target))
+        placed = _placed(page)["triradiate_right"]
+        assert placed == pytest.approx(list(target), abs=2.0)
+        screenshot(page, "radiograph-touch-01-tapped")
+    finally:
+        context.close()
+    log = server.log.read_text(encoding="utf-8")
+    for identifier in ("SYN-000123", "Synthetic^Amira", "Amira", "20180314", "ACC-42"):
+        assert identifier not in log
