@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any
@@ -709,7 +710,35 @@ async def api_diary(child_id: int, user: ApiUser, context: Context) -> list[Diar
     return [_diary_out(entry) for entry in entries]
 
 
+@dataclass(frozen=True)
+class StaffDiary:
+    """The family diary as the child's care team reads it on the child's page."""
+
+    entries: list[use.StoredDiaryEntry]
+    descriptors: dict[str, str]
+    skin_labels: Mapping[str, str]
+
+
+def _staff_diary(context: WebContext, child: Child, user: Any) -> StaffDiary | None:
+    """The child's newest diary entries for a clinician of the child's site (audited)."""
+    if user is None or user.id is None or child.id is None or user.role is not Role.CLINICIAN:
+        return None
+    uow = _uow(context)
+    now = context.now()
+    english = {choice.value: ui_strings()[key] for choice, key in _SKIN_CHOICES}
+    return StaffDiary(
+        entries=use.diary_entries(uow, user.id, child.id, now=now, limit=10),
+        descriptors=use.pain_descriptors(uow, user.id, child.id, now=now),
+        skin_labels=english,
+    )
+
+
 def install(app: Any) -> None:
-    """Add the family routes to the app (one line in :func:`hipcare.web.create_app`)."""
+    """Add the family routes to the app (one line in :func:`hipcare.web.create_app`), and the
+    child page's helper that shows the care team the family's diary."""
+    context: WebContext = app.state.hipcare
+    context.templates.globals.update(
+        family_diary=lambda child, user: _staff_diary(context, child, user)
+    )
     app.include_router(api_router)
     app.include_router(pages_router)

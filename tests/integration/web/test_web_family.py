@@ -345,6 +345,12 @@ def test_a_high_r_flacc_score_raises_an_alert_and_says_whom_to_call(
     diary = client.get(f"/api/family/children/{family.child_id}/diary", headers=headers)
     assert diary.status_code == 200
     assert diary.json()[0]["data"]["total"] == 7
+    client.cookies.clear()
+    sign_in(client, "nurse")
+    page = client.get(f"/children/{family.child_id}")
+    assert "Family diary" in page.text
+    assert "Pain, r-FLACC 7/10" in page.text
+    assert "call team (alert raised)" in page.text
 
 
 def test_a_moderate_score_gives_advice_but_raises_no_alert(
