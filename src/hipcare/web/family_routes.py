@@ -41,13 +41,21 @@ from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
 from hipcare.web.api import set_session_cookie
 from hipcare.web.auth import CSRF_FIELD, api_user, page_user, page_user_with_form
 from hipcare.web.context import WebContext, web_context
+from hipcare.web.models import Problem, RecordId
 
 __all__ = ["LANGUAGE_COOKIE", "api_router", "install", "pages_router"]
 
 LANGUAGE_COOKIE = "hipcare_lang"
 
 pages_router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api/family", tags=["family"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body could not be read as JSON"},
+    401: {"model": Problem, "description": "not signed in"},
+    403: {"model": Problem, "description": "not this family's child, or no CSRF token"},
+    404: {"model": Problem, "description": "no such child or entry"},
+    422: {"model": Problem, "description": "the input is not valid; `field` says where"},
+}
+api_router = APIRouter(prefix="/api/family", tags=["family"], responses=_ERRORS)
 
 User = Annotated[SessionUser, Depends(page_user)]
 FormUser = Annotated[SessionUser, Depends(page_user_with_form)]
@@ -218,7 +226,9 @@ async def family_home(request: Request, user: User, context: Context) -> Respons
 
 
 @pages_router.get("/family/children/{child_id}")
-async def today_page(request: Request, child_id: int, user: User, context: Context) -> Response:
+async def today_page(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
     now = context.now()
     view = use.family_today(
         _uow(context),
@@ -245,7 +255,7 @@ async def today_page(request: Request, child_id: int, user: User, context: Conte
 
 
 @pages_router.get("/family/children/{child_id}/plan")
-async def plan_page(request: Request, child_id: int, user: User, context: Context) -> Response:
+async def plan_page(request: Request, child_id: RecordId, user: User, context: Context) -> Response:
     now = context.now()
     view = use.family_today(
         _uow(context),
@@ -267,7 +277,7 @@ async def plan_page(request: Request, child_id: int, user: User, context: Contex
 
 @pages_router.post("/family/children/{child_id}/items/{item_id}/tick")
 async def tick(
-    request: Request, child_id: int, item_id: str, user: FormUser, context: Context
+    request: Request, child_id: RecordId, item_id: str, user: FormUser, context: Context
 ) -> Response:
     use.tick_family_item(_uow(context), _user_id(user), child_id, item_id, now=context.now())
     form = await request.form()
@@ -296,7 +306,9 @@ def _booklet_view(request: Request, child_id: int, user: SessionUser, context: W
 
 
 @pages_router.get("/family/children/{child_id}/booklet")
-async def booklet_html(request: Request, child_id: int, user: User, context: Context) -> Response:
+async def booklet_html(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
     from hipcare.render.booklet_html import render_html
 
     view = _booklet_view(request, child_id, user, context)
@@ -304,7 +316,9 @@ async def booklet_html(request: Request, child_id: int, user: User, context: Con
 
 
 @pages_router.get("/family/children/{child_id}/booklet.pdf")
-async def booklet_pdf(request: Request, child_id: int, user: User, context: Context) -> Response:
+async def booklet_pdf(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
     from hipcare.render.booklet_pdf import default_pdf_renderer
 
     view = _booklet_view(request, child_id, user, context)
@@ -321,7 +335,7 @@ async def booklet_pdf(request: Request, child_id: int, user: User, context: Cont
 
 @pages_router.post("/family/children/{child_id}/calendar-link")
 async def make_calendar_link(
-    request: Request, child_id: int, user: FormUser, context: Context
+    request: Request, child_id: RecordId, user: FormUser, context: Context
 ) -> Response:
     token = use.regenerate_calendar_link(_uow(context), _user_id(user), child_id, now=context.now())
     url = f"{request.base_url}calendar/{token}.ics"
@@ -332,7 +346,7 @@ async def make_calendar_link(
 
 @pages_router.post("/family/children/{child_id}/calendar-link/revoke")
 async def revoke_calendar_link(
-    request: Request, child_id: int, user: FormUser, context: Context
+    request: Request, child_id: RecordId, user: FormUser, context: Context
 ) -> Response:
     use.revoke_calendar_link(_uow(context), _user_id(user), child_id, now=context.now())
     return RedirectResponse(f"/family/children/{child_id}#calendar", status_code=303)
@@ -375,7 +389,9 @@ def _diary_values(
 
 
 @pages_router.get("/family/children/{child_id}/diary")
-async def diary_page(request: Request, child_id: int, user: User, context: Context) -> Response:
+async def diary_page(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
     child = use.child_for_family(
         _uow(context), _user_id(user), child_id, now=context.now(), audit=False
     )
@@ -390,7 +406,9 @@ async def diary_page(request: Request, child_id: int, user: User, context: Conte
 
 
 @pages_router.post("/family/children/{child_id}/diary")
-async def diary_add(request: Request, child_id: int, user: FormUser, context: Context) -> Response:
+async def diary_add(
+    request: Request, child_id: RecordId, user: FormUser, context: Context
+) -> Response:
     uow = _uow(context)
     now = context.now()
     child = use.child_for_family(uow, _user_id(user), child_id, now=now, audit=False)
@@ -419,7 +437,9 @@ async def diary_add(request: Request, child_id: int, user: FormUser, context: Co
 
 
 @pages_router.post("/family/children/{child_id}/pain-words")
-async def pain_words(request: Request, child_id: int, user: FormUser, context: Context) -> Response:
+async def pain_words(
+    request: Request, child_id: RecordId, user: FormUser, context: Context
+) -> Response:
     form = await request.form()
     use.save_pain_descriptors(
         _uow(context),
@@ -433,7 +453,7 @@ async def pain_words(request: Request, child_id: int, user: FormUser, context: C
 
 @pages_router.get("/family/children/{child_id}/diary/{entry_id}/photo")
 async def diary_photo(
-    request: Request, child_id: int, entry_id: int, user: User, context: Context
+    request: Request, child_id: RecordId, entry_id: RecordId, user: User, context: Context
 ) -> Response:
     content_type, content = use.diary_photo(
         _uow(context), _user_id(user), child_id, entry_id, now=context.now()
@@ -445,7 +465,9 @@ async def diary_photo(
 
 
 @pages_router.post("/children/{child_id}/invite-family")
-async def invite(request: Request, child_id: int, user: FormUser, context: Context) -> Response:
+async def invite(
+    request: Request, child_id: RecordId, user: FormUser, context: Context
+) -> Response:
     """A clinician invites a family member; the page shows the single-use link to send."""
     form = await request.form()
     token, invitation = use.invite_family(
@@ -631,7 +653,9 @@ async def api_children(user: ApiUser, context: Context) -> list[ChildOut]:
 
 
 @api_router.get("/children/{child_id}/today", response_model=TodayOut)
-async def api_today(request: Request, child_id: int, user: ApiUser, context: Context) -> TodayOut:
+async def api_today(
+    request: Request, child_id: RecordId, user: ApiUser, context: Context
+) -> TodayOut:
     """Today's steps, what is still to do and what comes next."""
     now = context.now()
     view = use.family_today(
@@ -658,7 +682,9 @@ async def api_today(request: Request, child_id: int, user: ApiUser, context: Con
 
 
 @api_router.post("/children/{child_id}/items/{item_id}/tick")
-async def api_tick(child_id: int, item_id: str, user: ApiUser, context: Context) -> JSONResponse:
+async def api_tick(
+    child_id: RecordId, item_id: str, user: ApiUser, context: Context
+) -> JSONResponse:
     """Tick one of the family's care-plan items (the care team sees it ticked)."""
     state = use.tick_family_item(
         _uow(context), _user_id(user), child_id, item_id, now=context.now()
@@ -685,7 +711,7 @@ def _diary_out(entry: use.StoredDiaryEntry) -> DiaryOut:
 
 @api_router.post("/children/{child_id}/diary", response_model=DiaryOut, status_code=201)
 async def api_diary_add(
-    request: Request, child_id: int, body: DiaryIn, user: ApiUser, context: Context
+    request: Request, child_id: RecordId, body: DiaryIn, user: ApiUser, context: Context
 ) -> DiaryOut:
     """Add a diary entry; past a threshold it raises a care-team alert and says whom to call."""
     uow = _uow(context)
@@ -704,7 +730,7 @@ async def api_diary_add(
 
 
 @api_router.get("/children/{child_id}/diary", response_model=list[DiaryOut])
-async def api_diary(child_id: int, user: ApiUser, context: Context) -> list[DiaryOut]:
+async def api_diary(child_id: RecordId, user: ApiUser, context: Context) -> list[DiaryOut]:
     """The child's newest diary entries (the family and the child's care team)."""
     entries = use.diary_entries(_uow(context), _user_id(user), child_id, now=context.now())
     return [_diary_out(entry) for entry in entries]
