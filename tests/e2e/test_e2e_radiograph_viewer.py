@@ -219,6 +219,12 @@ def test_landmarks_placed_and_dragged_with_the_mouse_give_the_domains_values_the
         "() => [...document.querySelectorAll('figure.overlay img')].map(i => i.naturalWidth)"
     )
     assert loaded
+
+    page.emulate_media(media="print")  # the print stylesheet: the films without the controls
+    assert not page.locator(".site-header").is_visible()
+    assert not page.get_by_role("button", name="Print the films").is_visible()
+    assert page.locator("figure.overlay img").first.is_visible()
+    screenshot(page, "radiograph-08-child-page-print")
     assert all(width > 0 for width in loaded)
 
 
