@@ -669,15 +669,23 @@ def record_diary_entry(
 
 
 def diary_entries(
-    uow: FamilyUnitOfWork, actor_id: int, child_id: int, *, now: datetime, limit: int = 50
+    uow: FamilyUnitOfWork,
+    actor_id: int,
+    child_id: int,
+    *,
+    now: datetime,
+    limit: int = 50,
+    audit: bool = True,
 ) -> list[StoredDiaryEntry]:
-    """The child's newest diary entries, for linked family and staff of the child's site."""
+    """The child's newest diary entries, for linked family and staff of the child's site
+    (``audit=False`` only where the page showing them is audited already)."""
     with uow:
         actor = _actor(uow, actor_id)
         _readable_child(uow, actor, child_id, now, staff_too=True)
         entries = list(uow.family.diary_for(child_id, limit))
-        _audit(uow, actor, AuditAction.DIARY_READ, EntityType.CHILD, child_id, now)
-        uow.commit()
+        if audit:
+            _audit(uow, actor, AuditAction.DIARY_READ, EntityType.CHILD, child_id, now)
+            uow.commit()
     return entries
 
 

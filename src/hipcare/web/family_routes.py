@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
@@ -569,13 +569,13 @@ async def accept(request: Request, token: str, context: Context) -> Response:
 # --- JSON API ----------------------------------------------------------------------------------
 
 
-class ChildOut(BaseModel):
+class FamilyChildOut(BaseModel):
     id: int
     given_name: str
     preferred_language: str
 
 
-class ItemOut(BaseModel):
+class FamilyItemOut(BaseModel):
     id: str
     date: dt.date
     title: str
@@ -586,19 +586,19 @@ class ItemOut(BaseModel):
     to_be_confirmed_by_clinical_lead: bool
 
 
-class TodayOut(BaseModel):
+class FamilyTodayOut(BaseModel):
     child_id: int
     today: dt.date
     language: str
     plan_started: bool
-    today_items: list[ItemOut]
-    still_to_do: list[ItemOut]
-    coming_next: list[ItemOut]
+    today_items: list[FamilyItemOut]
+    still_to_do: list[FamilyItemOut]
+    coming_next: list[FamilyItemOut]
     done_count: int
     total_count: int
 
 
-class DiaryIn(BaseModel):
+class DiaryEntryIn(BaseModel):
     kind: str = Field(description="pain-r-flacc, pain-numeric, skin, medicine or unwell")
     face: int | None = None
     legs: int | None = None
@@ -614,7 +614,7 @@ class DiaryIn(BaseModel):
     note: str | None = None
 
 
-class DiaryOut(BaseModel):
+class DiaryEntryOut(BaseModel):
     id: int
     kind: str
     recorded_at: dt.datetime
@@ -626,8 +626,8 @@ class DiaryOut(BaseModel):
     to_be_confirmed_by_clinical_lead: bool = False
 
 
-def _item_out(item: use.FamilyItem) -> ItemOut:
-    return ItemOut(
+def _item_out(item: use.FamilyItem) -> FamilyItemOut:
+    return FamilyItemOut(
         id=item.id,
         date=item.entry.date,
         title=item.entry.title,
@@ -639,11 +639,11 @@ def _item_out(item: use.FamilyItem) -> ItemOut:
     )
 
 
-@api_router.get("/children", response_model=list[ChildOut])
-async def api_children(user: ApiUser, context: Context) -> list[ChildOut]:
+@api_router.get("/children", response_model=list[FamilyChildOut])
+async def api_children(user: ApiUser, context: Context) -> list[FamilyChildOut]:
     """The children this family member is linked to."""
     return [
-        ChildOut(
+        FamilyChildOut(
             id=child.id or 0,
             given_name=child.given_name,
             preferred_language=child.preferred_language,
@@ -652,10 +652,10 @@ async def api_children(user: ApiUser, context: Context) -> list[ChildOut]:
     ]
 
 
-@api_router.get("/children/{child_id}/today", response_model=TodayOut)
+@api_router.get("/children/{child_id}/today", response_model=FamilyTodayOut)
 async def api_today(
     request: Request, child_id: RecordId, user: ApiUser, context: Context
-) -> TodayOut:
+) -> FamilyTodayOut:
     """Today's steps, what is still to do and what comes next."""
     now = context.now()
     view = use.family_today(
@@ -668,7 +668,7 @@ async def api_today(
         now=now,
     )
     words = view.words or translator("en")
-    return TodayOut(
+    return FamilyTodayOut(
         child_id=child_id,
         today=view.today,
         language=words.code,
@@ -681,25 +681,23 @@ async def api_today(
     )
 
 
-@api_router.post("/children/{child_id}/items/{item_id}/tick")
-async def api_tick(
-    child_id: RecordId, item_id: str, user: ApiUser, context: Context
-) -> JSONResponse:
+class TickOut(BaseModel):
+    item_id: str
+    done: bool
+    done_at: dt.datetime | None
+
+
+@api_router.post("/children/{child_id}/items/{item_id}/tick", response_model=TickOut)
+async def api_tick(child_id: RecordId, item_id: str, user: ApiUser, context: Context) -> TickOut:
     """Tick one of the family's care-plan items (the care team sees it ticked)."""
     state = use.tick_family_item(
         _uow(context), _user_id(user), child_id, item_id, now=context.now()
     )
-    return JSONResponse(
-        {
-            "item_id": state.item_id,
-            "done": state.done,
-            "done_at": state.done_at.isoformat() if state.done_at else None,
-        }
-    )
+    return TickOut(item_id=state.item_id, done=state.done, done_at=state.done_at)
 
 
-def _diary_out(entry: use.StoredDiaryEntry) -> DiaryOut:
-    return DiaryOut(
+def _diary_out(entry: use.StoredDiaryEntry) -> DiaryEntryOut:
+    return DiaryEntryOut(
         id=entry.id,
         kind=entry.kind.value,
         recorded_at=entry.recorded_at,
@@ -709,10 +707,10 @@ def _diary_out(entry: use.StoredDiaryEntry) -> DiaryOut:
     )
 
 
-@api_router.post("/children/{child_id}/diary", response_model=DiaryOut, status_code=201)
+@api_router.post("/children/{child_id}/diary", response_model=DiaryEntryOut, status_code=201)
 async def api_diary_add(
-    request: Request, child_id: RecordId, body: DiaryIn, user: ApiUser, context: Context
-) -> DiaryOut:
+    request: Request, child_id: RecordId, body: DiaryEntryIn, user: ApiUser, context: Context
+) -> DiaryEntryOut:
     """Add a diary entry; past a threshold it raises a care-team alert and says whom to call."""
     uow = _uow(context)
     now = context.now()
@@ -729,8 +727,8 @@ async def api_diary_add(
     return out
 
 
-@api_router.get("/children/{child_id}/diary", response_model=list[DiaryOut])
-async def api_diary(child_id: RecordId, user: ApiUser, context: Context) -> list[DiaryOut]:
+@api_router.get("/children/{child_id}/diary", response_model=list[DiaryEntryOut])
+async def api_diary(child_id: RecordId, user: ApiUser, context: Context) -> list[DiaryEntryOut]:
     """The child's newest diary entries (the family and the child's care team)."""
     entries = use.diary_entries(_uow(context), _user_id(user), child_id, now=context.now())
     return [_diary_out(entry) for entry in entries]
@@ -753,7 +751,8 @@ def _staff_diary(context: WebContext, child: Child, user: Any) -> StaffDiary | N
     now = context.now()
     english = {choice.value: ui_strings()[key] for choice, key in _SKIN_CHOICES}
     return StaffDiary(
-        entries=use.diary_entries(uow, user.id, child.id, now=now, limit=10),
+        # Part of the child's page, whose read is audited as child.read already.
+        entries=use.diary_entries(uow, user.id, child.id, now=now, limit=10, audit=False),
         descriptors=use.pain_descriptors(uow, user.id, child.id, now=now),
         skin_labels=english,
     )
