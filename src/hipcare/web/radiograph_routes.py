@@ -77,11 +77,21 @@ api_router = APIRouter(
 StaffUser = Annotated[SessionUser, Depends(staff_page_user)]
 
 
+_FORM_OVERHEAD_BYTES = 64 * 1024  # the other fields and the multipart boundaries
+
+
 async def _upload_user(
     request: Request, context: Annotated[WebContext, Depends(web_context)]
 ) -> SessionUser:
     """:func:`staff_page_user_with_form` that also deletes the spooled upload when the
-    request is refused (no session, wrong CSRF token, not staff)."""
+    request is refused (no session, wrong CSRF token, not staff). A body announced larger
+    than a film may be is refused before it is read (the form is not parsed at all)."""
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > MAX_UPLOAD_BYTES + _FORM_OVERHEAD_BYTES:
+        raise InvalidInputError(
+            "file",
+            f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB, the largest film accepted",
+        )
     try:
         return await staff_page_user_with_form(await page_user_with_form(request, context))
     except Exception:

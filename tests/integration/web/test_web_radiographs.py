@@ -26,6 +26,7 @@ from web_support import CHILD_FORM, EMAILS, PASSWORD, Staff, form_token, sign_in
 
 from hipcare.domain.records import AuditAction, EntityType
 from hipcare.services.radiograph import measure_radiograph
+from hipcare.services.radiographs import MAX_UPLOAD_BYTES
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
 
 SAMPLE = json.loads(
@@ -396,3 +397,12 @@ def test_the_upload_form_is_labelled_and_posts_with_the_csrf_token(client: TestC
         files={"file": ("film.dcm", _dicom(MATCHING), "application/octet-stream")},
     )
     assert refused.status_code == 403
+
+
+def test_a_file_larger_than_60_mb_is_refused_before_it_is_read(client: TestClient) -> None:
+    token = sign_in(client, "nurse")
+    child_id = _register(client, token)
+    response = _upload(client, token, child_id, b"\0" * (MAX_UPLOAD_BYTES + 1024 * 1024))
+    assert response.status_code == 422
+    assert "file: is larger than 60 MB" in response.text
+    assert "No radiograph file added yet." in client.get(f"/children/{child_id}").text
