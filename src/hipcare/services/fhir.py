@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.diary import DiaryEntry
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.gmfcs import GMFCS
@@ -47,6 +48,7 @@ from hipcare.domain.records import (
 )
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import PermissionDeniedError, parse_child
+from hipcare.services.surveillance_status import refresh_statuses
 
 if TYPE_CHECKING:
     from hipcare.services.family import FamilyUnitOfWork
@@ -604,6 +606,14 @@ def import_records(
                 report.rejected.extend(
                     Rejection(measure.index, "Observation", str(error)) for measure in group
                 )
+        # Children added or changed and visits added or changed: judge them again (worklist).
+        refresh_statuses(
+            uow,
+            {*child_ids.values(), *(child_id for child_id, _ in groups)},
+            load_surveillance_rules(),
+            today=today,
+            now=now,
+        )
         uow.commit()
     report.rejected.sort(key=lambda item: item.index)
     return report

@@ -12,8 +12,10 @@ returns the value as stored, with its new ``id``.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from hipcare.domain.records import (
     Alert,
@@ -36,6 +38,8 @@ __all__ = [
     "ExternalIdentifierRepository",
     "OperationPlanRepository",
     "SiteRepository",
+    "StoredSurveillanceStatus",
+    "SurveillanceStatusRepository",
     "UnitOfWork",
     "UserRepository",
     "VisitRepository",
@@ -160,6 +164,51 @@ class ExternalIdentifierRepository(Protocol):
     ) -> Sequence[ExternalIdentifier]: ...
 
 
+@dataclass(frozen=True)
+class StoredSurveillanceStatus:
+    """A child's surveillance judgement as stored (``hipcare.services.surveillance_status``).
+
+    ``plan`` is the SurveillancePlan judged on ``computed_on`` as JSON (None with a
+    ``problem``). ``status_on`` (set only when read back for a day) is the worklist status
+    derived by the database from the stored dates on that day.
+    """
+
+    child_id: int
+    site_id: str
+    computed_on: date
+    rules_version: str
+    next_review_rule: str | None
+    due_from: date | None
+    due_by: date | None
+    xray_at_next_review: bool
+    needs_referral: bool
+    discharged: bool
+    outside_guideline: bool
+    local_protocol: bool
+    valid_until: date | None
+    problem: str | None
+    plan: dict[str, Any] | None
+    computed_at: datetime
+    status_on: str | None = None
+
+
+class SurveillanceStatusRepository(Protocol):
+    def put(self, statuses: Sequence[StoredSurveillanceStatus]) -> None:
+        """Insert or overwrite the children's stored judgements."""
+        ...
+
+    def to_judge(self, site_id: str, today: date, rules_version: str) -> Sequence[int]:
+        """Ids of the site's children whose stored judgement is missing or may be stale on
+        ``today``: other rules, judged after ``today``, age limit reached, or a review that
+        became overdue since it was judged (so the plan's actions say so)."""
+        ...
+
+    def listed(self, site_id: str, today: date) -> Sequence[tuple[Child, StoredSurveillanceStatus]]:
+        """The site's children due, overdue or needing referral on ``today`` (or with a
+        problem), with ``status_on`` derived from the stored dates; one query."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository: ``with uow: ...; uow.commit()``.
 
@@ -192,6 +241,9 @@ class UnitOfWork(Protocol):
 
     @property
     def external_identifiers(self) -> ExternalIdentifierRepository: ...
+
+    @property
+    def surveillance_status(self) -> SurveillanceStatusRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.radiograph import (
     ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG,
@@ -36,6 +37,7 @@ from hipcare.domain.records import AuditAction, Child, EntityType, Role, User
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.radiograph import measure_radiograph, parse_film
 from hipcare.services.records import _actor, _audit, _child_for, _deny, parse_visit
+from hipcare.services.surveillance_status import refresh_statuses
 
 if TYPE_CHECKING:
     from hipcare.interop.dicom import Radiograph
@@ -477,6 +479,10 @@ def save_reading(
             stored_visit = uow.visits.add(visit)
             visit_id = stored_visit.id
             _audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
+            # The new visit changes the child's stored surveillance judgement (the worklist).
+            refresh_statuses(
+                uow, [stored_visit.child_id], load_surveillance_rules(), today=now.date(), now=now
+            )
         reading = uow.radiographs.add_reading(
             Reading(
                 radiograph_id=film_id,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NoReturn
 
+from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.gmfcs import parse_gmfcs
 from hipcare.domain.radiograph import Side
@@ -51,6 +52,7 @@ from hipcare.domain.surveillance import (
 )
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.radiograph import parse_film
+from hipcare.services.surveillance_status import judge_stale_at_site, plan_on, refresh_statuses
 
 __all__ = [
     "CHILD_KEYS",
@@ -362,6 +364,7 @@ def register_child(
             )
         stored = uow.children.add(child)
         _audit(uow, actor, AuditAction.CHILD_REGISTERED, EntityType.CHILD, stored.id, now)
+        refresh_statuses(uow, [stored.id or 0], load_surveillance_rules(), today=today, now=now)
         uow.commit()
     return stored
 
@@ -437,6 +440,7 @@ def record_visit(
             raise InvalidInputError("visit_date", "is before the child's date of birth")
         stored = uow.visits.add(visit)
         _audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, stored.id, now)
+        refresh_statuses(uow, [child_id], load_surveillance_rules(), today=today, now=now)
         uow.commit()
     return stored
 
@@ -492,6 +496,9 @@ def site_worklist(
     Judged by the surveillance engine (``hipcare.domain.surveillance``) with ``rules``:
     referral first, then overdue, then due, each by review date. A child the rules could not
     judge is listed last with the reason. Every child listed is audited as read.
+
+    The judgements are the stored ones (``hipcare.services.surveillance_status``): stale
+    rows are judged again first, then the listed children come from one indexed query.
     """
     with uow:
         actor = _actor(uow, actor_id)
@@ -506,13 +513,26 @@ def site_worklist(
                 now,
                 f"user {actor_id} does not belong to site {site_id!r}",
             )
-        children = list(uow.children.at_site(site_id))
-        visits = uow.visits.for_children([child.id for child in children if child.id])
+        later = judge_stale_at_site(uow, site_id, rules, today=today, now=now)
         entries = [
             entry
-            for child in children
-            if (entry := _worklist_entry(child, visits.get(child.id or 0, []), rules, today))
+            for child, history in later.values()
+            if (entry := _worklist_entry(child, history, rules, today))
         ]
+        for child, stored in uow.surveillance_status.listed(site_id, today):
+            if stored.child_id in later:
+                continue
+            if stored.plan is None or stored.status_on is None:
+                entries.append(WorklistEntry(child, None, None, problem=stored.problem))
+                continue
+            entries.append(
+                WorklistEntry(
+                    child=child,
+                    status=WorklistStatus(stored.status_on),
+                    plan=plan_on(stored.plan, child, today, rules),
+                    to_be_confirmed_by_clinical_lead=stored.local_protocol,
+                )
+            )
         entries.sort(key=_worklist_rank)
         if actor.id is None:  # pragma: no cover -- a stored actor has an id
             raise RuntimeError("audit rows need stored records")

@@ -7,8 +7,11 @@ the new id is known; committing is the unit of work's job.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import fields
+from datetime import date
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, and_, case, delete, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from hipcare.domain.errors import InvalidInputError
@@ -24,6 +27,7 @@ from hipcare.domain.records import (
     User,
     VisitRecord,
 )
+from hipcare.services.ports import StoredSurveillanceStatus
 from hipcare.storage import mapping
 from hipcare.storage.tables import (
     AlertRow,
@@ -34,6 +38,7 @@ from hipcare.storage.tables import (
     OperationPlanRow,
     SiteMembershipRow,
     SiteRow,
+    SurveillanceStatusRow,
     UserRow,
     VisitRow,
 )
@@ -46,6 +51,7 @@ __all__ = [
     "SqlAlchemyExternalIdentifierRepository",
     "SqlAlchemyOperationPlanRepository",
     "SqlAlchemySiteRepository",
+    "SqlAlchemySurveillanceStatusRepository",
     "SqlAlchemyUserRepository",
     "SqlAlchemyVisitRepository",
 ]
@@ -371,3 +377,78 @@ class SqlAlchemyAuditLog:
             select(AuditRow).where(AuditRow.actor_id == actor_id).order_by(AuditRow.at, AuditRow.id)
         )
         return [mapping.audit_from_row(row) for row in rows]
+
+
+_STATUS_COLUMNS = tuple(f.name for f in fields(StoredSurveillanceStatus) if f.name != "status_on")
+
+
+def _status_on(today: date) -> ColumnElement[Any]:
+    """The worklist status on ``today`` from the stored dates (as ``worklist_status`` does)."""
+    row = SurveillanceStatusRow
+    return case(
+        (row.problem.is_not(None), literal(None)),
+        (row.needs_referral, literal("needs referral")),
+        (row.due_by.is_(None), case((row.discharged, "discharged"), else_="outside guideline")),
+        (row.due_by < today, literal("overdue")),
+        (row.due_from <= today, literal("due")),
+        else_=literal("not yet due"),
+    )
+
+
+class SqlAlchemySurveillanceStatusRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def put(self, statuses: Sequence[StoredSurveillanceStatus]) -> None:
+        if not statuses:
+            return
+        self._session.execute(
+            delete(SurveillanceStatusRow).where(
+                SurveillanceStatusRow.child_id.in_(sorted({s.child_id for s in statuses}))
+            )
+        )
+        self._session.execute(
+            insert(SurveillanceStatusRow),
+            [{name: getattr(status, name) for name in _STATUS_COLUMNS} for status in statuses],
+        )
+
+    def to_judge(self, site_id: str, today: date, rules_version: str) -> Sequence[int]:
+        row = SurveillanceStatusRow
+        return list(
+            self._session.scalars(
+                select(ChildRow.id)
+                .outerjoin(row, row.child_id == ChildRow.id)
+                .where(ChildRow.site_id == site_id)
+                .where(
+                    or_(
+                        row.child_id.is_(None),
+                        row.site_id != ChildRow.site_id,
+                        row.rules_version != rules_version,
+                        row.computed_on > today,
+                        row.valid_until <= today,
+                        and_(row.due_by < today, row.computed_on <= row.due_by),
+                    )
+                )
+                .order_by(ChildRow.id)
+            )
+        )
+
+    def listed(self, site_id: str, today: date) -> Sequence[tuple[Child, StoredSurveillanceStatus]]:
+        row = SurveillanceStatusRow
+        status_on = _status_on(today)
+        rows = self._session.execute(
+            select(ChildRow, row, status_on)
+            .join(row, row.child_id == ChildRow.id)
+            .where(row.site_id == site_id)
+            .where(or_(row.needs_referral, row.problem.is_not(None), row.due_from <= today))
+        )
+        return [
+            (
+                mapping.child_from_row(child),
+                StoredSurveillanceStatus(
+                    **{name: getattr(stored, name) for name in _STATUS_COLUMNS},
+                    status_on=status,
+                ),
+            )
+            for child, stored, status in rows
+        ]

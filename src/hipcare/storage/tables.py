@@ -71,6 +71,7 @@ __all__ = [
     "SignInFailureRow",
     "SiteMembershipRow",
     "SiteRow",
+    "SurveillanceStatusRow",
     "UserRow",
     "UtcDateTime",
     "VisitRow",
@@ -541,3 +542,48 @@ class RadiographReadingRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     measures: Mapped[dict[str, Any]] = mapped_column(JSON)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
+
+
+class SurveillanceStatusRow(Base):
+    """A child's surveillance judgement as of ``computed_on``, kept so the worklist is a query.
+
+    Written by the use cases that change what the judgement depends on (child registered or
+    changed, visit recorded or imported); ``hipcare.services.surveillance_status`` says when a
+    row is judged again (rules changed, age limit reached, a review became overdue since).
+    The status on a given day is derived from the stored dates (docs/storage.md).
+    """
+
+    __tablename__ = "surveillance_status"
+    __table_args__ = (
+        Index("ix_surveillance_status_site_id_due_from", "site_id", "due_from"),
+        Index("ix_surveillance_status_site_id_needs_referral", "site_id", "needs_referral"),
+    )
+
+    child_id: Mapped[int] = mapped_column(
+        ForeignKey("children.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    computed_on: Mapped[date]
+    rules_version: Mapped[str] = mapped_column(String(64))
+    next_review_rule: Mapped[str | None] = mapped_column(String(64))
+    due_from: Mapped[date | None]
+    due_by: Mapped[date | None]
+    xray_at_next_review: Mapped[bool] = mapped_column(
+        Boolean(create_constraint=True, name="xray_at_next_review")
+    )
+    needs_referral: Mapped[bool] = mapped_column(
+        Boolean(create_constraint=True, name="needs_referral")
+    )
+    discharged: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="discharged"))
+    outside_guideline: Mapped[bool] = mapped_column(
+        Boolean(create_constraint=True, name="outside_guideline")
+    )
+    local_protocol: Mapped[bool] = mapped_column(
+        Boolean(create_constraint=True, name="local_protocol")
+    )
+    # The first day a fresh judgement could differ without a new record (the age limit).
+    valid_until: Mapped[date | None]
+    problem: Mapped[str | None] = mapped_column(String(1000))
+    # The plan as judged on computed_on (SurveillancePlan as JSON), None when not judged.
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    computed_at: Mapped[datetime]

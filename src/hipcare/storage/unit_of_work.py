@@ -15,6 +15,7 @@ from hipcare.storage.repositories import (
     SqlAlchemyExternalIdentifierRepository,
     SqlAlchemyOperationPlanRepository,
     SqlAlchemySiteRepository,
+    SqlAlchemySurveillanceStatusRepository,
     SqlAlchemyUserRepository,
     SqlAlchemyVisitRepository,
 )
@@ -41,6 +42,7 @@ class SqlAlchemyUnitOfWork:
     alerts: SqlAlchemyAlertRepository
     audit: SqlAlchemyAuditLog
     external_identifiers: SqlAlchemyExternalIdentifierRepository
+    surveillance_status: SqlAlchemySurveillanceStatusRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -60,6 +62,7 @@ class SqlAlchemyUnitOfWork:
         self.alerts = SqlAlchemyAlertRepository(session)
         self.audit = SqlAlchemyAuditLog(session)
         self.external_identifiers = SqlAlchemyExternalIdentifierRepository(session)
+        self.surveillance_status = SqlAlchemySurveillanceStatusRepository(session)
         return self
 
     def __exit__(

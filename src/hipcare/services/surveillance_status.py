@@ -1,0 +1,332 @@
+"""Each child's surveillance judgement, stored, so a site's worklist is one indexed query.
+
+Why it can be stored: apart from ``today``, a plan depends only on the child (date of birth,
+GMFCS level, gestation) and their visits. On a later day without a new record the engine
+gives the same review (rule, window, X-ray), the same referral and the same discharge, so
+``worklist_status`` of the stored plan equals a fresh plan's (docs/clinical/surveillance.md,
+"For the web worklist"; tested with Hypothesis in
+``tests/integration/storage/test_surveillance_status.py``). Three things do change with the
+day, and each makes the row be judged again, lazily, by :func:`judge_stale_at_site`
+(the worklist calls it first; it is empty in the steady state):
+
+- the rules changed (``rules_version``: a hash of the rule set the row was judged with);
+- the child reached the rules' age limit (``valid_until``): the plan becomes "outside";
+- a review became overdue after the row was judged: the plan's action then says "overdue".
+
+A worklist asked for a day before the row was judged (or before a recorded visit) judges
+that child afresh for that day and stores nothing.
+
+Written by the use cases that change what a judgement depends on, in their own unit of
+work: ``register_child`` and ``record_visit`` (so the demo seed too), the FHIR import
+(children added or changed, visits added or changed) and the viewer's recorded visits.
+:func:`backfill` judges every child (run by the migration's caller, ``hipcare serve`` at
+start-up and the bench); see docs/storage.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from hipcare.domain.errors import HipcareError
+from hipcare.domain.records import Child, VisitRecord
+from hipcare.domain.surveillance import (
+    Action,
+    ActionCode,
+    AgeReference,
+    ReviewKind,
+    RuleKind,
+    RuleStatus,
+    ScheduledReview,
+    SideJudgement,
+    Stability,
+    SurveillanceInput,
+    SurveillancePlan,
+    SurveillanceRules,
+    add_months,
+    months_between,
+    plan_surveillance,
+)
+from hipcare.services.ports import StoredSurveillanceStatus, UnitOfWork
+
+__all__ = [
+    "backfill",
+    "judge_child",
+    "judge_stale_at_site",
+    "plan_from_document",
+    "plan_on",
+    "plan_to_document",
+    "refresh_statuses",
+    "rules_version",
+]
+
+_VERSIONS: dict[int, tuple[SurveillanceRules, str]] = {}
+
+
+def rules_version(rules: SurveillanceRules) -> str:
+    """A hash of the whole rule set (every rule, threshold, window and citation)."""
+    known = _VERSIONS.get(id(rules))
+    if known is not None and known[0] is rules:
+        return known[1]
+    version = hashlib.sha256(repr(rules).encode("utf-8")).hexdigest()[:32]
+    _VERSIONS[id(rules)] = (rules, version)
+    return version
+
+
+# --- the plan as JSON --------------------------------------------------------------------------
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parse_day(value: object) -> date | None:
+    return None if value is None else date.fromisoformat(str(value))
+
+
+def plan_to_document(plan: SurveillancePlan) -> dict[str, Any]:
+    """``plan`` as a JSON object that :func:`plan_from_document` turns back into it."""
+    review = plan.review
+    return {
+        "today": plan.today.isoformat(),
+        "review": None
+        if review is None
+        else {
+            "rule_id": review.rule_id,
+            "kind": review.kind.value,
+            "due_from": review.due_from.isoformat(),
+            "due_by": review.due_by.isoformat(),
+            "xray": review.xray,
+        },
+        "actions": [[a.code.value, a.text, a.rule_id] for a in plan.actions],
+        "rule_ids": list(plan.rule_ids),
+        "age_months": plan.age_months,
+        "corrected_age_months": plan.corrected_age_months,
+        "judgements": [
+            [
+                j.side,
+                j.latest_percent,
+                _day(j.latest_date),
+                j.stability.value,
+                j.rise_percent,
+                _day(j.compared_with),
+                j.abnormal,
+                j.head_shaft_angle_deg,
+            ]
+            for j in plan.judgements
+        ],
+        "discharged": plan.discharged,
+        "outside_guideline": plan.outside_guideline,
+        "notes": list(plan.notes),
+    }
+
+
+def plan_from_document(document: Mapping[str, Any]) -> SurveillancePlan:
+    review = document["review"]
+    return SurveillancePlan(
+        today=date.fromisoformat(document["today"]),
+        review=None
+        if review is None
+        else ScheduledReview(
+            rule_id=review["rule_id"],
+            kind=ReviewKind(review["kind"]),
+            due_from=date.fromisoformat(review["due_from"]),
+            due_by=date.fromisoformat(review["due_by"]),
+            xray=review["xray"],
+        ),
+        actions=tuple(
+            Action(ActionCode(code), text, rule_id) for code, text, rule_id in document["actions"]
+        ),
+        rule_ids=tuple(document["rule_ids"]),
+        age_months=document["age_months"],
+        corrected_age_months=document["corrected_age_months"],
+        judgements=tuple(
+            SideJudgement(
+                side,
+                percent,
+                _parse_day(latest),
+                Stability(stability),
+                rise,
+                _parse_day(compared),
+                abnormal,
+                angle,
+            )
+            for side, percent, latest, stability, rise, compared, abnormal, angle in document[
+                "judgements"
+            ]
+        ),
+        discharged=document["discharged"],
+        outside_guideline=document["outside_guideline"],
+        notes=tuple(document["notes"]),
+    )
+
+
+def _input(child: Child, visits: Sequence[VisitRecord], today: date) -> SurveillanceInput:
+    return SurveillanceInput(
+        date_of_birth=child.date_of_birth,
+        gmfcs=child.gmfcs,
+        today=today,
+        visits=tuple(
+            visit.to_surveillance_visit() for visit in visits if visit.visit_date <= today
+        ),
+        gestation_weeks=child.gestation_weeks,
+    )
+
+
+def plan_on(
+    stored: Mapping[str, Any], child: Child, today: date, rules: SurveillanceRules
+) -> SurveillancePlan:
+    """The stored plan as on ``today`` (not before the day it was judged): the day and the
+    child's ages move; review, actions and rules are the stored ones (see module docstring)."""
+    plan = plan_from_document(stored)
+    if plan.today == today:
+        return plan
+    ages = AgeReference.for_child(_input(child, (), today), rules.single(RuleKind.CORRECTION))
+    return replace(
+        plan,
+        today=today,
+        age_months=months_between(child.date_of_birth, today),
+        corrected_age_months=ages.age_months(today) if ages.uses_correction_on(today) else None,
+    )
+
+
+# --- judging -----------------------------------------------------------------------------------
+
+
+def judge_child(
+    child: Child,
+    visits: Sequence[VisitRecord],
+    rules: SurveillanceRules,
+    *,
+    today: date,
+    now: datetime,
+) -> StoredSurveillanceStatus:
+    """The child's judgement on ``today`` (which must not be before a recorded visit)."""
+    if child.id is None:  # pragma: no cover -- only stored children are judged
+        raise RuntimeError("only a stored child is judged")
+    version = rules_version(rules)
+    try:
+        plan = plan_surveillance(_input(child, visits, today), rules)
+    except HipcareError as error:
+        return StoredSurveillanceStatus(
+            child_id=child.id,
+            site_id=child.site_id,
+            computed_on=today,
+            rules_version=version,
+            next_review_rule=None,
+            due_from=None,
+            due_by=None,
+            xray_at_next_review=False,
+            needs_referral=False,
+            discharged=False,
+            outside_guideline=False,
+            local_protocol=False,
+            valid_until=None,
+            problem=str(error),
+            plan=None,
+            computed_at=now,
+        )
+    limit = add_months(child.date_of_birth, rules.single(RuleKind.AGE_LIMIT).limit_age_months or 0)
+    review = plan.review
+    return StoredSurveillanceStatus(
+        child_id=child.id,
+        site_id=child.site_id,
+        computed_on=today,
+        rules_version=version,
+        next_review_rule=None if review is None else review.rule_id,
+        due_from=None if review is None else review.due_from,
+        due_by=None if review is None else review.due_by,
+        xray_at_next_review=bool(review and review.xray),
+        needs_referral=plan.needs_referral,
+        discharged=plan.discharged,
+        outside_guideline=plan.outside_guideline,
+        local_protocol=any(
+            (rule := rules.by_id(rule_id)) is not None
+            and rule.citation.status is RuleStatus.LOCAL_PROTOCOL
+            for rule_id in plan.rule_ids
+        ),
+        valid_until=limit if today < limit else None,
+        problem=None,
+        plan=plan_to_document(plan),
+        computed_at=now,
+    )
+
+
+def _judgement_day(child: Child, visits: Sequence[VisitRecord], today: date) -> date:
+    """``today``, or the latest day the record reaches if later (a visit, the birth)."""
+    return max([today, child.date_of_birth, *(visit.visit_date for visit in visits)])
+
+
+def refresh_statuses(
+    uow: UnitOfWork,
+    child_ids: Collection[int],
+    rules: SurveillanceRules,
+    *,
+    today: date,
+    now: datetime,
+) -> None:
+    """Judge these children again and store it, inside the caller's unit of work."""
+    ids = sorted(set(child_ids))
+    if not ids:
+        return
+    visits = uow.visits.for_children(ids)
+    statuses = []
+    for child_id in ids:
+        child = uow.children.get(child_id)
+        if child is None:  # pragma: no cover -- callers pass children they just stored
+            continue
+        history = visits.get(child_id, [])
+        statuses.append(
+            judge_child(child, history, rules, today=_judgement_day(child, history, today), now=now)
+        )
+    uow.surveillance_status.put(statuses)
+
+
+def judge_stale_at_site(
+    uow: UnitOfWork,
+    site_id: str,
+    rules: SurveillanceRules,
+    *,
+    today: date,
+    now: datetime,
+) -> dict[int, tuple[Child, list[VisitRecord]]]:
+    """Judge again and store the site's missing or stale rows (module docstring).
+
+    Returns the children whose record reaches past ``today`` (a visit or the birth after
+    it): their stored rows stay as they are, and the caller judges them for ``today`` alone.
+    """
+    stale = set(uow.surveillance_status.to_judge(site_id, today, rules_version(rules)))
+    if not stale:
+        return {}
+    children = [child for child in uow.children.at_site(site_id) if child.id in stale]
+    visits = uow.visits.for_children(sorted(stale))
+    later: dict[int, tuple[Child, list[VisitRecord]]] = {}
+    statuses = []
+    for child in children:
+        child_id = child.id or 0
+        history = visits.get(child_id, [])
+        if _judgement_day(child, history, today) > today:
+            later[child_id] = (child, history)
+            continue
+        statuses.append(judge_child(child, history, rules, today=today, now=now))
+    uow.surveillance_status.put(statuses)
+    return later
+
+
+def backfill(
+    uow: UnitOfWork,
+    site_ids: Collection[str],
+    rules: SurveillanceRules,
+    *,
+    today: date,
+    now: datetime,
+) -> int:
+    """Judge every missing or stale row of these sites and commit; returns how many sites."""
+    with uow:
+        for site_id in sorted(site_ids):
+            judge_stale_at_site(uow, site_id, rules, today=today, now=now)
+        uow.commit()
+    return len(site_ids)
