@@ -3,11 +3,14 @@ and a server worker's memory.
 
 (a) Worklist: 100,000 synthetic children at 20 sites (5,000 a site), 500,000 visits and
     1,000,000 hip measurements, on SQLite and on PostgreSQL. The use case
-    (``hipcare.services.records.site_worklist``: storage, the surveillance engine for every
-    child of the site, sorting, an audit row per listed child) is timed beside the raw SQL
-    alone (the same rows fetched with one DBAPI query, no mapping, no engine). The data is
-    made with executemany (SQLite; the file is kept under ``out/bench/`` for reruns) and
-    COPY (PostgreSQL; a database of its own, dropped at the end).
+    (``hipcare.services.records.site_worklist``: storage, the stored judgements, sorting, an
+    audit row per listed child) is timed beside the raw SQL
+    alone. Since issue 4's fix the use case reads the stored judgements
+    (``surveillance_status``): the raw SQL is its listing query by hand (one DBAPI query, no
+    mapping). The data is made with executemany (SQLite; the file is kept under
+    ``out/bench/`` for reruns) and COPY (PostgreSQL; a database of its own, dropped at the
+    end); every child's judgement is computed by the engine at generation, as the use cases
+    that record a visit store it.
 (b) ``wrk -t2 -c32 -d10s`` against a demo child's page (signed in, a Lua script sends the
     session cookie) and against a bare page on the same stack (``GET /sign-in`` without a
     session: middleware and one template, no database), one after the other on one server
@@ -22,6 +25,7 @@ The machine has 2 cores, shared by the server and the load generator.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import re
@@ -112,6 +116,89 @@ def _rows(
     return children, visits, hips
 
 
+_STATUS_COLUMNS = (
+    "child_id, site_id, computed_on, rules_version, next_review_rule, due_from, due_by, "
+    "xray_at_next_review, needs_referral, discharged, outside_guideline, local_protocol, "
+    "valid_until, problem, plan, computed_at"
+)
+
+
+def _statuses(
+    children: list[tuple[Any, ...]],
+    visits: list[tuple[Any, ...]],
+    hips: list[tuple[Any, ...]],
+    today: date,
+    actor: int,
+) -> list[tuple[Any, ...]]:
+    """Every child's stored surveillance judgement, by the engine, as the use cases store it
+    (``hipcare.services.surveillance_status.judge_child``): rows of ``_STATUS_COLUMNS``."""
+    from hipcare.content.surveillance import load_surveillance_rules
+    from hipcare.domain.gmfcs import parse_gmfcs
+    from hipcare.domain.radiograph import Side
+    from hipcare.domain.records import Child, HipMeasures, VisitRecord
+    from hipcare.services.surveillance_status import judge_child
+
+    rules = load_surveillance_rules()
+    now = datetime.now(UTC)
+    by_visit: dict[int, list[HipMeasures]] = {}
+    for _, visit_id, side, _raw, reported, *_ in hips:
+        by_visit.setdefault(visit_id, []).append(
+            HipMeasures(side=Side(side), migration_percentage_reported=reported)
+        )
+    by_child: dict[int, list[VisitRecord]] = {}
+    for visit_id, child_id, day, xray, _, recorded_at in visits:
+        by_child.setdefault(child_id, []).append(
+            VisitRecord(
+                child_id=child_id,
+                visit_date=day,
+                xray=xray,
+                recorded_by=actor,
+                recorded_at=recorded_at.replace(tzinfo=UTC),
+                hips=tuple(by_visit.get(visit_id, ())),
+                id=visit_id,
+            )
+        )
+    rows = []
+    started = time.perf_counter()
+    for number, (child_id, site, given, family, _, born, gestation, gmfcs, language) in enumerate(
+        children, 1
+    ):
+        child = Child(
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            site_id=site,
+            preferred_language=language,
+            gmfcs=parse_gmfcs(gmfcs),
+            gestation_weeks=gestation,
+            id=child_id,
+        )
+        stored = judge_child(child, by_child.get(child_id, []), rules, today=today, now=now)
+        rows.append(
+            (
+                stored.child_id,
+                stored.site_id,
+                stored.computed_on,
+                stored.rules_version,
+                stored.next_review_rule,
+                stored.due_from,
+                stored.due_by,
+                stored.xray_at_next_review,
+                stored.needs_referral,
+                stored.discharged,
+                stored.outside_guideline,
+                stored.local_protocol,
+                stored.valid_until,
+                stored.problem,
+                None if stored.plan is None else json.dumps(stored.plan),
+                stored.computed_at.replace(tzinfo=None),
+            )
+        )
+        if number % 20_000 == 0:
+            _say(f"judged {number:,} children in {time.perf_counter() - started:.1f} s")
+    return rows
+
+
 _CHILD_COLUMNS = (
     "id, site_id, given_name, family_name, search_key, date_of_birth, gestation_weeks, gmfcs, "
     "preferred_language"
@@ -190,6 +277,17 @@ def _sqlite_database(today: date) -> tuple[str, int]:
                 hips,
             )
             _say(f"SQLite: {len(hips):,} hip measurements in {time.perf_counter() - started:.1f} s")
+            statuses = _statuses(children, visits, hips, today, actor)
+
+            def iso(value: Any) -> Any:
+                return value.isoformat() if isinstance(value, date) else value
+
+            connection.executemany(
+                f"INSERT INTO surveillance_status ({_STATUS_COLUMNS}) "  # noqa: S608 -- fixed column list
+                f"VALUES ({', '.join('?' * 16)})",
+                [(*(iso(v) for v in row[:15]), row[15].isoformat(sep=" ")) for row in statuses],
+            )
+            _say(f"SQLite: statuses stored by {time.perf_counter() - started:.1f} s")
         connection.execute("ANALYZE")
     finally:
         connection.close()
@@ -234,6 +332,7 @@ def _postgresql_database(today: date) -> Iterator[tuple[str, int] | None]:
         upgrade_to_head(url)
         actor = _seed_staff(url)
         children, visits, hips = _rows(today)
+        statuses = _statuses(children, visits, hips, today, actor)
         import psycopg
 
         plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -243,6 +342,11 @@ def _postgresql_database(today: date) -> Iterator[tuple[str, int] | None]:
                 ("children", _CHILD_COLUMNS, children),
                 ("visits", _VISIT_COLUMNS, [(*v[:4], actor, v[5]) for v in visits]),
                 ("hip_measures", _HIP_COLUMNS, hips),
+                (
+                    "surveillance_status",
+                    _STATUS_COLUMNS,
+                    [(*row[:15], row[15].replace(tzinfo=UTC)) for row in statuses],
+                ),
             ):
                 with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for row in rows:
@@ -266,11 +370,15 @@ def _postgresql_database(today: date) -> Iterator[tuple[str, int] | None]:
 # --- (a) the worklist --------------------------------------------------------------------------
 
 _RAW_WORKLIST_SQL = (
-    "SELECT c.id, c.date_of_birth, c.gestation_weeks, c.gmfcs, v.id, v.visit_date, v.xray, "
-    "h.side, h.migration_percentage_reported "
-    "FROM children c LEFT JOIN visits v ON v.child_id = c.id "
-    "LEFT JOIN hip_measures h ON h.visit_id = v.id "
-    "WHERE c.site_id = {placeholder} ORDER BY c.id, v.visit_date, v.id"
+    # The use case's listing query (SqlAlchemySurveillanceStatusRepository.listed), by hand.
+    "SELECT c.id, c.site_id, c.given_name, c.family_name, c.date_of_birth, c.gestation_weeks, "
+    "c.gmfcs, c.preferred_language, s.*, CASE WHEN s.problem IS NOT NULL THEN NULL "
+    "WHEN s.needs_referral THEN 'needs referral' WHEN s.due_by IS NULL THEN 'outside' "
+    "WHEN s.due_by < {placeholder} THEN 'overdue' WHEN s.due_from <= {placeholder} THEN 'due' "
+    "ELSE 'not yet due' END "
+    "FROM children c JOIN surveillance_status s ON s.child_id = c.id "
+    "WHERE s.site_id = {placeholder} "
+    "AND (s.needs_referral OR s.problem IS NOT NULL OR s.due_from <= {placeholder})"
 )
 
 
@@ -307,7 +415,7 @@ def _worklist_figures(url: str, actor: int, today: date) -> dict[str, Any]:
             connection = engine.raw_connection()
             try:
                 cursor = connection.cursor()
-                cursor.execute(sql, (WORKLIST_SITE,))
+                cursor.execute(sql, (today, today, WORKLIST_SITE, today))
                 rows = cursor.fetchall()
                 cursor.close()
             finally:
