@@ -20,21 +20,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from tests.e2e.browser import Server
+from tests.support.databases import session_postgresql_database
 
 HIPCARE = Path(sys.executable).with_name("hipcare")
 CHROMIUM = Path("/usr/bin/chromium")
-DEFAULT_POSTGRESQL_URL = "postgresql+psycopg://postgres@localhost:5432/test"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -134,28 +130,7 @@ def postgresql_database() -> Iterator[str]:
 
     Unreachable means skipped with the reason, except under ``CI=true``, where it fails.
     """
-    server_url = os.environ.get("HIPCARE_TEST_POSTGRESQL_URL", DEFAULT_POSTGRESQL_URL)
-    admin = create_engine(
-        server_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        admin.dispose()
-        reason = f"PostgreSQL is not reachable at {server_url}: {error.orig}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
-        pytest.skip(f"{reason}; start it or set HIPCARE_TEST_POSTGRESQL_URL")
-    name = f"hipcare_e2e_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from session_postgresql_database("hipcare_e2e")
 
 
 @pytest.fixture(scope="session")

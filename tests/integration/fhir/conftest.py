@@ -8,16 +8,18 @@ schema per test. Unreachable: the PostgreSQL half is skipped with the reason, ex
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fhir_support import OpenUnitOfWork
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
+from tests.support.databases import (
+    DATABASE_KINDS,
+    empty_database,
+    session_postgresql_database,
+)
 
 from hipcare.storage import (
     create_database_engine,
@@ -29,54 +31,16 @@ from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
 
 @pytest.fixture(scope="session")
 def postgresql_database() -> Iterator[str]:
-    server_url = os.environ.get(
-        "HIPCARE_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@localhost:5432/test"
-    )
-    admin = create_engine(
-        server_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        admin.dispose()
-        reason = f"PostgreSQL is not reachable at {server_url}: {error.orig}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
-        pytest.skip(f"{reason}; start it or set HIPCARE_TEST_POSTGRESQL_URL")
-    name = f"hipcare_fhir_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from session_postgresql_database("hipcare_fhir")
 
 
 def _new_database(request: pytest.FixtureRequest, folder: Path, kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / f'hipcare-{uuid.uuid4().hex[:8]}.sqlite3'}"
-        return
-    database: str = request.getfixturevalue("postgresql_database")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(database)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    sqlite_file = folder / f"hipcare-{uuid.uuid4().hex[:8]}.sqlite3"
+    with empty_database(request, kind, sqlite_file) as url:
+        yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASE_KINDS)
 def database_kind(request: pytest.FixtureRequest) -> str:
     kind: str = request.param
     return kind

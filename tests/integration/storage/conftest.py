@@ -9,16 +9,17 @@ PostgreSQL cannot be reached the PostgreSQL half is skipped with the reason, exc
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 from storage_support import HARBOUR, NORTHERN, Staff
+from tests.support.databases import (
+    DATABASE_KINDS,
+    empty_database,
+    session_postgresql_database,
+)
 
 from hipcare.domain.records import Profession, Role, Site, User
 from hipcare.storage import (
@@ -28,58 +29,18 @@ from hipcare.storage import (
     upgrade_to_head,
 )
 
-DEFAULT_POSTGRESQL_URL = "postgresql+psycopg://postgres@localhost:5432/test"
-
 
 @pytest.fixture(scope="session")
 def postgresql_database() -> Iterator[str]:
     """A new, empty database for this test session, dropped at the end; its URL."""
-    server_url = os.environ.get("HIPCARE_TEST_POSTGRESQL_URL", DEFAULT_POSTGRESQL_URL)
-    admin = create_engine(
-        server_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        admin.dispose()
-        reason = f"PostgreSQL is not reachable at {server_url}: {error.orig}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
-        pytest.skip(f"{reason}; start it or set HIPCARE_TEST_POSTGRESQL_URL")
-    name = f"hipcare_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from session_postgresql_database("hipcare_test")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASE_KINDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of an EMPTY database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hipcare.sqlite3'}"
-        return
-    database: str = request.getfixturevalue("postgresql_database")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        # libpq "options": every connection of this URL works in the test's own schema.
-        yield (
-            make_url(database)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with empty_database(request, request.param, tmp_path / "hipcare.sqlite3") as url:
+        yield url
 
 
 @pytest.fixture

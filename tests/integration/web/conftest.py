@@ -1,6 +1,6 @@
 """Fixtures that run every web test against the real app on SQLite AND on PostgreSQL.
 
-The database fixtures follow ``tests/integration/storage/conftest.py``: PostgreSQL is
+The database fixtures come from ``tests/support/databases.py``: PostgreSQL is
 ``HIPCARE_TEST_POSTGRESQL_URL`` (default ``postgresql+psycopg://postgres@localhost:5432/test``),
 one database per test session and one schema per test; unreachable means skipped, except
 under ``CI=true``, where it fails.
@@ -9,8 +9,6 @@ under ``CI=true``, where it fails.
 from __future__ import annotations
 
 import dataclasses
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +16,11 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from tests.support.databases import (
+    DATABASE_KINDS,
+    empty_database,
+    session_postgresql_database,
+)
 from web_support import EMAILS, HARBOUR, NORTHERN, PASSWORD, Clock, Staff
 
 from hipcare.domain.records import Profession, Role, Site, User
@@ -29,61 +29,19 @@ from hipcare.storage import create_database_engine, create_session_factory, upgr
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
 from hipcare.web import create_app
 
-DEFAULT_POSTGRESQL_URL = "postgresql+psycopg://postgres@localhost:5432/test"
-
 
 @pytest.fixture(scope="session")
 def postgresql_database() -> Iterator[str]:
     """A new, empty database for this test session, dropped at the end; its URL."""
-    server_url = os.environ.get("HIPCARE_TEST_POSTGRESQL_URL", DEFAULT_POSTGRESQL_URL)
-    admin = create_engine(
-        server_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        admin.dispose()
-        reason = f"PostgreSQL is not reachable at {server_url}: {error.orig}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
-        pytest.skip(f"{reason}; start it or set HIPCARE_TEST_POSTGRESQL_URL")
-    name = f"hipcare_web_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from session_postgresql_database("hipcare_web_test")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASE_KINDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a database at the newest migration: a SQLite file, or a PostgreSQL schema."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hipcare.sqlite3'}"
+    with empty_database(request, request.param, tmp_path / "hipcare.sqlite3") as url:
         upgrade_to_head(url)
         yield url
-        return
-    database: str = request.getfixturevalue("postgresql_database")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = (
-            make_url(database)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-        upgrade_to_head(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
