@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import HARBOUR, Staff
+from web_support import HARBOUR, Staff
 
 from hipcare.cli import main
 from hipcare.cli._io import CommandIO
