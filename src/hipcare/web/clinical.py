@@ -342,13 +342,20 @@ async def record_visit_page(
 
 @pages_router.get("/worklist")
 async def worklist_home(request: Request, user: User, context: Context) -> Response:
+    return _choose_site(request, user, context, "worklist", "Surveillance worklist")
+
+
+def _choose_site(
+    request: Request, user: SessionUser, context: WebContext, what: str, title: str
+) -> Response:
+    """Straight on to ``/sites/<id>/<what>`` for one site; otherwise a page to choose one."""
     sites = staff_sites(context.unit_of_work(), _user_id(user))
     if len(sites) == 1:
-        return RedirectResponse(f"/sites/{sites[0].id}/worklist", status_code=303)
+        return RedirectResponse(f"/sites/{sites[0].id}/{what}", status_code=303)
     return _page(
         request,
         "clinical/choose_site.html",
-        {"sites": sites, "what": "worklist", "title": "Surveillance worklist"},
+        {"sites": sites, "what": what, "title": title},
         user=user,
     )
 
@@ -688,15 +695,7 @@ async def tick_page(
 
 @pages_router.get("/dashboard")
 async def dashboard_home(request: Request, user: User, context: Context) -> Response:
-    sites = staff_sites(context.unit_of_work(), _user_id(user))
-    if len(sites) == 1:
-        return RedirectResponse(f"/sites/{sites[0].id}/dashboard", status_code=303)
-    return _page(
-        request,
-        "clinical/choose_site.html",
-        {"sites": sites, "what": "dashboard", "title": "Care-team dashboard"},
-        user=user,
-    )
+    return _choose_site(request, user, context, "dashboard", "Care-team dashboard")
 
 
 @pages_router.get("/sites/{site_id}/dashboard")
