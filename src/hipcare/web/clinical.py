@@ -137,10 +137,20 @@ class OperationView:
     phases: tuple[tuple[str, tuple[CareItemView, ...]], ...]
 
 
-def _names(context: WebContext, user_ids: set[int]) -> dict[int, str]:
-    names = {}
+def _names(context: WebContext, user_ids: set[int], site_id: str) -> dict[int, str]:
+    """Display names of ``user_ids``: one query for the site's staff, then any others alone.
+
+    No database at all when there is nobody to name (a child without an operation plan).
+    """
+    if not user_ids:
+        return {}
     with context.unit_of_work() as uow:
-        for user_id in user_ids:
+        names = {
+            user.id: user.display_name
+            for user in uow.users.at_site(site_id)
+            if user.id is not None and user.id in user_ids
+        }
+        for user_id in sorted(user_ids - names.keys()):
             user = uow.users.get(user_id)
             names[user_id] = f"user {user_id}" if user is None else user.display_name
     return names
@@ -152,7 +162,7 @@ def _operation_views(context: WebContext, journey: ChildJourney) -> list[Operati
     people = {plan.surgeon_id for plan in journey.operation_plans}
     for items in journey.care_plan_items.values():
         people |= {item.done_by for item in items if item.done_by is not None}
-    names = _names(context, people)
+    names = _names(context, people, journey.child.site_id)
     views = []
     for plan in sorted(journey.operation_plans, key=lambda plan: plan.id or 0, reverse=True):
         items = journey.care_plan_items.get(plan.id or 0, ())
