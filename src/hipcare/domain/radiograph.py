@@ -2,8 +2,8 @@
 
 Coordinates are image pixels: ``x`` to the right, ``y`` DOWN (the usual image convention).
 ``Side`` is always the PATIENT's side; on a standard AP film the patient's right hip is on
-the image's left, but nothing here relies on that: each hip's "lateral" direction is taken
-from its own triradiate cartilage (away from the midpoint of the two), so a mirrored film
+the image's left, but nothing here relies on that: each hip's "lateral" direction points
+away from the midpoint of the two triradiate cartilages, so a mirrored film
 gives the same answers. The one assumption about orientation is that the film is shown
 head-up (Hilgenreiner's line within 45 degrees of the image horizontal): "cranial" (needed
 for the sign of the acetabular index and the high side of pelvic obliquity) is image-up.
