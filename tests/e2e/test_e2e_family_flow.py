@@ -41,6 +41,7 @@ def _phone(browser: Any) -> Any:
 
 
 def _no_sideways_scroll(page: Any) -> None:
+    page.wait_for_load_state("load")  # a click's navigation must have finished first
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width} px wide at a phone's width"
 
@@ -90,6 +91,7 @@ def test_family_flow_from_invitation_to_alert_in_arabic(
 
         # 4. He ticks the first step of the whole plan still to do; it shows as done.
         family.get_by_role("link", name="The whole plan").click()
+        family.wait_for_url(server.url(f"/family/children/{child_id}/plan"))
         _no_sideways_scroll(family)
         _audit(family, "plan-en")
         tick = family.get_by_role("button", name=re.compile("^Mark as done")).first
@@ -103,6 +105,7 @@ def test_family_flow_from_invitation_to_alert_in_arabic(
 
         # 5. He logs a pain score (r-FLACC total 9): the team is told, he is told whom to call.
         family.get_by_role("link", name="Diary").click()
+        family.wait_for_url(server.url(f"/family/children/{child_id}/diary"))
         _no_sideways_scroll(family)
         _audit(family, "diary-en")
         for category, score in (
@@ -123,6 +126,7 @@ def test_family_flow_from_invitation_to_alert_in_arabic(
 
         # 6. He switches to Arabic: every family page reads right to left.
         family.get_by_role("link", name="العربية").click()
+        family.wait_for_url(server.url(f"/family/children/{child_id}/diary"))
         assert family.locator("html").get_attribute("dir") == "rtl"
         assert family.locator("html").get_attribute("lang") == "ar"
         _no_sideways_scroll(family)
