@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from hipcare.domain.errors import HipcareError
@@ -66,12 +67,34 @@ __all__ = [
 _VERSIONS: dict[int, tuple[SurveillanceRules, str]] = {}
 
 
+def _canonical(value: object) -> object:
+    """``value`` as nested lists of plain values, the same in every process.
+
+    ``repr`` of the rules is not: a rule's GMFCS levels are a frozenset, whose order follows
+    the per-process string hash (PYTHONHASHSEED), so two server processes (or one restarted)
+    would each find the other's rows stale and judge the whole site again.
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return [
+            type(value).__name__,
+            *([field.name, _canonical(getattr(value, field.name))] for field in fields(value)),
+        ]
+    if isinstance(value, Enum):
+        return [type(value).__name__, _canonical(value.value)]
+    if isinstance(value, frozenset | set):
+        return sorted((_canonical(item) for item in value), key=repr)
+    if isinstance(value, tuple | list):
+        return [_canonical(item) for item in value]
+    return value
+
+
 def rules_version(rules: SurveillanceRules) -> str:
-    """A hash of the whole rule set (every rule, threshold, window and citation)."""
+    """A hash of the whole rule set (every rule, threshold, window and citation), the same
+    in every process for the same rules."""
     known = _VERSIONS.get(id(rules))
     if known is not None and known[0] is rules:
         return known[1]
-    version = hashlib.sha256(repr(rules).encode("utf-8")).hexdigest()[:32]
+    version = hashlib.sha256(repr(_canonical(rules)).encode("utf-8")).hexdigest()[:32]
     _VERSIONS[id(rules)] = (rules, version)
     return version
 
