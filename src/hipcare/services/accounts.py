@@ -51,6 +51,7 @@ __all__ = [
     "WebSession",
     "add_user",
     "hash_password",
+    "session_user_in",
     "sign_in",
     "sign_out",
     "signed_in_user",
@@ -335,20 +336,31 @@ def signed_in_user(
     """
     if not token:
         return None
+    with uow:
+        return session_user_in(uow, token, now=now, policy=policy)
+
+
+def session_user_in(
+    uow: AccountsUnitOfWork, token: str | None, *, now: datetime, policy: SessionPolicy
+) -> SessionUser | None:
+    """:func:`signed_in_user` inside a unit of work the caller has open, so that a page can
+    check the session and read what it shows in one transaction (deleting an expired session
+    or writing the last use commits what the caller did so far)."""
+    if not token:
+        return None
     now = utc_moment(now, "now")
     digest = token_digest(token)
-    with uow:
-        found = uow.web_sessions.signed_in(digest)
-        if found is None:
-            return None
-        session, user = found
-        if now - session.last_seen_at > policy.idle or now - session.created_at > policy.absolute:
-            uow.web_sessions.delete(digest)
-            uow.commit()
-            return None
-        if now - session.last_seen_at >= _TOUCH_EVERY:
-            uow.web_sessions.touch(digest, now)
-            uow.commit()
+    found = uow.web_sessions.signed_in(digest)
+    if found is None:
+        return None
+    session, user = found
+    if now - session.last_seen_at > policy.idle or now - session.created_at > policy.absolute:
+        uow.web_sessions.delete(digest)
+        uow.commit()
+        return None
+    if now - session.last_seen_at >= _TOUCH_EVERY:
+        uow.web_sessions.touch(digest, now)
+        uow.commit()
     return SessionUser(user=user, csrf_token=session.csrf_token, token_digest=digest)
 
 

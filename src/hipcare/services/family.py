@@ -48,6 +48,7 @@ from hipcare.domain.pathway import CarePlan, Owner
 from hipcare.domain.records import (
     Alert,
     AuditAction,
+    AuditEntry,
     CarePlanItemState,
     Child,
     EntityType,
@@ -57,8 +58,15 @@ from hipcare.domain.records import (
     User,
     utc_moment,
 )
-from hipcare.services.accounts import AccountsUnitOfWork, hash_password, token_digest
-from hipcare.services.operations import PathwayContent, _care_plan
+from hipcare.services.accounts import (
+    AccountsUnitOfWork,
+    SessionPolicy,
+    SessionUser,
+    hash_password,
+    session_user_in,
+    token_digest,
+)
+from hipcare.services.operations import PathwayContent, _care_plan, _care_plan_with
 from hipcare.services.pathway import PlanEntry, plan_entries
 from hipcare.services.records import _actor, _audit, _deny
 
@@ -76,6 +84,8 @@ __all__ = [
     "FamilyUnitOfWork",
     "Invitation",
     "InvitationRefusedError",
+    "LinkedChild",
+    "StartedPlan",
     "StoredDiaryEntry",
     "accept_invitation",
     "audit_family_read",
@@ -88,6 +98,7 @@ __all__ = [
     "family_children",
     "family_plan",
     "family_today",
+    "family_today_page",
     "feed_plan",
     "has_calendar_link",
     "invitation_for",
@@ -176,6 +187,26 @@ class DueReminder:
     language: str
 
 
+@dataclass(frozen=True)
+class LinkedChild:
+    """A child as a linked family member's pages read it: the child (contacts left out) and
+    whether this member has a live calendar link for it."""
+
+    child: Child
+    has_calendar: bool
+
+
+@dataclass(frozen=True)
+class StartedPlan:
+    """The child's newest operation whose pathway was started, as the family pages need it:
+    the operation, its surgeon's profile id, and which plan items are stored and done."""
+
+    operation: OperationPlan
+    surgeon_profile: str | None
+    item_ids: frozenset[str]
+    done_ids: frozenset[str]
+
+
 class FamilyRepository(Protocol):
     def link(self, user_id: int, child_id: int, at: datetime) -> None: ...
 
@@ -183,8 +214,12 @@ class FamilyRepository(Protocol):
 
     def is_linked(self, user_id: int, child_id: int) -> bool: ...
 
-    def linked_child(self, user_id: int, child_id: int) -> Child | None:
+    def linked_child(self, user_id: int, child_id: int) -> LinkedChild | None:
         """The child (contacts left out) when ``user_id`` is linked to it, else None."""
+        ...
+
+    def started_plan(self, child_id: int) -> StartedPlan | None:
+        """The newest non-cancelled operation with stored plan items, or None."""
         ...
 
     def add_invitation(self, invitation: Invitation) -> None: ...
@@ -872,30 +907,80 @@ def family_today(
     now = utc_moment(now, "now")
     with uow:
         user = _actor(uow, actor) if isinstance(actor, int) else actor
-        child = uow.family.linked_child(_id(user), child_id) if user.role is Role.FAMILY else None
-        if child is None:
-            child = _readable_child(uow, user, child_id, now, staff_too=False)
-        found = child_care_plan(uow, child, content)
-        has_calendar = uow.family.live_feed_count(_id(user), child_id) > 0
-        _audit(uow, user, AuditAction.CARE_PLAN_READ, EntityType.CHILD, child_id, now)
+        linked, started = _today_reads(uow, user, child_id, now)
+        _audit_plan_read(uow, user, child_id, now)
         uow.commit()
+    return _today_view(linked, started, content, words, today)
+
+
+def family_today_page(
+    uow: FamilyUnitOfWork,
+    session_token: str | None,
+    child_id: int,
+    content: PathwayContent,
+    words: Callable[[Child], Translator],
+    *,
+    today: date,
+    now: datetime,
+    policy: SessionPolicy,
+) -> tuple[SessionUser, FamilyToday] | None:
+    """:func:`family_today` for the "today" page, with the session check in the same short
+    transaction (session, family link and child, plan, item states, the audit row): the
+    signed-in user and the view, or None when the session token is missing or not valid."""
+    now = utc_moment(now, "now")
+    with uow:
+        signed = session_user_in(uow, session_token, now=now, policy=policy)
+        if signed is None:
+            return None
+        linked, started = _today_reads(uow, signed.user, child_id, now)
+        _audit_plan_read(uow, signed.user, child_id, now)
+        uow.commit()
+    return signed, _today_view(linked, started, content, words, today)
+
+
+def _today_reads(
+    uow: FamilyUnitOfWork, user: User, child_id: int, now: datetime
+) -> tuple[LinkedChild, StartedPlan | None]:
+    """The linked child and its started plan; anyone but linked family is refused (audited)."""
+    linked = uow.family.linked_child(_id(user), child_id) if user.role is Role.FAMILY else None
+    if linked is None:
+        # Refuses (with an access.denied row) whoever is not linked family.
+        _readable_child(uow, user, child_id, now, staff_too=False)
+        raise RuntimeError(
+            "a linked family member was not found linked"
+        )  # pragma: no cover -- one transaction: the link cannot appear in between
+    return linked, uow.family.started_plan(child_id)
+
+
+def _audit_plan_read(uow: FamilyUnitOfWork, user: User, child_id: int, now: datetime) -> None:
+    """The plan read's audit row, as one Core insert (the ORM's add and flush cost more than
+    the rest of the page's reads)."""
+    uow.audit.add_many(
+        [AuditEntry(_id(user), AuditAction.CARE_PLAN_READ, EntityType.CHILD, str(child_id), now)]
+    )
+
+
+def _today_view(
+    linked: LinkedChild,
+    started: StartedPlan | None,
+    content: PathwayContent,
+    words: Translator | Callable[[Child], Translator],
+    today: date,
+) -> FamilyToday:
+    child, has_calendar = linked.child, linked.has_calendar
     translator = words if isinstance(words, Translator) else words(child)
-    if found is None:
+    if started is None:
         return FamilyToday(child, today, None, words=translator, has_calendar=has_calendar)
-    plan, states = found
-    done_ids = {state.item_id for state in states if state.done}
-    stored_ids = {state.item_id for state in states}
-    items = []
-    for planned, entry in zip(plan.items, _entries(plan, translator), strict=True):
-        if planned.id not in stored_ids:
-            continue
-        items.append(
-            FamilyItem(
-                entry=entry,
-                done=planned.id in done_ids,
-                tickable=planned.owner is Owner.FAMILY and planned.recurrence is None,
-            )
+    plan, entries = _plan_and_entries(child, started, content, translator)
+    items = [
+        FamilyItem(
+            entry=entry,
+            done=planned.id in started.done_ids,
+            tickable=planned.owner is Owner.FAMILY and planned.recurrence is None,
         )
+        for planned, entry in zip(plan.items, entries, strict=True)
+        if planned.id in started.item_ids
+    ]
     today_items = tuple(item for item in items if _occurs_on(item.entry, today))
     still = tuple(
         item for item in items if item.tickable and not item.done and item.entry.date < today
@@ -921,21 +1006,42 @@ def family_today(
     )
 
 
-_ENTRY_CACHE: dict[tuple[str, str], tuple[PlanEntry, ...]] = {}
-_ENTRY_CACHE_SIZE = 512
+@dataclass(frozen=True)
+class _BuiltPlan:
+    content: PathwayContent
+    plan: CarePlan
+    entries: dict[str, tuple[PlanEntry, ...]]
+    """The plan's entries by language code, translated the first time a page asks."""
 
 
-def _entries(plan: CarePlan, words: Translator) -> tuple[PlanEntry, ...]:
-    """The plan's entries in one language, cached: a plan is a pure function of its facts,
-    the surgeon's profile and the site (``repr`` of the plan's frozen values is the key), so
-    most requests of a family's day reuse the entries already translated."""
-    key = (repr((plan.facts, plan.surgeon_id, plan.site_name, plan.expected_stay_days)), words.code)
-    found = _ENTRY_CACHE.get(key)
-    if found is None:
-        if len(_ENTRY_CACHE) >= _ENTRY_CACHE_SIZE:
-            _ENTRY_CACHE.clear()
-        found = _ENTRY_CACHE[key] = plan_entries(plan, words)
-    return found
+_PLAN_CACHE: dict[tuple[object, ...], _BuiltPlan] = {}
+_PLAN_CACHE_SIZE = 512
+
+
+def _plan_and_entries(
+    child: Child, started: StartedPlan, content: PathwayContent, words: Translator
+) -> tuple[CarePlan, tuple[PlanEntry, ...]]:
+    """The child's plan and its entries in one language, built once per process: a plan is a
+    pure function of the stored operation, the surgeon's profile, the child's site, id and
+    language and the pathway content, which make the key (the content by identity), so a
+    family's requests reuse the plan and entries already built and translated."""
+    key = (
+        started.operation,
+        started.surgeon_profile,
+        child.id,
+        child.site_id,
+        child.preferred_language,
+    )
+    built = _PLAN_CACHE.get(key)
+    if built is None or built.content is not content:
+        if len(_PLAN_CACHE) >= _PLAN_CACHE_SIZE:
+            _PLAN_CACHE.clear()
+        plan = _care_plan_with(child, started.operation, started.surgeon_profile, content)
+        built = _PLAN_CACHE[key] = _BuiltPlan(content, plan, {})
+    entries = built.entries.get(words.code)
+    if entries is None:
+        entries = built.entries[words.code] = plan_entries(built.plan, words)
+    return built.plan, entries
 
 
 def family_plan(

@@ -325,6 +325,16 @@ def _care_plan(
     The surgeon's profile, when they have one, gives the planned stay; weight bearing and the
     positioning device are the operation's own.
     """
+    surgeon = uow.users.get(operation.surgeon_id)
+    return _care_plan_with(
+        child, operation, None if surgeon is None else surgeon.surgeon_profile, content
+    )
+
+
+def _care_plan_with(
+    child: Child, operation: OperationPlan, surgeon_profile: str | None, content: PathwayContent
+) -> CarePlan:
+    """:func:`_care_plan` for a caller that read the surgeon's profile id already."""
     if operation.surgery_date is None:
         raise InvalidInputError("surgery_date", "set the surgery date before starting the pathway")
     if None in (operation.wheelchair_user, operation.attends_school, operation.sees_therapists):
@@ -332,8 +342,7 @@ def _care_plan(
             "operation_id",
             "this plan was stored without the facts the pathway needs; start the pathway again",
         )
-    surgeon = uow.users.get(operation.surgeon_id)
-    profile = None if surgeon is None else _profile(surgeon, content)
+    profile = None if surgeon_profile is None else content.surgeons.get(surgeon_profile)
     return personalise(
         content.pathway,
         CareFacts(

@@ -10,13 +10,21 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hipcare.domain.diary import DiaryEntry, Urgency
-from hipcare.domain.records import Child, Role
-from hipcare.services.family import CalendarFeed, DueReminder, Invitation, StoredDiaryEntry
+from hipcare.domain.pathway import Procedure
+from hipcare.domain.records import Child, OperationPlan, OperationStatus, Role
+from hipcare.services.family import (
+    CalendarFeed,
+    DueReminder,
+    Invitation,
+    LinkedChild,
+    StartedPlan,
+    StoredDiaryEntry,
+)
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
 from hipcare.storage.tables import (
     CalendarFeedRow,
@@ -51,6 +59,60 @@ def _invitation(row: FamilyInvitationRow) -> Invitation:
     )
 
 
+# The family pages' reads, built once (Core statements: no ORM objects, no per-call compiling).
+_LINKED_CHILD = (
+    select(
+        ChildRow.id,
+        ChildRow.site_id,
+        ChildRow.given_name,
+        ChildRow.family_name,
+        ChildRow.date_of_birth,
+        ChildRow.gestation_weeks,
+        ChildRow.gmfcs,
+        ChildRow.preferred_language,
+        exists()
+        .where(
+            CalendarFeedRow.user_id == FamilyLinkRow.user_id,
+            CalendarFeedRow.child_id == FamilyLinkRow.child_id,
+            CalendarFeedRow.revoked_at.is_(None),
+        )
+        .label("has_calendar"),
+    )
+    .join(FamilyLinkRow, FamilyLinkRow.child_id == ChildRow.id)
+    .where(FamilyLinkRow.user_id == bindparam("user_id"), ChildRow.id == bindparam("child_id"))
+)
+_NEWEST_STARTED_OPERATION = (
+    select(
+        OperationPlanRow.id,
+        OperationPlanRow.child_id,
+        OperationPlanRow.sides,
+        OperationPlanRow.procedures,
+        OperationPlanRow.implant,
+        OperationPlanRow.plate_angle_deg,
+        OperationPlanRow.surgeon_id,
+        OperationPlanRow.weight_bearing,
+        OperationPlanRow.positioning_device,
+        OperationPlanRow.surgery_date,
+        OperationPlanRow.status,
+        OperationPlanRow.wheelchair_user,
+        OperationPlanRow.attends_school,
+        OperationPlanRow.sees_therapists,
+        UserRow.surgeon_profile,
+    )
+    .outerjoin(UserRow, UserRow.id == OperationPlanRow.surgeon_id)
+    .where(
+        OperationPlanRow.child_id == bindparam("child_id"),
+        OperationPlanRow.status != OperationStatus.CANCELLED,
+        exists().where(CarePlanItemRow.operation_plan_id == OperationPlanRow.id),
+    )
+    .order_by(OperationPlanRow.id.desc())
+    .limit(1)
+)
+_ITEM_STATES = select(CarePlanItemRow.item_id, CarePlanItemRow.done_at).where(
+    CarePlanItemRow.operation_plan_id == bindparam("operation_plan_id")
+)
+
+
 class SqlAlchemyFamilyRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -72,25 +134,15 @@ class SqlAlchemyFamilyRepository:
     def is_linked(self, user_id: int, child_id: int) -> bool:
         return self._session.get(FamilyLinkRow, (user_id, child_id)) is not None
 
-    def linked_child(self, user_id: int, child_id: int) -> Child | None:
-        """The child, in one query, if ``user_id`` is linked to it (without its contacts)."""
+    def linked_child(self, user_id: int, child_id: int) -> LinkedChild | None:
+        """The child, in one query, if ``user_id`` is linked to it (without its contacts),
+        with whether that member has a live calendar link for it."""
         row = self._session.execute(
-            select(
-                ChildRow.id,
-                ChildRow.site_id,
-                ChildRow.given_name,
-                ChildRow.family_name,
-                ChildRow.date_of_birth,
-                ChildRow.gestation_weeks,
-                ChildRow.gmfcs,
-                ChildRow.preferred_language,
-            )
-            .join(FamilyLinkRow, FamilyLinkRow.child_id == ChildRow.id)
-            .where(FamilyLinkRow.user_id == user_id, ChildRow.id == child_id)
+            _LINKED_CHILD, {"user_id": user_id, "child_id": child_id}
         ).first()
         if row is None:
             return None
-        return Child(
+        child = Child(
             id=row.id,
             site_id=row.site_id,
             given_name=row.given_name,
@@ -99,6 +151,37 @@ class SqlAlchemyFamilyRepository:
             gestation_weeks=row.gestation_weeks,
             gmfcs=row.gmfcs,
             preferred_language=row.preferred_language,
+        )
+        return LinkedChild(child=child, has_calendar=bool(row.has_calendar))
+
+    def started_plan(self, child_id: int) -> StartedPlan | None:
+        """The newest operation plan of the child, not cancelled, whose pathway was started
+        (it has stored items), with its surgeon's profile id and its items' states."""
+        row = self._session.execute(_NEWEST_STARTED_OPERATION, {"child_id": child_id}).first()
+        if row is None:
+            return None
+        operation = OperationPlan(
+            id=row.id,
+            child_id=row.child_id,
+            sides=row.sides,
+            procedures=tuple(Procedure(value) for value in row.procedures),
+            implant=row.implant,
+            plate_angle_deg=row.plate_angle_deg,
+            surgeon_id=row.surgeon_id,
+            weight_bearing=row.weight_bearing,
+            positioning_device=row.positioning_device,
+            surgery_date=row.surgery_date,
+            status=row.status,
+            wheelchair_user=row.wheelchair_user,
+            attends_school=row.attends_school,
+            sees_therapists=row.sees_therapists,
+        )
+        items = self._session.execute(_ITEM_STATES, {"operation_plan_id": row.id}).all()
+        return StartedPlan(
+            operation=operation,
+            surgeon_profile=row.surgeon_profile,
+            item_ids=frozenset(item.item_id for item in items),
+            done_ids=frozenset(item.item_id for item in items if item.done_at is not None),
         )
 
     # invitations

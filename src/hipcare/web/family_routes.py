@@ -16,7 +16,7 @@ import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -39,8 +39,14 @@ from hipcare.services.accounts import sign_in as sign_in_use_case
 from hipcare.services.operations import PathwayContent
 from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
 from hipcare.web.api import set_session_cookie
-from hipcare.web.auth import CSRF_FIELD, api_user, page_user, page_user_with_form
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.auth import (
+    CSRF_FIELD,
+    SignInRequiredError,
+    api_user,
+    page_user,
+    page_user_with_form,
+)
+from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 from hipcare.web.models import Problem, RecordId
 
 __all__ = ["LANGUAGE_COOKIE", "api_router", "install", "pages_router"]
@@ -115,7 +121,14 @@ class Words:
         return self.words.gettext(msgid)
 
     def date(self, day: dt.date) -> str:
-        return self.words.format_date(day)
+        return _long_date(self.words.code, day)
+
+
+@lru_cache(maxsize=8192)
+def _long_date(code: str, day: dt.date) -> str:
+    """``day`` as the language writes it (Babel's CLDR formatting is slow; a page shows a
+    dozen dates, the same ones all day). The format depends on the language only."""
+    return translator(code).format_date(day)
 
 
 def _language(request: Request, child: Child | None = None) -> Translator:
@@ -226,19 +239,23 @@ async def family_home(request: Request, user: User, context: Context) -> Respons
 
 
 @pages_router.get("/family/children/{child_id}")
-async def today_page(
-    request: Request, child_id: RecordId, user: User, context: Context
-) -> Response:
+async def today_page(request: Request, child_id: RecordId, context: Context) -> Response:
+    """The family's busiest page: the session check, the reads and the audit row are one
+    transaction (:func:`hipcare.services.family.family_today_page`)."""
     now = context.now()
-    view = use.family_today(
+    found = use.family_today_page(
         _uow(context),
-        user.user,
+        request.cookies.get(SESSION_COOKIE),
         child_id,
         _pathway_content(),
         lambda child: _language(request, child),
         today=context.today(now),
         now=now,
+        policy=context.policy,
     )
+    if found is None:
+        raise SignInRequiredError
+    user, view = found
     return _page(
         request,
         "family/today.html",
