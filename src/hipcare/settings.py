@@ -10,6 +10,9 @@
   this long unused / this long after sign-in; defaults 30 and 12.
 - ``HIPCARE_TIMEZONE``: the clinic's time zone (IANA name), which decides "today"; default
   ``UTC``.
+- ``HIPCARE_PAGE_CACHE``: how many rendered page bodies one web server process keeps, each
+  checked against the database on every request (ADR 10); ``0`` turns the cache off; default
+  ``512``.
 
 ``docs/storage.md`` documents the same variables; a test fails if the two drift apart.
 """
@@ -34,6 +37,7 @@ ENVIRONMENT_VARIABLES = (
     "HIPCARE_SESSION_IDLE_MINUTES",
     "HIPCARE_SESSION_MAX_HOURS",
     "HIPCARE_TIMEZONE",
+    "HIPCARE_PAGE_CACHE",
 )
 """Every variable :meth:`Settings.from_environ` reads."""
 
@@ -48,6 +52,7 @@ class Settings:
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     timezone: str = "UTC"
+    page_cache_entries: int = 512
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -69,6 +74,7 @@ class Settings:
             session_idle_minutes=_whole(environ, "HIPCARE_SESSION_IDLE_MINUTES", 30),
             session_max_hours=_whole(environ, "HIPCARE_SESSION_MAX_HOURS", 12),
             timezone=_timezone(environ),
+            page_cache_entries=_count(environ, "HIPCARE_PAGE_CACHE", 512),
         )
 
 
@@ -87,6 +93,15 @@ def _whole(environ: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not value.isdigit() or int(value) < 1:
         raise InvalidInputError(name, f"{value!r} is not a whole number >= 1")
+    return int(value)
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise InvalidInputError(name, f"{value!r} is not a whole number >= 0")
     return int(value)
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "FamilyLinkRow",
     "HipMeasuresRow",
     "OperationPlanRow",
+    "PageGenerationRow",
     "PainDescriptorRow",
     "RadiographFileRow",
     "RadiographReadingRow",
@@ -186,10 +187,24 @@ class ChildRow(Base):
     gestation_weeks: Mapped[float | None] = mapped_column(Float)
     gmfcs: Mapped[GMFCS | None] = mapped_column(_choice(GMFCS, "gmfcs"))
     preferred_language: Mapped[str] = mapped_column(String(35))
+    # Moved up by database triggers on any change to the child's record (migration 0008,
+    # ADR 10); never written by the app. A cached page of the child is valid while it stays.
+    record_version: Mapped[int] = mapped_column(Integer, server_default="0")
 
     contacts: Mapped[list[FamilyContactRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="FamilyContactRow.position"
     )
+
+
+class PageGenerationRow(Base):
+    """One row whose ``generation`` database triggers move up when any user is added, changed
+    or removed (migration 0008): pages show staff names, which belong to no child's record."""
+
+    __tablename__ = "page_generation"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class FamilyContactRow(Base):

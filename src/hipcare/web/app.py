@@ -36,6 +36,7 @@ from hipcare.web import api, clinical, family_routes, fhir_routes, pages, radiog
 from hipcare.web.auth import CsrfRefusedError, SignInRequiredError
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Health, Problem
+from hipcare.web.page_cache import PageCache
 
 __all__ = ["create_app"]
 
@@ -133,6 +134,7 @@ def create_app(
             absolute=timedelta(hours=settings.session_max_hours),
         ),
         clock=clock or (lambda: datetime.now(UTC)),
+        page_cache=PageCache(settings.page_cache_entries),
     )
     app = FastAPI(
         title="hipcare",

@@ -2,7 +2,9 @@
 
 One :class:`WebContext` is built by :func:`hipcare.web.create_app` and kept on
 ``app.state``. It holds configuration and connections only — nothing about a user or a
-child — so any number of app processes on one database behave as one.
+child that is trusted without the database — so any number of app processes on one database
+behave as one. Its ``page_cache`` keeps rendered page bodies, but a body is served only
+under the versions the database gives in the same request (ADR 10).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hipcare.services.accounts import SessionPolicy
 from hipcare.settings import Settings
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.web.page_cache import PageCache
 
 __all__ = ["SESSION_COOKIE", "SIGN_IN_COOKIE", "WebContext", "web_context"]
 
@@ -39,6 +42,7 @@ class WebContext:
     templates: Environment
     policy: SessionPolicy
     clock: Callable[[], datetime]
+    page_cache: PageCache
 
     def unit_of_work(self) -> SqlAlchemyAccountsUnitOfWork:
         """A fresh unit of work for one use case of one request."""
