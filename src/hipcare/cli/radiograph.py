@@ -11,10 +11,16 @@ from hipcare.cli._io import CommandIO, read_json
 from hipcare.domain.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    import mmap
+
     from hipcare.interop.dicom import Radiograph
     from hipcare.interop.preview import PreviewFormat
 
 __all__ = ["register"]
+
+# The command caches nothing, so its previews need no cache key: computing one would hash
+# the whole file (13 ms for a 15 MB film).
+_NOT_CACHED = "not cached"
 
 _DESCRIPTION = """\
 Radiograph files: an AP pelvis film as DICOM (uncompressed, RLE, JPEG baseline and lossless,
@@ -111,18 +117,42 @@ def _max_size(text: str) -> int | None:
     return value
 
 
+def _read_bytes(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise _input_error(path, error) from None
+
+
+def _map_file(path: str) -> bytes | mmap.mmap:
+    """The file mapped into memory (read in place, no copy), or read when it cannot be
+    mapped (empty, a pipe). Mapping spares the preview 15 MB of fresh memory (about 8 ms of
+    page faults); a file cut short by someone else *while* it is being read would end the
+    process with SIGBUS, a risk taken for a command that reads a finished file once."""
+    import mmap
+
+    try:
+        with open(path, "rb") as file:
+            try:
+                return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            except (ValueError, OSError):
+                return file.read()
+    except OSError as error:
+        raise _input_error(path, error) from None
+
+
+def _input_error(path: str, error: OSError) -> InvalidInputError:
+    if isinstance(error, FileNotFoundError):
+        return InvalidInputError("input", f"file {path!r} does not exist")
+    if isinstance(error, IsADirectoryError):
+        return InvalidInputError("input", f"{path!r} is a folder; give a file")
+    return InvalidInputError("input", f"cannot read {path!r}: {error.strerror}")
+
+
 def _read_film(path: str) -> Radiograph:
     from hipcare.interop.dicom import read_radiograph
 
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InvalidInputError("input", f"file {path!r} does not exist") from None
-    except IsADirectoryError:
-        raise InvalidInputError("input", f"{path!r} is a folder; give a file") from None
-    except OSError as error:
-        raise InvalidInputError("input", f"cannot read {path!r}: {error.strerror}") from None
-    return read_radiograph(data)
+    return read_radiograph(_read_bytes(path))
 
 
 def _output_format(path: str, allowed: tuple[str, ...]) -> PreviewFormat:
@@ -166,16 +196,36 @@ def handle_info(args: argparse.Namespace, io: CommandIO) -> int:
 
 
 def handle_preview(args: argparse.Namespace, io: CommandIO) -> int:
-    """Write a windowed, fitted preview and say its size on standard output."""
+    """Write a windowed, fitted preview and say its size on standard output.
+
+    A plain uncompressed grey DICOM film takes the fast path (no numpy or pydicom to
+    import, ADR 0009); any other file, and every error, the full reader. Both give the
+    same bytes.
+    """
     from hipcare.interop.dicom import Window
-    from hipcare.interop.preview import render_preview
+    from hipcare.interop.native_dicom import native_preview
 
     image_format = _output_format(args.output, (".png", ".jpg", ".jpeg"))
     window = None if args.window is None else Window(*args.window)
-    radiograph = _read_film(args.input)
-    preview = render_preview(
-        radiograph, max_size=args.max_size, image_format=image_format, window=window
+    data = _map_file(args.input)
+    preview = native_preview(
+        data,
+        max_size=args.max_size,
+        image_format=image_format,
+        window=window,
+        cache_key=_NOT_CACHED,
     )
+    if preview is None:
+        from hipcare.interop.dicom import read_radiograph
+        from hipcare.interop.preview import render_preview
+
+        preview = render_preview(
+            read_radiograph(data[:]),
+            max_size=args.max_size,
+            image_format=image_format,
+            window=window,
+            cache_key=_NOT_CACHED,
+        )
     _write(args.output, preview.data)
     io.stdout.write(
         f"{args.output}: {preview.width} x {preview.height} px {image_format.value.upper()}, "

@@ -31,7 +31,6 @@ Identifiers are patient data: show them to the clinician, never write them to lo
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import math
 import re
@@ -228,6 +227,8 @@ class Radiograph:
     @functools.cached_property
     def sha256(self) -> str:
         """Hex SHA-256 of the file's bytes: the film's content address (computed once)."""
+        import hashlib  # here: loading OpenSSL costs a short command 2 ms at start-up
+
         return hashlib.sha256(self.source).hexdigest()
 
     @functools.cached_property
@@ -494,8 +495,18 @@ def _number(value: Any) -> float | None:
 
 
 def _rescale(ds: Dataset, notes: list[str]) -> tuple[float, float]:
-    slope = _number(getattr(ds, "RescaleSlope", None))
-    intercept = _number(getattr(ds, "RescaleIntercept", None))
+    return rescale_from_values(
+        _number(getattr(ds, "RescaleSlope", None)),
+        _number(getattr(ds, "RescaleIntercept", None)),
+        notes,
+    )
+
+
+def rescale_from_values(
+    slope: float | None, intercept: float | None, notes: list[str]
+) -> tuple[float, float]:
+    """(slope, intercept) from the first values of Rescale Slope and Intercept (None when
+    absent or not a number): 1 and 0 by default, a slope of 0 taken as 1 (with a note)."""
     if slope == 0:
         notes.append("Rescale Slope 0 ignored (taken as 1)")
         slope = None
@@ -503,13 +514,30 @@ def _rescale(ds: Dataset, notes: list[str]) -> tuple[float, float]:
 
 
 def _window_from_file(ds: Dataset, notes: list[str]) -> Window | None:
-    centre = _number(getattr(ds, "WindowCenter", None))
-    width = _number(getattr(ds, "WindowWidth", None))
+    return window_from_values(
+        _number(getattr(ds, "WindowCenter", None)),
+        _number(getattr(ds, "WindowWidth", None)),
+        str(getattr(ds, "VOILUTFunction", "") or ""),
+        has_voi_lut_sequence="VOILUTSequence" in ds,
+        notes=notes,
+    )
+
+
+def window_from_values(
+    centre: float | None,
+    width: float | None,
+    function_text: str,
+    *,
+    has_voi_lut_sequence: bool,
+    notes: list[str],
+) -> Window | None:
+    """The file's window from the first values of Window Center and Width (None when absent
+    or not a number) and the VOI LUT Function text; None, with a note, when not usable."""
     if centre is None or width is None:
-        if "VOILUTSequence" in ds:
+        if has_voi_lut_sequence:
             notes.append("VOI LUT Sequence present but not applied")
         return None
-    raw_function = str(getattr(ds, "VOILUTFunction", "") or "LINEAR").strip().upper()
+    raw_function = (function_text or "LINEAR").strip().upper()
     try:
         function = VoiFunction(raw_function)
     except ValueError:
@@ -651,7 +679,11 @@ def pixel_range_window(radiograph: Radiograph) -> Window:
         values = table[[lowest & (table.size - 1), highest & (table.size - 1)]]
     else:
         values = table[[low_word, high_word]]
-    low, high = float(values.min()), float(values.max())
+    return range_window(float(values.min()), float(values.max()))
+
+
+def range_window(low: float, high: float) -> Window:
+    """A LINEAR window from ``low`` to ``high`` (rescaled values), both shown in full."""
     return Window((low + high + 1.0) / 2.0, max(1.0, high - low + 1.0), WindowSource.PIXEL_RANGE)
 
 

@@ -25,7 +25,6 @@ C.11.2.1.3.1 (SIGMOID), output range 0-255.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import threading
 from collections import OrderedDict
@@ -49,6 +48,7 @@ __all__ = [
     "PreviewFormat",
     "display_image",
     "display_lut",
+    "encode_image",
     "fitted_size",
     "preview_cache_key",
     "render_preview",
@@ -207,7 +207,19 @@ def preview_cache_key(
     window_token = "file" if window is None else window.cache_token
     quality_token = str(quality) if image_format is PreviewFormat.JPEG else "-"
     text = f"{_CACHE_KEY_VERSION}|{sha256}|{window_token}|{max_size}|{image_format}|{quality_token}"
+    import hashlib  # here: loading OpenSSL costs a short command 2 ms at start-up
+
     return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def encode_image(image: Image.Image, image_format: PreviewFormat, quality: int) -> bytes:
+    """A preview's bytes: JPEG at ``quality``, or PNG (zlib level 3)."""
+    buffer = io.BytesIO()
+    if image_format is PreviewFormat.JPEG:
+        image.save(buffer, format="JPEG", quality=quality)
+    else:
+        image.save(buffer, format="PNG", compress_level=_PNG_COMPRESS_LEVEL)
+    return buffer.getvalue()
 
 
 def render_preview(
@@ -223,14 +235,9 @@ def render_preview(
     if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
         raise InvalidInputError("quality", f"must be a whole number 1-95, got {quality!r}")
     image = display_image(radiograph, window, max_size)
-    buffer = io.BytesIO()
-    if image_format is PreviewFormat.JPEG:
-        image.save(buffer, format="JPEG", quality=quality)
-    else:
-        image.save(buffer, format="PNG", compress_level=_PNG_COMPRESS_LEVEL)
     key = cache_key or preview_cache_key(radiograph.sha256, window, max_size, image_format, quality)
     return Preview(
-        data=buffer.getvalue(),
+        data=encode_image(image, image_format, quality),
         image_format=image_format,
         width=image.width,
         height=image.height,

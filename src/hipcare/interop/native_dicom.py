@@ -1,0 +1,613 @@
+"""The command line's fast preview of a plain DICOM film: no numpy, no pydicom, Pillow only.
+
+``hipcare radiograph preview`` runs as a whole process, so what it imports is most of what
+it costs: numpy and pydicom (which brings ``requests`` along through ``pydicom.data``) take
+several times longer to import than ``dcmj2pnm`` takes to do the whole job (ADR 0009). For
+the common film, uncompressed little-endian DICOM with one grey channel, this module reads
+the few attributes a preview needs with :mod:`struct` and makes the picture with Pillow
+alone, giving exactly the bytes that :func:`hipcare.interop.preview.render_preview` gives.
+
+It is a fast path, never the only path: :func:`read_native_film` returns None for anything
+outside its narrow scope, and the caller then reads the file with pydicom
+(:func:`hipcare.interop.dicom.read_radiograph`), which also gives every error message.
+Out of scope, so None: no ``DICM`` preamble; a transfer syntax other than Explicit or
+Implicit VR Little Endian; undefined lengths (other than sequences in explicit VR); any
+element that is malformed, out of order, cut short or of an unexpected VR; an attribute
+value this reader does not parse exactly as pydicom does; signed pixels; more than one
+frame or sample; a photometric interpretation other than MONOCHROME1/2; a SIGMOID VOI
+function (numpy's ``exp`` may differ from Python's in the last bit); and a file without a
+usable window whose words have bits set above Bits Stored. Nothing else is read: pixel
+spacing and the patient and study identifiers are not needed for a preview and are left
+to pydicom (``hipcare radiograph info``).
+
+Element encoding: DICOM PS3.5 7.1 (data elements), 7.5 (sequences and items), 8.1.1 (native
+pixel data). Tests check, over many generated files, that the previews are byte-identical
+to the pydicom path's and that the window, rescale and photometric interpretation agree.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+from hipcare.interop.dicom import (
+    MAX_PIXELS,
+    VoiFunction,
+    Window,
+    range_window,
+    rescale_from_values,
+    window_from_values,
+)
+from hipcare.interop.preview import (
+    JPEG_QUALITY,
+    Preview,
+    PreviewFormat,
+    encode_image,
+    fitted_size,
+    preview_cache_key,
+)
+
+if TYPE_CHECKING:  # Pillow is imported when a picture is made
+    from mmap import mmap
+
+    from PIL import Image
+
+    FileBytes = bytes | mmap
+
+__all__ = ["NativeFilm", "native_preview", "read_native_film"]
+
+_EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
+_IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2"
+# Every VR of PS3.5 6.2; those with a 4-byte length in explicit VR (PS3.5 7.1.2).
+_VRS = frozenset(
+    b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI "
+    b"UL UN UR US UT UV".split()
+)
+_LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ SV UC UN UR UT UV".split())
+_UNDEFINED = 0xFFFFFFFF
+_ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
+_MAX_NESTING = 8
+_BAND_WORDS = 1 << 18  # words per band when averaging blocks: 1 MB as 32-bit numbers
+
+# The attributes read, with the VR each must have (PS3.6); all others are skipped.
+_PIXEL_DATA = 0x7FE00010
+_WANTED = {
+    0x00280002: b"US",  # Samples per Pixel
+    0x00280004: b"CS",  # Photometric Interpretation
+    0x00280008: b"IS",  # Number of Frames
+    0x00280010: b"US",  # Rows
+    0x00280011: b"US",  # Columns
+    0x00280100: b"US",  # Bits Allocated
+    0x00280101: b"US",  # Bits Stored
+    0x00280103: b"US",  # Pixel Representation
+    0x00281050: b"DS",  # Window Center
+    0x00281051: b"DS",  # Window Width
+    0x00281052: b"DS",  # Rescale Intercept
+    0x00281053: b"DS",  # Rescale Slope
+    0x00281056: b"CS",  # VOI LUT Function
+    0x00283010: b"SQ",  # VOI LUT Sequence (only whether it is there)
+    0x20500020: b"CS",  # Presentation LUT Shape
+}
+_DECIMAL = re.compile(r" *[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)? *")
+_INTEGER = re.compile(r" *[+-]?\d+ *")
+_CODE = re.compile(r"[A-Z0-9_ ]*")
+
+
+class _OutOfScopeError(Exception):
+    """The file is not one this reader handles exactly like pydicom: use pydicom."""
+
+
+@dataclass(frozen=True)
+class NativeFilm:
+    """What a preview needs from an uncompressed little-endian grey DICOM film.
+
+    ``window`` is the file's (None when it has no usable one); ``pixel_offset`` is where the
+    rows x columns words start in ``source``.
+    """
+
+    rows: int
+    columns: int
+    bits_allocated: int
+    bits_stored: int
+    photometric_interpretation: str
+    inverted: bool
+    rescale_slope: float
+    rescale_intercept: float
+    window: Window | None
+    transfer_syntax: str
+    pixel_offset: int
+    source: FileBytes = field(repr=False)
+
+
+def read_native_film(data: FileBytes) -> NativeFilm | None:
+    """The film's preview attributes, or None when the file is outside this reader's scope
+    (see the module docstring): then read it with pydicom, which also words every error."""
+    try:
+        return _read(data)
+    except (_OutOfScopeError, struct.error, IndexError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def native_preview(
+    data: FileBytes,
+    *,
+    max_size: int | None,
+    image_format: PreviewFormat = PreviewFormat.JPEG,
+    window: Window | None = None,
+    quality: int = JPEG_QUALITY,
+    cache_key: str | None = None,
+) -> Preview | None:
+    """The preview :func:`~hipcare.interop.preview.render_preview` would make of this file,
+    made without numpy or pydicom; None when the file is outside this module's scope.
+
+    ``data`` may be the file mapped into memory (:class:`mmap.mmap`): nothing is copied.
+    """
+    film = read_native_film(data)
+    if film is None:
+        return None
+    return render_native_preview(
+        film,
+        max_size=max_size,
+        image_format=image_format,
+        window=window,
+        quality=quality,
+        cache_key=cache_key,
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _read(data: FileBytes) -> NativeFilm:
+    if len(data) < 132 or data[128:132] != b"DICM":
+        raise _OutOfScopeError
+    position, syntax = _file_meta(data, 132)
+    explicit = syntax == _EXPLICIT_VR_LITTLE_ENDIAN
+    if not explicit and syntax != _IMPLICIT_VR_LITTLE_ENDIAN:
+        raise _OutOfScopeError
+    if not explicit and len(data) >= position + 6 and _looks_like_vr(data, position + 4):
+        raise _OutOfScopeError  # pydicom would read it as explicit VR after all
+    values: dict[int, bytes] = {}
+    pixel: tuple[int, int] | None = None
+    previous_tag = -1
+    end = len(data)
+    while end - position >= 8:  # pydicom stops quietly with fewer than 8 bytes left
+        tag, vr, length, position = _element_header(data, position, explicit)
+        if tag <= previous_tag or tag >> 16 in (0x0000, 0x0002, 0xFFFE):
+            raise _OutOfScopeError
+        previous_tag = tag
+        if length == _UNDEFINED:
+            if vr != b"SQ" or _WANTED.get(tag, b"SQ") != b"SQ":
+                raise _OutOfScopeError
+            position = _undefined_sequence(data, position, 0)
+            values[tag] = b""
+            continue
+        value_end = position + length
+        if value_end > end:
+            raise _OutOfScopeError
+        if tag == _PIXEL_DATA:
+            if explicit and vr not in (b"OB", b"OW"):
+                raise _OutOfScopeError
+            pixel = (position, length)
+        elif tag in _WANTED:
+            if explicit and vr != _WANTED[tag]:
+                raise _OutOfScopeError
+            if _WANTED[tag] == b"SQ" and explicit:
+                _items(data, position, value_end, 0)
+            values[tag] = data[position:value_end]
+        elif vr == b"SQ":
+            _items(data, position, value_end, 0)
+        position = value_end
+    if pixel is None:
+        raise _OutOfScopeError
+    return _film(values, pixel, syntax, data)
+
+
+def _film(
+    values: dict[int, bytes], pixel: tuple[int, int], syntax: str, data: FileBytes
+) -> NativeFilm:
+    rows, columns = _us(values.get(0x00280010)), _us(values.get(0x00280011))
+    if not rows or not columns or rows * columns > MAX_PIXELS:
+        raise _OutOfScopeError
+    frames = _integer(values.get(0x00280008))
+    samples = _us(values.get(0x00280002))
+    if (frames or 1) != 1 or (samples or 1) != 1:
+        raise _OutOfScopeError
+    photometric = _code(values.get(0x00280004)).strip().upper()
+    if photometric not in ("MONOCHROME1", "MONOCHROME2"):
+        raise _OutOfScopeError
+    bits_allocated = _us(values.get(0x00280100)) or 0
+    if bits_allocated not in (8, 16):
+        raise _OutOfScopeError
+    bits_stored = _us(values.get(0x00280101)) or bits_allocated
+    if not 1 <= bits_stored <= bits_allocated or (_us(values.get(0x00280103)) or 0) == 1:
+        raise _OutOfScopeError
+    offset, length = pixel
+    if length < rows * columns * (bits_allocated // 8):
+        raise _OutOfScopeError
+    notes: list[str] = []  # the pydicom path keeps these; a preview does not show them
+    slope, intercept = rescale_from_values(
+        _decimal(values.get(0x00281053)), _decimal(values.get(0x00281052)), notes
+    )
+    window = window_from_values(
+        _decimal(values.get(0x00281050)),
+        _decimal(values.get(0x00281051)),
+        _code(values.get(0x00281056)),
+        has_voi_lut_sequence=0x00283010 in values,
+        notes=notes,
+    )
+    if window is not None and window.function is VoiFunction.SIGMOID:
+        raise _OutOfScopeError
+    return NativeFilm(
+        rows=rows,
+        columns=columns,
+        bits_allocated=bits_allocated,
+        bits_stored=bits_stored,
+        photometric_interpretation=photometric,
+        inverted=photometric == "MONOCHROME1" or _code(values.get(0x20500020)).upper() == "INVERSE",
+        rescale_slope=slope,
+        rescale_intercept=intercept,
+        window=window,
+        transfer_syntax=syntax,
+        pixel_offset=offset,
+        source=data,
+    )
+
+
+def _file_meta(data: FileBytes, position: int) -> tuple[int, str]:
+    """Group 0002 (always explicit VR little endian): where it ends, the transfer syntax."""
+    syntax: str | None = None
+    while len(data) - position >= 8 and struct.unpack_from("<H", data, position)[0] == 0x0002:
+        tag, vr, length, position = _element_header(data, position, explicit=True)
+        if length == _UNDEFINED or position + length > len(data):
+            raise _OutOfScopeError
+        if tag == 0x00020010:
+            if vr != b"UI":
+                raise _OutOfScopeError
+            syntax = data[position : position + length].decode("ascii").rstrip("\x00 ")
+        position += length
+    if syntax is None:
+        raise _OutOfScopeError
+    return position, syntax
+
+
+def _looks_like_vr(data: FileBytes, position: int) -> bool:
+    # pydicom's test (filereader._is_implicit_vr): two upper-case ASCII letters.
+    return 0x40 < data[position] < 0x5B and 0x40 < data[position + 1] < 0x5B
+
+
+def _element_header(data: FileBytes, position: int, explicit: bool) -> tuple[int, bytes, int, int]:
+    """(tag, VR or b"", value length, where the value starts)."""
+    group, element = struct.unpack_from("<HH", data, position)
+    tag = group << 16 | element
+    if group == 0xFFFE:  # item and delimiter tags have no VR, in either encoding
+        return tag, b"", struct.unpack_from("<L", data, position + 4)[0], position + 8
+    if not explicit:
+        return tag, b"", struct.unpack_from("<L", data, position + 4)[0], position + 8
+    vr = data[position + 4 : position + 6]
+    if vr not in _VRS:
+        raise _OutOfScopeError
+    if vr in _LONG_VRS:
+        return tag, vr, struct.unpack_from("<L", data, position + 8)[0], position + 12
+    return tag, vr, struct.unpack_from("<H", data, position + 6)[0], position + 8
+
+
+def _items(data: FileBytes, position: int, end: int, depth: int) -> None:
+    """Check that a defined-length explicit-VR sequence value holds only well-formed items."""
+    if depth > _MAX_NESTING:
+        raise _OutOfScopeError
+    while position < end:
+        tag, _, length, position = _element_header(data, position, explicit=True)
+        if tag != _ITEM:
+            raise _OutOfScopeError
+        if length == _UNDEFINED:
+            position = _undefined_item(data, position, depth + 1)
+        else:
+            _dataset(data, position, position + length, depth + 1)
+            position += length
+    if position != end:
+        raise _OutOfScopeError
+
+
+def _undefined_sequence(data: FileBytes, position: int, depth: int) -> int:
+    """Skip the items of an undefined-length sequence; where its delimiter ends."""
+    if depth > _MAX_NESTING:
+        raise _OutOfScopeError
+    while True:
+        tag, _, length, position = _element_header(data, position, explicit=True)
+        if tag == _SEQUENCE_END:
+            if length != 0:
+                raise _OutOfScopeError
+            return position
+        if tag != _ITEM:
+            raise _OutOfScopeError
+        if length == _UNDEFINED:
+            position = _undefined_item(data, position, depth + 1)
+        else:
+            if position + length > len(data):
+                raise _OutOfScopeError
+            _dataset(data, position, position + length, depth + 1)
+            position += length
+
+
+def _undefined_item(data: FileBytes, position: int, depth: int) -> int:
+    """Skip the elements of an undefined-length item; where its delimiter ends."""
+    _first_element_is_explicit(data, position)
+    while True:
+        tag, vr, length, position = _element_header(data, position, explicit=True)
+        if tag == _ITEM_END:
+            if length != 0:
+                raise _OutOfScopeError
+            return position
+        position = _skip_value(data, tag, vr, length, position, depth)
+
+
+def _dataset(data: FileBytes, position: int, end: int, depth: int) -> None:
+    """Check that a defined-length item holds whole explicit-VR elements, exactly."""
+    if position < end:
+        _first_element_is_explicit(data, position)
+    while position < end:
+        tag, vr, length, position = _element_header(data, position, explicit=True)
+        position = _skip_value(data, tag, vr, length, position, depth)
+    if position != end:
+        raise _OutOfScopeError
+
+
+def _first_element_is_explicit(data: FileBytes, position: int) -> None:
+    # pydicom reads an item whose first element has no VR letters as implicit VR.
+    if len(data) < position + 6 or not _looks_like_vr(data, position + 4):
+        raise _OutOfScopeError
+
+
+def _skip_value(
+    data: FileBytes, tag: int, vr: bytes, length: int, position: int, depth: int
+) -> int:
+    if tag >> 16 == 0xFFFE:
+        raise _OutOfScopeError
+    if length == _UNDEFINED:
+        if vr != b"SQ":
+            raise _OutOfScopeError
+        return _undefined_sequence(data, position, depth + 1)
+    end = position + length
+    if end > len(data):
+        raise _OutOfScopeError
+    if vr == b"SQ":
+        _items(data, position, end, depth + 1)
+    return end
+
+
+# --- values, parsed as pydicom parses them (pydicom.values), or out of scope ------------------
+
+
+def _us(value: bytes | None) -> int | None:
+    if value is None:
+        return None
+    if len(value) != 2:
+        raise _OutOfScopeError  # empty, or several values: pydicom gives no single number
+    number: int = struct.unpack("<H", value)[0]
+    return number
+
+
+def _strings(value: bytes) -> list[str]:
+    # pydicom.values.multi_string: trailing spaces and NULs go, then split at backslashes.
+    return value.decode("ascii").rstrip(" \x00").split("\\")
+
+
+def _decimal(value: bytes | None) -> float | None:
+    """The first number of a DS value as ``hipcare.interop.dicom._number`` takes it."""
+    if not value:
+        return None
+    parts = _strings(value.decode("ascii").strip().encode("ascii"))
+    if parts == [""]:
+        return None
+    if not all(_DECIMAL.fullmatch(part) for part in parts):
+        raise _OutOfScopeError
+    number = float(parts[0])
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    return number
+
+
+def _integer(value: bytes | None) -> int | None:
+    if not value:
+        return None
+    parts = _strings(value)
+    if len(parts) != 1 or not _INTEGER.fullmatch(parts[0]):
+        raise _OutOfScopeError
+    return int(parts[0])
+
+
+def _code(value: bytes | None) -> str:
+    """A single CS value (trailing padding removed), "" when absent or empty."""
+    if not value:
+        return ""
+    parts = _strings(value)
+    if len(parts) != 1 or not _CODE.fullmatch(parts[0]):
+        raise _OutOfScopeError
+    return parts[0]
+
+
+# --- the picture ------------------------------------------------------------------------------
+
+
+def render_native_preview(
+    film: NativeFilm,
+    *,
+    max_size: int | None,
+    image_format: PreviewFormat = PreviewFormat.JPEG,
+    window: Window | None = None,
+    quality: int = JPEG_QUALITY,
+    cache_key: str | None = None,
+) -> Preview | None:
+    """Window, fit and encode the film as :func:`~hipcare.interop.preview.render_preview`
+    does, step for step, with Pillow: block means of the stored words when the preview is
+    at most half the film's size (Pillow's ``reduce`` on 32-bit words rounds half up, as
+    the numpy block mean does), then the 65,536-entry table, then the bilinear fit.
+
+    None when the file has no usable window and words with bits above Bits Stored (its
+    pixel range needs every word looked at: left to the numpy path).
+    """
+    from PIL import Image
+
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
+        return None  # render_preview refuses it, in words
+    width, height = fitted_size(film.rows, film.columns, max_size)
+    factor = min(film.rows // height, film.columns // width)
+    mode = "L" if film.bits_allocated == 8 else "I;16"
+    size = film.rows * film.columns * (film.bits_allocated // 8)
+    pixels = memoryview(film.source)[film.pixel_offset : film.pixel_offset + size]
+    # A memoryview slice: Pillow maps the words where they are, without a copy.
+    words = Image.frombuffer(
+        mode,
+        (film.columns, film.rows),
+        pixels,  # type: ignore[arg-type]  # Pillow's stubs omit memoryview, which it maps
+        "raw",
+        mode,
+        0,
+        1,
+    )
+    clean = True
+    extrema: tuple[int, int] | None = None
+    shown = window or film.window
+    if film.bits_stored < film.bits_allocated or shown is None:
+        extrema = cast("tuple[int, int]", words.getextrema())
+        clean = (extrema[1] >> film.bits_stored) == 0
+    if shown is None:
+        if not clean or extrema is None:
+            return None
+        ends = [word * film.rescale_slope + film.rescale_intercept for word in extrema]
+        shown = range_window(min(ends), max(ends))
+    table = _display_table(film, shown)
+    if factor >= 2 and clean:
+        image = _block_means(film, pixels, factor).point(_wide(table), "L")
+    else:
+        if mode == "L":
+            image = words.point(list(table))
+        else:
+            image = _as_int32(words).point(_wide(table), "L")
+        if factor >= 2:
+            image = image.reduce(factor)
+    if image.size != (width, height):
+        image = image.resize((width, height), Image.Resampling.BILINEAR)
+    key = cache_key or preview_cache_key(
+        _sha256(film.source), window, max_size, image_format, quality
+    )
+    return Preview(
+        data=_encoded(image, image_format, quality),
+        image_format=image_format,
+        width=image.width,
+        height=image.height,
+        scale=image.width / film.columns,
+        window=shown,
+        cache_key=key,
+    )
+
+
+def _block_means(film: NativeFilm, pixels: memoryview, factor: int) -> Image.Image:
+    """Rounded means of ``factor x factor`` blocks of the words (mode "I"), edge rows and
+    columns that do not fill a block dropped, as ``hipcare.interop.preview._block_mean``.
+
+    Band by band, so that the 32-bit copy of the words Pillow's ``reduce`` needs is a few
+    hundred kilobytes reused, not 30 MB of fresh memory (the page faults cost more than the
+    arithmetic).
+    """
+    from PIL import Image
+
+    kept_columns, kept_rows = film.columns // factor * factor, film.rows // factor * factor
+    means = Image.new("I", (kept_columns // factor, kept_rows // factor))
+    mode = "L" if film.bits_allocated == 8 else "I;16"
+    row_bytes = film.columns * (film.bits_allocated // 8)
+    band_rows = max(factor, _BAND_WORDS // film.columns // factor * factor)
+    for top in range(0, kept_rows, band_rows):
+        rows = min(band_rows, kept_rows - top)
+        band = Image.frombuffer(
+            mode,
+            (film.columns, rows),
+            pixels[top * row_bytes : (top + rows) * row_bytes],  # type: ignore[arg-type]  # as above
+            "raw",
+            mode,
+            0,
+            1,
+        )
+        reduced = _as_int32(band).reduce(factor, box=(0, 0, kept_columns, rows))
+        means.paste(reduced, (0, top // factor))
+    return means
+
+
+def _encoded(image: Image.Image, image_format: PreviewFormat, quality: int) -> bytes:
+    """:func:`~hipcare.interop.preview.encode_image`'s bytes; a grey JPEG straight from
+    Pillow's JPEG encoder.
+
+    ``Image.save`` first imports five format plugins (BMP, GIF, JPEG, PPM, PNG: 12 ms, a
+    fifth of the command's budget). ``Image.tobytes("jpeg", ...)`` runs the same encoder
+    with the arguments ``PIL.JpegImagePlugin._save`` gives it for a mode "L" image and no
+    options but the quality (Pillow 13: raw mode, quality, progressive, smooth, optimize,
+    keep_rgb, stream type, dpi, subsampling, restart marker blocks and rows, quantization
+    tables, comment, extra markers, EXIF). That order is Pillow's own, so a test checks the
+    bytes against ``Image.save`` for several pictures and qualities.
+    """
+    if image_format is not PreviewFormat.JPEG or image.mode != "L":
+        return encode_image(image, image_format, quality)
+    return image.tobytes(
+        "jpeg", "L", quality, False, 0, False, False, 0, [0, 0], -1, 0, 0, None, None, b"", b""
+    )
+
+
+def _sha256(data: FileBytes) -> str:
+    import hashlib  # here: loading OpenSSL costs a short command 2 ms at start-up
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _as_int32(words: Image.Image) -> Image.Image:
+    return words.convert("I")
+
+
+def _wide(table: bytes) -> list[int]:
+    # Image.point from mode "I" to "L" takes a 65,536-entry table; 8-bit words use the first 256.
+    return list(table) + [0] * (65536 - len(table))
+
+
+def _display_table(film: NativeFilm, window: Window) -> bytes:
+    """``hipcare.interop.preview.display_lut`` without numpy: the same float64 arithmetic,
+    word by word, so the same grey for every word.
+
+    The grey is a monotonic function of the masked word (rescale, then the window, each a
+    monotonic step in floating point), so equal greys at both ends of a run of words mean
+    the whole run has that grey: the table is filled by halving runs, about 4,000
+    evaluations instead of 65,536. Words above Bits Stored repeat the table (masked).
+    """
+    slope, intercept = film.rescale_slope, film.rescale_intercept
+    centre, width = window.centre, window.width
+    inverted = film.inverted
+    if window.function is VoiFunction.LINEAR_EXACT:
+        low, scale = centre, width
+    else:
+        low, scale = centre - 0.5, width - 1.0
+
+    def grey(word: int) -> int:
+        value = word * slope + intercept
+        if window.function is VoiFunction.LINEAR and width <= 1:
+            fraction = 1.0 if value > centre - 0.5 else 0.0
+        else:
+            fraction = (value - low) / scale + 0.5
+        level = round(min(max(fraction, 0.0), 1.0) * 255.0)
+        return 255 - level if inverted else level
+
+    period = 1 << film.bits_stored
+    table = bytearray(period)
+    runs = [(0, period - 1, grey(0), grey(period - 1))]
+    while runs:
+        first, last, first_grey, last_grey = runs.pop()
+        if first_grey == last_grey:
+            table[first : last + 1] = bytes((first_grey,)) * (last - first + 1)
+        elif last - first == 1:
+            table[first], table[last] = first_grey, last_grey
+        else:
+            middle = (first + last) // 2
+            middle_grey = grey(middle)
+            runs.append((first, middle, first_grey, middle_grey))
+            runs.append((middle, last, middle_grey, last_grey))
+    return bytes(table) * ((1 << film.bits_allocated) // period)
