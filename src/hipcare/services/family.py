@@ -87,6 +87,7 @@ __all__ = [
     "LinkedChild",
     "StartedPlan",
     "StoredDiaryEntry",
+    "TodayAccess",
     "accept_invitation",
     "audit_family_read",
     "calendar_feed_child",
@@ -98,12 +99,14 @@ __all__ = [
     "family_children",
     "family_plan",
     "family_today",
+    "family_today_after_access",
     "family_today_page",
     "feed_plan",
     "has_calendar_link",
     "invitation_for",
     "invite_family",
     "mark_reminder_sent",
+    "open_family_today",
     "pain_descriptors",
     "parse_diary_entry",
     "record_diary_entry",
@@ -194,6 +197,10 @@ class LinkedChild:
 
     child: Child
     has_calendar: bool
+    record_version: int
+    """Moved up by the database on any change to the child's record (ADR 10)."""
+    page_generation: int
+    """Moved up by the database on any change to a user (a surgeon's profile shapes the plan)."""
 
 
 @dataclass(frozen=True)
@@ -938,18 +945,84 @@ def family_today_page(
     return signed, _today_view(linked, started, content, words, today)
 
 
+@dataclass(frozen=True)
+class TodayAccess:
+    """A signed-in family member's view of a child's "today" page, checked and audited, with
+    what a rendered copy of the page depends on in the database (the page cache's key)."""
+
+    user: SessionUser
+    child: Child
+    has_calendar: bool
+    record_version: int
+    page_generation: int
+
+
+def open_family_today(
+    uow: FamilyUnitOfWork,
+    session_token: str | None,
+    child_id: int,
+    *,
+    now: datetime,
+    policy: SessionPolicy,
+) -> TodayAccess | None:
+    """Check the session and the family link, audit the view (one ``care_plan.read`` row,
+    as :func:`family_today_page`) and read the record's version, in one short transaction
+    that does not read the plan: None when the session token is missing or not valid.
+
+    The page cache keys a rendered page on what this returns; on a miss the page is built by
+    :func:`family_today_after_access`. Anyone but linked family is refused (audited) here,
+    before any cached copy is looked at."""
+    now = utc_moment(now, "now")
+    with uow:
+        signed = session_user_in(uow, session_token, now=now, policy=policy)
+        if signed is None:
+            return None
+        linked = _linked(uow, signed.user, child_id, now)
+        _audit_plan_read(uow, signed.user, child_id, now)
+        uow.commit()
+    return TodayAccess(
+        user=signed,
+        child=linked.child,
+        has_calendar=linked.has_calendar,
+        record_version=linked.record_version,
+        page_generation=linked.page_generation,
+    )
+
+
+def family_today_after_access(
+    uow: FamilyUnitOfWork,
+    access: TodayAccess,
+    content: PathwayContent,
+    words: Translator,
+    *,
+    today: date,
+    now: datetime,
+) -> FamilyToday:
+    """The "today" view for a page :func:`open_family_today` admitted and audited (a cache
+    miss): the child and plan read in one short read-only transaction, not audited again.
+
+    Read after the version, so the view is never older than the version it is cached under."""
+    now = utc_moment(now, "now")
+    with uow:
+        linked, started = _today_reads(uow, access.user.user, access.child.id or 0, now)
+    return _today_view(linked, started, content, words, today)
+
+
+def _linked(uow: FamilyUnitOfWork, user: User, child_id: int, now: datetime) -> LinkedChild:
+    """The linked child; anyone but linked family is refused (with an access.denied row)."""
+    linked = uow.family.linked_child(_id(user), child_id) if user.role is Role.FAMILY else None
+    if linked is None:
+        _readable_child(uow, user, child_id, now, staff_too=False)
+        # Not reached: the same transaction found no link, so _readable_child refused.
+        raise RuntimeError("not linked")  # pragma: no cover -- unreachable, see above
+    return linked
+
+
 def _today_reads(
     uow: FamilyUnitOfWork, user: User, child_id: int, now: datetime
 ) -> tuple[LinkedChild, StartedPlan | None]:
     """The linked child and its started plan; anyone but linked family is refused (audited)."""
-    linked = uow.family.linked_child(_id(user), child_id) if user.role is Role.FAMILY else None
-    if linked is None:
-        # Refuses (with an access.denied row) whoever is not linked family.
-        _readable_child(uow, user, child_id, now, staff_too=False)
-        raise RuntimeError(
-            "a linked family member was not found linked"
-        )  # pragma: no cover -- one transaction: the link cannot appear in between
-    return linked, uow.family.started_plan(child_id)
+    return _linked(uow, user, child_id, now), uow.family.started_plan(child_id)
 
 
 def _audit_plan_read(uow: FamilyUnitOfWork, user: User, child_id: int, now: datetime) -> None:

@@ -35,6 +35,7 @@ from hipcare.storage.tables import (
     FamilyInvitationRow,
     FamilyLinkRow,
     OperationPlanRow,
+    PageGenerationRow,
     PainDescriptorRow,
     ReminderDeliveryRow,
     UserRow,
@@ -77,6 +78,11 @@ _LINKED_CHILD = (
             CalendarFeedRow.revoked_at.is_(None),
         )
         .label("has_calendar"),
+        ChildRow.record_version,
+        select(PageGenerationRow.generation)
+        .where(PageGenerationRow.id == 1)
+        .scalar_subquery()
+        .label("page_generation"),
     )
     .join(FamilyLinkRow, FamilyLinkRow.child_id == ChildRow.id)
     .where(FamilyLinkRow.user_id == bindparam("user_id"), ChildRow.id == bindparam("child_id"))
@@ -136,10 +142,14 @@ class SqlAlchemyFamilyRepository:
 
     def linked_child(self, user_id: int, child_id: int) -> LinkedChild | None:
         """The child, in one query, if ``user_id`` is linked to it (without its contacts),
-        with whether that member has a live calendar link for it."""
-        row = self._session.execute(
-            _LINKED_CHILD, {"user_id": user_id, "child_id": child_id}
-        ).first()
+        with whether that member has a live calendar link for it, the record's version and
+        the page generation (ADR 10)."""
+        # The connection, not the session: a Core statement skips the ORM's execute path.
+        row = (
+            self._session.connection()
+            .execute(_LINKED_CHILD, {"user_id": user_id, "child_id": child_id})
+            .first()
+        )
         if row is None:
             return None
         child = Child(
@@ -152,12 +162,18 @@ class SqlAlchemyFamilyRepository:
             gmfcs=row.gmfcs,
             preferred_language=row.preferred_language,
         )
-        return LinkedChild(child=child, has_calendar=bool(row.has_calendar))
+        return LinkedChild(
+            child=child,
+            has_calendar=bool(row.has_calendar),
+            record_version=row.record_version,
+            page_generation=row.page_generation,  # its one row is made by migration 0008
+        )
 
     def started_plan(self, child_id: int) -> StartedPlan | None:
         """The newest operation plan of the child, not cancelled, whose pathway was started
         (it has stored items), with its surgeon's profile id and its items' states."""
-        row = self._session.execute(_NEWEST_STARTED_OPERATION, {"child_id": child_id}).first()
+        connection = self._session.connection()
+        row = connection.execute(_NEWEST_STARTED_OPERATION, {"child_id": child_id}).first()
         if row is None:
             return None
         operation = OperationPlan(
@@ -176,7 +192,7 @@ class SqlAlchemyFamilyRepository:
             attends_school=row.attends_school,
             sees_therapists=row.sees_therapists,
         )
-        items = self._session.execute(_ITEM_STATES, {"operation_plan_id": row.id}).all()
+        items = connection.execute(_ITEM_STATES, {"operation_plan_id": row.id}).all()
         return StartedPlan(
             operation=operation,
             surgeon_profile=row.surgeon_profile,

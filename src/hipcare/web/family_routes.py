@@ -13,6 +13,7 @@ change; this module only turns requests into calls and results into pages.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -149,6 +150,28 @@ def _page(
     words: Translator,
     status: int = 200,
 ) -> HTMLResponse:
+    html = _render(
+        request,
+        template,
+        values,
+        user=user,
+        csrf_token=None if user is None else user.csrf_token,
+        words=words,
+    )
+    return _respond(request, html, words, status)
+
+
+def _render(
+    request: Request,
+    template: str,
+    values: Mapping[str, Any],
+    *,
+    user: SessionUser | None,
+    csrf_token: str | None,
+    words: Translator,
+) -> str:
+    """A family page's HTML: the template with the shell's values (language, direction,
+    language menu, the request path for navigation, the user and their CSRF token)."""
     context = web_context(request)
     path = request.url.path
     page_values = {
@@ -159,11 +182,17 @@ def _page(
         "request_path": path,
         "switch_url": lambda code: f"/family/language?lang={code}&next={quote(path, safe='/')}",
         "user": None if user is None else user.user,
-        "csrf_token": None if user is None else user.csrf_token,
+        "csrf_token": csrf_token,
         "csrf_field": CSRF_FIELD,
         **values,
     }
-    response = HTMLResponse(context.render(template, page_values), status_code=status)
+    return context.render(template, page_values)
+
+
+def _respond(request: Request, html: str, words: Translator, status: int = 200) -> HTMLResponse:
+    """The page, remembering a language asked for with ``?lang=`` in a cookie."""
+    context = web_context(request)
+    response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(
             LANGUAGE_COOKIE,
@@ -238,37 +267,84 @@ async def family_home(request: Request, user: User, context: Context) -> Respons
 # --- today -------------------------------------------------------------------------------------
 
 
+_CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_urlsafe(24)}"
+"""Stands for the session's CSRF token in a cached page (random per process, so no child's
+name or text can contain it); each response gets its own session's token put in."""
+
+
 @pages_router.get("/family/children/{child_id}")
-async def today_page(request: Request, child_id: RecordId, context: Context) -> Response:
-    """The family's busiest page: the session check, the reads and the audit row are one
-    transaction (:func:`hipcare.services.family.family_today_page`)."""
+async def today_page(request: Request, child_id: RecordId) -> Response:
+    """The family's busiest page. With the page cache on (``HIPCARE_PAGE_CACHE``, ADR 10),
+    one short transaction checks the session and the family link, audits the view and reads
+    the record's version; the page is rendered only when no copy was kept under that version,
+    day, member and language. With the cache off, that transaction also reads the plan."""
+    # Not a dependency: FastAPI runs a plain-function dependency in a worker thread.
+    context = web_context(request)
     now = context.now()
-    found = use.family_today_page(
-        _uow(context),
-        request.cookies.get(SESSION_COOKIE),
-        child_id,
-        _pathway_content(),
-        lambda child: _language(request, child),
-        today=context.today(now),
-        now=now,
-        policy=context.policy,
-    )
-    if found is None:
+    today = context.today(now)
+    token = request.cookies.get(SESSION_COOKIE)
+    cache = context.page_cache
+    if not cache.enabled or request.query_params.get("calendar"):
+        found = use.family_today_page(
+            _uow(context),
+            token,
+            child_id,
+            _pathway_content(),
+            lambda child: _language(request, child),
+            today=today,
+            now=now,
+            policy=context.policy,
+        )
+        if found is None:
+            raise SignInRequiredError
+        user, view = found
+        return _page(
+            request,
+            "family/today.html",
+            _today_values(request, view),
+            user=user,
+            words=view.words or translator("en"),
+        )
+    access = use.open_family_today(_uow(context), token, child_id, now=now, policy=context.policy)
+    if access is None:
         raise SignInRequiredError
-    user, view = found
-    return _page(
-        request,
-        "family/today.html",
-        {
-            "child": view.child,
-            "view": view,
-            "site": _sites().get(view.child.site_id),
-            "has_calendar": view.has_calendar,
-            "new_calendar_url": request.query_params.get("calendar"),
-        },
-        user=user,
-        words=view.words or translator("en"),
+    words = _language(request, access.child)
+    key = (
+        "family/today",
+        child_id,
+        access.record_version,
+        access.page_generation,
+        today,
+        _user_id(access.user),
+        words.code,
+        access.has_calendar,
+        request.url.path,
     )
+    html = cache.get(key)
+    if html is None:
+        view = use.family_today_after_access(
+            _uow(context), access, _pathway_content(), words, today=today, now=now
+        )
+        html = _render(
+            request,
+            "family/today.html",
+            _today_values(request, view),
+            user=access.user,
+            csrf_token=_CSRF_PLACEHOLDER,
+            words=words,
+        )
+        cache.put(key, html)
+    return _respond(request, html.replace(_CSRF_PLACEHOLDER, access.user.csrf_token), words)
+
+
+def _today_values(request: Request, view: use.FamilyToday) -> dict[str, Any]:
+    return {
+        "child": view.child,
+        "view": view,
+        "site": _sites().get(view.child.site_id),
+        "has_calendar": view.has_calendar,
+        "new_calendar_url": request.query_params.get("calendar"),
+    }
 
 
 @pages_router.get("/family/children/{child_id}/plan")
