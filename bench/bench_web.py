@@ -25,7 +25,6 @@ The machine has 2 cores, shared by the server and the load generator.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import re
@@ -119,7 +118,7 @@ def _rows(
 _STATUS_COLUMNS = (
     "child_id, site_id, computed_on, rules_version, next_review_rule, due_from, due_by, "
     "xray_at_next_review, needs_referral, discharged, outside_guideline, local_protocol, "
-    "valid_until, problem, plan, computed_at"
+    "valid_until, judge_again_on, problem, computed_at"
 )
 
 
@@ -189,8 +188,8 @@ def _statuses(
                 stored.outside_guideline,
                 stored.local_protocol,
                 stored.valid_until,
+                stored.judge_again_on,
                 stored.problem,
-                None if stored.plan is None else json.dumps(stored.plan),
                 stored.computed_at.replace(tzinfo=None),
             )
         )
@@ -370,16 +369,22 @@ def _postgresql_database(today: date) -> Iterator[tuple[str, int] | None]:
 # --- (a) the worklist --------------------------------------------------------------------------
 
 _RAW_WORKLIST_SQL = (
-    # The use case's listing query (SqlAlchemySurveillanceStatusRepository.listed), by hand.
-    "SELECT c.id, c.site_id, c.given_name, c.family_name, c.date_of_birth, c.gestation_weeks, "
-    "c.gmfcs, c.preferred_language, s.*, CASE WHEN s.problem IS NOT NULL THEN NULL "
-    "WHEN s.needs_referral THEN 'needs referral' WHEN s.due_by IS NULL THEN 'outside' "
+    # The use case's listing query (SqlAlchemySurveillanceStatusRepository.listed), by hand:
+    # the same columns, the same rows.
+    "SELECT c.id, c.given_name, c.family_name, c.search_key, "
+    "CASE WHEN s.problem IS NOT NULL THEN NULL WHEN s.needs_referral THEN 'needs referral' "
+    "WHEN s.due_by IS NULL THEN CASE WHEN s.discharged THEN 'discharged' "
+    "ELSE 'outside guideline' END "
     "WHEN s.due_by < {placeholder} THEN 'overdue' WHEN s.due_from <= {placeholder} THEN 'due' "
-    "ELSE 'not yet due' END "
-    "FROM children c JOIN surveillance_status s ON s.child_id = c.id "
-    "WHERE s.site_id = {placeholder} "
+    "ELSE 'not yet due' END, "
+    "CASE WHEN s.due_by IS NULL THEN NULL WHEN s.due_by < {placeholder} THEN s.due_by "
+    "WHEN s.due_from > {placeholder} THEN s.due_from ELSE {placeholder} END, "
+    "s.next_review_rule, s.local_protocol, s.problem "
+    "FROM surveillance_status s JOIN children c ON c.id = s.child_id "
+    "WHERE s.site_id = {placeholder} AND c.site_id = {placeholder} "
     "AND (s.needs_referral OR s.problem IS NOT NULL OR s.due_from <= {placeholder})"
 )
+_RAW_WORKLIST_PARAMETERS = ("today",) * 5 + ("site",) * 2 + ("today",)
 
 
 def _median_ms(function: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, Any]:
@@ -415,7 +420,8 @@ def _worklist_figures(url: str, actor: int, today: date) -> dict[str, Any]:
             connection = engine.raw_connection()
             try:
                 cursor = connection.cursor()
-                cursor.execute(sql, (today, today, WORKLIST_SITE, today))
+                values = {"today": today, "site": WORKLIST_SITE}
+                cursor.execute(sql, [values[name] for name in _RAW_WORKLIST_PARAMETERS])
                 rows = cursor.fetchall()
                 cursor.close()
             finally:

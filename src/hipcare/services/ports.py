@@ -15,10 +15,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 
 from hipcare.domain.records import (
     Alert,
+    AuditAction,
     AuditEntry,
     CarePlanItemState,
     Child,
@@ -29,6 +30,7 @@ from hipcare.domain.records import (
     User,
     VisitRecord,
 )
+from hipcare.domain.surveillance import WorklistStatus
 
 __all__ = [
     "AlertRepository",
@@ -43,6 +45,7 @@ __all__ = [
     "UnitOfWork",
     "UserRepository",
     "VisitRepository",
+    "WorklistEntry",
 ]
 
 
@@ -142,7 +145,19 @@ class AuditLog(Protocol):
     def add(self, entry: AuditEntry) -> AuditEntry: ...
 
     def add_many(self, entries: Sequence[AuditEntry]) -> None:
-        """Store several entries in one statement (a worklist audits every child it lists)."""
+        """Store several entries in one statement."""
+        ...
+
+    def add_for_each(
+        self,
+        actor_id: int,
+        action: AuditAction,
+        entity_type: EntityType,
+        entity_ids: Sequence[str],
+        at: datetime,
+    ) -> None:
+        """One entry per id in ``entity_ids``, the rest alike, stored in one statement (a
+        worklist audits every child it lists)."""
         ...
 
     def for_entity(self, entity_type: EntityType, entity_id: str) -> Sequence[AuditEntry]:
@@ -168,9 +183,11 @@ class ExternalIdentifierRepository(Protocol):
 class StoredSurveillanceStatus:
     """A child's surveillance judgement as stored (``hipcare.services.surveillance_status``).
 
-    ``plan`` is the SurveillancePlan judged on ``computed_on`` as JSON (None with a
-    ``problem``). ``status_on`` (set only when read back for a day) is the worklist status
-    derived by the database from the stored dates on that day.
+    The next review (rule, window, X-ray), referral, discharge and whether a local-protocol
+    rule was used, as judged on ``computed_on`` with the rules ``rules_version``; ``problem``
+    instead when the rules could not judge the record. ``judge_again_on``: the first day a
+    fresh judgement could differ without a new record (the age limit, or the day after the
+    review window closed), None when no such day comes.
     """
 
     child_id: int
@@ -186,10 +203,34 @@ class StoredSurveillanceStatus:
     outside_guideline: bool
     local_protocol: bool
     valid_until: date | None
+    judge_again_on: date | None
     problem: str | None
-    plan: dict[str, Any] | None
     computed_at: datetime
-    status_on: str | None = None
+
+
+# Not frozen: a worklist builds thousands of these per request, and a frozen dataclass's
+# __init__ (object.__setattr__ per field) costs five times as much; nothing changes them.
+@dataclass(slots=True)
+class WorklistEntry:
+    """One child on a site's surveillance worklist, as the page and the API show it.
+
+    ``status`` is needs referral, overdue or due on the worklist's day; ``next_review`` the
+    date to show for the next review (its ``due_by`` once overdue, else not before the day)
+    and ``rule_id`` the rule that set it. When the child's record could not be judged (the
+    rules refused it), ``status``, ``next_review`` and ``rule_id`` are None and ``problem``
+    says why: such a child needs a clinician to look too. ``search_key``: both names folded,
+    for sorting by name.
+    """
+
+    child_id: int
+    given_name: str
+    family_name: str
+    search_key: str
+    status: WorklistStatus | None
+    next_review: date | None
+    rule_id: str | None
+    to_be_confirmed_by_clinical_lead: bool
+    problem: str | None
 
 
 class SurveillanceStatusRepository(Protocol):
@@ -199,13 +240,14 @@ class SurveillanceStatusRepository(Protocol):
 
     def to_judge(self, site_id: str, today: date, rules_version: str) -> Sequence[int]:
         """Ids of the site's children whose stored judgement is missing or may be stale on
-        ``today``: other rules, judged after ``today``, age limit reached, or a review that
-        became overdue since it was judged (so the plan's actions say so)."""
+        ``today``: other rules, judged after ``today``, or ``judge_again_on`` reached (age
+        limit, or a review that became overdue since it was judged). Index seeks only when
+        nothing is stale."""
         ...
 
-    def listed(self, site_id: str, today: date) -> Sequence[tuple[Child, StoredSurveillanceStatus]]:
+    def listed(self, site_id: str, today: date) -> Sequence[WorklistEntry]:
         """The site's children due, overdue or needing referral on ``today`` (or with a
-        problem), with ``status_on`` derived from the stored dates; one query."""
+        problem), status and review date derived from the stored judgements; one query."""
         ...
 
 

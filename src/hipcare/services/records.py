@@ -44,15 +44,14 @@ from hipcare.domain.records import (
 from hipcare.domain.surveillance import (
     RuleStatus,
     SurveillanceInput,
-    SurveillancePlan,
     SurveillanceRules,
     WorklistStatus,
     plan_surveillance,
     worklist_status,
 )
-from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports import UnitOfWork, WorklistEntry
 from hipcare.services.radiograph import parse_film
-from hipcare.services.surveillance_status import judge_stale_at_site, plan_on, refresh_statuses
+from hipcare.services.surveillance_status import judge_stale_at_site, refresh_statuses
 
 __all__ = [
     "CHILD_KEYS",
@@ -96,6 +95,9 @@ MINIMUM_SEARCH_LENGTH = 2
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WORKLIST_ORDER = (WorklistStatus.NEEDS_REFERRAL, WorklistStatus.OVERDUE, WorklistStatus.DUE)
+_WORKLIST_RANK: dict[WorklistStatus | None, int] = {
+    status: rank for rank, status in enumerate(_WORKLIST_ORDER)
+} | {None: len(_WORKLIST_ORDER)}
 
 
 class PermissionDeniedError(HipcareError):
@@ -113,23 +115,6 @@ class ChildFile:
 
     child: Child
     visits: tuple[VisitRecord, ...]
-
-
-@dataclass(frozen=True)
-class WorklistEntry:
-    """One child on a site's surveillance worklist.
-
-    ``status`` is needs referral, overdue or due (by the surveillance rules on ``today``);
-    ``plan`` holds the next review, the actions and the rules used. When the child's record
-    could not be judged (the rules refused it), ``status`` and ``plan`` are None and
-    ``problem`` says why: such a child needs a clinician to look too.
-    """
-
-    child: Child
-    status: WorklistStatus | None
-    plan: SurveillancePlan | None
-    problem: str | None = None
-    to_be_confirmed_by_clinical_lead: bool = False
 
 
 # --- JSON -> domain values ---------------------------------------------------------------------
@@ -448,6 +433,9 @@ def record_visit(
 def _worklist_entry(
     child: Child, visits: list[VisitRecord], rules: SurveillanceRules, today: date
 ) -> WorklistEntry | None:
+    """A child judged afresh for ``today`` (their stored judgement is for a later day)."""
+    if child.id is None:  # pragma: no cover -- only stored children are judged
+        raise RuntimeError("only a stored child is listed")
     try:
         plan = plan_surveillance(
             SurveillanceInput(
@@ -462,7 +450,17 @@ def _worklist_entry(
             rules,
         )
     except HipcareError as error:
-        return WorklistEntry(child=child, status=None, plan=None, problem=str(error))
+        return WorklistEntry(
+            child.id,
+            child.given_name,
+            child.family_name,
+            child.search_key,
+            status=None,
+            next_review=None,
+            rule_id=None,
+            to_be_confirmed_by_clinical_lead=False,
+            problem=str(error),
+        )
     status = worklist_status(plan, today)
     if status not in _WORKLIST_ORDER:
         return None
@@ -472,14 +470,27 @@ def _worklist_entry(
         for rule_id in plan.rule_ids
     )
     return WorklistEntry(
-        child=child, status=status, plan=plan, to_be_confirmed_by_clinical_lead=local
+        child.id,
+        child.given_name,
+        child.family_name,
+        child.search_key,
+        status=status,
+        next_review=plan.next_review,
+        rule_id=None if plan.review is None else plan.review.rule_id,
+        to_be_confirmed_by_clinical_lead=local,
+        problem=None,
     )
 
 
 def _worklist_rank(entry: WorklistEntry) -> tuple[int, date, str, int]:
-    rank = len(_WORKLIST_ORDER) if entry.status is None else _WORKLIST_ORDER.index(entry.status)
-    when = (entry.plan.next_review if entry.plan else None) or date.min
-    return (rank, when, entry.child.search_key, entry.child.id or 0)
+    """Referral, overdue, due, then a child the rules could not judge; each by review date
+    (none first), then name."""
+    return (
+        _WORKLIST_RANK[entry.status],
+        entry.next_review or date.min,
+        entry.search_key,
+        entry.child_id,
+    )
 
 
 def site_worklist(
@@ -513,36 +524,24 @@ def site_worklist(
                 now,
                 f"user {actor_id} does not belong to site {site_id!r}",
             )
-        later = judge_stale_at_site(uow, site_id, rules, today=today, now=now)
-        entries = [
-            entry
-            for child, history in later.values()
-            if (entry := _worklist_entry(child, history, rules, today))
-        ]
-        for child, stored in uow.surveillance_status.listed(site_id, today):
-            if stored.child_id in later:
-                continue
-            if stored.plan is None or stored.status_on is None:
-                entries.append(WorklistEntry(child, None, None, problem=stored.problem))
-                continue
-            entries.append(
-                WorklistEntry(
-                    child=child,
-                    status=WorklistStatus(stored.status_on),
-                    plan=plan_on(stored.plan, child, today, rules),
-                    to_be_confirmed_by_clinical_lead=stored.local_protocol,
-                )
-            )
-        entries.sort(key=_worklist_rank)
         if actor.id is None:  # pragma: no cover -- a stored actor has an id
             raise RuntimeError("audit rows need stored records")
-        uow.audit.add_many(
-            [
-                AuditEntry(
-                    actor.id, AuditAction.CHILD_LISTED, EntityType.CHILD, str(entry.child.id), now
-                )
-                for entry in entries
-            ]
+        later = judge_stale_at_site(uow, site_id, rules, today=today, now=now)
+        entries = list(uow.surveillance_status.listed(site_id, today))
+        if later:
+            entries = [entry for entry in entries if entry.child_id not in later]
+            entries.extend(
+                entry
+                for child, history in later.values()
+                if (entry := _worklist_entry(child, history, rules, today))
+            )
+        entries.sort(key=_worklist_rank)
+        uow.audit.add_for_each(
+            actor.id,
+            AuditAction.CHILD_LISTED,
+            EntityType.CHILD,
+            [str(entry.child_id) for entry in entries],
+            now,
         )
         uow.commit()
     return entries

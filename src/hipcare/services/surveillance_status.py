@@ -3,18 +3,22 @@
 Why it can be stored: apart from ``today``, a plan depends only on the child (date of birth,
 GMFCS level, gestation) and their visits. On a later day without a new record the engine
 gives the same review (rule, window, X-ray), the same referral and the same discharge, so
-``worklist_status`` of the stored plan equals a fresh plan's (docs/clinical/surveillance.md,
+``worklist_status`` of the stored judgement equals a fresh plan's (docs/clinical/surveillance.md,
 "For the web worklist"; tested with Hypothesis in
 ``tests/integration/storage/test_surveillance_status.py``). Three things do change with the
 day, and each makes the row be judged again, lazily, by :func:`judge_stale_at_site`
-(the worklist calls it first; it is empty in the steady state):
+(the worklist calls it first; it finds nothing in the steady state, with index seeks only):
 
 - the rules changed (``rules_version``: a hash of the rule set the row was judged with);
-- the child reached the rules' age limit (``valid_until``): the plan becomes "outside";
-- a review became overdue after the row was judged: the plan's action then says "overdue".
+- ``judge_again_on`` came: the child reached the rules' age limit (the plan becomes
+  "outside"), or the review window closed after the row was judged (the plan's action then
+  says "overdue").
 
 A worklist asked for a day before the row was judged (or before a recorded visit) judges
 that child afresh for that day and stores nothing.
+
+Only what the worklist shows is stored (the next review's rule and window, referral,
+discharge, local protocol, the problem), not the whole plan: the child's page judges afresh.
 
 Written by the use cases that change what a judgement depends on, in their own unit of
 work: ``register_child`` and ``record_visit`` (so the demo seed too), the FHIR import
@@ -26,40 +30,28 @@ start-up and the bench); see docs/storage.md.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import fields, is_dataclass, replace
-from datetime import date, datetime
+from collections.abc import Collection, Sequence
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import Any
 
 from hipcare.domain.errors import HipcareError
 from hipcare.domain.records import Child, VisitRecord
 from hipcare.domain.surveillance import (
-    Action,
-    ActionCode,
-    AgeReference,
-    ReviewKind,
     RuleKind,
     RuleStatus,
-    ScheduledReview,
-    SideJudgement,
-    Stability,
     SurveillanceInput,
-    SurveillancePlan,
     SurveillanceRules,
     add_months,
-    months_between,
     plan_surveillance,
 )
 from hipcare.services.ports import StoredSurveillanceStatus, UnitOfWork
 
 __all__ = [
     "backfill",
+    "judge_again_on",
     "judge_child",
     "judge_stale_at_site",
-    "plan_from_document",
-    "plan_on",
-    "plan_to_document",
     "refresh_statuses",
     "rules_version",
 ]
@@ -99,94 +91,6 @@ def rules_version(rules: SurveillanceRules) -> str:
     return version
 
 
-# --- the plan as JSON --------------------------------------------------------------------------
-
-
-def _day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _parse_day(value: object) -> date | None:
-    return None if value is None else date.fromisoformat(str(value))
-
-
-def plan_to_document(plan: SurveillancePlan) -> dict[str, Any]:
-    """``plan`` as a JSON object that :func:`plan_from_document` turns back into it."""
-    review = plan.review
-    return {
-        "today": plan.today.isoformat(),
-        "review": None
-        if review is None
-        else {
-            "rule_id": review.rule_id,
-            "kind": review.kind.value,
-            "due_from": review.due_from.isoformat(),
-            "due_by": review.due_by.isoformat(),
-            "xray": review.xray,
-        },
-        "actions": [[a.code.value, a.text, a.rule_id] for a in plan.actions],
-        "rule_ids": list(plan.rule_ids),
-        "age_months": plan.age_months,
-        "corrected_age_months": plan.corrected_age_months,
-        "judgements": [
-            [
-                j.side,
-                j.latest_percent,
-                _day(j.latest_date),
-                j.stability.value,
-                j.rise_percent,
-                _day(j.compared_with),
-                j.abnormal,
-                j.head_shaft_angle_deg,
-            ]
-            for j in plan.judgements
-        ],
-        "discharged": plan.discharged,
-        "outside_guideline": plan.outside_guideline,
-        "notes": list(plan.notes),
-    }
-
-
-def plan_from_document(document: Mapping[str, Any]) -> SurveillancePlan:
-    review = document["review"]
-    return SurveillancePlan(
-        today=date.fromisoformat(document["today"]),
-        review=None
-        if review is None
-        else ScheduledReview(
-            rule_id=review["rule_id"],
-            kind=ReviewKind(review["kind"]),
-            due_from=date.fromisoformat(review["due_from"]),
-            due_by=date.fromisoformat(review["due_by"]),
-            xray=review["xray"],
-        ),
-        actions=tuple(
-            Action(ActionCode(code), text, rule_id) for code, text, rule_id in document["actions"]
-        ),
-        rule_ids=tuple(document["rule_ids"]),
-        age_months=document["age_months"],
-        corrected_age_months=document["corrected_age_months"],
-        judgements=tuple(
-            SideJudgement(
-                side,
-                percent,
-                _parse_day(latest),
-                Stability(stability),
-                rise,
-                _parse_day(compared),
-                abnormal,
-                angle,
-            )
-            for side, percent, latest, stability, rise, compared, abnormal, angle in document[
-                "judgements"
-            ]
-        ),
-        discharged=document["discharged"],
-        outside_guideline=document["outside_guideline"],
-        notes=tuple(document["notes"]),
-    )
-
-
 def _input(child: Child, visits: Sequence[VisitRecord], today: date) -> SurveillanceInput:
     return SurveillanceInput(
         date_of_birth=child.date_of_birth,
@@ -196,23 +100,6 @@ def _input(child: Child, visits: Sequence[VisitRecord], today: date) -> Surveill
             visit.to_surveillance_visit() for visit in visits if visit.visit_date <= today
         ),
         gestation_weeks=child.gestation_weeks,
-    )
-
-
-def plan_on(
-    stored: Mapping[str, Any], child: Child, today: date, rules: SurveillanceRules
-) -> SurveillancePlan:
-    """The stored plan as on ``today`` (not before the day it was judged): the day and the
-    child's ages move; review, actions and rules are the stored ones (see module docstring)."""
-    plan = plan_from_document(stored)
-    if plan.today == today:
-        return plan
-    ages = AgeReference.for_child(_input(child, (), today), rules.single(RuleKind.CORRECTION))
-    return replace(
-        plan,
-        today=today,
-        age_months=months_between(child.date_of_birth, today),
-        corrected_age_months=ages.age_months(today) if ages.uses_correction_on(today) else None,
     )
 
 
@@ -248,11 +135,12 @@ def judge_child(
             outside_guideline=False,
             local_protocol=False,
             valid_until=None,
+            judge_again_on=None,
             problem=str(error),
-            plan=None,
             computed_at=now,
         )
     limit = add_months(child.date_of_birth, rules.single(RuleKind.AGE_LIMIT).limit_age_months or 0)
+    valid_until = limit if today < limit else None
     review = plan.review
     return StoredSurveillanceStatus(
         child_id=child.id,
@@ -271,11 +159,23 @@ def judge_child(
             and rule.citation.status is RuleStatus.LOCAL_PROTOCOL
             for rule_id in plan.rule_ids
         ),
-        valid_until=limit if today < limit else None,
+        valid_until=valid_until,
+        judge_again_on=judge_again_on(
+            today, valid_until, None if review is None else review.due_by
+        ),
         problem=None,
-        plan=plan_to_document(plan),
         computed_at=now,
     )
+
+
+def judge_again_on(computed_on: date, valid_until: date | None, due_by: date | None) -> date | None:
+    """The first day a judgement made on ``computed_on`` could differ from a fresh one
+    without a new record: the age limit ``valid_until``, or the day after the review window
+    closed (``due_by``) if that is still to come, whichever is sooner (module docstring)."""
+    days = [valid_until] if valid_until is not None else []
+    if due_by is not None and computed_on <= due_by:
+        days.append(due_by + timedelta(days=1))
+    return min(days, default=None)
 
 
 def _judgement_day(child: Child, visits: Sequence[VisitRecord], today: date) -> date:
@@ -308,6 +208,11 @@ def refresh_statuses(
     uow.surveillance_status.put(statuses)
 
 
+_FEW = 50
+"""Up to this many stale rows (a day's newly overdue reviews) their children are read one
+by one; more (new rules, a new site) with the site's children at once."""
+
+
 def judge_stale_at_site(
     uow: UnitOfWork,
     site_id: str,
@@ -324,7 +229,11 @@ def judge_stale_at_site(
     stale = set(uow.surveillance_status.to_judge(site_id, today, rules_version(rules)))
     if not stale:
         return {}
-    children = [child for child in uow.children.at_site(site_id) if child.id in stale]
+    if len(stale) <= _FEW:
+        found = (uow.children.get(child_id) for child_id in sorted(stale))
+        children = [child for child in found if child is not None]
+    else:
+        children = [child for child in uow.children.at_site(site_id) if child.id in stale]
     visits = uow.visits.for_children(sorted(stale))
     later: dict[int, tuple[Child, list[VisitRecord]]] = {}
     statuses = []

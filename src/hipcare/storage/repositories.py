@@ -8,27 +8,40 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import fields
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, insert, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import (
     Alert,
+    AuditAction,
     AuditEntry,
     CarePlanItemState,
     Child,
     EntityType,
     ExternalIdentifier,
-    FamilyContact,
     OperationPlan,
     Site,
     User,
     VisitRecord,
 )
-from hipcare.services.ports import StoredSurveillanceStatus
+from hipcare.domain.surveillance import WorklistStatus
+from hipcare.services.ports import StoredSurveillanceStatus, WorklistEntry
 from hipcare.storage import mapping
 from hipcare.storage.tables import (
     AlertRow,
@@ -37,7 +50,6 @@ from hipcare.storage.tables import (
     CarePlanItemRow,
     ChildRow,
     ExternalIdentifierRow,
-    FamilyContactRow,
     OperationPlanRow,
     SiteMembershipRow,
     SiteRow,
@@ -368,6 +380,30 @@ class SqlAlchemyAuditLog:
                 ],
             )
 
+    def add_for_each(
+        self,
+        actor_id: int,
+        action: AuditAction,
+        entity_type: EntityType,
+        entity_ids: Sequence[str],
+        at: datetime,
+    ) -> None:
+        if not entity_ids:
+            return
+        # One entry validates what the rows share; the ids are the records' own.
+        first = AuditEntry(actor_id, action, entity_type, entity_ids[0], at)
+        shared = {
+            "actor_id": first.actor_id,
+            "action": first.action,
+            "entity_type": first.entity_type,
+            "at": first.at,
+        }
+        # A dict per row, not an AuditEntry: validating thousands costs five times as much.
+        self._session.execute(
+            insert(_TABLES[AuditRow.__tablename__]),
+            [{**shared, "entity_id": entity_id} for entity_id in entity_ids],
+        )
+
     def for_entity(self, entity_type: EntityType, entity_id: str) -> Sequence[AuditEntry]:
         rows = self._session.scalars(
             select(AuditRow)
@@ -384,19 +420,40 @@ class SqlAlchemyAuditLog:
 
 
 _TABLES = Base.metadata.tables
-_STATUS_COLUMNS = tuple(f.name for f in fields(StoredSurveillanceStatus) if f.name != "status_on")
+_STATUS_COLUMNS = tuple(f.name for f in fields(StoredSurveillanceStatus))
+_STATUS_BY_VALUE = {status.value: status for status in WorklistStatus} | {None: None}
 
 
-def _status_on(today: date) -> ColumnElement[Any]:
-    """The worklist status on ``today`` from the stored dates (as ``worklist_status`` does)."""
-    row = SurveillanceStatusRow
+def _status_on(status: Any, today: date) -> ColumnElement[Any]:
+    """The worklist status on ``today`` from the stored dates (as ``worklist_status`` does);
+    NULL for a row the rules could not judge."""
     return case(
-        (row.problem.is_not(None), literal(None)),
-        (row.needs_referral, literal("needs referral")),
-        (row.due_by.is_(None), case((row.discharged, "discharged"), else_="outside guideline")),
-        (row.due_by < today, literal("overdue")),
-        (row.due_from <= today, literal("due")),
-        else_=literal("not yet due"),
+        (status.problem.is_not(None), literal(None)),
+        (status.needs_referral, literal(WorklistStatus.NEEDS_REFERRAL.value)),
+        (
+            status.due_by.is_(None),
+            case(
+                (status.discharged, WorklistStatus.DISCHARGED.value),
+                else_=WorklistStatus.OUTSIDE_GUIDELINE.value,
+            ),
+        ),
+        (status.due_by < today, literal(WorklistStatus.OVERDUE.value)),
+        (status.due_from <= today, literal(WorklistStatus.DUE.value)),
+        else_=literal(WorklistStatus.NOT_YET_DUE.value),
+    )
+
+
+def _next_review_on(status: Any, today: date) -> ColumnElement[date]:
+    """The review date to show on ``today`` (``ScheduledReview.date_on``): ``due_by`` once
+    overdue, else ``due_from`` but not before ``today``."""
+    return type_coerce(
+        case(
+            (status.due_by.is_(None), literal(None)),
+            (status.due_by < today, status.due_by),
+            (status.due_from > today, status.due_from),
+            else_=literal(today, Date),
+        ),
+        Date,
     )
 
 
@@ -418,83 +475,75 @@ class SqlAlchemySurveillanceStatusRepository:
         )
 
     def to_judge(self, site_id: str, today: date, rules_version: str) -> Sequence[int]:
-        row = SurveillanceStatusRow
-        return list(
+        status = _TABLES[SurveillanceStatusRow.__tablename__].c
+        children = _TABLES[ChildRow.__tablename__].c
+        at_site = status.site_id == site_id
+        # Each part an index seek (site_id, rules_version, computed_on) or (site_id,
+        # judge_again_on) that finds nothing in the steady state; "<>" would scan the site.
+        stale = set(
             self._session.scalars(
-                select(ChildRow.id)
-                .outerjoin(row, row.child_id == ChildRow.id)
-                .where(ChildRow.site_id == site_id)
-                .where(
-                    or_(
-                        row.child_id.is_(None),
-                        row.site_id != ChildRow.site_id,
-                        row.rules_version != rules_version,
-                        row.computed_on > today,
-                        row.valid_until <= today,
-                        and_(row.due_by < today, row.computed_on <= row.due_by),
-                    )
+                union(
+                    select(status.child_id).where(at_site, status.rules_version < rules_version),
+                    select(status.child_id).where(at_site, status.rules_version > rules_version),
+                    select(status.child_id).where(
+                        at_site, status.rules_version == rules_version, status.computed_on > today
+                    ),
+                    select(status.child_id).where(at_site, status.judge_again_on <= today),
                 )
-                .order_by(ChildRow.id)
             )
         )
+        # A row follows its child's site (the (child_id, site_id) foreign key), so the site's
+        # rows are its children's: equal counts mean none is missing.
+        missing = self._session.scalar(
+            select(
+                select(func.count()).where(children.site_id == site_id).scalar_subquery()
+                - select(func.count()).where(at_site).scalar_subquery()
+            )
+        )
+        if missing:
+            stale.update(
+                self._session.scalars(
+                    select(children.id)
+                    .outerjoin(
+                        _TABLES[SurveillanceStatusRow.__tablename__],
+                        status.child_id == children.id,
+                    )
+                    .where(children.site_id == site_id, status.child_id.is_(None))
+                )
+            )
+        return sorted(stale)
 
-    def listed(self, site_id: str, today: date) -> Sequence[tuple[Child, StoredSurveillanceStatus]]:
-        # Core rows, not ORM entities: mapping thousands of entities cost ten times the query.
+    def listed(self, site_id: str, today: date) -> Sequence[WorklistEntry]:
+        # Core rows of only the columns shown, not ORM entities: mapping thousands of
+        # entities (or the whole stored plan) cost ten times the query.
         children_table = _TABLES[ChildRow.__tablename__]
         status_table = _TABLES[SurveillanceStatusRow.__tablename__]
         children, status = children_table.c, status_table.c
-        wanted = and_(
-            status.site_id == site_id,
-            or_(status.needs_referral, status.problem.is_not(None), status.due_from <= today),
-        )
-        contacts: dict[int, list[FamilyContact]] = {}
-        contact = _TABLES[FamilyContactRow.__tablename__].c
-        for found in self._session.execute(
-            select(
-                contact.child_id, contact.name, contact.relationship, contact.phone, contact.email
-            )
-            .join(status_table, status.child_id == contact.child_id)
-            .where(wanted)
-            .order_by(contact.child_id, contact.position)
-        ):
-            contacts.setdefault(found.child_id, []).append(
-                FamilyContact(
-                    name=found.name,
-                    relationship=found.relationship,
-                    phone=found.phone,
-                    email=found.email,
-                )
-            )
         rows = self._session.execute(
             select(
+                children.id,
                 children.given_name,
                 children.family_name,
-                children.date_of_birth,
-                children.gestation_weeks,
-                children.gmfcs,
-                children.preferred_language,
-                *(status[name] for name in _STATUS_COLUMNS),
-                _status_on(today).label("status_on"),
+                children.search_key,
+                _status_on(status, today),
+                _next_review_on(status, today),
+                status.next_review_rule,
+                status.local_protocol,
+                status.problem,
             )
-            .join(status_table, status.child_id == children.id)
-            .where(wanted)
+            .join_from(status_table, children_table, children.id == status.child_id)
+            .where(
+                status.site_id == site_id,
+                # Implied by the foreign key; said so PostgreSQL reads the site's children by
+                # index instead of scanning them all for the join.
+                children.site_id == site_id,
+                or_(status.needs_referral, status.problem.is_not(None), status.due_from <= today),
+            )
         )
-        listed = []
-        for result in rows:
-            values = result._mapping
-            child = Child(
-                given_name=values["given_name"],
-                family_name=values["family_name"],
-                date_of_birth=values["date_of_birth"],
-                site_id=values["site_id"],
-                preferred_language=values["preferred_language"],
-                gmfcs=values["gmfcs"],
-                gestation_weeks=values["gestation_weeks"],
-                contacts=tuple(contacts.get(values["child_id"], ())),
-                id=values["child_id"],
+        by_value = _STATUS_BY_VALUE
+        return [
+            WorklistEntry(
+                child_id, given, family, key, by_value[value], review, rule, local, problem
             )
-            stored = StoredSurveillanceStatus(
-                **{name: values[name] for name in _STATUS_COLUMNS}, status_on=values["status_on"]
-            )
-            listed.append((child, stored))
-        return listed
+            for child_id, given, family, key, value, review, rule, local, problem in rows
+        ]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -175,6 +176,8 @@ class ChildRow(Base):
             name="gestation_weeks_range",
         ),
         Index("ix_children_site_id_search_key", "site_id", "search_key"),
+        # What surveillance_status's (child_id, site_id) foreign key refers to (migration 0009).
+        Index("uq_children_id_site_id", "id", "site_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -564,19 +567,35 @@ class SurveillanceStatusRow(Base):
 
     Written by the use cases that change what the judgement depends on (child registered or
     changed, visit recorded or imported); ``hipcare.services.surveillance_status`` says when a
-    row is judged again (rules changed, age limit reached, a review became overdue since).
-    The status on a given day is derived from the stored dates (docs/storage.md).
+    row is judged again (rules changed, judged after the day asked, ``judge_again_on``
+    reached). The status on a given day is derived from the stored dates (docs/storage.md).
+
+    ``(child_id, site_id)`` refers to the child's ``(id, site_id)`` with ON UPDATE CASCADE:
+    the row moves with its child, so a site's rows are exactly its children's judgements and
+    two counts tell whether one is missing.
     """
 
     __tablename__ = "surveillance_status"
     __table_args__ = (
+        ForeignKeyConstraint(
+            ["child_id", "site_id"],
+            ["children.id", "children.site_id"],
+            onupdate="CASCADE",
+            ondelete="CASCADE",
+        ),
         Index("ix_surveillance_status_site_id_due_from", "site_id", "due_from"),
         Index("ix_surveillance_status_site_id_needs_referral", "site_id", "needs_referral"),
+        # The stale-row check: a few index seeks that find nothing in the steady state.
+        Index(
+            "ix_surveillance_status_site_id_rules_version_computed_on",
+            "site_id",
+            "rules_version",
+            "computed_on",
+        ),
+        Index("ix_surveillance_status_site_id_judge_again_on", "site_id", "judge_again_on"),
     )
 
-    child_id: Mapped[int] = mapped_column(
-        ForeignKey("children.id", ondelete="CASCADE"), primary_key=True
-    )
+    child_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
     computed_on: Mapped[date]
     rules_version: Mapped[str] = mapped_column(String(64))
@@ -596,9 +615,10 @@ class SurveillanceStatusRow(Base):
     local_protocol: Mapped[bool] = mapped_column(
         Boolean(create_constraint=True, name="local_protocol")
     )
-    # The first day a fresh judgement could differ without a new record (the age limit).
+    # The rules' age limit, when the judgement was made before it.
     valid_until: Mapped[date | None]
+    # The first day a fresh judgement could differ without a new record: the age limit or
+    # the day after the review window closed (the plan then says "overdue"), if sooner.
+    judge_again_on: Mapped[date | None]
     problem: Mapped[str | None] = mapped_column(String(1000))
-    # The plan as judged on computed_on (SurveillancePlan as JSON), None when not judged.
-    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     computed_at: Mapped[datetime]

@@ -398,15 +398,10 @@ async def worklist_page(
     wanted = WORKLIST_STATUSES.get(status)
     shown = [entry for entry in entries if wanted is None or entry.status is wanted]
     if sort == "name":
-        shown.sort(key=lambda entry: entry.child.search_key)
+        shown.sort(key=lambda entry: entry.search_key)
     elif sort == "review":
-        shown.sort(
-            key=lambda entry: (
-                entry.plan.next_review
-                if entry.plan and entry.plan.next_review
-                else context.today(now)
-            )
-        )
+        today = context.today(now)
+        shown.sort(key=lambda entry: entry.next_review or today)
     else:
         sort = "status"
     return _page(

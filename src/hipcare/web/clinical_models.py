@@ -253,14 +253,12 @@ def surveillance_out(summary: SurveillanceSummary, trend: HipTrend) -> Surveilla
 def worklist_entry_out(entry: WorklistEntry) -> WorklistEntryOut:
     status = None if entry.status is None else entry.status.value
     return WorklistEntryOut(
-        child_id=_id(entry.child.id),
-        given_name=entry.child.given_name,
-        family_name=entry.child.family_name,
+        child_id=entry.child_id,
+        given_name=entry.given_name,
+        family_name=entry.family_name,
         status=status,  # type: ignore[arg-type]  # site_worklist lists only these three
-        next_review=None if entry.plan is None else entry.plan.next_review,
-        rule_id=None
-        if entry.plan is None or entry.plan.review is None
-        else entry.plan.review.rule_id,
+        next_review=entry.next_review,
+        rule_id=entry.rule_id,
         to_be_confirmed_by_clinical_lead=entry.to_be_confirmed_by_clinical_lead,
         problem=entry.problem,
     )

@@ -88,15 +88,17 @@ def test_site_worklist_lists_referral_then_overdue_then_due(
         uow, staff.surgeon, HARBOUR, load_surveillance_rules(), today=TODAY, now=NOW
     )
 
-    assert [(entry.child.id, entry.status) for entry in worklist] == [
+    assert [(entry.child_id, entry.status) for entry in worklist] == [
         (rising, WorklistStatus.NEEDS_REFERRAL),
         (never_filmed, WorklistStatus.OVERDUE),
         (level_five, WorklistStatus.OVERDUE),
         (in_window, WorklistStatus.DUE),
     ]
-    plan = worklist[1].plan
-    assert plan is not None
-    assert plan.next_review == date(2025, 1, 10)  # 24 months of age: end of the initial window
+    # 24 months of age: the end of the initial window, overdue since.
+    assert worklist[1].next_review == date(2025, 1, 10)
+    assert worklist[1].rule_id == "ausacpdm-2014-initial-review"
+    assert worklist[3].next_review == TODAY  # due now: the review is shown as today
+    assert (worklist[0].given_name, worklist[0].family_name) == ("Refer", "Haddad")
     assert all(isinstance(entry.to_be_confirmed_by_clinical_lead, bool) for entry in worklist)
 
 
@@ -165,7 +167,7 @@ def test_a_child_the_rules_cannot_judge_is_listed_last_with_the_reason(
     worklist = site_worklist(
         uow, staff.nurse, HARBOUR, load_surveillance_rules(), today=date(2020, 1, 1), now=NOW
     )
-    assert [(entry.child.id, entry.status, entry.plan) for entry in worklist] == [
+    assert [(entry.child_id, entry.status, entry.next_review) for entry in worklist] == [
         (child_id, None, None)
     ]
     assert worklist[0].problem is not None

@@ -20,7 +20,9 @@ from hipcare.domain.gmfcs import parse_gmfcs
 from hipcare.domain.surveillance import (
     HipPair,
     RuleKind,
+    RuleStatus,
     SurveillanceInput,
+    SurveillancePlan,
     Visit,
     WorklistStatus,
     add_months,
@@ -47,8 +49,8 @@ _visits = st.lists(
 
 def _fresh(
     born: date, gmfcs: str, gestation: float | None, visits: list[Visit], day: date
-) -> WorklistStatus:
-    plan = plan_surveillance(
+) -> SurveillancePlan:
+    return plan_surveillance(
         SurveillanceInput(
             date_of_birth=born,
             gmfcs=parse_gmfcs(gmfcs),
@@ -58,7 +60,15 @@ def _fresh(
         ),
         load_surveillance_rules(),
     )
-    return worklist_status(plan, day)
+
+
+def _local_protocol(plan: SurveillancePlan) -> bool:
+    rules = load_surveillance_rules()
+    return any(
+        (rule := rules.by_id(rule_id)) is not None
+        and rule.citation.status is RuleStatus.LOCAL_PROTOCOL
+        for rule_id in plan.rule_ids
+    )
 
 
 @settings(
@@ -125,12 +135,13 @@ def test_stored_status_equals_a_fresh_plan_on_any_later_day(
     limit = add_months(born, rules.single(RuleKind.AGE_LIMIT).limit_age_months or 0)
     for later in sorted(later_days):  # days only move forward, as a clinic's do
         day = RECORDED_ON + timedelta(days=later)
-        expected = _fresh(born, gmfcs, gestation, visits, day)
+        plan = _fresh(born, gmfcs, gestation, visits, day)
+        expected = worklist_status(plan, day)
         with uow:
             stale = uow.surveillance_status.to_judge(HARBOUR, day, rules_version(rules))
             listed = {
-                stored.child_id: stored.status_on
-                for _, stored in uow.surveillance_status.listed(HARBOUR, day)
+                entry.child_id: entry.status
+                for entry in uow.surveillance_status.listed(HARBOUR, day)
             }
         if child.id in stale:
             # Judged again before use: only past the age limit or once the review is newly
@@ -142,13 +153,17 @@ def test_stored_status_equals_a_fresh_plan_on_any_later_day(
         else:
             stored_status = listed.get(child.id)
             if expected in LISTED:
-                assert stored_status == expected.value
+                assert stored_status is expected
             else:
                 assert stored_status is None
         worklist = site_worklist(uow, staff.nurse, HARBOUR, rules, today=day, now=NOW)
-        on_list = {entry.child.id: entry for entry in worklist}
+        on_list = {entry.child_id: entry for entry in worklist}
         if expected in LISTED:
             entry = on_list[child.id]
             assert entry.status is expected
+            # What the page shows besides the status: the review date and rule, the flag.
+            assert entry.next_review == plan.next_review
+            assert entry.rule_id == (None if plan.review is None else plan.review.rule_id)
+            assert entry.to_be_confirmed_by_clinical_lead is _local_protocol(plan)
         else:
             assert child.id not in on_list

@@ -1,0 +1,160 @@
+"""How surveillance_status is kept, on SQLite and PostgreSQL: migration 0009's backfill, the
+row that follows its child to another site, and the stale check's missing-row count."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from alembic import command
+from sqlalchemy import Connection, Engine, inspect, text
+from storage_support import HARBOUR, NORTHERN, NOW, TODAY, Staff
+
+from hipcare.content.surveillance import load_surveillance_rules
+from hipcare.services.records import register_child, site_worklist
+from hipcare.services.surveillance_status import judge_again_on, rules_version
+from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, upgrade_to_head
+from hipcare.storage.migrate import alembic_config
+
+_STATUS_0008 = (
+    "INSERT INTO surveillance_status (child_id, site_id, computed_on, rules_version, "
+    "next_review_rule, due_from, due_by, xray_at_next_review, needs_referral, discharged, "
+    "outside_guideline, local_protocol, valid_until, problem, plan, computed_at) VALUES "
+    "(:child, :site, :computed_on, 'v', 'rule', :due_from, :due_by, false, false, false, "
+    "false, false, :valid_until, NULL, :plan, :at)"
+)
+
+
+def _child(connection: Connection, child_id: int, site: str) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO children (id, site_id, given_name, family_name, search_key, "
+            "date_of_birth, preferred_language) VALUES (:id, :site, 'A', 'B', 'a b', "
+            "'2020-01-01', 'en')"
+        ),
+        {"id": child_id, "site": site},
+    )
+
+
+def test_migration_0009_backfills_judge_again_on_and_drops_the_plan(database_url: str) -> None:
+    """Judged before its window closed: the sooner of the age limit and the day after the
+    window; judged after: the age limit alone; a row at another site than its child's goes."""
+    command.upgrade(alembic_config(database_url), "0008")
+    engine = create_database_engine(database_url)
+    rows = {
+        1: (date(2026, 3, 2), date(2026, 4, 1), date(2026, 6, 1), date(2027, 1, 1)),
+        2: (date(2026, 7, 1), date(2026, 4, 1), date(2026, 6, 1), date(2027, 1, 1)),
+        3: (date(2026, 3, 2), date(2026, 4, 1), date(2026, 6, 1), date(2026, 5, 1)),
+        4: (date(2026, 3, 2), None, None, None),
+    }
+    with engine.begin() as connection:
+        for site in (HARBOUR, NORTHERN):
+            connection.execute(text("INSERT INTO sites (id, name) VALUES (:id, :id)"), {"id": site})
+        for child_id, (computed_on, due_from, due_by, valid_until) in rows.items():
+            _child(connection, child_id, HARBOUR)
+            connection.execute(
+                text(_STATUS_0008),
+                {
+                    "child": child_id,
+                    "site": HARBOUR,
+                    "computed_on": computed_on,
+                    "due_from": due_from,
+                    "due_by": due_by,
+                    "valid_until": valid_until,
+                    "plan": '{"today": "2026-03-02"}',
+                    "at": datetime(2026, 3, 2, tzinfo=UTC),
+                },
+            )
+        _child(connection, 5, NORTHERN)
+        connection.execute(
+            text(_STATUS_0008),
+            {
+                "child": 5,
+                "site": HARBOUR,
+                "computed_on": date(2026, 3, 2),
+                "due_from": None,
+                "due_by": None,
+                "valid_until": None,
+                "plan": None,
+                "at": datetime(2026, 3, 2, tzinfo=UTC),
+            },
+        )
+    engine.dispose()
+
+    upgrade_to_head(database_url)
+
+    engine = create_database_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("surveillance_status")}
+            found = dict(
+                connection.execute(
+                    text("SELECT child_id, judge_again_on FROM surveillance_status")
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    assert "plan" not in columns
+    assert "judge_again_on" in columns
+    expected = {
+        1: date(2026, 6, 2),
+        2: date(2027, 1, 1),
+        3: date(2026, 5, 1),
+        4: None,
+    }
+    assert {
+        child_id: None if day is None else date.fromisoformat(str(day))
+        for child_id, day in found.items()
+    } == expected
+    assert expected == {
+        child_id: judge_again_on(computed_on, valid_until, due_by)
+        for child_id, (computed_on, _, due_by, valid_until) in rows.items()
+    }
+
+
+def _form(site: str) -> dict[str, object]:
+    return {
+        "given_name": "Noor",
+        "family_name": "Rahman",
+        "date_of_birth": "2023-01-10",  # never filmed: overdue on TODAY
+        "site": site,
+        "gmfcs": "III",
+    }
+
+
+def test_a_childs_judgement_moves_with_the_child_to_another_site(
+    uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """ON UPDATE CASCADE: the row follows, nothing is stale, the new site lists the child."""
+    child = register_child(uow, staff.nurse, _form(HARBOUR), today=TODAY, now=NOW)
+    assert child.id is not None
+    with uow:
+        uow.children.save(replace(child, site_id=NORTHERN))
+        uow.commit()
+    rules = load_surveillance_rules()
+    with uow:
+        assert uow.surveillance_status.to_judge(NORTHERN, TODAY, rules_version(rules)) == []
+        assert uow.surveillance_status.to_judge(HARBOUR, TODAY, rules_version(rules)) == []
+    northern = site_worklist(uow, staff.nurse, NORTHERN, rules, today=TODAY, now=NOW)
+    harbour = site_worklist(uow, staff.nurse, HARBOUR, rules, today=TODAY, now=NOW)
+    assert [entry.child_id for entry in northern] == [child.id]
+    assert harbour == []
+
+
+def test_a_missing_judgement_is_found_and_judged_before_listing(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """As in a database whose rows were never judged: the counts differ, the row is found."""
+    child = register_child(uow, staff.nurse, _form(HARBOUR), today=TODAY, now=NOW)
+    other = register_child(uow, staff.nurse, _form(HARBOUR), today=TODAY, now=NOW)
+    rules = load_surveillance_rules()
+    with engine.begin() as connection:
+        connection.execute(
+            text("DELETE FROM surveillance_status WHERE child_id = :id"), {"id": child.id}
+        )
+    with uow:
+        assert uow.surveillance_status.to_judge(HARBOUR, TODAY, rules_version(rules)) == [child.id]
+    listed = site_worklist(uow, staff.nurse, HARBOUR, rules, today=TODAY, now=NOW)
+    assert sorted(entry.child_id for entry in listed) == sorted([child.id, other.id])
+    with uow:
+        assert uow.surveillance_status.to_judge(HARBOUR, TODAY, rules_version(rules)) == []
