@@ -300,6 +300,15 @@ def _looks_like_bare_dataset(data: bytes) -> bool:
 
 
 def _read_dicom(data: bytes, *, force: bool) -> Radiograph:
+    # pydicom converts values when they are first asked for and warns then about damaged
+    # ones (a UID cut off mid-way): those warnings would reach the terminal as extra lines
+    # beside the one-line error. The warnings of the read itself still become notes below.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _read_dicom_dataset(data, force=force)
+
+
+def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
     import numpy as np
     import pydicom
     from pydicom.errors import InvalidDicomError

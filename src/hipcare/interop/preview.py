@@ -108,7 +108,10 @@ def display_lut(radiograph: Radiograph, window: Window | None = None) -> npt.NDA
     elif window.function is VoiFunction.LINEAR_EXACT:
         fraction = (values - centre) / width + 0.5
     else:
-        fraction = 1.0 / (1.0 + np.exp(-4.0 * (values - centre) / width))
+        # Far below the centre exp overflows to infinity and the fraction is 0, as it should
+        # be: not worth a warning on the terminal.
+        with np.errstate(over="ignore"):
+            fraction = 1.0 / (1.0 + np.exp(-4.0 * (values - centre) / width))
     grey = np.rint(np.clip(fraction, 0.0, 1.0) * 255.0).astype(np.uint8)
     if radiograph.inverted:
         grey = 255 - grey
