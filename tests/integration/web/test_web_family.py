@@ -4,7 +4,9 @@ languages, audit, and an authorisation matrix over every family route."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +19,9 @@ from starlette.routing import Route
 from web_support import CHILD_FORM, HARBOUR, NORTHERN, PASSWORD, Clock, Staff, form_token, sign_in
 
 from hipcare.domain.records import AuditAction, Profession, Role, User
+from hipcare.settings import Settings
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.web import create_app
 
 FAMILY_PASSWORD = "our family password"  # noqa: S105 -- synthetic
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -701,3 +705,153 @@ def test_the_route_list_covers_the_family_and_clinician_invite_routes(app: FastA
         "/invite/{token}",
     } <= paths
     assert NORTHERN  # the other site's clinician is the physiotherapist (Northern only)
+
+
+# --- the today page behind the page cache (ADR 10) ------------------------------------------------
+
+
+@pytest.fixture
+def uncached(settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    """A second app on the same database and clock with ``HIPCARE_PAGE_CACHE=0``: every view
+    renders afresh, so it shows what the cached app must serve."""
+    application = create_app(dataclasses.replace(settings, page_cache_entries=0), clock=clock)
+    with TestClient(application, follow_redirects=False) as test_client:
+        yield test_client
+    application.state.hipcare.engine.dispose()
+
+
+def _today_both(client: TestClient, uncached: TestClient, child_id: int) -> str:
+    """The today page from the cached app, checked equal to a fresh render of the same
+    session's page by the uncached app; returns it."""
+    session = client.cookies.get("hipcare_session")
+    language = client.cookies.get("hipcare_lang")
+    cookie = f"hipcare_session={session}" + (f"; hipcare_lang={language}" if language else "")
+    cached = client.get(f"/family/children/{child_id}")
+    fresh = uncached.get(f"/family/children/{child_id}", headers={"cookie": cookie})
+    assert cached.status_code == fresh.status_code == 200
+    assert cached.text == fresh.text
+    return cached.text
+
+
+def _count(uow: SqlAlchemyAccountsUnitOfWork, child_id: int, action: AuditAction) -> int:
+    return _audit_actions(uow, child_id).count(action)
+
+
+def test_the_cached_today_page_is_the_page_rendered_afresh_with_the_sessions_token(
+    client: TestClient, app: FastAPI, uncached: TestClient, family: Family
+) -> None:
+    cache = app.state.hipcare.page_cache
+    assert cache.enabled
+    token = _family_sign_in(client, family.email)  # lands on the today page: rendered, kept
+    hits = cache.hits
+    first = _today_both(client, uncached, family.child_id)
+    second = _today_both(client, uncached, family.child_id)
+    assert cache.hits == hits + 2, "both views are served from the cache"
+    assert first == second
+    assert form_token(second) == token
+    assert "csrf-placeholder" not in second
+    # Another session of the same member gets the same page with its own token.
+    other_token = _family_sign_in(client, family.email)
+    assert other_token != token
+    third = _today_both(client, uncached, family.child_id)
+    assert cache.hits == hits + 4  # the sign-in's landing on the page, then this view
+    assert third == second.replace(token, other_token)
+
+
+def test_a_tick_a_diary_entry_a_postponement_and_a_language_switch_show_at_once(
+    client: TestClient,
+    app: FastAPI,
+    uncached: TestClient,
+    family: Family,
+    uow: SqlAlchemyAccountsUnitOfWork,
+) -> None:
+    """Each change moves the child's record version (or the language): the next view is a
+    fresh page, equal to what the uncached app renders."""
+    cache = app.state.hipcare.page_cache
+    token = _family_sign_in(client, family.email)
+    page = _today_both(client, uncached, family.child_id)
+    assert 'lang="vi"' in page, "the child's preferred language first"
+    client.get(f"/family/language?lang=en&next=/family/children/{family.child_id}")
+    page = _today_both(client, uncached, family.child_id)
+    assert "0 of " in page
+    # A tick (through the API, as the phone app would).
+    headers = {"X-CSRF-Token": token}
+    today = client.get(f"/api/family/children/{family.child_id}/today").json()
+    item = next(item for item in today["coming_next"] if item["tickable"])
+    ticked = client.post(
+        f"/api/family/children/{family.child_id}/items/{item['id']}/tick", headers=headers
+    )
+    assert ticked.status_code == 200
+    page = _today_both(client, uncached, family.child_id)
+    assert "1 of " in page
+    assert f'id="item-{item["id"]}"' not in page, "a done step leaves 'coming next'"
+    # A diary entry: not shown on this page, but part of the record, so rendered afresh.
+    misses = cache.misses
+    entry = client.post(
+        f"/api/family/children/{family.child_id}/diary",
+        json={"kind": "pain-numeric", "pain_score": 2},
+        headers=headers,
+    )
+    assert entry.status_code == 201
+    _today_both(client, uncached, family.child_id)
+    assert cache.misses == misses + 1
+    # The care team postpones the surgery: every step not done moves.
+    with uow:
+        operation = uow.operation_plans.for_child(family.child_id)[0]
+    before = page
+    nurse = TestClient(app, follow_redirects=False)
+    postponed = nurse.post(
+        f"/api/children/{family.child_id}/operations/{operation.id}/postpone",
+        json={"surgery_date": "2026-05-18"},
+        headers=_api_headers(nurse, "nurse@example.org"),
+    )
+    assert postponed.status_code == 200, postponed.text
+    page = _today_both(client, uncached, family.child_id)
+    assert page != before
+    assert "May 2026" in page
+    # The family switches the page to Arabic, and back.
+    switched = client.get(f"/family/language?lang=ar&next=/family/children/{family.child_id}")
+    assert switched.status_code == 303
+    page = _today_both(client, uncached, family.child_id)
+    assert 'lang="ar" dir="rtl"' in page
+    client.get(f"/family/children/{family.child_id}?lang=en")
+    assert 'lang="en" dir="ltr"' in _today_both(client, uncached, family.child_id)
+
+
+def test_the_cached_today_page_refuses_everyone_else_and_audits_every_view(
+    client: TestClient,
+    app: FastAPI,
+    lee: int,
+    family: Family,
+    family_hash: str,
+    uow: SqlAlchemyAccountsUnitOfWork,
+) -> None:
+    """A kept copy is looked at only after the session and the family link are checked:
+    another family, a clinician of another site and nobody are refused on a cache hit too,
+    each refusal audited; each view writes exactly one care_plan.read row."""
+    other_child = _child_with_plan(client, lee, given_name="Other")
+    _linked_family(app, "other@example.org", "Other Parent", other_child, family_hash)
+    cache = app.state.hipcare.page_cache
+    url = f"/family/children/{family.child_id}"
+    _family_sign_in(client, family.email)
+    reads = _count(uow, family.child_id, AuditAction.CARE_PLAN_READ)
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    assert _count(uow, family.child_id, AuditAction.CARE_PLAN_READ) == reads + 3
+    hits = cache.hits
+    denied = _count(uow, family.child_id, AuditAction.ACCESS_DENIED)
+    _family_sign_in(client, "other@example.org")
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert "Lan" not in refused.text
+    assert "csrf-placeholder" not in refused.text
+    client.cookies.clear()
+    sign_in(client, "physiotherapist")
+    assert client.get(url).status_code == 403
+    client.cookies.clear()
+    nobody = client.get(url)
+    assert nobody.status_code == 303
+    assert nobody.headers["location"].startswith("/sign-in")
+    assert cache.hits == hits, "no refused request reached the cache"
+    assert _count(uow, family.child_id, AuditAction.ACCESS_DENIED) == denied + 2
+    assert _count(uow, family.child_id, AuditAction.CARE_PLAN_READ) == reads + 3
