@@ -175,3 +175,49 @@ def test_a_bad_file_as_a_real_process_is_one_line_without_traceback(tmp_path: Pa
     assert completed.returncode == 2
     assert completed.stderr.count("\n") == 1
     assert "Traceback" not in completed.stderr
+
+
+def test_the_radiograph_grammar_is_the_same_when_only_its_module_is_loaded() -> None:
+    """``main`` builds only the named subcommand's parser: help and usage must not change."""
+    from hipcare.cli import build_parser
+
+    def helps(command: str | None) -> list[str]:
+        parser = build_parser(command)
+        action = next(a for a in parser._actions if a.dest == "command")
+        radiograph = action.choices["radiograph"]  # a subparsers action: name -> parser
+        actions = next(a for a in radiograph._actions if a.dest == "action")
+        return [radiograph.format_help()] + [sub.format_help() for sub in actions.choices.values()]
+
+    assert helps("radiograph") == helps(None)
+
+
+def test_an_unknown_command_still_lists_every_command() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["radiografh"], {}, io=CommandIO(io.StringIO(""), out, err, environ={}))
+    assert status == 2
+    assert "invalid choice: 'radiografh'" in err.getvalue()
+    assert "'measure'" in err.getvalue()
+    assert "'send-reminders'" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [films.dicom_bytes(rows=300, columns=250), films.rle_dicom_bytes(), films.png_photo_bytes()],
+    ids=["plain DICOM (fast path)", "RLE DICOM (full path)", "PNG photo (full path)"],
+)
+def test_preview_output_does_not_depend_on_the_path_taken(data: bytes, tmp_path: Path) -> None:
+    """The command's file and line are render_preview's for every kind of input."""
+    from hipcare.interop.dicom import read_radiograph
+    from hipcare.interop.preview import PreviewFormat, render_preview
+
+    source, output = tmp_path / "film.bin", tmp_path / "out.png"
+    source.write_bytes(data)
+    status, out, err = run(["preview", str(source), "--output", str(output), "--max-size", "200"])
+    assert (status, err) == (0, "")
+    expected = render_preview(read_radiograph(data), max_size=200, image_format=PreviewFormat.PNG)
+    assert output.read_bytes() == expected.data
+    window = expected.window
+    assert out == (
+        f"{output}: {expected.width} x {expected.height} px PNG, "
+        f"window {window.centre:g}/{window.width:g} ({window.source.value})\n"
+    )
