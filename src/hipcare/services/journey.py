@@ -4,15 +4,30 @@
 (so the read is authorised and audited there), judges surveillance with the engine
 (:func:`hipcare.domain.surveillance.plan_surveillance`, rules from ``surveillance.toml``),
 and adds the child's operation plans, care-plan progress and alerts.
+
+``open_child_page`` is the child page's use case (ADR 10): in one short transaction it
+authorises the viewer, audits the read and reads the record's version; only when the caller
+has no page for that version does it read the whole journey too (films, family diary and the
+staff names included), in the same transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
-from hipcare.domain.errors import HipcareError
-from hipcare.domain.records import Alert, CarePlanItemState, Child, OperationPlan, Site, VisitRecord
+from hipcare.domain.errors import HipcareError, InvalidInputError
+from hipcare.domain.records import (
+    Alert,
+    CarePlanItemState,
+    Child,
+    OperationPlan,
+    Role,
+    Site,
+    VisitRecord,
+)
 from hipcare.domain.surveillance import (
     RuleStatus,
     SurveillanceInput,
@@ -22,10 +37,26 @@ from hipcare.domain.surveillance import (
     plan_surveillance,
     worklist_status,
 )
+from hipcare.services.family import StoredDiaryEntry
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.records import PermissionDeniedError, get_child
+from hipcare.services.radiographs import Reading, StoredFilm, visible_readings
+from hipcare.services.records import PermissionDeniedError, _actor, _child_for, get_child
 
-__all__ = ["ChildJourney", "SurveillanceSummary", "child_journey", "staff_sites"]
+__all__ = [
+    "DIARY_ON_CHILD_PAGE",
+    "ChildFilm",
+    "ChildJourney",
+    "ChildPageHeader",
+    "ChildPageQuery",
+    "ChildPageUnitOfWork",
+    "SurveillanceSummary",
+    "child_journey",
+    "open_child_page",
+    "staff_sites",
+]
+
+DIARY_ON_CHILD_PAGE = 10
+"""The family diary's newest entries the child page shows the care team."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +73,23 @@ class SurveillanceSummary:
 
 
 @dataclass(frozen=True)
+class ChildFilm:
+    """A film on the child page with the readings the viewer may see there (the first, the
+    record's measure, and all once the viewer has read it) and how many are hidden."""
+
+    film: StoredFilm
+    readings: tuple[Reading, ...]
+    hidden: int
+
+
+@dataclass(frozen=True)
 class ChildJourney:
-    """Everything a clinician's page about one child shows."""
+    """Everything a clinician's page about one child shows.
+
+    ``films``, ``diary``, ``pain_descriptors`` and ``names`` (display names of the surgeons
+    and of who ticked care-plan items) are filled by :func:`open_child_page` only; ``diary``
+    is None where the viewer is not a clinician (the care team's diary section is theirs).
+    """
 
     child: Child
     visits: tuple[VisitRecord, ...]
@@ -52,6 +98,70 @@ class ChildJourney:
     care_plan_items: dict[int, tuple[CarePlanItemState, ...]]
     alerts: tuple[Alert, ...]
     today: date
+    films: tuple[ChildFilm, ...] = ()
+    diary: tuple[StoredDiaryEntry, ...] | None = None
+    pain_descriptors: dict[str, str] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChildPageHeader:
+    """What one statement tells about a child page before anything else is read: the
+    child's site and name, the versions a rendered page depends on (the record's, moved by
+    database triggers, and the staff names' generation), and the viewer's role and whether
+    they belong to the child's site (``actor_role`` None: no such user)."""
+
+    child_id: int
+    site_id: str
+    given_name: str
+    family_name: str
+    record_version: int
+    generation: int
+    actor_role: Role | None
+    actor_is_member: bool
+
+
+class ChildPageQuery(Protocol):
+    """The child page's reads (``hipcare.storage.child_page``)."""
+
+    def header(self, actor_id: int, child_id: int) -> ChildPageHeader | None:
+        """None when there is no such child."""
+        ...
+
+    def audit_read(self, actor_id: int, child_id: int, at: datetime) -> None:
+        """One ``child.read`` audit row."""
+        ...
+
+    def child(self, child_id: int) -> Child | None: ...
+
+    def visits(self, child_id: int) -> Sequence[VisitRecord]:
+        """Oldest first, each with its measures per hip."""
+        ...
+
+    def operation_plans(
+        self, child_id: int
+    ) -> tuple[Sequence[OperationPlan], dict[int, tuple[CarePlanItemState, ...]]]:
+        """The plans (oldest first) and each plan's care-plan items by due date."""
+        ...
+
+    def alerts(self, child_id: int) -> Sequence[Alert]: ...
+
+    def films(self, child_id: int) -> Sequence[tuple[StoredFilm, tuple[Reading, ...]]]:
+        """Newest film first, each with all its readings, oldest first."""
+        ...
+
+    def diary(self, child_id: int, limit: int) -> Sequence[StoredDiaryEntry]:
+        """The newest ``limit`` diary entries, newest first."""
+        ...
+
+    def pain_descriptors(self, child_id: int) -> dict[str, str]: ...
+
+    def display_names(self, user_ids: Collection[int]) -> dict[int, str]: ...
+
+
+class ChildPageUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def child_pages(self) -> ChildPageQuery: ...
 
 
 def _surveillance(
@@ -111,6 +221,81 @@ def child_journey(
         care_plan_items=items,
         alerts=alerts,
         today=today,
+    )
+
+
+_STAFF_ROLES = frozenset({Role.CLINICIAN, Role.SITE_ADMINISTRATOR})
+
+
+def open_child_page(
+    uow: ChildPageUnitOfWork,
+    actor_id: int,
+    child_id: int,
+    rules: SurveillanceRules,
+    *,
+    today: date,
+    now: datetime,
+    have_page: Callable[[ChildPageHeader], bool],
+) -> tuple[ChildPageHeader, ChildJourney | None]:
+    """Authorise ``actor_id`` for the child's page, audit the read (one ``child.read`` row per
+    view) and return the page's header; and, unless ``have_page(header)`` says the caller
+    already has the page for these versions, the whole journey, read in the same
+    transaction.
+
+    Only the care team of the child's site may open it. A refusal is audited
+    (``access.denied``) and raises :class:`PermissionDeniedError`; an unknown child raises
+    ``InvalidInputError`` (field ``child_id``).
+    """
+    with uow:
+        header = uow.child_pages.header(actor_id, child_id)
+        if header is None or header.actor_role not in _STAFF_ROLES or not header.actor_is_member:
+            # The rare paths take the record use cases' own checks, which audit a refusal.
+            actor = _actor(uow, actor_id)
+            _child_for(uow, actor, child_id, now)
+            raise PermissionDeniedError(  # pragma: no cover -- _child_for refused already
+                "child", f"user {actor_id} may not open the page of child {child_id}"
+            )
+        uow.child_pages.audit_read(actor_id, child_id, now)
+        journey = None
+        if not have_page(header):
+            journey = _read_journey(uow.child_pages, actor_id, header, rules, today)
+        uow.commit()
+    return header, journey
+
+
+def _read_journey(
+    query: ChildPageQuery,
+    actor_id: int,
+    header: ChildPageHeader,
+    rules: SurveillanceRules,
+    today: date,
+) -> ChildJourney:
+    child_id = header.child_id
+    child = query.child(child_id)
+    if child is None:  # pragma: no cover -- the header was read in this transaction
+        raise InvalidInputError("child_id", f"no child with id {child_id}")
+    visits = tuple(query.visits(child_id))
+    plans, items = query.operation_plans(child_id)
+    people = {plan.surgeon_id for plan in plans}
+    for plan_items in items.values():
+        people |= {item.done_by for item in plan_items if item.done_by is not None}
+    films = []
+    for film, readings in query.films(child_id):
+        shown = visible_readings(readings, actor_id, keep_first=True)
+        films.append(ChildFilm(film, shown, len(readings) - len(shown)))
+    clinician = header.actor_role is Role.CLINICIAN
+    return ChildJourney(
+        child=child,
+        visits=visits,
+        surveillance=_surveillance(child, visits, rules, today),
+        operation_plans=tuple(plans),
+        care_plan_items=items,
+        alerts=tuple(query.alerts(child_id)),
+        today=today,
+        films=tuple(films),
+        diary=tuple(query.diary(child_id, DIARY_ON_CHILD_PAGE)) if clinician else None,
+        pain_descriptors=query.pain_descriptors(child_id) if clinician else {},
+        names=query.display_names(people),
     )
 
 

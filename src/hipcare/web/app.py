@@ -32,7 +32,15 @@ from hipcare.services.accounts import SessionPolicy
 from hipcare.services.records import PermissionDeniedError
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
-from hipcare.web import api, clinical, family_routes, fhir_routes, pages, radiograph_routes
+from hipcare.web import (
+    api,
+    child_page,
+    clinical,
+    family_routes,
+    fhir_routes,
+    pages,
+    radiograph_routes,
+)
 from hipcare.web.auth import CsrfRefusedError, SignInRequiredError
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Health, Problem
@@ -175,6 +183,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(fhir_routes.router)
     app.include_router(pages.router)
+    # After pages.router: its /children/new must be tried before /children/{child_id}.
+    app.include_router(child_page.router)
     clinical.install(app)
     family_routes.install(app)
     radiograph_routes.install(app)

@@ -13,7 +13,6 @@ back with what was typed and the message next to the field at fault.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
 
@@ -29,12 +28,12 @@ from hipcare.domain.errors import InvalidInputError, OutsideRuleError
 from hipcare.domain.osteotomy import OsteotomyRules
 from hipcare.domain.pathway import Pathway, Procedure
 from hipcare.domain.radiograph import Side
-from hipcare.domain.records import CarePlanItemState, OperationPlan, Role, VisitRecord
+from hipcare.domain.records import Role, VisitRecord
 from hipcare.domain.surveillance import RuleStatus, WorklistStatus
 from hipcare.services.accounts import SessionUser
 from hipcare.services.care_team import acknowledge_alert, list_dashboard
 from hipcare.services.hip_trend import HipTrend, hip_trend
-from hipcare.services.journey import ChildJourney, child_journey, staff_sites
+from hipcare.services.journey import child_journey, staff_sites
 from hipcare.services.operations import (
     PathwayContent,
     plan_operation,
@@ -46,6 +45,8 @@ from hipcare.services.operations import (
 from hipcare.services.osteotomy import plan_vdro
 from hipcare.services.records import get_child, record_visit, site_worklist
 from hipcare.web.auth import api_user, page_user, page_user_with_form
+from hipcare.web.child_page import PROCEDURE_NAMES as _PROCEDURE_NAMES
+from hipcare.web.child_page import render_child_page
 from hipcare.web.clinical_models import (
     AlertOut,
     CarePlanItemOut,
@@ -90,13 +91,6 @@ WORKLIST_STATUSES = {
     "overdue": WorklistStatus.OVERDUE,
     "due": WorklistStatus.DUE,
 }
-_PROCEDURE_NAMES = {
-    Procedure.VDRO: "VDRO (varus derotation osteotomy)",
-    Procedure.DEGA: "Dega pelvic osteotomy",
-    Procedure.ADDUCTOR_RELEASE: "Adductor release",
-    Procedure.PSOAS_RELEASE: "Psoas release",
-    Procedure.OPEN_REDUCTION: "Open reduction",
-}
 
 
 @cache
@@ -119,80 +113,6 @@ def _content() -> PathwayContent:
 # --- template helpers for the child page ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CareItemView:
-    state: CarePlanItemState
-    title: str
-    owner: str
-    done_by_name: str | None
-    to_be_confirmed: bool
-
-
-@dataclass(frozen=True)
-class OperationView:
-    plan: OperationPlan
-    surgeon_name: str
-    procedure_names: tuple[str, ...]
-    started: bool
-    phases: tuple[tuple[str, tuple[CareItemView, ...]], ...]
-
-
-def _names(context: WebContext, user_ids: set[int], site_id: str) -> dict[int, str]:
-    """Display names of ``user_ids``: one query for the site's staff, then any others alone.
-
-    No database at all when there is nobody to name (a child without an operation plan).
-    """
-    if not user_ids:
-        return {}
-    with context.unit_of_work() as uow:
-        names = {
-            user.id: user.display_name
-            for user in uow.users.at_site(site_id)
-            if user.id is not None and user.id in user_ids
-        }
-        for user_id in sorted(user_ids - names.keys()):
-            user = uow.users.get(user_id)
-            names[user_id] = f"user {user_id}" if user is None else user.display_name
-    return names
-
-
-def _operation_views(context: WebContext, journey: ChildJourney) -> list[OperationView]:
-    pathway = _pathway()
-    by_id = {item.id: item for item in pathway.items}
-    people = {plan.surgeon_id for plan in journey.operation_plans}
-    for items in journey.care_plan_items.values():
-        people |= {item.done_by for item in items if item.done_by is not None}
-    names = _names(context, people, journey.child.site_id)
-    views = []
-    for plan in sorted(journey.operation_plans, key=lambda plan: plan.id or 0, reverse=True):
-        items = journey.care_plan_items.get(plan.id or 0, ())
-        phases = []
-        for phase in pathway.phases:
-            rows = tuple(
-                CareItemView(
-                    state=item,
-                    title=by_id[item.item_id].title,
-                    owner=by_id[item.item_id].owner.value.replace("-", " "),
-                    done_by_name=None if item.done_by is None else names.get(item.done_by),
-                    to_be_confirmed=by_id[item.item_id].timing_status.value == "local-protocol",
-                )
-                for item in sorted(items, key=lambda item: (item.due_date, item.item_id))
-                if item.item_id in by_id and by_id[item.item_id].phase is phase.phase
-            )
-            if rows:
-                phases.append((phase.title, rows))
-        views.append(
-            OperationView(
-                plan=plan,
-                surgeon_name=names.get(plan.surgeon_id, f"user {plan.surgeon_id}"),
-                procedure_names=tuple(_PROCEDURE_NAMES[p] for p in plan.procedures),
-                started=bool(items),
-                phases=tuple(phases),
-            )
-        )
-    return views
-
-
 def _trend(visits: Sequence[VisitRecord]) -> HipTrend:
     return hip_trend(visits, load_surveillance_rules())
 
@@ -205,23 +125,10 @@ def _rule_status(rule_id: str) -> str | None:
     return "local protocol" if rule.citation.status is RuleStatus.LOCAL_PROTOCOL else "guideline"
 
 
-def _review_rule_status(journey: ChildJourney) -> str | None:
-    plan = journey.surveillance.plan
-    if plan is None or plan.review is None:
-        return None
-    return _rule_status(plan.review.rule_id)
-
-
 def install(app: FastAPI) -> None:
-    """Add the clinical pages and API to ``app``, and the child page's template helpers."""
+    """Add the clinical pages and API to ``app``, and the worklist's template helpers."""
     context: WebContext = app.state.hipcare
-    context.templates.globals.update(
-        hip_trend=_trend,
-        operation_views=lambda journey: _operation_views(context, journey),
-        review_rule_status=_review_rule_status,
-        rule_status=_rule_status,
-        markup=Markup,
-    )
+    context.templates.globals.update(rule_status=_rule_status, markup=Markup)
     app.include_router(api_router)
     app.include_router(pages_router)
 
@@ -600,28 +507,8 @@ def _back_with_problem(
     request: Request, user: SessionUser, context: WebContext, child_id: int, problem: str
 ) -> Response:
     """The child's page again, with the problem said at the top of the operation section."""
-    now = context.now()
-    journey = child_journey(
-        context.unit_of_work(),
-        _user_id(user),
-        child_id,
-        load_surveillance_rules(),
-        today=context.today(now),
-        now=now,
-    )
-    sites = {site.id: site for site in load_sites()}
-    return _page(
-        request,
-        "child/page.html",
-        {
-            "journey": journey,
-            "child": journey.child,
-            "site": sites.get(journey.child.site_id),
-            "language_name": None,
-            "operation_problem": problem,
-        },
-        user=user,
-        status=422,
+    return render_child_page(
+        request, user, context, child_id, operation_problem=problem, status=422
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -836,27 +836,17 @@ class StaffDiary:
     skin_labels: Mapping[str, str]
 
 
-def _staff_diary(context: WebContext, child: Child, user: Any) -> StaffDiary | None:
-    """The child's newest diary entries for a clinician of the child's site (audited)."""
-    if user is None or user.id is None or child.id is None or user.role is not Role.CLINICIAN:
-        return None
-    uow = _uow(context)
-    now = context.now()
+def staff_diary(
+    entries: Sequence[use.StoredDiaryEntry], descriptors: Mapping[str, str]
+) -> StaffDiary:
+    """The child page's diary section for a clinician of the child's site, from what the
+    child page's use case read (``hipcare.services.journey.open_child_page``, which audits
+    the page's read as ``child.read``)."""
     english = {choice.value: ui_strings()[key] for choice, key in _SKIN_CHOICES}
-    return StaffDiary(
-        # Part of the child's page, whose read is audited as child.read already.
-        entries=use.diary_entries(uow, user.id, child.id, now=now, limit=10, audit=False),
-        descriptors=use.pain_descriptors(uow, user.id, child.id, now=now),
-        skin_labels=english,
-    )
+    return StaffDiary(entries=list(entries), descriptors=dict(descriptors), skin_labels=english)
 
 
 def install(app: Any) -> None:
-    """Add the family routes to the app (one line in :func:`hipcare.web.create_app`), and the
-    child page's helper that shows the care team the family's diary."""
-    context: WebContext = app.state.hipcare
-    context.templates.globals.update(
-        family_diary=lambda child, user: _staff_diary(context, child, user)
-    )
+    """Add the family routes to the app (one line in :func:`hipcare.web.create_app`)."""
     app.include_router(api_router)
     app.include_router(pages_router)

@@ -18,7 +18,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hipcare.content.i18n import languages
 from hipcare.content.sites import load_sites
-from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import Role
 from hipcare.services.accounts import (
@@ -30,7 +29,7 @@ from hipcare.services.accounts import (
 )
 from hipcare.services.accounts import sign_in as sign_in_use_case
 from hipcare.services.accounts import sign_out as sign_out_use_case
-from hipcare.services.journey import child_journey, staff_sites
+from hipcare.services.journey import staff_sites
 from hipcare.services.records import MINIMUM_SEARCH_LENGTH, find_children, register_child
 from hipcare.web.api import set_session_cookie
 from hipcare.web.auth import (
@@ -41,7 +40,6 @@ from hipcare.web.auth import (
     staff_page_user_with_form,
 )
 from hipcare.web.context import SESSION_COOKIE, SIGN_IN_COOKIE, WebContext, web_context
-from hipcare.web.models import RecordId
 
 __all__ = ["error_page", "router", "sign_in_url"]
 
@@ -334,34 +332,6 @@ async def register(request: Request, user: FormUser, context: Context) -> Respon
             status=422,
         )
     return RedirectResponse(f"/children/{child.id}", status_code=303)
-
-
-@router.get("/children/{child_id}")
-async def child_page(
-    request: Request, child_id: RecordId, user: User, context: Context
-) -> Response:
-    now = context.now()
-    journey = child_journey(
-        context.unit_of_work(),
-        _user_id(user),
-        child_id,
-        load_surveillance_rules(),
-        today=context.today(now),
-        now=now,
-    )
-    sites = {site.id: site for site in load_sites()}
-    language_names = {language.code: language.english_name for language in languages()}
-    return _page(
-        request,
-        "child/page.html",
-        {
-            "journey": journey,
-            "child": journey.child,
-            "site": sites.get(journey.child.site_id),
-            "language_name": language_names.get(journey.child.preferred_language),
-        },
-        user=user,
-    )
 
 
 # --- audit -------------------------------------------------------------------------------------

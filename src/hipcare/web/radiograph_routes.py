@@ -433,16 +433,9 @@ async def save_reading_api(
 
 
 def install(app: FastAPI) -> None:
-    """Add the viewer's pages and API, and the child page's ``radiograph_films`` helper."""
+    """Add the viewer's pages and API (the child page's films section is filled by
+    ``hipcare.web.child_page`` from what its use case read)."""
     context: WebContext = app.state.hipcare
-
-    def radiograph_films(user: User | None, child_id: int) -> list[Any]:
-        if user is None or user.id is None:
-            return []
-        return films_of_child(_uow(context), user.id, child_id, now=context.now())
-
-    context.templates.globals.update(
-        radiograph_films=radiograph_films, visible_readings=visible_readings
-    )
+    context.templates.globals.update(visible_readings=visible_readings)
     app.include_router(api_router)
     app.include_router(pages_router)

@@ -1,0 +1,291 @@
+"""The child page's reads and its audit row as prebuilt Core statements (ADR 10).
+
+Implements :class:`hipcare.services.journey.ChildPageQuery`. No ORM entities: the page
+reads a dozen small result sets per view, and building ORM objects (with their ``selectin``
+relationships) for them cost more than the queries. Every statement is built once here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy import Row, bindparam, exists, insert, select
+from sqlalchemy.orm import Session
+
+from hipcare.domain.records import (
+    Alert,
+    AuditAction,
+    CarePlanItemState,
+    Child,
+    EntityType,
+    FamilyContact,
+    HipMeasures,
+    OperationPlan,
+    VisitRecord,
+)
+from hipcare.services.family import StoredDiaryEntry
+from hipcare.services.journey import ChildPageHeader
+from hipcare.services.radiographs import Reading, StoredFilm
+from hipcare.storage import mapping
+from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage.radiographs import _film as film_from_row
+from hipcare.storage.radiographs import _reading as reading_from_row
+from hipcare.storage.tables import (
+    AlertRow,
+    AuditRow,
+    CarePlanItemRow,
+    ChildRow,
+    DiaryEntryRow,
+    DiaryPhotoRow,
+    FamilyContactRow,
+    HipMeasuresRow,
+    OperationPlanRow,
+    PageGenerationRow,
+    PainDescriptorRow,
+    RadiographReadingRow,
+    RadiographRow,
+    SiteMembershipRow,
+    UserRow,
+    VisitRow,
+)
+
+if TYPE_CHECKING:
+    from hipcare.services.journey import ChildPageUnitOfWork
+
+__all__ = ["SqlAlchemyChildPageQuery", "SqlAlchemyChildPageUnitOfWork"]
+
+_HEADER = select(
+    ChildRow.site_id,
+    ChildRow.given_name,
+    ChildRow.family_name,
+    ChildRow.record_version,
+    select(PageGenerationRow.generation).scalar_subquery().label("generation"),
+    select(UserRow.role)
+    .where(UserRow.id == bindparam("actor_id"))
+    .scalar_subquery()
+    .label("actor_role"),
+    exists()
+    .where(
+        SiteMembershipRow.user_id == bindparam("actor_id"),
+        SiteMembershipRow.site_id == ChildRow.site_id,
+    )
+    .label("actor_is_member"),
+).where(ChildRow.id == bindparam("child_id"))
+_AUDIT = insert(AuditRow.__table__)  # type: ignore[arg-type]  # a declarative Table
+_CHILD = select(*ChildRow.__table__.columns).where(ChildRow.id == bindparam("child_id"))
+_CONTACTS = (
+    select(FamilyContactRow.name, FamilyContactRow.relationship, FamilyContactRow.phone)
+    .add_columns(FamilyContactRow.email)
+    .where(FamilyContactRow.child_id == bindparam("child_id"))
+    .order_by(FamilyContactRow.position)
+)
+_VISITS = (
+    select(*VisitRow.__table__.columns)
+    .where(VisitRow.child_id == bindparam("child_id"))
+    .order_by(VisitRow.visit_date, VisitRow.id)
+)
+_HIPS = (
+    select(*HipMeasuresRow.__table__.columns)
+    .join(VisitRow, VisitRow.id == HipMeasuresRow.visit_id)
+    .where(VisitRow.child_id == bindparam("child_id"))
+    .order_by(HipMeasuresRow.side)
+)
+_PLANS = (
+    select(*OperationPlanRow.__table__.columns)
+    .where(OperationPlanRow.child_id == bindparam("child_id"))
+    .order_by(OperationPlanRow.id)
+)
+_ITEMS = (
+    select(*CarePlanItemRow.__table__.columns)
+    .join(OperationPlanRow, OperationPlanRow.id == CarePlanItemRow.operation_plan_id)
+    .where(OperationPlanRow.child_id == bindparam("child_id"))
+    .order_by(CarePlanItemRow.due_date, CarePlanItemRow.id)
+)
+_ALERTS = (
+    select(*AlertRow.__table__.columns)
+    .where(AlertRow.child_id == bindparam("child_id"))
+    .order_by(AlertRow.raised_at, AlertRow.id)
+)
+_FILMS = (
+    select(*RadiographRow.__table__.columns)
+    .where(RadiographRow.child_id == bindparam("child_id"))
+    .order_by(RadiographRow.film_date.desc(), RadiographRow.id.desc())
+)
+_READINGS = (
+    select(*RadiographReadingRow.__table__.columns)
+    .join(RadiographRow, RadiographRow.id == RadiographReadingRow.radiograph_id)
+    .where(RadiographRow.child_id == bindparam("child_id"))
+    .order_by(RadiographReadingRow.measured_at, RadiographReadingRow.id)
+)
+_DIARY = (
+    select(*DiaryEntryRow.__table__.columns, DiaryPhotoRow.id.label("photo_id"))
+    .outerjoin(DiaryPhotoRow, DiaryPhotoRow.diary_entry_id == DiaryEntryRow.id)
+    .where(DiaryEntryRow.child_id == bindparam("child_id"))
+    .order_by(DiaryEntryRow.recorded_at.desc(), DiaryEntryRow.id.desc())
+    .limit(bindparam("limit"))
+)
+_DESCRIPTORS = select(PainDescriptorRow.category, PainDescriptorRow.text).where(
+    PainDescriptorRow.child_id == bindparam("child_id")
+)
+_NAMES = select(UserRow.id, UserRow.display_name).where(
+    UserRow.id.in_(bindparam("user_ids", expanding=True))
+)
+
+
+def _hips(row: Row[tuple[object, ...]]) -> HipMeasures:
+    return HipMeasures(
+        side=row.side,
+        migration_percentage_raw=row.migration_percentage_raw,
+        migration_percentage_reported=row.migration_percentage_reported,
+        acetabular_index_deg=row.acetabular_index_deg,
+        neck_shaft_angle_deg=row.neck_shaft_angle_deg,
+        head_shaft_angle_deg=row.head_shaft_angle_deg,
+    )
+
+
+class SqlAlchemyChildPageQuery:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def header(self, actor_id: int, child_id: int) -> ChildPageHeader | None:
+        row = self._session.execute(
+            _HEADER, {"actor_id": actor_id, "child_id": child_id}
+        ).one_or_none()
+        if row is None:
+            return None
+        return ChildPageHeader(
+            child_id=child_id,
+            site_id=row.site_id,
+            given_name=row.given_name,
+            family_name=row.family_name,
+            record_version=row.record_version,
+            generation=row.generation or 0,
+            actor_role=row.actor_role,
+            actor_is_member=bool(row.actor_is_member),
+        )
+
+    def audit_read(self, actor_id: int, child_id: int, at: datetime) -> None:
+        self._session.execute(
+            _AUDIT,
+            {
+                "actor_id": actor_id,
+                "action": AuditAction.CHILD_READ,
+                "entity_type": EntityType.CHILD,
+                "entity_id": str(child_id),
+                "at": at,
+            },
+        )
+
+    def child(self, child_id: int) -> Child | None:
+        row = self._session.execute(_CHILD, {"child_id": child_id}).one_or_none()
+        if row is None:
+            return None
+        contacts = self._session.execute(_CONTACTS, {"child_id": child_id})
+        return Child(
+            id=row.id,
+            site_id=row.site_id,
+            given_name=row.given_name,
+            family_name=row.family_name,
+            date_of_birth=row.date_of_birth,
+            gestation_weeks=row.gestation_weeks,
+            gmfcs=row.gmfcs,
+            preferred_language=row.preferred_language,
+            contacts=tuple(
+                FamilyContact(
+                    name=c.name, relationship=c.relationship, phone=c.phone, email=c.email
+                )
+                for c in contacts
+            ),
+        )
+
+    def visits(self, child_id: int) -> Sequence[VisitRecord]:
+        hips: dict[int, list[HipMeasures]] = defaultdict(list)
+        for row in self._session.execute(_HIPS, {"child_id": child_id}):
+            hips[row.visit_id].append(_hips(row))
+        return [
+            VisitRecord(
+                id=row.id,
+                child_id=row.child_id,
+                visit_date=row.visit_date,
+                xray=row.xray,
+                recorded_by=row.recorded_by,
+                recorded_at=row.recorded_at,
+                film=row.film,
+                hips=tuple(hips.get(row.id, ())),
+            )
+            for row in self._session.execute(_VISITS, {"child_id": child_id})
+        ]
+
+    def operation_plans(
+        self, child_id: int
+    ) -> tuple[Sequence[OperationPlan], dict[int, tuple[CarePlanItemState, ...]]]:
+        plans = [
+            mapping.operation_plan_from_row(row)  # type: ignore[arg-type]  # a Core row, same names
+            for row in self._session.execute(_PLANS, {"child_id": child_id})
+        ]
+        items: dict[int, list[CarePlanItemState]] = defaultdict(list)
+        for row in self._session.execute(_ITEMS, {"child_id": child_id}):
+            items[row.operation_plan_id].append(mapping.care_plan_item_from_row(row))  # type: ignore[arg-type]  # as above
+        return plans, {
+            plan.id: tuple(items.get(plan.id, ())) for plan in plans if plan.id is not None
+        }
+
+    def alerts(self, child_id: int) -> Sequence[Alert]:
+        return [
+            mapping.alert_from_row(row)  # type: ignore[arg-type]  # a Core row, same names
+            for row in self._session.execute(_ALERTS, {"child_id": child_id})
+        ]
+
+    def films(self, child_id: int) -> Sequence[tuple[StoredFilm, tuple[Reading, ...]]]:
+        readings: dict[int, list[Reading]] = defaultdict(list)
+        for row in self._session.execute(_READINGS, {"child_id": child_id}):
+            readings[row.radiograph_id].append(reading_from_row(row))  # type: ignore[arg-type]  # a Core row, same names
+        return [
+            (film_from_row(row), tuple(readings.get(row.id, ())))  # type: ignore[arg-type]  # as above
+            for row in self._session.execute(_FILMS, {"child_id": child_id})
+        ]
+
+    def diary(self, child_id: int, limit: int) -> Sequence[StoredDiaryEntry]:
+        return [
+            StoredDiaryEntry(
+                id=row.id,
+                child_id=row.child_id,
+                recorded_by=row.recorded_by,
+                recorded_at=row.recorded_at,
+                kind=row.kind,
+                data=row.data,
+                urgency=row.urgency,
+                alert_id=row.alert_id,
+                has_photo=row.photo_id is not None,
+            )
+            for row in self._session.execute(_DIARY, {"child_id": child_id, "limit": limit})
+        ]
+
+    def pain_descriptors(self, child_id: int) -> dict[str, str]:
+        rows = self._session.execute(_DESCRIPTORS, {"child_id": child_id})
+        return {row.category: row.text for row in rows}
+
+    def display_names(self, user_ids: Collection[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        rows = self._session.execute(_NAMES, {"user_ids": sorted(user_ids)})
+        return {row.id: row.display_name for row in rows}
+
+
+class SqlAlchemyChildPageUnitOfWork(SqlAlchemyAccountsUnitOfWork):
+    """The accounts' unit of work plus the child page's reads."""
+
+    child_pages: SqlAlchemyChildPageQuery
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self.child_pages = SqlAlchemyChildPageQuery(self._current())
+        return self
+
+
+if TYPE_CHECKING:
+    # mypy proves here that this class keeps every promise of the services' protocol.
+    _KEEPS_THE_PROTOCOL: type[ChildPageUnitOfWork] = SqlAlchemyChildPageUnitOfWork

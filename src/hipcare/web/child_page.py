@@ -1,0 +1,256 @@
+"""The clinician's page of one child: its view models, its body fragment and the page cache.
+
+Every view calls :func:`hipcare.services.journey.open_child_page`, which authorises the
+viewer, audits the read and reads the record's versions in one short transaction. The body
+(everything inside ``<main>``) is looked up in the process's :class:`PageCache` under (page,
+child, record version, staff generation, day, viewer id, viewer role); only on a miss is the
+journey read (in that same transaction) and the body rendered. The body is rendered with a
+per-process placeholder where the session's CSRF token goes, replaced per request, and the
+shell (``base.html``: the viewer's name, navigation, sign-out form) is rendered per request.
+Nothing in the body depends on the time of day: the status is judged for ``today``, which
+is in the key. ADR 10.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+
+from hipcare.content.i18n import languages
+from hipcare.content.pathway import load_pathway
+from hipcare.content.sites import load_sites
+from hipcare.content.surveillance import load_surveillance_rules
+from hipcare.domain.pathway import Pathway, Procedure
+from hipcare.domain.records import CarePlanItemState, OperationPlan, VisitRecord
+from hipcare.domain.surveillance import RuleStatus
+from hipcare.services.accounts import SessionUser
+from hipcare.services.hip_trend import HipTrend, hip_trend
+from hipcare.services.journey import ChildJourney, ChildPageHeader, open_child_page
+from hipcare.storage.child_page import SqlAlchemyChildPageUnitOfWork
+from hipcare.web.auth import page_user
+from hipcare.web.context import WebContext, web_context
+from hipcare.web.family_routes import staff_diary
+from hipcare.web.models import RecordId
+from hipcare.web.pages import _page, _user_id
+
+__all__ = ["PROCEDURE_NAMES", "render_child_page", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+# Any signed-in account: the use case refuses (and audits) anyone not of the child's care team.
+AnyUser = Annotated[SessionUser, Depends(page_user)]
+Context = Annotated[WebContext, Depends(web_context)]
+
+PROCEDURE_NAMES = {
+    Procedure.VDRO: "VDRO (varus derotation osteotomy)",
+    Procedure.DEGA: "Dega pelvic osteotomy",
+    Procedure.ADDUCTOR_RELEASE: "Adductor release",
+    Procedure.PSOAS_RELEASE: "Psoas release",
+    Procedure.OPEN_REDUCTION: "Open reduction",
+}
+CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
+"""Stands for the session's CSRF token in a rendered body; new in every process, and never
+sent: it is replaced by the viewer's own token before the page leaves."""
+
+
+@cache
+def _pathway() -> Pathway:
+    return load_pathway()
+
+
+@cache
+def _site_names() -> dict[str, Any]:
+    return {site.id: site for site in load_sites()}
+
+
+@cache
+def _language_names() -> dict[str, str]:
+    return {language.code: language.english_name for language in languages()}
+
+
+@dataclass(frozen=True)
+class CareItemView:
+    state: CarePlanItemState
+    title: str
+    owner: str
+    done_by_name: str | None
+    to_be_confirmed: bool
+
+
+@dataclass(frozen=True)
+class OperationView:
+    plan: OperationPlan
+    surgeon_name: str
+    procedure_names: tuple[str, ...]
+    started: bool
+    phases: tuple[tuple[str, tuple[CareItemView, ...]], ...]
+
+
+def operation_views(journey: ChildJourney) -> list[OperationView]:
+    """The operation plans, newest first, each with its care plan by phase (names from the
+    journey: one query for everyone named)."""
+    pathway = _pathway()
+    by_id = {item.id: item for item in pathway.items}
+    names = journey.names
+    views = []
+    for plan in sorted(journey.operation_plans, key=lambda plan: plan.id or 0, reverse=True):
+        items = journey.care_plan_items.get(plan.id or 0, ())
+        phases = []
+        for phase in pathway.phases:
+            rows = tuple(
+                CareItemView(
+                    state=item,
+                    title=by_id[item.item_id].title,
+                    owner=by_id[item.item_id].owner.value.replace("-", " "),
+                    done_by_name=None
+                    if item.done_by is None
+                    else names.get(item.done_by, f"user {item.done_by}"),
+                    to_be_confirmed=by_id[item.item_id].timing_status.value == "local-protocol",
+                )
+                for item in sorted(items, key=lambda item: (item.due_date, item.item_id))
+                if item.item_id in by_id and by_id[item.item_id].phase is phase.phase
+            )
+            if rows:
+                phases.append((phase.title, rows))
+        views.append(
+            OperationView(
+                plan=plan,
+                surgeon_name=names.get(plan.surgeon_id, f"user {plan.surgeon_id}"),
+                procedure_names=tuple(PROCEDURE_NAMES[p] for p in plan.procedures),
+                started=bool(items),
+                phases=tuple(phases),
+            )
+        )
+    return views
+
+
+def _trend(visits: Sequence[VisitRecord]) -> HipTrend:
+    return hip_trend(visits, load_surveillance_rules())
+
+
+def _review_rule_status(journey: ChildJourney) -> str | None:
+    """ "guideline" or "local protocol" for the rule that set the next review."""
+    plan = journey.surveillance.plan
+    if plan is None or plan.review is None:
+        return None
+    rule = load_surveillance_rules().by_id(plan.review.rule_id)
+    if rule is None:
+        return None
+    return "local protocol" if rule.citation.status is RuleStatus.LOCAL_PROTOCOL else "guideline"
+
+
+def _body(
+    context: WebContext,
+    user: SessionUser,
+    journey: ChildJourney,
+    *,
+    operation_problem: str | None = None,
+) -> str:
+    """The page's body for this viewer, with :data:`CSRF_PLACEHOLDER` for the token."""
+    child = journey.child
+    operations = operation_views(journey)
+    diary = None if journey.diary is None else staff_diary(journey.diary, journey.pain_descriptors)
+    return context.render(
+        "child/_body.html",
+        {
+            "journey": journey,
+            "child": child,
+            "site": _site_names().get(child.site_id),
+            "language_name": _language_names().get(child.preferred_language),
+            "user": user.user,
+            "csrf_token": CSRF_PLACEHOLDER,
+            "trend": _trend(journey.visits),
+            "review_rule_status": _review_rule_status(journey),
+            "operations": operations,
+            "started_operations": [view for view in operations if view.started],
+            "films": [(film.film, film.readings, film.hidden) for film in journey.films],
+            "diary": diary,
+            "operation_problem": operation_problem,
+        },
+    )
+
+
+def _response(
+    request: Request, user: SessionUser, header: ChildPageHeader, body: str, status: int = 200
+) -> HTMLResponse:
+    return _page(
+        request,
+        "child/page.html",
+        {
+            "title": f"{header.given_name} {header.family_name}",
+            "body": Markup(body.replace(CSRF_PLACEHOLDER, user.csrf_token)),  # noqa: S704 -- rendered by our autoescaping templates
+        },
+        user=user,
+        status=status,
+    )
+
+
+def _key(header: ChildPageHeader, today: date, user: SessionUser) -> tuple[Hashable, ...]:
+    return (
+        "child",
+        header.child_id,
+        header.record_version,
+        header.generation,
+        today,
+        user.user.id,
+        user.user.role,
+    )
+
+
+def render_child_page(
+    request: Request,
+    user: SessionUser,
+    context: WebContext,
+    child_id: int,
+    *,
+    operation_problem: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The child's page for ``user``, from the page cache when the record is unchanged.
+
+    With ``operation_problem`` (a refused change shown at the top of the operation section)
+    the page is rendered afresh and not cached.
+    """
+    now = context.now()
+    today = context.today(now)
+    cache = context.page_cache
+    found: str | None = None
+
+    def have_page(header: ChildPageHeader) -> bool:
+        nonlocal found
+        if operation_problem is None and cache.enabled:
+            found = cache.get(_key(header, today, user))
+        return found is not None
+
+    header, journey = open_child_page(
+        SqlAlchemyChildPageUnitOfWork(context.session_factory),
+        _user_id(user),
+        child_id,
+        load_surveillance_rules(),
+        today=today,
+        now=now,
+        have_page=have_page,
+    )
+    if journey is None and found is not None:
+        return _response(request, user, header, found, status)
+    if journey is None:  # pragma: no cover -- open_child_page reads it when have_page is False
+        raise RuntimeError("the child page's journey was not read")
+    body = _body(context, user, journey, operation_problem=operation_problem)
+    if operation_problem is None:
+        cache.put(_key(header, today, user), body)
+    return _response(request, user, header, body, status)
+
+
+@router.get("/children/{child_id}")
+async def child_page(
+    request: Request, child_id: RecordId, user: AnyUser, context: Context
+) -> Response:
+    return render_child_page(request, user, context, child_id)
