@@ -247,7 +247,9 @@ class SurveillanceStatusRepository(Protocol):
 
     def listed(self, site_id: str, today: date) -> Sequence[WorklistEntry]:
         """The site's children due, overdue or needing referral on ``today`` (or with a
-        problem), status and review date derived from the stored judgements; one query."""
+        problem), status and review date derived from the stored judgements; one query.
+        In worklist order: referral, overdue, due, then a problem; each by review date
+        (none first), then ``search_key`` (by code point), then child id."""
         ...
 
 

@@ -527,6 +527,7 @@ def site_worklist(
         if actor.id is None:  # pragma: no cover -- a stored actor has an id
             raise RuntimeError("audit rows need stored records")
         later = judge_stale_at_site(uow, site_id, rules, today=today, now=now)
+        # In worklist order already (the query sorts as _worklist_rank does).
         entries = list(uow.surveillance_status.listed(site_id, today))
         if later:
             entries = [entry for entry in entries if entry.child_id not in later]
@@ -535,7 +536,7 @@ def site_worklist(
                 for child, history in later.values()
                 if (entry := _worklist_entry(child, history, rules, today))
             )
-        entries.sort(key=_worklist_rank)
+            entries.sort(key=_worklist_rank)
         uow.audit.add_for_each(
             actor.id,
             AuditAction.CHILD_LISTED,

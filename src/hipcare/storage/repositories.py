@@ -6,14 +6,18 @@ the new id is known; committing is the unit of work's job.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Date,
+    String,
+    bindparam,
     case,
     delete,
     func,
@@ -392,16 +396,28 @@ class SqlAlchemyAuditLog:
             return
         # One entry validates what the rows share; the ids are the records' own.
         first = AuditEntry(actor_id, action, entity_type, entity_ids[0], at)
-        shared = {
-            "actor_id": first.actor_id,
-            "action": first.action,
-            "entity_type": first.entity_type,
-            "at": first.at,
-        }
-        # A dict per row, not an AuditEntry: validating thousands costs five times as much.
+        audit = _TABLES[AuditRow.__tablename__]
+        # One INSERT ... SELECT over the ids passed as ONE parameter (an array on PostgreSQL,
+        # a JSON array on SQLite): an executemany of 4,000 rows cost 250 ms on PostgreSQL
+        # (psycopg sends a statement per row) and ~10 ms of parameter handling on SQLite.
+        if self._session.get_bind().dialect.name == "postgresql":
+            ids: ColumnElement[str] = func.unnest(
+                bindparam("entity_ids", list(entity_ids), type_=ARRAY(String))
+            )
+            source = select(ids.label("entity_id"))
+        else:
+            each = func.json_each(json.dumps(list(entity_ids))).table_valued("value")
+            source = select(each.c.value.label("entity_id")).select_from(each)
+        rows = source.add_columns(
+            literal(first.actor_id, audit.c.actor_id.type).label("actor_id"),
+            literal(first.action, audit.c.action.type).label("action"),
+            literal(first.entity_type, audit.c.entity_type.type).label("entity_type"),
+            literal(first.at, audit.c.at.type).label("at"),
+        )
         self._session.execute(
-            insert(_TABLES[AuditRow.__tablename__]),
-            [{**shared, "entity_id": entity_id} for entity_id in entity_ids],
+            insert(audit).from_select(
+                ["entity_id", "actor_id", "action", "entity_type", "at"], rows
+            )
         )
 
     def for_entity(self, entity_type: EntityType, entity_id: str) -> Sequence[AuditEntry]:
@@ -421,25 +437,23 @@ class SqlAlchemyAuditLog:
 
 _TABLES = Base.metadata.tables
 _STATUS_COLUMNS = tuple(f.name for f in fields(StoredSurveillanceStatus))
-_STATUS_BY_VALUE = {status.value: status for status in WorklistStatus} | {None: None}
+_LISTED_BY_RANK: tuple[WorklistStatus | None, ...] = (
+    WorklistStatus.NEEDS_REFERRAL,
+    WorklistStatus.OVERDUE,
+    WorklistStatus.DUE,
+    None,
+)
 
 
-def _status_on(status: Any, today: date) -> ColumnElement[Any]:
-    """The worklist status on ``today`` from the stored dates (as ``worklist_status`` does);
-    NULL for a row the rules could not judge."""
+def _rank_on(status: Any, today: date) -> ColumnElement[int]:
+    """Where a listed row sits on ``today`` (``_LISTED_BY_RANK``), from the stored dates as
+    ``worklist_status`` judges: referral, overdue, due; a row the rules could not judge last.
+    Rows not yet due, discharged or outside the guideline are not listed."""
     return case(
-        (status.problem.is_not(None), literal(None)),
-        (status.needs_referral, literal(WorklistStatus.NEEDS_REFERRAL.value)),
-        (
-            status.due_by.is_(None),
-            case(
-                (status.discharged, WorklistStatus.DISCHARGED.value),
-                else_=WorklistStatus.OUTSIDE_GUIDELINE.value,
-            ),
-        ),
-        (status.due_by < today, literal(WorklistStatus.OVERDUE.value)),
-        (status.due_from <= today, literal(WorklistStatus.DUE.value)),
-        else_=literal(WorklistStatus.NOT_YET_DUE.value),
+        (status.problem.is_not(None), literal(3)),
+        (status.needs_referral, literal(0)),
+        (status.due_by < today, literal(1)),
+        else_=literal(2),
     )
 
 
@@ -519,14 +533,21 @@ class SqlAlchemySurveillanceStatusRepository:
         children_table = _TABLES[ChildRow.__tablename__]
         status_table = _TABLES[SurveillanceStatusRow.__tablename__]
         children, status = children_table.c, status_table.c
+        rank = _rank_on(status, today)
+        next_review = _next_review_on(status, today)
+        # Python's order of the names: code points, which PostgreSQL's "C" collation keeps
+        # (the database's own may sort by language); SQLite compares bytes already.
+        name: ColumnElement[str] = children.search_key
+        if self._session.get_bind().dialect.name == "postgresql":
+            name = name.collate("C")
         rows = self._session.execute(
             select(
                 children.id,
                 children.given_name,
                 children.family_name,
                 children.search_key,
-                _status_on(status, today),
-                _next_review_on(status, today),
+                rank,
+                next_review,
                 status.next_review_rule,
                 status.local_protocol,
                 status.problem,
@@ -539,11 +560,10 @@ class SqlAlchemySurveillanceStatusRepository:
                 children.site_id == site_id,
                 or_(status.needs_referral, status.problem.is_not(None), status.due_from <= today),
             )
-        )
-        by_value = _STATUS_BY_VALUE
+            .order_by(rank, next_review.nulls_first(), name, children.id)
+        ).all()
+        by_rank = _LISTED_BY_RANK
         return [
-            WorklistEntry(
-                child_id, given, family, key, by_value[value], review, rule, local, problem
-            )
-            for child_id, given, family, key, value, review, rule, local, problem in rows
+            WorklistEntry(child_id, given, family, key, by_rank[rank], review, rule, local, problem)
+            for child_id, given, family, key, rank, review, rule, local, problem in rows
         ]

@@ -158,3 +158,37 @@ def test_a_missing_judgement_is_found_and_judged_before_listing(
     assert sorted(entry.child_id for entry in listed) == sorted([child.id, other.id])
     with uow:
         assert uow.surveillance_status.to_judge(HARBOUR, TODAY, rules_version(rules)) == []
+
+
+def test_the_worklist_is_in_the_order_python_sorts_its_names(
+    uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """The query sorts (status, review date, folded name, id) as ``sorted`` would: names by
+    code point, whatever the database's collation (spaces and hyphens count)."""
+    names = [
+        ("Ann", "Zed"),
+        ("Anna", "Bee"),
+        ("Ann-Marie", "Ames"),
+        ("Émile", "Roux"),
+        ("Zoë", "Adams"),
+        ("ann", "zed"),
+        ("Annab", "Ell"),
+        ("Anna", "Bell"),
+    ]
+    ids = [
+        register_child(
+            uow,
+            staff.nurse,
+            {**_form(HARBOUR), "given_name": given, "family_name": family},
+            today=TODAY,
+            now=NOW,
+        ).id
+        for given, family in names
+    ]
+    worklist = site_worklist(
+        uow, staff.nurse, HARBOUR, load_surveillance_rules(), today=TODAY, now=NOW
+    )
+    assert sorted(entry.child_id for entry in worklist) == sorted(ids)
+    assert {entry.next_review for entry in worklist} == {date(2025, 1, 10)}  # all overdue alike
+    by_python = sorted(worklist, key=lambda entry: (entry.search_key, entry.child_id))
+    assert [entry.child_id for entry in worklist] == [entry.child_id for entry in by_python]
