@@ -468,7 +468,8 @@ def test_the_fast_jpeg_encoding_is_pillows_save(quality: int) -> None:
 
 
 def test_the_preview_command_imports_neither_numpy_nor_pydicom(tmp_path: Path) -> None:
-    """Nor the web, storage or booklet stacks: a fresh interpreter, as the console script."""
+    """Nor the pydicom reader's module, the web, storage or booklet stacks: a fresh
+    interpreter, as the console script runs."""
     source = tmp_path / "film.dcm"
     source.write_bytes(films.dicom_bytes(rows=300, columns=250))
     probe = (
@@ -477,7 +478,8 @@ def test_the_preview_command_imports_neither_numpy_nor_pydicom(tmp_path: Path) -
         f"status = main(['radiograph', 'preview', {str(source)!r}, '--output', "
         f"{str(tmp_path / 'out.jpg')!r}])\n"
         "heavy = [name for name in ('numpy', 'pydicom', 'requests', 'fastapi', 'sqlalchemy', "
-        "'jinja2', 'typst', 'hipcare.domain.radiograph', 'PIL.PngImagePlugin') "
+        "'jinja2', 'typst', 'hipcare.domain.radiograph', 'hipcare.interop.dicom', "
+        "'PIL.PngImagePlugin') "
         "if name in sys.modules]\n"
         "print(status, heavy)\n"
     )

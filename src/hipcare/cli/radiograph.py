@@ -202,7 +202,7 @@ def handle_preview(args: argparse.Namespace, io: CommandIO) -> int:
     import, ADR 0009); any other file, and every error, the full reader. Both give the
     same bytes.
     """
-    from hipcare.interop.dicom import Window
+    from hipcare.interop.display import Window
     from hipcare.interop.native_dicom import native_preview
 
     image_format = _output_format(args.output, (".png", ".jpg", ".jpeg"))

@@ -32,7 +32,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
-from hipcare.interop.dicom import (
+from hipcare.interop.display import (
     MAX_PIXELS,
     VoiFunction,
     Window,

@@ -33,12 +33,14 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from hipcare.domain.errors import InvalidInputError
-from hipcare.interop.dicom import Radiograph, VoiFunction, Window
+from hipcare.interop.display import VoiFunction, Window
 
 if TYPE_CHECKING:  # numpy and Pillow are imported when an image is made, not at start-up
     import numpy as np
     import numpy.typing as npt
     from PIL import Image
+
+    from hipcare.interop.dicom import Radiograph
 
 __all__ = [
     "DEFAULT_MAX_SIZE_PX",
