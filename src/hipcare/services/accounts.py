@@ -51,6 +51,7 @@ __all__ = [
     "WebSession",
     "add_user",
     "hash_password",
+    "judge_session",
     "session_user_in",
     "sign_in",
     "sign_out",
@@ -348,12 +349,26 @@ def session_user_in(
     or writing the last use commits what the caller did so far)."""
     if not token:
         return None
-    now = utc_moment(now, "now")
     digest = token_digest(token)
     found = uow.web_sessions.signed_in(digest)
     if found is None:
         return None
-    session, user = found
+    return judge_session(uow, digest, *found, now=now, policy=policy)
+
+
+def judge_session(
+    uow: AccountsUnitOfWork,
+    digest: str,
+    session: WebSession,
+    user: User,
+    *,
+    now: datetime,
+    policy: SessionPolicy,
+) -> SessionUser | None:
+    """The session policy of :func:`signed_in_user` on a session the caller read (with what
+    else its page needs): None when it has expired (it is then deleted); the last use is
+    written at most once a minute."""
+    now = utc_moment(now, "now")
     if now - session.last_seen_at > policy.idle or now - session.created_at > policy.absolute:
         uow.web_sessions.delete(digest)
         uow.commit()

@@ -62,7 +62,9 @@ from hipcare.services.accounts import (
     AccountsUnitOfWork,
     SessionPolicy,
     SessionUser,
+    WebSession,
     hash_password,
+    judge_session,
     session_user_in,
     token_digest,
 )
@@ -227,6 +229,13 @@ class FamilyRepository(Protocol):
 
     def started_plan(self, child_id: int) -> StartedPlan | None:
         """The newest non-cancelled operation with stored plan items, or None."""
+        ...
+
+    def session_and_linked_child(
+        self, token_digest: str, child_id: int
+    ) -> tuple[WebSession, User, LinkedChild | None] | None:
+        """The session, its user (site memberships not read) and the child if that user is
+        linked to it, in one query; None for an unknown session."""
         ...
 
     def add_invitation(self, invitation: Invitation) -> None: ...
@@ -936,13 +945,45 @@ def family_today_page(
     signed-in user and the view, or None when the session token is missing or not valid."""
     now = utc_moment(now, "now")
     with uow:
-        signed = session_user_in(uow, session_token, now=now, policy=policy)
-        if signed is None:
+        found = _signed_in_and_linked(uow, session_token, child_id, now, policy)
+        if found is None:
             return None
-        linked, started = _today_reads(uow, signed.user, child_id, now)
+        signed, linked = found
+        started = uow.family.started_plan(child_id)
         _audit_plan_read(uow, signed.user, child_id, now)
         uow.commit()
     return signed, _today_view(linked, started, content, words, today)
+
+
+def _signed_in_and_linked(
+    uow: FamilyUnitOfWork,
+    session_token: str | None,
+    child_id: int,
+    now: datetime,
+    policy: SessionPolicy,
+) -> tuple[SessionUser, LinkedChild] | None:
+    """The session (the accounts' policy: expired is None) and the linked child, read in one
+    statement; anyone but linked family is refused (audited). None: not signed in."""
+    if not session_token:
+        return None
+    digest = token_digest(session_token)
+    found = uow.family.session_and_linked_child(digest, child_id)
+    if found is None:
+        return None
+    session, user, linked = found
+    if user.role is not Role.FAMILY:
+        # Staff: the full session read (with site memberships), then the audited refusal.
+        signed = session_user_in(uow, session_token, now=now, policy=policy)
+        if signed is None:
+            return None
+        _linked(uow, signed.user, child_id, now)
+    signed = judge_session(uow, digest, session, user, now=now, policy=policy)
+    if signed is None:
+        return None
+    if linked is None:
+        _linked(uow, signed.user, child_id, now)  # refuses, audited
+        raise RuntimeError("not linked")  # pragma: no cover -- _linked just refused
+    return signed, linked
 
 
 @dataclass(frozen=True)
@@ -974,10 +1015,10 @@ def open_family_today(
     before any cached copy is looked at."""
     now = utc_moment(now, "now")
     with uow:
-        signed = session_user_in(uow, session_token, now=now, policy=policy)
-        if signed is None:
+        found = _signed_in_and_linked(uow, session_token, child_id, now, policy)
+        if found is None:
             return None
-        linked = _linked(uow, signed.user, child_id, now)
+        signed, linked = found
         _audit_plan_read(uow, signed.user, child_id, now)
         uow.commit()
     return TodayAccess(

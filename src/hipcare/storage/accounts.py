@@ -76,11 +76,13 @@ class SqlAlchemySessionRepository:
         self._session.flush()
 
     def signed_in(self, token_digest: str) -> tuple[WebSession, User] | None:
-        # Runs on every request: two prepared column queries rather than ORM objects.
-        row = self._session.execute(_SIGNED_IN, {"digest": token_digest}).one_or_none()
+        # Runs on every request: two prepared column queries rather than ORM objects, on the
+        # connection (a Core statement through the session pays for the ORM's execute path).
+        connection = self._session.connection()
+        row = connection.execute(_SIGNED_IN, {"digest": token_digest}).one_or_none()
         if row is None:
             return None
-        site_ids = self._session.scalars(_SITE_IDS, {"user_id": row.user_id})
+        site_ids = connection.execute(_SITE_IDS, {"user_id": row.user_id}).scalars()
         session = WebSession(
             token_digest=token_digest,
             user_id=row.user_id,

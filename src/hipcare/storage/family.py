@@ -10,13 +10,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import bindparam, delete, exists, func, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hipcare.domain.diary import DiaryEntry, Urgency
 from hipcare.domain.pathway import Procedure
-from hipcare.domain.records import Child, OperationPlan, OperationStatus, Role
+from hipcare.domain.records import Child, OperationPlan, OperationStatus, Role, User
+from hipcare.services.accounts import WebSession
 from hipcare.services.family import (
     CalendarFeed,
     DueReminder,
@@ -39,6 +40,7 @@ from hipcare.storage.tables import (
     PainDescriptorRow,
     ReminderDeliveryRow,
     UserRow,
+    WebSessionRow,
 )
 
 if TYPE_CHECKING:
@@ -61,29 +63,57 @@ def _invitation(row: FamilyInvitationRow) -> Invitation:
 
 
 # The family pages' reads, built once (Core statements: no ORM objects, no per-call compiling).
-_LINKED_CHILD = (
-    select(
-        ChildRow.id,
-        ChildRow.site_id,
-        ChildRow.given_name,
-        ChildRow.family_name,
-        ChildRow.date_of_birth,
-        ChildRow.gestation_weeks,
-        ChildRow.gmfcs,
-        ChildRow.preferred_language,
-        exists()
-        .where(
-            CalendarFeedRow.user_id == FamilyLinkRow.user_id,
-            CalendarFeedRow.child_id == FamilyLinkRow.child_id,
-            CalendarFeedRow.revoked_at.is_(None),
-        )
-        .label("has_calendar"),
-        ChildRow.record_version,
-        select(PageGenerationRow.generation)
-        .where(PageGenerationRow.id == 1)
-        .scalar_subquery()
-        .label("page_generation"),
+_CHILD_COLUMNS = (
+    ChildRow.id,
+    ChildRow.site_id,
+    ChildRow.given_name,
+    ChildRow.family_name,
+    ChildRow.date_of_birth,
+    ChildRow.gestation_weeks,
+    ChildRow.gmfcs,
+    ChildRow.preferred_language,
+    exists()
+    .where(
+        CalendarFeedRow.user_id == FamilyLinkRow.user_id,
+        CalendarFeedRow.child_id == FamilyLinkRow.child_id,
+        CalendarFeedRow.revoked_at.is_(None),
     )
+    .label("has_calendar"),
+    ChildRow.record_version,
+    select(PageGenerationRow.generation)
+    .where(PageGenerationRow.id == 1)
+    .scalar_subquery()
+    .label("page_generation"),
+)
+# The session, its user and (when linked) the child, in one statement: the today page's read.
+_SESSION_AND_LINKED_CHILD = (
+    select(
+        WebSessionRow.user_id,
+        WebSessionRow.csrf_token,
+        WebSessionRow.created_at,
+        WebSessionRow.last_seen_at,
+        UserRow.email,
+        UserRow.display_name,
+        UserRow.role,
+        UserRow.profession,
+        UserRow.password_hash,
+        UserRow.surgeon_profile,
+        *_CHILD_COLUMNS,
+    )
+    .select_from(WebSessionRow)
+    .join(UserRow, UserRow.id == WebSessionRow.user_id)
+    .outerjoin(
+        FamilyLinkRow,
+        and_(
+            FamilyLinkRow.user_id == WebSessionRow.user_id,
+            FamilyLinkRow.child_id == bindparam("child_id"),
+        ),
+    )
+    .outerjoin(ChildRow, ChildRow.id == FamilyLinkRow.child_id)
+    .where(WebSessionRow.id == bindparam("digest"))
+)
+_LINKED_CHILD = (
+    select(*_CHILD_COLUMNS)
     .join(FamilyLinkRow, FamilyLinkRow.child_id == ChildRow.id)
     .where(FamilyLinkRow.user_id == bindparam("user_id"), ChildRow.id == bindparam("child_id"))
 )
@@ -119,6 +149,25 @@ _ITEM_STATES = select(CarePlanItemRow.item_id, CarePlanItemRow.done_at).where(
 )
 
 
+def _linked_child(row: Any) -> LinkedChild:
+    child = Child(
+        id=row.id,
+        site_id=row.site_id,
+        given_name=row.given_name,
+        family_name=row.family_name,
+        date_of_birth=row.date_of_birth,
+        gestation_weeks=row.gestation_weeks,
+        gmfcs=row.gmfcs,
+        preferred_language=row.preferred_language,
+    )
+    return LinkedChild(
+        child=child,
+        has_calendar=bool(row.has_calendar),
+        record_version=row.record_version,
+        page_generation=row.page_generation,  # its one row is made by migration 0008
+    )
+
+
 class SqlAlchemyFamilyRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -150,24 +199,39 @@ class SqlAlchemyFamilyRepository:
             .execute(_LINKED_CHILD, {"user_id": user_id, "child_id": child_id})
             .first()
         )
+        return None if row is None else _linked_child(row)
+
+    def session_and_linked_child(
+        self, token_digest: str, child_id: int
+    ) -> tuple[WebSession, User, LinkedChild | None] | None:
+        """The session with this digest and its user, and the child if that user is linked to
+        it, in one query; None for an unknown session. The user's site memberships are not
+        read (a family account has none): :func:`hipcare.services.family.open_family_today`
+        reads a staff account again in full."""
+        row = (
+            self._session.connection()
+            .execute(_SESSION_AND_LINKED_CHILD, {"digest": token_digest, "child_id": child_id})
+            .first()
+        )
         if row is None:
             return None
-        child = Child(
-            id=row.id,
-            site_id=row.site_id,
-            given_name=row.given_name,
-            family_name=row.family_name,
-            date_of_birth=row.date_of_birth,
-            gestation_weeks=row.gestation_weeks,
-            gmfcs=row.gmfcs,
-            preferred_language=row.preferred_language,
+        session = WebSession(
+            token_digest=token_digest,
+            user_id=row.user_id,
+            csrf_token=row.csrf_token,
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
         )
-        return LinkedChild(
-            child=child,
-            has_calendar=bool(row.has_calendar),
-            record_version=row.record_version,
-            page_generation=row.page_generation,  # its one row is made by migration 0008
+        user = User(
+            id=row.user_id,
+            email=row.email,
+            display_name=row.display_name,
+            role=row.role,
+            profession=row.profession,
+            password_hash=row.password_hash,
+            surgeon_profile=row.surgeon_profile,
         )
+        return session, user, None if row.id is None else _linked_child(row)
 
     def started_plan(self, child_id: int) -> StartedPlan | None:
         """The newest operation plan of the child, not cancelled, whose pathway was started
