@@ -37,6 +37,12 @@ from hipcare.domain.surveillance import (
     plan_surveillance,
     worklist_status,
 )
+from hipcare.services.accounts import (
+    AccountsUnitOfWork,
+    SessionPolicy,
+    SessionUser,
+    session_user_in,
+)
 from hipcare.services.family import StoredDiaryEntry
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.radiographs import Reading, StoredFilm, visible_readings
@@ -51,6 +57,7 @@ __all__ = [
     "ChildPageUnitOfWork",
     "SurveillanceSummary",
     "child_journey",
+    "child_page_for_session",
     "open_child_page",
     "staff_sites",
 ]
@@ -109,7 +116,8 @@ class ChildPageHeader:
     """What one statement tells about a child page before anything else is read: the
     child's site and name, the versions a rendered page depends on (the record's, moved by
     database triggers, and the staff names' generation), and the viewer's role and whether
-    they belong to the child's site (``actor_role`` None: no such user)."""
+    they belong to the child's site (``actor_role`` None: no such user). A rendered page is
+    valid for the same child, versions, viewer and role (and day)."""
 
     child_id: int
     site_id: str
@@ -117,6 +125,7 @@ class ChildPageHeader:
     family_name: str
     record_version: int
     generation: int
+    actor_id: int
     actor_role: Role | None
     actor_is_member: bool
 
@@ -159,7 +168,7 @@ class ChildPageQuery(Protocol):
     def display_names(self, user_ids: Collection[int]) -> dict[int, str]: ...
 
 
-class ChildPageUnitOfWork(UnitOfWork, Protocol):
+class ChildPageUnitOfWork(AccountsUnitOfWork, Protocol):
     @property
     def child_pages(self) -> ChildPageQuery: ...
 
@@ -247,19 +256,57 @@ def open_child_page(
     ``InvalidInputError`` (field ``child_id``).
     """
     with uow:
+        return _open_child_page(uow, actor_id, child_id, rules, today, now, have_page)
+
+
+def child_page_for_session(
+    uow: ChildPageUnitOfWork,
+    session_token: str | None,
+    child_id: int,
+    rules: SurveillanceRules,
+    *,
+    today: date,
+    now: datetime,
+    policy: SessionPolicy,
+    have_page: Callable[[ChildPageHeader], bool],
+) -> tuple[SessionUser, ChildPageHeader, ChildJourney | None] | None:
+    """:func:`open_child_page` with the session check in the same short transaction; None
+    when the session token is missing, unknown or expired (the accounts' rules)."""
+    with uow:
+        signed = session_user_in(uow, session_token, now=now, policy=policy)
+        if signed is None or signed.user.id is None:
+            return None
+        header, journey = _open_child_page(
+            uow, signed.user.id, child_id, rules, today, now, have_page
+        )
+    return signed, header, journey
+
+
+def _open_child_page(
+    uow: ChildPageUnitOfWork,
+    actor_id: int,
+    child_id: int,
+    rules: SurveillanceRules,
+    today: date,
+    now: datetime,
+    have_page: Callable[[ChildPageHeader], bool],
+) -> tuple[ChildPageHeader, ChildJourney | None]:
+    header = uow.child_pages.header(actor_id, child_id)
+    if header is None or header.actor_role not in _STAFF_ROLES or not header.actor_is_member:
+        # The rare paths take the record use cases' own checks, which audit a refusal.
+        actor = _actor(uow, actor_id)
+        _child_for(uow, actor, child_id, now)
+        if actor.role not in _STAFF_ROLES:  # pragma: no cover -- no site: _child_for refused
+            raise PermissionDeniedError("role", "the child page is for the care team")
+        # A membership added since the header was read: read it again.
         header = uow.child_pages.header(actor_id, child_id)
-        if header is None or header.actor_role not in _STAFF_ROLES or not header.actor_is_member:
-            # The rare paths take the record use cases' own checks, which audit a refusal.
-            actor = _actor(uow, actor_id)
-            _child_for(uow, actor, child_id, now)
-            raise PermissionDeniedError(  # pragma: no cover -- _child_for refused already
-                "child", f"user {actor_id} may not open the page of child {child_id}"
-            )
-        uow.child_pages.audit_read(actor_id, child_id, now)
-        journey = None
-        if not have_page(header):
-            journey = _read_journey(uow.child_pages, actor_id, header, rules, today)
-        uow.commit()
+        if header is None:  # pragma: no cover -- _child_for found the child
+            raise InvalidInputError("child_id", f"no child with id {child_id}")
+    uow.child_pages.audit_read(actor_id, child_id, now)
+    journey = None
+    if not have_page(header):
+        journey = _read_journey(uow.child_pages, actor_id, header, rules, today)
+    uow.commit()
     return header, journey
 
 

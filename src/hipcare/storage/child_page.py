@@ -147,13 +147,18 @@ def _hips(row: Row[tuple[object, ...]]) -> HipMeasures:
 
 
 class SqlAlchemyChildPageQuery:
+    """Statements run on the session's connection: the same transaction, without the ORM's
+    execute path (which costs more than these small statements themselves)."""
+
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def header(self, actor_id: int, child_id: int) -> ChildPageHeader | None:
-        row = self._session.execute(
-            _HEADER, {"actor_id": actor_id, "child_id": child_id}
-        ).one_or_none()
+        row = (
+            self._session.connection()
+            .execute(_HEADER, {"actor_id": actor_id, "child_id": child_id})
+            .one_or_none()
+        )
         if row is None:
             return None
         return ChildPageHeader(
@@ -163,12 +168,13 @@ class SqlAlchemyChildPageQuery:
             family_name=row.family_name,
             record_version=row.record_version,
             generation=row.generation or 0,
+            actor_id=actor_id,
             actor_role=row.actor_role,
             actor_is_member=bool(row.actor_is_member),
         )
 
     def audit_read(self, actor_id: int, child_id: int, at: datetime) -> None:
-        self._session.execute(
+        self._session.connection().execute(
             _AUDIT,
             {
                 "actor_id": actor_id,
@@ -180,10 +186,10 @@ class SqlAlchemyChildPageQuery:
         )
 
     def child(self, child_id: int) -> Child | None:
-        row = self._session.execute(_CHILD, {"child_id": child_id}).one_or_none()
+        row = self._session.connection().execute(_CHILD, {"child_id": child_id}).one_or_none()
         if row is None:
             return None
-        contacts = self._session.execute(_CONTACTS, {"child_id": child_id})
+        contacts = self._session.connection().execute(_CONTACTS, {"child_id": child_id})
         return Child(
             id=row.id,
             site_id=row.site_id,
@@ -203,7 +209,7 @@ class SqlAlchemyChildPageQuery:
 
     def visits(self, child_id: int) -> Sequence[VisitRecord]:
         hips: dict[int, list[HipMeasures]] = defaultdict(list)
-        for row in self._session.execute(_HIPS, {"child_id": child_id}):
+        for row in self._session.connection().execute(_HIPS, {"child_id": child_id}):
             hips[row.visit_id].append(_hips(row))
         return [
             VisitRecord(
@@ -216,7 +222,7 @@ class SqlAlchemyChildPageQuery:
                 film=row.film,
                 hips=tuple(hips.get(row.id, ())),
             )
-            for row in self._session.execute(_VISITS, {"child_id": child_id})
+            for row in self._session.connection().execute(_VISITS, {"child_id": child_id})
         ]
 
     def operation_plans(
@@ -224,10 +230,10 @@ class SqlAlchemyChildPageQuery:
     ) -> tuple[Sequence[OperationPlan], dict[int, tuple[CarePlanItemState, ...]]]:
         plans = [
             mapping.operation_plan_from_row(row)  # type: ignore[arg-type]  # a Core row, same names
-            for row in self._session.execute(_PLANS, {"child_id": child_id})
+            for row in self._session.connection().execute(_PLANS, {"child_id": child_id})
         ]
         items: dict[int, list[CarePlanItemState]] = defaultdict(list)
-        for row in self._session.execute(_ITEMS, {"child_id": child_id}):
+        for row in self._session.connection().execute(_ITEMS, {"child_id": child_id}):
             items[row.operation_plan_id].append(mapping.care_plan_item_from_row(row))  # type: ignore[arg-type]  # as above
         return plans, {
             plan.id: tuple(items.get(plan.id, ())) for plan in plans if plan.id is not None
@@ -236,19 +242,20 @@ class SqlAlchemyChildPageQuery:
     def alerts(self, child_id: int) -> Sequence[Alert]:
         return [
             mapping.alert_from_row(row)  # type: ignore[arg-type]  # a Core row, same names
-            for row in self._session.execute(_ALERTS, {"child_id": child_id})
+            for row in self._session.connection().execute(_ALERTS, {"child_id": child_id})
         ]
 
     def films(self, child_id: int) -> Sequence[tuple[StoredFilm, tuple[Reading, ...]]]:
         readings: dict[int, list[Reading]] = defaultdict(list)
-        for row in self._session.execute(_READINGS, {"child_id": child_id}):
+        for row in self._session.connection().execute(_READINGS, {"child_id": child_id}):
             readings[row.radiograph_id].append(reading_from_row(row))  # type: ignore[arg-type]  # a Core row, same names
         return [
             (film_from_row(row), tuple(readings.get(row.id, ())))  # type: ignore[arg-type]  # as above
-            for row in self._session.execute(_FILMS, {"child_id": child_id})
+            for row in self._session.connection().execute(_FILMS, {"child_id": child_id})
         ]
 
     def diary(self, child_id: int, limit: int) -> Sequence[StoredDiaryEntry]:
+        rows = self._session.connection().execute(_DIARY, {"child_id": child_id, "limit": limit})
         return [
             StoredDiaryEntry(
                 id=row.id,
@@ -261,17 +268,17 @@ class SqlAlchemyChildPageQuery:
                 alert_id=row.alert_id,
                 has_photo=row.photo_id is not None,
             )
-            for row in self._session.execute(_DIARY, {"child_id": child_id, "limit": limit})
+            for row in rows
         ]
 
     def pain_descriptors(self, child_id: int) -> dict[str, str]:
-        rows = self._session.execute(_DESCRIPTORS, {"child_id": child_id})
+        rows = self._session.connection().execute(_DESCRIPTORS, {"child_id": child_id})
         return {row.category: row.text for row in rows}
 
     def display_names(self, user_ids: Collection[int]) -> dict[int, str]:
         if not user_ids:
             return {}
-        rows = self._session.execute(_NAMES, {"user_ids": sorted(user_ids)})
+        rows = self._session.connection().execute(_NAMES, {"user_ids": sorted(user_ids)})
         return {row.id: row.display_name for row in rows}
 
 

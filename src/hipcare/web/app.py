@@ -180,11 +180,12 @@ def create_app(
             return JSONResponse(body.model_dump(), status_code=503)
         return JSONResponse(Health(status="ok", database="ok", dialect=dialect).model_dump())
 
+    # First: the busiest page is matched before every other route is tried ("{child_id:int}"
+    # leaves /children/new to pages.router).
+    app.include_router(child_page.router)
     app.include_router(api.router)
     app.include_router(fhir_routes.router)
     app.include_router(pages.router)
-    # After pages.router: its /children/new must be tried before /children/{child_id}.
-    app.include_router(child_page.router)
     clinical.install(app)
     family_routes.install(app)
     radiograph_routes.install(app)

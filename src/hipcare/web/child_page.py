@@ -33,21 +33,30 @@ from hipcare.domain.records import CarePlanItemState, OperationPlan, VisitRecord
 from hipcare.domain.surveillance import RuleStatus
 from hipcare.services.accounts import SessionUser
 from hipcare.services.hip_trend import HipTrend, hip_trend
-from hipcare.services.journey import ChildJourney, ChildPageHeader, open_child_page
+from hipcare.services.journey import (
+    ChildJourney,
+    ChildPageHeader,
+    child_page_for_session,
+    open_child_page,
+)
 from hipcare.storage.child_page import SqlAlchemyChildPageUnitOfWork
-from hipcare.web.auth import page_user
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.auth import SignInRequiredError
+from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 from hipcare.web.family_routes import staff_diary
 from hipcare.web.models import RecordId
+from hipcare.web.page_cache import PageCache
 from hipcare.web.pages import _page, _user_id
 
 __all__ = ["PROCEDURE_NAMES", "render_child_page", "router"]
 
 router = APIRouter(include_in_schema=False)
 
-# Any signed-in account: the use case refuses (and audits) anyone not of the child's care team.
-AnyUser = Annotated[SessionUser, Depends(page_user)]
-Context = Annotated[WebContext, Depends(web_context)]
+
+async def _context(request: Request) -> WebContext:
+    return web_context(request)
+
+
+Context = Annotated[WebContext, Depends(_context)]
 
 PROCEDURE_NAMES = {
     Procedure.VDRO: "VDRO (varus derotation osteotomy)",
@@ -193,16 +202,52 @@ def _response(
     )
 
 
-def _key(header: ChildPageHeader, today: date, user: SessionUser) -> tuple[Hashable, ...]:
+def _key(header: ChildPageHeader, today: date) -> tuple[Hashable, ...]:
     return (
         "child",
         header.child_id,
         header.record_version,
         header.generation,
         today,
-        user.user.id,
-        user.user.role,
+        header.actor_id,
+        header.actor_role,
     )
+
+
+class _Lookup:
+    """``have_page`` for the use case: looks the body up and keeps what it found."""
+
+    def __init__(self, cache: PageCache, today: date, *, use: bool = True) -> None:
+        self.cache = cache
+        self.today = today
+        self.use = use and cache.enabled
+        self.body: str | None = None
+
+    def __call__(self, header: ChildPageHeader) -> bool:
+        if self.use:
+            self.body = self.cache.get(_key(header, self.today))
+        return self.body is not None
+
+
+def _finish(
+    request: Request,
+    context: WebContext,
+    user: SessionUser,
+    lookup: _Lookup,
+    header: ChildPageHeader,
+    journey: ChildJourney | None,
+    *,
+    operation_problem: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    if journey is None:
+        if lookup.body is None:  # pragma: no cover -- the use case reads it on a miss
+            raise RuntimeError("the child page's journey was not read")
+        return _response(request, user, header, lookup.body, status)
+    body = _body(context, user, journey, operation_problem=operation_problem)
+    if operation_problem is None:
+        context.page_cache.put(_key(header, lookup.today), body)
+    return _response(request, user, header, body, status)
 
 
 def render_child_page(
@@ -214,43 +259,50 @@ def render_child_page(
     operation_problem: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    """The child's page for ``user``, from the page cache when the record is unchanged.
-
-    With ``operation_problem`` (a refused change shown at the top of the operation section)
-    the page is rendered afresh and not cached.
-    """
+    """The child's page for ``user`` (signed in already), from the page cache when the record
+    is unchanged. With ``operation_problem`` (a refused change, said at the top of the
+    operation section) the page is rendered afresh and not cached."""
     now = context.now()
-    today = context.today(now)
-    cache = context.page_cache
-    found: str | None = None
-
-    def have_page(header: ChildPageHeader) -> bool:
-        nonlocal found
-        if operation_problem is None and cache.enabled:
-            found = cache.get(_key(header, today, user))
-        return found is not None
-
+    lookup = _Lookup(context.page_cache, context.today(now), use=operation_problem is None)
     header, journey = open_child_page(
         SqlAlchemyChildPageUnitOfWork(context.session_factory),
         _user_id(user),
         child_id,
         load_surveillance_rules(),
-        today=today,
+        today=lookup.today,
         now=now,
-        have_page=have_page,
+        have_page=lookup,
     )
-    if journey is None and found is not None:
-        return _response(request, user, header, found, status)
-    if journey is None:  # pragma: no cover -- open_child_page reads it when have_page is False
-        raise RuntimeError("the child page's journey was not read")
-    body = _body(context, user, journey, operation_problem=operation_problem)
-    if operation_problem is None:
-        cache.put(_key(header, today, user), body)
-    return _response(request, user, header, body, status)
+    return _finish(
+        request,
+        context,
+        user,
+        lookup,
+        header,
+        journey,
+        operation_problem=operation_problem,
+        status=status,
+    )
 
 
-@router.get("/children/{child_id}")
-async def child_page(
-    request: Request, child_id: RecordId, user: AnyUser, context: Context
-) -> Response:
-    return render_child_page(request, user, context, child_id)
+@router.get("/children/{child_id:int}")
+async def child_page(request: Request, child_id: RecordId, context: Context) -> Response:
+    """The page: the session check, authorisation, audit row and versions in one short
+    transaction (and the journey, on a miss). Anyone signed in may ask; the use case refuses,
+    and audits, anyone not of the child's care team."""
+    now = context.now()
+    lookup = _Lookup(context.page_cache, context.today(now))
+    opened = child_page_for_session(
+        SqlAlchemyChildPageUnitOfWork(context.session_factory),
+        request.cookies.get(SESSION_COOKIE),
+        child_id,
+        load_surveillance_rules(),
+        today=lookup.today,
+        now=now,
+        policy=context.policy,
+        have_page=lookup,
+    )
+    if opened is None:
+        raise SignInRequiredError
+    user, header, journey = opened
+    return _finish(request, context, user, lookup, header, journey)
