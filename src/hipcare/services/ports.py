@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -45,7 +46,9 @@ __all__ = [
     "UnitOfWork",
     "UserRepository",
     "VisitRepository",
+    "WorklistCounts",
     "WorklistEntry",
+    "WorklistOrder",
 ]
 
 
@@ -233,6 +236,27 @@ class WorklistEntry:
     problem: str | None
 
 
+class WorklistOrder(Enum):
+    """How a worklist is sorted. Every order ends with the status order (referral, overdue,
+    due, then a child the rules could not judge; each by review date, none first; then
+    ``search_key`` by code point; then child id), so equal keys keep a fixed place."""
+
+    STATUS = "status"
+    REVIEW = "review"  # by the review date shown, a child without one as on the day
+    NAME = "name"  # by ``search_key``
+
+
+@dataclass(frozen=True)
+class WorklistCounts:
+    """How many children a site's worklist holds on a day, by status; ``total`` counts the
+    children the rules could not judge too."""
+
+    needs_referral: int
+    overdue: int
+    due: int
+    total: int
+
+
 class SurveillanceStatusRepository(Protocol):
     def put(self, statuses: Sequence[StoredSurveillanceStatus]) -> None:
         """Insert or overwrite the children's stored judgements."""
@@ -245,11 +269,22 @@ class SurveillanceStatusRepository(Protocol):
         nothing is stale."""
         ...
 
-    def listed(self, site_id: str, today: date) -> Sequence[WorklistEntry]:
+    def listed(
+        self,
+        site_id: str,
+        today: date,
+        *,
+        status: WorklistStatus | None = None,
+        order: WorklistOrder = WorklistOrder.STATUS,
+        limit: int | None = None,
+    ) -> Sequence[WorklistEntry]:
         """The site's children due, overdue or needing referral on ``today`` (or with a
         problem), status and review date derived from the stored judgements; one query.
-        In worklist order: referral, overdue, due, then a problem; each by review date
-        (none first), then ``search_key`` (by code point), then child id."""
+        Only those of ``status`` when given; in ``order``; the first ``limit`` when given."""
+        ...
+
+    def counted(self, site_id: str, today: date) -> WorklistCounts:
+        """How many children :meth:`listed` lists on ``today``, by status; one query."""
         ...
 
 

@@ -49,7 +49,7 @@ from hipcare.domain.surveillance import (
     plan_surveillance,
     worklist_status,
 )
-from hipcare.services.ports import UnitOfWork, WorklistEntry
+from hipcare.services.ports import UnitOfWork, WorklistCounts, WorklistEntry, WorklistOrder
 from hipcare.services.radiograph import parse_film
 from hipcare.services.surveillance_status import judge_stale_at_site, refresh_statuses
 
@@ -59,9 +59,13 @@ __all__ = [
     "HIP_MEASURE_KEYS",
     "MINIMUM_SEARCH_LENGTH",
     "VISIT_KEYS",
+    "WORKLIST_PAGE_SIZE",
     "ChildFile",
     "PermissionDeniedError",
+    "WorklistCounts",
     "WorklistEntry",
+    "WorklistOrder",
+    "WorklistPage",
     "find_children",
     "get_child",
     "parse_child",
@@ -69,6 +73,7 @@ __all__ = [
     "record_visit",
     "register_child",
     "site_worklist",
+    "site_worklist_page",
 ]
 
 CHILD_KEYS = (
@@ -493,6 +498,83 @@ def _worklist_rank(entry: WorklistEntry) -> tuple[int, date, str, int]:
     )
 
 
+def _in_order(entries: list[WorklistEntry], order: WorklistOrder, today: date) -> None:
+    """Sort ``entries`` in ``order`` as the listing query does (``WorklistOrder``)."""
+    if order is WorklistOrder.REVIEW:
+        entries.sort(key=lambda entry: (entry.next_review or today, *_worklist_rank(entry)))
+    elif order is WorklistOrder.NAME:
+        entries.sort(key=lambda entry: (entry.search_key, *_worklist_rank(entry)))
+    else:
+        entries.sort(key=_worklist_rank)
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    """The first children of a site's worklist in one order (``entries``, of one status
+    when asked) and how many the whole worklist holds by status (``counts``)."""
+
+    entries: list[WorklistEntry]
+    counts: WorklistCounts
+
+
+WORKLIST_PAGE_SIZE = 100
+"""Children a worklist page shows at first, and how many more "show more" adds."""
+
+
+def _site_member(uow: UnitOfWork, actor_id: int, site_id: str, now: datetime) -> int:
+    """The actor's id, once they are known to belong to the known site ``site_id``."""
+    actor = _actor(uow, actor_id)
+    if uow.sites.get(site_id) is None:
+        raise InvalidInputError("site", f"no site {site_id!r} is known")
+    if not actor.belongs_to(site_id):
+        _deny(
+            uow,
+            actor,
+            EntityType.SITE,
+            site_id,
+            now,
+            f"user {actor_id} does not belong to site {site_id!r}",
+        )
+    if actor.id is None:  # pragma: no cover -- a stored actor has an id
+        raise RuntimeError("audit rows need stored records")
+    return actor.id
+
+
+def _listed_afresh(
+    uow: UnitOfWork,
+    site_id: str,
+    rules: SurveillanceRules,
+    today: date,
+    later: dict[int, tuple[Child, list[VisitRecord]]],
+) -> list[WorklistEntry]:
+    """The whole worklist, in status order, when some children are judged for ``today``
+    alone (their stored judgement is for a later day)."""
+    entries = [
+        entry
+        for entry in uow.surveillance_status.listed(site_id, today)
+        if entry.child_id not in later
+    ]
+    entries.extend(
+        entry
+        for child, history in later.values()
+        if (entry := _worklist_entry(child, history, rules, today))
+    )
+    entries.sort(key=_worklist_rank)
+    return entries
+
+
+def _audit_listed(
+    uow: UnitOfWork, actor_id: int, entries: list[WorklistEntry], now: datetime
+) -> None:
+    uow.audit.add_for_each(
+        actor_id,
+        AuditAction.CHILD_LISTED,
+        EntityType.CHILD,
+        [str(entry.child_id) for entry in entries],
+        now,
+    )
+
+
 def site_worklist(
     uow: UnitOfWork,
     actor_id: int,
@@ -512,37 +594,58 @@ def site_worklist(
     rows are judged again first, then the listed children come from one indexed query.
     """
     with uow:
-        actor = _actor(uow, actor_id)
-        if uow.sites.get(site_id) is None:
-            raise InvalidInputError("site", f"no site {site_id!r} is known")
-        if not actor.belongs_to(site_id):
-            _deny(
-                uow,
-                actor,
-                EntityType.SITE,
-                site_id,
-                now,
-                f"user {actor_id} does not belong to site {site_id!r}",
-            )
-        if actor.id is None:  # pragma: no cover -- a stored actor has an id
-            raise RuntimeError("audit rows need stored records")
+        actor = _site_member(uow, actor_id, site_id, now)
         later = judge_stale_at_site(uow, site_id, rules, today=today, now=now)
-        # In worklist order already (the query sorts as _worklist_rank does).
-        entries = list(uow.surveillance_status.listed(site_id, today))
         if later:
-            entries = [entry for entry in entries if entry.child_id not in later]
-            entries.extend(
-                entry
-                for child, history in later.values()
-                if (entry := _worklist_entry(child, history, rules, today))
-            )
-            entries.sort(key=_worklist_rank)
-        uow.audit.add_for_each(
-            actor.id,
-            AuditAction.CHILD_LISTED,
-            EntityType.CHILD,
-            [str(entry.child_id) for entry in entries],
-            now,
-        )
+            entries = _listed_afresh(uow, site_id, rules, today, later)
+        else:
+            # In worklist order already (the query sorts as _worklist_rank does).
+            entries = list(uow.surveillance_status.listed(site_id, today))
+        _audit_listed(uow, actor, entries, now)
         uow.commit()
     return entries
+
+
+def site_worklist_page(
+    uow: UnitOfWork,
+    actor_id: int,
+    site_id: str,
+    rules: SurveillanceRules,
+    *,
+    today: date,
+    now: datetime,
+    status: WorklistStatus | None = None,
+    order: WorklistOrder = WorklistOrder.STATUS,
+    limit: int = WORKLIST_PAGE_SIZE,
+) -> WorklistPage:
+    """The first ``limit`` children of :func:`site_worklist`'s list (only those of
+    ``status`` when given) in ``order``, and the whole list's counts by status.
+
+    Only the children on the page are audited as read: the counts name nobody.
+    """
+    if limit < 1:
+        raise InvalidInputError("limit", f"must be at least 1, not {limit}")
+    with uow:
+        actor = _site_member(uow, actor_id, site_id, now)
+        later = judge_stale_at_site(uow, site_id, rules, today=today, now=now)
+        if later:
+            every = _listed_afresh(uow, site_id, rules, today, later)
+            counts = WorklistCounts(
+                needs_referral=sum(e.status is WorklistStatus.NEEDS_REFERRAL for e in every),
+                overdue=sum(e.status is WorklistStatus.OVERDUE for e in every),
+                due=sum(e.status is WorklistStatus.DUE for e in every),
+                total=len(every),
+            )
+            chosen = [e for e in every if status is None or e.status is status]
+            _in_order(chosen, order, today)
+            entries = chosen[:limit]
+        else:
+            counts = uow.surveillance_status.counted(site_id, today)
+            entries = list(
+                uow.surveillance_status.listed(
+                    site_id, today, status=status, order=order, limit=limit
+                )
+            )
+        _audit_listed(uow, actor, entries, now)
+        uow.commit()
+    return WorklistPage(entries, counts)

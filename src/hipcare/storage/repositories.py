@@ -16,13 +16,17 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Date,
+    Integer,
     String,
+    and_,
     bindparam,
     case,
     delete,
     func,
     insert,
     literal,
+    literal_column,
+    null,
     or_,
     select,
     type_coerce,
@@ -45,7 +49,12 @@ from hipcare.domain.records import (
     VisitRecord,
 )
 from hipcare.domain.surveillance import WorklistStatus
-from hipcare.services.ports import StoredSurveillanceStatus, WorklistEntry
+from hipcare.services.ports import (
+    StoredSurveillanceStatus,
+    WorklistCounts,
+    WorklistEntry,
+    WorklistOrder,
+)
 from hipcare.storage import mapping
 from hipcare.storage.tables import (
     AlertRow,
@@ -437,6 +446,7 @@ class SqlAlchemyAuditLog:
 
 _TABLES = Base.metadata.tables
 _STATUS_COLUMNS = tuple(f.name for f in fields(StoredSurveillanceStatus))
+_SOME_MISSING = 0
 _LISTED_BY_RANK: tuple[WorklistStatus | None, ...] = (
     WorklistStatus.NEEDS_REFERRAL,
     WorklistStatus.OVERDUE,
@@ -449,11 +459,22 @@ def _rank_on(status: Any, today: date) -> ColumnElement[int]:
     """Where a listed row sits on ``today`` (``_LISTED_BY_RANK``), from the stored dates as
     ``worklist_status`` judges: referral, overdue, due; a row the rules could not judge last.
     Rows not yet due, discharged or outside the guideline are not listed."""
+    # Constants written into the SQL, not parameters: the query's text then names its
+    # order, and PostgreSQL plans the ranks as what they are.
     return case(
-        (status.problem.is_not(None), literal(3)),
-        (status.needs_referral, literal(0)),
-        (status.due_by < today, literal(1)),
-        else_=literal(2),
+        (status.problem.is_not(None), literal_column("3", Integer)),
+        (status.needs_referral, literal_column("0", Integer)),
+        (status.due_by < today, literal_column("1", Integer)),
+        else_=literal_column("2", Integer),
+    )
+
+
+def _listed_at(status: Any, site_id: str, today: date) -> ColumnElement[bool]:
+    """The rows a site's worklist lists on ``today``: referral, a review due or overdue, or
+    a record the rules could not judge."""
+    return and_(
+        status.site_id == site_id,
+        or_(status.needs_referral, status.problem.is_not(None), status.due_from <= today),
     )
 
 
@@ -462,7 +483,7 @@ def _next_review_on(status: Any, today: date) -> ColumnElement[date]:
     overdue, else ``due_from`` but not before ``today``."""
     return type_coerce(
         case(
-            (status.due_by.is_(None), literal(None)),
+            (status.due_by.is_(None), null()),
             (status.due_by < today, status.due_by),
             (status.due_from > today, status.due_from),
             else_=literal(today, Date),
@@ -492,7 +513,14 @@ class SqlAlchemySurveillanceStatusRepository:
         status = _TABLES[SurveillanceStatusRow.__tablename__].c
         children = _TABLES[ChildRow.__tablename__].c
         at_site = status.site_id == site_id
-        # Each part an index seek (site_id, rules_version, computed_on) or (site_id,
+        # A row follows its child's site (the (child_id, site_id) foreign key), so the site's
+        # rows are its children's: equal counts mean none is missing. Otherwise the query
+        # answers _SOME_MISSING (ids are positive) and the missing ones are looked for.
+        missing = select(literal_column(str(_SOME_MISSING), Integer)).where(
+            select(func.count()).where(children.site_id == site_id).scalar_subquery()
+            != select(func.count()).where(at_site).scalar_subquery()
+        )
+        # Each other part an index seek (site_id, rules_version, computed_on) or (site_id,
         # judge_again_on) that finds nothing in the steady state; "<>" would scan the site.
         stale = set(
             self._session.scalars(
@@ -503,18 +531,12 @@ class SqlAlchemySurveillanceStatusRepository:
                         at_site, status.rules_version == rules_version, status.computed_on > today
                     ),
                     select(status.child_id).where(at_site, status.judge_again_on <= today),
+                    missing,
                 )
             )
         )
-        # A row follows its child's site (the (child_id, site_id) foreign key), so the site's
-        # rows are its children's: equal counts mean none is missing.
-        missing = self._session.scalar(
-            select(
-                select(func.count()).where(children.site_id == site_id).scalar_subquery()
-                - select(func.count()).where(at_site).scalar_subquery()
-            )
-        )
-        if missing:
+        if _SOME_MISSING in stale:
+            stale.remove(_SOME_MISSING)
             stale.update(
                 self._session.scalars(
                     select(children.id)
@@ -527,20 +549,34 @@ class SqlAlchemySurveillanceStatusRepository:
             )
         return sorted(stale)
 
-    def listed(self, site_id: str, today: date) -> Sequence[WorklistEntry]:
+    def listed(
+        self,
+        site_id: str,
+        today: date,
+        *,
+        status: WorklistStatus | None = None,
+        order: WorklistOrder = WorklistOrder.STATUS,
+        limit: int | None = None,
+    ) -> Sequence[WorklistEntry]:
         # Core rows of only the columns shown, not ORM entities: mapping thousands of
         # entities (or the whole stored plan) cost ten times the query.
         children_table = _TABLES[ChildRow.__tablename__]
         status_table = _TABLES[SurveillanceStatusRow.__tablename__]
-        children, status = children_table.c, status_table.c
-        rank = _rank_on(status, today)
-        next_review = _next_review_on(status, today)
+        children, stored = children_table.c, status_table.c
+        rank = _rank_on(stored, today)
+        next_review = _next_review_on(stored, today)
         # Python's order of the names: code points, which PostgreSQL's "C" collation keeps
         # (the database's own may sort by language); SQLite compares bytes already.
         name: ColumnElement[str] = children.search_key
         if self._session.get_bind().dialect.name == "postgresql":
             name = name.collate("C")
-        rows = self._session.execute(
+        by_status = (rank, next_review.nulls_first(), name, children.id)
+        ordering = {
+            WorklistOrder.STATUS: by_status,
+            WorklistOrder.REVIEW: (func.coalesce(next_review, literal(today, Date)), *by_status),
+            WorklistOrder.NAME: (name, *by_status),
+        }[order]
+        query = (
             select(
                 children.id,
                 children.given_name,
@@ -548,22 +584,39 @@ class SqlAlchemySurveillanceStatusRepository:
                 children.search_key,
                 rank,
                 next_review,
-                status.next_review_rule,
-                status.local_protocol,
-                status.problem,
+                stored.next_review_rule,
+                stored.local_protocol,
+                stored.problem,
             )
-            .join_from(status_table, children_table, children.id == status.child_id)
+            .join_from(status_table, children_table, children.id == stored.child_id)
             .where(
-                status.site_id == site_id,
+                _listed_at(stored, site_id, today),
                 # Implied by the foreign key; said so PostgreSQL reads the site's children by
                 # index instead of scanning them all for the join.
                 children.site_id == site_id,
-                or_(status.needs_referral, status.problem.is_not(None), status.due_from <= today),
             )
-            .order_by(rank, next_review.nulls_first(), name, children.id)
-        ).all()
+            .order_by(*ordering)
+        )
+        if status is not None:
+            query = query.where(rank == _LISTED_BY_RANK.index(status))
+        if limit is not None:
+            query = query.limit(limit)
         by_rank = _LISTED_BY_RANK
         return [
             WorklistEntry(child_id, given, family, key, by_rank[rank], review, rule, local, problem)
-            for child_id, given, family, key, rank, review, rule, local, problem in rows
+            for child_id, given, family, key, rank, review, rule, local, problem in (
+                self._session.execute(query).all()
+            )
         ]
+
+    def counted(self, site_id: str, today: date) -> WorklistCounts:
+        stored = _TABLES[SurveillanceStatusRow.__tablename__].c
+        rank = _rank_on(stored, today)
+        counts = dict.fromkeys(range(len(_LISTED_BY_RANK)), 0)
+        for found_rank, count in self._session.execute(
+            select(rank, func.count()).where(_listed_at(stored, site_id, today)).group_by(rank)
+        ):
+            counts[found_rank] = count
+        return WorklistCounts(
+            needs_referral=counts[0], overdue=counts[1], due=counts[2], total=sum(counts.values())
+        )

@@ -43,7 +43,14 @@ from hipcare.services.operations import (
     tick_care_item,
 )
 from hipcare.services.osteotomy import plan_vdro
-from hipcare.services.records import get_child, record_visit, site_worklist
+from hipcare.services.records import (
+    WORKLIST_PAGE_SIZE,
+    WorklistOrder,
+    get_child,
+    record_visit,
+    site_worklist,
+    site_worklist_page,
+)
 from hipcare.web.auth import api_user, page_user, page_user_with_form
 from hipcare.web.child_page import PROCEDURE_NAMES as _PROCEDURE_NAMES
 from hipcare.web.child_page import render_child_page
@@ -278,6 +285,7 @@ def _choose_site(
 
 
 _SORTS = ("status", "review", "name")
+_ORDERS = {order.value: order for order in WorklistOrder}
 
 
 @pages_router.get("/sites/{site_id}/worklist")
@@ -288,42 +296,47 @@ async def worklist_page(
     context: Context,
     status: str = "",
     sort: str = "status",
+    show: str = "",
 ) -> Response:
+    """The first children of the worklist (``show``, a page at first; "show more" adds a
+    page) in the chosen order, and the counts by status of the whole list."""
     now = context.now()
-    entries = site_worklist(
+    today = context.today(now)
+    wanted = WORKLIST_STATUSES.get(status)
+    order = _ORDERS.get(sort, WorklistOrder.STATUS)
+    limit = max(int(show) if show.isdigit() else 0, WORKLIST_PAGE_SIZE)
+    page = site_worklist_page(
         context.unit_of_work(),
         _user_id(user),
         site_id,
         load_surveillance_rules(),
-        today=context.today(now),
+        today=today,
         now=now,
+        status=wanted,
+        order=order,
+        limit=limit,
     )
     counts = {
-        key: sum(1 for e in entries if e.status is value)
-        for key, value in WORKLIST_STATUSES.items()
+        "needs-referral": page.counts.needs_referral,
+        "overdue": page.counts.overdue,
+        "due": page.counts.due,
     }
-    wanted = WORKLIST_STATUSES.get(status)
-    shown = [entry for entry in entries if wanted is None or entry.status is wanted]
-    if sort == "name":
-        shown.sort(key=lambda entry: entry.search_key)
-    elif sort == "review":
-        today = context.today(now)
-        shown.sort(key=lambda entry: entry.next_review or today)
-    else:
-        sort = "status"
     return _page(
         request,
         "clinical/worklist.html",
         {
             "site": context_site(site_id),
             "site_id": site_id,
-            "entries": shown,
-            "total": len(entries),
+            "entries": page.entries,
+            "total": page.counts.total,
+            "of_status": page.counts.total if wanted is None else counts[status],
             "counts": counts,
             "status": status if wanted else "",
-            "sort": sort,
+            "sort": order.value,
             "sorts": _SORTS,
-            "today": context.today(now),
+            "show_more": len(page.entries) + WORKLIST_PAGE_SIZE,
+            "page_size": WORKLIST_PAGE_SIZE,
+            "today": today,
         },
         user=user,
     )

@@ -11,11 +11,20 @@ from sqlalchemy import Connection, Engine, inspect, text
 from storage_support import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
 from hipcare.content.surveillance import load_surveillance_rules
-from hipcare.services.records import register_child, site_worklist
+from hipcare.domain.surveillance import WorklistStatus
+from hipcare.services.records import (
+    WorklistCounts,
+    WorklistOrder,
+    record_visit,
+    register_child,
+    site_worklist,
+    site_worklist_page,
+)
 from hipcare.services.surveillance_status import judge_again_on, rules_version
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, upgrade_to_head
 from hipcare.storage.migrate import alembic_config
 
+LISTED_STATUSES = (WorklistStatus.NEEDS_REFERRAL, WorklistStatus.OVERDUE, WorklistStatus.DUE)
 _STATUS_0008 = (
     "INSERT INTO surveillance_status (child_id, site_id, computed_on, rules_version, "
     "next_review_rule, due_from, due_by, xray_at_next_review, needs_referral, discharged, "
@@ -192,3 +201,97 @@ def test_the_worklist_is_in_the_order_python_sorts_its_names(
     assert {entry.next_review for entry in worklist} == {date(2025, 1, 10)}  # all overdue alike
     by_python = sorted(worklist, key=lambda entry: (entry.search_key, entry.child_id))
     assert [entry.child_id for entry in worklist] == [entry.child_id for entry in by_python]
+
+
+def _mixed_site(uow: SqlAlchemyUnitOfWork, staff: Staff) -> list[int]:
+    """Seven Harbour children on TODAY: a referral, overdue and due ones, one not yet due."""
+    forms = [
+        {"given_name": "Zara", "date_of_birth": "2023-01-10"},  # never filmed: overdue
+        {"given_name": "Adam", "date_of_birth": "2023-01-10"},  # overdue, same date
+        {"given_name": "Mia", "date_of_birth": "2023-06-01"},  # overdue later
+        {"given_name": "Omar", "date_of_birth": "2024-09-01", "gmfcs": "III"},  # due
+        {"given_name": "Bea", "date_of_birth": "2024-09-01", "gmfcs": "III"},  # due
+        {"given_name": "Yuki", "date_of_birth": "2025-06-01", "gmfcs": "I"},  # not yet due
+        {"given_name": "Refer", "date_of_birth": "2021-05-17", "gmfcs": "IV"},
+    ]
+    ids = []
+    for changes in forms:
+        child = register_child(
+            uow, staff.nurse, {**_form(HARBOUR), **changes}, today=TODAY, now=NOW
+        )
+        assert child.id is not None
+        ids.append(child.id)
+    record_visit(
+        uow,
+        staff.nurse,
+        ids[-1],
+        {"visit_date": "2025-06-01", "xray": True, "right": {"migration_percentage_reported": 45}},
+        today=TODAY,
+        now=NOW,
+    )
+    return ids
+
+
+def _listed_audit(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(
+            connection.scalars(
+                text("SELECT entity_id FROM audit_log WHERE action = 'child.listed' ORDER BY id")
+            )
+        )
+
+
+def test_a_worklist_page_is_the_head_of_the_whole_list_in_each_order_and_status(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """The page's query (order, status, limit) agrees with the whole list sorted in Python,
+    its counts with the whole list, and only the children shown are audited."""
+    _mixed_site(uow, staff)
+    rules = load_surveillance_rules()
+    every = site_worklist(uow, staff.nurse, HARBOUR, rules, today=TODAY, now=NOW)
+    assert len(every) == 6
+    for order in WorklistOrder:
+        for status in (None, *LISTED_STATUSES):
+            expected = [e for e in every if status is None or e.status is status]
+            if order is WorklistOrder.REVIEW:
+                expected.sort(key=lambda e: e.next_review or TODAY)  # stable: status order kept
+            elif order is WorklistOrder.NAME:
+                expected.sort(key=lambda e: e.search_key)
+            before = len(_listed_audit(engine))
+            page = site_worklist_page(
+                uow,
+                staff.nurse,
+                HARBOUR,
+                rules,
+                today=TODAY,
+                now=NOW,
+                status=status,
+                order=order,
+                limit=2,
+            )
+            assert page.entries == expected[:2], (order, status)
+            assert _listed_audit(engine)[before:] == [str(e.child_id) for e in expected[:2]]
+            assert page.counts == WorklistCounts(needs_referral=1, overdue=3, due=2, total=6)
+
+
+def test_a_worklist_page_with_a_child_judged_for_the_day_alone_sorts_alike(
+    uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """A day before a recorded visit: that child is judged afresh in Python, and the page
+    still comes out as the query would sort it."""
+    ids = _mixed_site(uow, staff)
+    rules = load_surveillance_rules()
+    day = date(2025, 5, 1)  # before the referral child's film
+    every = site_worklist(uow, staff.nurse, HARBOUR, rules, today=day, now=NOW)
+    assert ids[-1] in {e.child_id for e in every}
+    for order in WorklistOrder:
+        page = site_worklist_page(
+            uow, staff.nurse, HARBOUR, rules, today=day, now=NOW, order=order, limit=4
+        )
+        expected = list(every)
+        if order is WorklistOrder.REVIEW:
+            expected.sort(key=lambda e: e.next_review or day)
+        elif order is WorklistOrder.NAME:
+            expected.sort(key=lambda e: e.search_key)
+        assert page.entries == expected[:4], order
+        assert page.counts.total == len(every)
