@@ -348,17 +348,23 @@ def _today_values(request: Request, view: use.FamilyToday) -> dict[str, Any]:
 
 
 @pages_router.get("/family/children/{child_id}/plan")
-async def plan_page(request: Request, child_id: RecordId, user: User, context: Context) -> Response:
+async def plan_page(request: Request, child_id: RecordId) -> Response:
+    """The whole plan by phase: the session check, reads and audit row in one transaction."""
+    context = web_context(request)
     now = context.now()
-    view = use.family_today(
+    found = use.family_today_page(
         _uow(context),
-        user.user,
+        request.cookies.get(SESSION_COOKIE),
         child_id,
         _pathway_content(),
         lambda child: _language(request, child),
         today=context.today(now),
         now=now,
+        policy=context.policy,
     )
+    if found is None:
+        raise SignInRequiredError
+    user, view = found
     return _page(
         request,
         "family/plan.html",
