@@ -468,8 +468,9 @@ def test_the_fast_jpeg_encoding_is_pillows_save(quality: int) -> None:
 
 
 def test_the_preview_command_imports_neither_numpy_nor_pydicom(tmp_path: Path) -> None:
-    """Nor the pydicom reader's module, the web, storage or booklet stacks: a fresh
-    interpreter, as the console script runs."""
+    """Nor the pydicom reader's module, the web, storage or booklet stacks, nor the standard
+    library modules it does without to start faster (ADR 0009): a fresh interpreter, as the
+    console script runs."""
     source = tmp_path / "film.dcm"
     source.write_bytes(films.dicom_bytes(rows=300, columns=250))
     probe = (
@@ -479,7 +480,8 @@ def test_the_preview_command_imports_neither_numpy_nor_pydicom(tmp_path: Path) -
         f"{str(tmp_path / 'out.jpg')!r}])\n"
         "heavy = [name for name in ('numpy', 'pydicom', 'requests', 'fastapi', 'sqlalchemy', "
         "'jinja2', 'typst', 'hipcare.domain.radiograph', 'hipcare.interop.dicom', "
-        "'PIL.PngImagePlugin') "
+        "'PIL.PngImagePlugin', 'PIL.ImageFile', 'dataclasses', 'json', 'pathlib', "
+        "'threading') "
         "if name in sys.modules]\n"
         "print(status, heavy)\n"
     )
@@ -509,3 +511,38 @@ def test_a_mapped_file_gives_the_same_preview(tmp_path: Path) -> None:
         assert fast is not None
         assert fast == native_preview(data, max_size=100)
     assert io.BytesIO(fast.data).read(3) == b"\xff\xd8\xff"
+
+
+def test_a_window_behaves_as_a_frozen_value() -> None:
+    """Equal by value, hashable, unchangeable, copied and pickled whole, shown field by field
+    (what the dataclass it was gave; ``display.FrozenValue``)."""
+    import copy
+    import pickle
+
+    window = Window(7000, 10000, WindowSource.FILE, VoiFunction.LINEAR_EXACT)
+    assert window == Window(7000.0, 10000.0, WindowSource.FILE, VoiFunction.LINEAR_EXACT)
+    assert window != Window(7000, 10000, WindowSource.GIVEN, VoiFunction.LINEAR_EXACT)
+    assert window != (7000.0, 10000.0, WindowSource.FILE, VoiFunction.LINEAR_EXACT)
+    assert len({window, Window(7000, 10000, WindowSource.FILE, VoiFunction.LINEAR_EXACT)}) == 1
+    assert pickle.loads(pickle.dumps(window)) == window  # noqa: S301 -- our own bytes
+    assert copy.deepcopy(window) == window
+    assert repr(window) == (
+        "Window(centre=7000.0, width=10000.0, source=<WindowSource.FILE: 'file'>, "
+        "function=<VoiFunction.LINEAR_EXACT: 'LINEAR_EXACT'>)"
+    )
+    with pytest.raises(AttributeError, match="centre"):
+        window.centre = 1.0
+    with pytest.raises(AttributeError, match="width"):
+        del window.width
+    with pytest.raises(InvalidInputError, match=r"window\.width"):
+        Window(0, 0.5)
+
+
+def test_a_preview_is_equal_by_value() -> None:
+    preview = native_preview(FilmSpec().encode(), max_size=None)
+    assert isinstance(preview, Preview)
+    again = native_preview(FilmSpec().encode(), max_size=None)
+    assert again is not preview
+    assert again == preview
+    assert hash(again) == hash(preview)
+    assert repr(preview).startswith("Preview(data=b")

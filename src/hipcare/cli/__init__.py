@@ -14,11 +14,13 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from hipcare import __version__
-from hipcare.cli._io import CommandIO, UsageError
 from hipcare.domain.errors import HipcareError
+
+if TYPE_CHECKING:
+    from hipcare.cli._io import CommandIO
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "console_main", "main"]
 
@@ -46,6 +48,8 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser that reports a usage problem as one line instead of exiting."""
 
     def error(self, message: str) -> NoReturn:
+        from hipcare.cli._io import UsageError
+
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
@@ -85,6 +89,8 @@ def main(
     io: CommandIO | None = None,
 ) -> int:
     """Run one ``hipcare`` command and return its exit status (0 ok, 2 bad input)."""
+    from hipcare.cli._io import CommandIO, UsageError
+
     io = io or CommandIO.from_sys(environ if environ is not None else os.environ)
     arguments = list(argv) if argv is not None else sys.argv[1:]
     parser = build_parser(arguments[0] if arguments and not arguments[0].startswith("-") else None)

@@ -10,13 +10,14 @@ LINEAR_EXACT, SIGMOID): C.11.2.1.2 and C.11.2.1.3.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, ClassVar, NoReturn
 
 from hipcare.domain.errors import InvalidInputError
 
 __all__ = [
     "MAX_PIXELS",
+    "FrozenValue",
     "VoiFunction",
     "Window",
     "WindowSource",
@@ -54,21 +55,71 @@ def finite_number(value: float, field_name: str) -> float:
     return float(value)
 
 
-@dataclass(frozen=True)
-class Window:
+class FrozenValue:
+    """Equality, hash, repr, pickling and immutability as a frozen dataclass has them, for
+    the few values on the command line's fast preview path (this window, the preview, the
+    native film): importing :mod:`dataclasses` imports :mod:`inspect` with ``ast``, ``dis``
+    and ``tokenize``, 7 ms of that command's whole run (ADR 0009).
+
+    A subclass names its fields in order in ``_fields`` (and ``__slots__ = _fields``), sets
+    them in ``__init__`` with ``object.__setattr__``, and may name in ``_hidden_from_repr``
+    fields its repr leaves out.
+    """
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _hidden_from_repr: ClassVar[tuple[str, ...]] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FrozenValue) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = (name for name in self._fields if name not in self._hidden_from_repr)
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+        return f"{self.__class__.__qualname__}({fields})"
+
+    def __reduce__(self) -> tuple[type[FrozenValue], tuple[Any, ...]]:
+        return self.__class__, self._values()
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+
+class Window(FrozenValue):
     """A display window over rescaled pixel values: ``centre`` and ``width`` in those units.
 
     Width must be at least 1 for LINEAR (DICOM PS3.3 C.11.2.1.2.1) and above 0 otherwise.
     """
 
+    _fields = ("centre", "width", "source", "function")
+    __slots__ = _fields
     centre: float
     width: float
-    source: WindowSource = WindowSource.GIVEN
-    function: VoiFunction = VoiFunction.LINEAR
+    source: WindowSource
+    function: VoiFunction
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "centre", finite_number(self.centre, "window.centre"))
-        object.__setattr__(self, "width", finite_number(self.width, "window.width"))
+    def __init__(
+        self,
+        centre: float,
+        width: float,
+        source: WindowSource = WindowSource.GIVEN,
+        function: VoiFunction = VoiFunction.LINEAR,
+    ) -> None:
+        object.__setattr__(self, "centre", finite_number(centre, "window.centre"))
+        object.__setattr__(self, "width", finite_number(width, "window.width"))
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "function", function)
         smallest = 1.0 if self.function is VoiFunction.LINEAR else 0.0
         if self.width < smallest or (self.function is not VoiFunction.LINEAR and self.width == 0):
             raise InvalidInputError(

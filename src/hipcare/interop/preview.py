@@ -26,14 +26,12 @@ C.11.2.1.3.1 (SIGMOID), output range 0-255.
 from __future__ import annotations
 
 import io
-import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from hipcare.domain.errors import InvalidInputError
-from hipcare.interop.display import VoiFunction, Window
+from hipcare.interop.display import FrozenValue, VoiFunction, Window
 
 if TYPE_CHECKING:  # numpy and Pillow are imported when an image is made, not at start-up
     import numpy as np
@@ -75,11 +73,12 @@ class PreviewFormat(StrEnum):
         return f"image/{self.value}"
 
 
-@dataclass(frozen=True)
-class Preview:
+class Preview(FrozenValue):
     """One encoded preview. ``scale`` is preview pixels per film pixel (film x = preview x /
     scale), the same along both axes up to rounding of the size."""
 
+    _fields = ("data", "image_format", "width", "height", "scale", "window", "cache_key")
+    __slots__ = _fields
     data: bytes
     image_format: PreviewFormat
     width: int
@@ -87,6 +86,23 @@ class Preview:
     scale: float
     window: Window
     cache_key: str
+
+    def __init__(
+        self,
+        data: bytes,
+        image_format: PreviewFormat,
+        width: int,
+        height: int,
+        scale: float,
+        window: Window,
+        cache_key: str,
+    ) -> None:
+        for name, value in zip(
+            self._fields,
+            (data, image_format, width, height, scale, window, cache_key),
+            strict=True,
+        ):
+            object.__setattr__(self, name, value)
 
     @property
     def media_type(self) -> str:
@@ -259,6 +275,8 @@ class PreviewCache:
         if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
             raise InvalidInputError("max_bytes", f"must be a whole number >= 0, got {max_bytes!r}")
         self.max_bytes = max_bytes
+        import threading  # here: the command line's preview does not need it (2 ms)
+
         self._entries: OrderedDict[str, Preview] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
