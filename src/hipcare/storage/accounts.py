@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 
+# The session, its user and the user's sites in one statement: a row per membership (one
+# row with a NULL site for a user of no site, such as a family account).
 _SIGNED_IN = (
     select(
         WebSessionRow.user_id,
@@ -50,12 +52,11 @@ _SIGNED_IN = (
         UserRow.profession,
         UserRow.password_hash,
         UserRow.surgeon_profile,
+        SiteMembershipRow.site_id,
     )
     .join(UserRow, UserRow.id == WebSessionRow.user_id)
+    .outerjoin(SiteMembershipRow, SiteMembershipRow.user_id == UserRow.id)
     .where(WebSessionRow.id == bindparam("digest"))
-)
-_SITE_IDS = select(SiteMembershipRow.site_id).where(
-    SiteMembershipRow.user_id == bindparam("user_id")
 )
 
 
@@ -76,13 +77,13 @@ class SqlAlchemySessionRepository:
         self._session.flush()
 
     def signed_in(self, token_digest: str) -> tuple[WebSession, User] | None:
-        # Runs on every request: two prepared column queries rather than ORM objects, on the
+        # Runs on every request: one prepared column query rather than ORM objects, on the
         # connection (a Core statement through the session pays for the ORM's execute path).
-        connection = self._session.connection()
-        row = connection.execute(_SIGNED_IN, {"digest": token_digest}).one_or_none()
-        if row is None:
+        rows = self._session.connection().execute(_SIGNED_IN, {"digest": token_digest}).all()
+        if not rows:
             return None
-        site_ids = connection.execute(_SITE_IDS, {"user_id": row.user_id}).scalars()
+        row = rows[0]
+        site_ids = [found.site_id for found in rows if found.site_id is not None]
         session = WebSession(
             token_digest=token_digest,
             user_id=row.user_id,
