@@ -170,6 +170,22 @@ def test_typst_markup_in_text_stays_literal(renderer: BookletPdfRenderer, tmp_pa
         assert literal in text
 
 
+def test_booklets_typeset_in_a_row_each_show_their_own_child(
+    renderer: BookletPdfRenderer, tmp_path: Path
+) -> None:
+    """typst reuses cached layout between booklets; nothing of the child before may remain."""
+    data = json.loads((FIXTURES / "facts_both_dega_nwb.json").read_text("utf-8"))
+    for offset_days in (0, 1, 0, 37):
+        day = datetime.date(2027, 5, 17) + datetime.timedelta(days=offset_days)
+        facts = parse_facts(data | {"surgery_date": day.isoformat()})
+        view = build_booklet_view(facts, translator("en"), PRINTED_ON)
+        path = tmp_path / f"child-{offset_days}.pdf"
+        path.write_bytes(renderer.render(view))
+        text = _flat(_poppler("pdftotext", path))
+        assert _flat(view.intro) in text
+        assert [_flat(key.date_text) in text for key in view.key_dates] == [True] * 4
+
+
 def test_the_same_booklet_gives_the_same_bytes(renderer: BookletPdfRenderer) -> None:
     """No clock inside the PDF: a booklet can be reproduced and compared byte for byte."""
     facts = parse_facts(json.loads((FIXTURES / "facts_demo.json").read_text("utf-8")))

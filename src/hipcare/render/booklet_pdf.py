@@ -1,10 +1,13 @@
 """The family booklet as a tagged PDF (PDF/UA-1), typeset by typst.
 
-The translated view model goes to the typst template as one JSON string in ``sys.inputs``; the
-template reads it with ``json(bytes(...))``, so family text and names are never parsed as typst
-markup and need no escaping. One :class:`BookletPdfRenderer` keeps one ``typst.Compiler`` for
-every document: building a compiler scans the fonts (90-180 ms here), compiling a booklet then
-takes 50-85 ms on a shared 2-core machine, about 1/20 of WeasyPrint on the same booklet (see
+The translated view model goes to the typst template as one JSON file, ``booklet.json``, beside
+a copy of the template in a private folder; the template reads it with ``json(...)``, so family
+text and names are never parsed as typst markup and need no escaping. One
+:class:`BookletPdfRenderer` keeps one ``typst.Compiler`` for every document: building a compiler
+scans the fonts (90-180 ms here). typst then reuses the layout of every paragraph that did not
+change since an earlier booklet -- which is why the data is a file and not ``sys.inputs``: the
+inputs are part of typst's standard library, and any change to them made every cached layout
+stale. A new child's booklet then takes 12-20 ms of processor time here (see
 ``docs/adr/0003-pdf-engine-typst.md`` and ``docs/benchmarks.md``).
 """
 
@@ -12,7 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+import tempfile
 import threading
+import weakref
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
@@ -81,19 +87,29 @@ def view_as_json(view: BookletView) -> str:
 
 
 class BookletPdfRenderer:
-    """Typesets booklets with one reused typst compiler (safe to share between threads)."""
+    """Typesets booklets with one reused typst compiler (safe to share between threads).
+
+    The compiler's root is a private folder (mode 0700, removed with the renderer) holding a copy
+    of the template; each booklet's data is written there as ``booklet.json`` just before it is
+    typeset and deleted right after, under the renderer's lock.
+    """
 
     def __init__(self, font_directories: Sequence[Path] = FONT_DIRECTORIES) -> None:
         import typst
 
-        template = Path(str(resources.files("hipcare.render").joinpath("templates", "booklet.typ")))
+        template = resources.files("hipcare.render").joinpath("templates", "booklet.typ")
         existing = [str(path) for path in font_directories if path.is_dir()]
+        self._folder = Path(tempfile.mkdtemp(prefix="hipcare-booklet-"))
+        weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
+        main = self._folder / "booklet.typ"
+        main.write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+        self._data = self._folder / "booklet.json"
         # With the Noto folders present, system fonts are skipped: the scan is faster and the
         # output does not depend on what else the machine has installed.
         self._compiler = typst.Compiler(
             # A path, not bytes: typst-py 0.15 loses in-memory input after the first compile.
-            input=str(template),
-            root=str(template.parent),
+            input=str(main),
+            root=str(self._folder),
             font_paths=existing,
             ignore_system_fonts=bool(existing),
         )
@@ -107,13 +123,14 @@ class BookletPdfRenderer:
         """
         import typst
 
+        document = view_as_json(view)
         try:
             with self._lock:
-                pdf = self._compiler.compile(
-                    format="pdf",
-                    sys_inputs={"data": view_as_json(view)},
-                    pdf_standards="ua-1",
-                )
+                self._data.write_text(document, encoding="utf-8")
+                try:
+                    pdf = self._compiler.compile(format="pdf", pdf_standards="ua-1")
+                finally:
+                    self._data.unlink(missing_ok=True)
         except typst.TypstError as error:
             raise BookletRenderError(f"typst could not typeset the booklet: {error}") from error
         if not isinstance(pdf, bytes):  # pragma: no cover -- typst returns pages only for PNG/SVG
