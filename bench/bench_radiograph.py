@@ -130,6 +130,13 @@ def run(in_process_repeats: int = 30, process_repeats: int = 7) -> dict[str, Any
             ("png", "fit"): _median_ms(preview(PREVIEW_PX, PreviewFormat.PNG), in_process_repeats),
             ("png", "full"): _median_ms(preview(None, PreviewFormat.PNG), max(3, process_repeats)),
         }
+        from hipcare.interop.native_dicom import native_preview
+
+        # The command's pixel work alone (its fast path, in process, warm): with the start-up
+        # figures below, the floor of the command as Python + Pillow (ADR 0009).
+        fast_path_ms = _median_ms(
+            lambda: native_preview(data, max_size=PREVIEW_PX, cache_key="-"), in_process_repeats
+        )
         read_ms = _median_ms(lambda: read_radiograph(data), in_process_repeats)
         lut_ms = _median_ms(lambda: display_lut(radiograph), in_process_repeats)
         sha_ms = _median_ms(lambda: hashlib.sha256(data).hexdigest(), in_process_repeats)
@@ -236,6 +243,7 @@ def run(in_process_repeats: int = 30, process_repeats: int = 7) -> dict[str, Any
         "cpus": os.cpu_count(),
         "in_process_ms_jpeg_1024": in_process,
         "in_process_ms_jpeg_full_size": ours[("jpeg", "full")],
+        "fast_path_in_process_ms_jpeg_1024 (the command's pixel work, warm)": fast_path_ms,
         "read_ms (parse, no pixel copy)": read_ms,
         "lookup_table_build_ms": lut_ms,
         "sha256_of_file_ms (cache key, once per film)": sha_ms,

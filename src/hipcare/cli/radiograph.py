@@ -134,14 +134,7 @@ def _map_file(path: str) -> bytes | mmap.mmap:
     try:
         with open(path, "rb") as file:
             try:
-                # MAP_POPULATE (Linux): the kernel maps every page at once, instead of one
-                # page fault per 4 KiB as the pixels are first read.
-                return mmap.mmap(
-                    file.fileno(),
-                    0,
-                    flags=mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0),
-                    prot=mmap.PROT_READ,
-                )
+                return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
             except (ValueError, OSError):
                 return file.read()
     except OSError as error:

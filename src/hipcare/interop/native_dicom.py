@@ -69,7 +69,7 @@ _LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ SV UC UN UR UT UV".split())
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _MAX_NESTING = 8
-_BAND_WORDS = 1 << 18  # words per band when averaging blocks: 1 MB as 32-bit numbers
+_BAND_WORDS = 1 << 17  # words per band when averaging blocks: 512 KiB as 32-bit numbers
 
 # The attributes read, with the VR each must have (PS3.6); all others are skipped.
 _PIXEL_DATA = 0x7FE00010
@@ -542,7 +542,8 @@ def _block_means(film: NativeFilm, pixels: memoryview, factor: int) -> Image.Ima
 
     Band by band, so that the 32-bit copy of the words Pillow's ``reduce`` needs is a few
     hundred kilobytes reused, not 30 MB of fresh memory (the page faults cost more than the
-    arithmetic).
+    arithmetic). Bands of 512 KiB measured fastest in a fresh process (the command): 1 MiB
+    took 1-1.5 ms more on the 15 MB film, 2 MiB 10 ms more, 64 KiB 3 ms more.
     """
     from PIL import Image
 
