@@ -640,13 +640,17 @@ def _display_table(film: NativeFilm, window: Window) -> bytes:
     else:
         low, scale = centre - 0.5, width - 1.0
 
+    threshold = window.function is VoiFunction.LINEAR and width <= 1
+
+    # Called a few thousand times: no attribute look-ups or min/max calls inside.
     def grey(word: int) -> int:
         value = word * slope + intercept
-        if window.function is VoiFunction.LINEAR and width <= 1:
+        if threshold:
             fraction = 1.0 if value > centre - 0.5 else 0.0
         else:
             fraction = (value - low) / scale + 0.5
-        level = round(min(max(fraction, 0.0), 1.0) * 255.0)
+        fraction = 0.0 if fraction < 0.0 else 1.0 if fraction > 1.0 else fraction
+        level = round(fraction * 255.0)
         return 255 - level if inverted else level
 
     period = 1 << film.bits_stored
