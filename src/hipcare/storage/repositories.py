@@ -10,12 +10,14 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import fields
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Date,
+    Executable,
     Integer,
     String,
     and_,
@@ -24,7 +26,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    literal,
     literal_column,
     null,
     or_,
@@ -405,28 +406,17 @@ class SqlAlchemyAuditLog:
             return
         # One entry validates what the rows share; the ids are the records' own.
         first = AuditEntry(actor_id, action, entity_type, entity_ids[0], at)
-        audit = _TABLES[AuditRow.__tablename__]
-        # One INSERT ... SELECT over the ids passed as ONE parameter (an array on PostgreSQL,
-        # a JSON array on SQLite): an executemany of 4,000 rows cost 250 ms on PostgreSQL
-        # (psycopg sends a statement per row) and ~10 ms of parameter handling on SQLite.
-        if self._session.get_bind().dialect.name == "postgresql":
-            ids: ColumnElement[str] = func.unnest(
-                bindparam("entity_ids", list(entity_ids), type_=ARRAY(String))
-            )
-            source = select(ids.label("entity_id"))
-        else:
-            each = func.json_each(json.dumps(list(entity_ids))).table_valued("value")
-            source = select(each.c.value.label("entity_id")).select_from(each)
-        rows = source.add_columns(
-            literal(first.actor_id, audit.c.actor_id.type).label("actor_id"),
-            literal(first.action, audit.c.action.type).label("action"),
-            literal(first.entity_type, audit.c.entity_type.type).label("entity_type"),
-            literal(first.at, audit.c.at.type).label("at"),
-        )
-        self._session.execute(
-            insert(audit).from_select(
-                ["entity_id", "actor_id", "action", "entity_type", "at"], rows
-            )
+        connection = self._session.connection()
+        postgresql = connection.dialect.name == "postgresql"
+        connection.execute(
+            _audit_for_each(postgresql),
+            {
+                "entity_ids": list(entity_ids) if postgresql else json.dumps(list(entity_ids)),
+                "actor_id": first.actor_id,
+                "action": first.action,
+                "entity_type": first.entity_type,
+                "at": first.at,
+            },
         )
 
     def for_entity(self, entity_type: EntityType, entity_id: str) -> Sequence[AuditEntry]:
@@ -454,42 +444,161 @@ _LISTED_BY_RANK: tuple[WorklistStatus | None, ...] = (
     None,
 )
 
+# The worklist's statements are built once, with these parameters, and run on the session's
+# connection: building them and the ORM's execute path cost more CPU than a page's queries.
+_SITE = bindparam("site_id", type_=String)
+_TODAY = bindparam("today", type_=Date)
+_CHILDREN = _TABLES[ChildRow.__tablename__]
+_STATUS = _TABLES[SurveillanceStatusRow.__tablename__]
+_AUDIT = _TABLES[AuditRow.__tablename__]
 
-def _rank_on(status: Any, today: date) -> ColumnElement[int]:
+
+@cache
+def _audit_for_each(postgresql: bool) -> Executable:
+    """One INSERT ... SELECT of an audit row per id, the ids ONE parameter (an array on
+    PostgreSQL, a JSON array on SQLite): an executemany of 4,000 rows cost 250 ms on
+    PostgreSQL (psycopg sends a statement per row) and ~10 ms of parameters on SQLite."""
+    if postgresql:
+        ids: ColumnElement[str] = func.unnest(bindparam("entity_ids", type_=ARRAY(String)))
+        source = select(ids.label("entity_id"))
+    else:
+        each = func.json_each(bindparam("entity_ids", type_=String)).table_valued("value")
+        source = select(each.c.value.label("entity_id")).select_from(each)
+    audit = _AUDIT.c
+    rows = source.add_columns(
+        bindparam("actor_id", type_=audit.actor_id.type),
+        bindparam("action", type_=audit.action.type),
+        bindparam("entity_type", type_=audit.entity_type.type),
+        bindparam("at", type_=audit.at.type),
+    )
+    return insert(_AUDIT).from_select(
+        ["entity_id", "actor_id", "action", "entity_type", "at"], rows
+    )
+
+
+def _rank() -> ColumnElement[int]:
     """Where a listed row sits on ``today`` (``_LISTED_BY_RANK``), from the stored dates as
     ``worklist_status`` judges: referral, overdue, due; a row the rules could not judge last.
     Rows not yet due, discharged or outside the guideline are not listed."""
+    status = _STATUS.c
     # Constants written into the SQL, not parameters: the query's text then names its
     # order, and PostgreSQL plans the ranks as what they are.
     return case(
         (status.problem.is_not(None), literal_column("3", Integer)),
         (status.needs_referral, literal_column("0", Integer)),
-        (status.due_by < today, literal_column("1", Integer)),
+        (status.due_by < _TODAY, literal_column("1", Integer)),
         else_=literal_column("2", Integer),
     )
 
 
-def _listed_at(status: Any, site_id: str, today: date) -> ColumnElement[bool]:
+def _listed_at() -> ColumnElement[bool]:
     """The rows a site's worklist lists on ``today``: referral, a review due or overdue, or
     a record the rules could not judge."""
+    status = _STATUS.c
     return and_(
-        status.site_id == site_id,
-        or_(status.needs_referral, status.problem.is_not(None), status.due_from <= today),
+        status.site_id == _SITE,
+        or_(status.needs_referral, status.problem.is_not(None), status.due_from <= _TODAY),
     )
 
 
-def _next_review_on(status: Any, today: date) -> ColumnElement[date]:
+def _next_review() -> ColumnElement[date]:
     """The review date to show on ``today`` (``ScheduledReview.date_on``): ``due_by`` once
     overdue, else ``due_from`` but not before ``today``."""
+    status = _STATUS.c
     return type_coerce(
         case(
             (status.due_by.is_(None), null()),
-            (status.due_by < today, status.due_by),
-            (status.due_from > today, status.due_from),
-            else_=literal(today, Date),
+            (status.due_by < _TODAY, status.due_by),
+            (status.due_from > _TODAY, status.due_from),
+            else_=_TODAY,
         ),
         Date,
     )
+
+
+@cache
+def _to_judge() -> Executable:
+    status, children = _STATUS.c, _CHILDREN.c
+    at_site = status.site_id == _SITE
+    version = bindparam("rules_version", type_=String)
+    # A row follows its child's site (the (child_id, site_id) foreign key), so the site's
+    # rows are its children's: equal counts mean none is missing. Otherwise the query
+    # answers _SOME_MISSING (ids are positive) and the missing ones are looked for.
+    missing = select(literal_column(str(_SOME_MISSING), Integer)).where(
+        select(func.count()).where(children.site_id == _SITE).scalar_subquery()
+        != select(func.count()).where(at_site).scalar_subquery()
+    )
+    # Each other part an index seek (site_id, rules_version, computed_on) or (site_id,
+    # judge_again_on) that finds nothing in the steady state; "<>" would scan the site.
+    return union(
+        select(status.child_id).where(at_site, status.rules_version < version),
+        select(status.child_id).where(at_site, status.rules_version > version),
+        select(status.child_id).where(
+            at_site, status.rules_version == version, status.computed_on > _TODAY
+        ),
+        select(status.child_id).where(at_site, status.judge_again_on <= _TODAY),
+        missing,
+    )
+
+
+@cache
+def _missing() -> Executable:
+    status, children = _STATUS.c, _CHILDREN.c
+    return (
+        select(children.id)
+        .outerjoin(_STATUS, status.child_id == children.id)
+        .where(children.site_id == _SITE, status.child_id.is_(None))
+    )
+
+
+@cache
+def _listing(postgresql: bool, order: WorklistOrder, one_status: bool, limited: bool) -> Executable:
+    status, children = _STATUS.c, _CHILDREN.c
+    rank, next_review = _rank(), _next_review()
+    # Python's order of the names: code points, which PostgreSQL's "C" collation keeps
+    # (the database's own may sort by language); SQLite compares bytes already.
+    name: ColumnElement[str] = children.search_key
+    if postgresql:
+        name = name.collate("C")
+    by_status = (rank, next_review.nulls_first(), name, children.id)
+    ordering = {
+        WorklistOrder.STATUS: by_status,
+        WorklistOrder.REVIEW: (func.coalesce(next_review, _TODAY), *by_status),
+        WorklistOrder.NAME: (name, *by_status),
+    }[order]
+    query = (
+        select(
+            children.id,
+            children.given_name,
+            children.family_name,
+            children.search_key,
+            rank,
+            next_review,
+            status.next_review_rule,
+            status.local_protocol,
+            status.problem,
+        )
+        .join_from(_STATUS, _CHILDREN, children.id == status.child_id)
+        .where(
+            _listed_at(),
+            # Implied by the foreign key; said so PostgreSQL reads the site's children by
+            # index instead of scanning them all for the join.
+            children.site_id == _SITE,
+        )
+        .order_by(*ordering)
+    )
+    if one_status:
+        query = query.where(rank == bindparam("rank", type_=Integer))
+    if limited:
+        # Written into the SQL when run: a plan made for an unknown limit reads more.
+        query = query.limit(bindparam("limit", type_=Integer, literal_execute=True))
+    return query
+
+
+@cache
+def _counts() -> Executable:
+    rank = _rank()
+    return select(rank, func.count()).where(_listed_at()).group_by(rank)
 
 
 class SqlAlchemySurveillanceStatusRepository:
@@ -510,43 +619,12 @@ class SqlAlchemySurveillanceStatusRepository:
         )
 
     def to_judge(self, site_id: str, today: date, rules_version: str) -> Sequence[int]:
-        status = _TABLES[SurveillanceStatusRow.__tablename__].c
-        children = _TABLES[ChildRow.__tablename__].c
-        at_site = status.site_id == site_id
-        # A row follows its child's site (the (child_id, site_id) foreign key), so the site's
-        # rows are its children's: equal counts mean none is missing. Otherwise the query
-        # answers _SOME_MISSING (ids are positive) and the missing ones are looked for.
-        missing = select(literal_column(str(_SOME_MISSING), Integer)).where(
-            select(func.count()).where(children.site_id == site_id).scalar_subquery()
-            != select(func.count()).where(at_site).scalar_subquery()
-        )
-        # Each other part an index seek (site_id, rules_version, computed_on) or (site_id,
-        # judge_again_on) that finds nothing in the steady state; "<>" would scan the site.
-        stale = set(
-            self._session.scalars(
-                union(
-                    select(status.child_id).where(at_site, status.rules_version < rules_version),
-                    select(status.child_id).where(at_site, status.rules_version > rules_version),
-                    select(status.child_id).where(
-                        at_site, status.rules_version == rules_version, status.computed_on > today
-                    ),
-                    select(status.child_id).where(at_site, status.judge_again_on <= today),
-                    missing,
-                )
-            )
-        )
+        connection = self._session.connection()
+        at_site = {"site_id": site_id, "today": today, "rules_version": rules_version}
+        stale = set(connection.execute(_to_judge(), at_site).scalars())
         if _SOME_MISSING in stale:
             stale.remove(_SOME_MISSING)
-            stale.update(
-                self._session.scalars(
-                    select(children.id)
-                    .outerjoin(
-                        _TABLES[SurveillanceStatusRow.__tablename__],
-                        status.child_id == children.id,
-                    )
-                    .where(children.site_id == site_id, status.child_id.is_(None))
-                )
-            )
+            stale.update(connection.execute(_missing(), {"site_id": site_id}).scalars())
         return sorted(stale)
 
     def listed(
@@ -560,63 +638,28 @@ class SqlAlchemySurveillanceStatusRepository:
     ) -> Sequence[WorklistEntry]:
         # Core rows of only the columns shown, not ORM entities: mapping thousands of
         # entities (or the whole stored plan) cost ten times the query.
-        children_table = _TABLES[ChildRow.__tablename__]
-        status_table = _TABLES[SurveillanceStatusRow.__tablename__]
-        children, stored = children_table.c, status_table.c
-        rank = _rank_on(stored, today)
-        next_review = _next_review_on(stored, today)
-        # Python's order of the names: code points, which PostgreSQL's "C" collation keeps
-        # (the database's own may sort by language); SQLite compares bytes already.
-        name: ColumnElement[str] = children.search_key
-        if self._session.get_bind().dialect.name == "postgresql":
-            name = name.collate("C")
-        by_status = (rank, next_review.nulls_first(), name, children.id)
-        ordering = {
-            WorklistOrder.STATUS: by_status,
-            WorklistOrder.REVIEW: (func.coalesce(next_review, literal(today, Date)), *by_status),
-            WorklistOrder.NAME: (name, *by_status),
-        }[order]
-        query = (
-            select(
-                children.id,
-                children.given_name,
-                children.family_name,
-                children.search_key,
-                rank,
-                next_review,
-                stored.next_review_rule,
-                stored.local_protocol,
-                stored.problem,
-            )
-            .join_from(status_table, children_table, children.id == stored.child_id)
-            .where(
-                _listed_at(stored, site_id, today),
-                # Implied by the foreign key; said so PostgreSQL reads the site's children by
-                # index instead of scanning them all for the join.
-                children.site_id == site_id,
-            )
-            .order_by(*ordering)
+        connection = self._session.connection()
+        query = _listing(
+            connection.dialect.name == "postgresql", order, status is not None, limit is not None
         )
+        parameters: dict[str, Any] = {"site_id": site_id, "today": today}
         if status is not None:
-            query = query.where(rank == _LISTED_BY_RANK.index(status))
+            parameters["rank"] = _LISTED_BY_RANK.index(status)
         if limit is not None:
-            query = query.limit(limit)
+            parameters["limit"] = limit
         by_rank = _LISTED_BY_RANK
         return [
             WorklistEntry(child_id, given, family, key, by_rank[rank], review, rule, local, problem)
             for child_id, given, family, key, rank, review, rule, local, problem in (
-                self._session.execute(query).all()
+                connection.execute(query, parameters).all()
             )
         ]
 
     def counted(self, site_id: str, today: date) -> WorklistCounts:
-        stored = _TABLES[SurveillanceStatusRow.__tablename__].c
-        rank = _rank_on(stored, today)
         counts = dict.fromkeys(range(len(_LISTED_BY_RANK)), 0)
-        for found_rank, count in self._session.execute(
-            select(rank, func.count()).where(_listed_at(stored, site_id, today)).group_by(rank)
-        ):
-            counts[found_rank] = count
+        rows = self._session.connection().execute(_counts(), {"site_id": site_id, "today": today})
+        for rank, count in rows:
+            counts[rank] = count
         return WorklistCounts(
             needs_referral=counts[0], overdue=counts[1], due=counts[2], total=sum(counts.values())
         )
