@@ -18,9 +18,9 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
@@ -51,12 +51,6 @@ __all__ = ["PROCEDURE_NAMES", "render_child_page", "router"]
 
 router = APIRouter(include_in_schema=False)
 
-
-async def _context(request: Request) -> WebContext:
-    return web_context(request)
-
-
-Context = Annotated[WebContext, Depends(_context)]
 
 PROCEDURE_NAMES = {
     Procedure.VDRO: "VDRO (varus derotation osteotomy)",
@@ -286,10 +280,12 @@ def render_child_page(
 
 
 @router.get("/children/{child_id:int}")
-async def child_page(request: Request, child_id: RecordId, context: Context) -> Response:
+async def child_page(request: Request, child_id: RecordId) -> Response:
     """The page: the session check, authorisation, audit row and versions in one short
     transaction (and the journey, on a miss). Anyone signed in may ask; the use case refuses,
-    and audits, anyone not of the child's care team."""
+    and audits, anyone not of the child's care team. No dependencies: solving them cost more
+    than a cached view's own statements."""
+    context = web_context(request)
     now = context.now()
     lookup = _Lookup(context.page_cache, context.today(now))
     opened = child_page_for_session(
