@@ -401,14 +401,20 @@ _RAW_COUNTS_SQL = (
 _RAW_COUNTS_PARAMETERS = ("today", "site", "today")
 
 
-def _median_ms(function: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, Any]:
-    result = function()  # warm: caches, the rules file, the database's pages
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return round(1000 * statistics.median(times), 1), result
+def _side_by_side_ms(
+    first: Callable[[], Any], second: Callable[[], Any], repeats: int = REPEATS
+) -> tuple[float, Any, float, Any]:
+    """Median milliseconds of each, run in turn (the order swapped every round), so both see
+    the same moments of a shared machine; and each one's last result."""
+    results = [first(), second()]  # warm: caches, the rules file, the database's pages
+    times: list[list[float]] = [[], []]
+    for round_number in range(repeats):
+        for index in (0, 1) if round_number % 2 == 0 else (1, 0):
+            started = time.perf_counter()
+            results[index] = (first, second)[index]()
+            times[index].append(time.perf_counter() - started)
+    first_ms, second_ms = (round(1000 * statistics.median(each), 1) for each in times)
+    return first_ms, results[0], second_ms, results[1]
 
 
 def _worklist_figures(url: str, actor: int, today: date) -> dict[str, Any]:
@@ -454,12 +460,13 @@ def _worklist_figures(url: str, actor: int, today: date) -> dict[str, Any]:
                 connection.close()
             return len(rows)
 
-        use_case_ms, listed = _median_ms(page_use_case)
-        raw_ms, _ = _median_ms(
-            lambda: raw((counts_sql, _RAW_COUNTS_PARAMETERS), (page_sql, _RAW_WORKLIST_PARAMETERS))
+        use_case_ms, listed, raw_ms, _ = _side_by_side_ms(
+            page_use_case,
+            lambda: raw((counts_sql, _RAW_COUNTS_PARAMETERS), (page_sql, _RAW_WORKLIST_PARAMETERS)),
         )
-        whole_ms, whole_listed = _median_ms(whole_use_case)
-        whole_raw_ms, fetched = _median_ms(lambda: raw((whole_sql, _RAW_WORKLIST_PARAMETERS)))
+        whole_ms, whole_listed, whole_raw_ms, fetched = _side_by_side_ms(
+            whole_use_case, lambda: raw((whole_sql, _RAW_WORKLIST_PARAMETERS))
+        )
     finally:
         engine.dispose()
     _say(
