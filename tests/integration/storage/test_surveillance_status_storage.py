@@ -295,3 +295,28 @@ def test_a_worklist_page_with_a_child_judged_for_the_day_alone_sorts_alike(
             expected.sort(key=lambda e: e.search_key)
         assert page.entries == expected[:4], order
         assert page.counts.total == len(every)
+
+
+def test_many_stale_judgements_are_judged_again_from_the_sites_children(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """New rules (here: another version stored) make every row stale; more than a few are
+    judged again from the site's children read at once, and the list is as before."""
+    for number in range(60):
+        register_child(
+            uow,
+            staff.nurse,
+            {**_form(HARBOUR), "given_name": f"Child{number:02d}"},
+            today=TODAY,
+            now=NOW,
+        )
+    rules = load_surveillance_rules()
+    before = site_worklist(uow, staff.nurse, HARBOUR, rules, today=TODAY, now=NOW)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE surveillance_status SET rules_version = 'older rules'"))
+    with uow:
+        assert len(uow.surveillance_status.to_judge(HARBOUR, TODAY, rules_version(rules))) == 60
+    after = site_worklist(uow, staff.nurse, HARBOUR, rules, today=TODAY, now=NOW)
+    assert after == before
+    with uow:
+        assert uow.surveillance_status.to_judge(HARBOUR, TODAY, rules_version(rules)) == []
