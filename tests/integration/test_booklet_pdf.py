@@ -11,6 +11,7 @@ import datetime
 import json
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,27 @@ def test_booklets_typeset_in_a_row_each_show_their_own_child(
         text = _flat(_poppler("pdftotext", path))
         assert _flat(view.intro) in text
         assert [_flat(key.date_text) in text for key in view.key_dates] == [True] * 4
+
+
+def test_booklets_typeset_from_many_threads_each_show_their_own_child(
+    renderer: BookletPdfRenderer, tmp_path: Path
+) -> None:
+    """The web app shares one renderer between threads; each booklet keeps its own data."""
+    data = json.loads((FIXTURES / "facts_both_dega_nwb.json").read_text("utf-8"))
+    views = [
+        build_booklet_view(
+            parse_facts(data | {"surgery_date": f"2027-0{month}-1{month}"}),
+            translator("en"),
+            PRINTED_ON,
+        )
+        for month in range(1, 9)
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pdfs = list(pool.map(renderer.render, views))
+    for index, (view, pdf) in enumerate(zip(views, pdfs, strict=True)):
+        path = tmp_path / f"thread-{index}.pdf"
+        path.write_bytes(pdf)
+        assert _flat(view.intro) in _flat(_poppler("pdftotext", path))
 
 
 def test_the_same_booklet_gives_the_same_bytes(renderer: BookletPdfRenderer) -> None:
