@@ -26,6 +26,7 @@ from hipcare.domain.records import (
     OperationPlan,
     Role,
     Site,
+    User,
     VisitRecord,
 )
 from hipcare.domain.surveillance import (
@@ -41,7 +42,9 @@ from hipcare.services.accounts import (
     AccountsUnitOfWork,
     SessionPolicy,
     SessionUser,
-    session_user_in,
+    WebSession,
+    judge_session,
+    token_digest,
 )
 from hipcare.services.family import StoredDiaryEntry
 from hipcare.services.ports import UnitOfWork
@@ -135,6 +138,13 @@ class ChildPageQuery(Protocol):
 
     def header(self, actor_id: int, child_id: int) -> ChildPageHeader | None:
         """None when there is no such child."""
+        ...
+
+    def session_and_header(
+        self, token_digest: str, child_id: int
+    ) -> tuple[WebSession, User, ChildPageHeader | None] | None:
+        """The session with this digest and its user (with their sites), and the page header
+        (None: no such child) for that user, in one statement; None for an unknown session."""
         ...
 
     def audit_read(self, actor_id: int, child_id: int, at: datetime) -> None:
@@ -272,12 +282,19 @@ def child_page_for_session(
 ) -> tuple[SessionUser, ChildPageHeader, ChildJourney | None] | None:
     """:func:`open_child_page` with the session check in the same short transaction; None
     when the session token is missing, unknown or expired (the accounts' rules)."""
+    if not session_token:
+        return None
+    digest = token_digest(session_token)
     with uow:
-        signed = session_user_in(uow, session_token, now=now, policy=policy)
+        found = uow.child_pages.session_and_header(digest, child_id)
+        if found is None:
+            return None
+        session, user, header = found
+        signed = judge_session(uow, digest, session, user, now=now, policy=policy)
         if signed is None or signed.user.id is None:
             return None
         header, journey = _open_child_page(
-            uow, signed.user.id, child_id, rules, today, now, have_page
+            uow, signed.user.id, child_id, rules, today, now, have_page, header=header
         )
     return signed, header, journey
 
@@ -290,8 +307,12 @@ def _open_child_page(
     today: date,
     now: datetime,
     have_page: Callable[[ChildPageHeader], bool],
+    *,
+    header: ChildPageHeader | None = None,
 ) -> tuple[ChildPageHeader, ChildJourney | None]:
-    header = uow.child_pages.header(actor_id, child_id)
+    """``header``: read already with the session (else read here)."""
+    if header is None:
+        header = uow.child_pages.header(actor_id, child_id)
     if header is None or header.actor_role not in _STAFF_ROLES or not header.actor_is_member:
         # The rare paths take the record use cases' own checks, which audit a refusal.
         actor = _actor(uow, actor_id)

@@ -24,8 +24,10 @@ from hipcare.domain.records import (
     FamilyContact,
     HipMeasures,
     OperationPlan,
+    User,
     VisitRecord,
 )
+from hipcare.services.accounts import WebSession
 from hipcare.services.family import StoredDiaryEntry
 from hipcare.services.journey import ChildPageHeader
 from hipcare.services.radiographs import Reading, StoredFilm
@@ -50,6 +52,7 @@ from hipcare.storage.tables import (
     SiteMembershipRow,
     UserRow,
     VisitRow,
+    WebSessionRow,
 )
 
 if TYPE_CHECKING:
@@ -74,6 +77,32 @@ _HEADER = select(
     )
     .label("actor_is_member"),
 ).where(ChildRow.id == bindparam("child_id"))
+# The session, its user with their sites (a row per membership) and the child page's header,
+# in one statement: the child is LEFT JOINed by id, so an unknown child still gives the session.
+_SESSION_AND_HEADER = (
+    select(
+        WebSessionRow.user_id,
+        WebSessionRow.csrf_token,
+        WebSessionRow.created_at,
+        WebSessionRow.last_seen_at,
+        UserRow.email,
+        UserRow.display_name,
+        UserRow.role,
+        UserRow.profession,
+        UserRow.password_hash,
+        UserRow.surgeon_profile,
+        SiteMembershipRow.site_id.label("member_of"),
+        ChildRow.site_id,
+        ChildRow.given_name,
+        ChildRow.family_name,
+        ChildRow.record_version,
+        select(PageGenerationRow.generation).scalar_subquery().label("generation"),
+    )
+    .join(UserRow, UserRow.id == WebSessionRow.user_id)
+    .outerjoin(SiteMembershipRow, SiteMembershipRow.user_id == UserRow.id)
+    .outerjoin(ChildRow, ChildRow.id == bindparam("child_id"))
+    .where(WebSessionRow.id == bindparam("digest"))
+)
 _AUDIT = insert(AuditRow.__table__)  # type: ignore[arg-type]  # a declarative Table
 _CHILD = select(*ChildRow.__table__.columns).where(ChildRow.id == bindparam("child_id"))
 _CONTACTS = (
@@ -172,6 +201,50 @@ class SqlAlchemyChildPageQuery:
             actor_role=row.actor_role,
             actor_is_member=bool(row.actor_is_member),
         )
+
+    def session_and_header(
+        self, token_digest: str, child_id: int
+    ) -> tuple[WebSession, User, ChildPageHeader | None] | None:
+        rows = (
+            self._session.connection()
+            .execute(_SESSION_AND_HEADER, {"digest": token_digest, "child_id": child_id})
+            .all()
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        site_ids = frozenset(found.member_of for found in rows if found.member_of is not None)
+        session = WebSession(
+            token_digest=token_digest,
+            user_id=row.user_id,
+            csrf_token=row.csrf_token,
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+        )
+        user = User(
+            id=row.user_id,
+            email=row.email,
+            display_name=row.display_name,
+            role=row.role,
+            profession=row.profession,
+            password_hash=row.password_hash,
+            surgeon_profile=row.surgeon_profile,
+            site_ids=site_ids,
+        )
+        header = None
+        if row.site_id is not None:
+            header = ChildPageHeader(
+                child_id=child_id,
+                site_id=row.site_id,
+                given_name=row.given_name,
+                family_name=row.family_name,
+                record_version=row.record_version,
+                generation=row.generation or 0,
+                actor_id=row.user_id,
+                actor_role=row.role,
+                actor_is_member=row.site_id in site_ids,
+            )
+        return session, user, header
 
     def audit_read(self, actor_id: int, child_id: int, at: datetime) -> None:
         self._session.connection().execute(

@@ -375,3 +375,21 @@ def test_a_change_through_another_app_process_shows_at_once(
         assert "2026-02-21" in after
         assert "2026-02-21" not in page
     second_app.state.hipcare.engine.dispose()
+
+
+def test_an_expired_session_is_sent_to_sign_in_even_with_the_page_cached(
+    client: TestClient, clock: Clock
+) -> None:
+    """The child page reads the session with its header; the accounts' expiry still rules."""
+    token = sign_in(client, "nurse")
+    child_id = _register(client, token)
+    assert client.get(f"/children/{child_id}").status_code == 200
+    clock.advance(minutes=29)
+    assert client.get(f"/children/{child_id}").status_code == 200  # used: idle time restarts
+    clock.advance(minutes=29)
+    assert client.get(f"/children/{child_id}").status_code == 200
+    clock.advance(minutes=31)
+    expired = client.get(f"/children/{child_id}")
+    assert expired.status_code == 303
+    assert expired.headers["location"] == f"/sign-in?next=/children/{child_id}"
+    assert client.get("/").status_code == 303, "the expired session was deleted"
