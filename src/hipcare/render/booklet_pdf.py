@@ -7,7 +7,7 @@ text and names are never parsed as typst markup and need no escaping. One
 scans the fonts (90-180 ms here). typst then reuses the layout of every paragraph that did not
 change since an earlier booklet -- which is why the data is a file and not ``sys.inputs``: the
 inputs are part of typst's standard library, and any change to them made every cached layout
-stale. A new child's booklet then takes 12-20 ms of processor time here (see
+stale. A new child's booklet then takes 10-18 ms here, 19-24 ms when languages alternate (see
 ``docs/adr/0003-pdf-engine-typst.md`` and ``docs/benchmarks.md``).
 """
 
