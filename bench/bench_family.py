@@ -1,7 +1,7 @@
-"""The family "today" page under load: ``wrk -t2 -c32 -d10s`` against a family member's today
-page (signed in through an invitation, a Lua script sends the session cookie) and against a
-bare page on the same stack (``GET /sign-in`` without a session: middleware and one template,
-no database), one after the other, in one run.
+"""The family "today" page under load: ``wrk -t1 -c32 -d30s`` (bench_web's ``_wrk``) against a
+family member's today page (signed in through an invitation, a Lua script sends the session
+cookie) and against a bare page on the same stack (``GET /sign-in`` without a session:
+middleware and one template, no database), one after the other, in one run.
 
 Two servers (``hipcare serve --demo``, SQLite, each its own data folder) run side by side: one
 as deployed, with the page cache (``HIPCARE_PAGE_CACHE`` default, ADR 10), and one with
@@ -36,7 +36,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.bench_web import HIPCARE, _free_port, _sign_in, _wait, _wrk
+from bench.bench_web import HIPCARE, WRK_SECONDS, _free_port, _sign_in, _wait, _wrk
 
 FAMILY_EMAIL = "bench.parent@example.org"
 FAMILY_PASSWORD = "bench family password"  # noqa: S105 -- a synthetic benchmark account
@@ -177,7 +177,10 @@ def run() -> dict[str, Any]:
                 today_url, cookie = _today_url(cached_url, cached_password)
                 uncached_today_url, uncached_cookie = _today_url(uncached_url, uncached_password)
                 path = today_url.removeprefix(cached_url)
-                _say(f"wrk: bare page /sign-in, then {path} cached, then uncached (10 s each)")
+                _say(
+                    f"wrk: bare page /sign-in, then {path} cached, then uncached "
+                    f"({WRK_SECONDS} s each)"
+                )
                 bare = _wrk(cached_url + "/sign-in", None, Path(cached_folder))
                 today = _wrk(today_url, cookie, Path(cached_folder))
                 uncached = _wrk(uncached_today_url, uncached_cookie, Path(uncached_folder))
@@ -188,7 +191,7 @@ def run() -> dict[str, Any]:
     ratio, meets = _meets(today, bare)
     uncached_ratio, uncached_meets = _meets(uncached, bare)
     return {
-        "name": "family today page under wrk (32 connections, 10 s, SQLite demo)",
+        "name": f"family today page under wrk (32 connections, {WRK_SECONDS} s, SQLite demo)",
         "machine_note": "2 cores, shared by the servers and wrk (the load generator)",
         "load_average_1_min": round(os.getloadavg()[0], 2),
         "bare_page_requests_per_second": bare["requests_per_second"],
@@ -197,6 +200,7 @@ def run() -> dict[str, Any]:
         "today_page_requests_per_second": today["requests_per_second"],
         "today_page_p50_ms": today["p50_ms"],
         "today_page_p99_ms": today["p99_ms"],
+        "today_page_max_ms": today["max_ms"],
         "today_page_errors": today["errors"],
         "today_page_throughput_ratio": ratio,
         "today_page_meets_targets": meets,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from hipcare.services.accounts import SessionPolicy
 from hipcare.services.records import PermissionDeniedError
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
+from hipcare.storage.engine import WalCheckpointer
 from hipcare.web import (
     api,
     child_page,
@@ -129,8 +131,23 @@ def create_app(
     ``clock`` (default: the system clock in UTC) lets tests move time; ``engine`` lets a
     caller share one; ``policy`` replaces the session and sign-in limits that ``settings``
     give. The app keeps no user state in its process.
+
+    On an engine of its own over a SQLite file, the app runs SQLite's WAL checkpoints on a
+    background thread (:class:`hipcare.storage.engine.WalCheckpointer`), so no request
+    waits for the disk sync a checkpoint needs; the thread stops when the server shuts down.
     """
-    engine = engine or create_database_engine(settings.database_url)
+    checkpointer: WalCheckpointer | None = None
+    if engine is None:
+        engine = create_database_engine(settings.database_url, background_checkpoints=True)
+        checkpointer = WalCheckpointer(engine)
+        checkpointer.start()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if checkpointer is not None:
+            checkpointer.stop()
+
     context = WebContext(
         settings=settings,
         engine=engine,
@@ -155,8 +172,10 @@ def create_app(
         ),
         docs_url="/api/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.hipcare = context
+    app.state.wal_checkpointer = checkpointer
     app.add_middleware(_SecurityHeaders)
     app.mount("/static", StaticFiles(packages=[("hipcare.web", "static")]), name="static")
     _add_error_handlers(app)

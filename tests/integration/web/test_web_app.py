@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from datetime import UTC, date, datetime
@@ -26,7 +27,7 @@ from hipcare.domain.surveillance import WorklistStatus
 from hipcare.services.demo_seed import demo_accounts, seed_demo
 from hipcare.services.records import site_worklist
 from hipcare.settings import Settings
-from hipcare.storage import create_database_engine
+from hipcare.storage import create_database_engine, upgrade_to_head
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
 from hipcare.storage.tables import ChildRow, UserRow, VisitRow
 from hipcare.web import create_app
@@ -203,3 +204,46 @@ def test_sqlite_runs_in_wal_mode_with_synchronous_normal(tmp_path: Path) -> None
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     engine.dispose()
+
+
+def test_app_on_its_own_sqlite_engine_checkpoints_in_the_background(tmp_path: Path) -> None:
+    """No request runs a WAL checkpoint (its disk sync would hold up every request queued on
+    the event loop): the app's connections leave it to a thread, which stops with the app."""
+    settings = Settings.from_environ({"HIPCARE_DATA_DIR": str(tmp_path)})
+    upgrade_to_head(settings.database_url)
+    app = create_app(settings)
+    checkpointer = app.state.wal_checkpointer
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert checkpointer.running
+        with app.state.hipcare.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    assert not checkpointer.running
+    assert checkpointer.checkpoints >= 1  # the last one, at shutdown
+    app.state.hipcare.engine.dispose()
+
+
+def test_server_workers_freeze_what_the_app_loaded_and_collect_young_objects_less_often(
+    tmp_path: Path,
+) -> None:
+    """The worker entry point (``hipcare serve``) tunes the garbage collector once the app
+    is built; run in a process of its own, since the tuning is process-wide."""
+    settings = Settings.from_environ({"HIPCARE_DATA_DIR": str(tmp_path)})
+    upgrade_to_head(settings.database_url)
+    script = (
+        "import gc\n"
+        "from hipcare.web.asgi import GC_YOUNG_THRESHOLD, app_from_environ\n"
+        "app_from_environ()\n"
+        "print(gc.get_threshold()[0] == GC_YOUNG_THRESHOLD, gc.get_freeze_count() > 1000)\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("HIPCARE_")}
+    environ["HIPCARE_DATA_DIR"] = str(tmp_path)
+    printed = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert printed.split() == ["True", "True"]
