@@ -109,6 +109,9 @@ def _templates() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship inside the package: checking their files' times on every
+        # render (Jinja's default) cost each page a handful of stat calls for nothing.
+        auto_reload=False,
     )
     environment.globals["version"] = __version__
     return environment
