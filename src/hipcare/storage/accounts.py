@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import String, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -60,6 +60,32 @@ _SIGNED_IN = (
 )
 
 
+def session_and_user_from_row(
+    row: Any, token_digest: str, site_ids: frozenset[str] = frozenset()
+) -> tuple[WebSession, User]:
+    """The web session and its user from one row of a session-lookup statement (columns
+    ``user_id, csrf_token, created_at, last_seen_at, email, display_name, role, profession,
+    password_hash, surgeon_profile``), with the user's ``site_ids`` read beside it."""
+    session = WebSession(
+        token_digest=token_digest,
+        user_id=row.user_id,
+        csrf_token=row.csrf_token,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+    )
+    user = User(
+        id=row.user_id,
+        email=row.email,
+        display_name=row.display_name,
+        role=row.role,
+        profession=row.profession,
+        password_hash=row.password_hash,
+        surgeon_profile=row.surgeon_profile,
+        site_ids=site_ids,
+    )
+    return session, user
+
+
 class SqlAlchemySessionRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -82,26 +108,8 @@ class SqlAlchemySessionRepository:
         rows = self._session.connection().execute(_SIGNED_IN, {"digest": token_digest}).all()
         if not rows:
             return None
-        row = rows[0]
-        site_ids = [found.site_id for found in rows if found.site_id is not None]
-        session = WebSession(
-            token_digest=token_digest,
-            user_id=row.user_id,
-            csrf_token=row.csrf_token,
-            created_at=row.created_at,
-            last_seen_at=row.last_seen_at,
-        )
-        user = User(
-            id=row.user_id,
-            email=row.email,
-            display_name=row.display_name,
-            role=row.role,
-            profession=row.profession,
-            password_hash=row.password_hash,
-            surgeon_profile=row.surgeon_profile,
-            site_ids=frozenset(site_ids),
-        )
-        return session, user
+        site_ids = frozenset(found.site_id for found in rows if found.site_id is not None)
+        return session_and_user_from_row(rows[0], token_digest, site_ids)
 
     def touch(self, token_digest: str, at: datetime) -> None:
         self._session.execute(

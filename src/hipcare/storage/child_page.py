@@ -32,7 +32,7 @@ from hipcare.services.family import StoredDiaryEntry
 from hipcare.services.journey import ChildPageHeader
 from hipcare.services.radiographs import Reading, StoredFilm
 from hipcare.storage import mapping
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork, session_and_user_from_row
 from hipcare.storage.radiographs import _film as film_from_row
 from hipcare.storage.radiographs import _reading as reading_from_row
 from hipcare.storage.tables import (
@@ -214,23 +214,7 @@ class SqlAlchemyChildPageQuery:
             return None
         row = rows[0]
         site_ids = frozenset(found.member_of for found in rows if found.member_of is not None)
-        session = WebSession(
-            token_digest=token_digest,
-            user_id=row.user_id,
-            csrf_token=row.csrf_token,
-            created_at=row.created_at,
-            last_seen_at=row.last_seen_at,
-        )
-        user = User(
-            id=row.user_id,
-            email=row.email,
-            display_name=row.display_name,
-            role=row.role,
-            profession=row.profession,
-            password_hash=row.password_hash,
-            surgeon_profile=row.surgeon_profile,
-            site_ids=site_ids,
-        )
+        session, user = session_and_user_from_row(row, token_digest, site_ids)
         header = None
         if row.site_id is not None:
             header = ChildPageHeader(

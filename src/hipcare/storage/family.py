@@ -26,7 +26,7 @@ from hipcare.services.family import (
     StartedPlan,
     StoredDiaryEntry,
 )
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork, session_and_user_from_row
 from hipcare.storage.tables import (
     CalendarFeedRow,
     CarePlanItemRow,
@@ -215,22 +215,7 @@ class SqlAlchemyFamilyRepository:
         )
         if row is None:
             return None
-        session = WebSession(
-            token_digest=token_digest,
-            user_id=row.user_id,
-            csrf_token=row.csrf_token,
-            created_at=row.created_at,
-            last_seen_at=row.last_seen_at,
-        )
-        user = User(
-            id=row.user_id,
-            email=row.email,
-            display_name=row.display_name,
-            role=row.role,
-            profession=row.profession,
-            password_hash=row.password_hash,
-            surgeon_profile=row.surgeon_profile,
-        )
+        session, user = session_and_user_from_row(row, token_digest)
         return session, user, None if row.id is None else _linked_child(row)
 
     def started_plan(self, child_id: int) -> StartedPlan | None:
