@@ -51,7 +51,12 @@ from hipcare.domain.surveillance import (
 )
 from hipcare.services.ports import UnitOfWork, WorklistCounts, WorklistEntry, WorklistOrder
 from hipcare.services.radiograph import parse_film
-from hipcare.services.surveillance_status import judge_stale_at_site, refresh_statuses
+from hipcare.services.surveillance_status import (
+    judge_at_site,
+    judge_stale_at_site,
+    refresh_statuses,
+    rules_version,
+)
 
 __all__ = [
     "CHILD_KEYS",
@@ -626,8 +631,22 @@ def site_worklist_page(
     if limit < 1:
         raise InvalidInputError("limit", f"must be at least 1, not {limit}")
     with uow:
-        actor = _site_member(uow, actor_id, site_id, now)
-        later = judge_stale_at_site(uow, site_id, rules, today=today, now=now)
+        # The user and site checks, the stale check and the counts in one statement.
+        opening = uow.surveillance_status.opened(actor_id, site_id, today, rules_version(rules))
+        if not opening.actor_known:
+            raise PermissionDeniedError("actor", f"user {actor_id} is not known to hipcare")
+        if not opening.site_known:
+            raise InvalidInputError("site", f"no site {site_id!r} is known")
+        if not opening.actor_belongs:
+            _deny(
+                uow,
+                _actor(uow, actor_id),
+                EntityType.SITE,
+                site_id,
+                now,
+                f"user {actor_id} does not belong to site {site_id!r}",
+            )
+        later = judge_at_site(uow, site_id, opening.to_judge, rules, today=today, now=now)
         if later:
             every = _listed_afresh(uow, site_id, rules, today, later)
             counts = WorklistCounts(
@@ -640,12 +659,17 @@ def site_worklist_page(
             _in_order(chosen, order, today)
             entries = chosen[:limit]
         else:
-            counts = uow.surveillance_status.counted(site_id, today)
+            # The opening's counts were read before the stale rows were judged again.
+            counts = (
+                uow.surveillance_status.counted(site_id, today)
+                if opening.to_judge
+                else opening.counts
+            )
             entries = list(
                 uow.surveillance_status.listed(
                     site_id, today, status=status, order=order, limit=limit
                 )
             )
-        _audit_listed(uow, actor, entries, now)
+        _audit_listed(uow, actor_id, entries, now)
         uow.commit()
     return WorklistPage(entries, counts)

@@ -50,6 +50,7 @@ from hipcare.services.ports import StoredSurveillanceStatus, UnitOfWork
 __all__ = [
     "backfill",
     "judge_again_on",
+    "judge_at_site",
     "judge_child",
     "judge_stale_at_site",
     "refresh_statuses",
@@ -226,7 +227,22 @@ def judge_stale_at_site(
     Returns the children whose record reaches past ``today`` (a visit or the birth after
     it): their stored rows stay as they are, and the caller judges them for ``today`` alone.
     """
-    stale = set(uow.surveillance_status.to_judge(site_id, today, rules_version(rules)))
+    stale = uow.surveillance_status.to_judge(site_id, today, rules_version(rules))
+    return judge_at_site(uow, site_id, stale, rules, today=today, now=now)
+
+
+def judge_at_site(
+    uow: UnitOfWork,
+    site_id: str,
+    child_ids: Collection[int],
+    rules: SurveillanceRules,
+    *,
+    today: date,
+    now: datetime,
+) -> dict[int, tuple[Child, list[VisitRecord]]]:
+    """:func:`judge_stale_at_site` for the ids its stale check found (``to_judge``, or the
+    worklist page's ``opened``, which reads it with the page's other checks)."""
+    stale = set(child_ids)
     if not stale:
         return {}
     if len(stale) <= _FEW:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    CompoundSelect,
     Date,
     Executable,
     Integer,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     select,
     type_coerce,
     union,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -54,6 +56,7 @@ from hipcare.services.ports import (
     StoredSurveillanceStatus,
     WorklistCounts,
     WorklistEntry,
+    WorklistOpening,
     WorklistOrder,
 )
 from hipcare.storage import mapping
@@ -517,7 +520,7 @@ def _next_review() -> ColumnElement[date]:
 
 
 @cache
-def _to_judge() -> Executable:
+def _to_judge() -> CompoundSelect[Any]:
     status, children = _STATUS.c, _CHILDREN.c
     at_site = status.site_id == _SITE
     version = bindparam("rules_version", type_=String)
@@ -601,6 +604,48 @@ def _counts() -> Executable:
     return select(rank, func.count()).where(_listed_at()).group_by(rank)
 
 
+# The parts of _opened, told apart by their first column.
+_ACTOR, _SITE_KNOWN, _STALE, _COUNT = 0, 1, 2, 3
+
+
+def _tag(part: int) -> ColumnElement[int]:
+    return literal_column(str(part), Integer)
+
+
+@cache
+def _opened() -> Executable:
+    """The worklist page's checks, stale check and counts as ONE statement of
+    (part, value, number) rows: a round trip each cost the page more than their work."""
+    users, memberships, sites = (
+        _TABLES[UserRow.__tablename__].c,
+        _TABLES[SiteMembershipRow.__tablename__].c,
+        _TABLES[SiteRow.__tablename__].c,
+    )
+    actor = bindparam("actor_id", type_=Integer)
+    belongs = (
+        select(func.count())
+        .where(memberships.user_id == users.id, memberships.site_id == _SITE)
+        .scalar_subquery()
+    )
+    stale = _to_judge().subquery()
+    rank = _rank()
+    return union_all(
+        select(_tag(_ACTOR), users.id, belongs).where(users.id == actor),
+        select(_tag(_SITE_KNOWN), _tag(0), func.count()).where(sites.id == _SITE),
+        select(_tag(_STALE), stale.c.child_id, _tag(0)),
+        select(_tag(_COUNT), rank, func.count()).where(_listed_at()).group_by(rank),
+    )
+
+
+def _counts_from(by_rank: dict[int, int]) -> WorklistCounts:
+    return WorklistCounts(
+        needs_referral=by_rank.get(0, 0),
+        overdue=by_rank.get(1, 0),
+        due=by_rank.get(2, 0),
+        total=sum(by_rank.values()),
+    )
+
+
 class SqlAlchemySurveillanceStatusRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -656,10 +701,37 @@ class SqlAlchemySurveillanceStatusRepository:
         ]
 
     def counted(self, site_id: str, today: date) -> WorklistCounts:
-        counts = dict.fromkeys(range(len(_LISTED_BY_RANK)), 0)
         rows = self._session.connection().execute(_counts(), {"site_id": site_id, "today": today})
-        for rank, count in rows:
-            counts[rank] = count
-        return WorklistCounts(
-            needs_referral=counts[0], overdue=counts[1], due=counts[2], total=sum(counts.values())
+        return _counts_from({rank: count for rank, count in rows})
+
+    def opened(
+        self, actor_id: int, site_id: str, today: date, rules_version: str
+    ) -> WorklistOpening:
+        connection = self._session.connection()
+        rows = connection.execute(
+            _opened(),
+            {
+                "actor_id": actor_id,
+                "site_id": site_id,
+                "today": today,
+                "rules_version": rules_version,
+            },
+        )
+        actor_known = actor_belongs = site_known = False
+        stale: set[int] = set()
+        by_rank: dict[int, int] = {}
+        for part, value, number in rows:
+            if part == _ACTOR:
+                actor_known, actor_belongs = True, number > 0
+            elif part == _SITE_KNOWN:
+                site_known = number > 0
+            elif part == _STALE:
+                stale.add(value)
+            else:
+                by_rank[value] = number
+        if _SOME_MISSING in stale:
+            stale.remove(_SOME_MISSING)
+            stale.update(connection.execute(_missing(), {"site_id": site_id}).scalars())
+        return WorklistOpening(
+            actor_known, actor_belongs, site_known, sorted(stale), _counts_from(by_rank)
         )
