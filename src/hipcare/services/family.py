@@ -48,7 +48,6 @@ from hipcare.domain.pathway import CarePlan, Owner
 from hipcare.domain.records import (
     Alert,
     AuditAction,
-    AuditEntry,
     CarePlanItemState,
     Child,
     EntityType,
@@ -229,6 +228,10 @@ class FamilyRepository(Protocol):
 
     def started_plan(self, child_id: int) -> StartedPlan | None:
         """The newest non-cancelled operation with stored plan items, or None."""
+        ...
+
+    def audit_plan_read(self, actor_id: int, child_id: int, at: datetime) -> None:
+        """Write the ``care_plan.read`` audit row of ``actor_id`` viewing the child's plan."""
         ...
 
     def session_and_linked_child(
@@ -1067,11 +1070,9 @@ def _today_reads(
 
 
 def _audit_plan_read(uow: FamilyUnitOfWork, user: User, child_id: int, now: datetime) -> None:
-    """The plan read's audit row, as one Core insert (the ORM's add and flush cost more than
-    the rest of the page's reads)."""
-    uow.audit.add_many(
-        [AuditEntry(_id(user), AuditAction.CARE_PLAN_READ, EntityType.CHILD, str(child_id), now)]
-    )
+    """The plan read's audit row (``care_plan.read``), as one Core insert by the family
+    repository (the ORM's add and flush cost more than the rest of the page's reads)."""
+    uow.family.audit_plan_read(_id(user), child_id, now)
 
 
 def _today_view(

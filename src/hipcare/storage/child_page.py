@@ -8,12 +8,12 @@ relationships) for them cost more than the queries. Every statement is built onc
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Row, bindparam, exists, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, bindparam, exists, insert, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from hipcare.domain.records import (
     Alert,
@@ -32,7 +32,8 @@ from hipcare.services.family import StoredDiaryEntry
 from hipcare.services.journey import ChildPageHeader
 from hipcare.services.radiographs import Reading, StoredFilm
 from hipcare.storage import mapping
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork, session_and_user_from_row
+from hipcare.storage.accounts import session_and_user_from_row
+from hipcare.storage.connection_unit_of_work import SqlAlchemyConnectionUnitOfWork
 from hipcare.storage.radiographs import _film as film_from_row
 from hipcare.storage.radiographs import _reading as reading_from_row
 from hipcare.storage.tables import (
@@ -176,15 +177,16 @@ def _hips(row: Row[tuple[object, ...]]) -> HipMeasures:
 
 
 class SqlAlchemyChildPageQuery:
-    """Statements run on the session's connection: the same transaction, without the ORM's
-    execute path (which costs more than these small statements themselves)."""
+    """Statements run on the unit of work's connection (``connection`` returns it): the same
+    transaction, without the ORM's execute path (which costs more than these small statements
+    themselves)."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        self._connection = connection
 
     def header(self, actor_id: int, child_id: int) -> ChildPageHeader | None:
         row = (
-            self._session.connection()
+            self._connection()
             .execute(_HEADER, {"actor_id": actor_id, "child_id": child_id})
             .one_or_none()
         )
@@ -206,7 +208,7 @@ class SqlAlchemyChildPageQuery:
         self, token_digest: str, child_id: int
     ) -> tuple[WebSession, User, ChildPageHeader | None] | None:
         rows = (
-            self._session.connection()
+            self._connection()
             .execute(_SESSION_AND_HEADER, {"digest": token_digest, "child_id": child_id})
             .all()
         )
@@ -231,7 +233,7 @@ class SqlAlchemyChildPageQuery:
         return session, user, header
 
     def audit_read(self, actor_id: int, child_id: int, at: datetime) -> None:
-        self._session.connection().execute(
+        self._connection().execute(
             _AUDIT,
             {
                 "actor_id": actor_id,
@@ -243,10 +245,10 @@ class SqlAlchemyChildPageQuery:
         )
 
     def child(self, child_id: int) -> Child | None:
-        row = self._session.connection().execute(_CHILD, {"child_id": child_id}).one_or_none()
+        row = self._connection().execute(_CHILD, {"child_id": child_id}).one_or_none()
         if row is None:
             return None
-        contacts = self._session.connection().execute(_CONTACTS, {"child_id": child_id})
+        contacts = self._connection().execute(_CONTACTS, {"child_id": child_id})
         return Child(
             id=row.id,
             site_id=row.site_id,
@@ -266,7 +268,7 @@ class SqlAlchemyChildPageQuery:
 
     def visits(self, child_id: int) -> Sequence[VisitRecord]:
         hips: dict[int, list[HipMeasures]] = defaultdict(list)
-        for row in self._session.connection().execute(_HIPS, {"child_id": child_id}):
+        for row in self._connection().execute(_HIPS, {"child_id": child_id}):
             hips[row.visit_id].append(_hips(row))
         return [
             VisitRecord(
@@ -279,7 +281,7 @@ class SqlAlchemyChildPageQuery:
                 film=row.film,
                 hips=tuple(hips.get(row.id, ())),
             )
-            for row in self._session.connection().execute(_VISITS, {"child_id": child_id})
+            for row in self._connection().execute(_VISITS, {"child_id": child_id})
         ]
 
     def operation_plans(
@@ -287,10 +289,10 @@ class SqlAlchemyChildPageQuery:
     ) -> tuple[Sequence[OperationPlan], dict[int, tuple[CarePlanItemState, ...]]]:
         plans = [
             mapping.operation_plan_from_row(row)  # type: ignore[arg-type]  # a Core row, same names
-            for row in self._session.connection().execute(_PLANS, {"child_id": child_id})
+            for row in self._connection().execute(_PLANS, {"child_id": child_id})
         ]
         items: dict[int, list[CarePlanItemState]] = defaultdict(list)
-        for row in self._session.connection().execute(_ITEMS, {"child_id": child_id}):
+        for row in self._connection().execute(_ITEMS, {"child_id": child_id}):
             items[row.operation_plan_id].append(mapping.care_plan_item_from_row(row))  # type: ignore[arg-type]  # as above
         return plans, {
             plan.id: tuple(items.get(plan.id, ())) for plan in plans if plan.id is not None
@@ -299,20 +301,20 @@ class SqlAlchemyChildPageQuery:
     def alerts(self, child_id: int) -> Sequence[Alert]:
         return [
             mapping.alert_from_row(row)  # type: ignore[arg-type]  # a Core row, same names
-            for row in self._session.connection().execute(_ALERTS, {"child_id": child_id})
+            for row in self._connection().execute(_ALERTS, {"child_id": child_id})
         ]
 
     def films(self, child_id: int) -> Sequence[tuple[StoredFilm, tuple[Reading, ...]]]:
         readings: dict[int, list[Reading]] = defaultdict(list)
-        for row in self._session.connection().execute(_READINGS, {"child_id": child_id}):
+        for row in self._connection().execute(_READINGS, {"child_id": child_id}):
             readings[row.radiograph_id].append(reading_from_row(row))  # type: ignore[arg-type]  # a Core row, same names
         return [
             (film_from_row(row), tuple(readings.get(row.id, ())))  # type: ignore[arg-type]  # as above
-            for row in self._session.connection().execute(_FILMS, {"child_id": child_id})
+            for row in self._connection().execute(_FILMS, {"child_id": child_id})
         ]
 
     def diary(self, child_id: int, limit: int) -> Sequence[StoredDiaryEntry]:
-        rows = self._session.connection().execute(_DIARY, {"child_id": child_id, "limit": limit})
+        rows = self._connection().execute(_DIARY, {"child_id": child_id, "limit": limit})
         return [
             StoredDiaryEntry(
                 id=row.id,
@@ -329,25 +331,28 @@ class SqlAlchemyChildPageQuery:
         ]
 
     def pain_descriptors(self, child_id: int) -> dict[str, str]:
-        rows = self._session.connection().execute(_DESCRIPTORS, {"child_id": child_id})
+        rows = self._connection().execute(_DESCRIPTORS, {"child_id": child_id})
         return {row.category: row.text for row in rows}
 
     def display_names(self, user_ids: Collection[int]) -> dict[int, str]:
         if not user_ids:
             return {}
-        rows = self._session.connection().execute(_NAMES, {"user_ids": sorted(user_ids)})
+        rows = self._connection().execute(_NAMES, {"user_ids": sorted(user_ids)})
         return {row.id: row.display_name for row in rows}
 
 
-class SqlAlchemyChildPageUnitOfWork(SqlAlchemyAccountsUnitOfWork):
-    """The accounts' unit of work plus the child page's reads."""
+class SqlAlchemyChildPageUnitOfWork(SqlAlchemyConnectionUnitOfWork):
+    """The accounts' unit of work plus the child page's reads, on one Core connection: a
+    cached view runs only Core statements; the ORM session is made only for the rare paths
+    (a refusal to audit, a session to touch or end)."""
 
-    child_pages: SqlAlchemyChildPageQuery
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        super().__init__(session_factory)
+        self._child_pages = SqlAlchemyChildPageQuery(self.connection)
 
-    def __enter__(self) -> Self:
-        super().__enter__()
-        self.child_pages = SqlAlchemyChildPageQuery(self._current())
-        return self
+    @property
+    def child_pages(self) -> SqlAlchemyChildPageQuery:
+        return self._child_pages
 
 
 if TYPE_CHECKING:

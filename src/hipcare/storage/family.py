@@ -6,17 +6,25 @@ Implements :class:`hipcare.services.family.FamilyRepository` and a unit of work
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import and_, bindparam, delete, exists, func, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hipcare.domain.diary import DiaryEntry, Urgency
 from hipcare.domain.pathway import Procedure
-from hipcare.domain.records import Child, OperationPlan, OperationStatus, Role, User
+from hipcare.domain.records import (
+    AuditAction,
+    Child,
+    EntityType,
+    OperationPlan,
+    OperationStatus,
+    Role,
+    User,
+)
 from hipcare.services.accounts import WebSession
 from hipcare.services.family import (
     CalendarFeed,
@@ -27,7 +35,9 @@ from hipcare.services.family import (
     StoredDiaryEntry,
 )
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork, session_and_user_from_row
+from hipcare.storage.connection_unit_of_work import SqlAlchemyConnectionUnitOfWork
 from hipcare.storage.tables import (
+    AuditRow,
     CalendarFeedRow,
     CarePlanItemRow,
     ChildRow,
@@ -46,7 +56,11 @@ from hipcare.storage.tables import (
 if TYPE_CHECKING:
     from hipcare.services.family import FamilyUnitOfWork
 
-__all__ = ["SqlAlchemyFamilyRepository", "SqlAlchemyFamilyUnitOfWork"]
+__all__ = [
+    "SqlAlchemyFamilyRepository",
+    "SqlAlchemyFamilyTodayUnitOfWork",
+    "SqlAlchemyFamilyUnitOfWork",
+]
 
 
 def _invitation(row: FamilyInvitationRow) -> Invitation:
@@ -144,6 +158,7 @@ _NEWEST_STARTED_OPERATION = (
     .order_by(OperationPlanRow.id.desc())
     .limit(1)
 )
+_AUDIT = insert(AuditRow.__table__)  # type: ignore[arg-type]  # a declarative Table
 _ITEM_STATES = select(CarePlanItemRow.item_id, CarePlanItemRow.done_at).where(
     CarePlanItemRow.operation_plan_id == bindparam("operation_plan_id")
 )
@@ -169,8 +184,24 @@ def _linked_child(row: Any) -> LinkedChild:
 
 
 class SqlAlchemyFamilyRepository:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    """The family side's storage. The "today" page's reads and its audit row run as Core
+    statements on ``connection()``; everything else uses the ORM session ``orm_session()``,
+    which a connection unit of work makes only when it is first needed."""
+
+    def __init__(
+        self, orm_session: Callable[[], Session], connection: Callable[[], Connection]
+    ) -> None:
+        self._orm_session = orm_session
+        self._connection = connection
+
+    @classmethod
+    def on_session(cls, session: Session) -> Self:
+        """The repository on an ORM session (its connection for the Core statements)."""
+        return cls(lambda: session, session.connection)
+
+    @property
+    def _session(self) -> Session:
+        return self._orm_session()
 
     # links
     def link(self, user_id: int, child_id: int, at: datetime) -> None:
@@ -195,7 +226,7 @@ class SqlAlchemyFamilyRepository:
         the page generation (ADR 10)."""
         # The connection, not the session: a Core statement skips the ORM's execute path.
         row = (
-            self._session.connection()
+            self._connection()
             .execute(_LINKED_CHILD, {"user_id": user_id, "child_id": child_id})
             .first()
         )
@@ -209,7 +240,7 @@ class SqlAlchemyFamilyRepository:
         read (a family account has none): :func:`hipcare.services.family.open_family_today`
         reads a staff account again in full."""
         row = (
-            self._session.connection()
+            self._connection()
             .execute(_SESSION_AND_LINKED_CHILD, {"digest": token_digest, "child_id": child_id})
             .first()
         )
@@ -218,10 +249,23 @@ class SqlAlchemyFamilyRepository:
         session, user = session_and_user_from_row(row, token_digest)
         return session, user, None if row.id is None else _linked_child(row)
 
+    def audit_plan_read(self, actor_id: int, child_id: int, at: datetime) -> None:
+        """The ``care_plan.read`` audit row of a view of the child's plan (one Core insert)."""
+        self._connection().execute(
+            _AUDIT,
+            {
+                "actor_id": actor_id,
+                "action": AuditAction.CARE_PLAN_READ,
+                "entity_type": EntityType.CHILD,
+                "entity_id": str(child_id),
+                "at": at,
+            },
+        )
+
     def started_plan(self, child_id: int) -> StartedPlan | None:
         """The newest operation plan of the child, not cancelled, whose pathway was started
         (it has stored items), with its surgeon's profile id and its items' states."""
-        connection = self._session.connection()
+        connection = self._connection()
         row = connection.execute(_NEWEST_STARTED_OPERATION, {"child_id": child_id}).first()
         if row is None:
             return None
@@ -490,10 +534,25 @@ class SqlAlchemyFamilyUnitOfWork(SqlAlchemyAccountsUnitOfWork):
 
     def __enter__(self) -> Self:
         super().__enter__()
-        self.family = SqlAlchemyFamilyRepository(self._current())
+        self.family = SqlAlchemyFamilyRepository.on_session(self._current())
         return self
+
+
+class SqlAlchemyFamilyTodayUnitOfWork(SqlAlchemyConnectionUnitOfWork):
+    """The family unit of work for the "today" page's per-view transaction, on one Core
+    connection: a cached view runs only Core statements; the ORM session is made only for
+    the rare paths (a refusal to audit, a session to touch or end)."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        super().__init__(session_factory)
+        self._family = SqlAlchemyFamilyRepository(self.orm_session, self.connection)
+
+    @property
+    def family(self) -> SqlAlchemyFamilyRepository:
+        return self._family
 
 
 if TYPE_CHECKING:
     # mypy proves here that this class keeps every promise of the services' protocol.
     _KEEPS_THE_PROTOCOL: type[FamilyUnitOfWork] = SqlAlchemyFamilyUnitOfWork
+    _TODAY_KEEPS_THE_PROTOCOL: type[FamilyUnitOfWork] = SqlAlchemyFamilyTodayUnitOfWork

@@ -38,7 +38,7 @@ from hipcare.services import family as use
 from hipcare.services.accounts import SessionUser, SignInRefusedError
 from hipcare.services.accounts import sign_in as sign_in_use_case
 from hipcare.services.operations import PathwayContent
-from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+from hipcare.storage.family import SqlAlchemyFamilyTodayUnitOfWork, SqlAlchemyFamilyUnitOfWork
 from hipcare.web.api import set_session_cookie
 from hipcare.web.auth import (
     CSRF_FIELD,
@@ -100,6 +100,11 @@ def _pathway_content() -> PathwayContent:
 
 def _uow(context: WebContext) -> SqlAlchemyFamilyUnitOfWork:
     return SqlAlchemyFamilyUnitOfWork(context.session_factory)
+
+
+def _today_uow(context: WebContext) -> SqlAlchemyFamilyTodayUnitOfWork:
+    """The "today" page's unit of work: one Core connection per view (ADR 10)."""
+    return SqlAlchemyFamilyTodayUnitOfWork(context.session_factory)
 
 
 def _user_id(user: SessionUser) -> int:
@@ -286,7 +291,7 @@ async def today_page(request: Request, child_id: RecordId) -> Response:
     cache = context.page_cache
     if not cache.enabled or request.query_params.get("calendar"):
         found = use.family_today_page(
-            _uow(context),
+            _today_uow(context),
             token,
             child_id,
             _pathway_content(),
@@ -305,7 +310,9 @@ async def today_page(request: Request, child_id: RecordId) -> Response:
             user=user,
             words=view.words or translator("en"),
         )
-    access = use.open_family_today(_uow(context), token, child_id, now=now, policy=context.policy)
+    access = use.open_family_today(
+        _today_uow(context), token, child_id, now=now, policy=context.policy
+    )
     if access is None:
         raise SignInRequiredError
     words = _language(request, access.child)
@@ -323,7 +330,7 @@ async def today_page(request: Request, child_id: RecordId) -> Response:
     html = cache.get(key)
     if html is None:
         view = use.family_today_after_access(
-            _uow(context), access, _pathway_content(), words, today=today, now=now
+            _today_uow(context), access, _pathway_content(), words, today=today, now=now
         )
         html = _render(
             request,
