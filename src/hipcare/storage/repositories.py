@@ -702,7 +702,7 @@ class SqlAlchemySurveillanceStatusRepository:
 
     def counted(self, site_id: str, today: date) -> WorklistCounts:
         rows = self._session.connection().execute(_counts(), {"site_id": site_id, "today": today})
-        return _counts_from({rank: count for rank, count in rows})
+        return _counts_from(dict(rows.all()))
 
     def opened(
         self, actor_id: int, site_id: str, today: date, rules_version: str
