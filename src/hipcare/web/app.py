@@ -205,6 +205,8 @@ def create_app(
     # First: the busiest page is matched before every other route is tried ("{child_id:int}"
     # leaves /children/new to pages.router).
     app.include_router(child_page.router)
+    # The family's busiest page likewise (only family routes start with /family).
+    app.include_router(family_routes.today_router)
     app.include_router(api.router)
     app.include_router(fhir_routes.router)
     app.include_router(pages.router)
