@@ -855,3 +855,29 @@ def test_the_cached_today_page_refuses_everyone_else_and_audits_every_view(
     assert cache.hits == hits, "no refused request reached the cache"
     assert _count(uow, family.child_id, AuditAction.ACCESS_DENIED) == denied + 2
     assert _count(uow, family.child_id, AuditAction.CARE_PLAN_READ) == reads + 3
+
+
+def test_the_cached_today_page_keeps_the_session_rules_and_audits_a_touched_view(
+    client: TestClient,
+    family: Family,
+    clock: Clock,
+    uow: SqlAlchemyAccountsUnitOfWork,
+) -> None:
+    """The per-view transaction on one connection: a view that also writes the session's last
+    use (its own commit) still writes its audit row; an idle session is ended and deleted."""
+    url = f"/family/children/{family.child_id}"
+    _family_sign_in(client, family.email)
+    reads = _count(uow, family.child_id, AuditAction.CARE_PLAN_READ)
+    assert client.get(url).status_code == 200
+    clock.advance(minutes=29)
+    assert client.get(url).status_code == 200  # used: idle time restarts
+    clock.advance(minutes=29)
+    assert client.get(url).status_code == 200
+    assert _count(uow, family.child_id, AuditAction.CARE_PLAN_READ) == reads + 3
+    clock.advance(minutes=31)
+    expired = client.get(url)
+    assert expired.status_code == 303
+    assert expired.headers["location"].startswith("/sign-in")
+    home = client.get("/family")
+    assert home.headers["location"].startswith("/sign-in"), "the expired session was deleted"
+    assert _count(uow, family.child_id, AuditAction.CARE_PLAN_READ) == reads + 3
