@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,8 @@ from hipcare.domain.diary import (
     R_FLACC_CATEGORIES,
     DiaryEntry,
     DiaryKind,
+    DiaryRule,
+    DiaryRules,
     MedicineGiven,
     NumericPain,
     RFlacc,
@@ -181,3 +184,90 @@ status = "guideline"
 
 def test_r_flacc_categories_are_the_five_of_the_scale() -> None:
     assert R_FLACC_CATEGORIES == ("face", "legs", "activity", "cry", "consolability")
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: MedicineGiven("2026-03-02T08:00Z", "paracetamol"), "given_at"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: DiaryEntry(1, NOW.date(), Unwell("fever")), "recorded_at"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: Unwell(38.5), "description"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: Unwell(None), "description"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: SkinCheck(SkinFinding.RED_FADES, where=["hip"]), "skin_where"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: SkinCheck("red-fades"), "skin_finding"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: DiaryEntry(0, NOW, Unwell("fever")), "child_id"),
+        (lambda: DiaryEntry(True, NOW, Unwell("fever")), "child_id"),
+        (lambda: DiaryEntry("1", NOW, Unwell("fever")), "child_id"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: DiaryEntry(1, NOW, "unwell"), "kind"),  # type: ignore[arg-type]  # the mistake under test
+        (lambda: DiaryEntry(1, NOW, Unwell("fever"), note=7), "note"),  # type: ignore[arg-type]  # the mistake under test
+    ],
+)
+def test_an_impossible_diary_entry_is_refused_naming_the_field(build: Any, field: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        build()
+    assert caught.value.field == field
+
+
+def test_an_entry_without_a_note_or_place_keeps_empty_text() -> None:
+    """A missing (None) note or skin place is kept as empty text, not refused."""
+    entry = DiaryEntry(1, NOW, SkinCheck(SkinFinding.RED_FADES, where=None), note=None)  # type: ignore[arg-type]  # None is what a form without the field hands in
+    assert entry.note == ""
+    assert isinstance(entry.measure, SkinCheck)
+    assert entry.measure.where == ""
+
+
+def test_a_skin_finding_is_refused_with_the_choices() -> None:
+    """Refusing a finding that is not a SkinFinding lists the plain-language choices."""
+    with pytest.raises(InvalidInputError) as caught:
+        SkinCheck("red")  # type: ignore[arg-type]  # the mistake under test
+    assert caught.value.field == "skin_finding"
+    assert all(finding.value in caught.value.problem for finding in SkinFinding)
+
+
+def _rule(**changes: Any) -> DiaryRule:
+    values: dict[str, Any] = {
+        "id": "numeric-moderate",
+        "kind": DiaryKind.PAIN_NUMERIC,
+        "urgency": Urgency.WATCH,
+        "advice": "Give pain medicine and score again in an hour.",
+        "source": "LOINC 72514-3",
+        "section": "clinical spec 5",
+        "status": RuleStatus.GUIDELINE,
+        "at_least": 4,
+    }
+    values.update(changes)
+    return DiaryRule(**values)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"id": ""}, "diary rule ''.id"),
+        ({"id": None}, "diary rule None.id"),
+        ({"advice": "  "}, "diary rule 'numeric-moderate'.advice"),
+        ({"source": ""}, "diary rule 'numeric-moderate'.source"),
+        ({"section": 5}, "diary rule 'numeric-moderate'.section"),
+        ({"at_least": None}, "diary rule 'numeric-moderate'.at_least"),
+        ({"at_least": 11}, "diary rule 'numeric-moderate'.at_least"),
+        ({"at_least": -1}, "diary rule 'numeric-moderate'.at_least"),
+        (
+            {"kind": DiaryKind.PAIN_R_FLACC, "at_least": 11},
+            "diary rule 'numeric-moderate'.at_least",
+        ),
+        ({"kind": DiaryKind.SKIN, "at_least": None}, "diary rule 'numeric-moderate'.findings"),
+    ],
+)
+def test_an_impossible_diary_rule_is_refused_naming_the_field(
+    changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        _rule(**changes)
+    assert caught.value.field == field
+
+
+def test_diary_rules_refuse_two_rules_with_one_id() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        DiaryRules((_rule(), _rule(at_least=5)))
+    assert caught.value.field == "diary rules"
+    assert "share an id" in caught.value.problem
+    assert len(DiaryRules((_rule(), _rule(id="numeric-mild", at_least=2))).rules) == 2

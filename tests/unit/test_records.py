@@ -21,6 +21,7 @@ from hipcare.domain.records import (
     CarePlanItemState,
     Child,
     EntityType,
+    ExternalIdentifier,
     HipMeasures,
     OperationPlan,
     OperationStatus,
@@ -350,6 +351,9 @@ def _operation(**changes: Any) -> OperationPlan:
         ({"plate_angle_deg": 180}, "operation.plate_angle_deg"),
         ({"implant": ""}, "operation.implant"),
         ({"status": OperationStatus.DONE}, "operation.surgery_date"),
+        ({"wheelchair_user": "yes"}, "operation.wheelchair_user"),
+        ({"attends_school": 1}, "operation.attends_school"),
+        ({"sees_therapists": "unknown"}, "operation.sees_therapists"),
     ],
 )
 def test_impossible_operation_plans_are_refused_naming_the_field(
@@ -363,3 +367,59 @@ def test_impossible_operation_plans_are_refused_naming_the_field(
 def test_a_care_plan_item_is_done_once_it_has_a_time_and_a_person() -> None:
     assert not CarePlanItemState(1, "tell-school", date(2026, 4, 1)).done
     assert CarePlanItemState(1, "tell-school", date(2026, 4, 1), NOW, 3).done
+
+
+def test_only_a_surgeon_has_a_surgeon_preference_profile() -> None:
+    surgeon = User(
+        "a@example.org", "X", Role.CLINICIAN, Profession.SURGEON, surgeon_profile="hip-default"
+    )
+    assert surgeon.surgeon_profile == "hip-default"
+    with pytest.raises(InvalidInputError) as caught:
+        User("b@example.org", "Y", Role.CLINICIAN, Profession.NURSE, surgeon_profile="hip-default")
+    assert caught.value.field == "user.surgeon_profile"
+
+
+def test_an_operation_plan_keeps_the_family_questions_as_yes_no_or_unknown() -> None:
+    """wheelchair_user, attends_school and sees_therapists are True, False or None (not known)."""
+    plan = _operation(wheelchair_user=True, attends_school=False, sees_therapists=None)
+    assert (plan.wheelchair_user, plan.attends_school, plan.sees_therapists) == (True, False, None)
+
+
+def _identifier(**changes: Any) -> ExternalIdentifier:
+    values: dict[str, Any] = {
+        "entity_type": EntityType.CHILD,
+        "entity_id": 7,
+        "system": "https://fhir.example.org/mrn",
+        "value": "MRN-0042",
+    }
+    values.update(changes)
+    return ExternalIdentifier(**values)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"entity_type": "child"}, "identifier.entity_type"),
+        ({"entity_id": 0}, "identifier.entity_id"),
+        ({"entity_id": None}, "identifier.entity_id"),
+        ({"system": ""}, "identifier.system"),
+        ({"system": None}, "identifier.system"),
+        ({"system": " https://fhir.example.org/mrn"}, "identifier.system"),
+        ({"system": "https://" + "x" * 248}, "identifier.system"),
+        ({"value": "   "}, "identifier.value"),
+        ({"value": "MRN-0042\n"}, "identifier.value"),
+        ({"value": "9" * 256}, "identifier.value"),
+    ],
+)
+def test_impossible_external_identifiers_are_refused_naming_the_field(
+    changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        _identifier(**changes)
+    assert caught.value.field == field
+
+
+def test_an_external_identifier_may_be_255_characters_long() -> None:
+    """The length limit of system and value is 255 characters, inclusive."""
+    identifier = _identifier(system="https://" + "x" * 247, value="9" * 255)
+    assert (len(identifier.system), len(identifier.value)) == (255, 255)
