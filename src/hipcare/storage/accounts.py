@@ -38,20 +38,25 @@ __all__ = [
 ]
 
 
+SESSION_USER_COLUMNS = (
+    WebSessionRow.user_id,
+    WebSessionRow.csrf_token,
+    WebSessionRow.created_at,
+    WebSessionRow.last_seen_at,
+    UserRow.email,
+    UserRow.display_name,
+    UserRow.role,
+    UserRow.profession,
+    UserRow.password_hash,
+    UserRow.surgeon_profile,
+)
+"""The columns every session lookup selects; :func:`session_and_user_from_row` reads them."""
+
 # The session, its user and the user's sites in one statement: a row per membership (one
 # row with a NULL site for a user of no site, such as a family account).
 _SIGNED_IN = (
     select(
-        WebSessionRow.user_id,
-        WebSessionRow.csrf_token,
-        WebSessionRow.created_at,
-        WebSessionRow.last_seen_at,
-        UserRow.email,
-        UserRow.display_name,
-        UserRow.role,
-        UserRow.profession,
-        UserRow.password_hash,
-        UserRow.surgeon_profile,
+        *SESSION_USER_COLUMNS,
         SiteMembershipRow.site_id,
     )
     .join(UserRow, UserRow.id == WebSessionRow.user_id)
@@ -63,9 +68,8 @@ _SIGNED_IN = (
 def session_and_user_from_row(
     row: Any, token_digest: str, site_ids: frozenset[str] = frozenset()
 ) -> tuple[WebSession, User]:
-    """The web session and its user from one row of a session-lookup statement (columns
-    ``user_id, csrf_token, created_at, last_seen_at, email, display_name, role, profession,
-    password_hash, surgeon_profile``), with the user's ``site_ids`` read beside it."""
+    """The web session and its user from one row of a session-lookup statement (one that
+    selects :data:`SESSION_USER_COLUMNS`), with the user's ``site_ids`` read beside it."""
     session = WebSession(
         token_digest=token_digest,
         user_id=row.user_id,

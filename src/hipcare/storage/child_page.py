@@ -32,7 +32,7 @@ from hipcare.services.family import StoredDiaryEntry
 from hipcare.services.journey import ChildPageHeader
 from hipcare.services.radiographs import Reading, StoredFilm
 from hipcare.storage import mapping
-from hipcare.storage.accounts import session_and_user_from_row
+from hipcare.storage.accounts import SESSION_USER_COLUMNS, session_and_user_from_row
 from hipcare.storage.connection_unit_of_work import SqlAlchemyConnectionUnitOfWork
 from hipcare.storage.radiographs import _film as film_from_row
 from hipcare.storage.radiographs import _reading as reading_from_row
@@ -82,16 +82,7 @@ _HEADER = select(
 # in one statement: the child is LEFT JOINed by id, so an unknown child still gives the session.
 _SESSION_AND_HEADER = (
     select(
-        WebSessionRow.user_id,
-        WebSessionRow.csrf_token,
-        WebSessionRow.created_at,
-        WebSessionRow.last_seen_at,
-        UserRow.email,
-        UserRow.display_name,
-        UserRow.role,
-        UserRow.profession,
-        UserRow.password_hash,
-        UserRow.surgeon_profile,
+        *SESSION_USER_COLUMNS,
         SiteMembershipRow.site_id.label("member_of"),
         ChildRow.site_id,
         ChildRow.given_name,

@@ -34,7 +34,11 @@ from hipcare.services.family import (
     StartedPlan,
     StoredDiaryEntry,
 )
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork, session_and_user_from_row
+from hipcare.storage.accounts import (
+    SESSION_USER_COLUMNS,
+    SqlAlchemyAccountsUnitOfWork,
+    session_and_user_from_row,
+)
 from hipcare.storage.connection_unit_of_work import SqlAlchemyConnectionUnitOfWork
 from hipcare.storage.tables import (
     AuditRow,
@@ -102,16 +106,7 @@ _CHILD_COLUMNS = (
 # The session, its user and (when linked) the child, in one statement: the today page's read.
 _SESSION_AND_LINKED_CHILD = (
     select(
-        WebSessionRow.user_id,
-        WebSessionRow.csrf_token,
-        WebSessionRow.created_at,
-        WebSessionRow.last_seen_at,
-        UserRow.email,
-        UserRow.display_name,
-        UserRow.role,
-        UserRow.profession,
-        UserRow.password_hash,
-        UserRow.surgeon_profile,
+        *SESSION_USER_COLUMNS,
         *_CHILD_COLUMNS,
     )
     .select_from(WebSessionRow)
