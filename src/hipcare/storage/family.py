@@ -15,12 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hipcare.domain.diary import DiaryEntry, Urgency
-from hipcare.domain.pathway import Procedure
 from hipcare.domain.records import (
     AuditAction,
     Child,
     EntityType,
-    OperationPlan,
     OperationStatus,
     Role,
     User,
@@ -34,6 +32,7 @@ from hipcare.services.family import (
     StartedPlan,
     StoredDiaryEntry,
 )
+from hipcare.storage import mapping
 from hipcare.storage.accounts import (
     SESSION_USER_COLUMNS,
     SqlAlchemyAccountsUnitOfWork,
@@ -264,22 +263,7 @@ class SqlAlchemyFamilyRepository:
         row = connection.execute(_NEWEST_STARTED_OPERATION, {"child_id": child_id}).first()
         if row is None:
             return None
-        operation = OperationPlan(
-            id=row.id,
-            child_id=row.child_id,
-            sides=row.sides,
-            procedures=tuple(Procedure(value) for value in row.procedures),
-            implant=row.implant,
-            plate_angle_deg=row.plate_angle_deg,
-            surgeon_id=row.surgeon_id,
-            weight_bearing=row.weight_bearing,
-            positioning_device=row.positioning_device,
-            surgery_date=row.surgery_date,
-            status=row.status,
-            wheelchair_user=row.wheelchair_user,
-            attends_school=row.attends_school,
-            sees_therapists=row.sees_therapists,
-        )
+        operation = mapping.operation_plan_from_row(row)  # type: ignore[arg-type]  # a Core row, same names
         items = connection.execute(_ITEM_STATES, {"operation_plan_id": row.id}).all()
         return StartedPlan(
             operation=operation,
