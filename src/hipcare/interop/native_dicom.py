@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import struct
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from hipcare.interop.display import (
     MAX_PIXELS,
@@ -52,7 +52,7 @@ from hipcare.interop.preview import (
 if TYPE_CHECKING:  # Pillow is imported when a picture is made
     from mmap import mmap
 
-    from PIL import Image
+    from PIL._imaging import ImagingCore as CoreImage
 
     FileBytes = bytes | mmap
 
@@ -69,7 +69,8 @@ _LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ SV UC UN UR UT UV".split())
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _MAX_NESTING = 8
-_BAND_WORDS = 1 << 17  # words per band when averaging blocks: 512 KiB as 32-bit numbers
+_MAX_BLOCK = 256  # the largest block hipcare_pixels averages (its 32-bit sums)
+_BILINEAR = 2  # PIL.Image.Resampling.BILINEAR, without importing PIL.Image
 
 # The attributes read, with the VR each must have (PS3.6); all others are skipped.
 _PIXEL_DATA = 0x7FE00010
@@ -476,99 +477,97 @@ def render_native_preview(
     cache_key: str | None = None,
 ) -> Preview | None:
     """Window, fit and encode the film as :func:`~hipcare.interop.preview.render_preview`
-    does, step for step, with Pillow: block means of the stored words when the preview is
-    at most half the film's size (Pillow's ``reduce`` on 32-bit words rounds half up, as
-    the numpy block mean does), then the 65,536-entry table, then the bilinear fit.
+    does, step for step: block means of the stored words when the preview is at most half
+    the film's size, then the 65,536-entry table, then Pillow's bilinear fit and encoder.
+
+    The loop over every word (block means looked up in the table, and the words' range, in
+    one pass) and the bilinear fit of the block means are compiled
+    (:mod:`hipcare_pixels`, ADR 0011: the fit computes Pillow's bytes); the JPEG encoder,
+    and the steps of the rare films not made of block means, are Pillow's C core
+    (``PIL._imaging``) called as ``Image.resize`` and ``Image.save`` call it, because
+    importing ``PIL.Image`` costs the command a fifth of its budget (its EXIF and TIFF tag
+    tables). Tests check the bytes against the numpy path's.
 
     None when the file has no usable window and words with bits above Bits Stored (its
     pixel range needs every word looked at: left to the numpy path).
     """
-    from PIL import Image
+    from hipcare_pixels import extrema as word_extrema
+    from hipcare_pixels import fit_greys, window_block_means
+    from PIL import _imaging
 
     if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
         return None  # render_preview refuses it, in words
     width, height = fitted_size(film.rows, film.columns, max_size)
     factor = min(film.rows // height, film.columns // width)
-    mode = "L" if film.bits_allocated == 8 else "I;16"
-    size = film.rows * film.columns * (film.bits_allocated // 8)
-    pixels = memoryview(film.source)[film.pixel_offset : film.pixel_offset + size]
-    # A memoryview slice: Pillow maps the words where they are, without a copy.
-    words = Image.frombuffer(
-        mode,
-        (film.columns, film.rows),
-        pixels,  # type: ignore[arg-type]  # Pillow's stubs omit memoryview, which it maps
-        "raw",
-        mode,
-        0,
-        1,
-    )
-    clean = True
-    extrema: tuple[int, int] | None = None
+    word_bytes = film.bits_allocated // 8
     shown = window or film.window
-    if film.bits_stored < film.bits_allocated or shown is None:
-        extrema = cast("tuple[int, int]", words.getextrema())
-        clean = (extrema[1] >> film.bits_stored) == 0
     if shown is None:
-        if not clean or extrema is None:
+        # The window is the range of the values: the words' range first (a pass of its own).
+        extrema = word_extrema(film.source, film.pixel_offset, film.rows, film.columns, word_bytes)
+        if extrema[1] >> film.bits_stored:
             return None
         ends = [word * film.rescale_slope + film.rescale_intercept for word in extrema]
         shown = range_window(min(ends), max(ends))
     table = _display_table(film, shown)
-    if factor >= 2 and clean:
-        image = _greys(_block_means(film, pixels, factor), table)
-    else:
-        image = words.point(list(table)) if mode == "L" else _greys(_as_int32(words), table)
+    image: CoreImage | None = None
+    if 2 <= factor <= _MAX_BLOCK:
+        greys, _, largest = window_block_means(
+            film.source,
+            film.pixel_offset,
+            film.rows,
+            film.columns,
+            word_bytes,
+            factor,
+            table,
+        )
+        # Means of words with bits above Bits Stored are not means of values: then every
+        # word is looked up first (as the numpy path does), and the means are thrown away.
+        if largest >> film.bits_stored == 0:
+            reduced = (film.columns // factor, film.rows // factor)
+            if reduced != (width, height):
+                greys = fit_greys(greys, *reduced, width, height)
+            image = _imaging.map_buffer(greys, (width, height), "raw", 0, ("L", 0, 1))
+    if image is None:
+        image = _every_word_greys(film, table)
         if factor >= 2:
-            image = image.reduce(factor)
-    if image.size != (width, height):
-        image = image.resize((width, height), Image.Resampling.BILINEAR)
+            image = image.reduce((factor, factor), (0, 0, film.columns, film.rows))
+        if image.size != (width, height):
+            # Image.resize(size, Image.Resampling.BILINEAR) of a mode "L" image.
+            image = image.resize((width, height), _BILINEAR, (0, 0, *image.size))
     key = cache_key or preview_cache_key(
         _sha256(film.source), window, max_size, image_format, quality
     )
     return Preview(
         data=_encoded(image, image_format, quality),
         image_format=image_format,
-        width=image.width,
-        height=image.height,
-        scale=image.width / film.columns,
+        width=image.size[0],
+        height=image.size[1],
+        scale=image.size[0] / film.columns,
         window=shown,
         cache_key=key,
     )
 
 
-def _block_means(film: NativeFilm, pixels: memoryview, factor: int) -> Image.Image:
-    """Rounded means of ``factor x factor`` blocks of the words (mode "I"), edge rows and
-    columns that do not fill a block dropped, as ``hipcare.interop.preview._block_mean``.
+def _every_word_greys(film: NativeFilm, table: bytes) -> CoreImage:
+    """Every word looked up in the table (Pillow's C ``point``), for a preview not made of
+    block means: near full size, or words with bits above Bits Stored."""
+    from PIL import _imaging
 
-    Band by band, so that the 32-bit copy of the words Pillow's ``reduce`` needs is a few
-    hundred kilobytes reused, not 30 MB of fresh memory (the page faults cost more than the
-    arithmetic). Bands of 512 KiB measured fastest in a fresh process (the command): 1 MiB
-    took 1-1.5 ms more on the 15 MB film, 2 MiB 10 ms more, 64 KiB 3 ms more.
-    """
-    from PIL import Image
-
-    kept_columns, kept_rows = film.columns // factor * factor, film.rows // factor * factor
-    means = Image.new("I", (kept_columns // factor, kept_rows // factor))
     mode = "L" if film.bits_allocated == 8 else "I;16"
-    row_bytes = film.columns * (film.bits_allocated // 8)
-    band_rows = max(factor, _BAND_WORDS // film.columns // factor * factor)
-    for top in range(0, kept_rows, band_rows):
-        rows = min(band_rows, kept_rows - top)
-        band = Image.frombuffer(
-            mode,
-            (film.columns, rows),
-            pixels[top * row_bytes : (top + rows) * row_bytes],  # type: ignore[arg-type]  # as above
-            "raw",
-            mode,
-            0,
-            1,
-        )
-        reduced = _as_int32(band).reduce(factor, box=(0, 0, kept_columns, rows))
-        means.paste(reduced, (0, top // factor))
-    return means
+    size = film.rows * film.columns * (film.bits_allocated // 8)
+    pixels = memoryview(film.source)[film.pixel_offset : film.pixel_offset + size]
+    # Pillow maps the words where they are, without a copy (Image.frombuffer's C call).
+    words = _imaging.map_buffer(pixels, (film.columns, film.rows), "raw", 0, (mode, 0, 1))
+    greys: CoreImage = (
+        words.point(list(table), None)
+        if mode == "L"
+        # Image.point on a mode "I" image, without its Python pass rounding 65,536 entries.
+        else words.convert("I").point(list(table), "L")
+    )
+    return greys
 
 
-def _encoded(image: Image.Image, image_format: PreviewFormat, quality: int) -> bytes:
+def _encoded(image: CoreImage, image_format: PreviewFormat, quality: int) -> bytes:
     """:func:`~hipcare.interop.preview.encode_image`'s bytes; a grey JPEG straight from
     Pillow's JPEG encoder.
 
@@ -579,21 +578,24 @@ def _encoded(image: Image.Image, image_format: PreviewFormat, quality: int) -> b
     no options but the quality (Pillow 13: raw mode, quality, progressive, smooth, optimize,
     keep_rgb, stream type, dpi, subsampling, restart marker blocks and rows, quantization
     tables, comment, extra markers, EXIF). That order is Pillow's own, so a test checks the
-    bytes against ``Image.save`` for several pictures and qualities.
+    bytes against ``Image.save`` for several pictures and qualities. Other formats go
+    through ``encode_image`` (and so ``PIL.Image``).
     """
     if image_format is not PreviewFormat.JPEG or image.mode != "L":
-        return encode_image(image, image_format, quality)
+        from PIL import Image
+
+        return encode_image(Image.new("L", (0, 0))._new(image), image_format, quality)
     from PIL import _imaging
 
     encoder = _imaging.jpeg_encoder(
         "L", "L", quality, False, 0, False, False, 0, [0, 0], -1, 0, 0, None, None, b"", b""
     )
     try:
-        encoder.setimage(image.im, (0, 0, *image.size))
+        encoder.setimage(image, (0, 0, *image.size))
         chunks = []
         while True:
             # The buffer size ``tobytes`` uses (ImageFile.MAXBLOCK, or 4 bytes a pixel of a row).
-            _, status, chunk = encoder.encode(max(65536, image.width * 4))
+            _, status, chunk = encoder.encode(max(65536, image.size[0] * 4))
             chunks.append(chunk)
             if status:
                 break
@@ -608,19 +610,6 @@ def _sha256(data: FileBytes) -> str:
     import hashlib  # here: loading OpenSSL costs a short command 2 ms at start-up
 
     return hashlib.sha256(data).hexdigest()
-
-
-def _as_int32(words: Image.Image) -> Image.Image:
-    return words.convert("I")
-
-
-def _greys(words: Image.Image, table: bytes) -> Image.Image:
-    """``words.point(table, "L")`` for a mode "I" image, without the Python pass that
-    ``Image.point`` makes over the 65,536 entries to round them (they are whole numbers
-    already): 3.5 ms of the command's 5 ms lookup. The C call is the one ``point`` ends with.
-    """
-    wide = list(table) + [0] * (65536 - len(table))  # 8-bit words use the first 256
-    return words._new(words.im.point(wide, "L"))
 
 
 def _display_table(film: NativeFilm, window: Window) -> bytes:
