@@ -1,0 +1,182 @@
+"""hipcare_pixels, the compiled loops of the preview command (ADR 0011), against the references
+they must equal: numpy's block mean and lookup (``hipcare.interop.preview``, the server's path),
+Python's min/max, and Pillow's own bilinear resize. Also that every bad size or offset is
+refused in words before a byte is read."""
+
+from __future__ import annotations
+
+import struct
+from random import Random
+
+import numpy as np
+import pytest
+from hipcare_pixels import extrema, fit_greys, window_block_means
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from hipcare.interop.preview import _block_mean
+
+
+@st.composite
+def films(draw: st.DrawFn, max_side: int = 40) -> tuple[bytes, int, int, int, int, int]:
+    """(buffer, offset, rows, columns, word_bytes, bits_stored): words after a few bytes of
+    something else, so that they are not always aligned."""
+    word_bytes = draw(st.sampled_from([1, 2]))
+    bits_stored = draw(st.integers(1, 8 * word_bytes))
+    rows, columns = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    offset = draw(st.integers(0, 3))
+    words = draw(
+        st.lists(
+            st.integers(0, (1 << bits_stored) - 1), min_size=rows * columns, max_size=rows * columns
+        )
+    )
+    packed = struct.pack(f"<{len(words)}{'B' if word_bytes == 1 else 'H'}", *words)
+    return (
+        b"\x7f" * offset + packed + b"\xff" * draw(st.integers(0, 3)),
+        offset,
+        rows,
+        columns,
+        (word_bytes),
+        bits_stored,
+    )
+
+
+def words_of(film: tuple[bytes, int, int, int, int, int]) -> np.ndarray:
+    buffer, offset, rows, columns, word_bytes, _ = film
+    dtype = np.uint8 if word_bytes == 1 else np.dtype("<u2")
+    return np.frombuffer(buffer, dtype=dtype, count=rows * columns, offset=offset).reshape(
+        rows, columns
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(films())
+def test_extrema_are_the_smallest_and_largest_word(
+    film: tuple[bytes, int, int, int, int, int],
+) -> None:
+    buffer, offset, rows, columns, word_bytes, _ = film
+    words = words_of(film)
+    assert extrema(buffer, offset, rows, columns, word_bytes) == (words.min(), words.max())
+
+
+@settings(max_examples=300, deadline=None)
+@given(films(), st.integers(1, 9), st.randoms(use_true_random=False))
+def test_block_means_are_the_numpy_block_means_looked_up(
+    film: tuple[bytes, int, int, int, int, int], factor: int, random: Random
+) -> None:
+    """Rounded half up, edge rows and columns dropped, as the server's numpy path; with the
+    range of all the words, dropped ones too."""
+    buffer, offset, rows, columns, word_bytes, bits_stored = film
+    factor = min(factor, rows, columns)
+    table = bytes(random.randrange(256) for _ in range(1 << (8 * word_bytes)))
+    words = words_of(film)
+    expected = np.take(
+        np.frombuffer(table, dtype=np.uint8), _block_mean(words, factor, bits_stored)
+    )
+    greys, smallest, largest = window_block_means(
+        buffer, offset, rows, columns, word_bytes, factor, table
+    )
+    assert greys == expected.tobytes()
+    assert (smallest, largest) == (words.min(), words.max())
+
+
+def test_block_means_of_the_full_film_size_are_numpy_block_means() -> None:
+    """The film the command is for: 2500 x 3000 14-bit words in 2 x 2 and 3 x 3 blocks."""
+    generator = np.random.default_rng(7)
+    words = generator.integers(0, 1 << 14, size=(3000, 2500), dtype=np.uint16)
+    table = generator.integers(0, 256, size=1 << 16, dtype=np.uint8).tobytes()
+    for factor in (2, 3):
+        greys, smallest, largest = window_block_means(
+            b"\0" + words.tobytes(), 1, 3000, 2500, 2, factor, table
+        )
+        expected = np.take(np.frombuffer(table, np.uint8), _block_mean(words, factor, 14))
+        assert greys == expected.tobytes()
+        assert (smallest, largest) == (words.min(), words.max())
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    st.integers(1, 70),
+    st.integers(1, 70),
+    st.integers(1, 90),
+    st.integers(1, 90),
+    st.randoms(use_true_random=False),
+    st.booleans(),
+)
+def test_the_fit_is_pillows_bilinear_resize(
+    width: int, height: int, new_width: int, new_height: int, random: Random, stark: bool
+) -> None:
+    """Byte for byte, shrinking or growing either way (Pillow 13 runs the passes in an order
+    that depends on the sizes, and the order changes the rounding)."""
+    levels = [0, 255] if stark else list(range(256))
+    greys = bytes(random.choice(levels) for _ in range(width * height))
+    expected = Image.frombytes("L", (width, height), greys).resize(
+        (new_width, new_height), Image.Resampling.BILINEAR
+    )
+    assert fit_greys(greys, width, height, new_width, new_height) == expected.tobytes()
+
+
+def test_the_fit_of_the_commands_picture_is_pillows() -> None:
+    """The command's case: block means of 1250 x 1500 fitted to 853 x 1024."""
+    greys = np.random.default_rng(3).integers(0, 256, size=1250 * 1500, dtype=np.uint8).tobytes()
+    expected = Image.frombytes("L", (1250, 1500), greys).resize(
+        (853, 1024), Image.Resampling.BILINEAR
+    )
+    assert fit_greys(greys, 1250, 1500, 853, 1024) == expected.tobytes()
+
+
+WORDS = bytes(2 * 6 * 4)  # 6 rows x 4 columns of 16-bit words
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((WORDS, 0, 6, 4, 3), "word_bytes must be 1 or 2, not 3"),
+        ((WORDS, 0, 0, 4, 2), "rows and columns must be at least 1, not 0 x 4"),
+        ((WORDS, -1, 6, 4, 2), "offset -1 is outside the buffer of 48 bytes"),
+        ((WORDS, 49, 6, 4, 2), "offset 49 is outside the buffer of 48 bytes"),
+        ((WORDS, 1, 6, 4, 2), "6 x 4 words of 2 bytes need more than the 47 bytes after offset 1"),
+        ((WORDS, 0, 1 << 40, 1 << 40, 2), "need more than the 48 bytes after offset 0"),
+    ],
+)
+def test_extrema_refuse_a_film_the_buffer_does_not_hold(
+    arguments: tuple[bytes, int, int, int, int], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        extrema(*arguments)
+
+
+@pytest.mark.parametrize(
+    ("factor", "table", "message"),
+    [
+        (0, bytes(65536), "factor must be 1 to 256 and at most the rows and columns, not 0"),
+        (5, bytes(65536), "factor must be 1 to 256 and at most the rows and columns, not 5"),
+        (257, bytes(65536), "not 257"),
+        (2, b"", "the table is empty"),
+    ],
+)
+def test_block_means_refuse_a_bad_factor_or_table(factor: int, table: bytes, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        window_block_means(WORDS, 0, 6, 4, 2, factor, table)
+
+
+def test_block_means_refuse_a_table_too_short_for_the_means() -> None:
+    words = struct.pack("<4H", 300, 300, 300, 300)
+    with pytest.raises(ValueError, match="a block mean is beyond the table of 256 entries"):
+        window_block_means(words, 0, 2, 2, 2, 2, bytes(256))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((bytes(12), 0, 4, 2, 2), "sizes must be 1 to 1,048,576 pixels, not 0 x 4 to 2 x 2"),
+        ((bytes(12), 3, 4, 2, 1 << 21), "not 3 x 4 to 2 x 2097152"),
+        ((bytes(11), 3, 4, 2, 2), "3 x 4 greys need more than the 11 bytes given"),
+    ],
+)
+def test_the_fit_refuses_sizes_the_buffer_does_not_hold(
+    arguments: tuple[bytes, int, int, int, int], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        fit_greys(*arguments)
