@@ -482,7 +482,7 @@ def test_the_preview_command_imports_neither_numpy_nor_pydicom(tmp_path: Path) -
         "heavy = [name for name in ('numpy', 'pydicom', 'requests', 'fastapi', 'sqlalchemy', "
         "'jinja2', 'typst', 'hipcare.domain.radiograph', 'hipcare.interop.dicom', "
         "'PIL.Image', 'PIL.PngImagePlugin', 'PIL.ImageFile', 'dataclasses', 'json', 'pathlib', "
-        "'threading') "
+        "'threading', 'typing') "
         "if name in sys.modules]\n"
         "print(status, heavy)\n"
     )
