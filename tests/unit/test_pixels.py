@@ -10,7 +10,7 @@ from random import Random
 
 import numpy as np
 import pytest
-from hipcare_pixels import extrema, fit_greys, window_block_means
+from hipcare_pixels import display_table, extrema, fit_greys, window_block_means
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -180,3 +180,28 @@ def test_the_fit_refuses_sizes_the_buffer_does_not_hold(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         fit_greys(*arguments)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((12, 10, 1.0, 0.0, 100.0, 50.0, False, False), "not 10 and 12"),
+        ((0, 16, 1.0, 0.0, 100.0, 50.0, False, False), "not 16 and 0"),
+        ((12, 16, float("nan"), 0.0, 100.0, 50.0, False, False), "must be finite"),
+        ((12, 16, 1.0, 0.0, 100.0, 0.0, False, False), "the width above 0"),
+        ((12, 16, 1.0, 0.0, float("inf"), 50.0, True, False), "must be finite"),
+    ],
+)
+def test_the_display_table_refuses_impossible_settings(
+    arguments: tuple[int, int, float, float, float, float, bool, bool], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        display_table(*arguments)
+
+
+def test_the_display_table_repeats_for_words_above_bits_stored() -> None:
+    """Bits above Bits Stored are masked: word 4096 + w shows as word w (12 of 16 bits)."""
+    table = display_table(12, 16, 1.0, 0.0, 2048.0, 4096.0, False, True)
+    assert len(table) == 65536
+    assert table[:4096] * 16 == table
+    assert (table[0], table[4095]) == (255, 0)  # inverted: MONOCHROME1

@@ -616,46 +616,17 @@ def _sha256(data: FileBytes) -> str:
 
 def _display_table(film: NativeFilm, window: Window) -> bytes:
     """``hipcare.interop.preview.display_lut`` without numpy: the same float64 arithmetic,
-    word by word, so the same grey for every word.
+    word by word, so the same grey for every word (compiled: :func:`hipcare_pixels.display_table`;
+    a SIGMOID window never gets here). Words above Bits Stored repeat the table (masked)."""
+    from hipcare_pixels import display_table
 
-    The grey is a monotonic function of the masked word (rescale, then the window, each a
-    monotonic step in floating point), so equal greys at both ends of a run of words mean
-    the whole run has that grey: the table is filled by halving runs, about 4,000
-    evaluations instead of 65,536. Words above Bits Stored repeat the table (masked).
-    """
-    slope, intercept = film.rescale_slope, film.rescale_intercept
-    centre, width = window.centre, window.width
-    inverted = film.inverted
-    if window.function is VoiFunction.LINEAR_EXACT:
-        low, scale = centre, width
-    else:
-        low, scale = centre - 0.5, width - 1.0
-
-    threshold = window.function is VoiFunction.LINEAR and width <= 1
-
-    # Called a few thousand times: no attribute look-ups or min/max calls inside.
-    def grey(word: int) -> int:
-        value = word * slope + intercept
-        if threshold:
-            fraction = 1.0 if value > centre - 0.5 else 0.0
-        else:
-            fraction = (value - low) / scale + 0.5
-        fraction = 0.0 if fraction < 0.0 else 1.0 if fraction > 1.0 else fraction
-        level = round(fraction * 255.0)
-        return 255 - level if inverted else level
-
-    period = 1 << film.bits_stored
-    table = bytearray(period)
-    runs = [(0, period - 1, grey(0), grey(period - 1))]
-    while runs:
-        first, last, first_grey, last_grey = runs.pop()
-        if first_grey == last_grey:
-            table[first : last + 1] = bytes((first_grey,)) * (last - first + 1)
-        elif last - first == 1:
-            table[first], table[last] = first_grey, last_grey
-        else:
-            middle = (first + last) // 2
-            middle_grey = grey(middle)
-            runs.append((first, middle, first_grey, middle_grey))
-            runs.append((middle, last, middle_grey, last_grey))
-    return bytes(table) * ((1 << film.bits_allocated) // period)
+    return display_table(
+        film.bits_stored,
+        film.bits_allocated,
+        film.rescale_slope,
+        film.rescale_intercept,
+        window.centre,
+        window.width,
+        window.function is VoiFunction.LINEAR_EXACT,
+        film.inverted,
+    )

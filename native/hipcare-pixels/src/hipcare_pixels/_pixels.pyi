@@ -13,3 +13,13 @@ def window_block_means(
     table: Buffer,
 ) -> tuple[bytes, int, int]: ...
 def fit_greys(greys: Buffer, width: int, height: int, new_width: int, new_height: int) -> bytes: ...
+def display_table(
+    bits_stored: int,
+    bits_allocated: int,
+    slope: float,
+    intercept: float,
+    centre: float,
+    width: float,
+    linear_exact: bool,
+    inverted: bool,
+) -> bytes: ...
