@@ -588,12 +588,15 @@ def site_worklist(
     *,
     today: date,
     now: datetime,
+    status: WorklistStatus | None = None,
 ) -> list[WorklistEntry]:
-    """Children of ``site_id`` who need referral, are overdue or due for review on ``today``.
+    """Children of ``site_id`` who need referral, are overdue or due for review on ``today``
+    (only those of ``status`` when given).
 
     Judged by the surveillance engine (``hipcare.domain.surveillance``) with ``rules``:
     referral first, then overdue, then due, each by review date. A child the rules could not
-    judge is listed last with the reason. Every child listed is audited as read.
+    judge is listed last with the reason. Every child listed, and only they, is audited as
+    read.
 
     The judgements are the stored ones (``hipcare.services.surveillance_status``): stale
     rows are judged again first, then the listed children come from one indexed query.
@@ -603,9 +606,11 @@ def site_worklist(
         later = judge_stale_at_site(uow, site_id, rules, today=today, now=now)
         if later:
             entries = _listed_afresh(uow, site_id, rules, today, later)
+            if status is not None:
+                entries = [entry for entry in entries if entry.status is status]
         else:
             # In worklist order already (the query sorts as _worklist_rank does).
-            entries = list(uow.surveillance_status.listed(site_id, today))
+            entries = list(uow.surveillance_status.listed(site_id, today, status=status))
         _audit_listed(uow, actor, entries, now)
         uow.commit()
     return entries

@@ -686,7 +686,8 @@ async def api_worklist(
     context: Context,
     status: Annotated[str | None, Query(pattern="^(needs-referral|overdue|due)$")] = None,
 ) -> list[WorklistEntryOut]:
-    """Children of the site who need referral, are overdue or due (optionally one status)."""
+    """Children of the site who need referral, are overdue or due (optionally one status);
+    only the children returned are audited as read."""
     now = context.now()
     entries = site_worklist(
         context.unit_of_work(),
@@ -695,9 +696,9 @@ async def api_worklist(
         load_surveillance_rules(),
         today=context.today(now),
         now=now,
+        status=None if status is None else WORKLIST_STATUSES[status],
     )
-    wanted = None if status is None else WORKLIST_STATUSES[status]
-    return [worklist_entry_out(e) for e in entries if wanted is None or e.status is wanted]
+    return [worklist_entry_out(entry) for entry in entries]
 
 
 @api_router.post("/children/{child_id}/operations", response_model=OperationOut, status_code=201)

@@ -4,6 +4,8 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from clinical_flows import (
     SVG,
@@ -80,8 +82,9 @@ def test_a_visit_form_with_a_mistake_comes_back_with_the_message_next_to_the_fie
 
 
 def test_the_worklist_shows_referral_and_overdue_children_and_filters_by_status(
-    client: TestClient,
+    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
 ) -> None:
+    """Filtered by status, the API audits only the children it returns."""
     token = sign_in(client, "nurse")
     rising = register(client, token, given_name="Rising")
     film(client, token, rising, "2025-09-01", "29", "14")
@@ -91,13 +94,27 @@ def test_the_worklist_shows_referral_and_overdue_children_and_filters_by_status(
     entries = {e["child_id"]: e for e in client.get(f"/api/sites/{HARBOUR}/worklist").json()}
     assert entries[rising]["status"] == "needs referral"
     assert entries[late]["status"] == "overdue"
+    with uow:
+        listed_before = _listed_children(uow, staff.nurse)
     only_overdue = client.get(f"/api/sites/{HARBOUR}/worklist", params={"status": "overdue"})
     assert [e["child_id"] for e in only_overdue.json()] == [late]
+    with uow:
+        listed_after = _listed_children(uow, staff.nurse)
+    assert listed_after[rising] == listed_before[rising]
+    assert listed_after[late] == listed_before[late] + 1
     page = client.get(f"/sites/{HARBOUR}/worklist", params={"status": "needs-referral"})
     assert page.status_code == 200
     assert f'href="/children/{rising}#surveillance"' in page.text
     assert f'href="/children/{late}#surveillance"' not in page.text
     assert "badge-needs_referral" in page.text
+
+
+def _listed_children(uow: SqlAlchemyAccountsUnitOfWork, actor: int) -> Counter[int]:
+    return Counter(
+        int(entry.entity_id)
+        for entry in uow.audit.by_actor(actor)
+        if entry.action is AuditAction.CHILD_LISTED
+    )
 
 
 def test_another_sites_child_and_dashboard_are_refused_and_the_refusal_audited(
