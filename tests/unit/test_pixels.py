@@ -6,6 +6,8 @@ refused in words before a byte is read."""
 from __future__ import annotations
 
 import struct
+import subprocess
+import sys
 from random import Random
 
 import numpy as np
@@ -205,3 +207,49 @@ def test_the_display_table_repeats_for_words_above_bits_stored() -> None:
     assert len(table) == 65536
     assert table[:4096] * 16 == table
     assert (table[0], table[4095]) == (255, 0)  # inverted: MONOCHROME1
+
+
+_ALLOCATION_FAILURES = """
+import gc, sys, _testcapi
+from hipcare_pixels import display_table, extrema, fit_greys, window_block_means
+film = bytes(range(256)) * 32
+calls = [
+    lambda: extrema(film, 0, 64, 64, 2),
+    lambda: window_block_means(film, 0, 64, 64, 2, 3, bytes(65536)),
+    lambda: fit_greys(film, 64, 64, 30, 50),
+    lambda: fit_greys(film, 64, 64, 60, 10),
+    lambda: fit_greys(film, 64, 64, 30, 64),
+    lambda: display_table(12, 16, 1.0, 0.0, 100.0, 50.0, False, True),
+]
+outcomes = []
+for call in calls:
+    call()
+    for start in range(12):
+        gc.collect()
+        _testcapi.set_nomemory(start, start + 1)
+        try:
+            call()
+            outcome = "ok"
+        except MemoryError:
+            outcome = "MemoryError"
+        finally:
+            _testcapi.remove_mem_hooks()
+        outcomes.append(outcome)
+print(" ".join(sorted(set(outcomes))))
+"""
+
+
+def test_every_failed_allocation_is_a_memory_error_not_a_crash() -> None:
+    """Each allocation of each function made to fail in turn (CPython's test hooks), in a
+    process of its own: a double free once crashed fit_greys here when an allocation of its
+    weights failed (found by an AddressSanitizer build)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _ALLOCATION_FAILURES], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["MemoryError", "ok"]
+
+
+def test_the_fit_refuses_a_picture_too_large_to_hold() -> None:
+    with pytest.raises(ValueError, match="at most 268,435,456 pixels, not 1 x 1 to 1048576 x 1024"):
+        fit_greys(b"\0", 1, 1, 1 << 20, 1 << 10)

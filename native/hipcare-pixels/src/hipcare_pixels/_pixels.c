@@ -276,12 +276,16 @@ triangle(double x)
     return x < 1.0 ? 1.0 - x : 0.0;
 }
 
+/* Frees what fit_weights allocated; safe to call again (a failed fit_weights has called it). */
 static void
 fit_free(Fit *fit)
 {
     PyMem_Free(fit->first);
     PyMem_Free(fit->count);
     PyMem_Free(fit->weights);
+    fit->first = NULL;
+    fit->count = NULL;
+    fit->weights = NULL;
 }
 
 /* The windows and weights for input_size pixels onto output_size; 0, or -1 with
@@ -443,12 +447,20 @@ fit_greys(PyObject *Py_UNUSED(module), PyObject *args)
     Fit across = {0}, down = {0};
     uint8_t *middle = NULL;
     int32_t *sums = NULL;
-    const Py_ssize_t limit = 1 << 20;
+    /* Sides up to 2**20 keep every int and fixed-point sum below in range; pictures up to
+     * 2**28 pixels (256 megapixels, four times hipcare's largest film) bound the memory. */
+    const Py_ssize_t limit = 1 << 20, most_pixels = (Py_ssize_t)1 << 28;
     if (width < 1 || height < 1 || new_width < 1 || new_height < 1 || width > limit ||
         height > limit || new_width > limit || new_height > limit) {
         PyErr_Format(PyExc_ValueError,
                      "sizes must be 1 to 1,048,576 pixels, not %zd x %zd to %zd x %zd", width,
                      height, new_width, new_height);
+        goto done;
+    }
+    if (width * height > most_pixels || new_width * new_height > most_pixels) {
+        PyErr_Format(PyExc_ValueError,
+                     "pictures must have at most 268,435,456 pixels, not %zd x %zd to %zd x %zd",
+                     width, height, new_width, new_height);
         goto done;
     }
     if (view.len / width < height) {
