@@ -4,7 +4,9 @@
   :func:`hipcare.interop.dicom.read_radiograph`, checks its identifiers against the child's
   record and keeps it only when nothing was doubted or the clinician confirmed the warnings.
   A file that cannot be read is refused (``InvalidInputError`` on ``file``): nothing is kept.
-- :func:`open_film` / :func:`film_content` give a film to a member of the child's site.
+- :func:`open_film` (the viewer), :func:`film_image` / :func:`film_content` (the preview) and
+  :func:`reading_on_film` (a reading's overlay) give a film to a member of the child's site;
+  each call is audited ``radiograph.read``, an image answered from a cache included.
 - :func:`save_reading` keeps one clinician's landmarks (pixel coordinates of the ORIGINAL
   film) with the server's measures (:func:`hipcare.services.radiograph.measure_radiograph`,
   the source of truth), who and when. The first reading of a film also records a visit with
@@ -21,7 +23,7 @@ clinician and kept in the record, never logged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -51,11 +53,11 @@ __all__ = [
     "RadiographUnitOfWork",
     "Reading",
     "StoredFilm",
-    "authorise_film",
     "compare_readings",
     "film_content",
-    "films_of_child",
+    "film_image",
     "open_film",
+    "reading_on_film",
     "save_reading",
     "store_radiograph",
     "visible_readings",
@@ -182,12 +184,6 @@ class IdentifiersNotConfirmedError(InvalidInputError):
             "the file's identifiers do not all match the child's record; check them and "
             "confirm that this is the child's film",
         )
-
-
-def _id(value: int | None) -> int:
-    if value is None:  # pragma: no cover -- stored records have ids
-        raise RuntimeError("stored records have ids")
-    return value
 
 
 def _clinician(uow: UnitOfWork, actor: User, child_id: int, now: datetime, what: str) -> None:
@@ -328,31 +324,68 @@ def visible_readings(
     return tuple(readings[:1]) if keep_first else ()
 
 
-def authorise_film(
-    uow: RadiographUnitOfWork, actor_id: int, film_id: int, *, now: datetime
-) -> StoredFilm:
-    """The film, if ``actor_id`` may see it (staff of its child's site); nothing audited.
+def film_image(
+    uow: RadiographUnitOfWork,
+    actor_id: int,
+    film_id: int,
+    *,
+    now: datetime,
+    file_needed: Callable[[StoredFilm], bool],
+) -> tuple[StoredFilm, bytes | None]:
+    """For one image request: the film, if ``actor_id`` may see it (staff of its child's
+    site), and its file's bytes, or None when ``file_needed(film)`` says the caller holds what
+    it will answer with (a 304, a cached preview, the film still decoded in memory).
 
-    For image requests whose answer is already cached: the page that shows the image
-    audited the read.
+    Audited ``radiograph.read`` on every call, a cached answer included: an image served is
+    a read of the child's record whether or not the viewer page was opened. One transaction,
+    one INSERT.
     """
     with uow:
         actor = _actor(uow, actor_id)
         film, _ = _film_for(uow, actor, film_id, now)
-    return film
+        content = None
+        if file_needed(film):
+            content = uow.radiographs.file(film.sha256)
+            if content is None:  # pragma: no cover -- a foreign key keeps the file
+                raise RuntimeError(f"film {film_id}: its file is missing")
+        _audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
+        uow.commit()
+    return film, content
 
 
 def film_content(
     uow: RadiographUnitOfWork, actor_id: int, film_id: int, *, now: datetime
 ) -> tuple[StoredFilm, bytes]:
-    """The film and its file's bytes, if ``actor_id`` may see it."""
+    """The film and its file's bytes, if ``actor_id`` may see it; audited ``radiograph.read``."""
+    film, content = film_image(uow, actor_id, film_id, now=now, file_needed=lambda _film: True)
+    if content is None:  # pragma: no cover -- film_image read the file
+        raise RuntimeError(f"film {film_id}: its file is missing")
+    return film, content
+
+
+def reading_on_film(
+    uow: RadiographUnitOfWork, actor_id: int, film_id: int, reading_id: int, *, now: datetime
+) -> tuple[StoredFilm, Reading, bytes]:
+    """The film, its file's bytes and one of its readings, for the reading's overlay; audited
+    ``radiograph.read`` (one row) when the reading is one the actor may see on the child's
+    page: the first (the record's measure), and all of them once the actor has read the film.
+
+    No such reading (or a hidden one): ``InvalidInputError`` on ``reading_id``, not audited,
+    as nothing of the film is handed out.
+    """
     with uow:
         actor = _actor(uow, actor_id)
         film, _ = _film_for(uow, actor, film_id, now)
+        readings = visible_readings(uow.radiographs.readings(film_id), actor_id, keep_first=True)
+        reading = next((item for item in readings if item.id == reading_id), None)
+        if reading is None:
+            raise InvalidInputError("reading_id", f"no reading {reading_id} of this film to show")
         content = uow.radiographs.file(film.sha256)
-    if content is None:  # pragma: no cover -- a foreign key keeps the file
-        raise RuntimeError(f"film {film_id}: its file is missing")
-    return film, content
+        if content is None:  # pragma: no cover -- a foreign key keeps the file
+            raise RuntimeError(f"film {film_id}: its file is missing")
+        _audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
+        uow.commit()
+    return film, reading, content
 
 
 def open_film(uow: RadiographUnitOfWork, actor_id: int, film_id: int, *, now: datetime) -> FilmView:
@@ -372,24 +405,6 @@ def open_film(uow: RadiographUnitOfWork, actor_id: int, film_id: int, *, now: da
         hidden_readings=len(readings) - len(shown),
         own_reading=own,
     )
-
-
-def films_of_child(
-    uow: RadiographUnitOfWork, actor_id: int, child_id: int, *, now: datetime
-) -> list[tuple[StoredFilm, tuple[Reading, ...], int]]:
-    """The child's films, each with the readings the actor may see on the child's page (the
-    first reading, which is the record's measure, and all of them once the actor has read
-    the film) and how many are hidden. The child's page audits the read of the record."""
-    with uow:
-        actor = _actor(uow, actor_id)
-        _child_for(uow, actor, child_id, now)
-        films = list(uow.radiographs.for_child(child_id))
-        result = []
-        for film in films:
-            readings = tuple(uow.radiographs.readings(_id(film.id)))
-            shown = visible_readings(readings, actor_id, keep_first=True)
-            result.append((film, shown, len(readings) - len(shown)))
-    return result
 
 
 def _inside(document: Mapping[str, Any], film: StoredFilm) -> None:

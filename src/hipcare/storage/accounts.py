@@ -19,6 +19,7 @@ from hipcare.storage import mapping
 from hipcare.storage.tables import (
     AuditRow,
     ChildRow,
+    RadiographRow,
     SignInFailureRow,
     SiteMembershipRow,
     UserRow,
@@ -170,10 +171,20 @@ class SqlAlchemySiteAuditQuery:
         self._session = session
 
     def for_site(self, site_id: str, limit: int) -> Sequence[AuditEntry]:
+        """The site's own entries and those of every record its children own: the child,
+        their visits and their films (every entity type but SITE is a child's record).
+
+        ``entity_id`` is text: the record ids are cast to text in SQL to compare with it.
+        """
         child_ids = select(ChildRow.id.cast(String)).where(ChildRow.site_id == site_id)
         visit_ids = (
             select(VisitRow.id.cast(String))
             .join(ChildRow, ChildRow.id == VisitRow.child_id)
+            .where(ChildRow.site_id == site_id)
+        )
+        film_ids = (
+            select(RadiographRow.id.cast(String))
+            .join(ChildRow, ChildRow.id == RadiographRow.child_id)
             .where(ChildRow.site_id == site_id)
         )
         rows = self._session.scalars(
@@ -183,6 +194,8 @@ class SqlAlchemySiteAuditQuery:
                     (AuditRow.entity_type == EntityType.SITE) & (AuditRow.entity_id == site_id),
                     (AuditRow.entity_type == EntityType.CHILD) & AuditRow.entity_id.in_(child_ids),
                     (AuditRow.entity_type == EntityType.VISIT) & AuditRow.entity_id.in_(visit_ids),
+                    (AuditRow.entity_type == EntityType.RADIOGRAPH)
+                    & AuditRow.entity_id.in_(film_ids),
                 )
             )
             .order_by(AuditRow.at.desc(), AuditRow.id.desc())

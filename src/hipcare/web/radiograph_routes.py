@@ -10,8 +10,8 @@ Installed by :func:`install` (one line in :func:`hipcare.web.create_app`). Pages
 - ``GET /radiographs/{id}/preview.jpg?max_size=&window_centre=&window_width=``: the windowed
   8-bit JPEG, content-addressed: ``ETag`` is the preview cache key, ``Cache-Control:
   private, max-age=86400, immutable``, and ``If-None-Match`` answers 304. The sign-in and
-  the site are checked on every request, cached or not.
-- ``GET /radiographs/{id}/readings/{reading}/overlay.png``: the annotated overlay.
+  the site are checked, and the read audited, on every request, cached or not.
+- ``GET /radiographs/{id}/readings/{reading}/overlay.png``: the annotated overlay (audited).
 - ``POST /api/radiographs/{id}/readings`` ``{"landmarks": {...}}`` (``X-CSRF-Token``): save
   the signed-in clinician's reading; answers the server's measures.
 
@@ -39,11 +39,11 @@ from hipcare.services.radiographs import (
     MAX_UPLOAD_BYTES,
     IdentifiersNotConfirmedError,
     StoredFilm,
-    authorise_film,
     compare_readings,
     film_content,
-    films_of_child,
+    film_image,
     open_film,
+    reading_on_film,
     save_reading,
     store_radiograph,
     visible_readings,
@@ -352,22 +352,40 @@ async def preview(
 
     window = _window(window_centre, window_width)
     now = context.now()
+    cache, recent = _previews(request), _recent_films(request)
+    if_none_match = request.headers.get("if-none-match")
+
+    def key_of(film: StoredFilm) -> str:
+        return preview_cache_key(film.sha256, window, max_size, PreviewFormat.JPEG)
+
+    def file_needed(film: StoredFilm) -> bool:
+        # A 304, a cached preview or a film still decoded in memory needs no read of the file
+        # (the film's read is audited all the same).
+        key = key_of(film)
+        return not (
+            if_none_match == f'"{key}"'
+            or cache.get(key) is not None
+            or recent.get(film.sha256) is not None
+        )
+
     try:
-        film = authorise_film(_uow(context), _user_id(user), film_id, now=now)
+        film, content = film_image(
+            _uow(context), _user_id(user), film_id, now=now, file_needed=file_needed
+        )
     except InvalidInputError as error:
         return _not_found(request, error)
-    key = preview_cache_key(film.sha256, window, max_size, PreviewFormat.JPEG)
+    key = key_of(film)
     headers = {"ETag": f'"{key}"', "Cache-Control": PREVIEW_CACHE_CONTROL}
-    if request.headers.get("if-none-match") == headers["ETag"]:
+    if if_none_match == headers["ETag"]:
         return Response(status_code=304, headers=headers)
-    cache = _previews(request)
     cached = cache.get(key)
     if cached is None:
-        radiograph = _recent_films(request).get(film.sha256)
+        radiograph = recent.get(film.sha256)
         if radiograph is None:
-            _, content = film_content(_uow(context), _user_id(user), film_id, now=now)
+            if content is None:  # evicted since film_image looked: read it (audited again)
+                _, content = film_content(_uow(context), _user_id(user), film_id, now=now)
             radiograph = read_radiograph(content)
-            _recent_films(request).put(film.sha256, radiograph)
+            recent.put(film.sha256, radiograph)
         cached = cache.get_or_render(radiograph, max_size=max_size, window=window)
     return Response(cached.data, media_type=cached.media_type, headers=headers)
 
@@ -381,31 +399,20 @@ async def overlay(
     from hipcare.interop.dicom import read_radiograph
     from hipcare.render.overlay import render_overlay
 
-    now = context.now()
     try:
-        film, content = film_content(_uow(context), _user_id(user), film_id, now=now)
+        film, reading, content = reading_on_film(
+            _uow(context), _user_id(user), film_id, reading_id, now=context.now()
+        )
     except InvalidInputError as error:
+        if error.field == "reading_id":
+            return error_page(request, 404, "Not found", "There is no such reading to show you.")
         return _not_found(request, error)
-    readings = films_readings(context, user, film)
-    reading = next((item for item in readings if item.id == reading_id), None)
-    if reading is None:
-        return error_page(request, 404, "Not found", "There is no such reading to show you.")
     etag = '"' + hashlib.sha256(f"overlay-1|{film.sha256}|{reading_id}".encode()).hexdigest() + '"'
     headers = {"ETag": etag, "Cache-Control": PREVIEW_CACHE_CONTROL}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     drawn = render_overlay(read_radiograph(content), dict(reading.document))
     return Response(drawn.png, media_type="image/png", headers=headers)
-
-
-def films_readings(context: WebContext, user: SessionUser, film: StoredFilm) -> list[Any]:
-    """The readings of ``film`` the user may see on the child's page (first + own)."""
-    for stored, readings, _ in films_of_child(
-        _uow(context), _user_id(user), film.child_id, now=context.now()
-    ):
-        if stored.id == film.id:
-            return list(readings)
-    return []  # pragma: no cover -- the film was just read for this child
 
 
 @api_router.post("/radiographs/{film_id}/readings")
