@@ -101,7 +101,13 @@ def _point(value: Any, field: str) -> Point:
             raise InvalidInputError(
                 field, f"{axis} must be a number, got {number!r}; give the point as [x, y]"
             )
-        if not math.isfinite(number):
+        try:
+            coordinate = float(number)
+        except OverflowError:  # a JSON integer past the largest float (10**400)
+            raise InvalidInputError(
+                field, f"{axis} is far too large a number for an image pixel"
+            ) from None
+        if not math.isfinite(coordinate):
             raise InvalidInputError(field, f"{axis} must be a finite number, got {number!r}")
     return Point(float(value[0]), float(value[1]))
 

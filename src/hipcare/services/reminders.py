@@ -80,7 +80,7 @@ class SmtpSettings:
         if "@" not in sender:
             raise InvalidInputError("HIPCARE_SMTP_FROM", "give the address reminders come from")
         port_text = environ.get("HIPCARE_SMTP_PORT", "").strip() or "25"
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        if not (port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536):
             raise InvalidInputError("HIPCARE_SMTP_PORT", f"{port_text!r} is not a port number")
         starttls = environ.get("HIPCARE_SMTP_STARTTLS", "").strip().lower()
         if starttls not in ("", "true", "false"):

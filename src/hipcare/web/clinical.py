@@ -4,10 +4,11 @@ Installed into the app by :func:`install` (one line in :func:`hipcare.web.create
 adds the page and API routers and the template helpers the child page's sections use
 (``templates/child/_surveillance.html``, ``_operation.html``, ``_care_plan.html``).
 
-Every route checks who is asking (pages: sign-in redirect; API: 401), every POST carries the
-session's CSRF token (form field or ``X-CSRF-Token``), and the use cases authorise and audit
-(``hipcare.services.operations``, ``care_team``, ``records``). A form with a mistake comes
-back with what was typed and the message next to the field at fault.
+Every route checks who is asking (pages: sign-in redirect; API: 401) and is for the care team
+only (a family account gets 403), every POST carries the session's CSRF token (form field or
+``X-CSRF-Token``), and the use cases authorise and audit (``hipcare.services.operations``,
+``care_team``, ``records``). A form with a mistake comes back with what was typed and the
+message next to the field at fault.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from hipcare.services.records import (
     site_worklist,
     site_worklist_page,
 )
-from hipcare.web.auth import api_user, page_user, page_user_with_form
+from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.child_page import PROCEDURE_NAMES as _PROCEDURE_NAMES
 from hipcare.web.child_page import render_child_page
 from hipcare.web.clinical_models import (
@@ -73,7 +74,7 @@ from hipcare.web.clinical_models import (
     worklist_entry_out,
 )
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import Problem, RecordId, VisitOut, visit_out
+from hipcare.web.models import Problem, RecordId, VisitOut, parse_record_id, visit_out
 from hipcare.web.pages import _page, _user_id
 
 __all__ = ["api_router", "install", "pages_router"]
@@ -88,9 +89,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 api_router = APIRouter(prefix="/api", tags=["clinical"], responses=_ERRORS)
 
-User = Annotated[SessionUser, Depends(page_user)]
-FormUser = Annotated[SessionUser, Depends(page_user_with_form)]
-ApiUser = Annotated[SessionUser, Depends(api_user)]
+User = Annotated[SessionUser, Depends(staff_page_user)]
+FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
+ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
 Context = Annotated[WebContext, Depends(web_context)]
 
 WORKLIST_STATUSES = {
@@ -304,7 +305,8 @@ async def worklist_page(
     today = context.today(now)
     wanted = WORKLIST_STATUSES.get(status)
     order = _ORDERS.get(sort, WorklistOrder.STATUS)
-    limit = max(int(show) if show.isdigit() else 0, WORKLIST_PAGE_SIZE)
+    # A count bounded like an id (a LIMIT is 64-bit too); any other ``show``: one page.
+    limit = max(parse_record_id(show) or 0, WORKLIST_PAGE_SIZE)
     page = site_worklist_page(
         context.unit_of_work(),
         _user_id(user),
@@ -458,10 +460,10 @@ def _operation_document(form: Mapping[str, Any]) -> dict[str, Any]:
         "procedures": list(form.get("procedures", [])),
         "implant": form.get("implant", ""),
     }
-    surgeon = str(form.get("surgeon_id", "")).strip()
-    if not surgeon.isdigit():
+    surgeon_id = parse_record_id(str(form.get("surgeon_id", "")).strip())
+    if surgeon_id is None:
         raise InvalidInputError("surgeon_id", "choose the surgeon")
-    document["surgeon_id"] = int(surgeon)
+    document["surgeon_id"] = surgeon_id
     angle = str(form.get("plate_angle_deg", "")).strip()
     if angle:
         try:

@@ -16,6 +16,7 @@ from hipcare.services.care_team import DashboardAlert, SiteDashboard
 from hipcare.services.hip_trend import HipTrend
 from hipcare.services.journey import SurveillanceSummary
 from hipcare.services.records import WorklistEntry
+from hipcare.web.models import RECORD_ID_MAX
 
 __all__ = [
     "AlertOut",
@@ -118,7 +119,7 @@ class OperationIn(BaseModel):
     ] = Field(min_length=1)
     implant: str = Field(max_length=200)
     plate_angle_deg: float | None = None
-    surgeon_id: int
+    surgeon_id: int = Field(ge=1, le=RECORD_ID_MAX, description="the surgeon's user id")
     surgery_date: date | None = None
     weight_bearing: Literal["as-tolerated", "non-weight-bearing"] | None = Field(
         default=None, description="default: the surgeon's preference profile"

@@ -1,10 +1,11 @@
 """Read and search under ``/fhir``: hipcare's records as FHIR R4 resources.
 
-The same rules as the rest of the app: a signed-in session (401 without one), only children
-of the user's sites (403 otherwise, and the refused attempt is audited), and every child
-read or listed is audited (ids only). The mapping is ``hipcare.interop.fhir``; the use cases
-are ``hipcare.services.fhir`` and ``hipcare.services.records``. Only GET: changing records
-through FHIR is ``hipcare fhir import`` on the command line.
+The same rules as the rest of the app: a signed-in session (401 without one) of the care
+team (a family account gets 403), only children of the user's sites (403 otherwise, and the
+refused attempt is audited), and every child read or listed is audited (ids only). The
+mapping is ``hipcare.interop.fhir``; the use cases are ``hipcare.services.fhir`` and
+``hipcare.services.records``. Only GET: changing records through FHIR is ``hipcare fhir
+import`` on the command line.
 
 - ``GET /fhir/metadata``: the CapabilityStatement (no sign-in needed).
 - ``GET /fhir/Patient?name=...`` or ``?identifier=system|value``: a searchset Bundle.
@@ -37,9 +38,9 @@ from hipcare.services.fhir import (
     find_child_by_identifier,
 )
 from hipcare.services.records import PermissionDeniedError, find_children
-from hipcare.web.auth import api_user
+from hipcare.web.auth import staff_api_user
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import Problem
+from hipcare.web.models import Problem, parse_record_id
 
 __all__ = ["router"]
 
@@ -62,10 +63,13 @@ _OUTCOMES: dict[int | str, dict[str, Any]] = {
     )
 }
 _OUTCOMES[401] = {"model": Problem, "description": "not signed in"}
+# A family account is refused before any use case runs, by the app's own handler (as 401 is).
+_OUTCOMES[403]["description"] += "; or a family account (a Problem, as JSON)"
+_OUTCOMES[403]["content"]["application/json"] = {"schema": {"$ref": "#/components/schemas/Problem"}}
 
 router = APIRouter(prefix="/fhir", tags=["fhir"], responses=_OUTCOMES)
 
-User = Annotated[SessionUser, Depends(api_user)]
+User = Annotated[SessionUser, Depends(staff_api_user)]
 Context = Annotated[WebContext, Depends(web_context)]
 _T = TypeVar("_T")
 
@@ -113,10 +117,10 @@ def _actor(user: SessionUser) -> int:
 
 def _child_id(patient_id: str) -> int:
     prefix = "child-"
-    number = patient_id.removeprefix(prefix)
-    if not patient_id.startswith(prefix) or not number.isdigit():
+    child_id = parse_record_id(patient_id.removeprefix(prefix))
+    if not patient_id.startswith(prefix) or child_id is None:
         raise _OutcomeError(_outcome(404, "not-found", f"no Patient {patient_id!r}"))
-    return int(number)
+    return child_id
 
 
 def _searchset(resources: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -194,7 +198,7 @@ async def search_patients(
     try:
         if identifier is not None:
             system, _, value = identifier.partition("|")
-            if system == codes.IDENTIFIER_CHILD and value.isdigit():
+            if system == codes.IDENTIFIER_CHILD and parse_record_id(value) is not None:
                 found = [_record(user, context, f"child-{value}").child]
             else:
                 found = _use_case(

@@ -16,6 +16,7 @@ from hipcare.domain.records import AuditEntry, Child, FamilyContact, HipMeasures
 from hipcare.services.accounts import SessionUser
 
 __all__ = [
+    "RECORD_ID_MAX",
     "AuditEntryOut",
     "ChildIn",
     "ChildOut",
@@ -34,6 +35,7 @@ __all__ = [
     "child_out",
     "child_summary",
     "me_out",
+    "parse_record_id",
     "visit_out",
 ]
 
@@ -44,6 +46,18 @@ RecordId = Annotated[
 ]
 """A record id in a path. Both databases store ids as 64-bit integers: a larger number made
 the driver raise (a 500) instead of the 404/422 the schema promises (found by schemathesis)."""
+
+
+def parse_record_id(text: str) -> int | None:
+    """The number ``text`` spells in ASCII digits if it is 1 to ``RECORD_ID_MAX``, else None.
+
+    For ids (and counts) read from text outside a path: ``str.isdigit`` alone admits digits
+    ``int`` refuses ("²") and numbers no 64-bit column holds, and both were 500s."""
+    digits = text.lstrip("0")
+    if not text.isascii() or not text.isdigit() or len(digits) > len(str(RECORD_ID_MAX)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= RECORD_ID_MAX else None
 
 
 class Health(BaseModel):

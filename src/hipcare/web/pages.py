@@ -304,7 +304,7 @@ def _form_field(field: str) -> str:
     if field.startswith("contacts["):
         index, _, rest = field.removeprefix("contacts[").partition("]")
         name = rest.removeprefix(".") or "name"
-        if index.isdigit():
+        if index.isascii() and index.isdigit():
             return f"contact_{int(index) + 1}_{name}"
     return field if field in _FORM_FIELDS else "given_name"
 
