@@ -26,10 +26,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.records import refuse_control_characters
 
 __all__ = [
     "R_FLACC_CATEGORIES",
@@ -53,6 +54,11 @@ R_FLACC_CATEGORIES: tuple[str, ...] = ("face", "legs", "activity", "cry", "conso
 """The five r-FLACC categories, in the order of the scale (Malviya 2006)."""
 
 _MAX_TEXT = 500
+_MEDICINE_AFTER_ENTRY = timedelta(minutes=5)
+"""How far after the entry a dose may be dated: a phone's clock a few minutes fast."""
+_MEDICINE_BEFORE_ENTRY = timedelta(days=31)
+"""How far before the entry a dose may be dated: the diary records recent doses (a family
+catching up after a hospital stay still fits); anything older is a mistyped year."""
 
 
 class DiaryKind(StrEnum):
@@ -123,14 +129,19 @@ def _moment(value: object, field_name: str) -> datetime:
         raise InvalidInputError(field_name, f"{value!r} is not a date and time")
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(field_name, "has no time zone; give a timezone-aware time")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+01:00 is before the first moment a datetime holds in UTC.
+        raise InvalidInputError(field_name, "is not a real date and time; check the year") from None
 
 
-def _short_text(value: object, field_name: str, *, required: bool) -> str:
+def _short_text(value: object, field_name: str, *, required: bool, multiline: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise InvalidInputError(field_name, "must be text")
+    refuse_control_characters(value, field_name, multiline=multiline)
     text = " ".join(value.split())
     if required and not text:
         raise InvalidInputError(field_name, "is empty; write a few words")
@@ -204,7 +215,9 @@ class Unwell:
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "description", _short_text(self.description, "description", required=True)
+            self,
+            "description",
+            _short_text(self.description, "description", required=True, multiline=True),
         )
 
 
@@ -238,7 +251,18 @@ class DiaryEntry:
         object.__setattr__(self, "recorded_at", _moment(self.recorded_at, "recorded_at"))
         if type(self.measure) not in _KIND_OF:
             raise InvalidInputError("kind", "is not a diary entry kind")
-        object.__setattr__(self, "note", _short_text(self.note, "note", required=False))
+        if isinstance(self.measure, MedicineGiven):
+            if self.measure.given_at > self.recorded_at + _MEDICINE_AFTER_ENTRY:
+                raise InvalidInputError("given_at", "is in the future")
+            if self.measure.given_at < self.recorded_at - _MEDICINE_BEFORE_ENTRY:
+                raise InvalidInputError(
+                    "given_at",
+                    f"is more than {_MEDICINE_BEFORE_ENTRY.days} days before this entry; "
+                    "check the date (the diary records recent doses)",
+                )
+        object.__setattr__(
+            self, "note", _short_text(self.note, "note", required=False, multiline=True)
+        )
 
     @property
     def kind(self) -> DiaryKind:

@@ -53,6 +53,7 @@ __all__ = [
     "User",
     "VisitRecord",
     "name_search_key",
+    "refuse_control_characters",
     "utc_moment",
 ]
 
@@ -77,7 +78,30 @@ def utc_moment(value: object, field_name: str) -> datetime:
         raise InvalidInputError(
             field_name, "has no time zone; give a timezone-aware time (it is kept in UTC)"
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+01:00 is before the first moment a datetime holds in UTC.
+        raise InvalidInputError(field_name, "is not a real date and time; check the year") from None
+
+
+_MULTILINE_WHITESPACE = frozenset("\t\n\r")
+
+
+def refuse_control_characters(text: str, field_name: str, *, multiline: bool = False) -> None:
+    """Refuse ``text`` holding a C0 control character (U+0000-U+001F) or DEL (U+007F).
+
+    Nobody types them; a NUL cannot even be stored in PostgreSQL text, and the others hide in
+    pages and exports. Multi-line text (a diary note) may hold tabs and line breaks (a
+    browser sends a textarea's line breaks as CR LF).
+    """
+    for char in text:
+        if (char < " " or char == "\x7f") and not (multiline and char in _MULTILINE_WHITESPACE):
+            raise InvalidInputError(
+                field_name,
+                f"holds an invisible control character (U+{ord(char):04X}); "
+                "retype it without pasting",
+            )
 
 
 def _calendar_date(value: object, field_name: str) -> date:
@@ -90,6 +114,7 @@ def _calendar_date(value: object, field_name: str) -> date:
 def _text(value: object, field_name: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field_name, f"is empty; give {what}")
+    refuse_control_characters(value, field_name)
     text = " ".join(value.split())
     if len(text) > _MAX_NAME_LENGTH:
         raise InvalidInputError(field_name, f"is longer than {_MAX_NAME_LENGTH} characters")
@@ -147,7 +172,13 @@ def name_search_key(text: str) -> str:
     keyboard they type on, and SQLite and PostgreSQL search the same way.
     """
     decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    # A control character counts as a space: no name holds one, and PostgreSQL cannot even
+    # compare text with a NUL (a search for one was a 500).
+    bare = "".join(
+        " " if char < " " or char == "\x7f" else char
+        for char in decomposed
+        if not unicodedata.combining(char)
+    )
     return " ".join(bare.casefold().split())
 
 
@@ -204,6 +235,7 @@ class User:
     def __post_init__(self) -> None:
         if not isinstance(self.email, str) or not _EMAIL.fullmatch(self.email.strip()):
             raise InvalidInputError("user.email", f"{self.email!r} is not an email address")
+        refuse_control_characters(self.email.strip(), "user.email")
         object.__setattr__(self, "email", self.email.strip().lower())
         object.__setattr__(
             self, "display_name", _text(self.display_name, "user.display_name", "a name to show")
@@ -609,6 +641,7 @@ class ExternalIdentifier:
                 raise InvalidInputError(
                     f"identifier.{name}", "must be non-empty text without surrounding spaces"
                 )
+            refuse_control_characters(text, f"identifier.{name}")
             if len(text) > limit:
                 raise InvalidInputError(f"identifier.{name}", f"is longer than {limit} characters")
 

@@ -224,7 +224,38 @@ def token_digest(token: str) -> str:
 
 
 def _account_key(email: str) -> str:
-    return email.strip().lower()[:320]
+    # No stored email holds a control character (the domain refuses them), and PostgreSQL
+    # cannot even compare text with a NUL: one typed in becomes U+FFFD, an unknown account.
+    key = email.strip().lower()[:320]
+    return "".join("\ufffd" if char < " " or char == "\x7f" else char for char in key)
+
+
+def _client_key(client_address: str) -> str:
+    return (client_address or "unknown")[:64]
+
+
+def _refuse_when_locked(
+    uow: AccountsUnitOfWork, key: str, address: str, *, now: datetime, policy: SessionPolicy
+) -> None:
+    """Raise :class:`SignInRefusedError` while the account ``key`` or the client ``address``
+    has had too many failed sign-ins within the policy's window (inside the caller's unit of
+    work; forgets failures older than the window)."""
+    since = now - policy.failure_window
+    minutes = int(policy.failure_window.total_seconds() // 60)
+    uow.sign_in_failures.delete_before(since)
+    if uow.sign_in_failures.count_for_account(key, since) >= policy.failures_per_account:
+        uow.commit()
+        raise SignInRefusedError(
+            SignInRefusal.ACCOUNT_LOCKED,
+            f"This account is locked after {policy.failures_per_account} failed sign-ins. "
+            f"Wait {minutes} minutes and try again, or ask your site administrator.",
+        )
+    if uow.sign_in_failures.count_for_address(address, since) >= policy.failures_per_address:
+        uow.commit()
+        raise SignInRefusedError(
+            SignInRefusal.ADDRESS_LOCKED,
+            f"Too many failed sign-ins from this computer. Wait {minutes} minutes and try again.",
+        )
 
 
 def add_user(uow: UnitOfWork, user: User, password: str) -> User:
@@ -268,25 +299,9 @@ def sign_in(
     """
     now = utc_moment(now, "now")
     key = _account_key(email if isinstance(email, str) else "")
-    address = (client_address or "unknown")[:64]
-    since = now - policy.failure_window
-    minutes = int(policy.failure_window.total_seconds() // 60)
+    address = _client_key(client_address)
     with uow:
-        uow.sign_in_failures.delete_before(since)
-        if uow.sign_in_failures.count_for_account(key, since) >= policy.failures_per_account:
-            uow.commit()
-            raise SignInRefusedError(
-                SignInRefusal.ACCOUNT_LOCKED,
-                f"This account is locked after {policy.failures_per_account} failed sign-ins. "
-                f"Wait {minutes} minutes and try again, or ask your site administrator.",
-            )
-        if uow.sign_in_failures.count_for_address(address, since) >= policy.failures_per_address:
-            uow.commit()
-            raise SignInRefusedError(
-                SignInRefusal.ADDRESS_LOCKED,
-                f"Too many failed sign-ins from this computer. Wait {minutes} minutes and "
-                "try again.",
-            )
+        _refuse_when_locked(uow, key, address, now=now, policy=policy)
         user = uow.users.by_email(key) if key else None
         # Checked even for an unknown email, so both refusals take as long (no timing hint).
         matches = _password_matches(None if user is None else user.password_hash, password)

@@ -55,6 +55,7 @@ from hipcare.domain.records import (
     OperationStatus,
     Role,
     User,
+    refuse_control_characters,
     utc_moment,
 )
 from hipcare.services.accounts import (
@@ -62,6 +63,10 @@ from hipcare.services.accounts import (
     SessionPolicy,
     SessionUser,
     WebSession,
+    _account_key,
+    _client_key,
+    _password_matches,
+    _refuse_when_locked,
     hash_password,
     judge_session,
     session_user_in,
@@ -432,16 +437,38 @@ def accept_invitation(
     display_name: object,
     password: object,
     *,
+    client_address: str,
     now: datetime,
+    policy: SessionPolicy,
 ) -> User:
     """Use an invitation once: create the family account (or reuse the invitee's family
-    account, checking its password) and link it to the child."""
+    account, checking its password) and link it to the child.
+
+    Checking an existing account's password here is a sign-in: a wrong password counts as a
+    failed sign-in of that account from ``client_address``, and while the account or the
+    address is locked the invitation refuses even the right password
+    (:class:`~hipcare.services.accounts.SignInRefusedError`, as :func:`sign_in` does), so
+    an invitation link is no way round the failed-sign-in limit.
+    """
     now = utc_moment(now, "now")
     if not isinstance(password, str):
         raise InvalidInputError("password", "is missing")
     with uow:
         invitation = _usable(uow.family.invitation(token_digest(token or "")), now)
         existing = uow.users.by_email(invitation.email)
+        if existing is not None:
+            key = _account_key(invitation.email)
+            address = _client_key(client_address)
+            _refuse_when_locked(uow, key, address, now=now, policy=policy)
+            if existing.role is not Role.FAMILY or not _password_matches(
+                existing.password_hash, password
+            ):
+                uow.sign_in_failures.add(key, address, now)
+                uow.commit()
+                raise InvalidInputError(
+                    "password", "you already have an account: type its password to add this child"
+                )
+            uow.commit()
     if existing is None:
         hashed = hash_password(password)
         try:
@@ -455,14 +482,6 @@ def accept_invitation(
         except InvalidInputError as error:
             raise InvalidInputError(error.field.removeprefix("user."), error.problem) from None
     else:
-        from hipcare.services.accounts import _password_matches
-
-        if existing.role is not Role.FAMILY or not _password_matches(
-            existing.password_hash, password
-        ):
-            raise InvalidInputError(
-                "password", "you already have an account: type its password to add this child"
-            )
         user = existing
     with uow:
         if uow.users.by_email(invitation.email) is None:
@@ -781,6 +800,8 @@ def save_pain_descriptors(
     cleaned: dict[str, str] = {}
     for category in R_FLACC_CATEGORIES:
         value = texts.get(category, "")
+        if isinstance(value, str):
+            refuse_control_characters(value, category, multiline=True)
         text = " ".join(value.split()) if isinstance(value, str) else ""
         if len(text) > 500:
             raise InvalidInputError(category, "is longer than 500 characters; shorten it")

@@ -64,6 +64,24 @@ _SECURITY_HEADERS = [
 ]
 
 
+_TOKEN_PATHS = ("/invite/", "/calendar/")
+"""Paths whose next segment is a bearer token (an invitation link, a calendar feed)."""
+
+
+def _loggable_path(scope: Scope) -> str:
+    """The request's path for the log, without a bearer token: a route whose path holds a
+    ``{token}`` is logged as its template (``/calendar/{token}.ics``), and an unmatched path
+    under a token prefix is cut after the prefix. The token alone reads a child's plan."""
+    template = getattr(scope.get("route"), "path", None)
+    if isinstance(template, str) and "{token}" in template:
+        return template
+    path: str = scope["path"]
+    for prefix in _TOKEN_PATHS:
+        if path.startswith(prefix):
+            return prefix + "{token}"
+    return path
+
+
 class _SecurityHeaders:
     """Adds security headers and ``Cache-Control: no-store`` (pages hold patient records),
     and logs each request as method, path and status: never the query string, which can
@@ -97,7 +115,7 @@ class _SecurityHeaders:
         _log.info(
             "%s %s %d %.1fms",
             scope["method"],
-            scope["path"],
+            _loggable_path(scope),
             status,
             (time.perf_counter() - started) * 1000,
         )

@@ -643,8 +643,29 @@ async def accept(request: Request, token: str, context: Context) -> Response:
     password = str(form.get("password", ""))[:1024]
     uow = _uow(context)
     now = context.now()
+    client_address = request.client.host if request.client else "unknown"
     try:
-        user = await run_in_threadpool(use.accept_invitation, uow, token, name, password, now=now)
+        user = await run_in_threadpool(
+            use.accept_invitation,
+            uow,
+            token,
+            name,
+            password,
+            client_address=client_address,
+            now=now,
+            policy=context.policy,
+        )
+    except SignInRefusedError as refused:
+        # The invitee's account (or this computer) is locked after failed sign-ins: the
+        # same refusal and status as the sign-in page.
+        return _invite_form(
+            request,
+            token,
+            errors={"password": refused.message},
+            status=429,
+            name=name,
+            existing=True,
+        )
     except use.InvitationRefusedError:
         return _page(
             request,
@@ -664,7 +685,7 @@ async def accept(request: Request, token: str, context: Context) -> Response:
             context.unit_of_work(),
             user.email,
             password,
-            request.client.host if request.client else "unknown",
+            client_address,
             now=now,
             policy=context.policy,
         )
