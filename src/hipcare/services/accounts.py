@@ -173,7 +173,7 @@ class SignInFailureRepository(Protocol):
 
 class SiteAuditQuery(Protocol):
     def for_site(self, site_id: str, limit: int) -> Sequence[AuditEntry]:
-        """The newest audit entries about the site, its children and their visits."""
+        """The newest audit entries about the site, its children, their visits and their films."""
         ...
 
 
