@@ -91,7 +91,8 @@ def _whole(environ: Mapping[str, str], name: str, default: int) -> int:
     value = environ.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit() or int(value) < 1:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise InvalidInputError(name, f"{value!r} is not a whole number >= 1")
     return int(value)
 
@@ -100,7 +101,7 @@ def _count(environ: Mapping[str, str], name: str, default: int) -> int:
     value = environ.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise InvalidInputError(name, f"{value!r} is not a whole number >= 0")
     return int(value)
 

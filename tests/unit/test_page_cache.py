@@ -72,3 +72,19 @@ def test_the_page_cache_setting_defaults_to_512_and_0_turns_it_off() -> None:
     assert Settings.from_environ({"HIPCARE_PAGE_CACHE": " 64 "}).page_cache_entries == 64
     with pytest.raises(InvalidInputError, match="HIPCARE_PAGE_CACHE"):
         Settings.from_environ({"HIPCARE_PAGE_CACHE": "-1"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HIPCARE_PAGE_CACHE", "²"),
+        ("HIPCARE_SESSION_IDLE_MINUTES", "²"),
+        ("HIPCARE_SESSION_MAX_HOURS", "٣"),
+    ],
+)
+def test_a_whole_number_setting_written_with_other_digits_is_refused_in_words(
+    name: str, value: str
+) -> None:
+    """str.isdigit() accepts "²" and "٣", which int() refuses: a sentence, not a traceback."""
+    with pytest.raises(InvalidInputError, match=f"{name}: {value!r} is not a whole number"):
+        Settings.from_environ({name: value})

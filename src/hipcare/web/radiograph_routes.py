@@ -87,7 +87,12 @@ async def _upload_user(
     request is refused (no session, wrong CSRF token, not staff). A body announced larger
     than a film may be is refused before it is read (the form is not parsed at all)."""
     announced = request.headers.get("content-length", "")
-    if announced.isdigit() and int(announced) > MAX_UPLOAD_BYTES + _FORM_OVERHEAD_BYTES:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if (
+        announced.isascii()
+        and announced.isdigit()
+        and int(announced) > MAX_UPLOAD_BYTES + _FORM_OVERHEAD_BYTES
+    ):
         raise InvalidInputError(
             "file",
             f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB, the largest film accepted",
