@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
+from datetime import UTC, datetime
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from web_support import CHILD_FORM, HARBOUR, PASSWORD, sign_in
 
 from hipcare.domain.records import Profession, Role, User
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+from hipcare.web.models import RECORD_ID_MAX
 
 SVG = "{http://www.w3.org/2000/svg}"
+# "²" passes str.isdigit() but not int(); the others are past every 64-bit id column.
+IMPOSSIBLE_IDS = ["²", "99999999999999999999999", str(RECORD_ID_MAX + 1)]
 LEE = "lee.surgeon@example.org"
 
 
@@ -91,3 +97,22 @@ def started_operation(client: TestClient, lee: int) -> tuple[int, int, dict[str,
         headers=headers,
     ).json()["id"]
     return child_id, operation, headers
+
+
+def family_session(app: FastAPI, client: TestClient, password_hash: str) -> tuple[int, str]:
+    """A family account linked to a newly registered Harbour child, signed in: (child, CSRF
+    token of the session)."""
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    family = SqlAlchemyFamilyUnitOfWork(app.state.hipcare.session_factory)
+    with family:
+        parent = family.users.add(
+            User("parent@example.org", "A Parent", Role.FAMILY, None, password_hash=password_hash)
+        )
+        assert parent.id is not None
+        family.family.link(parent.id, child_id, datetime(2026, 3, 1, tzinfo=UTC))
+        family.commit()
+    client.cookies.clear()
+    signed = client.post("/api/sign-in", json={"email": "parent@example.org", "password": PASSWORD})
+    assert signed.status_code == 200, signed.text
+    return child_id, signed.json()["csrf_token"]

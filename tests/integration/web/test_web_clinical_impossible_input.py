@@ -7,25 +7,28 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
-from clinical_flows import add_lee, api_sign_in, operation_document, register
+from clinical_flows import (
+    IMPOSSIBLE_IDS,
+    add_lee,
+    api_sign_in,
+    family_session,
+    operation_document,
+    register,
+)
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from tests.fixtures.radiographs import SMALL, dicom_dataset, pelvis_pixels
-from web_support import HARBOUR, PASSWORD, Staff, sign_in
+from web_support import HARBOUR, Staff, sign_in
 
-from hipcare.domain.records import Role, User
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
-from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
 from hipcare.web import clinical, fhir_routes
 from hipcare.web.models import RECORD_ID_MAX
 
-# "²" passes str.isdigit() but not int(); the others are past every 64-bit id column.
-IMPOSSIBLE_IDS = ["²", "99999999999999999999999", str(RECORD_ID_MAX + 1)]
 SAMPLE = json.loads(
     (Path(__file__).resolve().parents[2] / "fixtures" / "sample_film.json").read_text()
 )
@@ -149,25 +152,6 @@ def test_a_landmark_coordinate_too_large_for_a_float_is_refused_by_name(
 # --- a family session on the clinician side ----------------------------------------------
 
 
-def _family_session(app: FastAPI, client: TestClient, password_hash: str) -> tuple[int, str]:
-    """A family account linked to a newly registered Harbour child, signed in: (child, CSRF
-    token of the session)."""
-    token = sign_in(client, "nurse")
-    child_id = register(client, token)
-    family = SqlAlchemyFamilyUnitOfWork(app.state.hipcare.session_factory)
-    with family:
-        parent = family.users.add(
-            User("parent@example.org", "A Parent", Role.FAMILY, None, password_hash=password_hash)
-        )
-        assert parent.id is not None
-        family.family.link(parent.id, child_id, datetime(2026, 3, 1, tzinfo=UTC))
-        family.commit()
-    client.cookies.clear()
-    signed = client.post("/api/sign-in", json={"email": "parent@example.org", "password": PASSWORD})
-    assert signed.status_code == 200, signed.text
-    return child_id, signed.json()["csrf_token"]
-
-
 def _clinician_routes() -> list[tuple[str, str]]:
     """Every (method, path) of the clinical pages and API and of /fhir (but its metadata)."""
     routers = (clinical.pages_router, clinical.api_router, fhir_routes.router)
@@ -196,7 +180,7 @@ def test_a_family_account_is_refused_on_every_clinician_route(
     app: FastAPI, client: TestClient, password_hash: str, method: str, path: str
 ) -> None:
     """Even for its own child, a family session gets 403 (docs/web.md, "Roles")."""
-    child_id, token = _family_session(app, client, password_hash)
+    child_id, token = family_session(app, client, password_hash)
     url = re.sub(
         r"\{(\w+)\}",
         lambda found: {

@@ -4,21 +4,15 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
+from clinical_flows import IMPOSSIBLE_IDS, family_session
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_support import CHILD_FORM, PASSWORD, sign_in
+from web_support import sign_in
 
-from hipcare.domain.records import Role, User
 from hipcare.interop.fhir import codes
-from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
-from hipcare.web.models import RECORD_ID_MAX
 
 FHIR_JSON = "application/fhir+json"
-# "²" passes str.isdigit() but not int(); the others are past every 64-bit id column.
-IMPOSSIBLE_IDS = ["²", "99999999999999999999999", str(RECORD_ID_MAX + 1)]
 UNKNOWN_ID = "424242"
 
 
@@ -62,26 +56,6 @@ def test_searching_by_an_impossible_id_finds_nothing_like_an_unknown_id(
     assert response.json()["total"] == 0
 
 
-def _family_session(app: FastAPI, client: TestClient, password_hash: str) -> int:
-    """A family account linked to a newly registered Harbour child, signed in; the child."""
-    token = sign_in(client, "nurse")
-    registered = client.post("/children", data={**CHILD_FORM, "csrf_token": token})
-    assert registered.status_code == 303, registered.text
-    child_id = int(registered.headers["location"].rsplit("/", 1)[1])
-    family = SqlAlchemyFamilyUnitOfWork(app.state.hipcare.session_factory)
-    with family:
-        parent = family.users.add(
-            User("parent@example.org", "A Parent", Role.FAMILY, None, password_hash=password_hash)
-        )
-        assert parent.id is not None
-        family.family.link(parent.id, child_id, datetime(2026, 3, 1, tzinfo=UTC))
-        family.commit()
-    client.cookies.clear()
-    signed = client.post("/api/sign-in", json={"email": "parent@example.org", "password": PASSWORD})
-    assert signed.status_code == 200, signed.text
-    return child_id
-
-
 @pytest.mark.parametrize(
     "path",
     [
@@ -97,7 +71,7 @@ def test_a_family_account_is_refused_under_fhir_even_for_its_own_child(
     app: FastAPI, client: TestClient, password_hash: str, path: str
 ) -> None:
     """/fhir is the care team's: a family session gets the role refusal (403), no record."""
-    child_id = _family_session(app, client, password_hash)
+    child_id, _ = family_session(app, client, password_hash)
     response = client.get(path.format(child=child_id))
     assert response.status_code == 403, response.text
     assert response.json()["field"] == "role"
