@@ -6,8 +6,9 @@ window, side by side in one run:
 - in the server process (warm): bytes -> read -> window -> fit -> JPEG, median of N;
 - ``dcmj2pnm`` (dcmtk) as a whole process, JPEG (``+oj``) and PNG (``+on``), median of N;
 - ``hipcare radiograph preview`` as a whole process, median of N: its fast path for plain
-  films (``hipcare.interop.native_dicom``: no numpy, no pydicom, no ``PIL.Image``; the loops
-  over the pixels compiled in ``hipcare_pixels``, ADR 0011), as the console script runs.
+  films (``hipcare.interop.radiograph.native_reader`` and ``preview.native_preview``: no
+  numpy, no pydicom, no ``PIL.Image``; the loops over the pixels compiled in
+  ``hipcare_pixels``, ADR 0011), as the console script runs.
 
 Each is measured at full size and fitted to 1024 px (``dcmj2pnm +Syv 1024``). Processes are
 timed by the wall clock and by the CPU time the child used (user + system, from
@@ -109,8 +110,13 @@ def run(in_process_repeats: int = 30, process_repeats: int = 7) -> dict[str, Any
     from tests.fixtures import radiographs as films
 
     import hipcare
-    from hipcare.interop.dicom import read_radiograph
-    from hipcare.interop.preview import PreviewCache, PreviewFormat, display_lut, render_preview
+    from hipcare.interop.radiograph.preview import (
+        PreviewCache,
+        PreviewFormat,
+        display_lut,
+        render_preview,
+    )
+    from hipcare.interop.radiograph.reader import read_radiograph
 
     load_at_start = os.getloadavg()[0]
     # As ./run leaves the editable tree: compiled (only what changed; quiet).
@@ -138,7 +144,7 @@ def run(in_process_repeats: int = 30, process_repeats: int = 7) -> dict[str, Any
             ("png", "fit"): _median_ms(preview(PREVIEW_PX, PreviewFormat.PNG), in_process_repeats),
             ("png", "full"): _median_ms(preview(None, PreviewFormat.PNG), max(3, process_repeats)),
         }
-        from hipcare.interop.native_dicom import native_preview
+        from hipcare.interop.radiograph.preview import native_preview
 
         # The command's pixel work alone (its fast path, in process, warm): with the start-up
         # figures below, the floor of the command as Python + Pillow (ADR 0009).

@@ -207,8 +207,8 @@ def test_an_unknown_command_still_lists_every_command() -> None:
 )
 def test_preview_output_does_not_depend_on_the_path_taken(data: bytes, tmp_path: Path) -> None:
     """The command's file and line are render_preview's for every kind of input."""
-    from hipcare.interop.dicom import read_radiograph
-    from hipcare.interop.preview import PreviewFormat, render_preview
+    from hipcare.interop.radiograph.preview import PreviewFormat, render_preview
+    from hipcare.interop.radiograph.reader import read_radiograph
 
     source, output = tmp_path / "film.bin", tmp_path / "out.png"
     source.write_bytes(data)

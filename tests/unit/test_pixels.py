@@ -1,7 +1,7 @@
 """hipcare_pixels, the compiled loops of the preview command (ADR 0011), against the references
-they must equal: numpy's block mean and lookup (``hipcare.interop.preview``, the server's path),
-Python's min/max, and Pillow's own bilinear resize. Also that every bad size or offset is
-refused in words before a byte is read."""
+they must equal: numpy's block mean and lookup (``hipcare.interop.radiograph.preview``, the
+server's path), Python's min/max, and Pillow's own bilinear resize. Also that every bad size or
+offset is refused in words before a byte is read."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from hipcare.interop.preview import _block_mean
+from hipcare.interop.radiograph.preview import _block_mean
 
 
 @st.composite

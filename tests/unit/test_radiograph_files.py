@@ -19,21 +19,21 @@ from tests.fixtures import radiographs as films
 
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import name_search_key
-from hipcare.interop.dicom import (
-    ChildIdentity,
+from hipcare.interop.radiograph.display import VoiFunction, Window, WindowSource
+from hipcare.interop.radiograph.film import (
     FilmIdentifiers,
     ImageFormat,
     SpacingSource,
-    VoiFunction,
-    Window,
-    WindowSource,
+    describe_radiograph,
+)
+from hipcare.interop.radiograph.identifiers import (
+    ChildIdentity,
     _name_tokens,
     check_identifiers,
     child_identity_from_json,
-    describe_radiograph,
-    read_radiograph,
 )
-from hipcare.interop.preview import display_image
+from hipcare.interop.radiograph.preview import display_image
+from hipcare.interop.radiograph.reader import read_radiograph
 
 SMALL_ROWS, SMALL_COLUMNS = films.SMALL
 # A pixel inside the right femoral head and one in soft tissue between the hips (small film).

@@ -1,4 +1,5 @@
-"""The command line's fast preview path (``hipcare.interop.native_dicom``) against pydicom's.
+"""The command line's fast preview path (``hipcare.interop.radiograph.native_reader`` and
+``preview.native_preview``) against pydicom's.
 
 Files are written byte by byte here (not through pydicom's writer) so that they can hold what
 real files hold and pydicom would tidy away: odd value lengths, implicit VR, undefined-length
@@ -25,20 +26,19 @@ from PIL import Image
 from tests.fixtures import radiographs as films
 
 from hipcare.domain.errors import InvalidInputError
-from hipcare.interop.dicom import Radiograph, VoiFunction, Window, WindowSource, read_radiograph
-from hipcare.interop.native_dicom import (
-    NativeFilm,
-    native_preview,
-    read_native_film,
-    render_native_preview,
-)
-from hipcare.interop.preview import (
+from hipcare.interop.radiograph.display import VoiFunction, Window, WindowSource
+from hipcare.interop.radiograph.film import Radiograph
+from hipcare.interop.radiograph.native_reader import NativeFilm, read_native_film
+from hipcare.interop.radiograph.preview import (
     Preview,
     PreviewFormat,
     display_lut,
     encode_image,
+    native_preview,
+    render_native_preview,
     render_preview,
 )
+from hipcare.interop.radiograph.reader import read_radiograph
 
 EXPLICIT = "1.2.840.10008.1.2.1"
 IMPLICIT = "1.2.840.10008.1.2"
@@ -360,7 +360,7 @@ def test_the_display_table_is_numpys_for_every_word(
         cache_key="-",
     )
     assert preview == expected
-    from hipcare.interop.native_dicom import _display_table
+    from hipcare.interop.radiograph.preview import _display_table
 
     assert _display_table(film, window) == display_lut(read_radiograph(data), window).tobytes()
 
@@ -459,7 +459,7 @@ def test_block_means_band_by_band_equal_numpys(rows: int, columns: int) -> None:
 def test_the_fast_jpeg_encoding_is_pillows_save(quality: int) -> None:
     """Pillow's JPEG encoder run on the C image with JpegImagePlugin's arguments: the same
     bytes as ``Image.save``."""
-    from hipcare.interop.native_dicom import _encoded
+    from hipcare.interop.radiograph.preview import _encoded
 
     for size in ((1, 1), (17, 9), (853, 1024)):
         image = Image.effect_noise(size, 40 + quality % 30)
@@ -480,7 +480,7 @@ def test_the_preview_command_imports_neither_numpy_nor_pydicom(tmp_path: Path) -
         f"status = main(['radiograph', 'preview', {str(source)!r}, '--output', "
         f"{str(tmp_path / 'out.jpg')!r}])\n"
         "heavy = [name for name in ('numpy', 'pydicom', 'requests', 'fastapi', 'sqlalchemy', "
-        "'jinja2', 'typst', 'hipcare.domain.radiograph', 'hipcare.interop.dicom', "
+        "'jinja2', 'typst', 'hipcare.domain.radiograph', 'hipcare.interop.radiograph.reader', "
         "'PIL.Image', 'PIL.PngImagePlugin', 'PIL.ImageFile', 'dataclasses', 'json', 'pathlib', "
         "'threading', 'typing') "
         "if name in sys.modules]\n"

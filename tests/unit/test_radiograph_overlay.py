@@ -14,7 +14,7 @@ from PIL import Image
 from tests.fixtures import radiographs as films
 
 from hipcare.domain.errors import InvalidInputError
-from hipcare.interop.dicom import read_radiograph
+from hipcare.interop.radiograph.reader import read_radiograph
 from hipcare.render.overlay import render_overlay
 from hipcare.services.radiograph import measure_radiograph
 

@@ -17,15 +17,9 @@ from PIL import Image
 from tests.fixtures import radiographs as films
 
 from hipcare.domain.errors import InvalidInputError
-from hipcare.interop.dicom import (
-    FilmIdentifiers,
-    ImageFormat,
-    Radiograph,
-    VoiFunction,
-    Window,
-    read_radiograph,
-)
-from hipcare.interop.preview import (
+from hipcare.interop.radiograph.display import VoiFunction, Window
+from hipcare.interop.radiograph.film import FilmIdentifiers, ImageFormat, Radiograph
+from hipcare.interop.radiograph.preview import (
     PreviewCache,
     PreviewFormat,
     display_image,
@@ -34,6 +28,7 @@ from hipcare.interop.preview import (
     preview_cache_key,
     render_preview,
 )
+from hipcare.interop.radiograph.reader import read_radiograph
 
 
 def _radiograph(

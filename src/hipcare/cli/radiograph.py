@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from typing import Any
 
     from hipcare.cli._io import CommandIO
-    from hipcare.interop.dicom import Radiograph
-    from hipcare.interop.preview import PreviewFormat
+    from hipcare.interop.radiograph.film import Radiograph
+    from hipcare.interop.radiograph.preview import PreviewFormat
 
 __all__ = ["register"]
 
@@ -153,13 +153,13 @@ def _input_error(path: str, error: OSError) -> InvalidInputError:
 
 
 def _read_film(path: str) -> Radiograph:
-    from hipcare.interop.dicom import read_radiograph
+    from hipcare.interop.radiograph.reader import read_radiograph
 
     return read_radiograph(_read_bytes(path))
 
 
 def _output_format(path: str, allowed: tuple[str, ...]) -> PreviewFormat:
-    from hipcare.interop.preview import PreviewFormat
+    from hipcare.interop.radiograph.preview import PreviewFormat
 
     suffix = _suffix(path).lower()
     if suffix not in allowed:
@@ -190,11 +190,8 @@ def handle_info(args: argparse.Namespace, io: CommandIO) -> int:
     import json
 
     from hipcare.cli._io import read_json
-    from hipcare.interop.dicom import (
-        check_identifiers,
-        child_identity_from_json,
-        describe_radiograph,
-    )
+    from hipcare.interop.radiograph.film import describe_radiograph
+    from hipcare.interop.radiograph.identifiers import check_identifiers, child_identity_from_json
 
     child = (
         None if args.child is None else child_identity_from_json(read_json(args.child, io, "child"))
@@ -217,8 +214,8 @@ def handle_preview(args: argparse.Namespace, io: CommandIO) -> int:
     import, ADR 0009); any other file, and every error, the full reader. Both give the
     same bytes.
     """
-    from hipcare.interop.display import Window
-    from hipcare.interop.native_dicom import native_preview
+    from hipcare.interop.radiograph.display import Window
+    from hipcare.interop.radiograph.preview import native_preview
 
     image_format = _output_format(args.output, (".png", ".jpg", ".jpeg"))
     window = None if args.window is None else Window(*args.window)
@@ -231,8 +228,8 @@ def handle_preview(args: argparse.Namespace, io: CommandIO) -> int:
         cache_key=_NOT_CACHED,
     )
     if preview is None:
-        from hipcare.interop.dicom import read_radiograph
-        from hipcare.interop.preview import render_preview
+        from hipcare.interop.radiograph.preview import render_preview
+        from hipcare.interop.radiograph.reader import read_radiograph
 
         preview = render_preview(
             read_radiograph(data[:]),

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.radiograph import HipLandmarks, PelvisLandmarks, PixelSpacing, Point, Side
-from hipcare.interop.dicom import Radiograph, Window
-from hipcare.interop.preview import display_image
+from hipcare.interop.radiograph.display import Window
+from hipcare.interop.radiograph.film import Radiograph
+from hipcare.interop.radiograph.preview import display_image
 from hipcare.services.radiograph import measure_radiograph, parse_film
 
 if TYPE_CHECKING:

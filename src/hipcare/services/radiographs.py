@@ -42,7 +42,7 @@ from hipcare.services.records import _actor, _audit, _child_for, _deny, parse_vi
 from hipcare.services.surveillance_status import refresh_statuses
 
 if TYPE_CHECKING:
-    from hipcare.interop.dicom import Radiograph
+    from hipcare.interop.radiograph.film import Radiograph
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -199,7 +199,7 @@ def _clinician(uow: UnitOfWork, actor: User, child_id: int, now: datetime, what:
 
 
 def _read(data: bytes) -> Radiograph:
-    from hipcare.interop.dicom import read_radiograph
+    from hipcare.interop.radiograph.reader import read_radiograph
 
     if not isinstance(data, bytes | bytearray) or not data:
         raise InvalidInputError("file", "choose the radiograph file (.dcm, .png or .jpg)")
@@ -252,7 +252,7 @@ def store_radiograph(
     (``film_date``), and identifiers that differ from the record while ``confirmed`` is false
     (:class:`IdentifiersNotConfirmedError`, whose ``warnings`` say what differs).
     """
-    from hipcare.interop.dicom import ChildIdentity, check_identifiers
+    from hipcare.interop.radiograph.identifiers import ChildIdentity, check_identifiers
 
     with uow:
         actor = _actor(uow, actor_id)

@@ -136,7 +136,7 @@ def _uow(context: WebContext) -> SqlAlchemyRadiographUnitOfWork:
 
 def _previews(request: Request) -> Any:
     """The app's in-process preview cache (bounded in bytes; made on first use)."""
-    from hipcare.interop.preview import PreviewCache
+    from hipcare.interop.radiograph.preview import PreviewCache
 
     state = request.app.state
     if getattr(state, "radiograph_previews", None) is None:
@@ -333,7 +333,7 @@ def _not_found(request: Request, error: InvalidInputError) -> Response:
 
 
 def _window(centre: float | None, width: float | None) -> Any:
-    from hipcare.interop.dicom import Window
+    from hipcare.interop.radiograph.display import Window
 
     if centre is None and width is None:
         return None
@@ -352,8 +352,8 @@ async def preview(
     window_centre: float | None = None,
     window_width: float | None = None,
 ) -> Response:
-    from hipcare.interop.dicom import read_radiograph
-    from hipcare.interop.preview import PreviewFormat, preview_cache_key
+    from hipcare.interop.radiograph.preview import PreviewFormat, preview_cache_key
+    from hipcare.interop.radiograph.reader import read_radiograph
 
     window = _window(window_centre, window_width)
     now = context.now()
@@ -401,7 +401,7 @@ async def overlay(
 ) -> Response:
     import hashlib
 
-    from hipcare.interop.dicom import read_radiograph
+    from hipcare.interop.radiograph.reader import read_radiograph
     from hipcare.render.overlay import render_overlay
 
     try:

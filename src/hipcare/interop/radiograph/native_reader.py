@@ -1,15 +1,17 @@
-"""The command line's fast preview of a plain DICOM film: no numpy, no pydicom, Pillow only.
+"""The command line's fast reader of a plain DICOM film: no numpy, no pydicom.
 
 ``hipcare radiograph preview`` runs as a whole process, so what it imports is most of what
 it costs: numpy and pydicom (which brings ``requests`` along through ``pydicom.data``) take
 several times longer to import than ``dcmj2pnm`` takes to do the whole job (ADR 0009). For
 the common film, uncompressed little-endian DICOM with one grey channel, this module reads
-the few attributes a preview needs with :mod:`struct` and makes the picture with Pillow
-alone, giving exactly the bytes that :func:`hipcare.interop.preview.render_preview` gives.
+the few attributes a preview needs with :mod:`struct`;
+:func:`hipcare.interop.radiograph.preview.native_preview` then makes the picture with Pillow
+alone, giving exactly the bytes that :func:`hipcare.interop.radiograph.preview.render_preview`
+gives.
 
 It is a fast path, never the only path: :func:`read_native_film` returns None for anything
 outside its narrow scope, and the caller then reads the file with pydicom
-(:func:`hipcare.interop.dicom.read_radiograph`), which also gives every error message.
+(:func:`hipcare.interop.radiograph.reader.read_radiograph`), which also gives every error message.
 Out of scope, so None: no ``DICM`` preamble; a transfer syntax other than Explicit or
 Implicit VR Little Endian; undefined lengths (other than sequences in explicit VR); any
 element that is malformed, out of order, cut short or of an unexpected VR; an attribute
@@ -30,35 +32,24 @@ from __future__ import annotations
 import re
 import struct
 
-from hipcare.interop.display import (
+from hipcare.interop.radiograph.display import (
     MAX_PIXELS,
     FrozenValue,
     VoiFunction,
     Window,
-    range_window,
     rescale_from_values,
     window_from_values,
-)
-from hipcare.interop.preview import (
-    JPEG_QUALITY,
-    Preview,
-    PreviewFormat,
-    encode_image,
-    fitted_size,
-    preview_cache_key,
 )
 
 # typing itself is not imported at run time: it costs the radiograph preview command
 # 3 ms (ADR 0011). Type checkers treat any name TYPE_CHECKING as true.
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # Pillow is imported when a picture is made
+if TYPE_CHECKING:
     from mmap import mmap
-
-    from PIL._imaging import ImagingCore as CoreImage
 
     FileBytes = bytes | mmap
 
-__all__ = ["NativeFilm", "native_preview", "read_native_film"]
+__all__ = ["NativeFilm", "read_native_film"]
 
 _EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
 _IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2"
@@ -71,8 +62,6 @@ _LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ SV UC UN UR UT UV".split())
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _MAX_NESTING = 8
-_MAX_BLOCK = 256  # the largest block hipcare_pixels averages (its 32-bit sums)
-_BILINEAR = 2  # PIL.Image.Resampling.BILINEAR, without importing PIL.Image
 
 # The attributes read, with the VR each must have (PS3.6); all others are skipped.
 _PIXEL_DATA = 0x7FE00010
@@ -165,33 +154,6 @@ def read_native_film(data: FileBytes) -> NativeFilm | None:
         return _read(data)
     except (_OutOfScopeError, struct.error, IndexError, UnicodeDecodeError, ValueError):
         return None
-
-
-def native_preview(
-    data: FileBytes,
-    *,
-    max_size: int | None,
-    image_format: PreviewFormat = PreviewFormat.JPEG,
-    window: Window | None = None,
-    quality: int = JPEG_QUALITY,
-    cache_key: str | None = None,
-) -> Preview | None:
-    """The preview :func:`~hipcare.interop.preview.render_preview` would make of this file,
-    made without numpy or pydicom; None when the file is outside this module's scope.
-
-    ``data`` may be the file mapped into memory (:class:`mmap.mmap`): nothing is copied.
-    """
-    film = read_native_film(data)
-    if film is None:
-        return None
-    return render_native_preview(
-        film,
-        max_size=max_size,
-        image_format=image_format,
-        window=window,
-        quality=quality,
-        cache_key=cache_key,
-    )
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -433,7 +395,7 @@ def _strings(value: bytes) -> list[str]:
 
 
 def _decimal(value: bytes | None) -> float | None:
-    """The first number of a DS value as ``hipcare.interop.dicom._number`` takes it."""
+    """The first number of a DS value as ``hipcare.interop.radiograph.reader._number`` takes it."""
     if not value:
         return None
     parts = _strings(value.decode("ascii").strip().encode("ascii"))
@@ -464,169 +426,3 @@ def _code(value: bytes | None) -> str:
     if len(parts) != 1 or not _CODE.fullmatch(parts[0]):
         raise _OutOfScopeError
     return parts[0]
-
-
-# --- the picture ------------------------------------------------------------------------------
-
-
-def render_native_preview(
-    film: NativeFilm,
-    *,
-    max_size: int | None,
-    image_format: PreviewFormat = PreviewFormat.JPEG,
-    window: Window | None = None,
-    quality: int = JPEG_QUALITY,
-    cache_key: str | None = None,
-) -> Preview | None:
-    """Window, fit and encode the film as :func:`~hipcare.interop.preview.render_preview`
-    does, step for step: block means of the stored words when the preview is at most half
-    the film's size, then the 65,536-entry table, then Pillow's bilinear fit and encoder.
-
-    The loop over every word (block means looked up in the table, and the words' range, in
-    one pass) and the bilinear fit of the block means are compiled
-    (:mod:`hipcare_pixels`, ADR 0011: the fit computes Pillow's bytes); the JPEG encoder,
-    and the steps of the rare films not made of block means, are Pillow's C core
-    (``PIL._imaging``) called as ``Image.resize`` and ``Image.save`` call it, because
-    importing ``PIL.Image`` costs the command a fifth of its budget (its EXIF and TIFF tag
-    tables). Tests check the bytes against the numpy path's.
-
-    None when the file has no usable window and words with bits above Bits Stored (its
-    pixel range needs every word looked at: left to the numpy path).
-    """
-    from hipcare_pixels import extrema as word_extrema
-    from hipcare_pixels import fit_greys, window_block_means
-    from PIL import _imaging
-
-    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
-        return None  # render_preview refuses it, in words
-    width, height = fitted_size(film.rows, film.columns, max_size)
-    factor = min(film.rows // height, film.columns // width)
-    word_bytes = film.bits_allocated // 8
-    shown = window or film.window
-    if shown is None:
-        # The window is the range of the values: the words' range first (a pass of its own).
-        extrema = word_extrema(film.source, film.pixel_offset, film.rows, film.columns, word_bytes)
-        if extrema[1] >> film.bits_stored:
-            return None
-        ends = [word * film.rescale_slope + film.rescale_intercept for word in extrema]
-        shown = range_window(min(ends), max(ends))
-    table = _display_table(film, shown)
-    image: CoreImage | None = None
-    if 2 <= factor <= _MAX_BLOCK:
-        greys, _, largest = window_block_means(
-            film.source,
-            film.pixel_offset,
-            film.rows,
-            film.columns,
-            word_bytes,
-            factor,
-            table,
-        )
-        # Means of words with bits above Bits Stored are not means of values: then every
-        # word is looked up first (as the numpy path does), and the means are thrown away.
-        if largest >> film.bits_stored == 0:
-            reduced = (film.columns // factor, film.rows // factor)
-            if reduced != (width, height):
-                greys = fit_greys(greys, *reduced, width, height)
-            image = _imaging.map_buffer(greys, (width, height), "raw", 0, ("L", 0, 1))
-    if image is None:
-        image = _every_word_greys(film, table)
-        if factor >= 2:
-            image = image.reduce((factor, factor), (0, 0, film.columns, film.rows))
-        if image.size != (width, height):
-            # Image.resize(size, Image.Resampling.BILINEAR) of a mode "L" image.
-            image = image.resize((width, height), _BILINEAR, (0, 0, *image.size))
-    key = cache_key or preview_cache_key(
-        _sha256(film.source), window, max_size, image_format, quality
-    )
-    return Preview(
-        data=_encoded(image, image_format, quality),
-        image_format=image_format,
-        width=image.size[0],
-        height=image.size[1],
-        scale=image.size[0] / film.columns,
-        window=shown,
-        cache_key=key,
-    )
-
-
-def _every_word_greys(film: NativeFilm, table: bytes) -> CoreImage:
-    """Every word looked up in the table (Pillow's C ``point``), for a preview not made of
-    block means: near full size, or words with bits above Bits Stored."""
-    from PIL import _imaging
-
-    mode = "L" if film.bits_allocated == 8 else "I;16"
-    size = film.rows * film.columns * (film.bits_allocated // 8)
-    pixels = memoryview(film.source)[film.pixel_offset : film.pixel_offset + size]
-    # Pillow maps the words where they are, without a copy (Image.frombuffer's C call).
-    words = _imaging.map_buffer(pixels, (film.columns, film.rows), "raw", 0, (mode, 0, 1))
-    greys: CoreImage = (
-        words.point(list(table), None)
-        if mode == "L"
-        # Image.point on a mode "I" image, without its Python pass rounding 65,536 entries.
-        else words.convert("I").point(list(table), "L")
-    )
-    return greys
-
-
-def _encoded(image: CoreImage, image_format: PreviewFormat, quality: int) -> bytes:
-    """:func:`~hipcare.interop.preview.encode_image`'s bytes; a grey JPEG straight from
-    Pillow's JPEG encoder.
-
-    ``Image.save`` first imports five format plugins (BMP, GIF, JPEG, PPM, PNG: 12 ms, a
-    fifth of the command's budget), and ``Image.tobytes`` imports ``PIL.ImageFile`` (with
-    ``logging``: 4 ms) only to read its buffer size. This runs the encoder as ``tobytes``
-    does, with the arguments ``PIL.JpegImagePlugin._save`` gives it for a mode "L" image and
-    no options but the quality (Pillow 13: raw mode, quality, progressive, smooth, optimize,
-    keep_rgb, stream type, dpi, subsampling, restart marker blocks and rows, quantization
-    tables, comment, extra markers, EXIF). That order is Pillow's own, so a test checks the
-    bytes against ``Image.save`` for several pictures and qualities. Other formats go
-    through ``encode_image`` (and so ``PIL.Image``).
-    """
-    if image_format is not PreviewFormat.JPEG or image.mode != "L":
-        from PIL import Image
-
-        return encode_image(Image.new("L", (0, 0))._new(image), image_format, quality)
-    from PIL import _imaging
-
-    encoder = _imaging.jpeg_encoder(
-        "L", "L", quality, False, 0, False, False, 0, [0, 0], -1, 0, 0, None, None, b"", b""
-    )
-    try:
-        encoder.setimage(image, (0, 0, *image.size))
-        chunks = []
-        while True:
-            # The buffer size ``tobytes`` uses (ImageFile.MAXBLOCK, or 4 bytes a pixel of a row).
-            _, status, chunk = encoder.encode(max(65536, image.size[0] * 4))
-            chunks.append(chunk)
-            if status:
-                break
-    finally:
-        encoder.cleanup()
-    if status < 0:
-        raise RuntimeError(f"JPEG encoder error {status}")
-    return b"".join(chunks)
-
-
-def _sha256(data: FileBytes) -> str:
-    import hashlib  # here: loading OpenSSL costs a short command 2 ms at start-up
-
-    return hashlib.sha256(data).hexdigest()
-
-
-def _display_table(film: NativeFilm, window: Window) -> bytes:
-    """``hipcare.interop.preview.display_lut`` without numpy: the same float64 arithmetic,
-    word by word, so the same grey for every word (compiled: :func:`hipcare_pixels.display_table`;
-    a SIGMOID window never gets here). Words above Bits Stored repeat the table (masked)."""
-    from hipcare_pixels import display_table
-
-    return display_table(
-        film.bits_stored,
-        film.bits_allocated,
-        film.rescale_slope,
-        film.rescale_intercept,
-        window.centre,
-        window.width,
-        window.function is VoiFunction.LINEAR_EXACT,
-        film.inverted,
-    )

@@ -1,9 +1,9 @@
 """Reading an AP pelvis radiograph: a DICOM file (pydicom) or a photographed film (PNG/JPEG).
 
-``read_radiograph(data)`` takes the file's bytes and returns a :class:`Radiograph`: the
-pixels, pixel spacing, photometric interpretation, rescale, the display window and the
-patient and study identifiers. ``check_identifiers(film, child)`` compares those identifiers
-with the child's record and returns warnings for the clinician to confirm.
+``read_radiograph(data)`` takes the file's bytes and returns a
+:class:`~hipcare.interop.radiograph.film.Radiograph`: the pixels, pixel spacing, photometric
+interpretation, rescale, the display window and the patient and study identifiers
+(:mod:`hipcare.interop.radiograph.identifiers` checks those against the child's record).
 
 What is read, and from where (DICOM PS3.3 2024 edition):
 
@@ -30,53 +30,35 @@ Identifiers are patient data: show them to the clinician, never write them to lo
 
 from __future__ import annotations
 
-import functools
 import io
 import math
 import re
-import unicodedata
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from hipcare.domain.errors import InvalidInputError
-from hipcare.interop.display import (
+from hipcare.interop.radiograph.display import (
     MAX_PIXELS,
-    VoiFunction,
     Window,
     WindowSource,
-    finite_number,
-    range_window,
     rescale_from_values,
     window_from_values,
 )
+from hipcare.interop.radiograph.film import (
+    FilmIdentifiers,
+    ImageFormat,
+    PixelSpacingMm,
+    Radiograph,
+    SpacingSource,
+    pixel_range_window,
+)
 
 if TYPE_CHECKING:  # numpy and pydicom are imported when a file is read, not at start-up
-    import numpy as np
     import numpy.typing as npt
     from pydicom.dataset import Dataset
 
-__all__ = [
-    "MAX_PIXELS",
-    "ChildIdentity",
-    "FilmIdentifiers",
-    "IdentifierWarning",
-    "ImageFormat",
-    "PixelSpacingMm",
-    "Radiograph",
-    "SpacingSource",
-    "VoiFunction",
-    "Window",
-    "WindowSource",
-    "check_identifiers",
-    "child_identity_from_json",
-    "describe_radiograph",
-    "pixel_range_window",
-    "read_radiograph",
-]
+__all__ = ["read_radiograph"]
 
 _FIELD = "file"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -88,141 +70,6 @@ _NOT_AN_IMAGE = "not a DICOM or PNG/JPEG file; give the radiograph itself (.dcm,
 _NATIVE_LITTLE_ENDIAN = frozenset(
     {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99"}
 )
-
-
-class ImageFormat(StrEnum):
-    """The kind of file a radiograph came in."""
-
-    DICOM = "dicom"
-    PNG = "png"
-    JPEG = "jpeg"
-
-
-class SpacingSource(StrEnum):
-    """Which DICOM attribute gave the pixel spacing."""
-
-    PIXEL_SPACING = "PixelSpacing"
-    IMAGER_PIXEL_SPACING = "ImagerPixelSpacing"
-
-
-@dataclass(frozen=True)
-class PixelSpacingMm:
-    """Distance between pixel centres in mm, DICOM order: between rows, between columns."""
-
-    row_mm: float
-    column_mm: float
-    source: SpacingSource
-
-    def __post_init__(self) -> None:
-        for name in ("row_mm", "column_mm"):
-            value = finite_number(getattr(self, name), f"pixel_spacing.{name}")
-            if value <= 0:
-                raise InvalidInputError(f"pixel_spacing.{name}", f"must be above 0, got {value}")
-            object.__setattr__(self, name, value)
-
-    @property
-    def note(self) -> str:
-        """What the clinician should know about this spacing."""
-        if self.source is SpacingSource.PIXEL_SPACING:
-            return "pixel spacing from PixelSpacing (calibrated at the patient)"
-        return (
-            "pixel spacing from ImagerPixelSpacing: measured at the detector, so distances in "
-            "mm include the X-ray magnification (often 10-20 % larger than the patient); "
-            "migration percentage and angles are ratios and are not affected"
-        )
-
-
-@dataclass(frozen=True)
-class FilmIdentifiers:
-    """Who and which study a DICOM file says it belongs to (None when absent)."""
-
-    patient_id: str | None = None
-    patient_name: str | None = None
-    birth_date: date | None = None
-    study_instance_uid: str | None = None
-    study_date: date | None = None
-    accession_number: str | None = None
-
-
-@dataclass(frozen=True, eq=False)
-class Radiograph:
-    """One AP pelvis radiograph as read from a file.
-
-    ``words`` holds the pixel words as stored (2-D, uint8 or uint16, read-only, never
-    copied for uncompressed DICOM); when ``words_are_raw`` the bits above Bits Stored may
-    hold anything and signed values are not yet sign-extended, so use :meth:`stored_values`
-    for the true values. Coordinates of landmarks refer to this pixel grid.
-    """
-
-    words: npt.NDArray[Any]
-    words_are_raw: bool
-    bits_stored: int
-    signed: bool
-    image_format: ImageFormat
-    photometric_interpretation: str
-    inverted: bool
-    rescale_slope: float
-    rescale_intercept: float
-    window: Window
-    pixel_spacing: PixelSpacingMm | None
-    identifiers: FilmIdentifiers
-    transfer_syntax: str | None
-    notes: tuple[str, ...]
-    source: bytes = field(repr=False)
-
-    @property
-    def rows(self) -> int:
-        return int(self.words.shape[0])
-
-    @property
-    def columns(self) -> int:
-        return int(self.words.shape[1])
-
-    @functools.cached_property
-    def sha256(self) -> str:
-        """Hex SHA-256 of the file's bytes: the film's content address (computed once)."""
-        import hashlib  # here: loading OpenSSL costs a short command 2 ms at start-up
-
-        return hashlib.sha256(self.source).hexdigest()
-
-    @functools.cached_property
-    def clean_words(self) -> bool:
-        """True when no word has a bit set above Bits Stored (checked once)."""
-        return (int(self.words.max()) >> self.bits_stored) == 0
-
-    def stored_values(self) -> npt.NDArray[np.int32]:
-        """The stored pixel values (Bits Stored applied, sign-extended), as int32."""
-        import numpy as np
-
-        values = self.words.astype(np.int32)
-        if self.words_are_raw:
-            values &= (1 << self.bits_stored) - 1
-            if self.signed:
-                sign = 1 << (self.bits_stored - 1)
-                values = (values ^ sign) - sign
-        elif self.signed and self.words.dtype == np.uint16:
-            values = self.words.view(np.int16).astype(np.int32)
-        return values
-
-    def word_values(self) -> npt.NDArray[np.float64]:
-        """Rescaled value of every possible word (index = word), for lookup tables."""
-        import numpy as np
-
-        size = 256 if self.words.dtype == np.uint8 else 65536
-        index = np.arange(size, dtype=np.int64)
-        if self.words_are_raw:
-            index &= (1 << self.bits_stored) - 1
-            bits = self.bits_stored
-        else:
-            bits = 8 * self.words.dtype.itemsize
-        if self.signed:
-            sign = 1 << (bits - 1)
-            index = (index ^ sign) - sign
-        values = (index * self.rescale_slope + self.rescale_intercept).astype(np.float64)
-        return values
-
-
-# --- reading ----------------------------------------------------------------------------------
 
 
 def read_radiograph(data: bytes) -> Radiograph:
@@ -582,195 +429,3 @@ def _read_photo(data: bytes, image_format: ImageFormat) -> Radiograph:
     if bits == 16:
         object.__setattr__(radiograph, "window", pixel_range_window(radiograph))
     return radiograph
-
-
-def pixel_range_window(radiograph: Radiograph) -> Window:
-    """A LINEAR window spanning the lowest to the highest rescaled pixel value."""
-    import numpy as np
-
-    table = radiograph.word_values()
-    words = radiograph.words
-    low_word, high_word = int(words.min()), int(words.max())
-    if radiograph.words_are_raw and (
-        radiograph.signed or (high_word >> radiograph.bits_stored) != 0
-    ):
-        # Masking or sign extension reorders words: look at every word that occurs.
-        present = np.zeros(table.size, dtype=bool)
-        present[words] = True
-        values = table[present]
-    elif radiograph.signed:
-        signed_words = words.view(np.int8 if words.dtype.itemsize == 1 else np.int16)
-        lowest, highest = int(signed_words.min()), int(signed_words.max())
-        values = table[[lowest & (table.size - 1), highest & (table.size - 1)]]
-    else:
-        values = table[[low_word, high_word]]
-    return range_window(float(values.min()), float(values.max()))
-
-
-# --- identifiers ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChildIdentity:
-    """What the child's record says about who the child is (``identifier``: hospital number)."""
-
-    given_name: str
-    family_name: str
-    date_of_birth: date
-    identifier: str | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("given_name", "family_name"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value.strip():
-                raise InvalidInputError(f"child.{name}", "must be a name (text), not empty")
-        if not isinstance(self.date_of_birth, date):
-            raise InvalidInputError("child.date_of_birth", "must be a date (YYYY-MM-DD)")
-        if self.identifier is not None and (
-            not isinstance(self.identifier, str) or not self.identifier.strip()
-        ):
-            raise InvalidInputError("child.identifier", "must be text, or left out")
-
-
-def child_identity_from_json(document: Any) -> ChildIdentity:
-    """``{"given_name", "family_name", "date_of_birth": "YYYY-MM-DD", "identifier"?}``."""
-    if not isinstance(document, Mapping):
-        raise InvalidInputError(
-            "child", 'expected a JSON object with "given_name", "family_name", "date_of_birth"'
-        )
-    known = ("given_name", "family_name", "date_of_birth", "identifier")
-    for key in document:
-        if key not in known:
-            raise InvalidInputError(f"child.{key}", f"unknown name; known: {', '.join(known)}")
-    for key in known[:3]:
-        if key not in document:
-            raise InvalidInputError(f"child.{key}", "is missing")
-    raw_date = document["date_of_birth"]
-    try:
-        born = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
-    except ValueError:
-        born = None
-    if born is None:
-        raise InvalidInputError("child.date_of_birth", f"expected YYYY-MM-DD, got {raw_date!r}")
-    return ChildIdentity(
-        given_name=document["given_name"],
-        family_name=document["family_name"],
-        date_of_birth=born,
-        identifier=document.get("identifier"),
-    )
-
-
-@dataclass(frozen=True)
-class IdentifierWarning:
-    """One identifier of the file that does not match the child's record, or is missing."""
-
-    attribute: str  # the DICOM keyword, e.g. "PatientBirthDate"
-    problem: str
-
-
-def _name_tokens(text: str) -> frozenset[str]:
-    # Folded as hipcare.domain.records.name_search_key folds names (accents dropped, case
-    # folded), written out here so that reading a file does not import the records model.
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-    return frozenset(re.split(r"[\s^\-,.'=]+", bare)) - {""}
-
-
-def _names_match(film_name: str, child: ChildIdentity) -> bool:
-    wanted = _name_tokens(f"{child.given_name} {child.family_name}")
-    # A PN value may hold alphabetic, ideographic and phonetic groups separated by "=".
-    for group in film_name.split("="):
-        found = _name_tokens(group)
-        if found and (wanted <= found or found <= wanted) and len(found & wanted) >= 2:
-            return True
-        if found and found == wanted:
-            return True
-    return False
-
-
-def check_identifiers(film: FilmIdentifiers, child: ChildIdentity) -> tuple[IdentifierWarning, ...]:
-    """Warnings for the clinician: identifiers of the file that differ from the record.
-
-    Names match when, accents and case aside and in any order, the record's given and
-    family names are all in the file's name or the file's name parts are all in the
-    record's (at least two parts in common). Dates must be equal; identifiers equal
-    ignoring case and spaces. A missing identifier is a warning too. An empty result means
-    nothing was found to doubt, not that the film is proven to be this child's.
-    """
-    warnings_found: list[IdentifierWarning] = []
-    if film.patient_name is None:
-        warnings_found.append(
-            IdentifierWarning("PatientName", "the file has no patient name: confirm whose film")
-        )
-    elif not _names_match(film.patient_name, child):
-        warnings_found.append(
-            IdentifierWarning(
-                "PatientName",
-                f"the file's name {film.patient_name!r} does not match the record's "
-                f"{child.given_name} {child.family_name!s}: confirm this is the child's film",
-            )
-        )
-    if film.birth_date is None:
-        warnings_found.append(
-            IdentifierWarning(
-                "PatientBirthDate", "the file has no birth date: confirm whose film it is"
-            )
-        )
-    elif film.birth_date != child.date_of_birth:
-        warnings_found.append(
-            IdentifierWarning(
-                "PatientBirthDate",
-                f"the file's birth date {film.birth_date.isoformat()} differs from the "
-                f"record's {child.date_of_birth.isoformat()}: confirm this is the child's film",
-            )
-        )
-    if child.identifier is not None:
-        wanted = "".join(child.identifier.split()).casefold()
-        if film.patient_id is None:
-            warnings_found.append(
-                IdentifierWarning("PatientID", "the file has no patient ID: confirm whose film")
-            )
-        elif "".join(film.patient_id.split()).casefold() != wanted:
-            warnings_found.append(
-                IdentifierWarning(
-                    "PatientID",
-                    f"the file's patient ID {film.patient_id!r} differs from the record's "
-                    f"{child.identifier!r}: confirm this is the child's film",
-                )
-            )
-    return tuple(warnings_found)
-
-
-def describe_radiograph(radiograph: Radiograph) -> dict[str, Any]:
-    """What was read, JSON-shaped (identifiers included: for the clinician, not for logs)."""
-    spacing = radiograph.pixel_spacing
-    ids = radiograph.identifiers
-    return {
-        "format": radiograph.image_format.value,
-        "transfer_syntax": radiograph.transfer_syntax,
-        "rows": radiograph.rows,
-        "columns": radiograph.columns,
-        "bits_stored": radiograph.bits_stored,
-        "photometric_interpretation": radiograph.photometric_interpretation,
-        "shown_inverted": radiograph.inverted,
-        "rescale": {"slope": radiograph.rescale_slope, "intercept": radiograph.rescale_intercept},
-        "window": {
-            "centre": radiograph.window.centre,
-            "width": radiograph.window.width,
-            "source": radiograph.window.source.value,
-            "function": radiograph.window.function.value,
-        },
-        "pixel_spacing_mm": None
-        if spacing is None
-        else {"row": spacing.row_mm, "column": spacing.column_mm, "source": spacing.source.value},
-        "identifiers": {
-            "patient_id": ids.patient_id,
-            "patient_name": ids.patient_name,
-            "birth_date": None if ids.birth_date is None else ids.birth_date.isoformat(),
-            "study_instance_uid": ids.study_instance_uid,
-            "study_date": None if ids.study_date is None else ids.study_date.isoformat(),
-            "accession_number": ids.accession_number,
-        },
-        "sha256": radiograph.sha256,
-        "notes": list(radiograph.notes),
-    }

@@ -1,7 +1,8 @@
 """How a radiograph's stored values are shown: rescale, the display window, and the largest
-film read. Shared by the pydicom reader (``hipcare.interop.dicom``, which re-exports these
-names), the previews (``hipcare.interop.preview``) and the command line's fast path
-(``hipcare.interop.native_dicom``), which must not import the pydicom reader's module.
+film read. Shared by the pydicom reader (:mod:`hipcare.interop.radiograph.reader`), the
+previews (:mod:`hipcare.interop.radiograph.preview`) and the command line's fast reader
+(:mod:`hipcare.interop.radiograph.native_reader`), which must not import the pydicom reader's
+module.
 
 Rescale Slope and Intercept: DICOM PS3.3 C.11.1.1.2; the window (VOI LUT Function LINEAR,
 LINEAR_EXACT, SIGMOID): C.11.2.1.2 and C.11.2.1.3.

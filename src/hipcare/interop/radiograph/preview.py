@@ -3,7 +3,10 @@
 ``render_preview(radiograph, max_size=1024)`` returns a :class:`Preview` (JPEG or PNG bytes,
 its size, the scale from film pixels to preview pixels, the window used and a
 content-addressed cache key). ``PreviewCache`` is a small thread-safe in-process LRU keyed by
-that key, for the web layer.
+that key, for the web layer. ``native_preview(data, max_size=1024)`` gives the same bytes for
+a plain uncompressed grey DICOM film without numpy or pydicom (the command line's fast path:
+the file read by :mod:`hipcare.interop.radiograph.native_reader`, the loops over the pixels
+compiled in :mod:`hipcare_pixels`, ADR 0011); None for any other file.
 
 How it is fast (figures in ``docs/benchmarks.md``; choices in ADR 0009):
 
@@ -30,7 +33,8 @@ from collections import OrderedDict
 from enum import StrEnum
 
 from hipcare.domain.errors import InvalidInputError
-from hipcare.interop.display import FrozenValue, VoiFunction, Window
+from hipcare.interop.radiograph.display import FrozenValue, VoiFunction, Window, range_window
+from hipcare.interop.radiograph.native_reader import read_native_film
 
 # typing itself is not imported at run time: it costs the radiograph preview command
 # 3 ms (ADR 0011). Type checkers treat any name TYPE_CHECKING as true.
@@ -41,8 +45,10 @@ if TYPE_CHECKING:  # numpy and Pillow are imported when an image is made, not at
     import numpy as np
     import numpy.typing as npt
     from PIL import Image
+    from PIL._imaging import ImagingCore as CoreImage
 
-    from hipcare.interop.dicom import Radiograph
+    from hipcare.interop.radiograph.film import Radiograph
+    from hipcare.interop.radiograph.native_reader import FileBytes, NativeFilm
 
 __all__ = [
     "DEFAULT_MAX_SIZE_PX",
@@ -54,7 +60,9 @@ __all__ = [
     "display_lut",
     "encode_image",
     "fitted_size",
+    "native_preview",
     "preview_cache_key",
+    "render_native_preview",
     "render_preview",
 ]
 
@@ -64,6 +72,8 @@ DEFAULT_MAX_SIZE_PX = 1024
 JPEG_QUALITY = 85
 _PNG_COMPRESS_LEVEL = 3  # zlib level: 6 (Pillow's default) costs 3x the time for ~5 % less
 _CACHE_KEY_VERSION = "preview-1"  # change when the pixels a key stands for would change
+_MAX_BLOCK = 256  # the largest block hipcare_pixels averages (its 32-bit sums)
+_BILINEAR = 2  # PIL.Image.Resampling.BILINEAR, without importing PIL.Image
 
 
 class PreviewFormat(StrEnum):
@@ -342,3 +352,197 @@ class PreviewCache:
         )
         self.put(preview)
         return preview
+
+
+# --- the command line's fast path: a plain DICOM film without numpy or pydicom ----------------
+
+
+def native_preview(
+    data: FileBytes,
+    *,
+    max_size: int | None,
+    image_format: PreviewFormat = PreviewFormat.JPEG,
+    window: Window | None = None,
+    quality: int = JPEG_QUALITY,
+    cache_key: str | None = None,
+) -> Preview | None:
+    """The preview :func:`render_preview` would make of this file, made without numpy or
+    pydicom; None when the file is outside the scope of
+    :func:`~hipcare.interop.radiograph.native_reader.read_native_film`.
+
+    ``data`` may be the file mapped into memory (:class:`mmap.mmap`): nothing is copied.
+    """
+    film = read_native_film(data)
+    if film is None:
+        return None
+    return render_native_preview(
+        film,
+        max_size=max_size,
+        image_format=image_format,
+        window=window,
+        quality=quality,
+        cache_key=cache_key,
+    )
+
+
+def render_native_preview(
+    film: NativeFilm,
+    *,
+    max_size: int | None,
+    image_format: PreviewFormat = PreviewFormat.JPEG,
+    window: Window | None = None,
+    quality: int = JPEG_QUALITY,
+    cache_key: str | None = None,
+) -> Preview | None:
+    """Window, fit and encode the film as :func:`render_preview` does, step for step: block
+    means of the stored words when the preview is at most half the film's size, then the
+    65,536-entry table, then Pillow's bilinear fit and encoder.
+
+    The loop over every word (block means looked up in the table, and the words' range, in
+    one pass) and the bilinear fit of the block means are compiled
+    (:mod:`hipcare_pixels`, ADR 0011: the fit computes Pillow's bytes); the JPEG encoder,
+    and the steps of the rare films not made of block means, are Pillow's C core
+    (``PIL._imaging``) called as ``Image.resize`` and ``Image.save`` call it, because
+    importing ``PIL.Image`` costs the command a fifth of its budget (its EXIF and TIFF tag
+    tables). Tests check the bytes against the numpy path's.
+
+    None when the file has no usable window and words with bits above Bits Stored (its
+    pixel range needs every word looked at: left to the numpy path).
+    """
+    from hipcare_pixels import extrema as word_extrema
+    from hipcare_pixels import fit_greys, window_block_means
+    from PIL import _imaging
+
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
+        return None  # render_preview refuses it, in words
+    width, height = fitted_size(film.rows, film.columns, max_size)
+    factor = min(film.rows // height, film.columns // width)
+    word_bytes = film.bits_allocated // 8
+    shown = window or film.window
+    if shown is None:
+        # The window is the range of the values: the words' range first (a pass of its own).
+        extrema = word_extrema(film.source, film.pixel_offset, film.rows, film.columns, word_bytes)
+        if extrema[1] >> film.bits_stored:
+            return None
+        ends = [word * film.rescale_slope + film.rescale_intercept for word in extrema]
+        shown = range_window(min(ends), max(ends))
+    table = _display_table(film, shown)
+    image: CoreImage | None = None
+    if 2 <= factor <= _MAX_BLOCK:
+        greys, _, largest = window_block_means(
+            film.source,
+            film.pixel_offset,
+            film.rows,
+            film.columns,
+            word_bytes,
+            factor,
+            table,
+        )
+        # Means of words with bits above Bits Stored are not means of values: then every
+        # word is looked up first (as the numpy path does), and the means are thrown away.
+        if largest >> film.bits_stored == 0:
+            reduced = (film.columns // factor, film.rows // factor)
+            if reduced != (width, height):
+                greys = fit_greys(greys, *reduced, width, height)
+            image = _imaging.map_buffer(greys, (width, height), "raw", 0, ("L", 0, 1))
+    if image is None:
+        image = _every_word_greys(film, table)
+        if factor >= 2:
+            image = image.reduce((factor, factor), (0, 0, film.columns, film.rows))
+        if image.size != (width, height):
+            # Image.resize(size, Image.Resampling.BILINEAR) of a mode "L" image.
+            image = image.resize((width, height), _BILINEAR, (0, 0, *image.size))
+    key = cache_key or preview_cache_key(
+        _sha256(film.source), window, max_size, image_format, quality
+    )
+    return Preview(
+        data=_encoded(image, image_format, quality),
+        image_format=image_format,
+        width=image.size[0],
+        height=image.size[1],
+        scale=image.size[0] / film.columns,
+        window=shown,
+        cache_key=key,
+    )
+
+
+def _every_word_greys(film: NativeFilm, table: bytes) -> CoreImage:
+    """Every word looked up in the table (Pillow's C ``point``), for a preview not made of
+    block means: near full size, or words with bits above Bits Stored."""
+    from PIL import _imaging
+
+    mode = "L" if film.bits_allocated == 8 else "I;16"
+    size = film.rows * film.columns * (film.bits_allocated // 8)
+    pixels = memoryview(film.source)[film.pixel_offset : film.pixel_offset + size]
+    # Pillow maps the words where they are, without a copy (Image.frombuffer's C call).
+    words = _imaging.map_buffer(pixels, (film.columns, film.rows), "raw", 0, (mode, 0, 1))
+    greys: CoreImage = (
+        words.point(list(table), None)
+        if mode == "L"
+        # Image.point on a mode "I" image, without its Python pass rounding 65,536 entries.
+        else words.convert("I").point(list(table), "L")
+    )
+    return greys
+
+
+def _encoded(image: CoreImage, image_format: PreviewFormat, quality: int) -> bytes:
+    """:func:`encode_image`'s bytes; a grey JPEG straight from
+    Pillow's JPEG encoder.
+
+    ``Image.save`` first imports five format plugins (BMP, GIF, JPEG, PPM, PNG: 12 ms, a
+    fifth of the command's budget), and ``Image.tobytes`` imports ``PIL.ImageFile`` (with
+    ``logging``: 4 ms) only to read its buffer size. This runs the encoder as ``tobytes``
+    does, with the arguments ``PIL.JpegImagePlugin._save`` gives it for a mode "L" image and
+    no options but the quality (Pillow 13: raw mode, quality, progressive, smooth, optimize,
+    keep_rgb, stream type, dpi, subsampling, restart marker blocks and rows, quantization
+    tables, comment, extra markers, EXIF). That order is Pillow's own, so a test checks the
+    bytes against ``Image.save`` for several pictures and qualities. Other formats go
+    through ``encode_image`` (and so ``PIL.Image``).
+    """
+    if image_format is not PreviewFormat.JPEG or image.mode != "L":
+        from PIL import Image
+
+        return encode_image(Image.new("L", (0, 0))._new(image), image_format, quality)
+    from PIL import _imaging
+
+    encoder = _imaging.jpeg_encoder(
+        "L", "L", quality, False, 0, False, False, 0, [0, 0], -1, 0, 0, None, None, b"", b""
+    )
+    try:
+        encoder.setimage(image, (0, 0, *image.size))
+        chunks = []
+        while True:
+            # The buffer size ``tobytes`` uses (ImageFile.MAXBLOCK, or 4 bytes a pixel of a row).
+            _, status, chunk = encoder.encode(max(65536, image.size[0] * 4))
+            chunks.append(chunk)
+            if status:
+                break
+    finally:
+        encoder.cleanup()
+    if status < 0:
+        raise RuntimeError(f"JPEG encoder error {status}")
+    return b"".join(chunks)
+
+
+def _sha256(data: FileBytes) -> str:
+    import hashlib  # here: loading OpenSSL costs a short command 2 ms at start-up
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _display_table(film: NativeFilm, window: Window) -> bytes:
+    """:func:`display_lut` without numpy: the same float64 arithmetic,
+    word by word, so the same grey for every word (compiled: :func:`hipcare_pixels.display_table`;
+    a SIGMOID window never gets here). Words above Bits Stored repeat the table (masked)."""
+    from hipcare_pixels import display_table
+
+    return display_table(
+        film.bits_stored,
+        film.bits_allocated,
+        film.rescale_slope,
+        film.rescale_intercept,
+        window.centre,
+        window.width,
+        window.function is VoiFunction.LINEAR_EXACT,
+        film.inverted,
+    )
