@@ -8,6 +8,7 @@ stand in for the database where it agrees with it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from tests.support.staff import HARBOUR, NORTHERN, NOW, TODAY, Staff, add_staff
 
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import HipcareError
-from hipcare.domain.records import AuditAction, AuditEntry, EntityType
+from hipcare.domain.records import Alert, AuditAction, AuditEntry, Child, EntityType, VisitRecord
 from hipcare.services.accounts import site_audit_log
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import find_children, get_child, record_visit, register_child
@@ -193,3 +194,27 @@ def test_stored_judgements_go_stale_alike(database: StorageEngine) -> None:
 
     in_memory, in_sql = _on_both(database, scenario)
     assert in_memory == in_sql == {"child": 1, "fresh": [], "other_rules": [1], "other_site": []}
+
+
+def test_saving_a_record_that_is_not_stored_is_refused_alike(database: StorageEngine) -> None:
+    """Overwriting a child, visit or alert nobody stored names the missing id, in the same words."""
+
+    def scenario(uow: UnitOfWork, staff: Staff) -> dict[str, Any]:
+        with uow:
+            return {
+                "child": _outcome(
+                    lambda: uow.children.save(
+                        Child("Fay", "Okafor", date(2020, 2, 11), HARBOUR, id=99)
+                    )
+                ),
+                "visit": _outcome(
+                    lambda: uow.visits.save(
+                        VisitRecord(99, date(2026, 1, 5), False, staff.nurse, NOW, id=98)
+                    )
+                ),
+                "alert": _outcome(lambda: uow.alerts.save(Alert(99, "pain", NOW, id=97))),
+            }
+
+    in_memory, in_sql = _on_both(database, scenario)
+    assert in_memory == in_sql
+    assert in_memory["child"] == ("InvalidInputError", "child.id: no child 99 is stored")

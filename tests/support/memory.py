@@ -92,12 +92,13 @@ class MemoryDatabase:
         return self._last_ids[table]
 
 
-def _stored(record_id: int | None, rows: dict[int, Any], what: str) -> int:
-    """The id of a stored record to overwrite; refuses what SQL's repositories refuse."""
+def _stored(record_id: int | None, rows: dict[int, Any], field: str, what: str) -> int:
+    """The id of a stored record to overwrite; refuses what SQL's repositories refuse, in
+    their words (``field``: the record's name in the message, ``what``: what it is)."""
     if record_id is None:
-        raise InvalidInputError(f"{what}.id", "is missing; only a stored record can be saved")
+        raise InvalidInputError(f"{field}.id", "is missing; only a stored record can be saved")
     if record_id not in rows:
-        raise InvalidInputError(f"{what}.id", f"no {what.replace('_', ' ')} {record_id} is stored")
+        raise InvalidInputError(f"{field}.id", f"no {what} {record_id} is stored")
     return record_id
 
 
@@ -157,7 +158,7 @@ class InMemoryChildRepository(_Repository):
         return self._tables.children.get(child_id)
 
     def save(self, child: Child) -> Child:
-        self._tables.children[_stored(child.id, self._tables.children, "child")] = child
+        self._tables.children[_stored(child.id, self._tables.children, "child", "child")] = child
         return child
 
     def search(self, name_key: str, site_ids: Collection[str], limit: int) -> Sequence[Child]:
@@ -186,7 +187,7 @@ class InMemoryVisitRepository(_Repository):
         return self._tables.visits.get(visit_id)
 
     def save(self, visit: VisitRecord) -> VisitRecord:
-        self._tables.visits[_stored(visit.id, self._tables.visits, "visit")] = visit
+        self._tables.visits[_stored(visit.id, self._tables.visits, "visit", "visit")] = visit
         return visit
 
     def for_child(self, child_id: int) -> Sequence[VisitRecord]:
@@ -220,7 +221,7 @@ class InMemoryOperationPlanRepository(_Repository):
 
     def save(self, plan: OperationPlan) -> OperationPlan:
         plans = self._tables.operation_plans
-        plans[_stored(plan.id, plans, "operation")] = plan
+        plans[_stored(plan.id, plans, "operation", "operation plan")] = plan
         return plan
 
 
@@ -240,7 +241,7 @@ class InMemoryCarePlanItemRepository(_Repository):
 
     def save(self, item: CarePlanItemState) -> CarePlanItemState:
         items = self._tables.care_plan_items
-        items[_stored(item.id, items, "care_plan_item")] = item
+        items[_stored(item.id, items, "care_plan_item", "care-plan item")] = item
         return item
 
 
@@ -256,7 +257,7 @@ class InMemoryAlertRepository(_Repository):
 
     def save(self, alert: Alert) -> Alert:
         alerts = self._tables.alerts
-        alerts[_stored(alert.id, alerts, "alert")] = alert
+        alerts[_stored(alert.id, alerts, "alert", "alert")] = alert
         return alert
 
 
