@@ -219,12 +219,11 @@ def _seed_staff(url: str) -> int:
     """The sites and one clinician of every site (through the use cases); the actor's id."""
     from hipcare.domain.records import Profession, Role, Site, User
     from hipcare.services.accounts import add_user
-    from hipcare.storage import create_database_engine, create_session_factory
-    from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+    from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
 
     engine = create_database_engine(url)
     try:
-        uow = SqlAlchemyAccountsUnitOfWork(create_session_factory(engine))
+        uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
         with uow:
             for number in range(1, SITES + 1):
                 uow.sites.add(Site(f"bench-site-{number:02d}", f"Bench site {number}"))
@@ -425,8 +424,7 @@ def _worklist_figures(url: str, actor: int, today: date) -> dict[str, Any]:
     (``site_worklist``, the JSON API) beside its query by hand."""
     from hipcare.content.surveillance import load_surveillance_rules
     from hipcare.services.records import WORKLIST_PAGE_SIZE, site_worklist, site_worklist_page
-    from hipcare.storage import create_database_engine, create_session_factory
-    from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+    from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
 
     engine = create_database_engine(url)
     try:
@@ -435,12 +433,12 @@ def _worklist_figures(url: str, actor: int, today: date) -> dict[str, Any]:
         now = datetime.now(UTC)
 
         def page_use_case() -> int:
-            uow = SqlAlchemyAccountsUnitOfWork(factory)
+            uow = SqlAlchemyUnitOfWork(factory)
             page = site_worklist_page(uow, actor, WORKLIST_SITE, rules, today=today, now=now)
             return len(page.entries)
 
         def whole_use_case() -> int:
-            uow = SqlAlchemyAccountsUnitOfWork(factory)
+            uow = SqlAlchemyUnitOfWork(factory)
             return len(site_worklist(uow, actor, WORKLIST_SITE, rules, today=today, now=now))
 
         placeholder = "?" if engine.dialect.name == "sqlite" else "%s"

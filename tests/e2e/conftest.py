@@ -137,15 +137,19 @@ def postgresql_database() -> Iterator[str]:
 def postgresql_server(start_server: Callable[..., Server], postgresql_database: str) -> Server:
     """``hipcare serve`` on PostgreSQL, seeded with the synthetic demo before it starts."""
     from hipcare.services.demo_seed import seed_demo
-    from hipcare.storage import create_database_engine, create_session_factory, upgrade_to_head
-    from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+    from hipcare.storage import (
+        SqlAlchemyUnitOfWork,
+        create_database_engine,
+        create_session_factory,
+        upgrade_to_head,
+    )
 
     upgrade_to_head(postgresql_database)
     engine = create_database_engine(postgresql_database)
     try:
         now = datetime.now(UTC)
         report = seed_demo(
-            SqlAlchemyAccountsUnitOfWork(create_session_factory(engine)),
+            SqlAlchemyUnitOfWork(create_session_factory(engine)),
             today=now.date(),
             now=now,
         )

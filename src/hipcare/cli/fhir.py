@@ -22,7 +22,7 @@ from hipcare.cli._io import CommandIO, read_json, read_text
 from hipcare.domain.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from hipcare.services.family import FamilyUnitOfWork
+    from hipcare.services.ports import UnitOfWork
 
 __all__ = ["register"]
 
@@ -151,15 +151,19 @@ def _clock(environ: Mapping[str, str]) -> tuple[datetime.datetime, datetime.date
     return now, now.astimezone(ZoneInfo(Settings.from_environ(environ).timezone)).date()
 
 
-def _unit_of_work(database_url: str) -> FamilyUnitOfWork:
-    from hipcare.storage import create_database_engine, create_session_factory, upgrade_to_head
-    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+def _unit_of_work(database_url: str) -> UnitOfWork:
+    from hipcare.storage import (
+        SqlAlchemyUnitOfWork,
+        create_database_engine,
+        create_session_factory,
+        upgrade_to_head,
+    )
 
     upgrade_to_head(database_url)
-    return SqlAlchemyFamilyUnitOfWork(create_session_factory(create_database_engine(database_url)))
+    return SqlAlchemyUnitOfWork(create_session_factory(create_database_engine(database_url)))
 
 
-def _actor_id(uow: FamilyUnitOfWork, args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+def _actor_id(uow: UnitOfWork, args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     email = args.actor or environ.get(_ACTOR_VARIABLE, "").strip()
     if not email:
         raise InvalidInputError(
@@ -173,7 +177,7 @@ def _actor_id(uow: FamilyUnitOfWork, args: argparse.Namespace, environ: Mapping[
 
 
 @contextmanager
-def _database(args: argparse.Namespace, io: CommandIO) -> Iterator[tuple[FamilyUnitOfWork, int]]:
+def _database(args: argparse.Namespace, io: CommandIO) -> Iterator[tuple[UnitOfWork, int]]:
     """The unit of work and the acting user: the configured database, or a demo one."""
     if getattr(args, "demo", False):
         now, today = _clock(io.environ)
@@ -191,7 +195,7 @@ def _database(args: argparse.Namespace, io: CommandIO) -> Iterator[tuple[FamilyU
 
 
 def _seed(
-    uow: FamilyUnitOfWork, children: int | None, *, today: datetime.date, now: datetime.datetime
+    uow: UnitOfWork, children: int | None, *, today: datetime.date, now: datetime.datetime
 ) -> int:
     """Seed the throw-away database; return the id of a demo user of every demo site.
 

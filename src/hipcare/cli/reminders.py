@@ -52,8 +52,12 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
     from hipcare.content.sites import load_sites
     from hipcare.services.operations import PathwayContent
     from hipcare.services.reminders import SmtpSettings, send_reminders, smtp_sender
-    from hipcare.storage import create_database_engine, create_session_factory, upgrade_to_head
-    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+    from hipcare.storage import (
+        SqlAlchemyUnitOfWork,
+        create_database_engine,
+        create_session_factory,
+        upgrade_to_head,
+    )
 
     settings = Settings.from_environ(io.environ)
     smtp = SmtpSettings.from_environ(io.environ)
@@ -70,7 +74,7 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
     engine = create_database_engine(settings.database_url)
     try:
         report = send_reminders(
-            SqlAlchemyFamilyUnitOfWork(create_session_factory(engine)),
+            SqlAlchemyUnitOfWork(create_session_factory(engine)),
             smtp_sender(smtp),
             smtp,
             PathwayContent.of(

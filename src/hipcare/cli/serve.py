@@ -60,16 +60,16 @@ def _seed(settings: Settings, io: CommandIO) -> None:
     # Heavy imports inside the functions keep `hipcare --help` fast.
     from hipcare.services.demo_seed import seed_demo
     from hipcare.storage import (
+        SqlAlchemyUnitOfWork,
         create_database_engine,
         create_session_factory,
     )
-    from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
 
     engine = create_database_engine(settings.database_url)
     try:
         now = datetime.now(UTC)
         report = seed_demo(
-            SqlAlchemyAccountsUnitOfWork(create_session_factory(engine)),
+            SqlAlchemyUnitOfWork(create_session_factory(engine)),
             today=now.astimezone(ZoneInfo(settings.timezone)).date(),
             now=now,
         )

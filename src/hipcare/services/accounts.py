@@ -23,12 +23,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
-from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -39,15 +37,11 @@ from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import PermissionDeniedError
 
 __all__ = [
-    "AccountsUnitOfWork",
     "SessionPolicy",
-    "SessionRepository",
     "SessionUser",
-    "SignInFailureRepository",
     "SignInRefusal",
     "SignInRefusedError",
     "SignedIn",
-    "SiteAuditQuery",
     "WebSession",
     "add_user",
     "hash_password",
@@ -138,58 +132,6 @@ class SignedIn:
     user: User
 
 
-# --- ports -------------------------------------------------------------------------------------
-
-
-class SessionRepository(Protocol):
-    def add(self, session: WebSession) -> None: ...
-
-    def signed_in(self, token_digest: str) -> tuple[WebSession, User] | None:
-        """The session with this digest and its user, or None."""
-        ...
-
-    def touch(self, token_digest: str, at: datetime) -> None:
-        """Record that the session was used at ``at``."""
-        ...
-
-    def delete(self, token_digest: str) -> None: ...
-
-
-class SignInFailureRepository(Protocol):
-    def add(self, account_key: str, client_address: str, at: datetime) -> None: ...
-
-    def count_for_account(self, account_key: str, since: datetime) -> int: ...
-
-    def count_for_address(self, client_address: str, since: datetime) -> int: ...
-
-    def clear_account(self, account_key: str) -> None:
-        """Forget an account's failures (after it signs in)."""
-        ...
-
-    def delete_before(self, moment: datetime) -> None:
-        """Forget failures older than ``moment`` (they no longer count)."""
-        ...
-
-
-class SiteAuditQuery(Protocol):
-    def for_site(self, site_id: str, limit: int) -> Sequence[AuditEntry]:
-        """The newest audit entries about the site, its children, their visits and their films."""
-        ...
-
-
-class AccountsUnitOfWork(UnitOfWork, Protocol):
-    """The records' unit of work plus the web app's sessions and sign-in failures."""
-
-    @property
-    def web_sessions(self) -> SessionRepository: ...
-
-    @property
-    def sign_in_failures(self) -> SignInFailureRepository: ...
-
-    @property
-    def site_audit(self) -> SiteAuditQuery: ...
-
-
 # --- passwords and tokens ----------------------------------------------------------------------
 
 
@@ -235,7 +177,7 @@ def _client_key(client_address: str) -> str:
 
 
 def _refuse_when_locked(
-    uow: AccountsUnitOfWork, key: str, address: str, *, now: datetime, policy: SessionPolicy
+    uow: UnitOfWork, key: str, address: str, *, now: datetime, policy: SessionPolicy
 ) -> None:
     """Raise :class:`SignInRefusedError` while the account ``key`` or the client ``address``
     has had too many failed sign-ins within the policy's window (inside the caller's unit of
@@ -283,7 +225,7 @@ def add_user(uow: UnitOfWork, user: User, password: str) -> User:
 
 
 def sign_in(
-    uow: AccountsUnitOfWork,
+    uow: UnitOfWork,
     email: str,
     password: str,
     client_address: str,
@@ -344,7 +286,7 @@ class SessionUser:
 
 
 def signed_in_user(
-    uow: AccountsUnitOfWork, token: str | None, *, now: datetime, policy: SessionPolicy
+    uow: UnitOfWork, token: str | None, *, now: datetime, policy: SessionPolicy
 ) -> SessionUser | None:
     """The user whose session ``token`` is, or None when it is unknown or has expired.
 
@@ -357,7 +299,7 @@ def signed_in_user(
 
 
 def session_user_in(
-    uow: AccountsUnitOfWork, token: str | None, *, now: datetime, policy: SessionPolicy
+    uow: UnitOfWork, token: str | None, *, now: datetime, policy: SessionPolicy
 ) -> SessionUser | None:
     """:func:`signed_in_user` inside a unit of work the caller has open, so that a page can
     check the session and read what it shows in one transaction (deleting an expired session
@@ -372,7 +314,7 @@ def session_user_in(
 
 
 def judge_session(
-    uow: AccountsUnitOfWork,
+    uow: UnitOfWork,
     digest: str,
     session: WebSession,
     user: User,
@@ -394,7 +336,7 @@ def judge_session(
     return SessionUser(user=user, csrf_token=session.csrf_token, token_digest=digest)
 
 
-def sign_out(uow: AccountsUnitOfWork, token: str | None) -> None:
+def sign_out(uow: UnitOfWork, token: str | None) -> None:
     """End the session ``token`` (nothing happens when there is none)."""
     if not token:
         return
@@ -407,7 +349,7 @@ def sign_out(uow: AccountsUnitOfWork, token: str | None) -> None:
 
 
 def site_audit_log(
-    uow: AccountsUnitOfWork, actor_id: int, site_id: str, *, limit: int = 200
+    uow: UnitOfWork, actor_id: int, site_id: str, *, limit: int = 200
 ) -> list[AuditEntry]:
     """The newest audit entries about ``site_id``'s records, for its site administrators."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from hipcare.content.i18n import Translator
 from hipcare.domain.diary import (
@@ -59,10 +59,8 @@ from hipcare.domain.records import (
     utc_moment,
 )
 from hipcare.services.accounts import (
-    AccountsUnitOfWork,
     SessionPolicy,
     SessionUser,
-    WebSession,
     _account_key,
     _client_key,
     _password_matches,
@@ -74,6 +72,7 @@ from hipcare.services.accounts import (
 )
 from hipcare.services.operations import PathwayContent, _care_plan, _care_plan_with
 from hipcare.services.pathway import PlanEntry, plan_entries
+from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import _actor, _audit, _deny
 
 __all__ = [
@@ -85,9 +84,7 @@ __all__ = [
     "DiaryRecord",
     "DueReminder",
     "FamilyItem",
-    "FamilyRepository",
     "FamilyToday",
-    "FamilyUnitOfWork",
     "Invitation",
     "InvitationRefusedError",
     "LinkedChild",
@@ -220,93 +217,6 @@ class StartedPlan:
     done_ids: frozenset[str]
 
 
-class FamilyRepository(Protocol):
-    def link(self, user_id: int, child_id: int, at: datetime) -> None: ...
-
-    def children_of(self, user_id: int) -> Sequence[int]: ...
-
-    def is_linked(self, user_id: int, child_id: int) -> bool: ...
-
-    def linked_child(self, user_id: int, child_id: int) -> LinkedChild | None:
-        """The child (contacts left out) when ``user_id`` is linked to it, else None."""
-        ...
-
-    def started_plan(self, child_id: int) -> StartedPlan | None:
-        """The newest non-cancelled operation with stored plan items, or None."""
-        ...
-
-    def audit_plan_read(self, actor_id: int, child_id: int, at: datetime) -> None:
-        """Write the ``care_plan.read`` audit row of ``actor_id`` viewing the child's plan."""
-        ...
-
-    def session_and_linked_child(
-        self, token_digest: str, child_id: int
-    ) -> tuple[WebSession, User, LinkedChild | None] | None:
-        """The session, its user (site memberships not read) and the child if that user is
-        linked to it, in one query; None for an unknown session."""
-        ...
-
-    def add_invitation(self, invitation: Invitation) -> None: ...
-
-    def invitation(self, token_digest: str) -> Invitation | None: ...
-
-    def use_invitation(self, token_digest: str, user_id: int, at: datetime) -> bool:
-        """Mark the invitation used by ``user_id`` if nobody has: True when this call did."""
-        ...
-
-    def add_feed(self, feed: CalendarFeed) -> None: ...
-
-    def feed(self, token_digest: str) -> CalendarFeed | None: ...
-
-    def revoke_feeds(self, user_id: int, child_id: int, at: datetime) -> int: ...
-
-    def live_feed_count(self, user_id: int, child_id: int) -> int: ...
-
-    def add_diary_entry(
-        self, entry: DiaryEntry, recorded_by: int, data: Mapping[str, Any], urgency: Urgency
-    ) -> int: ...
-
-    def set_diary_alert(self, entry_id: int, alert_id: int) -> None: ...
-
-    def diary_for(self, child_id: int, limit: int) -> Sequence[StoredDiaryEntry]: ...
-
-    def add_photo(self, entry_id: int, content_type: str, content: bytes) -> None: ...
-
-    def photo(self, entry_id: int) -> tuple[int, str, bytes] | None:
-        """(child id, content type, bytes) of the entry's photo."""
-        ...
-
-    def descriptors(self, child_id: int) -> dict[str, str]: ...
-
-    def set_descriptors(self, child_id: int, texts: Mapping[str, str], at: datetime) -> None: ...
-
-    def due_reminders(self, day: date) -> Sequence[DueReminder]: ...
-
-    def claim_delivery(
-        self, care_plan_item_id: int, recipient_id: int, due_date: date, now: datetime
-    ) -> int | None:
-        """Insert a 'sending' claim; None when one exists (another run has it or sent it)."""
-        ...
-
-    def reclaim_stale(
-        self,
-        care_plan_item_id: int,
-        recipient_id: int,
-        due_date: date,
-        now: datetime,
-        stale_before: datetime,
-    ) -> int | None:
-        """Take over a claim left 'sending' since before ``stale_before`` (a crashed run)."""
-        ...
-
-    def mark_sent(self, delivery_id: int, at: datetime) -> None: ...
-
-
-class FamilyUnitOfWork(AccountsUnitOfWork, Protocol):
-    @property
-    def family(self) -> FamilyRepository: ...
-
-
 # --- access ----------------------------------------------------------------------------------
 
 
@@ -316,7 +226,7 @@ def _id(user: User) -> int:
     return user.id
 
 
-def _child(uow: FamilyUnitOfWork, child_id: int) -> Child:
+def _child(uow: UnitOfWork, child_id: int) -> Child:
     child = uow.children.get(child_id)
     if child is None:
         raise InvalidInputError("child_id", f"no child with id {child_id}")
@@ -324,7 +234,7 @@ def _child(uow: FamilyUnitOfWork, child_id: int) -> Child:
 
 
 def _readable_child(
-    uow: FamilyUnitOfWork, actor: User, child_id: int, now: datetime, *, staff_too: bool
+    uow: UnitOfWork, actor: User, child_id: int, now: datetime, *, staff_too: bool
 ) -> Child:
     """The child, if ``actor`` is linked family (or, with ``staff_too``, staff of its site)."""
     child = uow.children.get(child_id)
@@ -348,7 +258,7 @@ def _readable_child(
 
 
 def child_for_family(
-    uow: FamilyUnitOfWork, actor_id: int, child_id: int, *, now: datetime, audit: bool = True
+    uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime, audit: bool = True
 ) -> Child:
     """The child, for a family member linked to it (else :class:`PermissionDeniedError`)."""
     with uow:
@@ -360,7 +270,7 @@ def child_for_family(
     return child
 
 
-def family_children(uow: FamilyUnitOfWork, actor_id: int) -> list[Child]:
+def family_children(uow: UnitOfWork, actor_id: int) -> list[Child]:
     """The children a family member is linked to (none for anyone else)."""
     with uow:
         actor = _actor(uow, actor_id)
@@ -373,7 +283,7 @@ def family_children(uow: FamilyUnitOfWork, actor_id: int) -> list[Child]:
 
 
 def invite_family(
-    uow: FamilyUnitOfWork, actor_id: int, child_id: int, email: object, *, now: datetime
+    uow: UnitOfWork, actor_id: int, child_id: int, email: object, *, now: datetime
 ) -> tuple[str, Invitation]:
     """A clinician of the child's site invites ``email``: returns the token (for the link only).
 
@@ -425,14 +335,14 @@ def _usable(invitation: Invitation | None, now: datetime) -> Invitation:
     return invitation
 
 
-def invitation_for(uow: FamilyUnitOfWork, token: str, *, now: datetime) -> Invitation:
+def invitation_for(uow: UnitOfWork, token: str, *, now: datetime) -> Invitation:
     """The usable invitation a link's token names (else :class:`InvitationRefusedError`)."""
     with uow:
         return _usable(uow.family.invitation(token_digest(token or "")), utc_moment(now, "now"))
 
 
 def accept_invitation(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     token: str,
     display_name: object,
     password: object,
@@ -506,7 +416,7 @@ def accept_invitation(
 
 
 def started_care_plan(
-    uow: FamilyUnitOfWork, child_id: int
+    uow: UnitOfWork, child_id: int
 ) -> tuple[OperationPlan, tuple[CarePlanItemState, ...]] | None:
     """The child's operation whose pathway was started (the newest), with its item states."""
     plans = [
@@ -522,7 +432,7 @@ def started_care_plan(
 
 
 def tick_family_item(
-    uow: FamilyUnitOfWork, actor_id: int, child_id: int, item_id: str, *, now: datetime
+    uow: UnitOfWork, actor_id: int, child_id: int, item_id: str, *, now: datetime
 ) -> CarePlanItemState:
     """A family member ticks one item of their child's care plan (the same stored state a
     clinician's tick writes; ticking again changes nothing)."""
@@ -545,7 +455,7 @@ def tick_family_item(
 
 
 def audit_family_read(
-    uow: FamilyUnitOfWork, actor_id: int, child_id: int, action: AuditAction, *, now: datetime
+    uow: UnitOfWork, actor_id: int, child_id: int, action: AuditAction, *, now: datetime
 ) -> Child:
     """Check a family member may read the child's pages, and audit the read as ``action``."""
     with uow:
@@ -560,7 +470,7 @@ def audit_family_read(
 
 
 def regenerate_calendar_link(
-    uow: FamilyUnitOfWork, actor_id: int, child_id: int, *, now: datetime
+    uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
 ) -> str:
     """Revoke the member's old feed links for the child and make a new one: the new token."""
     now = utc_moment(now, "now")
@@ -575,9 +485,7 @@ def regenerate_calendar_link(
     return token
 
 
-def revoke_calendar_link(
-    uow: FamilyUnitOfWork, actor_id: int, child_id: int, *, now: datetime
-) -> int:
+def revoke_calendar_link(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime) -> int:
     """Stop every feed link of this member for this child; returns how many were live."""
     now = utc_moment(now, "now")
     with uow:
@@ -589,12 +497,12 @@ def revoke_calendar_link(
     return count
 
 
-def has_calendar_link(uow: FamilyUnitOfWork, actor_id: int, child_id: int) -> bool:
+def has_calendar_link(uow: UnitOfWork, actor_id: int, child_id: int) -> bool:
     with uow:
         return uow.family.live_feed_count(actor_id, child_id) > 0
 
 
-def calendar_feed_child(uow: FamilyUnitOfWork, token: str, *, now: datetime) -> Child | None:
+def calendar_feed_child(uow: UnitOfWork, token: str, *, now: datetime) -> Child | None:
     """The child a live feed token is for (audited as a calendar read), or None."""
     now = utc_moment(now, "now")
     with uow:
@@ -692,7 +600,7 @@ def _photo(photo: tuple[str, bytes] | None) -> tuple[str, bytes] | None:
 
 
 def record_diary_entry(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     actor_id: int,
     child_id: int,
     document: Mapping[str, Any],
@@ -742,7 +650,7 @@ def record_diary_entry(
 
 
 def diary_entries(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     actor_id: int,
     child_id: int,
     *,
@@ -763,7 +671,7 @@ def diary_entries(
 
 
 def diary_photo(
-    uow: FamilyUnitOfWork, actor_id: int, child_id: int, entry_id: int, *, now: datetime
+    uow: UnitOfWork, actor_id: int, child_id: int, entry_id: int, *, now: datetime
 ) -> tuple[str, bytes]:
     """A skin-check photo, for that child's family and the care team only."""
     with uow:
@@ -778,7 +686,7 @@ def diary_photo(
 
 
 def pain_descriptors(
-    uow: FamilyUnitOfWork, actor_id: int, child_id: int, *, now: datetime
+    uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
 ) -> dict[str, str]:
     """The parent's own words for how their child shows pain, per r-FLACC category."""
     with uow:
@@ -788,7 +696,7 @@ def pain_descriptors(
 
 
 def save_pain_descriptors(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     actor_id: int,
     child_id: int,
     texts: Mapping[str, object],
@@ -818,14 +726,14 @@ def save_pain_descriptors(
 # --- reminders -------------------------------------------------------------------------------
 
 
-def reminders_due(uow: FamilyUnitOfWork, day: date) -> list[DueReminder]:
+def reminders_due(uow: UnitOfWork, day: date) -> list[DueReminder]:
     """Every (family member, care-plan item not done) due on ``day``."""
     with uow:
         return list(uow.family.due_reminders(day))
 
 
 def claim_reminder(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     reminder: DueReminder,
     *,
     now: datetime,
@@ -855,7 +763,7 @@ def claim_reminder(
 
 
 def mark_reminder_sent(
-    uow: FamilyUnitOfWork, delivery_id: int, reminder: DueReminder, *, now: datetime
+    uow: UnitOfWork, delivery_id: int, reminder: DueReminder, *, now: datetime
 ) -> None:
     with uow:
         uow.family.mark_sent(delivery_id, now)
@@ -910,7 +818,7 @@ _COMING_NEXT = 5
 
 
 def child_care_plan(
-    uow: FamilyUnitOfWork, child: Child, content: PathwayContent
+    uow: UnitOfWork, child: Child, content: PathwayContent
 ) -> tuple[CarePlan, tuple[CarePlanItemState, ...]] | None:
     """The child's personalised plan (as the care team started it) and its item states."""
     started = started_care_plan(uow, child.id or 0)
@@ -929,7 +837,7 @@ def _occurs_on(entry: PlanEntry, day: date) -> bool:
 
 
 def family_today(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     actor: int | User,
     child_id: int,
     content: PathwayContent,
@@ -954,7 +862,7 @@ def family_today(
 
 
 def family_today_page(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     session_token: str | None,
     child_id: int,
     content: PathwayContent,
@@ -980,7 +888,7 @@ def family_today_page(
 
 
 def _signed_in_and_linked(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     session_token: str | None,
     child_id: int,
     now: datetime,
@@ -1023,7 +931,7 @@ class TodayAccess:
 
 
 def open_family_today(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     session_token: str | None,
     child_id: int,
     *,
@@ -1055,7 +963,7 @@ def open_family_today(
 
 
 def family_today_after_access(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     access: TodayAccess,
     content: PathwayContent,
     words: Translator,
@@ -1073,7 +981,7 @@ def family_today_after_access(
     return _today_view(linked, started, content, words, today)
 
 
-def _linked(uow: FamilyUnitOfWork, user: User, child_id: int, now: datetime) -> LinkedChild:
+def _linked(uow: UnitOfWork, user: User, child_id: int, now: datetime) -> LinkedChild:
     """The linked child; anyone but linked family is refused (with an access.denied row)."""
     linked = uow.family.linked_child(_id(user), child_id) if user.role is Role.FAMILY else None
     if linked is None:
@@ -1084,13 +992,13 @@ def _linked(uow: FamilyUnitOfWork, user: User, child_id: int, now: datetime) -> 
 
 
 def _today_reads(
-    uow: FamilyUnitOfWork, user: User, child_id: int, now: datetime
+    uow: UnitOfWork, user: User, child_id: int, now: datetime
 ) -> tuple[LinkedChild, StartedPlan | None]:
     """The linked child and its started plan; anyone but linked family is refused (audited)."""
     return _linked(uow, user, child_id, now), uow.family.started_plan(child_id)
 
 
-def _audit_plan_read(uow: FamilyUnitOfWork, user: User, child_id: int, now: datetime) -> None:
+def _audit_plan_read(uow: UnitOfWork, user: User, child_id: int, now: datetime) -> None:
     """The plan read's audit row (``care_plan.read``), as one Core insert by the family
     repository (the ORM's add and flush cost more than the rest of the page's reads)."""
     uow.family.audit_plan_read(_id(user), child_id, now)
@@ -1181,7 +1089,7 @@ def _plan_and_entries(
 
 
 def family_plan(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     actor_id: int,
     child_id: int,
     content: PathwayContent,
@@ -1201,7 +1109,7 @@ def family_plan(
 
 
 def feed_plan(
-    uow: FamilyUnitOfWork, token: str, content: PathwayContent, *, now: datetime
+    uow: UnitOfWork, token: str, content: PathwayContent, *, now: datetime
 ) -> tuple[Child, CarePlan | None] | None:
     """The child and plan behind a live calendar-feed token (audited), or None."""
     child = calendar_feed_child(uow, token, now=now)

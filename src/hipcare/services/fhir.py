@@ -23,7 +23,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.diary import DiaryEntry
@@ -49,9 +49,6 @@ from hipcare.domain.records import (
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import PermissionDeniedError, parse_child
 from hipcare.services.surveillance_status import refresh_statuses
-
-if TYPE_CHECKING:
-    from hipcare.services.family import FamilyUnitOfWork
 
 __all__ = [
     "HIP_MEASURE_FIELDS",
@@ -257,7 +254,7 @@ DIARY_EXPORT_LIMIT = 100_000
 
 
 def export_diary(
-    uow: FamilyUnitOfWork, actor_id: int, child_id: int, *, now: datetime
+    uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
 ) -> list[tuple[int, DiaryEntry]]:
     """The child's home-diary entries (id, entry), oldest first, for export.
 

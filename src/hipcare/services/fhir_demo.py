@@ -27,8 +27,9 @@ from hipcare.domain.records import (
     Site,
     User,
 )
-from hipcare.services.family import FamilyUnitOfWork, parse_diary_entry
+from hipcare.services.family import parse_diary_entry
 from hipcare.services.pathway import make_plan
+from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import record_visit, register_child
 
 __all__ = ["DEMO_CLINICIAN_EMAIL", "seed_demo"]
@@ -41,7 +42,7 @@ _LANGUAGES = ("en", "ar", "zh-Hans", "zh-Hant", "vi", "fa")
 _RELATIONSHIPS = ("mother", "father", "grandmother", "carer")
 
 
-def seed_demo(uow: FamilyUnitOfWork, *, today: date, children: int = 6, seed: int = 7) -> int:
+def seed_demo(uow: UnitOfWork, *, today: date, children: int = 6, seed: int = 7) -> int:
     """Fill an empty database with demo records; returns the demo clinician's user id."""
     if children < 1:
         raise ValueError("children must be at least 1")
@@ -121,7 +122,7 @@ def seed_demo(uow: FamilyUnitOfWork, *, today: date, children: int = 6, seed: in
     return clinician.id
 
 
-def _diary(uow: FamilyUnitOfWork, child_id: int, recorded_by: int, now: datetime) -> None:
+def _diary(uow: UnitOfWork, child_id: int, recorded_by: int, now: datetime) -> None:
     """Three home-diary entries, stored as ``hipcare.services.family`` stores them."""
     documents: list[dict[str, object]] = [
         {"kind": "pain-numeric", "pain_score": 3},
@@ -148,7 +149,7 @@ def _diary(uow: FamilyUnitOfWork, child_id: int, recorded_by: int, now: datetime
 
 
 def _plan_operation(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     child_id: int,
     surgeon_id: int,
     site_id: str,

@@ -13,10 +13,9 @@ staff names included), in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.records import (
@@ -26,7 +25,6 @@ from hipcare.domain.records import (
     OperationPlan,
     Role,
     Site,
-    User,
     VisitRecord,
 )
 from hipcare.domain.surveillance import (
@@ -39,15 +37,13 @@ from hipcare.domain.surveillance import (
     worklist_status,
 )
 from hipcare.services.accounts import (
-    AccountsUnitOfWork,
     SessionPolicy,
     SessionUser,
-    WebSession,
     judge_session,
     token_digest,
 )
 from hipcare.services.family import StoredDiaryEntry
-from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports import ChildPageQuery, UnitOfWork
 from hipcare.services.radiographs import Reading, StoredFilm, visible_readings
 from hipcare.services.records import PermissionDeniedError, _actor, _child_for, get_child
 
@@ -56,8 +52,6 @@ __all__ = [
     "ChildFilm",
     "ChildJourney",
     "ChildPageHeader",
-    "ChildPageQuery",
-    "ChildPageUnitOfWork",
     "SurveillanceSummary",
     "child_journey",
     "child_page_for_session",
@@ -133,56 +127,6 @@ class ChildPageHeader:
     actor_is_member: bool
 
 
-class ChildPageQuery(Protocol):
-    """The child page's reads (``hipcare.storage.child_page``)."""
-
-    def header(self, actor_id: int, child_id: int) -> ChildPageHeader | None:
-        """None when there is no such child."""
-        ...
-
-    def session_and_header(
-        self, token_digest: str, child_id: int
-    ) -> tuple[WebSession, User, ChildPageHeader | None] | None:
-        """The session with this digest and its user (with their sites), and the page header
-        (None: no such child) for that user, in one statement; None for an unknown session."""
-        ...
-
-    def audit_read(self, actor_id: int, child_id: int, at: datetime) -> None:
-        """One ``child.read`` audit row."""
-        ...
-
-    def child(self, child_id: int) -> Child | None: ...
-
-    def visits(self, child_id: int) -> Sequence[VisitRecord]:
-        """Oldest first, each with its measures per hip."""
-        ...
-
-    def operation_plans(
-        self, child_id: int
-    ) -> tuple[Sequence[OperationPlan], dict[int, tuple[CarePlanItemState, ...]]]:
-        """The plans (oldest first) and each plan's care-plan items by due date."""
-        ...
-
-    def alerts(self, child_id: int) -> Sequence[Alert]: ...
-
-    def films(self, child_id: int) -> Sequence[tuple[StoredFilm, tuple[Reading, ...]]]:
-        """Newest film first, each with all its readings, oldest first."""
-        ...
-
-    def diary(self, child_id: int, limit: int) -> Sequence[StoredDiaryEntry]:
-        """The newest ``limit`` diary entries, newest first."""
-        ...
-
-    def pain_descriptors(self, child_id: int) -> dict[str, str]: ...
-
-    def display_names(self, user_ids: Collection[int]) -> dict[int, str]: ...
-
-
-class ChildPageUnitOfWork(AccountsUnitOfWork, Protocol):
-    @property
-    def child_pages(self) -> ChildPageQuery: ...
-
-
 def _surveillance(
     child: Child, visits: tuple[VisitRecord, ...], rules: SurveillanceRules, today: date
 ) -> SurveillanceSummary:
@@ -247,7 +191,7 @@ _STAFF_ROLES = frozenset({Role.CLINICIAN, Role.SITE_ADMINISTRATOR})
 
 
 def open_child_page(
-    uow: ChildPageUnitOfWork,
+    uow: UnitOfWork,
     actor_id: int,
     child_id: int,
     rules: SurveillanceRules,
@@ -270,7 +214,7 @@ def open_child_page(
 
 
 def child_page_for_session(
-    uow: ChildPageUnitOfWork,
+    uow: UnitOfWork,
     session_token: str | None,
     child_id: int,
     rules: SurveillanceRules,
@@ -300,7 +244,7 @@ def child_page_for_session(
 
 
 def _open_child_page(
-    uow: ChildPageUnitOfWork,
+    uow: UnitOfWork,
     actor_id: int,
     child_id: int,
     rules: SurveillanceRules,

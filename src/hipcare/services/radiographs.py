@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
@@ -49,8 +49,6 @@ __all__ = [
     "FilmView",
     "IdentifiersNotConfirmedError",
     "MeasureDifference",
-    "RadiographRepository",
-    "RadiographUnitOfWork",
     "Reading",
     "StoredFilm",
     "compare_readings",
@@ -147,33 +145,6 @@ class FilmView:
     own_reading: Reading | None
 
 
-class RadiographRepository(Protocol):
-    def add_file(self, sha256: str, content: bytes) -> None:
-        """Keep the file's bytes once (a second upload of the same bytes adds nothing)."""
-        ...
-
-    def file(self, sha256: str) -> bytes | None: ...
-
-    def add(self, film: StoredFilm) -> StoredFilm: ...
-
-    def get(self, film_id: int) -> StoredFilm | None: ...
-
-    def for_child(self, child_id: int) -> Sequence[StoredFilm]:
-        """The child's films, newest film date first."""
-        ...
-
-    def add_reading(self, reading: Reading) -> Reading: ...
-
-    def readings(self, film_id: int) -> Sequence[Reading]:
-        """The film's readings, oldest first."""
-        ...
-
-
-class RadiographUnitOfWork(UnitOfWork, Protocol):
-    @property
-    def radiographs(self) -> RadiographRepository: ...
-
-
 class IdentifiersNotConfirmedError(InvalidInputError):
     """The file's identifiers differ from the record and the clinician has not confirmed."""
 
@@ -235,7 +206,7 @@ def _film_date(value: str | None, study_date: date | None, child: Child, today: 
 
 
 def store_radiograph(
-    uow: RadiographUnitOfWork,
+    uow: UnitOfWork,
     actor_id: int,
     child_id: int,
     data: bytes,
@@ -294,7 +265,7 @@ def store_radiograph(
 
 
 def _film_for(
-    uow: RadiographUnitOfWork, actor: User, film_id: int, now: datetime
+    uow: UnitOfWork, actor: User, film_id: int, now: datetime
 ) -> tuple[StoredFilm, Child]:
     film = uow.radiographs.get(film_id)
     if film is None:
@@ -325,7 +296,7 @@ def visible_readings(
 
 
 def film_image(
-    uow: RadiographUnitOfWork,
+    uow: UnitOfWork,
     actor_id: int,
     film_id: int,
     *,
@@ -354,7 +325,7 @@ def film_image(
 
 
 def film_content(
-    uow: RadiographUnitOfWork, actor_id: int, film_id: int, *, now: datetime
+    uow: UnitOfWork, actor_id: int, film_id: int, *, now: datetime
 ) -> tuple[StoredFilm, bytes]:
     """The film and its file's bytes, if ``actor_id`` may see it; audited ``radiograph.read``."""
     film, content = film_image(uow, actor_id, film_id, now=now, file_needed=lambda _film: True)
@@ -364,7 +335,7 @@ def film_content(
 
 
 def reading_on_film(
-    uow: RadiographUnitOfWork, actor_id: int, film_id: int, reading_id: int, *, now: datetime
+    uow: UnitOfWork, actor_id: int, film_id: int, reading_id: int, *, now: datetime
 ) -> tuple[StoredFilm, Reading, bytes]:
     """The film, its file's bytes and one of its readings, for the reading's overlay; audited
     ``radiograph.read`` (one row) when the reading is one the actor may see on the child's
@@ -388,7 +359,7 @@ def reading_on_film(
     return film, reading, content
 
 
-def open_film(uow: RadiographUnitOfWork, actor_id: int, film_id: int, *, now: datetime) -> FilmView:
+def open_film(uow: UnitOfWork, actor_id: int, film_id: int, *, now: datetime) -> FilmView:
     """The film for the viewer, with the readings the actor may see (blind rule); audited."""
     with uow:
         actor = _actor(uow, actor_id)
@@ -434,7 +405,7 @@ _HIP_KEYS = {
 
 
 def save_reading(
-    uow: RadiographUnitOfWork,
+    uow: UnitOfWork,
     actor_id: int,
     film_id: int,
     document: Any,

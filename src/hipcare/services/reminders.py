@@ -33,12 +33,12 @@ from hipcare.domain.errors import InvalidInputError
 from hipcare.services.family import (
     REMINDER_CLAIM_TIMEOUT,
     DueReminder,
-    FamilyUnitOfWork,
     claim_reminder,
     mark_reminder_sent,
     reminders_due,
 )
 from hipcare.services.operations import PathwayContent
+from hipcare.services.ports import UnitOfWork
 
 __all__ = [
     "SMTP_SETTINGS",
@@ -146,9 +146,7 @@ def _message(
     return message
 
 
-def _titles(
-    uow: FamilyUnitOfWork, reminder: DueReminder, content: PathwayContent
-) -> dict[str, str]:
+def _titles(uow: UnitOfWork, reminder: DueReminder, content: PathwayContent) -> dict[str, str]:
     from hipcare.services.family import child_care_plan
     from hipcare.services.pathway import plan_entries
 
@@ -162,7 +160,7 @@ def _titles(
 
 
 def send_reminders(
-    uow: FamilyUnitOfWork,
+    uow: UnitOfWork,
     send: Sender,
     settings: SmtpSettings,
     content: PathwayContent,

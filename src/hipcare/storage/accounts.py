@@ -1,14 +1,15 @@
 """SQLAlchemy storage of the web app's sign-in state: sessions, failed sign-ins, site audit.
 
-Implements the repositories that :mod:`hipcare.services.accounts` declares, and a unit of
-work (:class:`SqlAlchemyAccountsUnitOfWork`) that adds them to the records' unit of work.
+Implements the repositories that :mod:`hipcare.services.ports.accounts` and
+:mod:`hipcare.services.ports.audit` declare; :class:`hipcare.storage.SqlAlchemyUnitOfWork`
+makes them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any
 
 from sqlalchemy import String, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -26,13 +27,8 @@ from hipcare.storage.tables import (
     VisitRow,
     WebSessionRow,
 )
-from hipcare.storage.unit_of_work import SqlAlchemyUnitOfWork
-
-if TYPE_CHECKING:
-    from hipcare.services.accounts import AccountsUnitOfWork
 
 __all__ = [
-    "SqlAlchemyAccountsUnitOfWork",
     "SqlAlchemySessionRepository",
     "SqlAlchemySignInFailureRepository",
     "SqlAlchemySiteAuditQuery",
@@ -202,24 +198,3 @@ class SqlAlchemySiteAuditQuery:
             .limit(limit)
         )
         return [mapping.audit_from_row(row) for row in rows]
-
-
-class SqlAlchemyAccountsUnitOfWork(SqlAlchemyUnitOfWork):
-    """The records' unit of work plus sessions, sign-in failures and the site audit query."""
-
-    web_sessions: SqlAlchemySessionRepository
-    sign_in_failures: SqlAlchemySignInFailureRepository
-    site_audit: SqlAlchemySiteAuditQuery
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        session = self._current()
-        self.web_sessions = SqlAlchemySessionRepository(session)
-        self.sign_in_failures = SqlAlchemySignInFailureRepository(session)
-        self.site_audit = SqlAlchemySiteAuditQuery(session)
-        return self
-
-
-if TYPE_CHECKING:
-    # mypy proves here that this class keeps every promise of the services' protocol.
-    _KEEPS_THE_PROTOCOL: type[AccountsUnitOfWork] = SqlAlchemyAccountsUnitOfWork

@@ -1,6 +1,6 @@
 """The child page's reads and its audit row as prebuilt Core statements (ADR 10).
 
-Implements :class:`hipcare.services.journey.ChildPageQuery`. No ORM entities: the page
+Implements :class:`hipcare.services.ports.ChildPageQuery`. No ORM entities: the page
 reads a dozen small result sets per view, and building ORM objects (with their ``selectin``
 relationships) for them cost more than the queries. Every statement is built once here.
 """
@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Row, bindparam, exists, insert, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from hipcare.domain.records import (
     Alert,
@@ -33,7 +31,6 @@ from hipcare.services.journey import ChildPageHeader
 from hipcare.services.radiographs import Reading, StoredFilm
 from hipcare.storage import mapping
 from hipcare.storage.accounts import SESSION_USER_COLUMNS, session_and_user_from_row
-from hipcare.storage.connection_unit_of_work import SqlAlchemyConnectionUnitOfWork
 from hipcare.storage.radiographs import _film as film_from_row
 from hipcare.storage.radiographs import _reading as reading_from_row
 from hipcare.storage.tables import (
@@ -56,10 +53,7 @@ from hipcare.storage.tables import (
     WebSessionRow,
 )
 
-if TYPE_CHECKING:
-    from hipcare.services.journey import ChildPageUnitOfWork
-
-__all__ = ["SqlAlchemyChildPageQuery", "SqlAlchemyChildPageUnitOfWork"]
+__all__ = ["SqlAlchemyChildPageQuery"]
 
 _HEADER = select(
     ChildRow.site_id,
@@ -330,22 +324,3 @@ class SqlAlchemyChildPageQuery:
             return {}
         rows = self._connection().execute(_NAMES, {"user_ids": sorted(user_ids)})
         return {row.id: row.display_name for row in rows}
-
-
-class SqlAlchemyChildPageUnitOfWork(SqlAlchemyConnectionUnitOfWork):
-    """The accounts' unit of work plus the child page's reads, on one Core connection: a
-    cached view runs only Core statements; the ORM session is made only for the rare paths
-    (a refusal to audit, a session to touch or end)."""
-
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        super().__init__(session_factory)
-        self._child_pages = SqlAlchemyChildPageQuery(self.connection)
-
-    @property
-    def child_pages(self) -> SqlAlchemyChildPageQuery:
-        return self._child_pages
-
-
-if TYPE_CHECKING:
-    # mypy proves here that this class keeps every promise of the services' protocol.
-    _KEEPS_THE_PROTOCOL: type[ChildPageUnitOfWork] = SqlAlchemyChildPageUnitOfWork

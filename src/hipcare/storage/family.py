@@ -1,18 +1,18 @@
 """SQLAlchemy storage of the family side: links, invitations, feeds, diary, reminder claims.
 
-Implements :class:`hipcare.services.family.FamilyRepository` and a unit of work
-(:class:`SqlAlchemyFamilyUnitOfWork`) that adds it to the accounts' unit of work.
+Implements :class:`hipcare.services.ports.FamilyRepository`
+(:class:`hipcare.storage.SqlAlchemyUnitOfWork` makes it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from hipcare.domain.diary import DiaryEntry, Urgency
 from hipcare.domain.records import (
@@ -35,10 +35,8 @@ from hipcare.services.family import (
 from hipcare.storage import mapping
 from hipcare.storage.accounts import (
     SESSION_USER_COLUMNS,
-    SqlAlchemyAccountsUnitOfWork,
     session_and_user_from_row,
 )
-from hipcare.storage.connection_unit_of_work import SqlAlchemyConnectionUnitOfWork
 from hipcare.storage.tables import (
     AuditRow,
     CalendarFeedRow,
@@ -56,14 +54,7 @@ from hipcare.storage.tables import (
     WebSessionRow,
 )
 
-if TYPE_CHECKING:
-    from hipcare.services.family import FamilyUnitOfWork
-
-__all__ = [
-    "SqlAlchemyFamilyRepository",
-    "SqlAlchemyFamilyTodayUnitOfWork",
-    "SqlAlchemyFamilyUnitOfWork",
-]
+__all__ = ["SqlAlchemyFamilyRepository"]
 
 
 def _invitation(row: FamilyInvitationRow) -> Invitation:
@@ -187,11 +178,6 @@ class SqlAlchemyFamilyRepository:
     ) -> None:
         self._orm_session = orm_session
         self._connection = connection
-
-    @classmethod
-    def on_session(cls, session: Session) -> Self:
-        """The repository on an ORM session (its connection for the Core statements)."""
-        return cls(lambda: session, session.connection)
 
     @property
     def _session(self) -> Session:
@@ -504,34 +490,3 @@ class SqlAlchemyFamilyRepository:
             .where(ReminderDeliveryRow.id == delivery_id)
             .values(status="sent", sent_at=at)
         )
-
-
-class SqlAlchemyFamilyUnitOfWork(SqlAlchemyAccountsUnitOfWork):
-    """The accounts' unit of work plus the family side's repository."""
-
-    family: SqlAlchemyFamilyRepository
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        self.family = SqlAlchemyFamilyRepository.on_session(self._current())
-        return self
-
-
-class SqlAlchemyFamilyTodayUnitOfWork(SqlAlchemyConnectionUnitOfWork):
-    """The family unit of work for the "today" page's per-view transaction, on one Core
-    connection: a cached view runs only Core statements; the ORM session is made only for
-    the rare paths (a refusal to audit, a session to touch or end)."""
-
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        super().__init__(session_factory)
-        self._family = SqlAlchemyFamilyRepository(self.orm_session, self.connection)
-
-    @property
-    def family(self) -> SqlAlchemyFamilyRepository:
-        return self._family
-
-
-if TYPE_CHECKING:
-    # mypy proves here that this class keeps every promise of the services' protocol.
-    _KEEPS_THE_PROTOCOL: type[FamilyUnitOfWork] = SqlAlchemyFamilyUnitOfWork
-    _TODAY_KEEPS_THE_PROTOCOL: type[FamilyUnitOfWork] = SqlAlchemyFamilyTodayUnitOfWork

@@ -1,27 +1,24 @@
 """SQLAlchemy storage of radiograph films, their files and readings (issue 6).
 
-Implements :class:`hipcare.services.radiographs.RadiographRepository` and a unit of work
-(:class:`SqlAlchemyRadiographUnitOfWork`) that adds it to the accounts' unit of work. A file's
+Implements :class:`hipcare.services.ports.RadiographRepository`
+(:class:`hipcare.storage.SqlAlchemyUnitOfWork` makes it). A file's
 bytes are kept once per SHA-256 in ``radiograph_files``; film rows never load them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from hipcare.services.radiographs import Reading, StoredFilm
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
 from hipcare.storage.tables import RadiographFileRow, RadiographReadingRow, RadiographRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from hipcare.services.radiographs import RadiographUnitOfWork
-
-__all__ = ["SqlAlchemyRadiographRepository", "SqlAlchemyRadiographUnitOfWork"]
+__all__ = ["SqlAlchemyRadiographRepository"]
 
 
 def _film(row: RadiographRow) -> StoredFilm:
@@ -140,19 +137,3 @@ class SqlAlchemyRadiographRepository:
             .order_by(RadiographReadingRow.measured_at, RadiographReadingRow.id)
         )
         return [_reading(row) for row in rows]
-
-
-class SqlAlchemyRadiographUnitOfWork(SqlAlchemyAccountsUnitOfWork):
-    """The accounts' unit of work plus the radiographs' repository."""
-
-    radiographs: SqlAlchemyRadiographRepository
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        self.radiographs = SqlAlchemyRadiographRepository(self._current())
-        return self
-
-
-if TYPE_CHECKING:
-    # mypy proves here that this class keeps every promise of the services' protocol.
-    _KEEPS_THE_PROTOCOL: type[RadiographUnitOfWork] = SqlAlchemyRadiographUnitOfWork

@@ -39,7 +39,7 @@ from hipcare.services.journey import (
     child_page_for_session,
     open_child_page,
 )
-from hipcare.storage.child_page import SqlAlchemyChildPageUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import SignInRequiredError
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 from hipcare.web.family_routes import staff_diary
@@ -259,7 +259,7 @@ def render_child_page(
     now = context.now()
     lookup = _Lookup(context.page_cache, context.today(now), use=operation_problem is None)
     header, journey = open_child_page(
-        SqlAlchemyChildPageUnitOfWork(context.session_factory),
+        SqlAlchemyUnitOfWork(context.session_factory),
         _user_id(user),
         child_id,
         load_surveillance_rules(),
@@ -289,7 +289,7 @@ async def child_page(request: Request, child_id: RecordId) -> Response:
     now = context.now()
     lookup = _Lookup(context.page_cache, context.today(now))
     opened = child_page_for_session(
-        SqlAlchemyChildPageUnitOfWork(context.session_factory),
+        SqlAlchemyUnitOfWork(context.session_factory),
         request.cookies.get(SESSION_COOKIE),
         child_id,
         load_surveillance_rules(),

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hipcare.services.accounts import SessionPolicy
 from hipcare.settings import Settings
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.page_cache import PageCache
 
 __all__ = ["SESSION_COOKIE", "SIGN_IN_COOKIE", "WebContext", "web_context"]
@@ -44,9 +44,9 @@ class WebContext:
     clock: Callable[[], datetime]
     page_cache: PageCache
 
-    def unit_of_work(self) -> SqlAlchemyAccountsUnitOfWork:
+    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work for one use case of one request."""
-        return SqlAlchemyAccountsUnitOfWork(self.session_factory)
+        return SqlAlchemyUnitOfWork(self.session_factory)
 
     def now(self) -> datetime:
         return self.clock()

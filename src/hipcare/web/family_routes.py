@@ -38,7 +38,7 @@ from hipcare.services import family as use
 from hipcare.services.accounts import SessionUser, SignInRefusedError
 from hipcare.services.accounts import sign_in as sign_in_use_case
 from hipcare.services.operations import PathwayContent
-from hipcare.storage.family import SqlAlchemyFamilyTodayUnitOfWork, SqlAlchemyFamilyUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.api import set_session_cookie
 from hipcare.web.auth import (
     CSRF_FIELD,
@@ -101,13 +101,13 @@ def _pathway_content() -> PathwayContent:
     return pathway_content()
 
 
-def _uow(context: WebContext) -> SqlAlchemyFamilyUnitOfWork:
-    return SqlAlchemyFamilyUnitOfWork(context.session_factory)
+def _uow(context: WebContext) -> SqlAlchemyUnitOfWork:
+    return SqlAlchemyUnitOfWork(context.session_factory)
 
 
-def _today_uow(context: WebContext) -> SqlAlchemyFamilyTodayUnitOfWork:
+def _today_uow(context: WebContext) -> SqlAlchemyUnitOfWork:
     """The "today" page's unit of work: one Core connection per view (ADR 10)."""
-    return SqlAlchemyFamilyTodayUnitOfWork(context.session_factory)
+    return SqlAlchemyUnitOfWork(context.session_factory)
 
 
 def _user_id(user: SessionUser) -> int:

@@ -245,9 +245,9 @@ async def everything(patient_id: str, user: User, context: Context) -> FhirRespo
 
 def _diary(context: WebContext, user: SessionUser, child_id: int) -> list[tuple[int, DiaryEntry]]:
     """The child's home diary, through the family side's use case (audited ``diary.read``)."""
-    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+    from hipcare.storage import SqlAlchemyUnitOfWork
 
-    uow = SqlAlchemyFamilyUnitOfWork(context.session_factory)
+    uow = SqlAlchemyUnitOfWork(context.session_factory)
     return export_diary(uow, _actor(user), child_id, now=context.now())
 
 

@@ -49,7 +49,7 @@ from hipcare.services.radiographs import (
     visible_readings,
 )
 from hipcare.services.records import get_child
-from hipcare.storage.radiographs import SqlAlchemyRadiographUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import (
     page_user_with_form,
     staff_api_user,
@@ -130,8 +130,8 @@ _LANDMARK_LABELS = {
 }
 
 
-def _uow(context: WebContext) -> SqlAlchemyRadiographUnitOfWork:
-    return SqlAlchemyRadiographUnitOfWork(context.session_factory)
+def _uow(context: WebContext) -> SqlAlchemyUnitOfWork:
+    return SqlAlchemyUnitOfWork(context.session_factory)
 
 
 def _previews(request: Request) -> Any:

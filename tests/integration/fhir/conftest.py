@@ -22,11 +22,11 @@ from tests.support.databases import (
 )
 
 from hipcare.storage import (
+    SqlAlchemyUnitOfWork,
     create_database_engine,
     create_session_factory,
     upgrade_to_head,
 )
-from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
 
 
 @pytest.fixture(scope="session")
@@ -63,11 +63,11 @@ def unit_of_work() -> Iterator[OpenUnitOfWork]:
     """Open a unit of work on a database URL (upgraded to head); engines closed afterwards."""
     engines: list[Engine] = []
 
-    def open_unit_of_work(url: str) -> SqlAlchemyFamilyUnitOfWork:
+    def open_unit_of_work(url: str) -> SqlAlchemyUnitOfWork:
         upgrade_to_head(url)
         engine = create_database_engine(url)
         engines.append(engine)
-        return SqlAlchemyFamilyUnitOfWork(create_session_factory(engine))
+        return SqlAlchemyUnitOfWork(create_session_factory(engine))
 
     yield open_unit_of_work
     for engine in engines:

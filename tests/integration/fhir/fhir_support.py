@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
-OpenUnitOfWork = Callable[[str], SqlAlchemyFamilyUnitOfWork]
+OpenUnitOfWork = Callable[[str], SqlAlchemyUnitOfWork]
 """The ``unit_of_work`` fixture: opens a unit of work on a database URL."""

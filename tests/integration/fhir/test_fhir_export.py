@@ -20,11 +20,11 @@ from hipcare.services.fhir import children_to_export, export_child
 from hipcare.services.fhir_demo import seed_demo
 from hipcare.services.records import PermissionDeniedError
 from hipcare.storage import (
+    SqlAlchemyUnitOfWork,
     create_database_engine,
     create_session_factory,
     upgrade_to_head,
 )
-from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
 
 PATHWAY = load_pathway()
 
@@ -32,17 +32,17 @@ PATHWAY = load_pathway()
 @pytest.fixture(scope="module")
 def demo(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[SqlAlchemyFamilyUnitOfWork, int]]:
+) -> Iterator[tuple[SqlAlchemyUnitOfWork, int]]:
     """Six synthetic children on SQLite (the seed goes through the use cases)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
     upgrade_to_head(url)
     engine = create_database_engine(url)
-    uow = SqlAlchemyFamilyUnitOfWork(create_session_factory(engine))
+    uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
     yield uow, seed_demo(uow, today=TODAY, children=6)
     engine.dispose()
 
 
-def _bundles(demo: tuple[SqlAlchemyFamilyUnitOfWork, int]) -> list[dict[str, Any]]:
+def _bundles(demo: tuple[SqlAlchemyUnitOfWork, int]) -> list[dict[str, Any]]:
     uow, actor = demo
     return [
         child_bundle(
@@ -53,7 +53,7 @@ def _bundles(demo: tuple[SqlAlchemyFamilyUnitOfWork, int]) -> list[dict[str, Any
 
 
 def test_every_resource_of_the_demo_export_validates(
-    demo: tuple[SqlAlchemyFamilyUnitOfWork, int],
+    demo: tuple[SqlAlchemyUnitOfWork, int],
 ) -> None:
     """Each child's Bundle, every entry, and every reference resolving inside it."""
     seen: set[str] = set()
@@ -75,7 +75,7 @@ def test_every_resource_of_the_demo_export_validates(
 
 
 def test_the_validator_refuses_a_broken_resource(
-    demo: tuple[SqlAlchemyFamilyUnitOfWork, int],
+    demo: tuple[SqlAlchemyUnitOfWork, int],
 ) -> None:
     """The independent validator is not a rubber stamp: a wrong status or element fails."""
     patient = copy.deepcopy(_bundles(demo)[0]["entry"][1]["resource"])
@@ -94,7 +94,7 @@ def test_the_validator_refuses_a_broken_resource(
 
 
 def test_observations_carry_each_stored_measure_with_its_side_and_unit(
-    demo: tuple[SqlAlchemyFamilyUnitOfWork, int],
+    demo: tuple[SqlAlchemyUnitOfWork, int],
 ) -> None:
     uow, actor = demo
     record = export_child(uow, actor, 1, now=NOW)
@@ -126,7 +126,7 @@ def test_observations_carry_each_stored_measure_with_its_side_and_unit(
 
 
 def test_tasks_are_completed_exactly_for_the_items_the_family_ticked(
-    demo: tuple[SqlAlchemyFamilyUnitOfWork, int],
+    demo: tuple[SqlAlchemyUnitOfWork, int],
 ) -> None:
     uow, actor = demo
     record = export_child(uow, actor, 1, now=NOW)
@@ -144,7 +144,7 @@ def test_tasks_are_completed_exactly_for_the_items_the_family_ticked(
 
 
 def test_the_cerebral_palsy_condition_uses_the_verified_snomed_code(
-    demo: tuple[SqlAlchemyFamilyUnitOfWork, int],
+    demo: tuple[SqlAlchemyUnitOfWork, int],
 ) -> None:
     bundle = _bundles(demo)[0]
     codings = fhirpath(bundle, "entry.resource.where(resourceType = 'Condition').code.coding.code")
@@ -153,12 +153,12 @@ def test_the_cerebral_palsy_condition_uses_the_verified_snomed_code(
 
 
 def test_exporting_twice_gives_the_same_resources(
-    demo: tuple[SqlAlchemyFamilyUnitOfWork, int],
+    demo: tuple[SqlAlchemyUnitOfWork, int],
 ) -> None:
     assert _bundles(demo) == _bundles(demo)
 
 
-def test_each_export_is_audited_with_ids_only(demo: tuple[SqlAlchemyFamilyUnitOfWork, int]) -> None:
+def test_each_export_is_audited_with_ids_only(demo: tuple[SqlAlchemyUnitOfWork, int]) -> None:
     uow, actor = demo
     export_child(uow, actor, 2, now=NOW)
     with uow:
@@ -169,7 +169,7 @@ def test_each_export_is_audited_with_ids_only(demo: tuple[SqlAlchemyFamilyUnitOf
 
 
 def test_a_user_of_another_site_may_not_export_and_the_attempt_is_audited(
-    demo: tuple[SqlAlchemyFamilyUnitOfWork, int],
+    demo: tuple[SqlAlchemyUnitOfWork, int],
 ) -> None:
     uow, _ = demo
     with uow:
@@ -197,7 +197,7 @@ def test_the_site_becomes_an_organization_with_hipcares_site_identifier() -> Non
 
 
 def test_an_operation_with_a_started_pathway_exports_the_facts_its_care_plan_came_from(
-    demo: tuple[SqlAlchemyFamilyUnitOfWork, int],
+    demo: tuple[SqlAlchemyUnitOfWork, int],
 ) -> None:
     """The stored items are exactly what the pathway engine plans for the exported facts."""
     from hipcare.services.pathway import make_plan
@@ -211,7 +211,7 @@ def test_an_operation_with_a_started_pathway_exports_the_facts_its_care_plan_cam
 
 
 def test_diary_entries_export_as_responses_to_their_questionnaires_and_pain_observations(
-    demo: tuple[SqlAlchemyFamilyUnitOfWork, int],
+    demo: tuple[SqlAlchemyUnitOfWork, int],
 ) -> None:
     """Read through the family side's use case (audited ``diary.read``), oldest first."""
     from hipcare.interop.fhir.diary import diary_questionnaires, diary_resources

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from storage_support import HARBOUR, NORTHERN, Staff
+from storage_support import Staff
 from tests.support.databases import (
     DATABASE_KINDS,
     empty_database,
     session_postgresql_database,
 )
+from tests.support.staff import add_staff
 
-from hipcare.domain.records import Profession, Role, Site, User
 from hipcare.storage import (
     SqlAlchemyUnitOfWork,
     create_database_engine,
@@ -65,40 +65,4 @@ def uow(engine: Engine) -> SqlAlchemyUnitOfWork:
 @pytest.fixture
 def staff(uow: SqlAlchemyUnitOfWork) -> Staff:
     """Two synthetic sites and four users (invented names, no real people)."""
-    with uow:
-        uow.sites.add(Site(HARBOUR, "Harbour Children's Hospital"))
-        uow.sites.add(Site(NORTHERN, "Northern Regional Kids Health"))
-        people = [
-            User(
-                "surgeon@example.org",
-                "Dr Ada Surgeon",
-                Role.CLINICIAN,
-                Profession.SURGEON,
-                frozenset({HARBOUR}),
-            ),
-            User(
-                "nurse@example.org",
-                "Ben Nurse",
-                Role.CLINICIAN,
-                Profession.NURSE,
-                frozenset({HARBOUR, NORTHERN}),
-            ),
-            User(
-                "physio@example.org",
-                "Cai Physio",
-                Role.CLINICIAN,
-                Profession.PHYSIOTHERAPIST,
-                frozenset({NORTHERN}),
-            ),
-            User(
-                "admin@example.org",
-                "Dee Admin",
-                Role.SITE_ADMINISTRATOR,
-                None,
-                frozenset({HARBOUR}),
-            ),
-        ]
-        ids = [uow.users.add(person).id for person in people]
-        uow.commit()
-    assert all(isinstance(user_id, int) for user_id in ids)
-    return Staff(*(user_id for user_id in ids if user_id is not None))
+    return add_staff(uow)

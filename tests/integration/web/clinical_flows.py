@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 from web_support import CHILD_FORM, HARBOUR, PASSWORD, sign_in
 
 from hipcare.domain.records import Profession, Role, User
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
-from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.models import RECORD_ID_MAX
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -23,7 +22,7 @@ IMPOSSIBLE_IDS = ["²", "99999999999999999999999", str(RECORD_ID_MAX + 1)]
 LEE = "lee.surgeon@example.org"
 
 
-def add_lee(uow: SqlAlchemyAccountsUnitOfWork, password_hash: str) -> int:
+def add_lee(uow: SqlAlchemyUnitOfWork, password_hash: str) -> int:
     """A Harbour surgeon whose preference profile is dr-lee (surgeons.toml); their id."""
     with uow:
         user = uow.users.add(
@@ -104,7 +103,7 @@ def family_session(app: FastAPI, client: TestClient, password_hash: str) -> tupl
     token of the session)."""
     token = sign_in(client, "nurse")
     child_id = register(client, token)
-    family = SqlAlchemyFamilyUnitOfWork(app.state.hipcare.session_factory)
+    family = SqlAlchemyUnitOfWork(app.state.hipcare.session_factory)
     with family:
         parent = family.users.add(
             User("parent@example.org", "A Parent", Role.FAMILY, None, password_hash=password_hash)

@@ -25,8 +25,12 @@ from web_support import EMAILS, HARBOUR, NORTHERN, PASSWORD, Clock, Staff
 
 from hipcare.domain.records import Profession, Role, Site, User
 from hipcare.settings import Settings
-from hipcare.storage import create_database_engine, create_session_factory, upgrade_to_head
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import (
+    SqlAlchemyUnitOfWork,
+    create_database_engine,
+    create_session_factory,
+    upgrade_to_head,
+)
 from hipcare.web import create_app
 
 
@@ -50,9 +54,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def uow(database_url: str) -> Iterator[SqlAlchemyAccountsUnitOfWork]:
+def uow(database_url: str) -> Iterator[SqlAlchemyUnitOfWork]:
     engine = create_database_engine(database_url)
-    yield SqlAlchemyAccountsUnitOfWork(create_session_factory(engine))
+    yield SqlAlchemyUnitOfWork(create_session_factory(engine))
     engine.dispose()
 
 
@@ -67,7 +71,7 @@ def password_hash() -> str:
 
 
 @pytest.fixture
-def staff(uow: SqlAlchemyAccountsUnitOfWork, password_hash: str) -> Staff:
+def staff(uow: SqlAlchemyUnitOfWork, password_hash: str) -> Staff:
     """Two synthetic sites and five users (invented names, no real people)."""
     with uow:
         uow.sites.add(Site(HARBOUR, "Harbour Children's Hospital"))

@@ -29,8 +29,7 @@ from hipcare.services.family import reminders_due
 from hipcare.services.operations import PathwayContent, plan_operation, start_pathway
 from hipcare.services.records import register_child
 from hipcare.services.reminders import SmtpSettings, send_reminders, smtp_sender
-from hipcare.storage import create_database_engine, create_session_factory
-from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SURGERY = date(2026, 4, 20)
@@ -72,11 +71,11 @@ def _content() -> PathwayContent:
 _ENGINES: list[Any] = []
 
 
-def _uow(database_url: str) -> SqlAlchemyFamilyUnitOfWork:
+def _uow(database_url: str) -> SqlAlchemyUnitOfWork:
     """A unit of work on its own engine (a run of its own, as two processes would have)."""
     engine = create_database_engine(database_url)
     _ENGINES.append(engine)
-    return SqlAlchemyFamilyUnitOfWork(create_session_factory(engine))
+    return SqlAlchemyUnitOfWork(create_session_factory(engine))
 
 
 @pytest.fixture(autouse=True)

@@ -27,8 +27,7 @@ from hipcare.domain.surveillance import WorklistStatus
 from hipcare.services.demo_seed import demo_accounts, seed_demo
 from hipcare.services.records import site_worklist
 from hipcare.settings import Settings
-from hipcare.storage import create_database_engine, upgrade_to_head
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, upgrade_to_head
 from hipcare.storage.tables import ChildRow, UserRow, VisitRow
 from hipcare.web import create_app
 
@@ -85,7 +84,7 @@ def test_the_stylesheet_is_served(client: TestClient) -> None:
 
 
 def test_demo_seeding_is_idempotent_and_covers_the_stages(
-    uow: SqlAlchemyAccountsUnitOfWork, database_url: str, tmp_path: Path
+    uow: SqlAlchemyUnitOfWork, database_url: str, tmp_path: Path
 ) -> None:
     today = date(2026, 11, 25)
     now = datetime(2026, 11, 25, 9, tzinfo=UTC)
@@ -94,7 +93,7 @@ def test_demo_seeding_is_idempotent_and_covers_the_stages(
     assert first.users_added == len(demo_accounts())
     assert first.children_added >= 12
     with uow:
-        session = uow._current()
+        session = uow.orm_session()
         counts = [
             session.scalar(select(func.count()).select_from(table))
             for table in (UserRow, ChildRow, VisitRow)
@@ -103,7 +102,7 @@ def test_demo_seeding_is_idempotent_and_covers_the_stages(
     assert (second.sites_added, second.users_added, second.children_added) == (0, 0, 0)
     assert second.children_present == first.children_added
     with uow:
-        session = uow._current()
+        session = uow.orm_session()
         assert [
             session.scalar(select(func.count()).select_from(table))
             for table in (UserRow, ChildRow, VisitRow)

@@ -20,8 +20,7 @@ from web_support import CHILD_FORM, EMAILS, PASSWORD, Clock, Staff, form_token, 
 
 from hipcare.domain.records import AuditAction, EntityType, Role, User
 from hipcare.settings import Settings
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
-from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web import create_app
 from hipcare.web.child_page import CSRF_PLACEHOLDER
 
@@ -54,7 +53,7 @@ def _api(client: TestClient, who: str) -> dict[str, str]:
     return {"X-CSRF-Token": response.json()["csrf_token"]}
 
 
-def _reads(uow: SqlAlchemyAccountsUnitOfWork, child_id: int) -> list[str]:
+def _reads(uow: SqlAlchemyUnitOfWork, child_id: int) -> list[str]:
     with uow:
         return [
             entry.action.value for entry in uow.audit.for_entity(EntityType.CHILD, str(child_id))
@@ -109,7 +108,7 @@ def family_child(app: FastAPI, client: TestClient, password_hash: str, staff: St
     """A Harbour child registered by the nurse, with a family account linked to them."""
     token = sign_in(client, "nurse")
     child_id = _register(client, token)
-    uow = SqlAlchemyFamilyUnitOfWork(app.state.hipcare.session_factory)
+    uow = SqlAlchemyUnitOfWork(app.state.hipcare.session_factory)
     with uow:
         user = uow.users.add(
             User(FAMILY_EMAIL, "Lan Nguyen", Role.FAMILY, None, password_hash=password_hash)
@@ -296,7 +295,7 @@ def test_every_view_is_audited_once_and_refusals_on_a_cached_page_are_audited(
     client: TestClient,
     app: FastAPI,
     family_child: int,
-    uow: SqlAlchemyAccountsUnitOfWork,
+    uow: SqlAlchemyUnitOfWork,
 ) -> None:
     """Cache hits still authorise and audit: one child.read per view, and another site's
     clinician and a family account are refused (access.denied) though the page is cached."""

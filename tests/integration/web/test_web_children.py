@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from web_support import CHILD_FORM, EMAILS, HARBOUR, NORTHERN, PASSWORD, Staff, sign_in
 
 from hipcare.domain.records import AuditAction, EntityType, Role, User
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 
 
 def _register(client: TestClient, csrf: str, **changes: str) -> int:
@@ -21,7 +21,7 @@ def _register(client: TestClient, csrf: str, **changes: str) -> int:
 
 
 def test_registering_a_child_leads_to_their_page(
-    client: TestClient, staff: Staff, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, staff: Staff, uow: SqlAlchemyUnitOfWork
 ) -> None:
     csrf = sign_in(client, "nurse")
     child_id = _register(client, csrf)
@@ -95,7 +95,7 @@ def test_a_one_letter_search_asks_for_more(client: TestClient) -> None:
 
 
 def test_another_sites_child_is_refused_and_the_attempt_audited(
-    client: TestClient, staff: Staff, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, staff: Staff, uow: SqlAlchemyUnitOfWork
 ) -> None:
     csrf = sign_in(client, "surgeon")  # Harbour only
     child_id = _register(client, csrf)
@@ -203,7 +203,7 @@ def test_logs_never_hold_names_or_birth_dates(
 
 
 def test_a_family_account_cannot_use_the_clinician_side(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, password_hash: str
+    client: TestClient, uow: SqlAlchemyUnitOfWork, password_hash: str
 ) -> None:
     """Even a family account wrongly linked to a site gets 403, never a child's record."""
     csrf = sign_in(client, "nurse")

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from tests.fixtures.radiographs import SMALL, dicom_dataset, pelvis_pixels
 from web_support import HARBOUR, Staff, sign_in
 
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web import clinical, fhir_routes
 from hipcare.web.models import RECORD_ID_MAX
 
@@ -35,7 +35,7 @@ SAMPLE = json.loads(
 
 
 @pytest.fixture
-def lee(uow: SqlAlchemyAccountsUnitOfWork, password_hash: str, staff: Staff) -> int:
+def lee(uow: SqlAlchemyUnitOfWork, password_hash: str, staff: Staff) -> int:
     """A Harbour surgeon whose preference profile is dr-lee (surgeons.toml)."""
     return add_lee(uow, password_hash)
 

@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 from web_support import HARBOUR, Clock, Staff, sign_in
 
 from hipcare.domain.records import Alert, AuditAction, EntityType
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 
 
 @pytest.fixture
-def lee(uow: SqlAlchemyAccountsUnitOfWork, password_hash: str, staff: Staff) -> int:
+def lee(uow: SqlAlchemyUnitOfWork, password_hash: str, staff: Staff) -> int:
     """A Harbour surgeon whose preference profile is dr-lee (surgeons.toml)."""
     return add_lee(uow, password_hash)
 
@@ -161,7 +161,7 @@ def test_postponing_moves_items_not_done_and_keeps_done_ones(
 
 
 def test_the_dashboard_groups_children_by_phase_and_alerts_are_acknowledged_with_who_and_when(
-    client: TestClient, lee: int, clock: Clock, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+    client: TestClient, lee: int, clock: Clock, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     child_id, operation, headers = started_operation(client, lee)
     facts = {"wheelchair_user": True, "attends_school": False, "sees_therapists": True}
@@ -197,7 +197,7 @@ def test_the_dashboard_groups_children_by_phase_and_alerts_are_acknowledged_with
 
 
 def test_every_change_is_audited_against_the_childs_record(
-    client: TestClient, lee: int, clock: Clock, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+    client: TestClient, lee: int, clock: Clock, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     child_id, operation, headers = started_operation(client, lee)
     client.post(

@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 from web_support import HARBOUR, Staff, sign_in
 
 from hipcare.domain.records import AuditAction
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 
 
 @pytest.fixture
-def lee(uow: SqlAlchemyAccountsUnitOfWork, password_hash: str, staff: Staff) -> int:
+def lee(uow: SqlAlchemyUnitOfWork, password_hash: str, staff: Staff) -> int:
     """A Harbour surgeon whose preference profile is dr-lee (surgeons.toml)."""
     return add_lee(uow, password_hash)
 
@@ -82,7 +82,7 @@ def test_a_visit_form_with_a_mistake_comes_back_with_the_message_next_to_the_fie
 
 
 def test_the_worklist_shows_referral_and_overdue_children_and_filters_by_status(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+    client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     """Filtered by status, the API audits only the children it returns."""
     token = sign_in(client, "nurse")
@@ -109,7 +109,7 @@ def test_the_worklist_shows_referral_and_overdue_children_and_filters_by_status(
     assert "badge-needs_referral" in page.text
 
 
-def _listed_children(uow: SqlAlchemyAccountsUnitOfWork, actor: int) -> Counter[int]:
+def _listed_children(uow: SqlAlchemyUnitOfWork, actor: int) -> Counter[int]:
     return Counter(
         int(entry.entity_id)
         for entry in uow.audit.by_actor(actor)
@@ -118,7 +118,7 @@ def _listed_children(uow: SqlAlchemyAccountsUnitOfWork, actor: int) -> Counter[i
 
 
 def test_another_sites_child_and_dashboard_are_refused_and_the_refusal_audited(
-    client: TestClient, lee: int, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+    client: TestClient, lee: int, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     token = sign_in(client, "nurse")
     child_id = register(client, token)

@@ -20,7 +20,7 @@ from web_support import CHILD_FORM, HARBOUR, NORTHERN, PASSWORD, Clock, Staff, f
 
 from hipcare.domain.records import AuditAction, Profession, Role, User
 from hipcare.settings import Settings
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web import create_app
 
 FAMILY_PASSWORD = "our family password"  # noqa: S105 -- synthetic
@@ -29,7 +29,7 @@ LEE = "lee.surgeon@example.org"
 
 
 @pytest.fixture
-def lee(uow: SqlAlchemyAccountsUnitOfWork, password_hash: str, staff: Staff) -> int:
+def lee(uow: SqlAlchemyUnitOfWork, password_hash: str, staff: Staff) -> int:
     with uow:
         user = uow.users.add(
             User(
@@ -152,9 +152,9 @@ def family_hash() -> str:
 def _linked_family(app: FastAPI, email: str, name: str, child_id: int, password_hash: str) -> None:
     """A family account linked to the child, stored directly (the invitation flow has its own
     tests); its password is FAMILY_PASSWORD under a cheap hash."""
-    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+    from hipcare.storage import SqlAlchemyUnitOfWork
 
-    uow = SqlAlchemyFamilyUnitOfWork(app.state.hipcare.session_factory)
+    uow = SqlAlchemyUnitOfWork(app.state.hipcare.session_factory)
     with uow:
         user = uow.users.add(User(email, name, Role.FAMILY, None, password_hash=password_hash))
         assert user.id is not None
@@ -169,7 +169,7 @@ def family(client: TestClient, app: FastAPI, lee: int, family_hash: str) -> Fami
     return Family(child_id, "lan@example.org")
 
 
-def _audit_actions(uow: SqlAlchemyAccountsUnitOfWork, child_id: int) -> list[AuditAction]:
+def _audit_actions(uow: SqlAlchemyUnitOfWork, child_id: int) -> list[AuditAction]:
     from hipcare.domain.records import EntityType
 
     with uow:
@@ -180,7 +180,7 @@ def _audit_actions(uow: SqlAlchemyAccountsUnitOfWork, child_id: int) -> list[Aud
 
 
 def test_an_invitation_works_once_and_links_only_that_child(
-    client: TestClient, lee: int, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, lee: int, uow: SqlAlchemyUnitOfWork
 ) -> None:
     child_id = _child_with_plan(client, lee)
     path = _invite(client, child_id, "Lan@Example.org")
@@ -200,7 +200,7 @@ def test_an_invitation_works_once_and_links_only_that_child(
     from hipcare.storage.tables import FamilyInvitationRow
 
     with uow:
-        session = uow._current()
+        session = uow.orm_session()
         stored = session.get(FamilyInvitationRow, token)
     assert stored is None, "the token itself is never a key in the database"
     actions = _audit_actions(uow, child_id)
@@ -326,7 +326,7 @@ def test_the_booklet_pdf_downloads(client: TestClient, family: Family) -> None:
 
 
 def test_a_high_r_flacc_score_raises_an_alert_and_says_whom_to_call(
-    client: TestClient, family: Family, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, family: Family, uow: SqlAlchemyUnitOfWork
 ) -> None:
     token = _family_sign_in(client, family.email)
     scores = {"face": "2", "legs": "2", "activity": "1", "cry": "1", "consolability": "1"}
@@ -358,7 +358,7 @@ def test_a_high_r_flacc_score_raises_an_alert_and_says_whom_to_call(
 
 
 def test_a_moderate_score_gives_advice_but_raises_no_alert(
-    client: TestClient, family: Family, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, family: Family, uow: SqlAlchemyUnitOfWork
 ) -> None:
     headers = _api_headers(client, family.email, FAMILY_PASSWORD)
     response = client.post(
@@ -512,7 +512,7 @@ def test_the_parents_own_pain_words_are_kept_and_shown_with_the_scale(
 
 
 def test_the_calendar_feed_works_until_revoked_and_a_new_link_replaces_the_old(
-    client: TestClient, family: Family, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, family: Family, uow: SqlAlchemyUnitOfWork
 ) -> None:
     token = _family_sign_in(client, family.email)
     made = client.post(
@@ -605,7 +605,7 @@ def test_every_family_route_admits_the_right_family_only(
     client: TestClient,
     app: FastAPI,
     lee: int,
-    uow: SqlAlchemyAccountsUnitOfWork,
+    uow: SqlAlchemyUnitOfWork,
     family_hash: str,
 ) -> None:
     """Every family route and API call, enumerated from the app's router, tried as the right
@@ -733,7 +733,7 @@ def _today_both(client: TestClient, uncached: TestClient, child_id: int) -> str:
     return cached.text
 
 
-def _count(uow: SqlAlchemyAccountsUnitOfWork, child_id: int, action: AuditAction) -> int:
+def _count(uow: SqlAlchemyUnitOfWork, child_id: int, action: AuditAction) -> int:
     return _audit_actions(uow, child_id).count(action)
 
 
@@ -763,7 +763,7 @@ def test_a_tick_a_diary_entry_a_postponement_and_a_language_switch_show_at_once(
     app: FastAPI,
     uncached: TestClient,
     family: Family,
-    uow: SqlAlchemyAccountsUnitOfWork,
+    uow: SqlAlchemyUnitOfWork,
 ) -> None:
     """Each change moves the child's record version (or the language): the next view is a
     fresh page, equal to what the uncached app renders."""
@@ -824,7 +824,7 @@ def test_the_cached_today_page_refuses_everyone_else_and_audits_every_view(
     lee: int,
     family: Family,
     family_hash: str,
-    uow: SqlAlchemyAccountsUnitOfWork,
+    uow: SqlAlchemyUnitOfWork,
 ) -> None:
     """A kept copy is looked at only after the session and the family link are checked:
     another family, a clinician of another site and nobody are refused on a cache hit too,
@@ -861,7 +861,7 @@ def test_the_cached_today_page_keeps_the_session_rules_and_audits_a_touched_view
     client: TestClient,
     family: Family,
     clock: Clock,
-    uow: SqlAlchemyAccountsUnitOfWork,
+    uow: SqlAlchemyUnitOfWork,
 ) -> None:
     """The per-view transaction on one connection: a view that also writes the session's last
     use (its own commit) still writes its audit row; an idle session is ended and deleted."""

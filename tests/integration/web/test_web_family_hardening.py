@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from web_support import CHILD_FORM, EMAILS, PASSWORD, form_token, sign_in
 
 from hipcare.domain.records import Role, User
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 
 FAMILY_EMAIL = "parent@example.org"
 FAMILY_PASSWORD = "our family password"  # noqa: S105 -- synthetic
@@ -31,10 +31,10 @@ def _register(client: TestClient, **changes: str) -> int:
 
 def _linked_family(app: FastAPI, child_id: int) -> None:
     """A family account for FAMILY_EMAIL (FAMILY_PASSWORD, cheap hash) linked to the child."""
-    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+    from hipcare.storage import SqlAlchemyUnitOfWork
 
     hashed = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(FAMILY_PASSWORD)
-    uow = SqlAlchemyFamilyUnitOfWork(app.state.hipcare.session_factory)
+    uow = SqlAlchemyUnitOfWork(app.state.hipcare.session_factory)
     with uow:
         user = uow.users.add(
             User(FAMILY_EMAIL, "Lan Nguyen", Role.FAMILY, None, password_hash=hashed)
@@ -212,7 +212,7 @@ def test_a_nul_byte_in_a_childs_name_is_refused_with_a_sentence(client: TestClie
 
 
 def test_a_diary_note_refuses_a_nul_but_keeps_line_breaks(
-    client: TestClient, app: FastAPI, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, app: FastAPI, uow: SqlAlchemyUnitOfWork
 ) -> None:
     """A note may span lines (a textarea sends CR LF); a NUL in it is a 422 naming the note."""
     child_id = _register(client)

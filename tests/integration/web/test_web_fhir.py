@@ -10,7 +10,7 @@ from web_support import HARBOUR, Staff, sign_in
 
 from hipcare.domain.records import AuditAction, EntityType
 from hipcare.services.records import record_visit, register_child
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 
 FHIR_JSON = "application/fhir+json"
 
@@ -19,7 +19,7 @@ def _validate(resource: dict[str, Any]) -> None:
     get_fhir_model_class(resource["resourceType"]).model_validate(resource)
 
 
-def _child(uow: SqlAlchemyAccountsUnitOfWork, staff: Staff, clock: Any) -> int:
+def _child(uow: SqlAlchemyUnitOfWork, staff: Staff, clock: Any) -> int:
     now = clock()
     child = register_child(
         uow,
@@ -63,7 +63,7 @@ def test_reading_a_patient_needs_a_session(client: TestClient) -> None:
 
 
 def test_a_clinician_of_the_site_reads_the_patient_and_the_read_is_audited(
-    client: TestClient, staff: Staff, uow: SqlAlchemyAccountsUnitOfWork, clock: Any
+    client: TestClient, staff: Staff, uow: SqlAlchemyUnitOfWork, clock: Any
 ) -> None:
     child_id = _child(uow, staff, clock)
     sign_in(client, "surgeon")
@@ -79,7 +79,7 @@ def test_a_clinician_of_the_site_reads_the_patient_and_the_read_is_audited(
 
 
 def test_a_clinician_of_another_site_is_refused_with_an_operation_outcome(
-    client: TestClient, staff: Staff, uow: SqlAlchemyAccountsUnitOfWork, clock: Any
+    client: TestClient, staff: Staff, uow: SqlAlchemyUnitOfWork, clock: Any
 ) -> None:
     child_id = _child(uow, staff, clock)
     sign_in(client, "physiotherapist")
@@ -96,7 +96,7 @@ def test_a_clinician_of_another_site_is_refused_with_an_operation_outcome(
 
 
 def test_search_everything_and_observations_return_valid_bundles(
-    client: TestClient, staff: Staff, uow: SqlAlchemyAccountsUnitOfWork, clock: Any
+    client: TestClient, staff: Staff, uow: SqlAlchemyUnitOfWork, clock: Any
 ) -> None:
     child_id = _child(uow, staff, clock)
     sign_in(client, "nurse")
@@ -134,19 +134,18 @@ def test_an_unknown_patient_is_not_found_and_the_plan_definition_is_readable(
 def test_everything_carries_the_home_diary_and_reading_it_is_audited(
     client: TestClient,
     staff: Staff,
-    uow: SqlAlchemyAccountsUnitOfWork,
+    uow: SqlAlchemyUnitOfWork,
     clock: Any,
     database_url: str,
 ) -> None:
     from hipcare.content.diary import load_diary_rules
     from hipcare.domain.diary import assess
     from hipcare.services.family import parse_diary_entry
-    from hipcare.storage import create_database_engine, create_session_factory
-    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+    from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
 
     child_id = _child(uow, staff, clock)
     engine = create_database_engine(database_url)
-    family = SqlAlchemyFamilyUnitOfWork(create_session_factory(engine))
+    family = SqlAlchemyUnitOfWork(create_session_factory(engine))
     entry, data = parse_diary_entry(
         child_id, {"kind": "pain-numeric", "pain_score": 6}, now=clock()
     )

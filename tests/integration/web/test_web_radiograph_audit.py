@@ -16,7 +16,7 @@ from tests.fixtures.radiographs import SMALL, dicom_dataset, pelvis_pixels
 from web_support import CHILD_FORM, EMAILS, HARBOUR, NORTHERN, PASSWORD, Staff, sign_in
 
 from hipcare.domain.records import AuditAction, EntityType
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 
 SAMPLE = json.loads(
     (Path(__file__).resolve().parents[2] / "fixtures" / "sample_film.json").read_text()
@@ -78,7 +78,7 @@ def _measured_film(client: TestClient) -> tuple[int, int]:
     return film_id, int(saved.json()["reading_id"])
 
 
-def _film_rows(uow: SqlAlchemyAccountsUnitOfWork, film_id: int) -> list[tuple[int, str]]:
+def _film_rows(uow: SqlAlchemyUnitOfWork, film_id: int) -> list[tuple[int, str]]:
     with uow:
         entries = uow.audit.for_entity(EntityType.RADIOGRAPH, str(film_id))
         return [(entry.actor_id, entry.action.value) for entry in entries]
@@ -94,7 +94,7 @@ def _fetch_three_times(client: TestClient, path: str) -> None:
 
 
 def test_a_preview_fetched_directly_is_audited_as_a_read_every_time(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+    client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     """No viewer page opened: each preview answer, cached or 304, writes one read row."""
     film_id, _ = _measured_film(client)
@@ -109,7 +109,7 @@ def test_a_preview_fetched_directly_is_audited_as_a_read_every_time(
 
 
 def test_an_overlay_fetched_directly_is_audited_as_a_read_every_time(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+    client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     """Each overlay answer, 304 included, writes one read row; a missing reading writes none."""
     film_id, reading_id = _measured_film(client)

@@ -27,7 +27,7 @@ from web_support import CHILD_FORM, EMAILS, PASSWORD, Staff, form_token, sign_in
 from hipcare.domain.records import AuditAction, EntityType
 from hipcare.services.radiograph import measure_radiograph
 from hipcare.services.radiographs import MAX_UPLOAD_BYTES
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 
 SAMPLE = json.loads(
     (Path(__file__).resolve().parents[2] / "fixtures" / "sample_film.json").read_text()
@@ -105,13 +105,13 @@ def _stored_film(client: TestClient) -> tuple[int, int]:
     return child_id, _film_id(_upload(client, token, child_id, _dicom(MATCHING)))
 
 
-def _audit_actions(uow: SqlAlchemyAccountsUnitOfWork, kind: EntityType, entity: int) -> list[str]:
+def _audit_actions(uow: SqlAlchemyUnitOfWork, kind: EntityType, entity: int) -> list[str]:
     with uow:
         return [entry.action.value for entry in uow.audit.for_entity(kind, str(entity))]
 
 
 def test_a_matching_dicom_film_is_stored_read_and_audited(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, uow: SqlAlchemyUnitOfWork
 ) -> None:
     child_id, film_id = _stored_film(client)
     viewer = client.get(f"/radiographs/{film_id}")
@@ -128,7 +128,7 @@ def test_a_matching_dicom_film_is_stored_read_and_audited(
 
 
 def test_mismatching_identifiers_are_shown_and_nothing_is_kept_until_confirmed(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, uow: SqlAlchemyUnitOfWork
 ) -> None:
     token = sign_in(client, "nurse")
     child_id = _register(client, token)
@@ -154,7 +154,7 @@ def test_mismatching_identifiers_are_shown_and_nothing_is_kept_until_confirmed(
     ],
 )
 def test_a_file_that_is_not_a_readable_film_is_refused_and_nothing_kept(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, data: bytes, problem: str
+    client: TestClient, uow: SqlAlchemyUnitOfWork, data: bytes, problem: str
 ) -> None:
     token = sign_in(client, "nurse")
     child_id = _register(client, token)
@@ -210,7 +210,7 @@ def test_the_preview_is_a_windowed_jpeg_with_an_etag_and_private_caching(
 
 
 def test_images_and_the_viewer_are_refused_to_another_site_and_to_no_session(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+    client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     _, film_id = _stored_film(client)
     etag = client.get(f"/radiographs/{film_id}/preview.jpg").headers["etag"]
@@ -232,7 +232,7 @@ def test_images_and_the_viewer_are_refused_to_another_site_and_to_no_session(
 
 
 def test_a_saved_reading_keeps_the_landmarks_and_the_servers_measures_and_adds_to_the_trend(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+    client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     child_id, film_id = _stored_film(client)
     headers = _api_token(client, "nurse")
@@ -300,7 +300,7 @@ def test_saving_needs_the_csrf_token_and_a_clinician(client: TestClient) -> None
 
 
 def test_a_second_clinician_measures_blind_then_sees_the_difference_against_the_error(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, uow: SqlAlchemyUnitOfWork
 ) -> None:
     child_id, film_id = _stored_film(client)
     nurse = _api_token(client, "nurse")

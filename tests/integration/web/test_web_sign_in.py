@@ -9,7 +9,7 @@ from web_support import CHILD_FORM, EMAILS, PASSWORD, Clock, Staff, form_token, 
 
 from hipcare.services.accounts import SessionPolicy, token_digest
 from hipcare.settings import Settings
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.storage.tables import SignInFailureRow, WebSessionRow
 from hipcare.web import create_app
 
@@ -70,12 +70,12 @@ def test_session_cookie_is_secure_when_served_over_https(
 
 
 def test_the_database_keeps_only_the_digest_of_the_session_token(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, uow: SqlAlchemyUnitOfWork
 ) -> None:
     sign_in(client, "nurse")
     token = client.cookies["hipcare_session"]
     with uow:
-        ids = list(uow._current().scalars(select(WebSessionRow.id)))
+        ids = list(uow.orm_session().scalars(select(WebSessionRow.id)))
     assert ids == [token_digest(token)]
     assert token not in ids
 
@@ -143,7 +143,7 @@ def test_failures_are_counted_in_the_database_across_app_instances(
 
 
 def test_one_client_address_is_locked_after_its_limit_of_failures(
-    settings: Settings, clock: Clock, staff: Staff, uow: SqlAlchemyAccountsUnitOfWork
+    settings: Settings, clock: Clock, staff: Staff, uow: SqlAlchemyUnitOfWork
 ) -> None:
     """Guessing across many accounts from one address is limited too (limit 3 here)."""
     app = create_app(settings, clock=clock, policy=SessionPolicy(failures_per_address=3))
@@ -163,7 +163,7 @@ def test_one_client_address_is_locked_after_its_limit_of_failures(
         assert "Too many failed sign-ins from this computer" in locked.text
     app.state.hipcare.engine.dispose()
     with uow:
-        rows = list(uow._current().scalars(select(SignInFailureRow.client_address)))
+        rows = list(uow.orm_session().scalars(select(SignInFailureRow.client_address)))
     assert rows == ["testclient"] * 3
 
 
@@ -325,7 +325,7 @@ def test_two_apps_share_sessions_through_the_database(
 
 
 def test_signing_in_again_ends_the_session_the_browser_held(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork
+    client: TestClient, uow: SqlAlchemyUnitOfWork
 ) -> None:
     sign_in(client, "nurse")
     first = client.cookies["hipcare_session"]
@@ -342,5 +342,5 @@ def test_signing_in_again_ends_the_session_the_browser_held(
     )
     assert response.status_code == 303
     with uow:
-        digests = list(uow._current().scalars(select(WebSessionRow.id)))
+        digests = list(uow.orm_session().scalars(select(WebSessionRow.id)))
     assert digests == [token_digest(response.cookies["hipcare_session"])]

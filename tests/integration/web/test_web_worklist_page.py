@@ -9,13 +9,13 @@ from fastapi.testclient import TestClient
 from web_support import HARBOUR, Staff, sign_in
 
 from hipcare.services.records import WORKLIST_PAGE_SIZE, register_child
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import SqlAlchemyUnitOfWork
 
 _ROW = re.compile(r'<th scope="row"><a href="/children/(\d+)#surveillance">')
 
 
 def test_the_worklist_page_shows_a_page_then_more_in_the_order_asked(
-    client: TestClient, uow: SqlAlchemyAccountsUnitOfWork, staff: Staff
+    client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     """One page more children than a page, all overdue (never filmed, past 24 months)."""
     now = datetime.now(UTC)

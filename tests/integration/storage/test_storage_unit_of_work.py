@@ -1,5 +1,5 @@
-"""The connection unit of work (the cached pages' per-view transaction, ADR 10): Core
-statements and a lazily made ORM session share ONE transaction, on SQLite and PostgreSQL."""
+"""The unit of work (one connection per ``with`` block, ADR 10 and 12): Core statements and a
+lazily made ORM session share ONE transaction, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from storage_support import NOW, Staff
 
 from hipcare.domain.records import AuditAction, AuditEntry, EntityType
 from hipcare.storage import SqlAlchemyUnitOfWork, create_session_factory
-from hipcare.storage.child_page import SqlAlchemyChildPageUnitOfWork
 
 CHILD = 4242  # an audit row names its entity by id; no child row is needed
 
@@ -35,12 +34,12 @@ def _refusal(actor_id: int, at_offset_s: int = 0) -> AuditEntry:
 
 
 @pytest.fixture
-def pages(engine: Engine) -> SqlAlchemyChildPageUnitOfWork:
-    return SqlAlchemyChildPageUnitOfWork(create_session_factory(engine))
+def pages(engine: Engine) -> SqlAlchemyUnitOfWork:
+    return SqlAlchemyUnitOfWork(create_session_factory(engine))
 
 
 def test_core_and_orm_writes_commit_together(
-    pages: SqlAlchemyChildPageUnitOfWork, uow: SqlAlchemyUnitOfWork, staff: Staff
+    pages: SqlAlchemyUnitOfWork, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     with pages:
         pages.child_pages.audit_read(staff.surgeon, CHILD, NOW)
@@ -52,7 +51,7 @@ def test_core_and_orm_writes_commit_together(
 
 
 def test_leaving_without_commit_rolls_back_core_and_orm_writes(
-    pages: SqlAlchemyChildPageUnitOfWork, uow: SqlAlchemyUnitOfWork, staff: Staff
+    pages: SqlAlchemyUnitOfWork, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     with pages:
         pages.audit.add(_refusal(staff.nurse))
@@ -61,7 +60,7 @@ def test_leaving_without_commit_rolls_back_core_and_orm_writes(
 
 
 def test_rollback_discards_core_and_orm_writes_and_the_work_goes_on(
-    pages: SqlAlchemyChildPageUnitOfWork, uow: SqlAlchemyUnitOfWork, staff: Staff
+    pages: SqlAlchemyUnitOfWork, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     with pages:
         pages.child_pages.audit_read(staff.surgeon, CHILD, NOW)
@@ -73,7 +72,7 @@ def test_rollback_discards_core_and_orm_writes_and_the_work_goes_on(
 
 
 def test_after_a_commit_a_new_transaction_holds_core_and_orm_writes(
-    pages: SqlAlchemyChildPageUnitOfWork, uow: SqlAlchemyUnitOfWork, staff: Staff
+    pages: SqlAlchemyUnitOfWork, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     """As a session touch commits before the view's audit row: the second transaction's
     ORM and Core writes are still one (left uncommitted here, neither stays)."""
@@ -86,7 +85,7 @@ def test_after_a_commit_a_new_transaction_holds_core_and_orm_writes(
 
 
 def test_a_view_that_needs_no_orm_repository_makes_no_orm_session(
-    pages: SqlAlchemyChildPageUnitOfWork, staff: Staff
+    pages: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     with pages:
         pages.child_pages.audit_read(staff.surgeon, CHILD, NOW)
@@ -94,6 +93,6 @@ def test_a_view_that_needs_no_orm_repository_makes_no_orm_session(
         assert pages._session is None  # the hot path's point: Core statements only
 
 
-def test_the_unit_of_work_refuses_to_be_nested(pages: SqlAlchemyChildPageUnitOfWork) -> None:
+def test_the_unit_of_work_refuses_to_be_nested(pages: SqlAlchemyUnitOfWork) -> None:
     with pages, pytest.raises(RuntimeError, match="already in use"):
         pages.__enter__()

@@ -1,0 +1,138 @@
+"""The clinical record's repositories: sites, staff, children, visits, operation plans, their
+care-plan items, alerts and other systems' identifiers.
+
+Every repository takes and returns domain values (``hipcare.domain.records``). ``add``
+returns the value as stored, with its new ``id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from hipcare.domain.records import (
+    Alert,
+    CarePlanItemState,
+    Child,
+    EntityType,
+    ExternalIdentifier,
+    OperationPlan,
+    Site,
+    User,
+    VisitRecord,
+)
+
+__all__ = [
+    "AlertRepository",
+    "CarePlanItemRepository",
+    "ChildRepository",
+    "ExternalIdentifierRepository",
+    "OperationPlanRepository",
+    "SiteRepository",
+    "UserRepository",
+    "VisitRepository",
+]
+
+
+class SiteRepository(Protocol):
+    def add(self, site: Site) -> Site: ...
+
+    def get(self, site_id: str) -> Site | None: ...
+
+    def all(self) -> Sequence[Site]: ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> User:
+        """Store a user with their site memberships."""
+        ...
+
+    def get(self, user_id: int) -> User | None: ...
+
+    def by_email(self, email: str) -> User | None: ...
+
+    def at_site(self, site_id: str) -> Sequence[User]:
+        """Members of the site's staff, by display name."""
+        ...
+
+
+class ChildRepository(Protocol):
+    def add(self, child: Child) -> Child:
+        """Store a child with their family contacts."""
+        ...
+
+    def get(self, child_id: int) -> Child | None: ...
+
+    def save(self, child: Child) -> Child:
+        """Overwrite the stored child that has ``child.id`` (and their contacts)."""
+        ...
+
+    def search(self, name_key: str, site_ids: Collection[str], limit: int) -> Sequence[Child]:
+        """Children at ``site_ids`` whose folded names contain ``name_key``, by name."""
+        ...
+
+    def at_site(self, site_id: str) -> Sequence[Child]: ...
+
+
+class VisitRepository(Protocol):
+    def add(self, visit: VisitRecord) -> VisitRecord: ...
+
+    def get(self, visit_id: int) -> VisitRecord | None: ...
+
+    def save(self, visit: VisitRecord) -> VisitRecord:
+        """Overwrite the stored visit that has ``visit.id`` (and its measures)."""
+        ...
+
+    def for_child(self, child_id: int) -> Sequence[VisitRecord]:
+        """The child's visits, oldest first."""
+        ...
+
+    def for_children(self, child_ids: Collection[int]) -> dict[int, list[VisitRecord]]:
+        """Visits of many children at once (oldest first), keyed by child id."""
+        ...
+
+
+class OperationPlanRepository(Protocol):
+    def add(self, plan: OperationPlan) -> OperationPlan: ...
+
+    def get(self, plan_id: int) -> OperationPlan | None: ...
+
+    def for_child(self, child_id: int) -> Sequence[OperationPlan]: ...
+
+    def save(self, plan: OperationPlan) -> OperationPlan:
+        """Overwrite the stored plan that has ``plan.id``."""
+        ...
+
+
+class CarePlanItemRepository(Protocol):
+    def add(self, item: CarePlanItemState) -> CarePlanItemState: ...
+
+    def for_operation_plan(self, operation_plan_id: int) -> Sequence[CarePlanItemState]:
+        """The plan's items by due date."""
+        ...
+
+    def save(self, item: CarePlanItemState) -> CarePlanItemState:
+        """Overwrite the stored item that has ``item.id`` (to mark it done)."""
+        ...
+
+
+class AlertRepository(Protocol):
+    def add(self, alert: Alert) -> Alert: ...
+
+    def for_child(self, child_id: int) -> Sequence[Alert]: ...
+
+    def save(self, alert: Alert) -> Alert:
+        """Overwrite the stored alert that has ``alert.id`` (to acknowledge it)."""
+        ...
+
+
+class ExternalIdentifierRepository(Protocol):
+    def add(self, identifier: ExternalIdentifier) -> ExternalIdentifier: ...
+
+    def find(self, entity_type: EntityType, system: str, value: str) -> int | None:
+        """The id of the record another system calls (``system``, ``value``), if known."""
+        ...
+
+    def for_entity(
+        self, entity_type: EntityType, entity_id: int
+    ) -> Sequence[ExternalIdentifier]: ...

@@ -1,0 +1,519 @@
+"""An in-memory implementation of the services' ports, for use-case tests without a database.
+
+Model: cosmicpython ``tests/unit/fakes.py`` (a fake repository and unit of work of plain
+Python objects), made honest: a unit of work works on a copy of the committed tables, so
+leaving its ``with`` block without ``commit()`` forgets what it wrote, as the SQL one does.
+
+It covers the records (sites, staff, children, visits, operation plans, care-plan items,
+alerts, other systems' identifiers), the audit trail and the site audit query, sign-in state
+(sessions, failed sign-ins), radiographs, and the stored surveillance judgements (``put``,
+``to_judge``). It leaves out what only SQL does: the Core worklist query (``listed``,
+``counted``, ``opened``), the family side's and the child page's Core reads; a use case that
+needs them runs on a database (``tests/integration``). Asking for one of them fails with
+``AttributeError``, never with a made-up answer.
+
+ids come from counters that a rollback does not rewind (like PostgreSQL's sequences).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.records import (
+    Alert,
+    AuditAction,
+    AuditEntry,
+    CarePlanItemState,
+    Child,
+    EntityType,
+    ExternalIdentifier,
+    OperationPlan,
+    Site,
+    User,
+    VisitRecord,
+)
+from hipcare.services.accounts import WebSession
+from hipcare.services.ports import StoredSurveillanceStatus
+from hipcare.services.radiographs import Reading, StoredFilm
+
+__all__ = ["InMemoryUnitOfWork", "MemoryDatabase", "MemoryTables", "WriteConflictError"]
+
+
+class WriteConflictError(RuntimeError):
+    """Another unit of work committed since this one began (SQL would serialise or refuse)."""
+
+
+@dataclass
+class MemoryTables:
+    """The stored rows, one dict or list per table, keyed by id where the table has one."""
+
+    sites: dict[str, Site] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict)
+    children: dict[int, Child] = field(default_factory=dict)
+    visits: dict[int, VisitRecord] = field(default_factory=dict)
+    operation_plans: dict[int, OperationPlan] = field(default_factory=dict)
+    care_plan_items: dict[int, CarePlanItemState] = field(default_factory=dict)
+    alerts: dict[int, Alert] = field(default_factory=dict)
+    audit_log: dict[int, AuditEntry] = field(default_factory=dict)
+    external_identifiers: list[ExternalIdentifier] = field(default_factory=list)
+    surveillance_status: dict[int, StoredSurveillanceStatus] = field(default_factory=dict)
+    web_sessions: dict[str, WebSession] = field(default_factory=dict)
+    sign_in_failures: list[tuple[str, str, datetime]] = field(default_factory=list)
+    radiograph_files: dict[str, bytes] = field(default_factory=dict)
+    radiographs: dict[int, StoredFilm] = field(default_factory=dict)
+    radiograph_readings: dict[int, Reading] = field(default_factory=dict)
+
+    def copy(self) -> MemoryTables:
+        """A copy whose tables can change without touching these (the values are frozen)."""
+        return MemoryTables(
+            **{
+                table.name: type(getattr(self, table.name))(getattr(self, table.name))
+                for table in dataclasses.fields(self)
+            }
+        )
+
+
+@dataclass
+class MemoryDatabase:
+    """What the units of work share: the committed tables and the id counters."""
+
+    tables: MemoryTables = field(default_factory=MemoryTables)
+    version: int = 0
+    _last_ids: dict[str, int] = field(default_factory=dict)
+
+    def next_id(self, table: str) -> int:
+        self._last_ids[table] = self._last_ids.get(table, 0) + 1
+        return self._last_ids[table]
+
+
+def _stored(record_id: int | None, rows: dict[int, Any], field: str, what: str) -> int:
+    """The id of a stored record to overwrite; refuses what SQL's repositories refuse, in
+    their words (``field``: the record's name in the message, ``what``: what it is)."""
+    if record_id is None:
+        raise InvalidInputError(f"{field}.id", "is missing; only a stored record can be saved")
+    if record_id not in rows:
+        raise InvalidInputError(f"{field}.id", f"no {what} {record_id} is stored")
+    return record_id
+
+
+class _Repository:
+    def __init__(self, unit_of_work: InMemoryUnitOfWork) -> None:
+        self._unit_of_work = unit_of_work
+
+    @property
+    def _tables(self) -> MemoryTables:
+        return self._unit_of_work.working_tables()
+
+    def _new_id(self, table: str) -> int:
+        return self._unit_of_work.database.next_id(table)
+
+
+class InMemorySiteRepository(_Repository):
+    def add(self, site: Site) -> Site:
+        if site.id in self._tables.sites:
+            raise ValueError(f"site {site.id} is already stored")
+        self._tables.sites[site.id] = site
+        return site
+
+    def get(self, site_id: str) -> Site | None:
+        return self._tables.sites.get(site_id)
+
+    def all(self) -> Sequence[Site]:
+        return [self._tables.sites[site_id] for site_id in sorted(self._tables.sites)]
+
+
+class InMemoryUserRepository(_Repository):
+    def add(self, user: User) -> User:
+        if any(stored.email == user.email for stored in self._tables.users.values()):
+            raise ValueError("a user with that email is already stored")
+        stored = dataclasses.replace(user, id=self._new_id("users"))
+        self._tables.users[stored.id or 0] = stored
+        return stored
+
+    def get(self, user_id: int) -> User | None:
+        return self._tables.users.get(user_id)
+
+    def by_email(self, email: str) -> User | None:
+        wanted = email.strip().lower()
+        return next((user for user in self._tables.users.values() if user.email == wanted), None)
+
+    def at_site(self, site_id: str) -> Sequence[User]:
+        members = [user for user in self._tables.users.values() if site_id in user.site_ids]
+        return sorted(members, key=lambda user: (user.display_name, user.id or 0))
+
+
+class InMemoryChildRepository(_Repository):
+    def add(self, child: Child) -> Child:
+        stored = dataclasses.replace(child, id=self._new_id("children"))
+        self._tables.children[stored.id or 0] = stored
+        return stored
+
+    def get(self, child_id: int) -> Child | None:
+        return self._tables.children.get(child_id)
+
+    def save(self, child: Child) -> Child:
+        self._tables.children[_stored(child.id, self._tables.children, "child", "child")] = child
+        return child
+
+    def search(self, name_key: str, site_ids: Collection[str], limit: int) -> Sequence[Child]:
+        found = [
+            child
+            for child in self._tables.children.values()
+            if child.site_id in site_ids and name_key in child.search_key
+        ]
+        return sorted(found, key=lambda child: (child.search_key, child.id or 0))[:limit]
+
+    def at_site(self, site_id: str) -> Sequence[Child]:
+        return [
+            self._tables.children[child_id]
+            for child_id in sorted(self._tables.children)
+            if self._tables.children[child_id].site_id == site_id
+        ]
+
+
+class InMemoryVisitRepository(_Repository):
+    def add(self, visit: VisitRecord) -> VisitRecord:
+        stored = dataclasses.replace(visit, id=self._new_id("visits"))
+        self._tables.visits[stored.id or 0] = stored
+        return stored
+
+    def get(self, visit_id: int) -> VisitRecord | None:
+        return self._tables.visits.get(visit_id)
+
+    def save(self, visit: VisitRecord) -> VisitRecord:
+        self._tables.visits[_stored(visit.id, self._tables.visits, "visit", "visit")] = visit
+        return visit
+
+    def for_child(self, child_id: int) -> Sequence[VisitRecord]:
+        return self.for_children([child_id]).get(child_id, [])
+
+    def for_children(self, child_ids: Collection[int]) -> dict[int, list[VisitRecord]]:
+        visits: dict[int, list[VisitRecord]] = {}
+        wanted = set(child_ids)
+        in_order = sorted(
+            self._tables.visits.values(),
+            key=lambda visit: (visit.child_id, visit.visit_date, visit.id or 0),
+        )
+        for visit in in_order:
+            if visit.child_id in wanted:
+                visits.setdefault(visit.child_id, []).append(visit)
+        return visits
+
+
+class InMemoryOperationPlanRepository(_Repository):
+    def add(self, plan: OperationPlan) -> OperationPlan:
+        stored = dataclasses.replace(plan, id=self._new_id("operation_plans"))
+        self._tables.operation_plans[stored.id or 0] = stored
+        return stored
+
+    def get(self, plan_id: int) -> OperationPlan | None:
+        return self._tables.operation_plans.get(plan_id)
+
+    def for_child(self, child_id: int) -> Sequence[OperationPlan]:
+        plans = self._tables.operation_plans
+        return [plans[plan_id] for plan_id in sorted(plans) if plans[plan_id].child_id == child_id]
+
+    def save(self, plan: OperationPlan) -> OperationPlan:
+        plans = self._tables.operation_plans
+        plans[_stored(plan.id, plans, "operation", "operation plan")] = plan
+        return plan
+
+
+class InMemoryCarePlanItemRepository(_Repository):
+    def add(self, item: CarePlanItemState) -> CarePlanItemState:
+        stored = dataclasses.replace(item, id=self._new_id("care_plan_items"))
+        self._tables.care_plan_items[stored.id or 0] = stored
+        return stored
+
+    def for_operation_plan(self, operation_plan_id: int) -> Sequence[CarePlanItemState]:
+        items = [
+            item
+            for item in self._tables.care_plan_items.values()
+            if item.operation_plan_id == operation_plan_id
+        ]
+        return sorted(items, key=lambda item: (item.due_date, item.id or 0))
+
+    def save(self, item: CarePlanItemState) -> CarePlanItemState:
+        items = self._tables.care_plan_items
+        items[_stored(item.id, items, "care_plan_item", "care-plan item")] = item
+        return item
+
+
+class InMemoryAlertRepository(_Repository):
+    def add(self, alert: Alert) -> Alert:
+        stored = dataclasses.replace(alert, id=self._new_id("alerts"))
+        self._tables.alerts[stored.id or 0] = stored
+        return stored
+
+    def for_child(self, child_id: int) -> Sequence[Alert]:
+        alerts = [alert for alert in self._tables.alerts.values() if alert.child_id == child_id]
+        return sorted(alerts, key=lambda alert: (alert.raised_at, alert.id or 0))
+
+    def save(self, alert: Alert) -> Alert:
+        alerts = self._tables.alerts
+        alerts[_stored(alert.id, alerts, "alert", "alert")] = alert
+        return alert
+
+
+class InMemoryExternalIdentifierRepository(_Repository):
+    def add(self, identifier: ExternalIdentifier) -> ExternalIdentifier:
+        self._tables.external_identifiers.append(identifier)
+        return identifier
+
+    def find(self, entity_type: EntityType, system: str, value: str) -> int | None:
+        return next(
+            (
+                known.entity_id
+                for known in self._tables.external_identifiers
+                if (known.entity_type, known.system, known.value) == (entity_type, system, value)
+            ),
+            None,
+        )
+
+    def for_entity(self, entity_type: EntityType, entity_id: int) -> Sequence[ExternalIdentifier]:
+        return [
+            known
+            for known in self._tables.external_identifiers
+            if (known.entity_type, known.entity_id) == (entity_type, entity_id)
+        ]
+
+
+def _newest_last(entries: Collection[AuditEntry]) -> list[AuditEntry]:
+    return sorted(entries, key=lambda entry: (entry.at, entry.id or 0))
+
+
+class InMemoryAuditLog(_Repository):
+    def add(self, entry: AuditEntry) -> AuditEntry:
+        stored = dataclasses.replace(entry, id=self._new_id("audit_log"))
+        self._tables.audit_log[stored.id or 0] = stored
+        return stored
+
+    def add_many(self, entries: Sequence[AuditEntry]) -> None:
+        for entry in entries:
+            self.add(entry)
+
+    def add_for_each(
+        self,
+        actor_id: int,
+        action: AuditAction,
+        entity_type: EntityType,
+        entity_ids: Sequence[str],
+        at: datetime,
+    ) -> None:
+        self.add_many([AuditEntry(actor_id, action, entity_type, each, at) for each in entity_ids])
+
+    def for_entity(self, entity_type: EntityType, entity_id: str) -> Sequence[AuditEntry]:
+        return _newest_last(
+            [
+                entry
+                for entry in self._tables.audit_log.values()
+                if (entry.entity_type, entry.entity_id) == (entity_type, entity_id)
+            ]
+        )
+
+    def by_actor(self, actor_id: int) -> Sequence[AuditEntry]:
+        return _newest_last(
+            [entry for entry in self._tables.audit_log.values() if entry.actor_id == actor_id]
+        )
+
+
+class InMemorySiteAuditQuery(_Repository):
+    def for_site(self, site_id: str, limit: int) -> Sequence[AuditEntry]:
+        tables = self._tables
+        children = {
+            child_id for child_id, child in tables.children.items() if child.site_id == site_id
+        }
+        owned = {
+            EntityType.SITE: {site_id},
+            EntityType.CHILD: {str(child_id) for child_id in children},
+            EntityType.VISIT: {
+                str(visit_id)
+                for visit_id, visit in tables.visits.items()
+                if visit.child_id in children
+            },
+            EntityType.RADIOGRAPH: {
+                str(film_id)
+                for film_id, film in tables.radiographs.items()
+                if film.child_id in children
+            },
+        }
+        about_site = [
+            entry
+            for entry in tables.audit_log.values()
+            if entry.entity_id in owned.get(entry.entity_type, set())
+        ]
+        return _newest_last(about_site)[::-1][:limit]
+
+
+class InMemorySurveillanceStatusRepository(_Repository):
+    """Stores judgements and finds stale ones; the worklist listing itself is SQL only."""
+
+    def put(self, statuses: Sequence[StoredSurveillanceStatus]) -> None:
+        for status in statuses:
+            self._tables.surveillance_status[status.child_id] = status
+
+    def to_judge(self, site_id: str, today: date, rules_version: str) -> Sequence[int]:
+        stored = self._tables.surveillance_status
+        stale = {
+            child_id
+            for child_id, child in self._tables.children.items()
+            if child.site_id == site_id and child_id not in stored
+        }
+        stale.update(
+            status.child_id
+            for status in stored.values()
+            if status.site_id == site_id
+            and (
+                status.rules_version != rules_version
+                or status.computed_on > today
+                or (status.judge_again_on is not None and status.judge_again_on <= today)
+            )
+        )
+        return sorted(stale)
+
+
+class InMemorySessionRepository(_Repository):
+    def add(self, web_session: WebSession) -> None:
+        self._tables.web_sessions[web_session.token_digest] = web_session
+
+    def signed_in(self, token_digest: str) -> tuple[WebSession, User] | None:
+        web_session = self._tables.web_sessions.get(token_digest)
+        if web_session is None:
+            return None
+        return web_session, self._tables.users[web_session.user_id]
+
+    def touch(self, token_digest: str, at: datetime) -> None:
+        web_session = self._tables.web_sessions.get(token_digest)
+        if web_session is not None:
+            self._tables.web_sessions[token_digest] = dataclasses.replace(
+                web_session, last_seen_at=at
+            )
+
+    def delete(self, token_digest: str) -> None:
+        self._tables.web_sessions.pop(token_digest, None)
+
+
+class InMemorySignInFailureRepository(_Repository):
+    def add(self, account_key: str, client_address: str, at: datetime) -> None:
+        self._tables.sign_in_failures.append((account_key, client_address, at))
+
+    def count_for_account(self, account_key: str, since: datetime) -> int:
+        failures = self._tables.sign_in_failures
+        return sum(1 for key, _, at in failures if key == account_key and at > since)
+
+    def count_for_address(self, client_address: str, since: datetime) -> int:
+        failures = self._tables.sign_in_failures
+        return sum(1 for _, address, at in failures if address == client_address and at > since)
+
+    def clear_account(self, account_key: str) -> None:
+        failures = self._tables.sign_in_failures
+        failures[:] = [failure for failure in failures if failure[0] != account_key]
+
+    def delete_before(self, moment: datetime) -> None:
+        failures = self._tables.sign_in_failures
+        failures[:] = [failure for failure in failures if failure[2] > moment]
+
+
+class InMemoryRadiographRepository(_Repository):
+    def add_file(self, sha256: str, content: bytes) -> None:
+        self._tables.radiograph_files.setdefault(sha256, content)
+
+    def file(self, sha256: str) -> bytes | None:
+        return self._tables.radiograph_files.get(sha256)
+
+    def add(self, film: StoredFilm) -> StoredFilm:
+        stored = dataclasses.replace(film, id=self._new_id("radiographs"))
+        self._tables.radiographs[stored.id or 0] = stored
+        return stored
+
+    def get(self, film_id: int) -> StoredFilm | None:
+        return self._tables.radiographs.get(film_id)
+
+    def for_child(self, child_id: int) -> Sequence[StoredFilm]:
+        films = [film for film in self._tables.radiographs.values() if film.child_id == child_id]
+        return sorted(films, key=lambda film: (film.film_date, film.id or 0), reverse=True)
+
+    def add_reading(self, reading: Reading) -> Reading:
+        stored = dataclasses.replace(reading, id=self._new_id("radiograph_readings"))
+        self._tables.radiograph_readings[stored.id or 0] = stored
+        return stored
+
+    def readings(self, film_id: int) -> Sequence[Reading]:
+        readings = [
+            reading
+            for reading in self._tables.radiograph_readings.values()
+            if reading.radiograph_id == film_id
+        ]
+        return sorted(readings, key=lambda reading: (reading.measured_at, reading.id or 0))
+
+
+class InMemoryUnitOfWork:
+    """Implements :class:`hipcare.services.ports.UnitOfWork` (the parts listed in the module
+    docstring) over a :class:`MemoryDatabase`.
+
+    ``with uow:`` takes a copy of the committed tables; the repositories read and write the
+    copy; ``commit()`` makes it the committed tables (refusing when another unit of work
+    committed in between) and takes a fresh copy; ``rollback()`` and leaving the block throw
+    the copy away.
+    """
+
+    def __init__(self, database: MemoryDatabase | None = None) -> None:
+        self.database = database if database is not None else MemoryDatabase()
+        self._working: MemoryTables | None = None
+        self._began_at_version = 0
+        self.sites = InMemorySiteRepository(self)
+        self.users = InMemoryUserRepository(self)
+        self.children = InMemoryChildRepository(self)
+        self.visits = InMemoryVisitRepository(self)
+        self.operation_plans = InMemoryOperationPlanRepository(self)
+        self.care_plan_items = InMemoryCarePlanItemRepository(self)
+        self.alerts = InMemoryAlertRepository(self)
+        self.audit = InMemoryAuditLog(self)
+        self.external_identifiers = InMemoryExternalIdentifierRepository(self)
+        self.surveillance_status = InMemorySurveillanceStatusRepository(self)
+        self.web_sessions = InMemorySessionRepository(self)
+        self.sign_in_failures = InMemorySignInFailureRepository(self)
+        self.site_audit = InMemorySiteAuditQuery(self)
+        self.radiographs = InMemoryRadiographRepository(self)
+
+    def __enter__(self) -> Self:
+        if self._working is not None:
+            raise RuntimeError("this unit of work is already in use; nest a new one instead")
+        self._begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._working = None
+
+    def _begin(self) -> None:
+        self._working = self.database.tables.copy()
+        self._began_at_version = self.database.version
+
+    def working_tables(self) -> MemoryTables:
+        """The tables as this unit of work sees them (its own writes included)."""
+        if self._working is None:
+            raise RuntimeError("use the unit of work in a 'with' block")
+        return self._working
+
+    def commit(self) -> None:
+        working = self.working_tables()
+        if self.database.version != self._began_at_version:
+            raise WriteConflictError("another unit of work committed since this one began")
+        self.database.tables = working
+        self.database.version += 1
+        self._begin()
+
+    def rollback(self) -> None:
+        self.working_tables()
+        self._begin()
