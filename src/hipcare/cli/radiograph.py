@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import mmap
     from typing import Any
 
-    from hipcare.cli._io import CommandIO
+    from hipcare.cli.command_io import CommandIO
     from hipcare.interop.dicom import Radiograph
     from hipcare.interop.preview import PreviewFormat
 
@@ -189,7 +189,7 @@ def handle_info(args: argparse.Namespace, io: CommandIO) -> int:
     """Print what the file holds as JSON, with identifier warnings when --child is given."""
     import json
 
-    from hipcare.cli._io import read_json
+    from hipcare.cli.command_io import read_json
     from hipcare.interop.dicom import (
         check_identifiers,
         child_identity_from_json,
@@ -254,7 +254,7 @@ def handle_overlay(args: argparse.Namespace, io: CommandIO) -> int:
     """Write the film with the measurement drawn on it, and print the measures as JSON."""
     import json
 
-    from hipcare.cli._io import read_json
+    from hipcare.cli.command_io import read_json
     from hipcare.render.overlay import render_overlay
 
     _output_format(args.output, (".png",))

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.domain.errors import InvalidInputError
 from hipcare.settings import Settings
 

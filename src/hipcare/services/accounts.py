@@ -35,8 +35,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.records import AuditEntry, Role, User, utc_moment
+from hipcare.services.access import PermissionDeniedError
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.records import PermissionDeniedError
 
 __all__ = [
     "AccountsUnitOfWork",
@@ -49,9 +49,13 @@ __all__ = [
     "SignedIn",
     "SiteAuditQuery",
     "WebSession",
+    "account_key",
     "add_user",
+    "client_key",
     "hash_password",
     "judge_session",
+    "password_matches",
+    "refuse_when_locked",
     "session_user_in",
     "sign_in",
     "sign_out",
@@ -209,7 +213,7 @@ def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-def _password_matches(password_hash: str | None, password: str) -> bool:
+def password_matches(password_hash: str | None, password: str) -> bool:
     try:
         return (
             _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
@@ -223,18 +227,18 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _account_key(email: str) -> str:
+def account_key(email: str) -> str:
     # No stored email holds a control character (the domain refuses them), and PostgreSQL
     # cannot even compare text with a NUL: one typed in becomes U+FFFD, an unknown account.
     key = email.strip().lower()[:320]
     return "".join("\ufffd" if char < " " or char == "\x7f" else char for char in key)
 
 
-def _client_key(client_address: str) -> str:
+def client_key(client_address: str) -> str:
     return (client_address or "unknown")[:64]
 
 
-def _refuse_when_locked(
+def refuse_when_locked(
     uow: AccountsUnitOfWork, key: str, address: str, *, now: datetime, policy: SessionPolicy
 ) -> None:
     """Raise :class:`SignInRefusedError` while the account ``key`` or the client ``address``
@@ -298,13 +302,13 @@ def sign_in(
     counted as a failure. A success forgets the account's failures.
     """
     now = utc_moment(now, "now")
-    key = _account_key(email if isinstance(email, str) else "")
-    address = _client_key(client_address)
+    key = account_key(email if isinstance(email, str) else "")
+    address = client_key(client_address)
     with uow:
-        _refuse_when_locked(uow, key, address, now=now, policy=policy)
+        refuse_when_locked(uow, key, address, now=now, policy=policy)
         user = uow.users.by_email(key) if key else None
         # Checked even for an unknown email, so both refusals take as long (no timing hint).
-        matches = _password_matches(None if user is None else user.password_hash, password)
+        matches = password_matches(None if user is None else user.password_hash, password)
         if user is None or user.id is None or not matches:
             uow.sign_in_failures.add(key, address, now)
             uow.commit()

@@ -58,23 +58,27 @@ from hipcare.domain.records import (
     refuse_control_characters,
     utc_moment,
 )
+from hipcare.services.access import deny, find_actor, write_audit
 from hipcare.services.accounts import (
     AccountsUnitOfWork,
     SessionPolicy,
     SessionUser,
     WebSession,
-    _account_key,
-    _client_key,
-    _password_matches,
-    _refuse_when_locked,
+    account_key,
+    client_key,
     hash_password,
     judge_session,
+    password_matches,
+    refuse_when_locked,
     session_user_in,
     token_digest,
 )
-from hipcare.services.operations import PathwayContent, _care_plan, _care_plan_with
+from hipcare.services.operations import (
+    PathwayContent,
+    build_care_plan,
+    build_care_plan_with_profile,
+)
 from hipcare.services.pathway import PlanEntry, plan_entries
-from hipcare.services.records import _actor, _audit, _deny
 
 __all__ = [
     "INVITATION_LIFETIME",
@@ -332,12 +336,12 @@ def _readable_child(
         if child is not None and uow.family.is_linked(_id(actor), child_id):
             return child
         # The same refusal whether the child exists or not: a family learns nothing.
-        _deny(uow, actor, EntityType.CHILD, child_id, now, "this is not your child's record")
+        deny(uow, actor, EntityType.CHILD, child_id, now, "this is not your child's record")
     if child is None:
         raise InvalidInputError("child_id", f"no child with id {child_id}")
     if staff_too and actor.belongs_to(child.site_id):
         return child
-    _deny(
+    deny(
         uow,
         actor,
         EntityType.CHILD,
@@ -352,10 +356,10 @@ def child_for_family(
 ) -> Child:
     """The child, for a family member linked to it (else :class:`PermissionDeniedError`)."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         child = _readable_child(uow, actor, child_id, now, staff_too=False)
         if audit:
-            _audit(uow, actor, AuditAction.CHILD_READ, EntityType.CHILD, child_id, now)
+            write_audit(uow, actor, AuditAction.CHILD_READ, EntityType.CHILD, child_id, now)
             uow.commit()
     return child
 
@@ -363,7 +367,7 @@ def child_for_family(
 def family_children(uow: FamilyUnitOfWork, actor_id: int) -> list[Child]:
     """The children a family member is linked to (none for anyone else)."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         if actor.role is not Role.FAMILY:
             return []
         return [_child(uow, child_id) for child_id in uow.family.children_of(_id(actor))]
@@ -386,10 +390,10 @@ def invite_family(
     except InvalidInputError:
         raise InvalidInputError("email", f"{address!r} is not an email address") from None
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         child = _child(uow, child_id)
         if actor.role is not Role.CLINICIAN or not actor.belongs_to(child.site_id):
-            _deny(
+            deny(
                 uow,
                 actor,
                 EntityType.CHILD,
@@ -410,7 +414,7 @@ def invite_family(
             expires_at=now + INVITATION_LIFETIME,
         )
         uow.family.add_invitation(invitation)
-        _audit(uow, actor, AuditAction.FAMILY_INVITED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.FAMILY_INVITED, EntityType.CHILD, child_id, now)
         uow.commit()
     return token, invitation
 
@@ -457,10 +461,10 @@ def accept_invitation(
         invitation = _usable(uow.family.invitation(token_digest(token or "")), now)
         existing = uow.users.by_email(invitation.email)
         if existing is not None:
-            key = _account_key(invitation.email)
-            address = _client_key(client_address)
-            _refuse_when_locked(uow, key, address, now=now, policy=policy)
-            if existing.role is not Role.FAMILY or not _password_matches(
+            key = account_key(invitation.email)
+            address = client_key(client_address)
+            refuse_when_locked(uow, key, address, now=now, policy=policy)
+            if existing.role is not Role.FAMILY or not password_matches(
                 existing.password_hash, password
             ):
                 uow.sign_in_failures.add(key, address, now)
@@ -495,7 +499,7 @@ def accept_invitation(
             _usable(None, now)
         if not uow.family.is_linked(stored.id, invitation.child_id):
             uow.family.link(stored.id, invitation.child_id, now)
-        _audit(
+        write_audit(
             uow, stored, AuditAction.INVITATION_ACCEPTED, EntityType.CHILD, invitation.child_id, now
         )
         uow.commit()
@@ -528,7 +532,7 @@ def tick_family_item(
     clinician's tick writes; ticking again changes nothing)."""
     now = utc_moment(now, "now")
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         _readable_child(uow, actor, child_id, now, staff_too=False)
         started = started_care_plan(uow, child_id)
         state = None
@@ -539,7 +543,7 @@ def tick_family_item(
         if state.done:
             return state
         done = uow.care_plan_items.save(dataclasses.replace(state, done_at=now, done_by=actor.id))
-        _audit(uow, actor, AuditAction.CARE_ITEM_TICKED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.CARE_ITEM_TICKED, EntityType.CHILD, child_id, now)
         uow.commit()
     return done
 
@@ -549,9 +553,9 @@ def audit_family_read(
 ) -> Child:
     """Check a family member may read the child's pages, and audit the read as ``action``."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         child = _readable_child(uow, actor, child_id, now, staff_too=False)
-        _audit(uow, actor, action, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, action, EntityType.CHILD, child_id, now)
         uow.commit()
     return child
 
@@ -565,12 +569,12 @@ def regenerate_calendar_link(
     """Revoke the member's old feed links for the child and make a new one: the new token."""
     now = utc_moment(now, "now")
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         _readable_child(uow, actor, child_id, now, staff_too=False)
         uow.family.revoke_feeds(_id(actor), child_id, now)
         token = secrets.token_urlsafe(32)
         uow.family.add_feed(CalendarFeed(token_digest(token), _id(actor), child_id, now))
-        _audit(uow, actor, AuditAction.CALENDAR_LINK_CHANGED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.CALENDAR_LINK_CHANGED, EntityType.CHILD, child_id, now)
         uow.commit()
     return token
 
@@ -581,10 +585,10 @@ def revoke_calendar_link(
     """Stop every feed link of this member for this child; returns how many were live."""
     now = utc_moment(now, "now")
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         _readable_child(uow, actor, child_id, now, staff_too=False)
         count = uow.family.revoke_feeds(_id(actor), child_id, now)
-        _audit(uow, actor, AuditAction.CALENDAR_LINK_CHANGED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.CALENDAR_LINK_CHANGED, EntityType.CHILD, child_id, now)
         uow.commit()
     return count
 
@@ -605,7 +609,7 @@ def calendar_feed_child(uow: FamilyUnitOfWork, token: str, *, now: datetime) -> 
         if user is None or not uow.family.is_linked(feed.user_id, feed.child_id):
             return None
         child = _child(uow, feed.child_id)
-        _audit(uow, user, AuditAction.CALENDAR_READ, EntityType.CHILD, feed.child_id, now)
+        write_audit(uow, user, AuditAction.CALENDAR_READ, EntityType.CHILD, feed.child_id, now)
         uow.commit()
     return child
 
@@ -713,7 +717,7 @@ def record_diary_entry(
     assessment = assess(entry, rules)
     data["rules"] = [rule.id for rule in assessment.fired]
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         _readable_child(uow, actor, child_id, now, staff_too=False)
         entry_id = uow.family.add_diary_entry(entry, _id(actor), data, assessment.urgency)
         alert_id = None
@@ -722,10 +726,10 @@ def record_diary_entry(
             alert_id = alert.id
             if alert_id is not None:
                 uow.family.set_diary_alert(entry_id, alert_id)
-            _audit(uow, actor, AuditAction.ALERT_RAISED, EntityType.CHILD, child_id, now)
+            write_audit(uow, actor, AuditAction.ALERT_RAISED, EntityType.CHILD, child_id, now)
         if checked_photo is not None:
             uow.family.add_photo(entry_id, *checked_photo)
-        _audit(uow, actor, AuditAction.DIARY_RECORDED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.DIARY_RECORDED, EntityType.CHILD, child_id, now)
         uow.commit()
     stored = StoredDiaryEntry(
         id=entry_id,
@@ -753,11 +757,11 @@ def diary_entries(
     """The child's newest diary entries, for linked family and staff of the child's site
     (``audit=False`` only where the page showing them is audited already)."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         _readable_child(uow, actor, child_id, now, staff_too=True)
         entries = list(uow.family.diary_for(child_id, limit))
         if audit:
-            _audit(uow, actor, AuditAction.DIARY_READ, EntityType.CHILD, child_id, now)
+            write_audit(uow, actor, AuditAction.DIARY_READ, EntityType.CHILD, child_id, now)
             uow.commit()
     return entries
 
@@ -767,12 +771,12 @@ def diary_photo(
 ) -> tuple[str, bytes]:
     """A skin-check photo, for that child's family and the care team only."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         _readable_child(uow, actor, child_id, now, staff_too=True)
         found = uow.family.photo(entry_id)
         if found is None or found[0] != child_id:
             raise InvalidInputError("entry_id", f"no photo for diary entry {entry_id}")
-        _audit(uow, actor, AuditAction.DIARY_READ, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.DIARY_READ, EntityType.CHILD, child_id, now)
         uow.commit()
     return found[1], found[2]
 
@@ -782,7 +786,7 @@ def pain_descriptors(
 ) -> dict[str, str]:
     """The parent's own words for how their child shows pain, per r-FLACC category."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         _readable_child(uow, actor, child_id, now, staff_too=True)
         return uow.family.descriptors(child_id)
 
@@ -807,10 +811,10 @@ def save_pain_descriptors(
             raise InvalidInputError(category, "is longer than 500 characters; shorten it")
         cleaned[category] = text
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         _readable_child(uow, actor, child_id, now, staff_too=False)
         uow.family.set_descriptors(child_id, cleaned, now)
-        _audit(uow, actor, AuditAction.DIARY_RECORDED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.DIARY_RECORDED, EntityType.CHILD, child_id, now)
         uow.commit()
     return {key: value for key, value in cleaned.items() if value}
 
@@ -861,7 +865,7 @@ def mark_reminder_sent(
         uow.family.mark_sent(delivery_id, now)
         recipient = uow.users.get(reminder.recipient_id)
         if recipient is not None:
-            _audit(
+            write_audit(
                 uow, recipient, AuditAction.REMINDER_SENT, EntityType.CHILD, reminder.child_id, now
             )
         uow.commit()
@@ -918,7 +922,7 @@ def child_care_plan(
         return None
     operation, states = started
     # The same plan the care team started (hipcare.services.operations builds it).
-    plan = _care_plan(uow, child, operation, content)
+    plan = build_care_plan(uow, child, operation, content)
     return plan, states
 
 
@@ -946,7 +950,7 @@ def family_today(
     """
     now = utc_moment(now, "now")
     with uow:
-        user = _actor(uow, actor) if isinstance(actor, int) else actor
+        user = find_actor(uow, actor) if isinstance(actor, int) else actor
         linked, started = _today_reads(uow, user, child_id, now)
         _audit_plan_read(uow, user, child_id, now)
         uow.commit()
@@ -1172,7 +1176,9 @@ def _plan_and_entries(
     if built is None or built.content is not content:
         if len(_PLAN_CACHE) >= _PLAN_CACHE_SIZE:
             _PLAN_CACHE.clear()
-        plan = _care_plan_with(child, started.operation, started.surgeon_profile, content)
+        plan = build_care_plan_with_profile(
+            child, started.operation, started.surgeon_profile, content
+        )
         built = _PLAN_CACHE[key] = _BuiltPlan(content, plan, {})
     entries = built.entries.get(words.code)
     if entries is None:
@@ -1192,10 +1198,10 @@ def family_plan(
     """The child's plan for the booklet or the calendar, audited as ``action``."""
     now = utc_moment(now, "now")
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         child = _readable_child(uow, actor, child_id, now, staff_too=False)
         found = child_care_plan(uow, child, content)
-        _audit(uow, actor, action, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, action, EntityType.CHILD, child_id, now)
         uow.commit()
     return None if found is None else found[0]
 

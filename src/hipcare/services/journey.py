@@ -38,6 +38,7 @@ from hipcare.domain.surveillance import (
     plan_surveillance,
     worklist_status,
 )
+from hipcare.services.access import PermissionDeniedError, child_for, find_actor
 from hipcare.services.accounts import (
     AccountsUnitOfWork,
     SessionPolicy,
@@ -49,7 +50,7 @@ from hipcare.services.accounts import (
 from hipcare.services.family import StoredDiaryEntry
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.radiographs import Reading, StoredFilm, visible_readings
-from hipcare.services.records import PermissionDeniedError, _actor, _child_for, get_child
+from hipcare.services.records import get_child
 
 __all__ = [
     "DIARY_ON_CHILD_PAGE",
@@ -63,6 +64,7 @@ __all__ = [
     "child_page_for_session",
     "open_child_page",
     "staff_sites",
+    "surveillance_summary",
 ]
 
 DIARY_ON_CHILD_PAGE = 10
@@ -183,7 +185,7 @@ class ChildPageUnitOfWork(AccountsUnitOfWork, Protocol):
     def child_pages(self) -> ChildPageQuery: ...
 
 
-def _surveillance(
+def surveillance_summary(
     child: Child, visits: tuple[VisitRecord, ...], rules: SurveillanceRules, today: date
 ) -> SurveillanceSummary:
     try:
@@ -235,7 +237,7 @@ def child_journey(
     return ChildJourney(
         child=record.child,
         visits=record.visits,
-        surveillance=_surveillance(record.child, record.visits, rules, today),
+        surveillance=surveillance_summary(record.child, record.visits, rules, today),
         operation_plans=plans,
         care_plan_items=items,
         alerts=alerts,
@@ -315,13 +317,13 @@ def _open_child_page(
         header = uow.child_pages.header(actor_id, child_id)
     if header is None or header.actor_role not in _STAFF_ROLES or not header.actor_is_member:
         # The rare paths take the record use cases' own checks, which audit a refusal.
-        actor = _actor(uow, actor_id)
-        _child_for(uow, actor, child_id, now)
-        if actor.role not in _STAFF_ROLES:  # pragma: no cover -- no site: _child_for refused
+        actor = find_actor(uow, actor_id)
+        child_for(uow, actor, child_id, now)
+        if actor.role not in _STAFF_ROLES:  # pragma: no cover -- no site: child_for refused
             raise PermissionDeniedError("role", "the child page is for the care team")
         # A membership added since the header was read: read it again.
         header = uow.child_pages.header(actor_id, child_id)
-        if header is None:  # pragma: no cover -- _child_for found the child
+        if header is None:  # pragma: no cover -- child_for found the child
             raise InvalidInputError("child_id", f"no child with id {child_id}")
     uow.child_pages.audit_read(actor_id, child_id, now)
     journey = None
@@ -355,7 +357,7 @@ def _read_journey(
     return ChildJourney(
         child=child,
         visits=visits,
-        surveillance=_surveillance(child, visits, rules, today),
+        surveillance=surveillance_summary(child, visits, rules, today),
         operation_plans=tuple(plans),
         care_plan_items=items,
         alerts=tuple(query.alerts(child_id)),

@@ -36,9 +36,10 @@ from hipcare.domain.radiograph import (
     Side,
 )
 from hipcare.domain.records import AuditAction, Child, EntityType, Role, User
+from hipcare.services.access import child_for, deny, find_actor, write_audit
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.radiograph import measure_radiograph, parse_film
-from hipcare.services.records import _actor, _audit, _child_for, _deny, parse_visit
+from hipcare.services.records import parse_visit
 from hipcare.services.surveillance_status import refresh_statuses
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ class IdentifiersNotConfirmedError(InvalidInputError):
 
 def _clinician(uow: UnitOfWork, actor: User, child_id: int, now: datetime, what: str) -> None:
     if actor.role is not Role.CLINICIAN:
-        _deny(
+        deny(
             uow,
             actor,
             EntityType.CHILD,
@@ -255,8 +256,8 @@ def store_radiograph(
     from hipcare.interop.dicom import ChildIdentity, check_identifiers
 
     with uow:
-        actor = _actor(uow, actor_id)
-        child = _child_for(uow, actor, child_id, now)
+        actor = find_actor(uow, actor_id)
+        child = child_for(uow, actor, child_id, now)
         _clinician(uow, actor, child_id, now, "adds films")
         radiograph = _read(data)
         warnings = check_identifiers(
@@ -288,7 +289,9 @@ def store_radiograph(
                 stored_at=now,
             )
         )
-        _audit(uow, actor, AuditAction.RADIOGRAPH_STORED, EntityType.RADIOGRAPH, stored.id, now)
+        write_audit(
+            uow, actor, AuditAction.RADIOGRAPH_STORED, EntityType.RADIOGRAPH, stored.id, now
+        )
         uow.commit()
     return stored
 
@@ -301,7 +304,7 @@ def _film_for(
         raise InvalidInputError("radiograph_id", f"no film with id {film_id}")
     child = uow.children.get(film.child_id)
     if child is None or not actor.belongs_to(child.site_id):
-        _deny(
+        deny(
             uow,
             actor,
             EntityType.RADIOGRAPH,
@@ -310,7 +313,7 @@ def _film_for(
             f"user {actor.id} does not belong to the film's site",
         )
     if actor.role not in (Role.CLINICIAN, Role.SITE_ADMINISTRATOR):
-        _deny(uow, actor, EntityType.RADIOGRAPH, film_id, now, "films are for the care team")
+        deny(uow, actor, EntityType.RADIOGRAPH, film_id, now, "films are for the care team")
     return film, child
 
 
@@ -341,14 +344,14 @@ def film_image(
     one INSERT.
     """
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         film, _ = _film_for(uow, actor, film_id, now)
         content = None
         if file_needed(film):
             content = uow.radiographs.file(film.sha256)
             if content is None:  # pragma: no cover -- a foreign key keeps the file
                 raise RuntimeError(f"film {film_id}: its file is missing")
-        _audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
+        write_audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
         uow.commit()
     return film, content
 
@@ -374,7 +377,7 @@ def reading_on_film(
     as nothing of the film is handed out.
     """
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         film, _ = _film_for(uow, actor, film_id, now)
         readings = visible_readings(uow.radiographs.readings(film_id), actor_id, keep_first=True)
         reading = next((item for item in readings if item.id == reading_id), None)
@@ -383,7 +386,7 @@ def reading_on_film(
         content = uow.radiographs.file(film.sha256)
         if content is None:  # pragma: no cover -- a foreign key keeps the file
             raise RuntimeError(f"film {film_id}: its file is missing")
-        _audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
+        write_audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
         uow.commit()
     return film, reading, content
 
@@ -391,10 +394,10 @@ def reading_on_film(
 def open_film(uow: RadiographUnitOfWork, actor_id: int, film_id: int, *, now: datetime) -> FilmView:
     """The film for the viewer, with the readings the actor may see (blind rule); audited."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         film, child = _film_for(uow, actor, film_id, now)
         readings = tuple(uow.radiographs.readings(film_id))
-        _audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
+        write_audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
         uow.commit()
     shown = visible_readings(readings, actor_id)
     own = next((reading for reading in readings if reading.measured_by == actor_id), None)
@@ -454,7 +457,7 @@ def save_reading(
         if key != "landmarks":
             raise InvalidInputError(key, "unknown name; send only the landmarks")
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         film, child = _film_for(uow, actor, film_id, now)
         _clinician(uow, actor, film.child_id, now, "measures films")
         readings = list(uow.radiographs.readings(film_id))
@@ -493,7 +496,7 @@ def save_reading(
             )
             stored_visit = uow.visits.add(visit)
             visit_id = stored_visit.id
-            _audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
+            write_audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
             # The new visit changes the child's stored surveillance judgement (the worklist).
             refresh_statuses(
                 uow, [stored_visit.child_id], load_surveillance_rules(), today=now.date(), now=now
@@ -508,7 +511,9 @@ def save_reading(
                 visit_id=visit_id,
             )
         )
-        _audit(uow, actor, AuditAction.RADIOGRAPH_MEASURED, EntityType.RADIOGRAPH, film_id, now)
+        write_audit(
+            uow, actor, AuditAction.RADIOGRAPH_MEASURED, EntityType.RADIOGRAPH, film_id, now
+        )
         uow.commit()
     return reading
 

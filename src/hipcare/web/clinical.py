@@ -44,11 +44,10 @@ from hipcare.services.operations import (
     tick_care_item,
 )
 from hipcare.services.osteotomy import plan_vdro
-from hipcare.services.records import (
+from hipcare.services.records import get_child, record_visit
+from hipcare.services.worklist import (
     WORKLIST_PAGE_SIZE,
     WorklistOrder,
-    get_child,
-    record_visit,
     site_worklist,
     site_worklist_page,
 )

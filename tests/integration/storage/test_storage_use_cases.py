@@ -20,14 +20,9 @@ from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import AuditAction, EntityType
-from hipcare.services.records import (
-    PermissionDeniedError,
-    find_children,
-    get_child,
-    record_visit,
-    register_child,
-    site_worklist,
-)
+from hipcare.services.access import PermissionDeniedError
+from hipcare.services.records import find_children, get_child, record_visit, register_child
+from hipcare.services.worklist import site_worklist
 from hipcare.storage import SqlAlchemyUnitOfWork
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"

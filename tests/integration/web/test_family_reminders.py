@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from web_support import HARBOUR, Staff
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.content.pathway import load_pathway, load_surgeons
 from hipcare.content.sites import load_sites
 from hipcare.domain.records import Profession, Role, User
