@@ -26,9 +26,9 @@ from hipcare.content.pathway import load_pathway, load_surgeons
 from hipcare.content.sites import load_sites
 from hipcare.domain.records import Profession, Role, User
 from hipcare.services.family import reminders_due
+from hipcare.services.family.reminders import SmtpSettings, send_reminders, smtp_sender
 from hipcare.services.operations import PathwayContent, plan_operation, start_pathway
 from hipcare.services.records import register_child
-from hipcare.services.reminders import SmtpSettings, send_reminders, smtp_sender
 from hipcare.storage import create_database_engine, create_session_factory
 from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
 
