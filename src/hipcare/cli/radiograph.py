@@ -256,11 +256,15 @@ def handle_overlay(args: argparse.Namespace, io: CommandIO) -> int:
 
     from hipcare.cli.command_io import read_json
     from hipcare.render.overlay import render_overlay
+    from hipcare.services.radiograph import measure_radiograph, parse_film
 
     _output_format(args.output, (".png",))
     document = read_json(args.landmarks, io, "landmarks")
     radiograph = _read_film(args.input)
-    overlay = render_overlay(radiograph, document, max_size=args.max_size)
+    landmarks, spacing = parse_film(document)
+    overlay = render_overlay(
+        radiograph, landmarks, spacing, measure_radiograph(document), max_size=args.max_size
+    )
     _write(args.output, overlay.png)
     io.stdout.write(json.dumps(overlay.measures, indent=2, ensure_ascii=False) + "\n")
     return 0

@@ -28,12 +28,20 @@ from typing import TYPE_CHECKING, Any
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.diary import DiaryEntry
 from hipcare.domain.errors import HipcareError, InvalidInputError
-from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.exchange import (
+    HIP_MEASURE_FIELDS,
+    ChildRecord,
+    ContactCandidate,
+    Identifier,
+    MeasureCandidate,
+    OperationRecord,
+    PatientCandidate,
+    Rejection,
+)
 from hipcare.domain.pathway import CareFacts
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
     AuditAction,
-    CarePlanItemState,
     Child,
     EntityType,
     ExternalIdentifier,
@@ -41,7 +49,6 @@ from hipcare.domain.records import (
     HipMeasures,
     OperationPlan,
     Role,
-    Site,
     User,
     VisitRecord,
 )
@@ -69,43 +76,7 @@ __all__ = [
     "import_records",
 ]
 
-#: The measure fields an imported Observation may set (``HipMeasures`` field names).
-HIP_MEASURE_FIELDS = (
-    "migration_percentage_reported",
-    "acetabular_index_deg",
-    "neck_shaft_angle_deg",
-    "head_shaft_angle_deg",
-)
-
-Identifier = tuple[str, str]
-"""An identifier another system gave a record: (system URI, value)."""
-
-
 # --- export ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OperationRecord:
-    """An operation plan, the state of its care-plan items (by due date) and, once the
-    pathway was started for it, the facts the pathway engine needs (for the booklet)."""
-
-    plan: OperationPlan
-    items: Sequence[CarePlanItemState] = ()
-    facts: CareFacts | None = None
-
-
-@dataclass(frozen=True)
-class ChildRecord:
-    """Everything hipcare holds about one child that an export maps.
-
-    ``identifiers`` are identifiers other systems gave the child (from an earlier import).
-    """
-
-    site: Site
-    child: Child
-    visits: Sequence[VisitRecord] = ()
-    operations: Sequence[OperationRecord] = ()
-    identifiers: Sequence[ExternalIdentifier] = ()
 
 
 def _refuse(
@@ -261,60 +232,6 @@ def export_diary(
 
 
 # --- import ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A resource of the bundle that was not imported: its index, type and why."""
-
-    index: int
-    resource_type: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class PatientCandidate:
-    """A Patient read from a bundle: its identifiers and a registration form for
-    :func:`hipcare.services.records.parse_child` (without contacts). ``gmfcs`` is set when
-    the bundle held a GMFCS Observation for this patient (``gmfcs_index`` is its index)."""
-
-    index: int
-    identifiers: tuple[Identifier, ...]
-    form: Mapping[str, Any]
-    gmfcs: GMFCS | None = None
-    gmfcs_index: int | None = None
-
-
-@dataclass(frozen=True)
-class ContactCandidate:
-    """A RelatedPerson read from a bundle: a contact of the patient at ``patient_index``."""
-
-    index: int
-    patient_index: int
-    name: str
-    relationship: str
-    phone: str | None = None
-    email: str | None = None
-
-
-@dataclass(frozen=True)
-class MeasureCandidate:
-    """One measure of one hip on one day, read from an Observation.
-
-    The subject is either a Patient of the same bundle (``patient_index``) or a child
-    hipcare already knows by an identifier (``patient_identifier``). ``measure`` is one of
-    :data:`HIP_MEASURE_FIELDS`; ``raw`` is the raw migration percentage when given.
-    """
-
-    index: int
-    identifier: Identifier
-    visit_date: date
-    side: Side
-    measure: str
-    value: float
-    raw: float | None = None
-    patient_index: int | None = None
-    patient_identifier: Identifier | None = None
 
 
 @dataclass(frozen=True)

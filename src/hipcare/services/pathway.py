@@ -13,7 +13,6 @@ import datetime
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from hipcare.content.i18n import LANGUAGES, Translator, translator
@@ -27,6 +26,7 @@ from hipcare.domain.pathway import (
     PlannedItem,
     personalise,
 )
+from hipcare.domain.plan_entry import PlanEntry
 
 __all__ = [
     "FACT_FIELDS",
@@ -150,30 +150,6 @@ def make_plan(facts: CareFacts) -> CarePlan:
 def plan_language(plan: CarePlan, lang: str | None) -> Translator:
     """The translator for ``lang``, or for the facts' language when ``lang`` is None."""
     return translator(lang if lang is not None else plan.facts.language)
-
-
-@dataclass(frozen=True)
-class PlanEntry:
-    """One plan item as a family reads it: translated, placeholders filled."""
-
-    id: str
-    phase: str
-    phase_title: str
-    date: datetime.date
-    recurrence: str | None
-    until: datetime.date | None
-    owner: str
-    title: str
-    text: str
-    bullets: tuple[str, ...]
-    status: str
-    timing_status: str
-    to_be_confirmed: bool
-
-    @property
-    def full_text(self) -> str:
-        """The text, then one ``- `` line per bullet."""
-        return "\n".join([self.text, *(f"- {bullet}" for bullet in self.bullets)])
 
 
 def plan_entries(plan: CarePlan, words: Translator) -> tuple[PlanEntry, ...]:
