@@ -47,7 +47,7 @@ from hipcare.services.accounts import (
     judge_session,
     token_digest,
 )
-from hipcare.services.family import StoredDiaryEntry
+from hipcare.services.family.ports import StoredDiaryEntry
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.radiographs import Reading, StoredFilm, visible_readings
 from hipcare.services.records import get_child
@@ -372,8 +372,6 @@ def _read_journey(
 def staff_sites(uow: UnitOfWork, actor_id: int) -> list[Site]:
     """The sites the member of staff belongs to, by name."""
     with uow:
-        actor = uow.users.get(actor_id)
-        if actor is None:
-            raise PermissionDeniedError("actor", f"user {actor_id} is not known to hipcare")
+        actor = find_actor(uow, actor_id)
         sites = [site for site in uow.sites.all() if actor.belongs_to(site.id)]
     return sorted(sites, key=lambda site: site.name)
