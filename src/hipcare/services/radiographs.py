@@ -15,7 +15,7 @@
   have saved their own (:func:`visible_readings`); :func:`compare_readings` then gives the
   difference per measure against the published single-film error (Parrott et al. 2002).
 
-Authorisation and audit follow :mod:`hipcare.services.records`: staff of the child's site
+Authorisation and audit follow :mod:`hipcare.services.access`: staff of the child's site
 only (clinicians to store and measure), refusals audited, every store, read and measure
 audited with ids only. Identifiers read from a file are patient data: they are shown to the
 clinician and kept in the record, never logged.

@@ -1,4 +1,7 @@
-"""Use cases on children's records: register, find, read, record a visit, a site's worklist.
+"""Use cases on children's records: register, find, read, record a visit.
+
+A site's worklist is in :mod:`hipcare.services.worklist`; who may do what and the audit
+rows in :mod:`hipcare.services.access`; the JSON checks in :mod:`hipcare.services.json_input`.
 
 Each use case is a plain function given a unit of work (``hipcare.services.ports``), the id
 of the acting user, JSON-shaped input where there is any, and the time: ``now`` (a
@@ -8,7 +11,8 @@ timezone-aware moment, written to the audit log) and, where dates are judged, ``
 Rules every use case keeps:
 
 - **Authorisation.** A user may only touch children of the sites they belong to; recording
-  measures also needs a clinician. Anything else raises :class:`PermissionDeniedError`,
+  measures also needs a clinician. Anything else raises
+  :class:`~hipcare.services.access.PermissionDeniedError`,
   after an ``access.denied`` audit row is committed.
 - **Audit.** Every read and every change of a child's record writes an audit row (who,
   what, which record, when): ids only, never names, dates of birth or clinical values.
