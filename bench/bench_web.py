@@ -423,7 +423,7 @@ def _worklist_figures(url: str, actor: int, today: date) -> dict[str, Any]:
     ``GET /sites/{site}/worklist`` asks) beside its two queries by hand; and the whole list
     (``site_worklist``, the JSON API) beside its query by hand."""
     from hipcare.content.surveillance import load_surveillance_rules
-    from hipcare.services.records import WORKLIST_PAGE_SIZE, site_worklist, site_worklist_page
+    from hipcare.services.worklist import WORKLIST_PAGE_SIZE, site_worklist, site_worklist_page
     from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
 
     engine = create_database_engine(url)

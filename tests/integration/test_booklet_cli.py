@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DEMO = str(FIXTURES / "facts_demo.json")

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from hipcare.content.i18n import LANGUAGES, translator
+from hipcare.domain.booklet import BookletView
 from hipcare.render.booklet_pdf import BookletPdfRenderer
 from hipcare.render.text_layer import word_recall
 from hipcare.services.booklet import build_booklet_view
-from hipcare.services.booklet_view import BookletView
 from hipcare.services.pathway import parse_facts
 
 pytestmark = pytest.mark.slow

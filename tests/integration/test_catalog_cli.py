@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.content.i18n import catalog_path, language, locale_directory
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sample_film.json"
 HIPCARE = Path(sys.executable).with_name("hipcare")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 
 
 def _run(*argv: str) -> tuple[int, str, str]:

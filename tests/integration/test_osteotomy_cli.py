@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 
 
 def plan_args(before: str, target: str, plate: str) -> list[str]:

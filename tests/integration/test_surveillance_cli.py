@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 
 HIPCARE = Path(sys.executable).with_name("hipcare")
 

@@ -15,11 +15,18 @@ from tests.fixtures import radiographs as films
 
 from hipcare.domain.errors import InvalidInputError
 from hipcare.interop.radiograph.reader import read_radiograph
-from hipcare.render.overlay import render_overlay
-from hipcare.services.radiograph import measure_radiograph
+from hipcare.render import overlay as overlay_renderer
+from hipcare.services.radiograph import measure_radiograph, parse_film
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample_film.json"
 HILGENREINER_YELLOW = (240, 228, 66)
+
+
+def render_overlay(radiograph: Any, document: Any, **options: Any) -> overlay_renderer.Overlay:
+    """The overlay of a film document, parsed and measured as the entry points do."""
+    landmarks, spacing = parse_film(document)
+    measures = measure_radiograph(document)
+    return overlay_renderer.render_overlay(radiograph, landmarks, spacing, measures, **options)
 
 
 def _sample() -> dict[str, Any]:

@@ -24,7 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NoReturn
 
-    from hipcare.cli._io import CommandIO
+    from hipcare.cli.command_io import CommandIO
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "console_main", "main"]
 
@@ -52,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser that reports a usage problem as one line instead of exiting."""
 
     def error(self, message: str) -> NoReturn:
-        from hipcare.cli._io import UsageError
+        from hipcare.cli.command_io import UsageError
 
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
@@ -93,7 +93,7 @@ def main(
     io: CommandIO | None = None,
 ) -> int:
     """Run one ``hipcare`` command and return its exit status (0 ok, 2 bad input)."""
-    from hipcare.cli._io import CommandIO, UsageError
+    from hipcare.cli.command_io import CommandIO, UsageError
 
     io = io or CommandIO.from_sys(environ if environ is not None else os.environ)
     arguments = list(argv) if argv is not None else sys.argv[1:]

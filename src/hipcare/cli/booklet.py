@@ -7,7 +7,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from hipcare.cli._io import CommandIO, read_json
+from hipcare.cli.command_io import CommandIO, read_json
 from hipcare.domain.errors import InvalidInputError
 
 __all__ = ["register"]

@@ -7,7 +7,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from hipcare.cli._io import CommandIO, read_json
+from hipcare.cli.command_io import CommandIO, read_json
 from hipcare.domain.errors import InvalidInputError
 
 __all__ = ["register"]
@@ -37,6 +37,7 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
 
 
 def _handle(args: argparse.Namespace, io: CommandIO) -> int:
+    from hipcare.render.calendar import render_calendar
     from hipcare.services.pathway import make_plan, parse_facts, plan_calendar, plan_language
 
     output = Path(args.output)
@@ -47,7 +48,7 @@ def _handle(args: argparse.Namespace, io: CommandIO) -> int:
     words = plan_language(plan, args.lang)
     # The one place the clock is read: the DTSTAMP of every event.
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    data = plan_calendar(plan, words, dtstamp=now)
+    data = plan_calendar(plan, words, dtstamp=now, write=render_calendar)
     try:
         output.write_bytes(data)
     except OSError as error:

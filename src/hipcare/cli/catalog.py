@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 
 __all__ = ["EXIT_GAPS", "register"]
 

@@ -16,7 +16,7 @@ import tomllib
 from importlib import resources
 from typing import Any
 
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.domain.errors import InvalidInputError
 
 __all__ = ["register"]

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from hipcare.cli._io import CommandIO, read_json, read_text
+from hipcare.cli.command_io import CommandIO, read_json, read_text
 from hipcare.domain.errors import InvalidInputError
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ import math
 import textwrap
 from typing import Any
 
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.domain.errors import InvalidInputError
 
 __all__ = ["register"]

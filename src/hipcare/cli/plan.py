@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from hipcare.cli._io import CommandIO, read_json
+from hipcare.cli.command_io import CommandIO, read_json
 
 __all__ = ["register"]
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import mmap
     from typing import Any
 
-    from hipcare.cli._io import CommandIO
+    from hipcare.cli.command_io import CommandIO
     from hipcare.interop.radiograph.film import Radiograph
     from hipcare.interop.radiograph.preview import PreviewFormat
 
@@ -189,7 +189,7 @@ def handle_info(args: argparse.Namespace, io: CommandIO) -> int:
     """Print what the file holds as JSON, with identifier warnings when --child is given."""
     import json
 
-    from hipcare.cli._io import read_json
+    from hipcare.cli.command_io import read_json
     from hipcare.interop.radiograph.film import describe_radiograph
     from hipcare.interop.radiograph.identifiers import check_identifiers, child_identity_from_json
 
@@ -251,13 +251,17 @@ def handle_overlay(args: argparse.Namespace, io: CommandIO) -> int:
     """Write the film with the measurement drawn on it, and print the measures as JSON."""
     import json
 
-    from hipcare.cli._io import read_json
+    from hipcare.cli.command_io import read_json
     from hipcare.render.overlay import render_overlay
+    from hipcare.services.radiograph import measure_radiograph, parse_film
 
     _output_format(args.output, (".png",))
     document = read_json(args.landmarks, io, "landmarks")
     radiograph = _read_film(args.input)
-    overlay = render_overlay(radiograph, document, max_size=args.max_size)
+    landmarks, spacing = parse_film(document)
+    overlay = render_overlay(
+        radiograph, landmarks, spacing, measure_radiograph(document), max_size=args.max_size
+    )
     _write(args.output, overlay.png)
     io.stdout.write(json.dumps(overlay.measures, indent=2, ensure_ascii=False) + "\n")
     return 0

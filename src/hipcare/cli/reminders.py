@@ -2,7 +2,7 @@
 
 Run it from cron or a systemd timer, as often as you like: each reminder goes out once per
 (step, family member, due date), even when two runs overlap or one is stopped midway (see
-``hipcare.services.reminders`` and docs/family.md for the exact guarantee). Settings:
+``hipcare.services.family.reminders`` and docs/family.md for the exact guarantee). Settings:
 ``HIPCARE_DATABASE_URL`` (as for ``hipcare serve``), ``HIPCARE_SMTP_HOST``,
 ``HIPCARE_SMTP_PORT``, ``HIPCARE_SMTP_FROM``, optional ``HIPCARE_SMTP_USER`` /
 ``HIPCARE_SMTP_PASSWORD`` / ``HIPCARE_SMTP_STARTTLS`` and ``HIPCARE_PUBLIC_URL`` (the link in
@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.domain.errors import InvalidInputError
 from hipcare.settings import Settings
 
@@ -50,8 +50,8 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
     # Heavy imports inside the handler keep `hipcare --help` fast.
     from hipcare.content.pathway import load_pathway, load_surgeons
     from hipcare.content.sites import load_sites
+    from hipcare.services.family.reminders import SmtpSettings, send_reminders, smtp_sender
     from hipcare.services.operations import PathwayContent
-    from hipcare.services.reminders import SmtpSettings, send_reminders, smtp_sender
     from hipcare.storage import (
         SqlAlchemyUnitOfWork,
         create_database_engine,

@@ -31,6 +31,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hipcare.domain.checks import finite_number
 from hipcare.domain.errors import InvalidInputError
 
 __all__ = [
@@ -68,10 +69,12 @@ class RuleAction(StrEnum):
 
 
 def _require_finite(field: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(field, f"expected a number, got {value!r}")
-    if not math.isfinite(value):
-        raise InvalidInputError(field, f"{value!r} is not a finite number; give a real value")
+    finite_number(
+        value,
+        field,
+        not_a_number="expected a number, got {value!r}",
+        not_finite="{value!r} is not a finite number; give a real value",
+    )
 
 
 def _format_number(value: float) -> str:

@@ -25,6 +25,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TypeVar
 
+from hipcare.domain.checks import choices
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
 
 __all__ = [
@@ -150,7 +151,7 @@ class Procedure(StrEnum):
 
 
 def _choices(enum: type[StrEnum]) -> str:
-    return ", ".join(repr(member.value) for member in enum)
+    return choices(enum, quoted=True)
 
 
 _E = TypeVar("_E", bound=StrEnum)

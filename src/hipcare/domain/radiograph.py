@@ -39,6 +39,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from enum import Enum
 
+from hipcare.domain.checks import finite_number
 from hipcare.domain.errors import InvalidInputError
 
 __all__ = [
@@ -146,11 +147,12 @@ MIGRATION_PERCENTAGE_CHANGE_METHOD = (
 
 def _finite(value: float, field: str) -> float:
     """``value`` as a float if it is a real, finite number; otherwise say what is wrong."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(field, f"expected a number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise InvalidInputError(field, f"must be a finite number, got {value!r}")
-    return float(value)
+    return finite_number(
+        value,
+        field,
+        not_a_number="expected a number, got {type}",
+        not_finite="must be a finite number, got {value!r}",
+    )
 
 
 class Side(Enum):

@@ -20,7 +20,6 @@ Pure: standard library only; times are handed in.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from hipcare.domain.checks import choices, optional_finite_number
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.pathway import Procedure, Sides, WeightBearing
@@ -142,16 +142,6 @@ def _required_id(value: object, field_name: str) -> int:
     return checked
 
 
-def _finite(value: object, field_name: str, unit: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(field_name, f"{value!r} is not a number ({unit})")
-    if not math.isfinite(value):
-        raise InvalidInputError(field_name, f"must be a finite number ({unit})")
-    return float(value)
-
-
 def _in_range(value: float | None, low: float, high: float, field_name: str, unit: str) -> None:
     if value is not None and not low <= value <= high:
         raise InvalidInputError(field_name, f"{value:g} is outside {low:g} to {high:g} {unit}")
@@ -241,10 +231,10 @@ class User:
             self, "display_name", _text(self.display_name, "user.display_name", "a name to show")
         )
         if not isinstance(self.role, Role):
-            raise InvalidInputError("user.role", f"{self.role!r} is not one of {_choices(Role)}")
+            raise InvalidInputError("user.role", f"{self.role!r} is not one of {choices(Role)}")
         if self.role is Role.CLINICIAN and not isinstance(self.profession, Profession):
             raise InvalidInputError(
-                "user.profession", f"a clinician needs a profession: {_choices(Profession)}"
+                "user.profession", f"a clinician needs a profession: {choices(Profession)}"
             )
         if self.role is not Role.CLINICIAN and self.profession is not None:
             raise InvalidInputError("user.profession", "only a clinician has a profession")
@@ -271,10 +261,6 @@ class User:
 
     def belongs_to(self, site_id: str) -> bool:
         return site_id in self.site_ids
-
-
-def _choices(enum: type[StrEnum]) -> str:
-    return ", ".join(member.value for member in enum)
 
 
 # --- children ---------------------------------------------------------------------------------
@@ -340,7 +326,7 @@ class Child:
         _language(self.preferred_language, "child.preferred_language")
         if self.gmfcs is not None and not isinstance(self.gmfcs, GMFCS):
             raise InvalidInputError("child.gmfcs", f"{self.gmfcs!r} is not a GMFCS level")
-        weeks = _finite(self.gestation_weeks, "child.gestation_weeks", "weeks")
+        weeks = optional_finite_number(self.gestation_weeks, "child.gestation_weeks", "weeks")
         _in_range(
             weeks, _MIN_GESTATION_WEEKS, _MAX_GESTATION_WEEKS, "child.gestation_weeks", "weeks"
         )
@@ -381,8 +367,10 @@ class HipMeasures:
         if not isinstance(self.side, Side):
             raise InvalidInputError("side", f"{self.side!r} is not 'right' or 'left'")
         prefix = self.side.value
-        raw = _finite(self.migration_percentage_raw, f"{prefix}.migration_percentage_raw", "%")
-        reported = _finite(
+        raw = optional_finite_number(
+            self.migration_percentage_raw, f"{prefix}.migration_percentage_raw", "%"
+        )
+        reported = optional_finite_number(
             self.migration_percentage_reported, f"{prefix}.migration_percentage_reported", "%"
         )
         if raw is not None:
@@ -396,11 +384,17 @@ class HipMeasures:
                     f"({clamped:g}); correct one of them or leave the reported value out",
                 )
         _in_range(reported, 0, 100, f"{prefix}.migration_percentage_reported", "%")
-        acetabular = _finite(self.acetabular_index_deg, f"{prefix}.acetabular_index_deg", "deg")
+        acetabular = optional_finite_number(
+            self.acetabular_index_deg, f"{prefix}.acetabular_index_deg", "deg"
+        )
         _in_range(acetabular, -90, 90, f"{prefix}.acetabular_index_deg", "degrees")
-        neck = _finite(self.neck_shaft_angle_deg, f"{prefix}.neck_shaft_angle_deg", "deg")
+        neck = optional_finite_number(
+            self.neck_shaft_angle_deg, f"{prefix}.neck_shaft_angle_deg", "deg"
+        )
         _in_range(neck, 0, 180, f"{prefix}.neck_shaft_angle_deg", "degrees")
-        head = _finite(self.head_shaft_angle_deg, f"{prefix}.head_shaft_angle_deg", "deg")
+        head = optional_finite_number(
+            self.head_shaft_angle_deg, f"{prefix}.head_shaft_angle_deg", "deg"
+        )
         _in_range(head, 0, 180, f"{prefix}.head_shaft_angle_deg", "degrees")
         if all(value is None for value in (reported, acetabular, neck, head)):
             raise InvalidInputError(prefix, "has no measure; give at least one or leave it out")
@@ -517,10 +511,10 @@ class OperationPlan:
                 raise InvalidInputError(f"operation.{name}", "must be true, false or not known")
         _required_id(self.surgeon_id, "operation.surgeon_id")
         if not isinstance(self.sides, Sides):
-            raise InvalidInputError("operation.sides", f"must be one of {_choices(Sides)}")
+            raise InvalidInputError("operation.sides", f"must be one of {choices(Sides)}")
         procedures = tuple(self.procedures)
         if not all(isinstance(procedure, Procedure) for procedure in procedures):
-            raise InvalidInputError("operation.procedures", f"each is one of {_choices(Procedure)}")
+            raise InvalidInputError("operation.procedures", f"each is one of {choices(Procedure)}")
         if Procedure.VDRO not in procedures:
             raise InvalidInputError("operation.procedures", "must include 'vdro'")
         if len(set(procedures)) != len(procedures):
@@ -531,15 +525,15 @@ class OperationPlan:
         )
         if not isinstance(self.weight_bearing, WeightBearing):
             raise InvalidInputError(
-                "operation.weight_bearing", f"must be one of {_choices(WeightBearing)}"
+                "operation.weight_bearing", f"must be one of {choices(WeightBearing)}"
             )
         if not isinstance(self.positioning_device, bool):
             raise InvalidInputError("operation.positioning_device", "must be true or false")
         if not isinstance(self.status, OperationStatus):
             raise InvalidInputError(
-                "operation.status", f"must be one of {_choices(OperationStatus)}"
+                "operation.status", f"must be one of {choices(OperationStatus)}"
             )
-        angle = _finite(self.plate_angle_deg, "operation.plate_angle_deg", "degrees")
+        angle = optional_finite_number(self.plate_angle_deg, "operation.plate_angle_deg", "degrees")
         if angle is not None and not 0 < angle < 180:
             raise InvalidInputError(
                 "operation.plate_angle_deg", f"{angle:g} is not an angle between 0 and 180 degrees"
@@ -632,7 +626,7 @@ class ExternalIdentifier:
     def __post_init__(self) -> None:
         if not isinstance(self.entity_type, EntityType):
             raise InvalidInputError(
-                "identifier.entity_type", f"must be one of {_choices(EntityType)}"
+                "identifier.entity_type", f"must be one of {choices(EntityType)}"
             )
         _required_id(self.entity_id, "identifier.entity_id")
         for name, limit in (("system", 255), ("value", 255)):
@@ -702,9 +696,9 @@ class AuditEntry:
     def __post_init__(self) -> None:
         _required_id(self.actor_id, "audit.actor_id")
         if not isinstance(self.action, AuditAction):
-            raise InvalidInputError("audit.action", f"must be one of {_choices(AuditAction)}")
+            raise InvalidInputError("audit.action", f"must be one of {choices(AuditAction)}")
         if not isinstance(self.entity_type, EntityType):
-            raise InvalidInputError("audit.entity_type", f"must be one of {_choices(EntityType)}")
+            raise InvalidInputError("audit.entity_type", f"must be one of {choices(EntityType)}")
         if not isinstance(self.entity_id, str) or not _OPAQUE_ID.fullmatch(self.entity_id):
             raise InvalidInputError(
                 "audit.entity_id", "must be a record id (letters, digits, '.', '_' or '-')"

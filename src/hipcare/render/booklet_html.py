@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from hipcare.domain.booklet import BookletView
 from hipcare.domain.errors import InvalidInputError
-from hipcare.services.booklet_view import BookletView
 
 if TYPE_CHECKING:
     import jinja2

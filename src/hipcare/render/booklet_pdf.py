@@ -25,8 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hipcare.domain.booklet import BookletView
 from hipcare.domain.errors import HipcareError
-from hipcare.services.booklet_view import BookletView
 
 __all__ = [
     "FONT_DIRECTORIES",

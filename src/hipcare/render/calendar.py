@@ -9,25 +9,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from hipcare.domain.calendar import CalendarEvent
 
 __all__ = ["CalendarEvent", "render_calendar"]
 
 PRODID = "-//hipcare//VDRO care pathway//EN"
-
-
-@dataclass(frozen=True)
-class CalendarEvent:
-    """One all-day event: ``start`` day, optional repeat every ``interval_days`` to ``until``."""
-
-    uid: str
-    summary: str
-    description: str
-    start: datetime.date
-    interval_days: int | None = None
-    until: datetime.date | None = None
-    categories: tuple[str, ...] = ()
-    language: str | None = None
 
 
 def render_calendar(

@@ -5,8 +5,10 @@ the head edges of each hip (lines perpendicular to Hilgenreiner's through the la
 the acetabulum and the medial and lateral edges of the femoral head, as Reimers measured),
 the acetabular roof lines, every landmark, and the values as labels. The values come from
 :func:`hipcare.services.radiograph.measure_radiograph` on the same landmarks: the server's
-numbers, never recomputed here. Lines are perpendicular in the patient's geometry (mm) when
-the measurement gives a pixel spacing, as the measures are.
+numbers, never recomputed here: the caller parses the film document and measures it
+(:func:`hipcare.services.radiograph.parse_film` and ``measure_radiograph``) and hands both in.
+Lines are perpendicular in the patient's geometry (mm) when the measurement gives a pixel
+spacing, as the measures are.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from hipcare.domain.radiograph import HipLandmarks, PelvisLandmarks, PixelSpacin
 from hipcare.interop.radiograph.display import Window
 from hipcare.interop.radiograph.film import Radiograph
 from hipcare.interop.radiograph.preview import display_image
-from hipcare.services.radiograph import measure_radiograph, parse_film
 
 if TYPE_CHECKING:
     from PIL import ImageDraw, ImageFont
@@ -175,19 +176,20 @@ def _hip_lines(hip: dict[str, Any], side: Side) -> list[str]:
 
 def render_overlay(
     radiograph: Radiograph,
-    film_document: Any,
+    landmarks: PelvisLandmarks,
+    spacing: PixelSpacing | None,
+    measures: dict[str, Any],
     *,
     max_size: int | None = DEFAULT_OVERLAY_MAX_SIZE_PX,
     window: Window | None = None,
 ) -> Overlay:
-    """Draw the measurement in ``film_document`` (the JSON of ``hipcare measure``) on the film.
+    """Draw the measurement (``landmarks``, ``spacing`` and the ``measures`` JSON of
+    ``hipcare measure``) on the film.
 
-    Raises :class:`InvalidInputError` for landmarks that are invalid or lie off the image.
+    Raises :class:`InvalidInputError` for landmarks that lie off the image.
     """
     from PIL import Image, ImageDraw
 
-    landmarks, spacing = parse_film(film_document)
-    measures = measure_radiograph(film_document)
     _check_inside(landmarks, radiograph)
     base = display_image(radiograph, window, max_size).convert("RGB")
     scale = base.width / radiograph.columns

@@ -26,6 +26,7 @@ from html import escape
 
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.radiograph import Side
+from hipcare.domain.trend import TrendPoint
 
 __all__ = [
     "ChartLayout",
@@ -41,25 +42,6 @@ _MIN_PERCENT = 0.0
 _MAX_PERCENT = 100.0
 _SINGLE_DATE_PADDING = timedelta(days=90)
 """When every film is on one day, the time axis spans this much either side of it."""
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    """One film's reported migration percentage (0-100%) for one hip, on the film's date."""
-
-    day: date
-    migration_percentage: float
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.day, date):
-            raise InvalidInputError("day", f"{self.day!r} is not a date")
-        value = self.migration_percentage
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidInputError("migration_percentage", f"{value!r} is not a number")
-        if not math.isfinite(value) or not _MIN_PERCENT <= value <= _MAX_PERCENT:
-            raise InvalidInputError(
-                "migration_percentage", f"{value!r} is not a reported percentage from 0 to 100"
-            )
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.records import AuditEntry, Role, User, utc_moment
+from hipcare.services.access import PermissionDeniedError
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.records import PermissionDeniedError
+from hipcare.services.ports.accounts import WebSession
 
 __all__ = [
     "SessionPolicy",
@@ -43,9 +44,13 @@ __all__ = [
     "SignInRefusedError",
     "SignedIn",
     "WebSession",
+    "account_key",
     "add_user",
+    "client_key",
     "hash_password",
     "judge_session",
+    "password_matches",
+    "refuse_when_locked",
     "session_user_in",
     "sign_in",
     "sign_out",
@@ -61,23 +66,6 @@ _TOUCH_EVERY = timedelta(seconds=60)
 
 
 # --- values ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WebSession:
-    """A signed-in browser session as stored: the token's digest, never the token."""
-
-    token_digest: str
-    user_id: int
-    csrf_token: str
-    created_at: datetime
-    last_seen_at: datetime
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "created_at", utc_moment(self.created_at, "session.created_at"))
-        object.__setattr__(
-            self, "last_seen_at", utc_moment(self.last_seen_at, "session.last_seen_at")
-        )
 
 
 @dataclass(frozen=True)
@@ -151,7 +139,7 @@ def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-def _password_matches(password_hash: str | None, password: str) -> bool:
+def password_matches(password_hash: str | None, password: str) -> bool:
     try:
         return (
             _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
@@ -165,18 +153,18 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _account_key(email: str) -> str:
+def account_key(email: str) -> str:
     # No stored email holds a control character (the domain refuses them), and PostgreSQL
     # cannot even compare text with a NUL: one typed in becomes U+FFFD, an unknown account.
     key = email.strip().lower()[:320]
     return "".join("\ufffd" if char < " " or char == "\x7f" else char for char in key)
 
 
-def _client_key(client_address: str) -> str:
+def client_key(client_address: str) -> str:
     return (client_address or "unknown")[:64]
 
 
-def _refuse_when_locked(
+def refuse_when_locked(
     uow: UnitOfWork, key: str, address: str, *, now: datetime, policy: SessionPolicy
 ) -> None:
     """Raise :class:`SignInRefusedError` while the account ``key`` or the client ``address``
@@ -240,13 +228,13 @@ def sign_in(
     counted as a failure. A success forgets the account's failures.
     """
     now = utc_moment(now, "now")
-    key = _account_key(email if isinstance(email, str) else "")
-    address = _client_key(client_address)
+    key = account_key(email if isinstance(email, str) else "")
+    address = client_key(client_address)
     with uow:
-        _refuse_when_locked(uow, key, address, now=now, policy=policy)
+        refuse_when_locked(uow, key, address, now=now, policy=policy)
         user = uow.users.by_email(key) if key else None
         # Checked even for an unknown email, so both refusals take as long (no timing hint).
-        matches = _password_matches(None if user is None else user.password_hash, password)
+        matches = password_matches(None if user is None else user.password_hash, password)
         if user is None or user.id is None or not matches:
             uow.sign_in_failures.add(key, address, now)
             uow.commit()

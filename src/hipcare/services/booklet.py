@@ -3,7 +3,7 @@
 The plan comes from the pathway engine (:func:`hipcare.services.pathway.make_plan`) and is
 translated item by item (:func:`hipcare.services.pathway.plan_entries`); the booklet's own
 headings, warning signs and disclaimer come from ``booklet.toml``; contacts from
-``sites.toml``. The result is a :class:`~hipcare.services.booklet_view.BookletView` whose every
+``sites.toml``. The result is a :class:`~hipcare.domain.booklet.BookletView` whose every
 string is final, so the HTML and PDF renderers (adapters in :mod:`hipcare.render`, chosen by
 the entry point) only lay it out.
 """
@@ -18,15 +18,15 @@ from pathlib import Path
 from hipcare.content.booklet import BookletText, load_booklet_text
 from hipcare.content.i18n import Translator
 from hipcare.content.sites import Site, site_by_id
-from hipcare.domain.errors import InvalidInputError
-from hipcare.domain.pathway import CareFacts, CarePlan
-from hipcare.services.booklet_view import (
+from hipcare.domain.booklet import (
     BookletContact,
     BookletEntry,
     BookletPhase,
     BookletView,
     KeyDate,
 )
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.pathway import CareFacts, CarePlan
 from hipcare.services.pathway import PlanEntry, make_plan, plan_entries
 
 __all__ = ["BOOKLET_FORMATS", "booklet_format", "build_booklet_view"]

@@ -39,9 +39,9 @@ from hipcare.domain.records import (
     Role,
 )
 from hipcare.domain.surveillance import SurveillanceRules
-from hipcare.services.journey import _surveillance as surveillance_summary
+from hipcare.services.access import child_for, deny, find_actor, write_audit
+from hipcare.services.journey import surveillance_summary
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.records import _actor, _audit, _child_for, _deny
 
 __all__ = [
     "DashboardAlert",
@@ -165,11 +165,11 @@ def list_dashboard(
     Every child listed is audited as read (``child.listed``).
     """
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         if uow.sites.get(site_id) is None:
             raise InvalidInputError("site", f"no site {site_id!r} is known")
         if not actor.belongs_to(site_id):
-            _deny(
+            deny(
                 uow,
                 actor,
                 EntityType.SITE,
@@ -222,7 +222,7 @@ def list_dashboard(
                     open_alerts=len(unacknowledged),
                 )
             )
-            _audit(uow, actor, AuditAction.CHILD_LISTED, EntityType.CHILD, child.id, now)
+            write_audit(uow, actor, AuditAction.CHILD_LISTED, EntityType.CHILD, child.id, now)
         uow.commit()
     open_alerts.sort(key=lambda entry: entry.alert.raised_at)
     acknowledged.sort(key=lambda entry: entry.alert.acknowledged_at or now, reverse=True)
@@ -246,10 +246,10 @@ def acknowledge_alert(
     An alert acknowledged already keeps its first acknowledgement and is returned as it is.
     """
     with uow:
-        actor = _actor(uow, actor_id)
-        _child_for(uow, actor, child_id, now)
+        actor = find_actor(uow, actor_id)
+        child_for(uow, actor, child_id, now)
         if actor.role is not Role.CLINICIAN:
-            _deny(
+            deny(
                 uow,
                 actor,
                 EntityType.CHILD,
@@ -267,7 +267,7 @@ def acknowledge_alert(
         saved = uow.alerts.save(
             dataclasses.replace(alert, acknowledged_by=actor.id, acknowledged_at=now)
         )
-        _audit(uow, actor, AuditAction.ALERT_ACKNOWLEDGED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.ALERT_ACKNOWLEDGED, EntityType.CHILD, child_id, now)
         uow.commit()
     return saved
 

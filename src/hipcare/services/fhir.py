@@ -28,13 +28,20 @@ from typing import Any
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.diary import DiaryEntry
 from hipcare.domain.errors import HipcareError, InvalidInputError
-from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.exchange import (
+    HIP_MEASURE_FIELDS,
+    ChildRecord,
+    ContactCandidate,
+    Identifier,
+    MeasureCandidate,
+    OperationRecord,
+    PatientCandidate,
+    Rejection,
+)
 from hipcare.domain.pathway import CareFacts
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
     AuditAction,
-    AuditEntry,
-    CarePlanItemState,
     Child,
     EntityType,
     ExternalIdentifier,
@@ -42,12 +49,12 @@ from hipcare.domain.records import (
     HipMeasures,
     OperationPlan,
     Role,
-    Site,
     User,
     VisitRecord,
 )
+from hipcare.services.access import PermissionDeniedError, find_actor, write_audit
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.records import PermissionDeniedError, parse_child
+from hipcare.services.records import parse_child
 from hipcare.services.surveillance_status import refresh_statuses
 
 __all__ = [
@@ -66,63 +73,7 @@ __all__ = [
     "import_records",
 ]
 
-#: The measure fields an imported Observation may set (``HipMeasures`` field names).
-HIP_MEASURE_FIELDS = (
-    "migration_percentage_reported",
-    "acetabular_index_deg",
-    "neck_shaft_angle_deg",
-    "head_shaft_angle_deg",
-)
-
-Identifier = tuple[str, str]
-"""An identifier another system gave a record: (system URI, value)."""
-
-
 # --- export ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OperationRecord:
-    """An operation plan, the state of its care-plan items (by due date) and, once the
-    pathway was started for it, the facts the pathway engine needs (for the booklet)."""
-
-    plan: OperationPlan
-    items: Sequence[CarePlanItemState] = ()
-    facts: CareFacts | None = None
-
-
-@dataclass(frozen=True)
-class ChildRecord:
-    """Everything hipcare holds about one child that an export maps.
-
-    ``identifiers`` are identifiers other systems gave the child (from an earlier import).
-    """
-
-    site: Site
-    child: Child
-    visits: Sequence[VisitRecord] = ()
-    operations: Sequence[OperationRecord] = ()
-    identifiers: Sequence[ExternalIdentifier] = ()
-
-
-def _actor(uow: UnitOfWork, actor_id: int) -> User:
-    actor = uow.users.get(actor_id)
-    if actor is None:
-        raise PermissionDeniedError("actor", f"user {actor_id} is not known to hipcare")
-    return actor
-
-
-def _audit(
-    uow: UnitOfWork,
-    actor: User,
-    action: AuditAction,
-    entity_type: EntityType,
-    entity_id: int | str | None,
-    now: datetime,
-) -> None:
-    if actor.id is None or entity_id is None:  # pragma: no cover -- stored records have ids
-        raise RuntimeError("audit rows need stored records")
-    uow.audit.add(AuditEntry(actor.id, action, entity_type, str(entity_id), now))
 
 
 def _refuse(
@@ -130,7 +81,7 @@ def _refuse(
 ) -> PermissionDeniedError:
     """Record the refused attempt (committed on its own) and return the error to raise."""
     uow.rollback()
-    _audit(uow, actor, AuditAction.ACCESS_DENIED, entity_type, entity_id, now)
+    write_audit(uow, actor, AuditAction.ACCESS_DENIED, entity_type, entity_id, now)
     uow.commit()
     return PermissionDeniedError(
         entity_type.value, f"user {actor.id} does not belong to the {entity_type.value}'s site"
@@ -150,7 +101,7 @@ def children_to_export(
     if child_id is not None and site_id is not None:
         raise InvalidInputError("scope", "give a child or a site, not both")
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         if child_id is not None:
             child = uow.children.get(child_id)
             if child is None:
@@ -203,7 +154,7 @@ def _care_facts(uow: UnitOfWork, child: Child, plan: OperationPlan) -> CareFacts
 def export_child(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime) -> ChildRecord:
     """One child's whole record for export; the read is audited as ``child.exported``."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         child = uow.children.get(child_id)
         if child is None:
             raise InvalidInputError("child", f"no child with id {child_id}")
@@ -228,7 +179,7 @@ def export_child(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
             operations=tuple(operations),
             identifiers=tuple(uow.external_identifiers.for_entity(EntityType.CHILD, child_id)),
         )
-        _audit(uow, actor, AuditAction.CHILD_EXPORTED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.CHILD_EXPORTED, EntityType.CHILD, child_id, now)
         uow.commit()
     return record
 
@@ -239,12 +190,12 @@ def find_child_by_identifier(
     """The child another system knows as (``system``, ``value``), if they are at one of the
     actor's sites (a search: a child elsewhere is simply not found). Listing is audited."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         child_id = uow.external_identifiers.find(EntityType.CHILD, system, value)
         child = None if child_id is None else uow.children.get(child_id)
         if child is None or not actor.belongs_to(child.site_id):
             return []
-        _audit(uow, actor, AuditAction.CHILD_LISTED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.CHILD_LISTED, EntityType.CHILD, child_id, now)
         uow.commit()
     return [child]
 
@@ -278,60 +229,6 @@ def export_diary(
 
 
 # --- import ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A resource of the bundle that was not imported: its index, type and why."""
-
-    index: int
-    resource_type: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class PatientCandidate:
-    """A Patient read from a bundle: its identifiers and a registration form for
-    :func:`hipcare.services.records.parse_child` (without contacts). ``gmfcs`` is set when
-    the bundle held a GMFCS Observation for this patient (``gmfcs_index`` is its index)."""
-
-    index: int
-    identifiers: tuple[Identifier, ...]
-    form: Mapping[str, Any]
-    gmfcs: GMFCS | None = None
-    gmfcs_index: int | None = None
-
-
-@dataclass(frozen=True)
-class ContactCandidate:
-    """A RelatedPerson read from a bundle: a contact of the patient at ``patient_index``."""
-
-    index: int
-    patient_index: int
-    name: str
-    relationship: str
-    phone: str | None = None
-    email: str | None = None
-
-
-@dataclass(frozen=True)
-class MeasureCandidate:
-    """One measure of one hip on one day, read from an Observation.
-
-    The subject is either a Patient of the same bundle (``patient_index``) or a child
-    hipcare already knows by an identifier (``patient_identifier``). ``measure`` is one of
-    :data:`HIP_MEASURE_FIELDS`; ``raw`` is the raw migration percentage when given.
-    """
-
-    index: int
-    identifier: Identifier
-    visit_date: date
-    side: Side
-    measure: str
-    value: float
-    raw: float | None = None
-    patient_index: int | None = None
-    patient_identifier: Identifier | None = None
 
 
 @dataclass(frozen=True)
@@ -451,14 +348,14 @@ def _import_patient(
             report.children_unchanged.append(child_id)
         else:
             uow.children.save(updated)
-            _audit(uow, actor, AuditAction.CHILD_UPDATED, EntityType.CHILD, child_id, now)
+            write_audit(uow, actor, AuditAction.CHILD_UPDATED, EntityType.CHILD, child_id, now)
             report.children_updated.append(child_id)
     else:
         new = dataclasses.replace(parsed, gmfcs=candidate.gmfcs, contacts=tuple(accepted))
         stored_child = uow.children.add(new)
         assert stored_child.id is not None  # noqa: S101 -- add() returns the stored id
         child_id = stored_child.id
-        _audit(uow, actor, AuditAction.CHILD_REGISTERED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.CHILD_REGISTERED, EntityType.CHILD, child_id, now)
         report.children_created.append(child_id)
     _remember(uow, EntityType.CHILD, child_id, candidate.identifiers, known)
     # Listed only now: had the Patient been refused, its contacts go with it (one reason).
@@ -531,7 +428,7 @@ def _import_visit(
             report.visits_unchanged.append(visit_id)
         else:
             uow.visits.save(visit)
-            _audit(uow, actor, AuditAction.VISIT_UPDATED, EntityType.VISIT, visit_id, now)
+            write_audit(uow, actor, AuditAction.VISIT_UPDATED, EntityType.VISIT, visit_id, now)
             report.visits_updated.append(visit_id)
     else:
         assert actor.id is not None  # noqa: S101 -- stored users have ids
@@ -546,7 +443,7 @@ def _import_visit(
         stored_visit = uow.visits.add(new)
         assert stored_visit.id is not None  # noqa: S101 -- add() returns the stored id
         visit_id = stored_visit.id
-        _audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
+        write_audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
         report.visits_created.append(visit_id)
     _remember(uow, EntityType.VISIT, visit_id, identifiers, known)
 
@@ -569,7 +466,7 @@ def import_records(
     """
     report = ImportReport(rejected=list(rejected))
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         child_ids: dict[int, int] = {}
         for candidate in patients:
             mine = [c for c in contacts if c.patient_index == candidate.index]

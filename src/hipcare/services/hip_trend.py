@@ -10,9 +10,10 @@ chart's band uses the single-film limit (5.8 points, same paper).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from hipcare.domain.radiograph import (
     MIGRATION_PERCENTAGE_CHANGE_ERROR_POINTS,
@@ -21,9 +22,24 @@ from hipcare.domain.radiograph import (
 )
 from hipcare.domain.records import VisitRecord
 from hipcare.domain.surveillance import RuleKind, SurveillanceRules
-from hipcare.render.trend_chart import TrendPoint, trend_chart_svg
+from hipcare.domain.trend import TrendPoint
 
-__all__ = ["HipChange", "HipTrend", "hip_trend"]
+__all__ = ["HipChange", "HipTrend", "TrendChart", "hip_trend"]
+
+
+class TrendChart(Protocol):
+    """Draws the trend as one SVG element (the entry point passes
+    :func:`hipcare.render.trend_chart.trend_chart_svg`)."""
+
+    def __call__(
+        self,
+        series: Mapping[Side, Sequence[TrendPoint]],
+        *,
+        refer_threshold_percent: float,
+        surgery_threshold_percent: float,
+        error_band_points: float,
+        chart_id: str = ...,
+    ) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -74,9 +90,14 @@ def _threshold(rules: SurveillanceRules, kind: RuleKind) -> float:
 
 
 def hip_trend(
-    visits: Iterable[VisitRecord], rules: SurveillanceRules, *, chart_id: str = "mp-trend"
+    visits: Iterable[VisitRecord],
+    rules: SurveillanceRules,
+    *,
+    chart: TrendChart,
+    chart_id: str = "mp-trend",
 ) -> HipTrend:
-    """The trend of every film with a migration percentage, and the chart of it.
+    """The trend of every film with a migration percentage, and the chart of it (drawn by
+    ``chart``).
 
     The referral and surgery lines come from the surveillance rules (``refer-threshold``
     and ``surgery-threshold`` in ``content/surveillance.toml``). When two films share a day,
@@ -98,7 +119,7 @@ def hip_trend(
     )
     refer = _threshold(rules, RuleKind.REFER_THRESHOLD)
     surgery = _threshold(rules, RuleKind.SURGERY_THRESHOLD)
-    svg = trend_chart_svg(
+    svg = chart(
         series,
         refer_threshold_percent=refer,
         surgery_threshold_percent=surgery,

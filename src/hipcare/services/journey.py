@@ -36,16 +36,18 @@ from hipcare.domain.surveillance import (
     plan_surveillance,
     worklist_status,
 )
+from hipcare.services.access import PermissionDeniedError, child_for, find_actor
 from hipcare.services.accounts import (
     SessionPolicy,
     SessionUser,
     judge_session,
     token_digest,
 )
-from hipcare.services.family import StoredDiaryEntry
 from hipcare.services.ports import ChildPageQuery, UnitOfWork
+from hipcare.services.ports.child_page import ChildPageHeader
+from hipcare.services.ports.family import StoredDiaryEntry
 from hipcare.services.radiographs import Reading, StoredFilm, visible_readings
-from hipcare.services.records import PermissionDeniedError, _actor, _child_for, get_child
+from hipcare.services.records import get_child
 
 __all__ = [
     "DIARY_ON_CHILD_PAGE",
@@ -57,6 +59,7 @@ __all__ = [
     "child_page_for_session",
     "open_child_page",
     "staff_sites",
+    "surveillance_summary",
 ]
 
 DIARY_ON_CHILD_PAGE = 10
@@ -108,26 +111,7 @@ class ChildJourney:
     names: dict[int, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class ChildPageHeader:
-    """What one statement tells about a child page before anything else is read: the
-    child's site and name, the versions a rendered page depends on (the record's, moved by
-    database triggers, and the staff names' generation), and the viewer's role and whether
-    they belong to the child's site (``actor_role`` None: no such user). A rendered page is
-    valid for the same child, versions, viewer and role (and day)."""
-
-    child_id: int
-    site_id: str
-    given_name: str
-    family_name: str
-    record_version: int
-    generation: int
-    actor_id: int
-    actor_role: Role | None
-    actor_is_member: bool
-
-
-def _surveillance(
+def surveillance_summary(
     child: Child, visits: tuple[VisitRecord, ...], rules: SurveillanceRules, today: date
 ) -> SurveillanceSummary:
     try:
@@ -179,7 +163,7 @@ def child_journey(
     return ChildJourney(
         child=record.child,
         visits=record.visits,
-        surveillance=_surveillance(record.child, record.visits, rules, today),
+        surveillance=surveillance_summary(record.child, record.visits, rules, today),
         operation_plans=plans,
         care_plan_items=items,
         alerts=alerts,
@@ -259,13 +243,13 @@ def _open_child_page(
         header = uow.child_pages.header(actor_id, child_id)
     if header is None or header.actor_role not in _STAFF_ROLES or not header.actor_is_member:
         # The rare paths take the record use cases' own checks, which audit a refusal.
-        actor = _actor(uow, actor_id)
-        _child_for(uow, actor, child_id, now)
-        if actor.role not in _STAFF_ROLES:  # pragma: no cover -- no site: _child_for refused
+        actor = find_actor(uow, actor_id)
+        child_for(uow, actor, child_id, now)
+        if actor.role not in _STAFF_ROLES:  # pragma: no cover -- no site: child_for refused
             raise PermissionDeniedError("role", "the child page is for the care team")
         # A membership added since the header was read: read it again.
         header = uow.child_pages.header(actor_id, child_id)
-        if header is None:  # pragma: no cover -- _child_for found the child
+        if header is None:  # pragma: no cover -- child_for found the child
             raise InvalidInputError("child_id", f"no child with id {child_id}")
     uow.child_pages.audit_read(actor_id, child_id, now)
     journey = None
@@ -299,7 +283,7 @@ def _read_journey(
     return ChildJourney(
         child=child,
         visits=visits,
-        surveillance=_surveillance(child, visits, rules, today),
+        surveillance=surveillance_summary(child, visits, rules, today),
         operation_plans=tuple(plans),
         care_plan_items=items,
         alerts=tuple(query.alerts(child_id)),
@@ -314,8 +298,6 @@ def _read_journey(
 def staff_sites(uow: UnitOfWork, actor_id: int) -> list[Site]:
     """The sites the member of staff belongs to, by name."""
     with uow:
-        actor = uow.users.get(actor_id)
-        if actor is None:
-            raise PermissionDeniedError("actor", f"user {actor_id} is not known to hipcare")
+        actor = find_actor(uow, actor_id)
         sites = [site for site in uow.sites.all() if actor.belongs_to(site.id)]
     return sorted(sites, key=lambda site: site.name)

@@ -46,14 +46,17 @@ from hipcare.domain.records import (
     Role,
     User,
 )
+from hipcare.services.access import child_for, deny, find_actor, write_audit
+from hipcare.services.json_input import parse_bool, parse_date, refuse_unknown_keys
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.records import _actor, _audit, _child_for, _date, _deny
 
 __all__ = [
     "OPERATION_KEYS",
     "PATHWAY_FACT_KEYS",
     "PathwayContent",
     "SurgeonChoice",
+    "build_care_plan",
+    "build_care_plan_with_profile",
     "operation_defaults",
     "plan_operation",
     "postpone_surgery",
@@ -105,7 +108,7 @@ class SurgeonChoice:
 
 def _clinician(uow: UnitOfWork, actor: User, child_id: int, now: datetime, doing: str) -> None:
     if actor.role is not Role.CLINICIAN:
-        _deny(
+        deny(
             uow,
             actor,
             EntityType.CHILD,
@@ -116,9 +119,7 @@ def _clinician(uow: UnitOfWork, actor: User, child_id: int, now: datetime, doing
 
 
 def _bool(value: object, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInputError(field, "must be true or false")
-    return value
+    return parse_bool(value, field, "must be true or false")
 
 
 def _enum_list(value: object) -> tuple[Procedure, ...]:
@@ -147,7 +148,7 @@ def site_surgeons(
 ) -> list[SurgeonChoice]:
     """The surgeons of a site the actor belongs to, each with their preference profile."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         if not actor.belongs_to(site_id):
             return []
         users = [
@@ -202,11 +203,7 @@ def plan_operation(
     """
     if not isinstance(document, Mapping):
         raise InvalidInputError("operation", "must be a JSON object with sides and procedures")
-    for key in document:
-        if key not in OPERATION_KEYS:
-            raise InvalidInputError(
-                key, f"is not a known field; known fields: {', '.join(OPERATION_KEYS)}"
-            )
+    refuse_unknown_keys(document, OPERATION_KEYS)
     try:
         sides = Sides(str(document.get("sides")))
     except ValueError:
@@ -215,13 +212,13 @@ def plan_operation(
     surgery_date = (
         None
         if document.get("surgery_date") in (None, "")
-        else _date(document["surgery_date"], "surgery_date")
+        else parse_date(document["surgery_date"], "surgery_date")
     )
     if surgery_date is not None:
         _check_surgery_date(surgery_date, today)
     with uow:
-        actor = _actor(uow, actor_id)
-        child = _child_for(uow, actor, child_id, now)
+        actor = find_actor(uow, actor_id)
+        child = child_for(uow, actor, child_id, now)
         _clinician(uow, actor, child_id, now, "plans an operation")
         surgeon = _surgeon(uow, child, document.get("surgeon_id"))
         default_weight, default_device = operation_defaults(_profile(surgeon, content), procedures)
@@ -237,7 +234,7 @@ def plan_operation(
         if actor.id != surgeon.id and (
             weight_bearing is not default_weight or positioning_device is not default_device
         ):
-            _deny(
+            deny(
                 uow,
                 actor,
                 EntityType.CHILD,
@@ -264,7 +261,7 @@ def plan_operation(
         except InvalidInputError as error:
             raise InvalidInputError(error.field.removeprefix("operation."), error.problem) from None
         stored = uow.operation_plans.add(plan)
-        _audit(uow, actor, AuditAction.OPERATION_PLANNED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.OPERATION_PLANNED, EntityType.CHILD, child_id, now)
         uow.commit()
     return stored
 
@@ -310,14 +307,14 @@ def _angle(value: object) -> float | None:
 def _operation(
     uow: UnitOfWork, actor: User, child_id: int, operation_id: int, now: datetime
 ) -> tuple[Child, OperationPlan]:
-    child = _child_for(uow, actor, child_id, now)
+    child = child_for(uow, actor, child_id, now)
     plan = uow.operation_plans.get(operation_id)
     if plan is None or plan.child_id != child_id or plan.id is None:
         raise InvalidInputError("operation_id", f"the child has no operation {operation_id}")
     return child, plan
 
 
-def _care_plan(
+def build_care_plan(
     uow: UnitOfWork, child: Child, operation: OperationPlan, content: PathwayContent
 ) -> CarePlan:
     """The engine's plan for a stored operation (its surgery date and facts must be known).
@@ -326,15 +323,15 @@ def _care_plan(
     positioning device are the operation's own.
     """
     surgeon = uow.users.get(operation.surgeon_id)
-    return _care_plan_with(
+    return build_care_plan_with_profile(
         child, operation, None if surgeon is None else surgeon.surgeon_profile, content
     )
 
 
-def _care_plan_with(
+def build_care_plan_with_profile(
     child: Child, operation: OperationPlan, surgeon_profile: str | None, content: PathwayContent
 ) -> CarePlan:
-    """:func:`_care_plan` for a caller that read the surgeon's profile id already."""
+    """:func:`build_care_plan` for a caller that read the surgeon's profile id already."""
     if operation.surgery_date is None:
         raise InvalidInputError("surgery_date", "set the surgery date before starting the pathway")
     if None in (operation.wheelchair_user, operation.attends_school, operation.sees_therapists):
@@ -384,14 +381,10 @@ def start_pathway(
     """
     if not isinstance(document, Mapping):
         raise InvalidInputError("facts", "must be a JSON object")
-    for key in document:
-        if key not in PATHWAY_FACT_KEYS:
-            raise InvalidInputError(
-                key, f"is not a known field; known fields: {', '.join(PATHWAY_FACT_KEYS)}"
-            )
+    refuse_unknown_keys(document, PATHWAY_FACT_KEYS)
     facts = {key: _bool(document.get(key), key) for key in PATHWAY_FACT_KEYS}
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         child, operation = _operation(uow, actor, child_id, operation_id, now)
         _clinician(uow, actor, child_id, now, "starts the pathway")
         if uow.care_plan_items.for_operation_plan(operation_id):
@@ -405,7 +398,7 @@ def start_pathway(
             attends_school=facts["attends_school"],
             sees_therapists=facts["sees_therapists"],
         )
-        care_plan = _care_plan(uow, child, operation, content)
+        care_plan = build_care_plan(uow, child, operation, content)
         uow.operation_plans.save(operation)
         stored = []
         seen: set[str] = set()
@@ -420,7 +413,7 @@ def start_pathway(
                     )
                 )
             )
-        _audit(uow, actor, AuditAction.PATHWAY_STARTED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.PATHWAY_STARTED, EntityType.CHILD, child_id, now)
         uow.commit()
     return tuple(stored)
 
@@ -443,10 +436,10 @@ def postpone_surgery(
     """
     if not isinstance(document, Mapping) or "surgery_date" not in document:
         raise InvalidInputError("surgery_date", "is missing; write it as YYYY-MM-DD")
-    new_date = _date(document["surgery_date"], "surgery_date")
+    new_date = parse_date(document["surgery_date"], "surgery_date")
     _check_surgery_date(new_date, today)
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         child, operation = _operation(uow, actor, child_id, operation_id, now)
         _clinician(uow, actor, child_id, now, "postpones an operation")
         states = list(uow.care_plan_items.for_operation_plan(operation_id))
@@ -454,7 +447,7 @@ def postpone_surgery(
             raise InvalidInputError("operation_id", "start the pathway before postponing it")
         if new_date == operation.surgery_date:
             raise InvalidInputError("surgery_date", "is the date already planned")
-        before = _care_plan(uow, child, operation, content)
+        before = build_care_plan(uow, child, operation, content)
         stored_ids = {state.item_id for state in states}
         done_ids = [state.item_id for state in states if state.done]
         kept = dataclasses.replace(
@@ -475,7 +468,7 @@ def postpone_surgery(
         uow.operation_plans.save(
             dataclasses.replace(operation, surgery_date=new_date, status=OperationStatus.SCHEDULED)
         )
-        _audit(uow, actor, AuditAction.OPERATION_POSTPONED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.OPERATION_POSTPONED, EntityType.CHILD, child_id, now)
         uow.commit()
     return tuple(saved)
 
@@ -491,7 +484,7 @@ def tick_care_item(
 ) -> CarePlanItemState:
     """Mark one care-plan item done by the actor, now (ticking it again changes nothing)."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         _operation(uow, actor, child_id, operation_id, now)
         _clinician(uow, actor, child_id, now, "ticks care-plan items")
         state = next(
@@ -507,6 +500,6 @@ def tick_care_item(
         if state.done:
             return state
         done = uow.care_plan_items.save(dataclasses.replace(state, done_at=now, done_by=actor.id))
-        _audit(uow, actor, AuditAction.CARE_ITEM_TICKED, EntityType.CHILD, child_id, now)
+        write_audit(uow, actor, AuditAction.CARE_ITEM_TICKED, EntityType.CHILD, child_id, now)
         uow.commit()
     return done

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from hipcare.content.i18n import LANGUAGES, Translator, translator
 from hipcare.content.pathway import load_pathway, surgeon_by_id
 from hipcare.content.sites import site_by_id
+from hipcare.domain.calendar import CalendarEvent
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.pathway import (
     CareFacts,
@@ -27,10 +27,12 @@ from hipcare.domain.pathway import (
     PlannedItem,
     personalise,
 )
+from hipcare.domain.plan_entry import PlanEntry
 
 __all__ = [
     "FACT_FIELDS",
     "PLAN_UID_NAMESPACE",
+    "CalendarWriter",
     "PlanEntry",
     "item_uid",
     "make_plan",
@@ -150,30 +152,6 @@ def make_plan(facts: CareFacts) -> CarePlan:
 def plan_language(plan: CarePlan, lang: str | None) -> Translator:
     """The translator for ``lang``, or for the facts' language when ``lang`` is None."""
     return translator(lang if lang is not None else plan.facts.language)
-
-
-@dataclass(frozen=True)
-class PlanEntry:
-    """One plan item as a family reads it: translated, placeholders filled."""
-
-    id: str
-    phase: str
-    phase_title: str
-    date: datetime.date
-    recurrence: str | None
-    until: datetime.date | None
-    owner: str
-    title: str
-    text: str
-    bullets: tuple[str, ...]
-    status: str
-    timing_status: str
-    to_be_confirmed: bool
-
-    @property
-    def full_text(self) -> str:
-        """The text, then one ``- `` line per bullet."""
-        return "\n".join([self.text, *(f"- {bullet}" for bullet in self.bullets)])
 
 
 def plan_entries(plan: CarePlan, words: Translator) -> tuple[PlanEntry, ...]:
@@ -300,15 +278,31 @@ def plan_text(plan: CarePlan, words: Translator) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def plan_calendar(plan: CarePlan, words: Translator, dtstamp: datetime.datetime) -> bytes:
-    """The plan as an iCalendar file: one all-day event per item, in the language of ``words``.
+class CalendarWriter(Protocol):
+    """Writes events as a calendar file (the entry point passes
+    :func:`hipcare.render.calendar.render_calendar`)."""
+
+    def __call__(
+        self,
+        events: Sequence[CalendarEvent],
+        *,
+        dtstamp: datetime.datetime,
+        name: str,
+        language: str,
+    ) -> bytes: ...
+
+
+def plan_calendar(
+    plan: CarePlan, words: Translator, dtstamp: datetime.datetime, *, write: CalendarWriter
+) -> bytes:
+    """The plan as an iCalendar file: one all-day event per item, in the language of ``words``
+    (written by ``write``).
 
     UIDs come from :func:`item_uid`, so they survive postponement; recurring items repeat
     daily (or weekly) up to and including their end day. Local-protocol items say that the
     clinical lead still has to confirm the date.
     """
     from hipcare.domain.pathway import Recurrence
-    from hipcare.render.calendar import CalendarEvent, render_calendar
 
     pathway = load_pathway()
     note = words.gettext(pathway.local_protocol_note)
@@ -331,6 +325,4 @@ def plan_calendar(plan: CarePlan, words: Translator, dtstamp: datetime.datetime)
                 language=words.code if words.has_translation(item.msgid) else "en",
             )
         )
-    return render_calendar(
-        events, dtstamp=dtstamp, name=words.gettext(pathway.title), language=words.code
-    )
+    return write(events, dtstamp=dtstamp, name=words.gettext(pathway.title), language=words.code)

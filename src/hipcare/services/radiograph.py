@@ -42,6 +42,7 @@ from hipcare.domain.radiograph import (
     compare_migration_percentage,
     measure_film,
 )
+from hipcare.services.json_input import json_object, refuse_unknown_keys
 
 __all__ = [
     "FILM_KEYS",
@@ -78,18 +79,16 @@ def _round(value: float) -> float:
 
 
 def _object(value: Any, field: str, expected: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise InvalidInputError(field, f"expected a JSON object {expected}")
-    return value
+    return json_object(value, field, f"expected a JSON object {expected}")
 
 
 def _refuse_unknown(value: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:
-    for key in value:
-        if key not in known:
-            where = f"{prefix}.{key}" if prefix else str(key)
-            raise InvalidInputError(
-                where, f"unknown name (a typo?); known names here: {', '.join(known)}"
-            )
+    refuse_unknown_keys(
+        value,
+        known,
+        f"{prefix}." if prefix else "",
+        problem="unknown name (a typo?); known names here: {known}",
+    )
 
 
 def _point(value: Any, field: str) -> Point:

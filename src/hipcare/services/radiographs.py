@@ -15,7 +15,7 @@
   have saved their own (:func:`visible_readings`); :func:`compare_readings` then gives the
   difference per measure against the published single-film error (Parrott et al. 2002).
 
-Authorisation and audit follow :mod:`hipcare.services.records`: staff of the child's site
+Authorisation and audit follow :mod:`hipcare.services.access`: staff of the child's site
 only (clinicians to store and measure), refusals audited, every store, read and measure
 audited with ids only. Identifiers read from a file are patient data: they are shown to the
 clinician and kept in the record, never logged.
@@ -36,9 +36,11 @@ from hipcare.domain.radiograph import (
     Side,
 )
 from hipcare.domain.records import AuditAction, Child, EntityType, Role, User
+from hipcare.services.access import child_for, deny, find_actor, write_audit
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports.radiographs import Reading, StoredFilm
 from hipcare.services.radiograph import measure_radiograph, parse_film
-from hipcare.services.records import _actor, _audit, _child_for, _deny, parse_visit
+from hipcare.services.records import parse_visit
 from hipcare.services.surveillance_status import refresh_statuses
 
 if TYPE_CHECKING:
@@ -64,46 +66,6 @@ __all__ = [
 MAX_UPLOAD_BYTES = 60 * 1024 * 1024
 """Largest file accepted (60 MB): an uncompressed 43 x 43 cm detector at 0.1 mm, 16-bit, is
 about 37 MB; a larger upload is almost certainly not one AP pelvis film."""
-
-
-@dataclass(frozen=True)
-class StoredFilm:
-    """A film kept with a child's record: what was read from its file, who stored it, when.
-
-    ``pixel_spacing_mm`` is (row, column) in mm, or None (a photo). ``identifier_warnings``
-    are the warnings the clinician confirmed when storing it (empty when none were found).
-    """
-
-    child_id: int
-    sha256: str
-    image_format: str
-    rows: int
-    columns: int
-    photometric_interpretation: str
-    pixel_spacing_mm: tuple[float, float] | None
-    pixel_spacing_source: str | None
-    window_centre: float
-    window_width: float
-    study_date: date | None
-    film_date: date
-    identifier_warnings: tuple[str, ...]
-    stored_by: int
-    stored_at: datetime
-    id: int | None = None
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One clinician's landmarks on a film (``document``: the ``hipcare measure`` input, in
-    pixels of the original film) and the server's ``measures`` from them."""
-
-    radiograph_id: int
-    measured_by: int
-    measured_at: datetime
-    document: Mapping[str, Any]
-    measures: Mapping[str, Any]
-    visit_id: int | None = None
-    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +121,7 @@ class IdentifiersNotConfirmedError(InvalidInputError):
 
 def _clinician(uow: UnitOfWork, actor: User, child_id: int, now: datetime, what: str) -> None:
     if actor.role is not Role.CLINICIAN:
-        _deny(
+        deny(
             uow,
             actor,
             EntityType.CHILD,
@@ -226,8 +188,8 @@ def store_radiograph(
     from hipcare.interop.radiograph.identifiers import ChildIdentity, check_identifiers
 
     with uow:
-        actor = _actor(uow, actor_id)
-        child = _child_for(uow, actor, child_id, now)
+        actor = find_actor(uow, actor_id)
+        child = child_for(uow, actor, child_id, now)
         _clinician(uow, actor, child_id, now, "adds films")
         radiograph = _read(data)
         warnings = check_identifiers(
@@ -259,7 +221,9 @@ def store_radiograph(
                 stored_at=now,
             )
         )
-        _audit(uow, actor, AuditAction.RADIOGRAPH_STORED, EntityType.RADIOGRAPH, stored.id, now)
+        write_audit(
+            uow, actor, AuditAction.RADIOGRAPH_STORED, EntityType.RADIOGRAPH, stored.id, now
+        )
         uow.commit()
     return stored
 
@@ -272,7 +236,7 @@ def _film_for(
         raise InvalidInputError("radiograph_id", f"no film with id {film_id}")
     child = uow.children.get(film.child_id)
     if child is None or not actor.belongs_to(child.site_id):
-        _deny(
+        deny(
             uow,
             actor,
             EntityType.RADIOGRAPH,
@@ -281,7 +245,7 @@ def _film_for(
             f"user {actor.id} does not belong to the film's site",
         )
     if actor.role not in (Role.CLINICIAN, Role.SITE_ADMINISTRATOR):
-        _deny(uow, actor, EntityType.RADIOGRAPH, film_id, now, "films are for the care team")
+        deny(uow, actor, EntityType.RADIOGRAPH, film_id, now, "films are for the care team")
     return film, child
 
 
@@ -312,14 +276,14 @@ def film_image(
     one INSERT.
     """
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         film, _ = _film_for(uow, actor, film_id, now)
         content = None
         if file_needed(film):
             content = uow.radiographs.file(film.sha256)
             if content is None:  # pragma: no cover -- a foreign key keeps the file
                 raise RuntimeError(f"film {film_id}: its file is missing")
-        _audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
+        write_audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
         uow.commit()
     return film, content
 
@@ -345,7 +309,7 @@ def reading_on_film(
     as nothing of the film is handed out.
     """
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         film, _ = _film_for(uow, actor, film_id, now)
         readings = visible_readings(uow.radiographs.readings(film_id), actor_id, keep_first=True)
         reading = next((item for item in readings if item.id == reading_id), None)
@@ -354,7 +318,7 @@ def reading_on_film(
         content = uow.radiographs.file(film.sha256)
         if content is None:  # pragma: no cover -- a foreign key keeps the file
             raise RuntimeError(f"film {film_id}: its file is missing")
-        _audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
+        write_audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
         uow.commit()
     return film, reading, content
 
@@ -362,10 +326,10 @@ def reading_on_film(
 def open_film(uow: UnitOfWork, actor_id: int, film_id: int, *, now: datetime) -> FilmView:
     """The film for the viewer, with the readings the actor may see (blind rule); audited."""
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         film, child = _film_for(uow, actor, film_id, now)
         readings = tuple(uow.radiographs.readings(film_id))
-        _audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
+        write_audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
         uow.commit()
     shown = visible_readings(readings, actor_id)
     own = next((reading for reading in readings if reading.measured_by == actor_id), None)
@@ -425,7 +389,7 @@ def save_reading(
         if key != "landmarks":
             raise InvalidInputError(key, "unknown name; send only the landmarks")
     with uow:
-        actor = _actor(uow, actor_id)
+        actor = find_actor(uow, actor_id)
         film, child = _film_for(uow, actor, film_id, now)
         _clinician(uow, actor, film.child_id, now, "measures films")
         readings = list(uow.radiographs.readings(film_id))
@@ -464,7 +428,7 @@ def save_reading(
             )
             stored_visit = uow.visits.add(visit)
             visit_id = stored_visit.id
-            _audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
+            write_audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
             # The new visit changes the child's stored surveillance judgement (the worklist).
             refresh_statuses(
                 uow, [stored_visit.child_id], load_surveillance_rules(), today=now.date(), now=now
@@ -479,7 +443,9 @@ def save_reading(
                 visit_id=visit_id,
             )
         )
-        _audit(uow, actor, AuditAction.RADIOGRAPH_MEASURED, EntityType.RADIOGRAPH, film_id, now)
+        write_audit(
+            uow, actor, AuditAction.RADIOGRAPH_MEASURED, EntityType.RADIOGRAPH, film_id, now
+        )
         uow.commit()
     return reading
 

@@ -7,7 +7,6 @@ The JSON shapes are the ``hipcare surveillance`` contract, documented in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -24,10 +23,10 @@ from hipcare.domain.surveillance import (
     plan_surveillance,
     worklist_status,
 )
+from hipcare.services.json_input import parse_bool, parse_date, refuse_unknown_keys
 
 __all__ = ["parse_surveillance_input", "plan_to_json", "surveillance_from_json"]
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TOP_LEVEL_KEYS = (
     "date_of_birth",
     "gmfcs",
@@ -41,28 +40,12 @@ _VISIT_KEYS = ("date", "xray", "migration_percentage", "head_shaft_angle_deg")
 _SIDE_KEYS = ("right", "left")
 
 
-def _parse_date(value: object, field: str) -> date:
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise InvalidInputError(field, f"{value!r} is not a date; write it as YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInputError(field, f"{value!r} is not a real calendar date") from None
-
-
 def _parse_bool(value: object, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInputError(field, f"{value!r} must be true or false")
-    return value
+    return parse_bool(value, field, "{value!r} must be true or false")
 
 
 def _check_keys(document: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
-    for key in document:
-        if key not in known:
-            prefix = f"{where}." if where else ""
-            raise InvalidInputError(
-                f"{prefix}{key}", f"is not a known field; known fields: {', '.join(known)}"
-            )
+    refuse_unknown_keys(document, known, f"{where}." if where else "")
 
 
 def _parse_pair(value: object, field: str, unit: str) -> HipPair | None:
@@ -90,7 +73,7 @@ def _parse_visit(value: object, field: str) -> Visit:
         raise InvalidInputError(f"{field}.xray", "is missing; say whether an X-ray was taken")
     try:
         return Visit(
-            date=_parse_date(value["date"], "date"),
+            date=parse_date(value["date"], "date"),
             xray=_parse_bool(value["xray"], "xray"),
             migration_percentage=_parse_pair(
                 value.get("migration_percentage"), "migration_percentage", "percent"
@@ -117,7 +100,7 @@ def parse_surveillance_input(document: object) -> SurveillanceInput:
         raise InvalidInputError("gmfcs", "is missing; give I, II, III, IV, V or 'unknown'")
     if "today" not in document:
         raise InvalidInputError("today", "is missing; write it as YYYY-MM-DD")
-    today = _parse_date(document["today"], "today")
+    today = parse_date(document["today"], "today")
     raw_visits = document.get("visits", [])
     if not isinstance(raw_visits, list):
         raise InvalidInputError("visits", "must be a list of visits")
@@ -127,7 +110,7 @@ def parse_surveillance_input(document: object) -> SurveillanceInput:
     ):
         raise InvalidInputError("gestation_weeks", f"{gestation!r} is not a number of weeks")
     return SurveillanceInput(
-        date_of_birth=_parse_date(document["date_of_birth"], "date_of_birth"),
+        date_of_birth=parse_date(document["date_of_birth"], "date_of_birth"),
         gmfcs=parse_gmfcs(document["gmfcs"]),
         today=today,
         visits=tuple(

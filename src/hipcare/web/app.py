@@ -29,8 +29,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hipcare import __version__
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
+from hipcare.services.access import PermissionDeniedError
 from hipcare.services.accounts import SessionPolicy
-from hipcare.services.records import PermissionDeniedError
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
 from hipcare.storage.engine import WalCheckpointer

@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hipcare.domain.records import Role
+from hipcare.services.access import PermissionDeniedError
 from hipcare.services.accounts import SessionUser, signed_in_user
-from hipcare.services.records import PermissionDeniedError
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 
 __all__ = [

@@ -31,6 +31,7 @@ from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.pathway import Pathway, Procedure
 from hipcare.domain.records import CarePlanItemState, OperationPlan, VisitRecord
 from hipcare.domain.surveillance import RuleStatus
+from hipcare.render.trend_chart import trend_chart_svg
 from hipcare.services.accounts import SessionUser
 from hipcare.services.hip_trend import HipTrend, hip_trend
 from hipcare.services.journey import (
@@ -136,7 +137,7 @@ def operation_views(journey: ChildJourney) -> list[OperationView]:
 
 
 def _trend(visits: Sequence[VisitRecord]) -> HipTrend:
-    return hip_trend(visits, load_surveillance_rules())
+    return hip_trend(visits, load_surveillance_rules(), chart=trend_chart_svg)
 
 
 def _review_rule_status(journey: ChildJourney) -> str | None:

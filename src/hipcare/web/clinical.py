@@ -31,6 +31,7 @@ from hipcare.domain.pathway import Pathway, Procedure
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import Role, VisitRecord
 from hipcare.domain.surveillance import RuleStatus, WorklistStatus
+from hipcare.render.trend_chart import trend_chart_svg
 from hipcare.services.accounts import SessionUser
 from hipcare.services.care_team import acknowledge_alert, list_dashboard
 from hipcare.services.hip_trend import HipTrend, hip_trend
@@ -44,11 +45,10 @@ from hipcare.services.operations import (
     tick_care_item,
 )
 from hipcare.services.osteotomy import plan_vdro
-from hipcare.services.records import (
+from hipcare.services.records import get_child, record_visit
+from hipcare.services.worklist import (
     WORKLIST_PAGE_SIZE,
     WorklistOrder,
-    get_child,
-    record_visit,
     site_worklist,
     site_worklist_page,
 )
@@ -122,7 +122,7 @@ def _content() -> PathwayContent:
 
 
 def _trend(visits: Sequence[VisitRecord]) -> HipTrend:
-    return hip_trend(visits, load_surveillance_rules())
+    return hip_trend(visits, load_surveillance_rules(), chart=trend_chart_svg)
 
 
 def _rule_status(rule_id: str) -> str | None:

@@ -15,7 +15,7 @@ from hipcare.domain.records import Alert, CarePlanItemState, OperationPlan
 from hipcare.services.care_team import DashboardAlert, SiteDashboard
 from hipcare.services.hip_trend import HipTrend
 from hipcare.services.journey import SurveillanceSummary
-from hipcare.services.records import WorklistEntry
+from hipcare.services.worklist import WorklistEntry
 from hipcare.web.models import RECORD_ID_MAX
 
 __all__ = [

@@ -464,6 +464,7 @@ async def revoke_calendar_link(
 @pages_router.get("/calendar/{token}.ics")
 async def calendar_feed(request: Request, token: str, context: Context) -> Response:
     """The RFC 5545 feed behind a private link; an unknown or revoked link is 404."""
+    from hipcare.render.calendar import render_calendar
     from hipcare.services.pathway import plan_calendar
 
     now = context.now()
@@ -472,7 +473,7 @@ async def calendar_feed(request: Request, token: str, context: Context) -> Respo
     if child is None or plan is None:
         return Response("no such calendar\n", status_code=404, media_type="text/plain")
     words = translator(child.preferred_language if child.preferred_language in LANGUAGES else "en")
-    body = plan_calendar(plan, words, now)
+    body = plan_calendar(plan, words, now, write=render_calendar)
     return Response(body, media_type="text/calendar; charset=utf-8")
 
 

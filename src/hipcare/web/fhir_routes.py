@@ -30,6 +30,7 @@ from hipcare.domain.diary import DiaryEntry
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.interop.fhir import codes, mapping
 from hipcare.interop.fhir.diary import diary_resources
+from hipcare.services.access import PermissionDeniedError
 from hipcare.services.accounts import SessionUser
 from hipcare.services.fhir import (
     ChildRecord,
@@ -37,7 +38,7 @@ from hipcare.services.fhir import (
     export_diary,
     find_child_by_identifier,
 )
-from hipcare.services.records import PermissionDeniedError, find_children
+from hipcare.services.records import find_children
 from hipcare.web.auth import staff_api_user
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Problem, parse_record_id

@@ -403,6 +403,7 @@ async def overlay(
 
     from hipcare.interop.radiograph.reader import read_radiograph
     from hipcare.render.overlay import render_overlay
+    from hipcare.services.radiograph import measure_radiograph, parse_film
 
     try:
         film, reading, content = reading_on_film(
@@ -416,7 +417,11 @@ async def overlay(
     headers = {"ETag": etag, "Cache-Control": PREVIEW_CACHE_CONTROL}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    drawn = render_overlay(read_radiograph(content), dict(reading.document))
+    document = dict(reading.document)
+    landmarks, spacing = parse_film(document)
+    drawn = render_overlay(
+        read_radiograph(content), landmarks, spacing, measure_radiograph(document)
+    )
     return Response(drawn.png, media_type="image/png", headers=headers)
 
 

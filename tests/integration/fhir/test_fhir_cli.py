@@ -16,7 +16,7 @@ from fhir_checks import validate, validate_bundle
 from fhir_support import OpenUnitOfWork
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.domain.records import Profession, Role, Site, User
 
 HIPCARE = Path(sys.executable).with_name("hipcare")

@@ -16,9 +16,9 @@ from hipcare.domain.records import AuditAction, EntityType, Role, Site, User
 from hipcare.interop.fhir import codes
 from hipcare.interop.fhir.mapping import bundle, child_bundle, child_resources, organization
 from hipcare.interop.fhir.plan_definition import activity_definitions, plan_definition
+from hipcare.services.access import PermissionDeniedError
 from hipcare.services.fhir import children_to_export, export_child
 from hipcare.services.fhir_demo import seed_demo
-from hipcare.services.records import PermissionDeniedError
 from hipcare.storage import (
     SqlAlchemyUnitOfWork,
     create_database_engine,

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.content.pathway import load_pathway
 from hipcare.interop.fhir.mapping import bundle
 from hipcare.interop.fhir.plan_definition import (

@@ -16,14 +16,9 @@ from storage_support import HARBOUR, NOW, TODAY, Staff
 
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.records import AuditAction, EntityType
-from hipcare.services.records import (
-    PermissionDeniedError,
-    find_children,
-    get_child,
-    record_visit,
-    register_child,
-    site_worklist,
-)
+from hipcare.services.access import PermissionDeniedError
+from hipcare.services.records import find_children, get_child, record_visit, register_child
+from hipcare.services.worklist import site_worklist
 from hipcare.storage import SqlAlchemyUnitOfWork
 
 

@@ -29,8 +29,9 @@ from hipcare.domain.surveillance import (
     plan_surveillance,
     worklist_status,
 )
-from hipcare.services.records import record_visit, register_child, site_worklist
+from hipcare.services.records import record_visit, register_child
 from hipcare.services.surveillance_status import rules_version
+from hipcare.services.worklist import site_worklist
 from hipcare.storage import SqlAlchemyUnitOfWork
 
 LISTED = {WorklistStatus.NEEDS_REFERRAL, WorklistStatus.OVERDUE, WorklistStatus.DUE}

@@ -12,15 +12,14 @@ from storage_support import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.surveillance import WorklistStatus
-from hipcare.services.records import (
+from hipcare.services.records import record_visit, register_child
+from hipcare.services.surveillance_status import judge_again_on, rules_version
+from hipcare.services.worklist import (
     WorklistCounts,
     WorklistOrder,
-    record_visit,
-    register_child,
     site_worklist,
     site_worklist_page,
 )
-from hipcare.services.surveillance_status import judge_again_on, rules_version
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, upgrade_to_head
 from hipcare.storage.migrate import alembic_config
 

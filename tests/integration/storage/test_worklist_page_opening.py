@@ -11,14 +11,10 @@ from storage_support import HARBOUR, NORTHERN, NOW, TODAY, Staff
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.surveillance import WorklistStatus
-from hipcare.services.records import (
-    PermissionDeniedError,
-    WorklistCounts,
-    register_child,
-    site_worklist,
-    site_worklist_page,
-)
+from hipcare.services.access import PermissionDeniedError
+from hipcare.services.records import register_child
 from hipcare.services.surveillance_status import rules_version
+from hipcare.services.worklist import WorklistCounts, site_worklist, site_worklist_page
 from hipcare.storage import SqlAlchemyUnitOfWork
 
 

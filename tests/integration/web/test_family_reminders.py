@@ -21,14 +21,14 @@ from aiosmtpd.controller import Controller
 from web_support import HARBOUR, Staff
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.content.pathway import load_pathway, load_surgeons
 from hipcare.content.sites import load_sites
 from hipcare.domain.records import Profession, Role, User
 from hipcare.services.family import reminders_due
+from hipcare.services.family.reminders import SmtpSettings, send_reminders, smtp_sender
 from hipcare.services.operations import PathwayContent, plan_operation, start_pathway
 from hipcare.services.records import register_child
-from hipcare.services.reminders import SmtpSettings, send_reminders, smtp_sender
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

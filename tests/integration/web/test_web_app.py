@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 from web_support import Clock
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.content.sites import load_sites
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.records import OperationStatus
 from hipcare.domain.surveillance import WorklistStatus
 from hipcare.services.demo_seed import demo_accounts, seed_demo
-from hipcare.services.records import site_worklist
+from hipcare.services.worklist import site_worklist
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, upgrade_to_head
 from hipcare.storage.tables import ChildRow, UserRow, VisitRow

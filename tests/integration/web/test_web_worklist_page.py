@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from web_support import HARBOUR, Staff, sign_in
 
-from hipcare.services.records import WORKLIST_PAGE_SIZE, register_child
+from hipcare.services.records import register_child
+from hipcare.services.worklist import WORKLIST_PAGE_SIZE
 from hipcare.storage import SqlAlchemyUnitOfWork
 
 _ROW = re.compile(r'<th scope="row"><a href="/children/(\d+)#surveillance">')

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from hipcare.domain.exchange import ChildRecord
 from hipcare.domain.pathway import Pathway
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import Child, ExternalIdentifier, OperationStatus, Site
 from hipcare.interop.fhir import codes
-from hipcare.services.fhir import ChildRecord
 
 __all__ = [
     "activity_definition_url",

@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from hipcare.domain.pathway import Condition, Owner, Pathway, PathwayItem, TimingStatus
+from hipcare.domain.plan_entry import PlanEntry
 from hipcare.interop.fhir import codes
 from hipcare.interop.fhir.mapping import (
     activity_definition_url,
@@ -36,7 +37,6 @@ from hipcare.interop.fhir.mapping import (
     plan_definition_url,
     task,
 )
-from hipcare.services.pathway import PlanEntry
 
 __all__ = [
     "activity_definitions",

@@ -32,15 +32,10 @@ from datetime import date
 from typing import Any
 
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.exchange import ContactCandidate, MeasureCandidate, PatientCandidate, Rejection
 from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.radiograph import Side
 from hipcare.interop.fhir import codes
-from hipcare.services.fhir import (
-    ContactCandidate,
-    MeasureCandidate,
-    PatientCandidate,
-    Rejection,
-)
 
 __all__ = ["BundleContents", "Skipped", "read_bundle"]
 

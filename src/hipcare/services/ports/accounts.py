@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from hipcare.domain.records import User
-
-if TYPE_CHECKING:
-    # The values stay beside their use cases; annotations only, so no import at run time.
-    from hipcare.services.accounts import WebSession
+from hipcare.domain.records import User, utc_moment
 
 __all__ = ["SessionRepository", "SignInFailureRepository"]
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in browser session as stored: the token's digest, never the token."""
+
+    token_digest: str
+    user_id: int
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "created_at", utc_moment(self.created_at, "session.created_at"))
+        object.__setattr__(
+            self, "last_seen_at", utc_moment(self.last_seen_at, "session.last_seen_at")
+        )
 
 
 class SessionRepository(Protocol):

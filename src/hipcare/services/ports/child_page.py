@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from hipcare.domain.records import (
     Alert,
     CarePlanItemState,
     Child,
     OperationPlan,
+    Role,
     User,
     VisitRecord,
 )
-
-if TYPE_CHECKING:
-    # The values stay beside their use cases; annotations only, so no import at run time.
-    from hipcare.services.accounts import WebSession
-    from hipcare.services.family import StoredDiaryEntry
-    from hipcare.services.journey import ChildPageHeader
-    from hipcare.services.radiographs import Reading, StoredFilm
+from hipcare.services.ports.accounts import WebSession
+from hipcare.services.ports.family import StoredDiaryEntry
+from hipcare.services.ports.radiographs import Reading, StoredFilm
 
 __all__ = ["ChildPageQuery"]
+
+
+@dataclass(frozen=True)
+class ChildPageHeader:
+    """What one statement tells about a child page before anything else is read: the
+    child's site and name, the versions a rendered page depends on (the record's, moved by
+    database triggers, and the staff names' generation), and the viewer's role and whether
+    they belong to the child's site (``actor_role`` None: no such user). A rendered page is
+    valid for the same child, versions, viewer and role (and day)."""
+
+    child_id: int
+    site_id: str
+    given_name: str
+    family_name: str
+    record_version: int
+    generation: int
+    actor_id: int
+    actor_role: Role | None
+    actor_is_member: bool
 
 
 class ChildPageQuery(Protocol):

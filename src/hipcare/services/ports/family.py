@@ -3,25 +3,105 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from hipcare.domain.diary import DiaryEntry, Urgency
-from hipcare.domain.records import User
+from hipcare.domain.diary import Assessment, DiaryEntry, DiaryKind, Urgency
+from hipcare.domain.records import Child, OperationPlan, User
+from hipcare.services.ports.accounts import WebSession
 
-if TYPE_CHECKING:
-    # The values stay beside their use cases; annotations only, so no import at run time.
-    from hipcare.services.accounts import WebSession
-    from hipcare.services.family import (
-        CalendarFeed,
-        DueReminder,
-        Invitation,
-        LinkedChild,
-        StartedPlan,
-        StoredDiaryEntry,
-    )
+__all__ = [
+    "CalendarFeed",
+    "DiaryRecord",
+    "DueReminder",
+    "FamilyRepository",
+    "Invitation",
+    "LinkedChild",
+    "StartedPlan",
+    "StoredDiaryEntry",
+]
 
-__all__ = ["FamilyRepository"]
+
+@dataclass(frozen=True)
+class Invitation:
+    token_digest: str
+    child_id: int
+    email: str
+    invited_by: int
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    accepted_by: int | None = None
+
+
+@dataclass(frozen=True)
+class CalendarFeed:
+    token_digest: str
+    user_id: int
+    child_id: int
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoredDiaryEntry:
+    """A diary entry as stored: its id, who wrote it, the assessment and the alert raised."""
+
+    id: int
+    child_id: int
+    recorded_by: int
+    recorded_at: datetime
+    kind: DiaryKind
+    data: Mapping[str, Any]
+    urgency: Urgency
+    alert_id: int | None
+    has_photo: bool
+
+
+@dataclass(frozen=True)
+class DiaryRecord:
+    """What recording an entry did: the stored entry and what it means for the family."""
+
+    entry: StoredDiaryEntry
+    assessment: Assessment
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A care-plan item due on a day, and a family member to remind."""
+
+    care_plan_item_id: int
+    item_id: str
+    due_date: date
+    child_id: int
+    recipient_id: int
+    email: str
+    language: str
+
+
+@dataclass(frozen=True)
+class LinkedChild:
+    """A child as a linked family member's pages read it: the child (contacts left out) and
+    whether this member has a live calendar link for it."""
+
+    child: Child
+    has_calendar: bool
+    record_version: int
+    """Moved up by the database on any change to the child's record (ADR 10)."""
+    page_generation: int
+    """Moved up by the database on any change to a user (a surgeon's profile shapes the plan)."""
+
+
+@dataclass(frozen=True)
+class StartedPlan:
+    """The child's newest operation whose pathway was started, as the family pages need it:
+    the operation, its surgeon's profile id, and which plan items are stored and done."""
+
+    operation: OperationPlan
+    surgeon_profile: str | None
+    item_ids: frozenset[str]
+    done_ids: frozenset[str]
 
 
 class FamilyRepository(Protocol):

@@ -2,14 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    # The values stay beside their use cases; annotations only, so no import at run time.
-    from hipcare.services.radiographs import Reading, StoredFilm
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
 
 __all__ = ["RadiographRepository"]
+
+
+@dataclass(frozen=True)
+class StoredFilm:
+    """A film kept with a child's record: what was read from its file, who stored it, when.
+
+    ``pixel_spacing_mm`` is (row, column) in mm, or None (a photo). ``identifier_warnings``
+    are the warnings the clinician confirmed when storing it (empty when none were found).
+    """
+
+    child_id: int
+    sha256: str
+    image_format: str
+    rows: int
+    columns: int
+    photometric_interpretation: str
+    pixel_spacing_mm: tuple[float, float] | None
+    pixel_spacing_source: str | None
+    window_centre: float
+    window_width: float
+    study_date: date | None
+    film_date: date
+    identifier_warnings: tuple[str, ...]
+    stored_by: int
+    stored_at: datetime
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One clinician's landmarks on a film (``document``: the ``hipcare measure`` input, in
+    pixels of the original film) and the server's ``measures`` from them."""
+
+    radiograph_id: int
+    measured_by: int
+    measured_at: datetime
+    document: Mapping[str, Any]
+    measures: Mapping[str, Any]
+    visit_id: int | None = None
+    id: int | None = None
 
 
 class RadiographRepository(Protocol):

@@ -30,23 +30,80 @@ from email.message import EmailMessage
 
 from hipcare.content.i18n import LANGUAGES, translator
 from hipcare.domain.errors import InvalidInputError
-from hipcare.services.family import (
-    REMINDER_CLAIM_TIMEOUT,
-    DueReminder,
-    claim_reminder,
-    mark_reminder_sent,
-    reminders_due,
+from hipcare.domain.records import (
+    AuditAction,
+    EntityType,
+    utc_moment,
 )
+from hipcare.services.access import write_audit
 from hipcare.services.operations import PathwayContent
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports.family import DueReminder
 
 __all__ = [
+    "REMINDER_CLAIM_TIMEOUT",
     "SMTP_SETTINGS",
     "ReminderReport",
     "SmtpSettings",
+    "claim_reminder",
+    "mark_reminder_sent",
+    "reminders_due",
     "send_reminders",
     "smtp_sender",
 ]
+
+REMINDER_CLAIM_TIMEOUT = timedelta(minutes=15)
+"""A reminder claim still 'sending' after this long was left by a crash and is retried."""
+
+
+def reminders_due(uow: UnitOfWork, day: date) -> list[DueReminder]:
+    """Every (family member, care-plan item not done) due on ``day``."""
+    with uow:
+        return list(uow.family.due_reminders(day))
+
+
+def claim_reminder(
+    uow: UnitOfWork,
+    reminder: DueReminder,
+    *,
+    now: datetime,
+    timeout: timedelta = REMINDER_CLAIM_TIMEOUT,
+) -> int | None:
+    """Claim one reminder before sending it (committed at once): the delivery id, or None
+    when another run holds it or it was sent. A claim left 'sending' longer than
+    ``timeout`` (a run that crashed between claiming and marking sent) is taken over."""
+    now = utc_moment(now, "now")
+    with uow:
+        claimed = uow.family.claim_delivery(
+            reminder.care_plan_item_id, reminder.recipient_id, reminder.due_date, now
+        )
+        if claimed is not None:
+            uow.commit()
+            return claimed
+    with uow:
+        claimed = uow.family.reclaim_stale(
+            reminder.care_plan_item_id,
+            reminder.recipient_id,
+            reminder.due_date,
+            now,
+            now - timeout,
+        )
+        uow.commit()
+    return claimed
+
+
+def mark_reminder_sent(
+    uow: UnitOfWork, delivery_id: int, reminder: DueReminder, *, now: datetime
+) -> None:
+    with uow:
+        uow.family.mark_sent(delivery_id, now)
+        recipient = uow.users.get(reminder.recipient_id)
+        if recipient is not None:
+            write_audit(
+                uow, recipient, AuditAction.REMINDER_SENT, EntityType.CHILD, reminder.child_id, now
+            )
+        uow.commit()
+
 
 SMTP_SETTINGS = (
     "HIPCARE_SMTP_HOST",
@@ -147,7 +204,7 @@ def _message(
 
 
 def _titles(uow: UnitOfWork, reminder: DueReminder, content: PathwayContent) -> dict[str, str]:
-    from hipcare.services.family import child_care_plan
+    from hipcare.services.family.care_plan import child_care_plan
     from hipcare.services.pathway import plan_entries
 
     words = translator(reminder.language if reminder.language in LANGUAGES else "en")

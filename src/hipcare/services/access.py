@@ -1,0 +1,80 @@
+"""Who may do what, and the audit trail every use case writes: one place for both.
+
+A user may only touch children of the sites they belong to. A refused attempt writes an
+``access.denied`` audit row, committed on its own, before :class:`PermissionDeniedError`
+is raised. Audit rows carry ids only: never names, dates of birth or clinical values.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NoReturn
+
+from hipcare.domain.errors import HipcareError, InvalidInputError
+from hipcare.domain.records import AuditAction, AuditEntry, Child, EntityType, User
+from hipcare.services.ports import UnitOfWork
+
+__all__ = ["PermissionDeniedError", "child_for", "deny", "find_actor", "write_audit"]
+
+
+class PermissionDeniedError(HipcareError):
+    """The acting user may not do this: not a member of the record's site, or wrong role."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+def find_actor(uow: UnitOfWork, actor_id: int) -> User:
+    """The acting user, or :class:`PermissionDeniedError` when hipcare does not know them."""
+    actor = uow.users.get(actor_id)
+    if actor is None:
+        raise PermissionDeniedError("actor", f"user {actor_id} is not known to hipcare")
+    return actor
+
+
+def write_audit(
+    uow: UnitOfWork,
+    actor: User,
+    action: AuditAction,
+    entity_type: EntityType,
+    entity_id: int | str | None,
+    now: datetime,
+) -> None:
+    """Add one audit row (who, what, which record, when) to the unit of work."""
+    if actor.id is None or entity_id is None:  # pragma: no cover -- stored records have ids
+        raise RuntimeError("audit rows need stored records")
+    uow.audit.add(AuditEntry(actor.id, action, entity_type, str(entity_id), now))
+
+
+def deny(
+    uow: UnitOfWork,
+    actor: User,
+    entity_type: EntityType,
+    entity_id: int | str,
+    now: datetime,
+    problem: str,
+) -> NoReturn:
+    """Record the refused attempt (committed on its own), then refuse."""
+    uow.rollback()
+    write_audit(uow, actor, AuditAction.ACCESS_DENIED, entity_type, entity_id, now)
+    uow.commit()
+    raise PermissionDeniedError(entity_type.value, problem)
+
+
+def child_for(uow: UnitOfWork, actor: User, child_id: int, now: datetime) -> Child:
+    """The child ``child_id`` when ``actor`` belongs to its site; otherwise refuse (audited)."""
+    child = uow.children.get(child_id)
+    if child is None:
+        raise InvalidInputError("child_id", f"no child with id {child_id}")
+    if not actor.belongs_to(child.site_id):
+        deny(
+            uow,
+            actor,
+            EntityType.CHILD,
+            child_id,
+            now,
+            f"user {actor.id} does not belong to the child's site",
+        )
+    return child
