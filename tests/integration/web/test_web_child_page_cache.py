@@ -23,7 +23,7 @@ from hipcare.settings import Settings
 from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
 from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
 from hipcare.web import create_app
-from hipcare.web.child_page import CSRF_PLACEHOLDER
+from hipcare.web.rendering import CSRF_PLACEHOLDER
 
 FAMILY_EMAIL = "lan@example.org"
 _SAMPLE = json.loads(
