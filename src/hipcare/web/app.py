@@ -219,8 +219,8 @@ def create_app(
     app.include_router(child_page.router)
     # The family's busiest page likewise (only family routes start with /family).
     app.include_router(family_today.router)
-    # The rest in the order they had when they were fewer, larger modules: the JSON API's
-    # paths keep their order in /openapi.json.
+    # The rest in the order they had before they were split into feature modules (so the
+    # JSON API's paths keep their order in /openapi.json).
     for module in (sign_in, children, sites):
         app.include_router(module.api_router)
     app.include_router(fhir.router)

@@ -17,6 +17,7 @@ from hipcare.services.accounts import SessionUser
 
 __all__ = [
     "API_ERRORS",
+    "CLINICAL_API_ERRORS",
     "NOT_FOUND",
     "RECORD_ID_MAX",
     "AuditEntryOut",
@@ -86,6 +87,15 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "no such record"}
 }
 """The refusal of a call that names a record (as OpenAPI ``responses``)."""
+CLINICAL_API_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body could not be read as JSON"},
+    401: {"model": Problem, "description": "not signed in"},
+    403: {"model": Problem, "description": "not allowed, or the CSRF token is missing"},
+    404: {"model": Problem, "description": "no such child or site"},
+    422: {"model": Problem, "description": "the input is not valid; `field` says where"},
+}
+"""The refusals of the care team's calls on a child or a site (visits, worklist, operations,
+dashboard)."""
 
 
 class SignInIn(BaseModel):

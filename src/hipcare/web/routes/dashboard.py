@@ -8,7 +8,7 @@ cases authorise and audit (``hipcare.services.care_team``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,20 +20,13 @@ from hipcare.services.care_team import acknowledge_alert, list_dashboard
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.clinical_models import AlertOut, DashboardOut, alert_out, dashboard_out
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import Problem, RecordId
+from hipcare.web.models import CLINICAL_API_ERRORS, RecordId
 from hipcare.web.rendering import choose_site_page, page, pathway, site_details, user_id
 
 __all__ = ["api_router", "pages_router"]
 
 pages_router = APIRouter(include_in_schema=False)
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "the body could not be read as JSON"},
-    401: {"model": Problem, "description": "not signed in"},
-    403: {"model": Problem, "description": "not allowed, or the CSRF token is missing"},
-    404: {"model": Problem, "description": "no such child or site"},
-    422: {"model": Problem, "description": "the input is not valid; `field` says where"},
-}
-api_router = APIRouter(prefix="/api", tags=["clinical"], responses=_ERRORS)
+api_router = APIRouter(prefix="/api", tags=["clinical"], responses=CLINICAL_API_ERRORS)
 
 User = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]

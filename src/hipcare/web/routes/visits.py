@@ -27,20 +27,13 @@ from hipcare.services.records import get_child, record_visit
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.clinical_models import SurveillanceOut, VisitIn, surveillance_out
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import Problem, RecordId, VisitOut, visit_out
+from hipcare.web.models import CLINICAL_API_ERRORS, RecordId, VisitOut, visit_out
 from hipcare.web.rendering import page, user_id
 
 __all__ = ["api_router", "pages_router"]
 
 pages_router = APIRouter(include_in_schema=False)
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "the body could not be read as JSON"},
-    401: {"model": Problem, "description": "not signed in"},
-    403: {"model": Problem, "description": "not allowed, or the CSRF token is missing"},
-    404: {"model": Problem, "description": "no such child or site"},
-    422: {"model": Problem, "description": "the input is not valid; `field` says where"},
-}
-api_router = APIRouter(prefix="/api", tags=["clinical"], responses=_ERRORS)
+api_router = APIRouter(prefix="/api", tags=["clinical"], responses=CLINICAL_API_ERRORS)
 
 User = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]

@@ -7,7 +7,7 @@ read (``hipcare.services.records``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -24,20 +24,13 @@ from hipcare.services.records import (
 from hipcare.web.auth import staff_api_user, staff_page_user
 from hipcare.web.clinical_models import WorklistEntryOut, worklist_entry_out
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import Problem, parse_record_id
+from hipcare.web.models import CLINICAL_API_ERRORS, parse_record_id
 from hipcare.web.rendering import choose_site_page, page, site_details, user_id
 
 __all__ = ["WORKLIST_STATUSES", "api_router", "pages_router"]
 
 pages_router = APIRouter(include_in_schema=False)
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "the body could not be read as JSON"},
-    401: {"model": Problem, "description": "not signed in"},
-    403: {"model": Problem, "description": "not allowed, or the CSRF token is missing"},
-    404: {"model": Problem, "description": "no such child or site"},
-    422: {"model": Problem, "description": "the input is not valid; `field` says where"},
-}
-api_router = APIRouter(prefix="/api", tags=["clinical"], responses=_ERRORS)
+api_router = APIRouter(prefix="/api", tags=["clinical"], responses=CLINICAL_API_ERRORS)
 
 User = Annotated[SessionUser, Depends(staff_page_user)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
