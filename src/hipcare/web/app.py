@@ -22,7 +22,6 @@ from fastapi.exception_handlers import (
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,19 +33,28 @@ from hipcare.services.accounts import SessionPolicy
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
 from hipcare.storage.engine import WalCheckpointer
-from hipcare.web import (
-    api,
-    child_page,
-    clinical,
-    family_routes,
-    fhir_routes,
-    pages,
-    radiograph_routes,
-)
 from hipcare.web.auth import CsrfRefusedError, SignInRequiredError
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Health, Problem
 from hipcare.web.page_cache import PageCache
+from hipcare.web.rendering import error_page, sign_in_url, template_environment
+from hipcare.web.routes import (
+    child_page,
+    children,
+    dashboard,
+    family,
+    family_api,
+    family_diary,
+    family_today,
+    fhir,
+    invitations,
+    operations,
+    radiographs,
+    sign_in,
+    sites,
+    visits,
+    worklist,
+)
 
 __all__ = ["create_app"]
 
@@ -121,20 +129,6 @@ class _SecurityHeaders:
         )
 
 
-def _templates() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("hipcare.web", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        # The templates ship inside the package: checking their files' times on every
-        # render (Jinja's default) cost each page a handful of stat calls for nothing.
-        auto_reload=False,
-    )
-    environment.globals["version"] = __version__
-    return environment
-
-
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/fhir/"))
 
@@ -173,7 +167,7 @@ def create_app(
         settings=settings,
         engine=engine,
         session_factory=create_session_factory(engine),
-        templates=_templates(),
+        templates=template_environment(),
         policy=policy
         or SessionPolicy(
             idle=timedelta(minutes=settings.session_idle_minutes),
@@ -221,16 +215,26 @@ def create_app(
         return JSONResponse(Health(status="ok", database="ok", dialect=dialect).model_dump())
 
     # First: the busiest page is matched before every other route is tried ("{child_id:int}"
-    # leaves /children/new to pages.router).
+    # leaves /children/new to the children routes).
     app.include_router(child_page.router)
     # The family's busiest page likewise (only family routes start with /family).
-    app.include_router(family_routes.today_router)
-    app.include_router(api.router)
-    app.include_router(fhir_routes.router)
-    app.include_router(pages.router)
-    clinical.install(app)
-    family_routes.install(app)
-    radiograph_routes.install(app)
+    app.include_router(family_today.router)
+    # The rest in the order they had before they were split into feature modules (so the
+    # JSON API's paths keep their order in /openapi.json).
+    for module in (sign_in, children, sites):
+        app.include_router(module.api_router)
+    app.include_router(fhir.router)
+    for module in (sign_in, sites, children):
+        app.include_router(module.pages_router)
+    for module in (visits, worklist, operations, dashboard):
+        app.include_router(module.api_router)
+    for module in (visits, worklist, operations, dashboard):
+        app.include_router(module.pages_router)
+    app.include_router(family_api.api_router)
+    for module in (family, family_diary, invitations):
+        app.include_router(module.pages_router)
+    app.include_router(radiographs.api_router)
+    app.include_router(radiographs.pages_router)
     return app
 
 
@@ -245,12 +249,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
-        return RedirectResponse(pages.sign_in_url(target), status_code=303)
+        return RedirectResponse(sign_in_url(target), status_code=303)
 
     async def csrf_refused(request: Request, error: Exception) -> Response:
         if _is_api(request):
             return _problem(403, "X-CSRF-Token", "missing or wrong; send the session's token")
-        return pages.error_page(
+        return error_page(
             request,
             403,
             "This form has expired",
@@ -261,7 +265,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, PermissionDeniedError)  # noqa: S101 -- registered for it
         if _is_api(request):
             return _problem(403, error.field, error.problem)
-        return pages.error_page(
+        return error_page(
             request,
             403,
             "You cannot see this record",
@@ -274,10 +278,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return _problem(status, error.field, error.problem)
         if status == 404:
-            return pages.error_page(request, 404, "Not found", "There is no such record.")
-        return pages.error_page(
-            request, 422, "That did not work", f"{error.field}: {error.problem}"
-        )
+            return error_page(request, 404, "Not found", "There is no such record.")
+        return error_page(request, 422, "That did not work", f"{error.field}: {error.problem}")
 
     async def request_invalid(request: Request, error: Exception) -> Response:
         """A request FastAPI could not parse: under /api a ``Problem`` (as the schema says),
@@ -292,8 +294,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         if request.url.path.startswith("/api/"):
             return _problem(422, field, problem)
         if location[:1] == ["path"]:
-            return pages.error_page(request, 404, "Not found", "There is no such page.")
-        return pages.error_page(request, 422, "That did not work", f"{field}: {problem}")
+            return error_page(request, 404, "Not found", "There is no such page.")
+        return error_page(request, 422, "That did not work", f"{field}: {problem}")
 
     async def http_error(request: Request, error: Exception) -> Response:
         """Starlette's own refusals (a body that is not JSON, no such route): under /api a

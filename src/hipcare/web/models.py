@@ -7,7 +7,7 @@ only describe the shape (the services check the values and name the field at fau
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,9 @@ from hipcare.domain.records import AuditEntry, Child, FamilyContact, HipMeasures
 from hipcare.services.accounts import SessionUser
 
 __all__ = [
+    "API_ERRORS",
+    "CLINICAL_API_ERRORS",
+    "NOT_FOUND",
     "RECORD_ID_MAX",
     "AuditEntryOut",
     "ChildIn",
@@ -71,6 +74,28 @@ class Problem(BaseModel):
 
     field: str
     problem: str
+
+
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body could not be read as JSON"},
+    401: {"model": Problem, "description": "not signed in"},
+    403: {"model": Problem, "description": "not allowed, or the CSRF token is missing"},
+    422: {"model": Problem, "description": "the input is not valid; `field` says where"},
+}
+"""The refusals every call under ``/api`` may answer (as OpenAPI ``responses``)."""
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "no such record"}
+}
+"""The refusal of a call that names a record (as OpenAPI ``responses``)."""
+CLINICAL_API_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body could not be read as JSON"},
+    401: {"model": Problem, "description": "not signed in"},
+    403: {"model": Problem, "description": "not allowed, or the CSRF token is missing"},
+    404: {"model": Problem, "description": "no such child or site"},
+    422: {"model": Problem, "description": "the input is not valid; `field` says where"},
+}
+"""The refusals of the care team's calls on a child or a site (visits, worklist, operations,
+dashboard)."""
 
 
 class SignInIn(BaseModel):

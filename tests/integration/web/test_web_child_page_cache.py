@@ -22,7 +22,7 @@ from hipcare.domain.records import AuditAction, EntityType, Role, User
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web import create_app
-from hipcare.web.child_page import CSRF_PLACEHOLDER
+from hipcare.web.rendering import CSRF_PLACEHOLDER
 
 FAMILY_EMAIL = "lan@example.org"
 _SAMPLE = json.loads(

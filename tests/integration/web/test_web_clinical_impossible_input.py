@@ -26,8 +26,8 @@ from tests.fixtures.radiographs import SMALL, dicom_dataset, pelvis_pixels
 from web_support import HARBOUR, Staff, sign_in
 
 from hipcare.storage import SqlAlchemyUnitOfWork
-from hipcare.web import clinical, fhir_routes
 from hipcare.web.models import RECORD_ID_MAX
+from hipcare.web.routes import dashboard, fhir, operations, visits, worklist
 
 SAMPLE = json.loads(
     (Path(__file__).resolve().parents[2] / "fixtures" / "sample_film.json").read_text()
@@ -154,7 +154,12 @@ def test_a_landmark_coordinate_too_large_for_a_float_is_refused_by_name(
 
 def _clinician_routes() -> list[tuple[str, str]]:
     """Every (method, path) of the clinical pages and API and of /fhir (but its metadata)."""
-    routers = (clinical.pages_router, clinical.api_router, fhir_routes.router)
+    clinical = (visits, worklist, operations, dashboard)
+    routers = (
+        *(module.pages_router for module in clinical),
+        *(module.api_router for module in clinical),
+        fhir.router,
+    )
     return [
         (method, route.path)
         for router in routers

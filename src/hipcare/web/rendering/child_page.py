@@ -1,7 +1,8 @@
 """The clinician's page of one child: its view models, its body fragment and the page cache.
 
-Every view calls :func:`hipcare.services.journey.open_child_page`, which authorises the
-viewer, audits the read and reads the record's versions in one short transaction. The body
+Every view calls :func:`hipcare.services.journey.open_child_page` (or, for the page's own
+route, :func:`hipcare.services.journey.child_page_for_session`), which authorises the viewer,
+audits the read and reads the record's versions in one short transaction. The body
 (everything inside ``<main>``) is looked up in the process's :class:`PageCache` under (page,
 child, record version, staff generation, day, viewer id, viewer role); only on a miss is the
 journey read (in that same transaction) and the body rendered. The body is rendered with a
@@ -18,19 +19,15 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from hipcare.content.i18n import languages
-from hipcare.content.pathway import load_pathway
-from hipcare.content.sites import load_sites
 from hipcare.content.surveillance import load_surveillance_rules
-from hipcare.domain.pathway import Pathway, Procedure
+from hipcare.domain.pathway import Procedure
 from hipcare.domain.records import CarePlanItemState, OperationPlan, VisitRecord
-from hipcare.domain.surveillance import RuleStatus
 from hipcare.render.trend_chart import trend_chart_svg
 from hipcare.services.accounts import SessionUser
 from hipcare.services.hip_trend import HipTrend, hip_trend
@@ -43,14 +40,19 @@ from hipcare.services.journey import (
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import SignInRequiredError
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
-from hipcare.web.family_routes import staff_diary
-from hipcare.web.models import RecordId
 from hipcare.web.page_cache import PageCache
-from hipcare.web.pages import _page, _user_id
+from hipcare.web.rendering.family import staff_diary
+from hipcare.web.rendering.shell import page, pathway, rule_status, sites_by_id, user_id
 
-__all__ = ["PROCEDURE_NAMES", "render_child_page", "router"]
-
-router = APIRouter(include_in_schema=False)
+__all__ = [
+    "CSRF_PLACEHOLDER",
+    "PROCEDURE_NAMES",
+    "CareItemView",
+    "OperationView",
+    "child_page_response",
+    "operation_views",
+    "render_child_page",
+]
 
 
 PROCEDURE_NAMES = {
@@ -63,16 +65,6 @@ PROCEDURE_NAMES = {
 CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
 """Stands for the session's CSRF token in a rendered body; new in every process, and never
 sent: it is replaced by the viewer's own token before the page leaves."""
-
-
-@cache
-def _pathway() -> Pathway:
-    return load_pathway()
-
-
-@cache
-def _site_names() -> dict[str, Any]:
-    return {site.id: site for site in load_sites()}
 
 
 @cache
@@ -101,14 +93,14 @@ class OperationView:
 def operation_views(journey: ChildJourney) -> list[OperationView]:
     """The operation plans, newest first, each with its care plan by phase (names from the
     journey: one query for everyone named)."""
-    pathway = _pathway()
-    by_id = {item.id: item for item in pathway.items}
+    content = pathway()
+    by_id = {item.id: item for item in content.items}
     names = journey.names
     views = []
     for plan in sorted(journey.operation_plans, key=lambda plan: plan.id or 0, reverse=True):
         items = journey.care_plan_items.get(plan.id or 0, ())
         phases = []
-        for phase in pathway.phases:
+        for phase in content.phases:
             rows = tuple(
                 CareItemView(
                     state=item,
@@ -145,10 +137,7 @@ def _review_rule_status(journey: ChildJourney) -> str | None:
     plan = journey.surveillance.plan
     if plan is None or plan.review is None:
         return None
-    rule = load_surveillance_rules().by_id(plan.review.rule_id)
-    if rule is None:
-        return None
-    return "local protocol" if rule.citation.status is RuleStatus.LOCAL_PROTOCOL else "guideline"
+    return rule_status(plan.review.rule_id)
 
 
 def _body(
@@ -167,7 +156,7 @@ def _body(
         {
             "journey": journey,
             "child": child,
-            "site": _site_names().get(child.site_id),
+            "site": sites_by_id().get(child.site_id),
             "language_name": _language_names().get(child.preferred_language),
             "user": user.user,
             "csrf_token": CSRF_PLACEHOLDER,
@@ -185,7 +174,7 @@ def _body(
 def _response(
     request: Request, user: SessionUser, header: ChildPageHeader, body: str, status: int = 200
 ) -> HTMLResponse:
-    return _page(
+    return page(
         request,
         "child/page.html",
         {
@@ -261,7 +250,7 @@ def render_child_page(
     lookup = _Lookup(context.page_cache, context.today(now), use=operation_problem is None)
     header, journey = open_child_page(
         SqlAlchemyUnitOfWork(context.session_factory),
-        _user_id(user),
+        user_id(user),
         child_id,
         load_surveillance_rules(),
         today=lookup.today,
@@ -280,12 +269,10 @@ def render_child_page(
     )
 
 
-@router.get("/children/{child_id:int}")
-async def child_page(request: Request, child_id: RecordId) -> Response:
+def child_page_response(request: Request, child_id: int) -> HTMLResponse:
     """The page: the session check, authorisation, audit row and versions in one short
     transaction (and the journey, on a miss). Anyone signed in may ask; the use case refuses,
-    and audits, anyone not of the child's care team. No dependencies: solving them cost more
-    than a cached view's own statements."""
+    and audits, anyone not of the child's care team."""
     context = web_context(request)
     now = context.now()
     lookup = _Lookup(context.page_cache, context.today(now))

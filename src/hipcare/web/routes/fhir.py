@@ -42,6 +42,7 @@ from hipcare.services.records import find_children
 from hipcare.web.auth import staff_api_user
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Problem, parse_record_id
+from hipcare.web.rendering import user_id
 
 __all__ = ["router"]
 
@@ -110,12 +111,6 @@ def _use_case(call: Callable[[], _T]) -> _T:
         raise _OutcomeError(_outcome(400, "invalid", str(error))) from None
 
 
-def _actor(user: SessionUser) -> int:
-    if user.user.id is None:  # pragma: no cover -- a signed-in user is stored
-        raise ValueError("a signed-in user has an id")
-    return user.user.id
-
-
 def _child_id(patient_id: str) -> int:
     prefix = "child-"
     child_id = parse_record_id(patient_id.removeprefix(prefix))
@@ -135,7 +130,7 @@ def _searchset(resources: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def _record(user: SessionUser, context: WebContext, patient_id: str) -> ChildRecord:
     child_id = _child_id(patient_id)
     return _use_case(
-        lambda: export_child(context.unit_of_work(), _actor(user), child_id, now=context.now())
+        lambda: export_child(context.unit_of_work(), user_id(user), child_id, now=context.now())
     )
 
 
@@ -204,12 +199,14 @@ async def search_patients(
             else:
                 found = _use_case(
                     lambda: find_child_by_identifier(
-                        context.unit_of_work(), _actor(user), system, value, now=context.now()
+                        context.unit_of_work(), user_id(user), system, value, now=context.now()
                     )
                 )
         elif name is not None:
             found = _use_case(
-                lambda: find_children(context.unit_of_work(), _actor(user), name, now=context.now())
+                lambda: find_children(
+                    context.unit_of_work(), user_id(user), name, now=context.now()
+                )
             )
         else:
             return _outcome(400, "required", "search with name=... or identifier=system|value")
@@ -249,7 +246,7 @@ def _diary(context: WebContext, user: SessionUser, child_id: int) -> list[tuple[
     from hipcare.storage import SqlAlchemyUnitOfWork
 
     uow = SqlAlchemyUnitOfWork(context.session_factory)
-    return export_diary(uow, _actor(user), child_id, now=context.now())
+    return export_diary(uow, user_id(user), child_id, now=context.now())
 
 
 @router.get("/Observation", response_class=FhirResponse)

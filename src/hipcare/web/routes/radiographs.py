@@ -1,6 +1,7 @@
 """The radiograph viewer: upload a film on a child's page, measure it in the browser, compare.
 
-Installed by :func:`install` (one line in :func:`hipcare.web.create_app`). Pages:
+The child page's films section is filled by :mod:`hipcare.web.rendering.child_page` from what
+its use case read. Pages:
 
 - ``GET /children/{id}/radiographs/new``, ``POST /children/{id}/radiographs``: upload a
   DICOM, PNG or JPEG file (at most ``MAX_UPLOAD_BYTES``); identifier warnings must be
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -46,7 +47,6 @@ from hipcare.services.radiographs import (
     reading_on_film,
     save_reading,
     store_radiograph,
-    visible_readings,
 )
 from hipcare.services.records import get_child
 from hipcare.storage import SqlAlchemyUnitOfWork
@@ -58,9 +58,9 @@ from hipcare.web.auth import (
 )
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Problem, RecordId
-from hipcare.web.pages import _page, _user_id, error_page
+from hipcare.web.rendering import error_page, page, user_id
 
-__all__ = ["install"]
+__all__ = ["api_router", "pages_router"]
 
 pages_router = APIRouter(include_in_schema=False)
 api_router = APIRouter(
@@ -206,8 +206,8 @@ def _upload_page(
     film_date: str = "",
     status: int = 200,
 ) -> Response:
-    record = get_child(context.unit_of_work(), _user_id(user), child_id, now=context.now())
-    return _page(
+    record = get_child(context.unit_of_work(), user_id(user), child_id, now=context.now())
+    return page(
         request,
         "radiograph/upload.html",
         {
@@ -248,7 +248,7 @@ async def upload(
     try:
         film = store_radiograph(
             _uow(context),
-            _user_id(user),
+            user_id(user),
             child_id,
             data,
             film_date=film_date,
@@ -300,13 +300,13 @@ async def viewer(
     request: Request, film_id: RecordId, user: StaffUser, context: Context
 ) -> Response:
     try:
-        view = open_film(_uow(context), _user_id(user), film_id, now=context.now())
+        view = open_film(_uow(context), user_id(user), film_id, now=context.now())
     except InvalidInputError as error:
         return _not_found(request, error)
     readings = list(view.readings)
     names = _names(context, {reading.measured_by for reading in readings})
     comparison = compare_readings(readings[0], readings[1]) if len(readings) >= 2 else []
-    return _page(
+    return page(
         request,
         "radiograph/viewer.html",
         {
@@ -375,7 +375,7 @@ async def preview(
 
     try:
         film, content = film_image(
-            _uow(context), _user_id(user), film_id, now=now, file_needed=file_needed
+            _uow(context), user_id(user), film_id, now=now, file_needed=file_needed
         )
     except InvalidInputError as error:
         return _not_found(request, error)
@@ -388,7 +388,7 @@ async def preview(
         radiograph = recent.get(film.sha256)
         if radiograph is None:
             if content is None:  # evicted since film_image looked: read it (audited again)
-                _, content = film_content(_uow(context), _user_id(user), film_id, now=now)
+                _, content = film_content(_uow(context), user_id(user), film_id, now=now)
             radiograph = read_radiograph(content)
             recent.put(film.sha256, radiograph)
         cached = cache.get_or_render(radiograph, max_size=max_size, window=window)
@@ -407,7 +407,7 @@ async def overlay(
 
     try:
         film, reading, content = reading_on_film(
-            _uow(context), _user_id(user), film_id, reading_id, now=context.now()
+            _uow(context), user_id(user), film_id, reading_id, now=context.now()
         )
     except InvalidInputError as error:
         if error.field == "reading_id":
@@ -434,7 +434,7 @@ async def save_reading_api(
         document = await request.json()
     except ValueError:
         raise InvalidInputError("body", "send the landmarks as JSON") from None
-    reading = save_reading(_uow(context), _user_id(user), film_id, document, now=context.now())
+    reading = save_reading(_uow(context), user_id(user), film_id, document, now=context.now())
     return JSONResponse(
         {
             "reading_id": reading.id,
@@ -444,15 +444,3 @@ async def save_reading_api(
         },
         status_code=201,
     )
-
-
-# --- the child's page ----------------------------------------------------------------------------
-
-
-def install(app: FastAPI) -> None:
-    """Add the viewer's pages and API (the child page's films section is filled by
-    ``hipcare.web.child_page`` from what its use case read)."""
-    context: WebContext = app.state.hipcare
-    context.templates.globals.update(visible_readings=visible_readings)
-    app.include_router(api_router)
-    app.include_router(pages_router)

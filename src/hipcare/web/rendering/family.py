@@ -1,0 +1,211 @@
+"""The family pages' shell: the family's language, the words of ``content/family.toml``, a
+page with the shell's values, what the family is told after a diary entry, and the diary as
+the care team reads it on the child's page.
+
+Every family page is in the family's language (``?lang=`` or the language cookie, else the
+child's preferred language), right-to-left for Arabic and Persian, from the same gettext
+catalogs as the booklet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from hipcare.content.i18n import LANGUAGES, Translator, languages, translator
+from hipcare.domain.diary import Assessment, SkinFinding
+from hipcare.domain.records import Child
+from hipcare.services.accounts import SessionUser
+from hipcare.services.family import StoredDiaryEntry
+from hipcare.web.auth import CSRF_FIELD
+from hipcare.web.context import web_context
+from hipcare.web.rendering.shell import sites_by_id
+
+__all__ = [
+    "LANGUAGE_COOKIE",
+    "SKIN_CHOICES",
+    "StaffDiary",
+    "Words",
+    "diary_outcome",
+    "family_language",
+    "family_page",
+    "render_family_page",
+    "respond_in_language",
+    "staff_diary",
+    "ui_strings",
+]
+
+LANGUAGE_COOKIE = "hipcare_lang"
+
+SKIN_CHOICES = (
+    (SkinFinding.NO_RED_AREAS, "skin_no_red"),
+    (SkinFinding.RED_FADES, "skin_red_fades"),
+    (SkinFinding.RED_DOES_NOT_FADE, "skin_red_stays"),
+    (SkinFinding.BROKEN_SKIN, "skin_broken"),
+    (SkinFinding.DEEP_WOUND, "skin_deep"),
+    (SkinFinding.DARK_PURPLE, "skin_dark"),
+)
+"""The skin findings the diary offers, with the key of their words in ``family.toml``."""
+
+
+@cache
+def ui_strings() -> Mapping[str, str]:
+    """The family pages' English strings by key (``content/family.toml``)."""
+    text = resources.files("hipcare.content").joinpath("family.toml").read_text("utf-8")
+    strings: dict[str, str] = tomllib.loads(text)["ui"]
+    return strings
+
+
+class Words:
+    """The page's translator, with the family strings by key: ``t("save")``."""
+
+    def __init__(self, words: Translator) -> None:
+        self.words = words
+
+    def __call__(self, key: str, **params: object) -> str:
+        msgid = ui_strings()[key]
+        return self.words.format(msgid, **params) if params else self.words.gettext(msgid)
+
+    def text(self, msgid: str) -> str:
+        return self.words.gettext(msgid)
+
+    def date(self, day: dt.date) -> str:
+        return _long_date(self.words.code, day)
+
+
+@lru_cache(maxsize=8192)
+def _long_date(code: str, day: dt.date) -> str:
+    """``day`` as the language writes it (Babel's CLDR formatting is slow; a page shows a
+    dozen dates, the same ones all day). The format depends on the language only."""
+    return translator(code).format_date(day)
+
+
+def family_language(request: Request, child: Child | None = None) -> Translator:
+    """The language asked for (``?lang=``, else the cookie), else the child's, else English."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    if asked in LANGUAGES:
+        return translator(asked)
+    if child is not None and child.preferred_language in LANGUAGES:
+        return translator(child.preferred_language)
+    return translator("en")
+
+
+def family_page(
+    request: Request,
+    template: str,
+    values: Mapping[str, Any],
+    *,
+    user: SessionUser | None,
+    words: Translator,
+    status: int = 200,
+) -> HTMLResponse:
+    """A family page in ``words``' language, for ``user`` (or no one: an invitation)."""
+    html = render_family_page(
+        request,
+        template,
+        values,
+        user=user,
+        csrf_token=None if user is None else user.csrf_token,
+        words=words,
+    )
+    return respond_in_language(request, html, words, status)
+
+
+def render_family_page(
+    request: Request,
+    template: str,
+    values: Mapping[str, Any],
+    *,
+    user: SessionUser | None,
+    csrf_token: str | None,
+    words: Translator,
+) -> str:
+    """A family page's HTML: the template with the shell's values (language, direction,
+    language menu, the request path for navigation, the user and their CSRF token)."""
+    context = web_context(request)
+    path = request.url.path
+    page_values = {
+        "t": Words(words),
+        "lang": words.code,
+        "dir": words.direction,
+        "languages": [(language.code, language.native_name) for language in languages()],
+        "request_path": path,
+        "switch_url": lambda code: f"/family/language?lang={code}&next={quote(path, safe='/')}",
+        "user": None if user is None else user.user,
+        "csrf_token": csrf_token,
+        "csrf_field": CSRF_FIELD,
+        **values,
+    }
+    return context.render(template, page_values)
+
+
+def respond_in_language(
+    request: Request, html: str, words: Translator, status: int = 200
+) -> HTMLResponse:
+    """The page, remembering a language asked for with ``?lang=`` in a cookie."""
+    context = web_context(request)
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            words.code,
+            httponly=True,
+            samesite="lax",
+            path="/",
+            secure=context.settings.secure_cookies,
+        )
+    return response
+
+
+def _contacts(child: Child, roles: tuple[str, ...]) -> list[Any]:
+    site = sites_by_id().get(child.site_id)
+    if site is None:
+        return []
+    contacts = [site.contact(role) for role in roles]
+    return [contact for contact in contacts if contact is not None]
+
+
+def diary_outcome(child: Child, assessment: Assessment, words: Translator) -> dict[str, Any]:
+    """What the family is told at once after saving an entry."""
+    site = sites_by_id().get(child.site_id)
+    return {
+        "urgency": assessment.urgency.value,
+        "raises_alert": assessment.raises_alert,
+        "advice": [words.gettext(advice) for advice in assessment.advice],
+        "contacts": [
+            {
+                "label": words.gettext(contact.label),
+                "phone": contact.phone,
+                "hours": words.gettext(contact.hours),
+            }
+            for contact in _contacts(child, assessment.contact_roles)
+        ],
+        "to_be_confirmed": assessment.to_be_confirmed,
+        "example_contacts": bool(site and site.example_data),
+    }
+
+
+@dataclass(frozen=True)
+class StaffDiary:
+    """The family diary as the child's care team reads it on the child's page."""
+
+    entries: list[StoredDiaryEntry]
+    descriptors: dict[str, str]
+    skin_labels: Mapping[str, str]
+
+
+def staff_diary(entries: Sequence[StoredDiaryEntry], descriptors: Mapping[str, str]) -> StaffDiary:
+    """The child page's diary section for a clinician of the child's site, from what the
+    child page's use case read (``hipcare.services.journey.open_child_page``, which audits
+    the page's read as ``child.read``)."""
+    english = {choice.value: ui_strings()[key] for choice, key in SKIN_CHOICES}
+    return StaffDiary(entries=list(entries), descriptors=dict(descriptors), skin_labels=english)

@@ -1,0 +1,172 @@
+"""The clinician pages' shell: the template environment, a page with its shell's values, an
+error page in words, the session cookie, and the content every page reads (read once).
+
+Route modules (``hipcare.web.routes``) share these through :mod:`hipcare.web.rendering`;
+they never import one another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from hipcare import __version__
+from hipcare.content.pathway import load_pathway, load_surgeons
+from hipcare.content.sites import Site, load_sites
+from hipcare.content.surveillance import load_surveillance_rules
+from hipcare.domain.pathway import Pathway
+from hipcare.domain.records import Role
+from hipcare.domain.surveillance import RuleStatus
+from hipcare.services.accounts import SessionUser, signed_in_user
+from hipcare.services.journey import staff_sites
+from hipcare.services.operations import PathwayContent
+from hipcare.services.radiographs import visible_readings
+from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
+
+__all__ = [
+    "choose_site_page",
+    "error_page",
+    "page",
+    "pathway",
+    "pathway_content",
+    "rule_status",
+    "set_session_cookie",
+    "sign_in_url",
+    "site_details",
+    "sites_by_id",
+    "template_environment",
+    "user_id",
+]
+
+
+def template_environment() -> Environment:
+    """The app's Jinja2 templates, with the helpers the child page's sections and the
+    worklist call (``rule_status``, ``markup``, ``visible_readings``)."""
+    environment = Environment(
+        loader=PackageLoader("hipcare.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # The templates ship inside the package: checking their files' times on every
+        # render (Jinja's default) cost each page a handful of stat calls for nothing.
+        auto_reload=False,
+    )
+    environment.globals["version"] = __version__
+    environment.globals.update(
+        rule_status=rule_status, markup=Markup, visible_readings=visible_readings
+    )
+    return environment
+
+
+def page(
+    request: Request,
+    template: str,
+    values: Mapping[str, Any],
+    *,
+    user: SessionUser | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """A clinician page: ``template`` with the shell's values (the path for navigation, the
+    user, their CSRF token, whether they administer a site) and ``values``."""
+    context = web_context(request)
+    page_values = {
+        "request_path": request.url.path,
+        "user": None if user is None else user.user,
+        "csrf_token": None if user is None else user.csrf_token,
+        "is_administrator": user is not None and user.user.role is Role.SITE_ADMINISTRATOR,
+        **values,
+    }
+    return HTMLResponse(context.render(template, page_values), status_code=status)
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    """A page that explains a refusal in words (never a traceback)."""
+    context = web_context(request)
+    user = signed_in_user(
+        context.unit_of_work(),
+        request.cookies.get(SESSION_COOKIE),
+        now=context.now(),
+        policy=context.policy,
+    )
+    return page(
+        request, "error.html", {"title": title, "message": message}, user=user, status=status
+    )
+
+
+def sign_in_url(target: str) -> str:
+    """The sign-in page that returns to ``target`` afterwards."""
+    return "/sign-in?next=" + quote(target, safe="/")
+
+
+def user_id(user: SessionUser) -> int:
+    """The signed-in user's id (the actor every use case is given)."""
+    if user.user.id is None:  # pragma: no cover -- a signed-in user is stored
+        raise ValueError("a signed-in user has an id")
+    return user.user.id
+
+
+def set_session_cookie(response: Response, token: str, context: WebContext) -> None:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure when served over https."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=context.settings.secure_cookies,
+        path="/",
+    )
+
+
+def choose_site_page(
+    request: Request, user: SessionUser, context: WebContext, what: str, title: str
+) -> Response:
+    """Straight on to ``/sites/<id>/<what>`` for one site; otherwise a page to choose one."""
+    sites = staff_sites(context.unit_of_work(), user_id(user))
+    if len(sites) == 1:
+        return RedirectResponse(f"/sites/{sites[0].id}/{what}", status_code=303)
+    return page(
+        request,
+        "clinical/choose_site.html",
+        {"sites": sites, "what": what, "title": title},
+        user=user,
+    )
+
+
+@cache
+def sites_by_id() -> Mapping[str, Site]:
+    """Every site's name and contacts by id (``content/sites.toml``, read once)."""
+    return {site.id: site for site in load_sites()}
+
+
+def site_details(site_id: str) -> Site | None:
+    """The site's name and contacts (``content/sites.toml``), if it has any."""
+    return next((site for site in load_sites() if site.id == site_id), None)
+
+
+@cache
+def pathway() -> Pathway:
+    """The VDRO pathway (content, read once)."""
+    return load_pathway()
+
+
+@cache
+def pathway_content() -> PathwayContent:
+    """The pathway, the surgeons' profiles and the sites' names (content, read once)."""
+    return PathwayContent.of(
+        pathway(), load_surgeons(), {site.id: site.name for site in load_sites()}
+    )
+
+
+def rule_status(rule_id: str) -> str | None:
+    """ "guideline" or "local protocol" (to be confirmed by the clinical lead) for a rule."""
+    rule = load_surveillance_rules().by_id(rule_id)
+    if rule is None:
+        return None
+    return "local protocol" if rule.citation.status is RuleStatus.LOCAL_PROTOCOL else "guideline"

@@ -1,0 +1,207 @@
+"""Children: search by name and register a child, as pages (``/children``,
+``/children/new``) and JSON (``/api/children``, ``/api/children/{id}``).
+
+Forms work without JavaScript. A form with a mistake comes back with what was typed and a
+message next to the field at fault; nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from hipcare.content.i18n import languages
+from hipcare.domain.errors import InvalidInputError
+from hipcare.services.accounts import SessionUser
+from hipcare.services.journey import staff_sites
+from hipcare.services.records import (
+    MINIMUM_SEARCH_LENGTH,
+    find_children,
+    get_child,
+    register_child,
+)
+from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
+from hipcare.web.context import WebContext, web_context
+from hipcare.web.models import (
+    API_ERRORS,
+    NOT_FOUND,
+    ChildIn,
+    ChildOut,
+    ChildSummary,
+    RecordId,
+    child_out,
+    child_summary,
+)
+from hipcare.web.rendering import page, user_id
+
+__all__ = ["api_router", "pages_router"]
+
+pages_router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS)
+
+User = Annotated[SessionUser, Depends(staff_page_user)]
+FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
+ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
+Context = Annotated[WebContext, Depends(web_context)]
+
+GMFCS_CHOICES = ("I", "II", "III", "IV", "V")
+CONTACT_SLOTS = 2
+"""Family contacts the registration form offers (more can be added through the API)."""
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@pages_router.get("/children")
+async def search(request: Request, user: User, context: Context, name: str = "") -> Response:
+    found = None
+    error = None
+    if name.strip():
+        try:
+            found = find_children(context.unit_of_work(), user_id(user), name, now=context.now())
+        except InvalidInputError as problem:
+            error = problem.problem
+    return page(
+        request,
+        "child/search.html",
+        {"name": name, "found": found, "error": error, "minimum": MINIMUM_SEARCH_LENGTH},
+        user=user,
+        status=422 if error else 200,
+    )
+
+
+def _register_values(
+    context: WebContext, user: SessionUser, form: Mapping[str, str], errors: Mapping[str, str]
+) -> dict[str, Any]:
+    sites = staff_sites(context.unit_of_work(), user_id(user))
+    return {
+        "form": form,
+        "errors": errors,
+        "sites": sites,
+        "languages": languages(),
+        "gmfcs_choices": GMFCS_CHOICES,
+        "contact_slots": range(1, CONTACT_SLOTS + 1),
+        "today": context.today().isoformat(),
+    }
+
+
+@pages_router.get("/children/new")
+async def register_form(request: Request, user: User, context: Context, site: str = "") -> Response:
+    form = {"site": site} if site else {}
+    return page(
+        request, "child/register.html", _register_values(context, user, form, {}), user=user
+    )
+
+
+_FORM_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "site",
+    "preferred_language",
+    "gmfcs",
+    "gestation_weeks",
+)
+_CONTACT_FIELDS = ("name", "relationship", "phone", "email")
+
+
+def _registration_document(form: Mapping[str, str]) -> dict[str, Any]:
+    """The registration form as the JSON-shaped document ``register_child`` reads."""
+    document: dict[str, Any] = {}
+    for key in ("given_name", "family_name", "date_of_birth", "site", "preferred_language"):
+        if form.get(key, "").strip():
+            document[key] = form[key]
+    document["gmfcs"] = form.get("gmfcs", "").strip() or "unknown"
+    weeks = form.get("gestation_weeks", "").strip()
+    if weeks:
+        try:
+            document["gestation_weeks"] = float(weeks)
+        except ValueError:
+            raise InvalidInputError(
+                "gestation_weeks", f"{weeks!r} is not a number of weeks (such as 38 or 32.5)"
+            ) from None
+    contacts = []
+    for slot in range(1, CONTACT_SLOTS + 1):
+        contact = {
+            key: form.get(f"contact_{slot}_{key}", "").strip() or None for key in _CONTACT_FIELDS
+        }
+        if any(contact.values()):
+            contacts.append(contact)
+    document["contacts"] = contacts
+    return document
+
+
+def _form_field(field: str) -> str:
+    """The form control a service's field name points at ("contacts[0].phone" -> its input)."""
+    if field.startswith("contacts["):
+        index, _, rest = field.removeprefix("contacts[").partition("]")
+        name = rest.removeprefix(".") or "name"
+        if index.isascii() and index.isdigit():
+            return f"contact_{int(index) + 1}_{name}"
+    return field if field in _FORM_FIELDS else "given_name"
+
+
+@pages_router.post("/children")
+async def register(request: Request, user: FormUser, context: Context) -> Response:
+    raw = await request.form()
+    form = {key: value for key, value in raw.items() if isinstance(value, str)}
+    now = context.now()
+    try:
+        child = register_child(
+            context.unit_of_work(),
+            user_id(user),
+            _registration_document(form),
+            today=context.today(now),
+            now=now,
+        )
+    except InvalidInputError as error:
+        errors = {_form_field(error.field): error.problem}
+        return page(
+            request,
+            "child/register.html",
+            _register_values(context, user, form, errors),
+            user=user,
+            status=422,
+        )
+    return RedirectResponse(f"/children/{child.id}", status_code=303)
+
+
+# --- JSON API ----------------------------------------------------------------------------------
+
+
+@api_router.get("/children", response_model=list[ChildSummary])
+async def search_children(
+    user: ApiUser,
+    context: Context,
+    name: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[ChildSummary]:
+    """Children of your sites whose names contain ``name`` (accents and case ignored)."""
+    found = find_children(
+        context.unit_of_work(), user_id(user), name, now=context.now(), limit=limit
+    )
+    return [child_summary(child) for child in found]
+
+
+@api_router.post("/children", name="register", response_model=ChildOut, status_code=201)
+async def api_register(body: ChildIn, user: ApiUser, context: Context) -> ChildOut:
+    """Register a child at one of your sites."""
+    now = context.now()
+    child = register_child(
+        context.unit_of_work(),
+        user_id(user),
+        body.model_dump(exclude_none=True),
+        today=context.today(now),
+        now=now,
+    )
+    return child_out(child, ())
+
+
+@api_router.get("/children/{child_id}", response_model=ChildOut, responses=NOT_FOUND)
+async def read_child(child_id: RecordId, user: ApiUser, context: Context) -> ChildOut:
+    """A child's record with their visits and measures (the read is audited)."""
+    record = get_child(context.unit_of_work(), user_id(user), child_id, now=context.now())
+    return child_out(record.child, record.visits)

@@ -1,0 +1,192 @@
+"""The family side's pages: the language switch, the family's home, the whole plan and its
+checklist ticks, the booklet (HTML and PDF) and the private calendar feed
+(``/calendar/{token}.ics``: the token is the only key, no session, so a phone's calendar app
+can subscribe). "Today" is :mod:`hipcare.web.routes.family_today`, the diary
+:mod:`hipcare.web.routes.family_diary`, invitations :mod:`hipcare.web.routes.invitations`,
+the JSON API :mod:`hipcare.web.routes.family_api`.
+
+Every page is in the family's language (:mod:`hipcare.web.rendering.family`). The use cases
+(``hipcare.services.family``) decide who may see what and audit every read and change; this
+module only turns requests into calls and results into pages.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hipcare.content.i18n import LANGUAGES, translator
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.records import AuditAction, Role
+from hipcare.services import family as use
+from hipcare.services.accounts import SessionUser
+from hipcare.storage import SqlAlchemyUnitOfWork
+from hipcare.web.auth import SignInRequiredError, page_user, page_user_with_form
+from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
+from hipcare.web.models import RecordId
+from hipcare.web.rendering import (
+    LANGUAGE_COOKIE,
+    family_language,
+    family_page,
+    pathway_content,
+    user_id,
+)
+
+__all__ = ["pages_router"]
+
+pages_router = APIRouter(include_in_schema=False)
+
+User = Annotated[SessionUser, Depends(page_user)]
+FormUser = Annotated[SessionUser, Depends(page_user_with_form)]
+Context = Annotated[WebContext, Depends(web_context)]
+
+
+def _uow(context: WebContext) -> SqlAlchemyUnitOfWork:
+    return SqlAlchemyUnitOfWork(context.session_factory)
+
+
+@pages_router.get("/family/language")
+async def switch_language(request: Request, lang: str = "en", next: str = "/family") -> Response:
+    """Remember the family's language (a cookie) and go back to the page."""
+    local = next.startswith(("/family", "/invite/")) and "//" not in next and "\\" not in next
+    target = next if local else "/family"
+    response = RedirectResponse(target, status_code=303)
+    if lang in LANGUAGES:
+        context = web_context(request)
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            lang,
+            httponly=True,
+            samesite="lax",
+            path="/",
+            secure=context.settings.secure_cookies,
+        )
+    return response
+
+
+@pages_router.get("/family")
+async def family_home(request: Request, user: User, context: Context) -> Response:
+    children = use.family_children(_uow(context), user_id(user))
+    if user.user.role is Role.FAMILY and len(children) == 1:
+        return RedirectResponse(f"/family/children/{children[0].id}", status_code=303)
+    words = family_language(request, children[0] if children else None)
+    return family_page(request, "family/home.html", {"children": children}, user=user, words=words)
+
+
+@pages_router.get("/family/children/{child_id}/plan")
+async def plan_page(request: Request, child_id: RecordId) -> Response:
+    """The whole plan by phase: the session check, reads and audit row in one transaction."""
+    context = web_context(request)
+    now = context.now()
+    found = use.family_today_page(
+        _uow(context),
+        request.cookies.get(SESSION_COOKIE),
+        child_id,
+        pathway_content(),
+        lambda child: family_language(request, child),
+        today=context.today(now),
+        now=now,
+        policy=context.policy,
+    )
+    if found is None:
+        raise SignInRequiredError
+    user, view = found
+    return family_page(
+        request,
+        "family/plan.html",
+        {"child": view.child, "view": view},
+        user=user,
+        words=view.words or translator("en"),
+    )
+
+
+@pages_router.post("/family/children/{child_id}/items/{item_id}/tick")
+async def tick(
+    request: Request, child_id: RecordId, item_id: str, user: FormUser, context: Context
+) -> Response:
+    use.tick_family_item(_uow(context), user_id(user), child_id, item_id, now=context.now())
+    form = await request.form()
+    back = str(form.get("back", ""))
+    target = (
+        back if back.startswith(f"/family/children/{child_id}") else f"/family/children/{child_id}"
+    )
+    return RedirectResponse(f"{target}#item-{item_id}", status_code=303)
+
+
+def _booklet_view(request: Request, child_id: int, user: SessionUser, context: WebContext) -> Any:
+    from hipcare.services.booklet import build_booklet_view
+
+    uow = _uow(context)
+    now = context.now()
+    child = use.child_for_family(uow, user_id(user), child_id, now=now, audit=False)
+    plan = use.family_plan(
+        uow, user_id(user), child_id, pathway_content(), AuditAction.CARE_PLAN_READ, now=now
+    )
+    if plan is None:
+        raise InvalidInputError("plan", "the care team has not started the plan yet")
+    return build_booklet_view(plan.facts, family_language(request, child), context.today(now))
+
+
+@pages_router.get("/family/children/{child_id}/booklet")
+async def booklet_html(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
+    from hipcare.render.booklet_html import render_html
+
+    view = _booklet_view(request, child_id, user, context)
+    return HTMLResponse(render_html(view))
+
+
+@pages_router.get("/family/children/{child_id}/booklet.pdf")
+async def booklet_pdf(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
+    from hipcare.render.booklet_pdf import default_pdf_renderer
+
+    view = _booklet_view(request, child_id, user, context)
+    pdf = await run_in_threadpool(default_pdf_renderer().render, view)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="booklet-{view.lang}.pdf"'},
+    )
+
+
+@pages_router.post("/family/children/{child_id}/calendar-link")
+async def make_calendar_link(
+    request: Request, child_id: RecordId, user: FormUser, context: Context
+) -> Response:
+    token = use.regenerate_calendar_link(_uow(context), user_id(user), child_id, now=context.now())
+    url = f"{request.base_url}calendar/{token}.ics"
+    return RedirectResponse(
+        f"/family/children/{child_id}?calendar={quote(url, safe='')}#calendar", status_code=303
+    )
+
+
+@pages_router.post("/family/children/{child_id}/calendar-link/revoke")
+async def revoke_calendar_link(
+    request: Request, child_id: RecordId, user: FormUser, context: Context
+) -> Response:
+    use.revoke_calendar_link(_uow(context), user_id(user), child_id, now=context.now())
+    return RedirectResponse(f"/family/children/{child_id}#calendar", status_code=303)
+
+
+@pages_router.get("/calendar/{token}.ics")
+async def calendar_feed(request: Request, token: str, context: Context) -> Response:
+    """The RFC 5545 feed behind a private link; an unknown or revoked link is 404."""
+    from hipcare.services.pathway import plan_calendar
+
+    now = context.now()
+    found = use.feed_plan(_uow(context), token, pathway_content(), now=now)
+    child, plan = found if found is not None else (None, None)
+    if child is None or plan is None:
+        return Response("no such calendar\n", status_code=404, media_type="text/plain")
+    words = translator(child.preferred_language if child.preferred_language in LANGUAGES else "en")
+    from hipcare.render.calendar import render_calendar
+
+    body = plan_calendar(plan, words, now, write=render_calendar)
+    return Response(body, media_type="text/calendar; charset=utf-8")

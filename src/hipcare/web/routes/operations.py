@@ -1,0 +1,390 @@
+"""Operation plans and the VDRO care pathway: plan an operation (with the osteotomy
+planner beside the form), start the pathway, postpone surgery, tick a care-plan item; as pages
+under ``/children/{id}/operations`` and JSON under ``/api/children/{id}/operations``.
+
+For the care team only (a family account gets 403); every POST carries the session's CSRF
+token (form field or ``X-CSRF-Token``); the use cases authorise and audit
+(``hipcare.services.operations``). A refused change on the child's page shows the page again
+with the problem at the top of its operation section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from hipcare.content.osteotomy import load_osteotomy_rules
+from hipcare.domain.errors import InvalidInputError, OutsideRuleError
+from hipcare.domain.osteotomy import OsteotomyRules
+from hipcare.domain.pathway import Procedure
+from hipcare.services.accounts import SessionUser
+from hipcare.services.operations import (
+    plan_operation,
+    postpone_surgery,
+    site_surgeons,
+    start_pathway,
+    tick_care_item,
+)
+from hipcare.services.osteotomy import plan_vdro
+from hipcare.services.records import get_child
+from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
+from hipcare.web.clinical_models import (
+    CarePlanItemOut,
+    OperationIn,
+    OperationOut,
+    PathwayStartIn,
+    PostponeIn,
+    care_plan_item_out,
+    operation_out,
+)
+from hipcare.web.context import WebContext, web_context
+from hipcare.web.models import CLINICAL_API_ERRORS, RecordId, parse_record_id
+from hipcare.web.rendering import (
+    PROCEDURE_NAMES,
+    page,
+    pathway_content,
+    render_child_page,
+    user_id,
+)
+
+__all__ = ["api_router", "pages_router"]
+
+pages_router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", tags=["clinical"], responses=CLINICAL_API_ERRORS)
+
+User = Annotated[SessionUser, Depends(staff_page_user)]
+FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
+ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
+Context = Annotated[WebContext, Depends(web_context)]
+
+
+def _operation_form(
+    request: Request,
+    user: SessionUser,
+    context: WebContext,
+    child_id: int,
+    form: Mapping[str, Any],
+    errors: Mapping[str, str],
+    status: int = 200,
+    planner: Mapping[str, str] | None = None,
+) -> Response:
+    record = get_child(context.unit_of_work(), user_id(user), child_id, now=context.now())
+    planner_values = dict(planner or {})
+    planner_result, planner_problem = _run_planner(planner_values)
+    surgeons = site_surgeons(
+        context.unit_of_work(), user_id(user), record.child.site_id, pathway_content()
+    )
+    return page(
+        request,
+        "clinical/operation_form.html",
+        {
+            "child": record.child,
+            "form": form,
+            "errors": errors,
+            "surgeons": surgeons,
+            "procedures": [
+                (procedure.value, PROCEDURE_NAMES[procedure]) for procedure in Procedure
+            ],
+            "today": context.today().isoformat(),
+            "me": user_id(user),
+            "planner": planner_values,
+            "planner_fields": _PLANNER_FIELDS,
+            "planner_result": planner_result,
+            "planner_problem": planner_problem,
+        },
+        user=user,
+        status=status,
+    )
+
+
+_PLANNER_FIELDS = {
+    "neck_shaft_angle_deg": "Neck-shaft angle before surgery (°)",
+    "target_neck_shaft_angle_deg": "Target neck-shaft angle (°)",
+    "plate_angle_deg": "Blade-plate angle (°)",
+    "anteversion_deg": "Anteversion before surgery (°, optional)",
+    "target_anteversion_deg": "Target anteversion (°, optional)",
+}
+
+
+def _run_planner(values: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
+    """The osteotomy planner's answer (``hipcare.services.osteotomy``) for the typed angles,
+    or the problem with them; nothing when no angle was typed."""
+    typed = {key: value.strip() for key, value in values.items() if value.strip()}
+    if not typed:
+        return None, None
+    numbers: dict[str, float] = {}
+    for key, value in typed.items():
+        try:
+            numbers[key] = float(value)
+        except ValueError:
+            return None, f"{_PLANNER_FIELDS[key]}: {value!r} is not a number"
+    try:
+        return plan_vdro(numbers, _osteotomy_rules()), None
+    except (InvalidInputError, OutsideRuleError) as error:
+        return None, f"{error.field}: {error.problem}"
+
+
+@cache
+def _osteotomy_rules() -> OsteotomyRules:
+    return load_osteotomy_rules()
+
+
+@pages_router.get("/children/{child_id}/operations/new")
+async def operation_form(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
+    planner = {
+        key: request.query_params.get(key, "")[:20]
+        for key in _PLANNER_FIELDS
+        if key in request.query_params
+    }
+    form: dict[str, Any] = {
+        "procedures": ["vdro"],
+        "sides": "both",
+        "weight_bearing": "",
+        "positioning_device": "",
+    }
+    if planner.get("plate_angle_deg"):
+        form["plate_angle_deg"] = planner["plate_angle_deg"]
+    return _operation_form(request, user, context, child_id, form, {}, planner=planner)
+
+
+_OPERATION_FIELDS = (
+    "sides",
+    "procedures",
+    "implant",
+    "plate_angle_deg",
+    "surgeon_id",
+    "surgery_date",
+    "weight_bearing",
+    "positioning_device",
+)
+
+
+def _operation_document(form: Mapping[str, Any]) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "sides": form.get("sides", ""),
+        "procedures": list(form.get("procedures", [])),
+        "implant": form.get("implant", ""),
+    }
+    surgeon_id = parse_record_id(str(form.get("surgeon_id", "")).strip())
+    if surgeon_id is None:
+        raise InvalidInputError("surgeon_id", "choose the surgeon")
+    document["surgeon_id"] = surgeon_id
+    angle = str(form.get("plate_angle_deg", "")).strip()
+    if angle:
+        try:
+            document["plate_angle_deg"] = float(angle)
+        except ValueError:
+            raise InvalidInputError(
+                "plate_angle_deg", f"{angle!r} is not a number of degrees"
+            ) from None
+    if str(form.get("surgery_date", "")).strip():
+        document["surgery_date"] = str(form["surgery_date"]).strip()
+    if form.get("weight_bearing"):
+        document["weight_bearing"] = form["weight_bearing"]
+    device = form.get("positioning_device", "")
+    if device in ("yes", "no"):
+        document["positioning_device"] = device == "yes"
+    return document
+
+
+@pages_router.post("/children/{child_id}/operations")
+async def plan_operation_page(
+    request: Request, child_id: RecordId, user: FormUser, context: Context
+) -> Response:
+    raw = await request.form()
+    form: dict[str, Any] = {
+        key: value for key, value in raw.items() if isinstance(value, str) and key != "procedures"
+    }
+    form["procedures"] = [value for value in raw.getlist("procedures") if isinstance(value, str)]
+    now = context.now()
+    try:
+        plan_operation(
+            context.unit_of_work(),
+            user_id(user),
+            child_id,
+            _operation_document(form),
+            pathway_content(),
+            today=context.today(now),
+            now=now,
+        )
+    except InvalidInputError as error:
+        if error.field == "child_id":
+            raise
+        field = error.field.split("[")[0]
+        field = field if field in _OPERATION_FIELDS else "sides"
+        return _operation_form(
+            request, user, context, child_id, form, {field: error.problem}, status=422
+        )
+    return RedirectResponse(f"/children/{child_id}#operation", status_code=303)
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    raw = await request.form()
+    return {key: value for key, value in raw.items() if isinstance(value, str)}
+
+
+def _back_with_problem(
+    request: Request, user: SessionUser, context: WebContext, child_id: int, problem: str
+) -> Response:
+    """The child's page again, with the problem said at the top of the operation section."""
+    return render_child_page(
+        request, user, context, child_id, operation_problem=problem, status=422
+    )
+
+
+@pages_router.post("/children/{child_id}/operations/{operation_id}/pathway")
+async def start_pathway_page(
+    request: Request, child_id: RecordId, operation_id: RecordId, user: FormUser, context: Context
+) -> Response:
+    form = await _form_values(request)
+    try:
+        document = {}
+        for key in ("wheelchair_user", "attends_school", "sees_therapists"):
+            if form.get(key) not in ("yes", "no"):
+                raise InvalidInputError(key, "answer yes or no")
+            document[key] = form[key] == "yes"
+        start_pathway(
+            context.unit_of_work(),
+            user_id(user),
+            child_id,
+            operation_id,
+            document,
+            pathway_content(),
+            now=context.now(),
+        )
+    except InvalidInputError as error:
+        if error.field == "child_id":
+            raise
+        return _back_with_problem(
+            request, user, context, child_id, f"{error.field}: {error.problem}"
+        )
+    return RedirectResponse(f"/children/{child_id}#care-plan", status_code=303)
+
+
+@pages_router.post("/children/{child_id}/operations/{operation_id}/postpone")
+async def postpone_page(
+    request: Request, child_id: RecordId, operation_id: RecordId, user: FormUser, context: Context
+) -> Response:
+    form = await _form_values(request)
+    now = context.now()
+    try:
+        postpone_surgery(
+            context.unit_of_work(),
+            user_id(user),
+            child_id,
+            operation_id,
+            {"surgery_date": form.get("surgery_date", "")},
+            pathway_content(),
+            today=context.today(now),
+            now=now,
+        )
+    except InvalidInputError as error:
+        if error.field == "child_id":
+            raise
+        return _back_with_problem(
+            request, user, context, child_id, f"{error.field}: {error.problem}"
+        )
+    return RedirectResponse(f"/children/{child_id}#care-plan", status_code=303)
+
+
+@pages_router.post("/children/{child_id}/operations/{operation_id}/items/{item_id}/done")
+async def tick_page(
+    request: Request,
+    child_id: RecordId,
+    operation_id: RecordId,
+    item_id: str,
+    user: FormUser,
+    context: Context,
+) -> Response:
+    tick_care_item(
+        context.unit_of_work(), user_id(user), child_id, operation_id, item_id, now=context.now()
+    )
+    return RedirectResponse(f"/children/{child_id}#item-{item_id}", status_code=303)
+
+
+# --- JSON API ----------------------------------------------------------------------------------
+
+
+@api_router.post("/children/{child_id}/operations", response_model=OperationOut, status_code=201)
+async def api_plan_operation(
+    child_id: RecordId, body: OperationIn, user: ApiUser, context: Context
+) -> OperationOut:
+    """Plan a VDRO; weight bearing and positioning default from the surgeon's profile."""
+    now = context.now()
+    plan = plan_operation(
+        context.unit_of_work(),
+        user_id(user),
+        child_id,
+        body.model_dump(mode="json", exclude_none=True),
+        pathway_content(),
+        today=context.today(now),
+        now=now,
+    )
+    return operation_out(plan)
+
+
+@api_router.post(
+    "/children/{child_id}/operations/{operation_id}/pathway",
+    response_model=list[CarePlanItemOut],
+    status_code=201,
+)
+async def api_start_pathway(
+    child_id: RecordId,
+    operation_id: RecordId,
+    body: PathwayStartIn,
+    user: ApiUser,
+    context: Context,
+) -> list[CarePlanItemOut]:
+    """Start the pathway: the child's dated care plan is created from the engine."""
+    items = start_pathway(
+        context.unit_of_work(),
+        user_id(user),
+        child_id,
+        operation_id,
+        body.model_dump(),
+        pathway_content(),
+        now=context.now(),
+    )
+    return [care_plan_item_out(item) for item in items]
+
+
+@api_router.post(
+    "/children/{child_id}/operations/{operation_id}/postpone",
+    response_model=list[CarePlanItemOut],
+)
+async def api_postpone(
+    child_id: RecordId, operation_id: RecordId, body: PostponeIn, user: ApiUser, context: Context
+) -> list[CarePlanItemOut]:
+    """Move the surgery date; items not done are re-dated, done ones are kept."""
+    now = context.now()
+    items = postpone_surgery(
+        context.unit_of_work(),
+        user_id(user),
+        child_id,
+        operation_id,
+        body.model_dump(mode="json"),
+        pathway_content(),
+        today=context.today(now),
+        now=now,
+    )
+    return [care_plan_item_out(item) for item in items]
+
+
+@api_router.post(
+    "/children/{child_id}/operations/{operation_id}/items/{item_id}/done",
+    response_model=CarePlanItemOut,
+)
+async def api_tick(
+    child_id: RecordId, operation_id: RecordId, item_id: str, user: ApiUser, context: Context
+) -> CarePlanItemOut:
+    """Mark a care-plan item done (by you, now)."""
+    item = tick_care_item(
+        context.unit_of_work(), user_id(user), child_id, operation_id, item_id, now=context.now()
+    )
+    return care_plan_item_out(item)

@@ -1,0 +1,197 @@
+"""Signing in and out: the sign-in page (a double-submit CSRF cookie before there is a
+session) and ``POST /api/sign-in``, ``/api/sign-out``, ``GET /api/me``.
+
+The page's form works without JavaScript; a refused sign-in comes back with the email typed
+and a message (401 wrong email or password, 429 locked for a while).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from hipcare.services.accounts import (
+    SessionUser,
+    SignInRefusal,
+    SignInRefusedError,
+    signed_in_user,
+)
+from hipcare.services.accounts import sign_in as sign_in_use_case
+from hipcare.services.accounts import sign_out as sign_out_use_case
+from hipcare.web.auth import CSRF_FIELD, api_user, page_user_with_form
+from hipcare.web.context import SESSION_COOKIE, SIGN_IN_COOKIE, WebContext, web_context
+from hipcare.web.models import API_ERRORS, Problem, SignInIn, SignInOut, me_out, signed_in_out
+from hipcare.web.rendering import page, set_session_cookie
+
+__all__ = ["api_router", "pages_router"]
+
+pages_router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS)
+
+AnyFormUser = Annotated[SessionUser, Depends(page_user_with_form)]
+"""Signing out is for everyone signed in, the family side's accounts too."""
+AnyApiUser = Annotated[SessionUser, Depends(api_user)]
+"""Signing out and asking who is signed in are for every account, the family's too."""
+Context = Annotated[WebContext, Depends(web_context)]
+
+
+def _safe_target(target: str | None) -> str:
+    """Only a path on this site (never another host) may follow sign-in."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return "/"
+    return target
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def _sign_in_form(
+    request: Request,
+    *,
+    email: str = "",
+    target: str = "/",
+    message: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    token = secrets.token_urlsafe(32)
+    response = page(
+        request,
+        "sign_in.html",
+        {"email": email, "next": target, "message": message, "form_token": token},
+        status=status,
+    )
+    context = web_context(request)
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=context.settings.secure_cookies,
+        path="/sign-in",
+    )
+    return response
+
+
+@pages_router.get("/sign-in")
+async def sign_in_page(request: Request, context: Context, next: str = "/") -> Response:
+    if signed_in_user(
+        context.unit_of_work(),
+        request.cookies.get(SESSION_COOKIE),
+        now=context.now(),
+        policy=context.policy,
+    ):
+        return RedirectResponse(_safe_target(next), status_code=303)
+    return _sign_in_form(request, target=_safe_target(next))
+
+
+@pages_router.post("/sign-in")
+async def sign_in(request: Request, context: Context) -> Response:
+    form = await request.form()
+    email = str(form.get("email", ""))[:320]
+    password = str(form.get("password", ""))[:1024]
+    target = _safe_target(str(form.get("next", "/")))
+    presented = str(form.get(CSRF_FIELD, ""))
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
+        return _sign_in_form(
+            request,
+            email=email,
+            target=target,
+            message="This sign-in form had expired. Please type your password again.",
+            status=400,
+        )
+    try:
+        signed = await run_in_threadpool(
+            sign_in_use_case,
+            context.unit_of_work(),
+            email,
+            password,
+            request.client.host if request.client else "unknown",
+            now=context.now(),
+            policy=context.policy,
+        )
+    except SignInRefusedError as refused:
+        status = 401 if refused.reason is SignInRefusal.WRONG_EMAIL_OR_PASSWORD else 429
+        return _sign_in_form(
+            request, email=email, target=target, message=refused.message, status=status
+        )
+    # A session the browser held before (another user's, or an old one) ends here.
+    sign_out_use_case(context.unit_of_work(), request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, signed.token, context)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
+    return response
+
+
+@pages_router.post("/sign-out")
+async def sign_out(request: Request, user: AnyFormUser, context: Context) -> Response:
+    sign_out_use_case(context.unit_of_work(), request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- JSON API ----------------------------------------------------------------------------------
+# The API's functions keep the route names (and so the OpenAPI operation ids) they had
+# before they shared a module with the pages' ``sign_in`` and ``sign_out``.
+
+
+@api_router.post(
+    "/sign-in",
+    name="sign_in",
+    response_model=SignInOut,
+    responses={
+        401: {"model": Problem, "description": "wrong email or password"},
+        429: {"model": Problem, "description": "too many failed sign-ins: locked for a while"},
+    },
+)
+async def api_sign_in(body: SignInIn, request: Request, context: Context) -> Response:
+    """Open a session (cookie) and return the CSRF token to send with every POST."""
+    try:
+        signed = await run_in_threadpool(
+            sign_in_use_case,
+            context.unit_of_work(),
+            body.email,
+            body.password,
+            _client(request),
+            now=context.now(),
+            policy=context.policy,
+        )
+    except SignInRefusedError as refused:
+        status = 401 if refused.reason is SignInRefusal.WRONG_EMAIL_OR_PASSWORD else 429
+        return JSONResponse(
+            Problem(field=refused.reason.value, problem=refused.message).model_dump(),
+            status_code=status,
+        )
+    body_out = SignInOut(user=me_out(signed.user), csrf_token=signed.csrf_token)
+    response = JSONResponse(body_out.model_dump(mode="json"))
+    set_session_cookie(response, signed.token, context)
+    return response
+
+
+@api_router.post("/sign-out", name="sign_out", status_code=204)
+async def api_sign_out(user: AnyApiUser, request: Request, context: Context) -> Response:
+    """End this session."""
+    sign_out_use_case(context.unit_of_work(), request.cookies.get(SESSION_COOKIE))
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@api_router.get("/me", response_model=SignInOut)
+async def me(user: AnyApiUser) -> SignInOut:
+    """Who is signed in, with the session's CSRF token."""
+    return signed_in_out(user)
