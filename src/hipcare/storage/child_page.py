@@ -31,8 +31,7 @@ from hipcare.services.journey import ChildPageHeader
 from hipcare.services.radiographs import Reading, StoredFilm
 from hipcare.storage import mapping
 from hipcare.storage.accounts import SESSION_USER_COLUMNS, session_and_user_from_row
-from hipcare.storage.radiographs import _film as film_from_row
-from hipcare.storage.radiographs import _reading as reading_from_row
+from hipcare.storage.radiographs import film_from_row, reading_from_row
 from hipcare.storage.tables import (
     AlertRow,
     AuditRow,

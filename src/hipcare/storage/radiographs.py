@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["SqlAlchemyRadiographRepository"]
 
 
-def _film(row: RadiographRow) -> StoredFilm:
+def film_from_row(row: RadiographRow) -> StoredFilm:
     spacing = (
         None
         if row.pixel_spacing_row_mm is None or row.pixel_spacing_column_mm is None
@@ -47,7 +47,7 @@ def _film(row: RadiographRow) -> StoredFilm:
     )
 
 
-def _reading(row: RadiographReadingRow) -> Reading:
+def reading_from_row(row: RadiographReadingRow) -> Reading:
     return Reading(
         radiograph_id=row.radiograph_id,
         measured_by=row.measured_by,
@@ -101,11 +101,11 @@ class SqlAlchemyRadiographRepository:
         )
         self._session.add(row)
         self._session.flush()
-        return _film(row)
+        return film_from_row(row)
 
     def get(self, film_id: int) -> StoredFilm | None:
         row = self._session.get(RadiographRow, film_id)
-        return None if row is None else _film(row)
+        return None if row is None else film_from_row(row)
 
     def for_child(self, child_id: int) -> Sequence[StoredFilm]:
         rows = self._session.scalars(
@@ -113,7 +113,7 @@ class SqlAlchemyRadiographRepository:
             .where(RadiographRow.child_id == child_id)
             .order_by(RadiographRow.film_date.desc(), RadiographRow.id.desc())
         )
-        return [_film(row) for row in rows]
+        return [film_from_row(row) for row in rows]
 
     def add_reading(self, reading: Reading) -> Reading:
         document: dict[str, Any] = dict(reading.document)
@@ -128,7 +128,7 @@ class SqlAlchemyRadiographRepository:
         )
         self._session.add(row)
         self._session.flush()
-        return _reading(row)
+        return reading_from_row(row)
 
     def readings(self, film_id: int) -> Sequence[Reading]:
         rows = self._session.scalars(
@@ -136,4 +136,4 @@ class SqlAlchemyRadiographRepository:
             .where(RadiographReadingRow.radiograph_id == film_id)
             .order_by(RadiographReadingRow.measured_at, RadiographReadingRow.id)
         )
-        return [_reading(row) for row in rows]
+        return [reading_from_row(row) for row in rows]
