@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hypothesis import given, settings
@@ -13,8 +14,11 @@ from hipcare.domain.surveillance import (
     ActionCode,
     AgeReference,
     HipPair,
+    HipProcedure,
+    HipSurgery,
     ReviewKind,
     RuleKind,
+    SurgerySide,
     SurveillanceInput,
     SurveillancePlan,
     Visit,
@@ -32,7 +36,7 @@ percent = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=F
 
 @st.composite
 def children(draw: st.DrawFn) -> SurveillanceInput:
-    """A child aged 0-21 years with up to six visits between birth and today."""
+    """A child aged 0-21 years with up to six visits and two hip operations before today."""
     born = draw(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)))
     age_days = draw(st.integers(min_value=0, max_value=21 * 366))
     today = born + timedelta(days=age_days)
@@ -41,7 +45,16 @@ def children(draw: st.DrawFn) -> SurveillanceInput:
         day = born + timedelta(days=draw(st.integers(min_value=0, max_value=age_days)))
         xray = draw(st.booleans())
         mp = HipPair(draw(percent), draw(percent)) if xray else None
-        visits.append(Visit(day, xray, mp))
+        obliquity = draw(st.one_of(st.none(), st.floats(min_value=0, max_value=90)))
+        visits.append(Visit(day, xray, mp, pelvic_obliquity_deg=obliquity))
+    surgeries = tuple(
+        HipSurgery(
+            born + timedelta(days=draw(st.integers(min_value=0, max_value=age_days))),
+            draw(st.sampled_from(SurgerySide)),
+            draw(st.sampled_from(HipProcedure)),
+        )
+        for _ in range(draw(st.integers(min_value=0, max_value=2)))
+    )
     return SurveillanceInput(
         date_of_birth=born,
         gmfcs=draw(st.one_of(st.none(), st.sampled_from(GMFCS))),
@@ -49,18 +62,54 @@ def children(draw: st.DrawFn) -> SurveillanceInput:
         visits=tuple(visits),
         gestation_weeks=draw(st.one_of(st.none(), st.integers(min_value=23, max_value=42))),
         skeletal_maturity_reached=draw(st.booleans()) and age_days > 4000,
+        winters_gage_hicks_type_iv=draw(st.booleans()),
+        hip_surgery=surgeries,
+        triradiate_cartilage_closed=draw(st.booleans()) and age_days > 4000,
     )
 
 
 def later(child: SurveillanceInput, days: int) -> SurveillanceInput:
-    return SurveillanceInput(
-        child.date_of_birth,
-        child.gmfcs,
-        child.today + timedelta(days=days),
-        child.visits,
-        child.gestation_weeks,
-        child.skeletal_maturity_reached,
+    return replace(child, today=child.today + timedelta(days=days))
+
+
+@settings(max_examples=400)
+@given(children())
+def test_every_child_has_a_next_review_unless_discharged_or_20_or_older(
+    child: SurveillanceInput,
+) -> None:
+    """Issue 14: no child silently drops out of surveillance without a date."""
+    result = plan_surveillance(child, RULES)
+    twentieth_birthday = add_months(child.date_of_birth, 240)
+    if result.discharged or child.today >= twentieth_birthday:
+        return
+    assert result.next_review is not None
+    assert worklist_status(result, child.today) is not WorklistStatus.OUTSIDE_GUIDELINE
+
+
+@settings(max_examples=300)
+@given(children())
+def test_an_operated_child_is_never_discharged_before_skeletal_maturity(
+    child: SurveillanceInput,
+) -> None:
+    result = plan_surveillance(child, RULES)
+    if child.hip_surgery and not child.skeletally_mature:
+        assert not result.discharged
+
+
+@settings(max_examples=300)
+@given(children())
+def test_a_rising_hip_has_its_next_film_within_6_months_of_the_latest_visit(
+    child: SurveillanceInput,
+) -> None:
+    """Unstable or possibly unstable -> a film within 6 months, at every GMFCS level."""
+    result = plan_surveillance(child, RULES)
+    if not any(j.stability.rising for j in result.judgements) or result.review is None:
+        return
+    last_event = max(
+        [*(visit.date for visit in child.visits), *(s.date for s in child.hip_surgery)]
     )
+    assert result.review.due_by <= add_months(last_event, 6)
+    assert result.review.xray
 
 
 @settings(max_examples=300)
@@ -131,13 +180,16 @@ def test_the_initial_review_never_opens_before_12_months_of_corrected_age(
 @settings(max_examples=300)
 @given(children())
 def test_gmfcs_iv_and_v_are_never_left_more_than_12_months(child: SurveillanceInput) -> None:
+    """Counted from the latest visit, or the latest hip operation when that came after it."""
     result = plan_surveillance(child, RULES)
     if child.gmfcs not in {GMFCS.IV, GMFCS.V} or result.review is None or not child.visits:
         return
     if result.review.kind is ReviewKind.INITIAL:
         return
-    last_visit = max(visit.date for visit in child.visits)
-    assert result.review.due_by <= add_months(last_visit, 12)
+    last_event = max(
+        [*(visit.date for visit in child.visits), *(s.date for s in child.hip_surgery)]
+    )
+    assert result.review.due_by <= add_months(last_event, 12)
 
 
 @settings(max_examples=200)

@@ -171,8 +171,8 @@ def test_loader_refuses_a_file_that_is_not_a_rule_list(text: str, message: str) 
 def test_rules_edited_in_the_file_change_the_schedule_without_code_changes() -> None:
     """A service that moves GMFCS I's 3-year review to a 30-42 month window gets that window."""
     text = shipped_text().replace(
-        "window_from_age_months = 36\nwindow_to_age_months = 36",
-        "window_from_age_months = 30\nwindow_to_age_months = 42",
+        "window_from_age_months = 36\nwindow_before_age_months = 48",
+        "window_from_age_months = 30\nwindow_before_age_months = 43",
     )
     child = SurveillanceInput(
         date(2021, 1, 15),
@@ -182,7 +182,8 @@ def test_rules_edited_in_the_file_change_the_schedule_without_code_changes() -> 
     )
     result = plan_surveillance(child, parse_surveillance_rules(text))
     assert result.review is not None
-    assert (result.review.due_from, result.review.due_by) == (date(2023, 7, 15), date(2024, 7, 15))
+    # The window runs to the day before 43 months (issue 14 worded windows).
+    assert (result.review.due_from, result.review.due_by) == (date(2023, 7, 15), date(2024, 8, 14))
     assert "Review at 30-42 months of age" in result.actions[0].text
 
 

@@ -16,7 +16,10 @@ from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import parse_gmfcs
 from hipcare.domain.surveillance import (
     HipPair,
+    HipProcedure,
+    HipSurgery,
     SideJudgement,
+    SurgerySide,
     SurveillanceInput,
     SurveillancePlan,
     SurveillanceRules,
@@ -36,8 +39,17 @@ _TOP_LEVEL_KEYS = (
     "gestation_weeks",
     "skeletal_maturity_reached",
     "winters_gage_hicks_type_iv",
+    "hip_surgery",
+    "triradiate_cartilage_closed",
 )
-_VISIT_KEYS = ("date", "xray", "migration_percentage", "head_shaft_angle_deg")
+_VISIT_KEYS = (
+    "date",
+    "xray",
+    "migration_percentage",
+    "head_shaft_angle_deg",
+    "pelvic_obliquity_deg",
+)
+_SURGERY_KEYS = ("date", "side", "procedure")
 _SIDE_KEYS = ("right", "left")
 
 
@@ -98,9 +110,43 @@ def _parse_visit(value: object, field: str) -> Visit:
             head_shaft_angle_deg=_parse_pair(
                 value.get("head_shaft_angle_deg"), "head_shaft_angle_deg", "degrees"
             ),
+            pelvic_obliquity_deg=_parse_degrees(value.get("pelvic_obliquity_deg")),
         )
     except InvalidInputError as error:
         raise InvalidInputError(f"{field}.{error.field}", error.problem) from None
+
+
+def _parse_degrees(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError("pelvic_obliquity_deg", f"{value!r} is not a number of degrees")
+    return float(value)
+
+
+def _parse_surgery(value: object, field: str) -> HipSurgery:
+    if not isinstance(value, dict):
+        raise InvalidInputError(field, "must be an object with date, side and procedure")
+    _check_keys(value, _SURGERY_KEYS, field)
+    for key in _SURGERY_KEYS:
+        if key not in value:
+            raise InvalidInputError(f"{field}.{key}", "is missing")
+    try:
+        side = SurgerySide(value["side"])
+    except (ValueError, TypeError):
+        raise InvalidInputError(
+            f"{field}.side", f"{value['side']!r} is not a side; give right, left or both"
+        ) from None
+    try:
+        procedure = HipProcedure(value["procedure"])
+    except (ValueError, TypeError):
+        known = ", ".join(item.value for item in HipProcedure)
+        raise InvalidInputError(
+            f"{field}.procedure", f"{value['procedure']!r} is not a known procedure; give {known}"
+        ) from None
+    return HipSurgery(
+        date=_parse_date(value["date"], f"{field}.date"), side=side, procedure=procedure
+    )
 
 
 def parse_surveillance_input(document: object) -> SurveillanceInput:
@@ -121,6 +167,9 @@ def parse_surveillance_input(document: object) -> SurveillanceInput:
     raw_visits = document.get("visits", [])
     if not isinstance(raw_visits, list):
         raise InvalidInputError("visits", "must be a list of visits")
+    raw_surgery = document.get("hip_surgery", [])
+    if not isinstance(raw_surgery, list):
+        raise InvalidInputError("hip_surgery", "must be a list of operations done")
     gestation = document.get("gestation_weeks")
     if gestation is not None and (
         isinstance(gestation, bool) or not isinstance(gestation, int | float)
@@ -140,6 +189,13 @@ def parse_surveillance_input(document: object) -> SurveillanceInput:
         winters_gage_hicks_type_iv=_parse_bool(
             document.get("winters_gage_hicks_type_iv", False), "winters_gage_hicks_type_iv"
         ),
+        hip_surgery=tuple(
+            _parse_surgery(surgery, f"hip_surgery[{index}]")
+            for index, surgery in enumerate(raw_surgery)
+        ),
+        triradiate_cartilage_closed=_parse_bool(
+            document.get("triradiate_cartilage_closed", False), "triradiate_cartilage_closed"
+        ),
     )
 
 
@@ -156,6 +212,9 @@ def _judgement_json(judgement: SideJudgement) -> dict[str, Any]:
         "compared_with": _iso(judgement.compared_with),
         "abnormal": judgement.abnormal,
         "head_shaft_angle_deg": judgement.head_shaft_angle_deg,
+        "rise_per_year": judgement.rise_per_year,
+        "accelerating": judgement.accelerating,
+        "judged_from": _iso(judgement.judged_from),
     }
 
 
@@ -198,6 +257,7 @@ def plan_to_json(plan: SurveillancePlan, rules: SurveillanceRules) -> dict[str, 
         "corrected_age_months": plan.corrected_age_months,
         "hips": {judgement.side: _judgement_json(judgement) for judgement in plan.judgements},
         "notes": list(plan.notes),
+        "melbourne_grade": plan.melbourne_grade,
     }
 
 
