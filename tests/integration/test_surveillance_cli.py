@@ -85,6 +85,31 @@ def test_the_hips_carry_stability_and_rise_per_year() -> None:
     assert (right["stability"], right["rise_per_year"]) == ("stable", 6.0)
 
 
+def test_examination_findings_are_read_and_reported() -> None:
+    child = json.loads(json.dumps(GMFCS_IV_MP_35))
+    child["visits"][1].update(
+        {
+            "hip_pain": True,
+            "passive_abduction_deg": {"right": 25, "left": 40},
+            "pelvic_obliquity_deg": 6,
+            "scoliosis": False,
+            "windswept_posture": True,
+        }
+    )
+    status, out, _ = _run(["surveillance"], json.dumps(child))
+    result = json.loads(out)
+    assert status == 0
+    assert result["examination"] == {
+        "date": "2024-08-01",
+        "hip_pain": True,
+        "pelvic_obliquity_deg": 6,
+        "scoliosis": False,
+        "windswept_posture": True,
+        "passive_abduction_deg": {"right": 25, "left": 40},
+    }
+    assert any("passive abduction right 25 degrees" in note for note in result["notes"])
+
+
 def _surgery(**entry: Any) -> str:
     operation = {"date": "2024-03-01", "side": "right", "procedure": "vdro", **entry}
     return json.dumps({**GMFCS_IV_MP_35, "hip_surgery": [operation]})
@@ -143,6 +168,17 @@ def _with(path: str, value: Any) -> str:
         (_with("triradiate_cartilage_closed", "yes"), "triradiate_cartilage_closed"),
         (_with("visits.0.pelvic_obliquity_deg", 95), "visits[0].pelvic_obliquity_deg"),
         (_with("visits.0.pelvic_obliquity_deg", "8"), "visits[0].pelvic_obliquity_deg"),
+        (_with("visits.0.hip_pain", "yes"), "visits[0].hip_pain"),
+        (_with("visits.0.scoliosis", 1), "visits[0].scoliosis"),
+        (_with("visits.0.windswept_posture", "no"), "visits[0].windswept_posture"),
+        (
+            _with("visits.0.passive_abduction_deg", {"right": 120}),
+            "visits[0].passive_abduction_deg.right",
+        ),
+        (
+            _with("visits.0.passive_abduction_deg", {"left": "wide"}),
+            "visits[0].passive_abduction_deg.left",
+        ),
         (json.dumps({"gmfcs": "I", "today": "2024-01-01"}), "date_of_birth"),
         (json.dumps({"date_of_birth": "2021-01-01", "today": "2024-01-01"}), "gmfcs"),
         (json.dumps({"date_of_birth": "2021-01-01", "gmfcs": "I"}), "today"),

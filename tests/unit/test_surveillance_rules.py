@@ -209,3 +209,36 @@ def test_the_corrected_age_note_carries_the_flag_only_while_it_is_local_protocol
     )
     confirmed = plan_surveillance(child, parse_surveillance_rules(confirmed_text))
     assert confirmed.notes[0].endswith("corrected by 70 days.")
+
+
+def test_every_rule_from_the_2014_australian_guideline_says_it_is_superseded() -> None:
+    """Issue 14: the 2014 AusACPDM text is the 2014 standard, superseded by the 2020 guideline."""
+    cited = [
+        rule
+        for rule in load_surveillance_rules().rules
+        if (
+            "2014" in rule.citation.source and "Australian Hip Surveillance" in rule.citation.source
+        )
+        or "(AusACPDM), 2014" in rule.citation.source
+    ]
+    assert len(cited) >= 10
+    for rule in cited:
+        assert "superseded by the 2020 AusACPDM guideline" in rule.citation.source, rule.id
+
+
+def test_every_rule_added_for_issue_14_is_local_protocol() -> None:
+    """None of the new rules was read in a guideline: each is flagged for the clinical lead."""
+    rules = load_surveillance_rules()
+    for kind in (
+        RuleKind.CHANGE_ERROR,
+        RuleKind.ACCELERATION,
+        RuleKind.INTERVAL_WHILE_RISING,
+        RuleKind.DEFAULT_REVIEW,
+        RuleKind.INTERVAL_AFTER_SURGERY,
+        RuleKind.POST_OPERATIVE_FAILURE,
+        RuleKind.CONTINUE_AFTER_MATURITY,
+    ):
+        assert rules.single(kind).is_local_protocol, kind
+    assert rules.single(RuleKind.CHANGE_ERROR).change_error_points == 8.3
+    instability = rules.single(RuleKind.INSTABILITY)
+    assert (instability.pair_from_months, instability.pair_to_months) == (4, 24)

@@ -48,6 +48,10 @@ _VISIT_KEYS = (
     "migration_percentage",
     "head_shaft_angle_deg",
     "pelvic_obliquity_deg",
+    "hip_pain",
+    "passive_abduction_deg",
+    "scoliosis",
+    "windswept_posture",
 )
 _SURGERY_KEYS = ("date", "side", "procedure")
 _SIDE_KEYS = ("right", "left")
@@ -111,9 +115,21 @@ def _parse_visit(value: object, field: str) -> Visit:
                 value.get("head_shaft_angle_deg"), "head_shaft_angle_deg", "degrees"
             ),
             pelvic_obliquity_deg=_parse_degrees(value.get("pelvic_obliquity_deg")),
+            hip_pain=_parse_optional_bool(value.get("hip_pain"), "hip_pain"),
+            passive_abduction_deg=_parse_pair(
+                value.get("passive_abduction_deg"), "passive_abduction_deg", "degrees"
+            ),
+            scoliosis=_parse_optional_bool(value.get("scoliosis"), "scoliosis"),
+            windswept_posture=_parse_optional_bool(
+                value.get("windswept_posture"), "windswept_posture"
+            ),
         )
     except InvalidInputError as error:
         raise InvalidInputError(f"{field}.{error.field}", error.problem) from None
+
+
+def _parse_optional_bool(value: object, field: str) -> bool | None:
+    return None if value is None else _parse_bool(value, field)
 
 
 def _parse_degrees(value: object) -> float | None:
@@ -258,6 +274,7 @@ def plan_to_json(plan: SurveillancePlan, rules: SurveillanceRules) -> dict[str, 
         "hips": {judgement.side: _judgement_json(judgement) for judgement in plan.judgements},
         "notes": list(plan.notes),
         "melbourne_grade": plan.melbourne_grade,
+        "examination": plan.examination,
     }
 
 

@@ -65,7 +65,9 @@ class Visit:
     ``migration_percentage`` (Reimers, 0-100, as reported) and ``head_shaft_angle_deg`` need
     an X-ray; either hip may be left out. ``pelvic_obliquity_deg`` (0-90, from the film or the
     examination) is optional; over 5 degrees it distorts MP (clinical specification section 2)
-    and, at skeletal maturity, keeps surveillance going (PMID 36575164).
+    and, at skeletal maturity, keeps surveillance going (PMID 36575164). The other examination
+    findings (``hip_pain``, ``passive_abduction_deg`` per hip 0-90, ``scoliosis``,
+    ``windswept_posture``) are optional and reported; no rule uses them (docs).
     """
 
     date: date
@@ -73,10 +75,42 @@ class Visit:
     migration_percentage: HipPair | None = None
     head_shaft_angle_deg: HipPair | None = None
     pelvic_obliquity_deg: float | None = None
+    hip_pain: bool | None = None
+    passive_abduction_deg: HipPair | None = None
+    scoliosis: bool | None = None
+    windswept_posture: bool | None = None
+
+    def examination(self) -> dict[str, object]:
+        """The examination findings recorded at this visit, by field name."""
+        found: dict[str, object] = {
+            "hip_pain": self.hip_pain,
+            "pelvic_obliquity_deg": self.pelvic_obliquity_deg,
+            "scoliosis": self.scoliosis,
+            "windswept_posture": self.windswept_posture,
+        }
+        if self.passive_abduction_deg is not None:
+            found["passive_abduction_deg"] = dict(self.passive_abduction_deg.sides())
+        return {name: value for name, value in found.items() if value is not None}
 
     def __post_init__(self) -> None:
         if not isinstance(self.xray, bool):
             raise InvalidInputError("xray", "must be true or false")
+        for name in ("hip_pain", "scoliosis", "windswept_posture"):
+            flag = getattr(self, name)
+            if flag is not None and not isinstance(flag, bool):
+                raise InvalidInputError(name, f"{flag!r} must be true or false")
+        if self.passive_abduction_deg is not None:
+            for side, value in self.passive_abduction_deg.sides():
+                if value is not None and (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or not math.isfinite(value)
+                    or not 0 <= value <= 90
+                ):
+                    raise InvalidInputError(
+                        f"passive_abduction_deg.{side}",
+                        f"{value!r} is not an angle from 0 to 90 degrees",
+                    )
         obliquity = self.pelvic_obliquity_deg
         if obliquity is not None and (
             isinstance(obliquity, bool)

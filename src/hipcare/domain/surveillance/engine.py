@@ -67,6 +67,7 @@ class _Context:
     corrected_age_months: int | None
     judgements: tuple[SideJudgement, ...]
     melbourne_grade: str | None = None
+    examination: dict[str, object] | None = None
 
 
 def _finish(
@@ -89,6 +90,7 @@ def _finish(
         outside_guideline=outside,
         notes=tuple(builder.notes),
         melbourne_grade=context.melbourne_grade,
+        examination=context.examination,
     )
 
 
@@ -208,12 +210,18 @@ def plan_surveillance(child: SurveillanceInput, rules: SurveillanceRules) -> Sur
         judge_side(side, films, rules, judged_from=judged_from.get(side)) for side in SIDES
     )
     mature = child.skeletally_mature
+    examined = [visit for visit in visits if visit.examination()]
     context = _Context(
         today=today,
         age_months=months_between(child.date_of_birth, today),
         corrected_age_months=ages.age_months(today) if ages.uses_correction_on(today) else None,
         judgements=judgements,
         melbourne_grade=MELBOURNE_GRADE_BY_CLINICIAN if mature else None,
+        examination=(
+            {"date": examined[-1].date.isoformat(), **examined[-1].examination()}
+            if examined
+            else None
+        ),
     )
     if ages.corrected:
         correction = rules.single(RuleKind.CORRECTION)
@@ -232,6 +240,13 @@ def plan_surveillance(child: SurveillanceInput, rules: SurveillanceRules) -> Sur
             f"{after_surgery.films_from_weeks_after} weeks after the latest operation ("
             + ", ".join(f"{side} from {day.isoformat()}" for side, day in judged_from.items())
             + ")."
+        )
+    if examined:
+        builder.notes.append(
+            f"Examination on {examined[-1].date.isoformat()}: "
+            f"{_examination_words(examined[-1])}. Recorded for the clinician; no shipped rule "
+            "uses these findings (the AACPDM 2017 pathway's examination criteria were not "
+            "verified), except pelvic obliquity at skeletal maturity."
         )
     threshold_actions(builder, judgements, rules)
     failure_actions(builder, surgeries, judgements, rules)
@@ -512,6 +527,23 @@ def _by_level(
         rules,
         last_visit.date,
     )
+
+
+def _examination_words(visit: Visit) -> str:
+    words = []
+    for name in ("hip_pain", "scoliosis", "windswept_posture"):
+        flag = getattr(visit, name)
+        if flag is not None:
+            words.append(f"{name.replace('_', ' ')} {'yes' if flag else 'no'}")
+    if visit.pelvic_obliquity_deg is not None:
+        words.append(f"pelvic obliquity {visit.pelvic_obliquity_deg:g} degrees")
+    if visit.passive_abduction_deg is not None:
+        words += [
+            f"passive abduction {side} {value:g} degrees"
+            for side, value in visit.passive_abduction_deg.sides()
+            if value is not None
+        ]
+    return ", ".join(words)
 
 
 def _age_words(rule: SurveillanceRule) -> str:

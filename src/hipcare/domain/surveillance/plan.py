@@ -86,6 +86,8 @@ class SurveillancePlan:
     outside_guideline: bool = False
     notes: tuple[str, ...] = field(default=())
     melbourne_grade: str | None = None
+    examination: dict[str, object] | None = None
+    """The latest visit's examination findings (with its ``date``), reported, not judged."""
 
     @property
     def next_review(self) -> date | None:
