@@ -110,6 +110,18 @@ def test_examination_findings_are_read_and_reported() -> None:
     assert any("passive abduction right 25 degrees" in note for note in result["notes"])
 
 
+def test_examination_findings_may_come_as_one_object_on_the_visit() -> None:
+    child = json.loads(json.dumps(GMFCS_IV_MP_35))
+    child["visits"][1]["examination"] = {"pelvic_obliquity_deg": 7, "scoliosis": True}
+    status, out, _ = _run(["surveillance"], json.dumps(child))
+    assert status == 0
+    assert json.loads(out)["examination"] == {
+        "date": "2024-08-01",
+        "pelvic_obliquity_deg": 7,
+        "scoliosis": True,
+    }
+
+
 def _surgery(**entry: Any) -> str:
     operation = {"date": "2024-03-01", "side": "right", "procedure": "vdro", **entry}
     return json.dumps({**GMFCS_IV_MP_35, "hip_surgery": [operation]})
@@ -179,6 +191,13 @@ def _with(path: str, value: Any) -> str:
             _with("visits.0.passive_abduction_deg", {"left": "wide"}),
             "visits[0].passive_abduction_deg.left",
         ),
+        (_with("visits.0.examination", {"hip_pain": "yes"}), "visits[0].examination.hip_pain"),
+        (
+            _with("visits.0.examination", {"passive_abduction_deg": {"right": 100}}),
+            "visits[0].examination.passive_abduction_deg.right",
+        ),
+        (_with("visits.0.examination", {"gait": 1}), "visits[0].examination.gait"),
+        (_with("visits.0.examination", [1]), "visits[0].examination"),
         (json.dumps({"gmfcs": "I", "today": "2024-01-01"}), "date_of_birth"),
         (json.dumps({"date_of_birth": "2021-01-01", "today": "2024-01-01"}), "gmfcs"),
         (json.dumps({"date_of_birth": "2021-01-01", "gmfcs": "I"}), "today"),

@@ -42,16 +42,20 @@ _TOP_LEVEL_KEYS = (
     "hip_surgery",
     "triradiate_cartilage_closed",
 )
-_VISIT_KEYS = (
-    "date",
-    "xray",
-    "migration_percentage",
-    "head_shaft_angle_deg",
+_EXAMINATION_KEYS = (
     "pelvic_obliquity_deg",
     "hip_pain",
     "passive_abduction_deg",
     "scoliosis",
     "windswept_posture",
+)
+_VISIT_KEYS = (
+    "date",
+    "xray",
+    "migration_percentage",
+    "head_shaft_angle_deg",
+    *_EXAMINATION_KEYS,
+    "examination",
 )
 _SURGERY_KEYS = ("date", "side", "procedure")
 _SIDE_KEYS = ("right", "left")
@@ -104,6 +108,8 @@ def _parse_visit(value: object, field: str) -> Visit:
         raise InvalidInputError(f"{field}.date", "is missing; write it as YYYY-MM-DD")
     if "xray" not in value:
         raise InvalidInputError(f"{field}.xray", "is missing; say whether an X-ray was taken")
+    nested = _examination(value, field)
+    value = {**value, **nested}
     try:
         return Visit(
             date=_parse_date(value["date"], "date"),
@@ -125,7 +131,27 @@ def _parse_visit(value: object, field: str) -> Visit:
             ),
         )
     except InvalidInputError as error:
-        raise InvalidInputError(f"{field}.{error.field}", error.problem) from None
+        where = "examination." if error.field.split(".")[0] in nested else ""
+        raise InvalidInputError(f"{field}.{where}{error.field}", error.problem) from None
+
+
+def _examination(visit: Mapping[str, Any], field: str) -> dict[str, Any]:
+    """The visit's examination findings given as a nested ``examination`` object, if any
+    (the same fields may be given on the visit itself, but not both ways at once)."""
+    nested = visit.get("examination")
+    if nested is None:
+        return {}
+    if not isinstance(nested, dict):
+        raise InvalidInputError(
+            f"{field}.examination", f"must be an object with {', '.join(_EXAMINATION_KEYS)}"
+        )
+    _check_keys(nested, _EXAMINATION_KEYS, f"{field}.examination")
+    for key in nested:
+        if key in visit:
+            raise InvalidInputError(
+                f"{field}.examination.{key}", "is also given on the visit; give it once"
+            )
+    return nested
 
 
 def _parse_optional_bool(value: object, field: str) -> bool | None:
