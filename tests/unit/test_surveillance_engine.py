@@ -14,11 +14,14 @@ from hipcare.domain.surveillance import (
     ActionCode,
     Citation,
     HipPair,
+    HipProcedure,
+    HipSurgery,
     ReviewKind,
     RuleKind,
     RuleStatus,
     ScheduledReview,
     Stability,
+    SurgerySide,
     SurveillanceInput,
     SurveillancePlan,
     SurveillanceRule,
@@ -426,6 +429,27 @@ def test_discharged_children_have_their_own_status_and_uncovered_children_a_date
         (lambda: film(date(2024, 1, 1), "12"), "migration_percentage.right"),  # type: ignore[arg-type]  # the check under test
         (lambda: Visit(date(2024, 1, 1), False, HipPair(10, None)), "migration_percentage"),
         (lambda: Visit(date(2024, 1, 1), "yes"), "xray"),  # type: ignore[arg-type]  # the check under test
+        (lambda: Visit(date(2024, 1, 1), False, hip_pain="yes"), "hip_pain"),  # type: ignore[arg-type]  # the check under test
+        (
+            lambda: Visit(date(2024, 1, 1), False, passive_abduction_deg=HipPair(None, 91)),
+            "passive_abduction_deg.left",
+        ),
+        (lambda: Visit(date(2024, 1, 1), False, pelvic_obliquity_deg=-1), "pelvic_obliquity_deg"),
+        (
+            lambda: HipSurgery("2024-01-01", SurgerySide.LEFT, HipProcedure.VDRO),  # type: ignore[arg-type]  # the check under test
+            "date",
+        ),
+        (lambda: HipSurgery(date(2024, 1, 1), "left", HipProcedure.VDRO), "side"),  # type: ignore[arg-type]  # the check under test
+        (lambda: HipSurgery(date(2024, 1, 1), SurgerySide.LEFT, "vdro"), "procedure"),  # type: ignore[arg-type]  # the check under test
+        (
+            lambda: SurveillanceInput(
+                BORN,
+                GMFCS.I,
+                date(2024, 1, 1),
+                hip_surgery=(HipSurgery(date(2019, 1, 1), SurgerySide.BOTH, HipProcedure.VDRO),),
+            ),
+            "hip_surgery[0].date",
+        ),
         (
             lambda: Visit(date(2024, 1, 1), True, None, HipPair(200, None)),
             "head_shaft_angle_deg.right",
@@ -478,3 +502,72 @@ def test_rule_values_refuse_missing_citation_and_bad_numbers() -> None:
         SurveillanceRule(" ", RuleKind.WGH_TYPE_IV, citation)
     with pytest.raises(InvalidInputError, match="finite"):
         SurveillanceRule("t", RuleKind.REFER_THRESHOLD, citation, threshold_percent=math.nan)
+
+
+def test_gmfcs_iv_stays_6_monthly_when_a_film_of_the_last_24_months_was_unstable() -> None:
+    """24 months of films, stable now, but the film of 2023-02-01 rose 12 points in 6 months."""
+    result = plan(
+        GMFCS.IV,
+        BORN,
+        date(2024, 9, 1),
+        film(date(2022, 8, 1), 10, 10),
+        film(date(2023, 2, 1), 22, 10),
+        film(date(2023, 8, 1), 22, 10),
+        film(date(2024, 2, 1), 22, 10),
+        film(date(2024, 8, 1), 23, 10),
+    )
+    assert [j.stability for j in result.judgements] == [Stability.STABLE, Stability.STABLE]
+    assert result.review is not None
+    assert result.review.rule_id == "local-gmfcs-iv-v-6-monthly-until-stable"
+
+
+def test_a_rising_hip_at_skeletal_maturity_gets_its_repeat_film_not_a_discharge() -> None:
+    child = SurveillanceInput(
+        date(2008, 1, 10),
+        GMFCS.IV,
+        date(2024, 9, 1),
+        (film(date(2024, 2, 1), 12, 10), film(date(2024, 8, 1), 22, 10)),
+        skeletal_maturity_reached=True,
+    )
+    result = plan_surveillance(child, RULES)
+    assert not result.discharged
+    assert result.review is not None
+    assert result.review.rule_id == "local-film-within-6-months-when-rising"
+    assert result.melbourne_grade == "to be graded by the clinician"
+
+
+def test_gmfcs_i_with_a_rising_hip_after_the_5_year_review_gets_its_repeat_film() -> None:
+    """No discharge while a hip is rising, even where GMFCS I has no interval rule."""
+    result = plan(
+        GMFCS.I,
+        date(2019, 1, 15),
+        date(2024, 3, 15),
+        film(date(2023, 8, 1), 10, 10),
+        film(date(2024, 2, 1), 20, 10),
+    )
+    assert not result.discharged
+    assert result.review is not None
+    assert result.review.rule_id == "local-film-within-6-months-when-rising"
+    assert result.review.due_by == date(2024, 8, 1)
+
+
+def test_a_clinic_examination_is_reported_in_words() -> None:
+    visit = Visit(
+        date(2023, 8, 1),
+        False,
+        pelvic_obliquity_deg=3,
+        windswept_posture=True,
+        passive_abduction_deg=HipPair(30, None),
+    )
+    result = plan(GMFCS.IV, BORN, date(2023, 9, 1), film(date(2023, 2, 1), 10, 10), visit)
+    assert result.examination == {
+        "date": "2023-08-01",
+        "pelvic_obliquity_deg": 3,
+        "windswept_posture": True,
+        "passive_abduction_deg": {"right": 30, "left": None},
+    }
+    assert any(
+        "windswept posture yes, pelvic obliquity 3 degrees, passive abduction right 30 degrees"
+        in note
+        for note in result.notes
+    )

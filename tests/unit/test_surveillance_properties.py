@@ -29,6 +29,8 @@ from hipcare.domain.surveillance import (
 )
 
 RULES = load_surveillance_rules()
+# deadline=None on every property: one plan takes about 0.1 ms; the 200 ms default deadline
+# only measured the load of the shared test machine (a flaky DeadlineExceeded under coverage).
 INITIAL = RULES.single(RuleKind.INITIAL_REVIEW)
 
 percent = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False))
@@ -72,7 +74,7 @@ def later(child: SurveillanceInput, days: int) -> SurveillanceInput:
     return replace(child, today=child.today + timedelta(days=days))
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(children())
 def test_every_child_has_a_next_review_unless_discharged_or_20_or_older(
     child: SurveillanceInput,
@@ -86,7 +88,7 @@ def test_every_child_has_a_next_review_unless_discharged_or_20_or_older(
     assert worklist_status(result, child.today) is not WorklistStatus.OUTSIDE_GUIDELINE
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(children())
 def test_an_operated_child_is_never_discharged_before_skeletal_maturity(
     child: SurveillanceInput,
@@ -96,7 +98,7 @@ def test_an_operated_child_is_never_discharged_before_skeletal_maturity(
         assert not result.discharged
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(children())
 def test_a_rising_hip_has_its_next_film_within_6_months_of_the_latest_visit(
     child: SurveillanceInput,
@@ -112,7 +114,7 @@ def test_a_rising_hip_has_its_next_film_within_6_months_of_the_latest_visit(
     assert result.review.xray
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(children())
 def test_next_review_is_never_before_today_unless_reported_overdue(
     child: SurveillanceInput,
@@ -135,7 +137,7 @@ def test_next_review_is_never_before_today_unless_reported_overdue(
         assert not overdue_codes & {action.code for action in result.actions}
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(children())
 def test_every_plan_ties_its_date_and_actions_to_cited_rules(child: SurveillanceInput) -> None:
     result = plan_surveillance(child, RULES)
@@ -154,7 +156,7 @@ def test_every_plan_ties_its_date_and_actions_to_cited_rules(child: Surveillance
         assert rule.citation.section
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(children())
 def test_a_review_after_a_visit_is_dated_after_that_visit(child: SurveillanceInput) -> None:
     """Interval and age reviews come after the latest visit, never before or on it."""
@@ -165,7 +167,7 @@ def test_a_review_after_a_visit_is_dated_after_that_visit(child: SurveillanceInp
     assert result.review.due_by > last_visit
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(children())
 def test_the_initial_review_never_opens_before_12_months_of_corrected_age(
     child: SurveillanceInput,
@@ -177,7 +179,7 @@ def test_the_initial_review_never_opens_before_12_months_of_corrected_age(
     assert result.review.due_from >= ages.date_at_age(INITIAL.window_from_age_months or 0)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(children())
 def test_gmfcs_iv_and_v_are_never_left_more_than_12_months(child: SurveillanceInput) -> None:
     """Counted from the latest visit, or the latest hip operation when that came after it."""
@@ -192,7 +194,7 @@ def test_gmfcs_iv_and_v_are_never_left_more_than_12_months(child: SurveillanceIn
     assert result.review.due_by <= add_months(last_event, 12)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(children(), st.integers(min_value=1, max_value=400))
 def test_waiting_never_moves_the_review_earlier(child: SurveillanceInput, days: int) -> None:
     """With the same history, a later 'today' keeps the same review and a date no earlier."""
@@ -206,7 +208,7 @@ def test_waiting_never_moves_the_review_earlier(child: SurveillanceInput, days: 
     assert second.next_review >= first.next_review
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(children(), st.integers(min_value=0, max_value=800))
 def test_worklist_status_agrees_with_the_plan_made_on_that_day(
     child: SurveillanceInput, days: int
@@ -217,4 +219,7 @@ def test_worklist_status_agrees_with_the_plan_made_on_that_day(
     if fresh.review != plan_then.review:  # e.g. the child crossed the age limit meanwhile
         return
     day = child.today + timedelta(days=days)
+    if child.today < add_months(child.date_of_birth, 240) <= day:
+        # Crossing the age limit turns a discharge (no review either side) into "outside".
+        return
     assert worklist_status(plan_then, day) is worklist_status(fresh, day)

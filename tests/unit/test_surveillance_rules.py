@@ -138,6 +138,8 @@ def test_loader_refuses_a_rule_missing_a_parameter_its_kind_needs() -> None:
         ),
         ("xray = false\nsource", "xray = false\nthreshold_percent = 3\nsource", "does not belong"),
         ('gmfcs = ["I"]', "gmfcs = []", "is empty"),
+        ("window_before_age_months = 48", "window_before_age_months = 36", "must be after"),
+        ("pair_to_months = 24", "pair_to_months = 4", "must be after pair_from_months"),
     ],
 )
 def test_loader_refuses_malformed_rules(old: str, new: str, message: str) -> None:
