@@ -408,7 +408,14 @@ def _by_level(
     if surgeries:
         builder.use(abnormal)
         builder.use(instability)
-        if not stable and unsettled and (unsettled[0].interval_months or 0) < 12:
+        after_surgery = rules.single(RuleKind.INTERVAL_AFTER_SURGERY)
+        # The level's own interval while unsettled wins when it is the more frequent one
+        # (GMFCS IV-V: 6-monthly).
+        if (
+            not stable
+            and unsettled
+            and (unsettled[0].interval_months or 0) < (after_surgery.interval_months or 0)
+        ):
             rule = unsettled[0]
             return interval_review(
                 rule,
@@ -416,12 +423,11 @@ def _by_level(
                 f"Review every {rule.interval_months} months while the migration percentage "
                 "is not shown stable (operated child)",
             )
-        rule = rules.single(RuleKind.INTERVAL_AFTER_SURGERY)
         return interval_review(
-            rule,
+            after_surgery,
             last_event,
-            f"After hip surgery: review every {rule.interval_months} months until skeletal "
-            "maturity (no discharge before it)",
+            f"After hip surgery: review every {after_surgery.interval_months} months until "
+            "skeletal maturity (no discharge before it)",
         )
 
     def review_done(rule: SurveillanceRule) -> bool:
