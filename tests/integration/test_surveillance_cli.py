@@ -61,17 +61,70 @@ def test_reads_a_file_argument(tmp_path: Path) -> None:
     assert json.loads(out)["next_review"] == "2025-02-01"
 
 
-def test_a_child_outside_every_rule_gets_no_date_and_says_why() -> None:
+def test_a_child_outside_every_rule_gets_a_dated_review_and_says_why() -> None:
+    """Issue 14 (was: no date): at maturity with MP 35% surveillance goes on, dated."""
     child = {**GMFCS_IV_MP_35, "skeletal_maturity_reached": True}
     status, out, _ = _run(["surveillance"], json.dumps(child))
     result = json.loads(out)
     assert status == 0
-    assert result["next_review"] is None
-    assert result["xray_at_next_review"] is False
+    assert result["next_review"] == "2025-02-01"
+    assert result["xray_at_next_review"] is True
     assert result["outside_guideline"] is True
+    assert result["melbourne_grade"] == "to be graded by the clinician"
     outside = [a for a in result["actions"] if a["action"] == "outside-guideline"]
     assert len(outside) == 1
-    assert "skeletal maturity" in outside[0]["text"]
+    assert "Skeletal maturity" in outside[0]["text"]
+    assert "clinician-to-set-next-review" in [a["action"] for a in result["actions"]]
+
+
+def test_the_hips_carry_stability_and_rise_per_year() -> None:
+    status, out, _ = _run(["surveillance"], json.dumps(GMFCS_IV_MP_35))
+    right = json.loads(out)["hips"]["right"]
+    assert status == 0
+    # 32 -> 35 over 182 days: 6.0 points a year.
+    assert (right["stability"], right["rise_per_year"]) == ("stable", 6.0)
+
+
+def test_examination_findings_are_read_and_reported() -> None:
+    child = json.loads(json.dumps(GMFCS_IV_MP_35))
+    child["visits"][1].update(
+        {
+            "hip_pain": True,
+            "passive_abduction_deg": {"right": 25, "left": 40},
+            "pelvic_obliquity_deg": 6,
+            "scoliosis": False,
+            "windswept_posture": True,
+        }
+    )
+    status, out, _ = _run(["surveillance"], json.dumps(child))
+    result = json.loads(out)
+    assert status == 0
+    assert result["examination"] == {
+        "date": "2024-08-01",
+        "hip_pain": True,
+        "pelvic_obliquity_deg": 6,
+        "scoliosis": False,
+        "windswept_posture": True,
+        "passive_abduction_deg": {"right": 25, "left": 40},
+    }
+    assert any("passive abduction right 25 degrees" in note for note in result["notes"])
+
+
+def test_examination_findings_may_come_as_one_object_on_the_visit() -> None:
+    child = json.loads(json.dumps(GMFCS_IV_MP_35))
+    child["visits"][1]["examination"] = {"pelvic_obliquity_deg": 7, "scoliosis": True}
+    status, out, _ = _run(["surveillance"], json.dumps(child))
+    assert status == 0
+    assert json.loads(out)["examination"] == {
+        "date": "2024-08-01",
+        "pelvic_obliquity_deg": 7,
+        "scoliosis": True,
+    }
+
+
+def _surgery(**entry: Any) -> str:
+    operation = {"date": "2024-03-01", "side": "right", "procedure": "vdro", **entry}
+    return json.dumps({**GMFCS_IV_MP_35, "hip_surgery": [operation]})
 
 
 def _with(path: str, value: Any) -> str:
@@ -113,6 +166,38 @@ def _with(path: str, value: Any) -> str:
         (_with("gestation_weeks", 50), "gestation_weeks"),
         (_with("skeletal_maturity_reached", "no"), "skeletal_maturity_reached"),
         (_with("gestation_week", 30), "gestation_week"),
+        (_surgery(side="middle"), "hip_surgery[0].side"),
+        (_surgery(side=None), "hip_surgery[0].side"),
+        (_surgery(procedure="hip replacement"), "hip_surgery[0].procedure"),
+        (_surgery(procedure=["vdro"]), "hip_surgery[0].procedure"),
+        (_surgery(date="2024-02-30"), "hip_surgery[0].date"),
+        (_surgery(date="2024-09-02"), "hip_surgery[0].date"),
+        (_surgery(date="2020-01-01"), "hip_surgery[0].date"),
+        (_surgery(surgeon="A"), "hip_surgery[0].surgeon"),
+        (json.dumps({**GMFCS_IV_MP_35, "hip_surgery": [{"side": "left"}]}), "hip_surgery[0].date"),
+        (json.dumps({**GMFCS_IV_MP_35, "hip_surgery": ["vdro"]}), "hip_surgery[0]"),
+        (json.dumps({**GMFCS_IV_MP_35, "hip_surgery": {"side": "left"}}), "hip_surgery"),
+        (_with("triradiate_cartilage_closed", "yes"), "triradiate_cartilage_closed"),
+        (_with("visits.0.pelvic_obliquity_deg", 95), "visits[0].pelvic_obliquity_deg"),
+        (_with("visits.0.pelvic_obliquity_deg", "8"), "visits[0].pelvic_obliquity_deg"),
+        (_with("visits.0.hip_pain", "yes"), "visits[0].hip_pain"),
+        (_with("visits.0.scoliosis", 1), "visits[0].scoliosis"),
+        (_with("visits.0.windswept_posture", "no"), "visits[0].windswept_posture"),
+        (
+            _with("visits.0.passive_abduction_deg", {"right": 120}),
+            "visits[0].passive_abduction_deg.right",
+        ),
+        (
+            _with("visits.0.passive_abduction_deg", {"left": "wide"}),
+            "visits[0].passive_abduction_deg.left",
+        ),
+        (_with("visits.0.examination", {"hip_pain": "yes"}), "visits[0].examination.hip_pain"),
+        (
+            _with("visits.0.examination", {"passive_abduction_deg": {"right": 100}}),
+            "visits[0].examination.passive_abduction_deg.right",
+        ),
+        (_with("visits.0.examination", {"gait": 1}), "visits[0].examination.gait"),
+        (_with("visits.0.examination", [1]), "visits[0].examination"),
         (json.dumps({"gmfcs": "I", "today": "2024-01-01"}), "date_of_birth"),
         (json.dumps({"date_of_birth": "2021-01-01", "today": "2024-01-01"}), "gmfcs"),
         (json.dumps({"date_of_birth": "2021-01-01", "gmfcs": "I"}), "today"),

@@ -24,6 +24,10 @@ def clinic(day: str) -> dict[str, Any]:
     return {"date": day, "xray": False}
 
 
+def operation(day: str, side: str, procedure: str) -> dict[str, Any]:
+    return {"date": day, "side": side, "procedure": procedure}
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -35,6 +39,7 @@ class Scenario:
     status: str
     overdue: bool = False
     to_be_confirmed: bool = False
+    stability: tuple[str, str] | None = None  # (right, left) when the row checks it
 
 
 SCENARIOS = [
@@ -97,19 +102,27 @@ SCENARIOS = [
         "due",
     ),
     Scenario(
-        # After the initial film no rule can be chosen without the level: no invented date.
-        "GMFCS unknown after the initial film: outside the rules, no date",
+        # Issue 14 (was: no date). No rule can be chosen without the level, so the default
+        # review is 6 months after the film, 2025-12-01, already passed: overdue.
+        "GMFCS unknown after the initial film: a default review the clinician sets, confirm GMFCS",
         {
             "date_of_birth": "2024-01-15",
             "gmfcs": None,
             "today": "2026-01-15",
             "visits": [film("2025-06-01", 10, 12)],
         },
-        None,
-        False,
-        ["outside-guideline"],
-        None,
-        "outside guideline",
+        "2025-12-01",
+        True,
+        [
+            "outside-guideline",
+            "clinician-to-set-next-review",
+            "review-overdue",
+            "confirm-gmfcs-level",
+        ],
+        "local-default-review-6-months",
+        "overdue",
+        overdue=True,
+        to_be_confirmed=True,
     ),
     Scenario(
         # GMFCS I: the 3-year review is clinical only; 36 months = 2024-01-15.
@@ -127,15 +140,31 @@ SCENARIOS = [
         "not yet due",
     ),
     Scenario(
-        # 36 months = 2023-01-15 has passed with no visit since the film.
-        "GMFCS I, the 3-year review was missed: overdue since the third birthday",
+        # Issue 14 (was: overdue the day after the third birthday). "At 3 years" runs from
+        # 2023-01-15 to the day before the 4th birthday, 2024-01-14: due today.
+        "GMFCS I at 3 years 3 months without the 3-year review: due now, not overdue",
         {
             "date_of_birth": "2020-01-15",
             "gmfcs": "I",
             "today": "2023-05-01",
             "visits": [film("2021-06-01", 8, 9)],
         },
-        "2023-01-15",
+        "2023-05-01",
+        False,
+        ["schedule-review"],
+        "ausacpdm-2014-gmfcs-i-review-3-years",
+        "due",
+    ),
+    Scenario(
+        # The window closed on 2024-01-14, the day before the 4th birthday.
+        "GMFCS I, the 3-year review was missed: overdue from the fourth birthday",
+        {
+            "date_of_birth": "2020-01-15",
+            "gmfcs": "I",
+            "today": "2024-01-15",
+            "visits": [film("2021-06-01", 8, 9)],
+        },
+        "2024-01-14",
         False,
         ["review-overdue"],
         "ausacpdm-2014-gmfcs-i-review-3-years",
@@ -158,19 +187,22 @@ SCENARIOS = [
         "discharged",
     ),
     Scenario(
-        # GMFCS I whose only film showed MP 32%: refer, and no discharge at 5 years.
-        "GMFCS I at 5 years whose film showed MP 32%: refer, not discharged",
+        # GMFCS I whose only film showed MP 32%: refer, and no discharge at 5 years. Issue 14
+        # (was: no date): no rule gives the next review, so the default one, 6 months after
+        # the visit of 2024-02-01.
+        "GMFCS I at 5 years whose film showed MP 32%: refer, not discharged, a default review",
         {
             "date_of_birth": "2019-01-15",
             "gmfcs": "I",
             "today": "2024-03-15",
             "visits": [film("2020-06-01", 32, 12), clinic("2022-02-01"), clinic("2024-02-01")],
         },
-        None,
-        False,
-        ["refer-for-orthopaedic-review", "outside-guideline"],
-        None,
+        "2024-08-01",
+        True,
+        ["refer-for-orthopaedic-review", "outside-guideline", "clinician-to-set-next-review"],
+        "local-default-review-6-months",
         "needs referral",
+        to_be_confirmed=True,
     ),
     Scenario(
         # Review 12 months after the initial film of 2023-09-01.
@@ -205,20 +237,62 @@ SCENARIOS = [
         to_be_confirmed=True,
     ),
     Scenario(
-        # Right hip rose 24 - 12 = 12 points in 12 months (>= 10): unstable -> 12-monthly.
-        "GMFCS II unstable (MP up 12 points in a year): keep reviewing every 12 months",
+        # Right hip rose 24 - 12 = 12 points in 366 days: 12.0 a year (>= 10) and beyond the
+        # 8.3-point change error: unstable. Issue 14 (was: 12-monthly): film within 6 months.
+        "GMFCS II unstable (MP up 12 points in a year): next film within 6 months",
         {
             "date_of_birth": "2022-03-10",
             "gmfcs": "II",
             "today": "2024-10-01",
             "visits": [film("2023-09-01", 12, 14), film("2024-09-01", 24, 16)],
         },
-        "2025-09-01",
+        "2025-03-01",
         True,
         ["migration-unstable", "schedule-review"],
-        "ausacpdm-2014-gmfcs-ii-iii-12-monthly-until-stable",
+        "local-film-within-6-months-when-rising",
         "not yet due",
         to_be_confirmed=True,
+        stability=("unstable", "stable"),
+    ),
+    Scenario(
+        # Issue 14's worked example: 15 -> 24 in 182 days = 18.1 points a year, rise 9 > 8.3:
+        # unstable; GMFCS V is 6-monthly anyway: next film 2025-01-10.
+        "GMFCS V aged 2.5, right MP 15% -> 24% in 6 months: unstable, film within 6 months",
+        {
+            "date_of_birth": "2022-01-10",
+            "gmfcs": "V",
+            "today": "2024-07-20",
+            "visits": [film("2024-01-10", 15, 12), film("2024-07-10", 24, 13)],
+        },
+        "2025-01-10",
+        True,
+        ["migration-unstable", "schedule-review"],
+        "local-gmfcs-iv-v-6-monthly-until-stable",
+        "not yet due",
+        to_be_confirmed=True,
+        stability=("unstable", "stable"),
+    ),
+    Scenario(
+        # 14 -> 21 in 184 days = 13.9 points a year, but 7 points is within the 8.3-point
+        # change error: possibly unstable, repeat the film within 6 months (not 12).
+        "GMFCS III, MP up 7 points in 6 months: possibly unstable, repeat the film in 6 months",
+        {
+            "date_of_birth": "2021-03-01",
+            "gmfcs": "III",
+            "today": "2024-04-01",
+            "visits": [
+                film("2023-03-01", 13, 12),
+                film("2023-09-01", 14, 12),
+                film("2024-03-03", 21, 12),
+            ],
+        },
+        "2024-09-03",
+        True,
+        ["schedule-review"],
+        "local-film-within-6-months-when-rising",
+        "not yet due",
+        to_be_confirmed=True,
+        stability=("possibly-unstable", "stable"),
     ),
     Scenario(
         # Latest film at 8 years 4 months (8-10 window opens 2022-05-01); against the film of
@@ -327,13 +401,37 @@ SCENARIOS = [
         to_be_confirmed=True,
     ),
     Scenario(
-        # 15 -> 17 and 18 -> 18: stable, normal -> 12-monthly from the last film.
-        "GMFCS IV stable and under 30%: reduce to 12-monthly reviews",
+        # 15 -> 17 and 18 -> 18: stable, but films span only 6 months. Issue 14 (was:
+        # 12-monthly): GMFCS IV stays 6-monthly until 24 months of films show stability.
+        "GMFCS IV stable for 6 months: still 6-monthly (24 months of films needed)",
         {
             "date_of_birth": "2021-03-10",
             "gmfcs": "IV",
             "today": "2024-09-01",
             "visits": [film("2024-02-01", 15, 18), film("2024-08-01", 17, 18)],
+        },
+        "2025-02-01",
+        True,
+        ["schedule-review"],
+        "local-gmfcs-iv-v-6-monthly-until-stable",
+        "not yet due",
+        to_be_confirmed=True,
+        stability=("stable", "stable"),
+    ),
+    Scenario(
+        # Films 2022-08-01 to 2024-08-01 (24 months), every one stable and under 30%.
+        "GMFCS IV stable over 24 months of films: reduce to 12-monthly reviews",
+        {
+            "date_of_birth": "2020-03-10",
+            "gmfcs": "IV",
+            "today": "2024-09-01",
+            "visits": [
+                film("2022-08-01", 14, 17),
+                film("2023-02-01", 15, 18),
+                film("2023-08-01", 15, 18),
+                film("2024-02-01", 16, 18),
+                film("2024-08-01", 17, 18),
+            ],
         },
         "2025-08-01",
         True,
@@ -343,7 +441,9 @@ SCENARIOS = [
         to_be_confirmed=True,
     ),
     Scenario(
-        "GMFCS V at skeletal maturity: outside the rules, no invented date",
+        # Issue 14 (was: outside, no date): at maturity with both hips under 30% and no
+        # pelvic obliquity over 5 degrees, surveillance ends.
+        "GMFCS V at skeletal maturity with MP under 30%: discharge",
         {
             "date_of_birth": "2008-03-10",
             "gmfcs": "V",
@@ -353,9 +453,45 @@ SCENARIOS = [
         },
         None,
         False,
-        ["outside-guideline"],
+        ["discharge-from-surveillance"],
         None,
-        "outside guideline",
+        "discharged",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # MP 32% at triradiate closure: hips still progress (PMID 36575164): a default review
+        # 6 months after the film, 2025-02-01, which the clinician sets.
+        "GMFCS IV, triradiate cartilage closed with MP 32%: a dated review, not the end",
+        {
+            "date_of_birth": "2009-03-10",
+            "gmfcs": "IV",
+            "today": "2024-09-01",
+            "triradiate_cartilage_closed": True,
+            "visits": [film("2024-08-01", 32, 18)],
+        },
+        "2025-02-01",
+        True,
+        ["refer-for-orthopaedic-review", "outside-guideline", "clinician-to-set-next-review"],
+        "local-default-review-6-months",
+        "needs referral",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # Pelvic obliquity 8 degrees (> 5) at maturity keeps surveillance going.
+        "GMFCS V at skeletal maturity with pelvic obliquity 8 degrees: a dated review",
+        {
+            "date_of_birth": "2008-03-10",
+            "gmfcs": "V",
+            "today": "2024-09-01",
+            "skeletal_maturity_reached": True,
+            "visits": [{**film("2024-08-01", 17, 18), "pelvic_obliquity_deg": 8}],
+        },
+        "2025-02-01",
+        True,
+        ["outside-guideline", "clinician-to-set-next-review"],
+        "local-default-review-6-months",
+        "not yet due",
+        to_be_confirmed=True,
     ),
     Scenario(
         # Born 2004-03-10: 20 years old on 2024-03-10.
@@ -373,7 +509,9 @@ SCENARIOS = [
         "outside guideline",
     ),
     Scenario(
-        "Winters-Gage-Hicks type IV hemiplegia: its own pathway, outside the shipped rules",
+        # Issue 14 (was: no date): its own pathway is not shipped, so a default review 6
+        # months after the film, which the clinician sets.
+        "Winters-Gage-Hicks type IV hemiplegia: its own pathway, a default dated review",
         {
             "date_of_birth": "2021-03-10",
             "gmfcs": "II",
@@ -381,11 +519,102 @@ SCENARIOS = [
             "winters_gage_hicks_type_iv": True,
             "visits": [film("2024-08-01", 17, 18)],
         },
-        None,
-        False,
-        ["outside-guideline"],
-        None,
-        "outside guideline",
+        "2025-02-01",
+        True,
+        ["outside-guideline", "clinician-to-set-next-review"],
+        "local-default-review-6-months",
+        "not yet due",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # "At 4-5 years" runs from the 4th birthday (2026-03-10) to the day before the 6th
+        # (2028-03-09): at 5 years 6 months the review is still due, not overdue.
+        "GMFCS II stable, 4-5 year review not yet done at 5 years 6 months: due, not overdue",
+        {
+            "date_of_birth": "2022-03-10",
+            "gmfcs": "II",
+            "today": "2027-09-10",
+            "visits": [film("2023-09-01", 12, 14), film("2024-09-01", 15, 16)],
+        },
+        "2027-09-10",
+        True,
+        ["schedule-review"],
+        "ausacpdm-2014-gmfcs-ii-review-4-5-years",
+        "due",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # VDRO both sides at 7 (2021-05-01): films from 2021-06-12 count. At 9 the 8-10 year
+        # review is done and the MP is stable, but an operated child is not discharged before
+        # skeletal maturity: 12-monthly after the latest visit, 2024-06-01.
+        "GMFCS II, VDRO at 7, stable at 9: not discharged, 12-monthly to maturity",
+        {
+            "date_of_birth": "2014-05-01",
+            "gmfcs": "II",
+            "today": "2023-07-01",
+            "hip_surgery": [operation("2021-05-01", "both", "vdro")],
+            "visits": [
+                film("2021-03-01", 45, 38),
+                film("2021-08-01", 20, 18),
+                film("2022-06-01", 16, 15),
+                film("2023-06-01", 15, 14),
+            ],
+        },
+        "2024-06-01",
+        True,
+        ["schedule-review"],
+        "local-12-monthly-after-hip-surgery",
+        "not yet due",
+        to_be_confirmed=True,
+        stability=("stable", "stable"),
+    ),
+    Scenario(
+        # Right hip operated 2022-02-01; its latest film shows 55% (> 50): failure; also
+        # referral (>= 30), surgery considered (> 40) and unstable (25 -> 55 in 12 months).
+        "GMFCS IV, right VDRO, MP 55% a year later: post-operative failure",
+        {
+            "date_of_birth": "2015-05-01",
+            "gmfcs": "IV",
+            "today": "2023-07-01",
+            "hip_surgery": [operation("2022-02-01", "right", "vdro")],
+            "visits": [film("2022-06-01", 25, 20), film("2023-06-01", 55, 21)],
+        },
+        "2023-12-01",
+        True,
+        [
+            "migration-unstable",
+            "refer-for-orthopaedic-review",
+            "surgery-usually-considered",
+            "post-operative-failure",
+            "schedule-review",
+        ],
+        "local-gmfcs-iv-v-6-monthly-until-stable",
+        "needs referral",
+        to_be_confirmed=True,
+        stability=("unstable", "stable"),
+    ),
+    Scenario(
+        # Left VDRO + Dega on one day is one operation; a second one in 2023 is a re-operation.
+        "Left hip operated again: post-operative failure",
+        {
+            "date_of_birth": "2015-05-01",
+            "gmfcs": "III",
+            "today": "2023-07-01",
+            "hip_surgery": [
+                operation("2020-02-01", "left", "vdro"),
+                operation("2020-02-01", "left", "dega"),
+                operation("2022-02-01", "right", "plate-removal"),
+                operation("2023-02-01", "left", "open-reduction"),
+            ],
+            "visits": [film("2022-06-01", 12, 20), film("2023-06-01", 13, 21)],
+        },
+        "2024-06-01",
+        True,
+        ["post-operative-failure", "schedule-review"],
+        "local-12-monthly-after-hip-surgery",
+        "not yet due",
+        to_be_confirmed=True,
+        stability=("stable", "not-enough-films"),
     ),
 ]
 
@@ -400,6 +629,11 @@ def test_surveillance_scenario(scenario: Scenario) -> None:
     assert result["status"] == scenario.status
     assert result["overdue"] is scenario.overdue
     assert result["to_be_confirmed_by_clinical_lead"] is scenario.to_be_confirmed
+    if scenario.stability is not None:
+        assert (
+            result["hips"]["right"]["stability"],
+            result["hips"]["left"]["stability"],
+        ) == scenario.stability
     if "refer-for-orthopaedic-review" in scenario.actions and scenario.next_review is None:
         assert "orthopaedic team sets the follow-up" in result["actions"][-1]["text"]
 

@@ -208,6 +208,14 @@ def test_no_plate_reaches_a_target_beyond_the_plate_range_plus_the_chisel() -> N
         plan_osteotomy(OsteotomyRequest(150, 120, 100), rules)
 
 
+def test_every_plan_warns_that_rotation_shifts_the_neck_shaft_angle_on_an_ap_film() -> None:
+    """Issue 14: 20° of rotation moves the NSA read on an AP film by -6.6/+9.9° (PMC8790813)."""
+    plan = plan_osteotomy(OsteotomyRequest(150, 120, 90), RULES)
+    warning = next(note for note in plan.notes if "rotat" in note)
+    assert "−6.6° to +9.9°" in warning
+    assert "PMC8790813" in warning
+
+
 def test_oxford_plan_has_no_unusual_target_note_but_flags_local_protocol() -> None:
     plan = plan_osteotomy(OsteotomyRequest(150, 120, 90), RULES)
     assert not any("outside the usual" in note for note in plan.notes)

@@ -138,6 +138,8 @@ def test_loader_refuses_a_rule_missing_a_parameter_its_kind_needs() -> None:
         ),
         ("xray = false\nsource", "xray = false\nthreshold_percent = 3\nsource", "does not belong"),
         ('gmfcs = ["I"]', "gmfcs = []", "is empty"),
+        ("window_before_age_months = 48", "window_before_age_months = 36", "must be after"),
+        ("pair_to_months = 24", "pair_to_months = 4", "must be after pair_from_months"),
     ],
 )
 def test_loader_refuses_malformed_rules(old: str, new: str, message: str) -> None:
@@ -171,8 +173,8 @@ def test_loader_refuses_a_file_that_is_not_a_rule_list(text: str, message: str) 
 def test_rules_edited_in_the_file_change_the_schedule_without_code_changes() -> None:
     """A service that moves GMFCS I's 3-year review to a 30-42 month window gets that window."""
     text = shipped_text().replace(
-        "window_from_age_months = 36\nwindow_to_age_months = 36",
-        "window_from_age_months = 30\nwindow_to_age_months = 42",
+        "window_from_age_months = 36\nwindow_before_age_months = 48",
+        "window_from_age_months = 30\nwindow_before_age_months = 43",
     )
     child = SurveillanceInput(
         date(2021, 1, 15),
@@ -182,7 +184,8 @@ def test_rules_edited_in_the_file_change_the_schedule_without_code_changes() -> 
     )
     result = plan_surveillance(child, parse_surveillance_rules(text))
     assert result.review is not None
-    assert (result.review.due_from, result.review.due_by) == (date(2023, 7, 15), date(2024, 7, 15))
+    # The window runs to the day before 43 months (issue 14 worded windows).
+    assert (result.review.due_from, result.review.due_by) == (date(2023, 7, 15), date(2024, 8, 14))
     assert "Review at 30-42 months of age" in result.actions[0].text
 
 
@@ -208,3 +211,36 @@ def test_the_corrected_age_note_carries_the_flag_only_while_it_is_local_protocol
     )
     confirmed = plan_surveillance(child, parse_surveillance_rules(confirmed_text))
     assert confirmed.notes[0].endswith("corrected by 70 days.")
+
+
+def test_every_rule_from_the_2014_australian_guideline_says_it_is_superseded() -> None:
+    """Issue 14: the 2014 AusACPDM text is the 2014 standard, superseded by the 2020 guideline."""
+    cited = [
+        rule
+        for rule in load_surveillance_rules().rules
+        if (
+            "2014" in rule.citation.source and "Australian Hip Surveillance" in rule.citation.source
+        )
+        or "(AusACPDM), 2014" in rule.citation.source
+    ]
+    assert len(cited) >= 10
+    for rule in cited:
+        assert "superseded by the 2020 AusACPDM guideline" in rule.citation.source, rule.id
+
+
+def test_every_rule_added_for_issue_14_is_local_protocol() -> None:
+    """None of the new rules was read in a guideline: each is flagged for the clinical lead."""
+    rules = load_surveillance_rules()
+    for kind in (
+        RuleKind.CHANGE_ERROR,
+        RuleKind.ACCELERATION,
+        RuleKind.INTERVAL_WHILE_RISING,
+        RuleKind.DEFAULT_REVIEW,
+        RuleKind.INTERVAL_AFTER_SURGERY,
+        RuleKind.POST_OPERATIVE_FAILURE,
+        RuleKind.CONTINUE_AFTER_MATURITY,
+    ):
+        assert rules.single(kind).is_local_protocol, kind
+    assert rules.single(RuleKind.CHANGE_ERROR).change_error_points == 8.3
+    instability = rules.single(RuleKind.INSTABILITY)
+    assert (instability.pair_from_months, instability.pair_to_months) == (4, 24)

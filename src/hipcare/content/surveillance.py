@@ -34,9 +34,25 @@ _INT_KEYS = frozenset(
         "over_months",
         "until_chronological_age_months",
         "limit_age_months",
+        "window_before_age_months",
+        "pair_from_months",
+        "pair_to_months",
+        "min_interval_months",
+        "after_stable_films_months",
+        "films_from_weeks_after",
     }
 )
-_NUMBER_KEYS = frozenset({"threshold_percent", "rise_percent", "born_before_weeks", "term_weeks"})
+_NUMBER_KEYS = frozenset(
+    {
+        "threshold_percent",
+        "rise_percent",
+        "born_before_weeks",
+        "term_weeks",
+        "change_error_points",
+        "above_percent",
+        "pelvic_obliquity_over_deg",
+    }
+)
 _BOOL_KEYS = frozenset({"xray", "requires_stable"})
 _TEXT_KEYS = frozenset({"after_review"})
 

@@ -36,6 +36,7 @@ from hipcare.domain.errors import InvalidInputError
 
 __all__ = [
     "CONFIRM_WITH_CLINICAL_LEAD",
+    "ROTATION_CHANGES_NECK_SHAFT_ANGLE",
     "OsteotomyPlan",
     "OsteotomyRequest",
     "OsteotomyRules",
@@ -52,6 +53,15 @@ __all__ = [
 ]
 
 CONFIRM_WITH_CLINICAL_LEAD = "to be confirmed by the clinical lead"
+
+ROTATION_CHANGES_NECK_SHAFT_ANGLE = (
+    "The pre-operative neck-shaft angle read on an AP film depends on how the leg was rotated: "
+    "20° of rotation moved it by −6.6° to +9.9° (the head-shaft angle by −3.7° to +1.2°; "
+    "PMC8790813). Check the leg's rotation on the film before trusting the correction."
+)
+"""Shown with every plan: the correction is computed from an NSA read on a single AP film,
+and limb rotation shifts that reading (PMC8790813, as given in the clinical specification
+section 2)."""
 
 
 class RuleStatus(StrEnum):
@@ -406,7 +416,7 @@ def plan_osteotomy(request: OsteotomyRequest, rules: OsteotomyRules) -> Osteotom
             f"{_feasible_plates(rules, target)}",
         )
 
-    notes: list[str] = []
+    notes: list[str] = [ROTATION_CHANGES_NECK_SHAFT_ANGLE]
     used: list[RangeRule] = [
         rules.preoperative_neck_shaft_angle,
         rules.target_neck_shaft_angle,

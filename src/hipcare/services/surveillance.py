@@ -15,7 +15,10 @@ from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import parse_gmfcs
 from hipcare.domain.surveillance import (
     HipPair,
+    HipProcedure,
+    HipSurgery,
     SideJudgement,
+    SurgerySide,
     SurveillanceInput,
     SurveillancePlan,
     SurveillanceRules,
@@ -35,8 +38,25 @@ _TOP_LEVEL_KEYS = (
     "gestation_weeks",
     "skeletal_maturity_reached",
     "winters_gage_hicks_type_iv",
+    "hip_surgery",
+    "triradiate_cartilage_closed",
 )
-_VISIT_KEYS = ("date", "xray", "migration_percentage", "head_shaft_angle_deg")
+_EXAMINATION_KEYS = (
+    "pelvic_obliquity_deg",
+    "hip_pain",
+    "passive_abduction_deg",
+    "scoliosis",
+    "windswept_posture",
+)
+_VISIT_KEYS = (
+    "date",
+    "xray",
+    "migration_percentage",
+    "head_shaft_angle_deg",
+    *_EXAMINATION_KEYS,
+    "examination",
+)
+_SURGERY_KEYS = ("date", "side", "procedure")
 _SIDE_KEYS = ("right", "left")
 
 
@@ -71,6 +91,8 @@ def _parse_visit(value: object, field: str) -> Visit:
         raise InvalidInputError(f"{field}.date", "is missing; write it as YYYY-MM-DD")
     if "xray" not in value:
         raise InvalidInputError(f"{field}.xray", "is missing; say whether an X-ray was taken")
+    nested = _examination(value, field)
+    value = {**value, **nested}
     try:
         return Visit(
             date=parse_date(value["date"], "date"),
@@ -81,9 +103,75 @@ def _parse_visit(value: object, field: str) -> Visit:
             head_shaft_angle_deg=_parse_pair(
                 value.get("head_shaft_angle_deg"), "head_shaft_angle_deg", "degrees"
             ),
+            pelvic_obliquity_deg=_parse_degrees(value.get("pelvic_obliquity_deg")),
+            hip_pain=_parse_optional_bool(value.get("hip_pain"), "hip_pain"),
+            passive_abduction_deg=_parse_pair(
+                value.get("passive_abduction_deg"), "passive_abduction_deg", "degrees"
+            ),
+            scoliosis=_parse_optional_bool(value.get("scoliosis"), "scoliosis"),
+            windswept_posture=_parse_optional_bool(
+                value.get("windswept_posture"), "windswept_posture"
+            ),
         )
     except InvalidInputError as error:
-        raise InvalidInputError(f"{field}.{error.field}", error.problem) from None
+        where = "examination." if error.field.split(".")[0] in nested else ""
+        raise InvalidInputError(f"{field}.{where}{error.field}", error.problem) from None
+
+
+def _examination(visit: Mapping[str, Any], field: str) -> dict[str, Any]:
+    """The visit's examination findings given as a nested ``examination`` object, if any
+    (the same fields may be given on the visit itself, but not both ways at once)."""
+    nested = visit.get("examination")
+    if nested is None:
+        return {}
+    if not isinstance(nested, dict):
+        raise InvalidInputError(
+            f"{field}.examination", f"must be an object with {', '.join(_EXAMINATION_KEYS)}"
+        )
+    _check_keys(nested, _EXAMINATION_KEYS, f"{field}.examination")
+    for key in nested:
+        if key in visit:
+            raise InvalidInputError(
+                f"{field}.examination.{key}", "is also given on the visit; give it once"
+            )
+    return nested
+
+
+def _parse_optional_bool(value: object, field: str) -> bool | None:
+    return None if value is None else _parse_bool(value, field)
+
+
+def _parse_degrees(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError("pelvic_obliquity_deg", f"{value!r} is not a number of degrees")
+    return float(value)
+
+
+def _parse_surgery(value: object, field: str) -> HipSurgery:
+    if not isinstance(value, dict):
+        raise InvalidInputError(field, "must be an object with date, side and procedure")
+    _check_keys(value, _SURGERY_KEYS, field)
+    for key in _SURGERY_KEYS:
+        if key not in value:
+            raise InvalidInputError(f"{field}.{key}", "is missing")
+    try:
+        side = SurgerySide(value["side"])
+    except (ValueError, TypeError):
+        raise InvalidInputError(
+            f"{field}.side", f"{value['side']!r} is not a side; give right, left or both"
+        ) from None
+    try:
+        procedure = HipProcedure(value["procedure"])
+    except (ValueError, TypeError):
+        known = ", ".join(item.value for item in HipProcedure)
+        raise InvalidInputError(
+            f"{field}.procedure", f"{value['procedure']!r} is not a known procedure; give {known}"
+        ) from None
+    return HipSurgery(
+        date=_parse_date(value["date"], f"{field}.date"), side=side, procedure=procedure
+    )
 
 
 def parse_surveillance_input(document: object) -> SurveillanceInput:
@@ -104,6 +192,9 @@ def parse_surveillance_input(document: object) -> SurveillanceInput:
     raw_visits = document.get("visits", [])
     if not isinstance(raw_visits, list):
         raise InvalidInputError("visits", "must be a list of visits")
+    raw_surgery = document.get("hip_surgery", [])
+    if not isinstance(raw_surgery, list):
+        raise InvalidInputError("hip_surgery", "must be a list of operations done")
     gestation = document.get("gestation_weeks")
     if gestation is not None and (
         isinstance(gestation, bool) or not isinstance(gestation, int | float)
@@ -123,6 +214,13 @@ def parse_surveillance_input(document: object) -> SurveillanceInput:
         winters_gage_hicks_type_iv=_parse_bool(
             document.get("winters_gage_hicks_type_iv", False), "winters_gage_hicks_type_iv"
         ),
+        hip_surgery=tuple(
+            _parse_surgery(surgery, f"hip_surgery[{index}]")
+            for index, surgery in enumerate(raw_surgery)
+        ),
+        triradiate_cartilage_closed=_parse_bool(
+            document.get("triradiate_cartilage_closed", False), "triradiate_cartilage_closed"
+        ),
     )
 
 
@@ -139,6 +237,9 @@ def _judgement_json(judgement: SideJudgement) -> dict[str, Any]:
         "compared_with": _iso(judgement.compared_with),
         "abnormal": judgement.abnormal,
         "head_shaft_angle_deg": judgement.head_shaft_angle_deg,
+        "rise_per_year": judgement.rise_per_year,
+        "accelerating": judgement.accelerating,
+        "judged_from": _iso(judgement.judged_from),
     }
 
 
@@ -181,6 +282,8 @@ def plan_to_json(plan: SurveillancePlan, rules: SurveillanceRules) -> dict[str, 
         "corrected_age_months": plan.corrected_age_months,
         "hips": {judgement.side: _judgement_json(judgement) for judgement in plan.judgements},
         "notes": list(plan.notes),
+        "melbourne_grade": plan.melbourne_grade,
+        "examination": plan.examination,
     }
 
 
