@@ -55,9 +55,11 @@ __all__ = [
     "SiteRecords",
     "SiteSummary",
     "age_in_months",
+    "has_film_within",
     "hip_outcomes",
     "hip_survival_records",
     "quartiles",
+    "reached_migration_percentage",
     "site_summary",
 ]
 
@@ -229,6 +231,19 @@ def _months_before(day: date, months: int) -> date:
     if year < date.min.year:
         return date.min
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def has_film_within(child: OutcomeChild, *, months: int, today: date) -> bool:
+    """A hip film of ``child`` in the ``months`` calendar months up to ``today`` (inclusive)."""
+    start = _months_before(today, months)
+    return any(start <= film.film_date <= today for film in child.films)
+
+
+def reached_migration_percentage(child: OutcomeChild, threshold: float, *, today: date) -> bool:
+    """A film up to ``today`` showed a hip of ``child`` with MP above ``threshold`` (%)."""
+    return any(
+        film.migration_percentage > threshold and film.film_date <= today for film in child.films
+    )
 
 
 # --- one operation ----------------------------------------------------------------------------
@@ -630,14 +645,12 @@ def site_summary(
             by_grade[complication.grade] += 1
         hips += hip_outcomes(operation, records.child(operation.child_id), thresholds)
     readmissions = [op.readmitted_within(thresholds.readmission_window_days) for op in operations]
-    window_start = _months_before(today, thresholds.surveillance_coverage_window_months)
+    months = thresholds.surveillance_coverage_window_months
     coverage = []
     for level in COVERAGE_LEVELS:
         at_level = [child for child in records.children if child.gmfcs is level]
         covered = [
-            child
-            for child in at_level
-            if any(window_start <= film.film_date <= today for film in child.films)
+            child for child in at_level if has_film_within(child, months=months, today=today)
         ]
         coverage.append(CoverageRow(level, len(at_level), len(covered)))
     levels = [*(level.value for level in GMFCS), "unknown"]
@@ -647,10 +660,7 @@ def site_summary(
     for child in records.children:
         key = _gmfcs_key(child.gmfcs)
         children_by_level[key] += 1
-        if any(
-            film.migration_percentage > threshold and film.film_date <= today
-            for film in child.films
-        ):
+        if reached_migration_percentage(child, threshold, today=today):
             reached[key] += 1
     return SiteSummary(
         site_id=records.site_id,
