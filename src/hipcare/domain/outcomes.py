@@ -26,6 +26,7 @@ Pure: standard library only; ``today`` is handed in.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -191,6 +192,9 @@ class OutcomeChild:
     date_of_birth: date
     gmfcs: GMFCS | None
     films: tuple[HipFilm, ...] = ()
+    _films_by_side: dict[Side, tuple[HipFilm, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         _record_id(self.child_id, "child.child_id")
@@ -205,12 +209,18 @@ class OutcomeChild:
                 raise InvalidInputError(
                     f"child.films[{index}].film_date", "is before the child's date of birth"
                 )
+        ordered = tuple(sorted(films, key=lambda film: (film.film_date, film.side.value)))
+        object.__setattr__(self, "films", ordered)
+        # Indexed once: the report asks for one side's films for every operated hip.
         object.__setattr__(
-            self, "films", tuple(sorted(films, key=lambda film: (film.film_date, film.side.value)))
+            self,
+            "_films_by_side",
+            {side: tuple(film for film in ordered if film.side is side) for side in Side},
         )
 
     def films_of(self, side: Side) -> tuple[HipFilm, ...]:
-        return tuple(film for film in self.films if film.side is side)
+        """This side's films, oldest first."""
+        return self._films_by_side[side]
 
 
 def age_in_months(date_of_birth: date, on: date) -> int:
@@ -446,8 +456,8 @@ def hip_outcomes(
     outcomes = []
     for side in operation.sides:
         films = child.films_of(side)
-        before = [film for film in films if film.film_date <= surgery]
-        after = [film for film in films if film.film_date > surgery]
+        split = bisect.bisect_right([film.film_date for film in films], surgery)
+        before, after = films[:split], films[split:]
         at_1 = _nearest_film(after, surgery + timedelta(days=365), window)
         at_2 = _nearest_film(after, surgery + timedelta(days=730), window)
         events: list[tuple[date, str]] = []
@@ -518,6 +528,9 @@ class SiteRecords:
     site_id: str
     children: tuple[OutcomeChild, ...]
     operations: tuple[OperationOutcome, ...]
+    _children_by_id: dict[int, OutcomeChild] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.site_id, str) or not self.site_id:
@@ -539,9 +552,10 @@ class SiteRecords:
             seen.add(operation.operation_id)
         object.__setattr__(self, "children", children)
         object.__setattr__(self, "operations", operations)
+        object.__setattr__(self, "_children_by_id", {child.child_id: child for child in children})
 
     def child(self, child_id: int) -> OutcomeChild:
-        return next(child for child in self.children if child.child_id == child_id)
+        return self._children_by_id[child_id]
 
 
 @dataclass(frozen=True)

@@ -104,8 +104,9 @@ def build_site_report(
     """The site report on ``today``: figures from the domain, survival from ``estimator``."""
     summary = site_summary(records, content.thresholds, today=today)
     survival: dict[ProcedureGroup, tuple[SurvivalPoint, ...]] = {}
+    records_with_follow_up = summary.survival_records
     for group in ProcedureGroup:
-        hips = [record for record in summary.survival_records if record.procedure_group is group]
+        hips = [record for record in records_with_follow_up if record.procedure_group is group]
         survival[group] = (
             tuple(
                 estimator.estimate(
