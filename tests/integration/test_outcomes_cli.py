@@ -190,3 +190,21 @@ def test_report_and_export_of_a_site_read_the_configured_database(tmp_path: Path
     status, _, err = _run(["report", "--site", "nowhere"], environ)
     assert status == 2
     assert "--site" in err
+
+
+def test_report_charts_are_svg_png_and_pdf(tmp_path: Path) -> None:
+    """--charts writes both SVG charts, a PNG and a PDF (typst), and refuses a full folder."""
+    folder = tmp_path / "charts"
+    status, _, err = _run(["report", "--demo", "--date", DAY, "--charts", str(folder)])
+    assert (status, err) == (0, "")
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "hip_survival.png",
+        "hip_survival.svg",
+        "migration_percentage.svg",
+        "report.pdf",
+    ]
+    assert (folder / "hip_survival.png").read_bytes().startswith(b"\x89PNG")
+    assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
+    status, _, err = _run(["report", "--demo", "--charts", str(folder)])
+    assert status == 2
+    assert err.startswith("hipcare report: error: --charts:")

@@ -21,7 +21,7 @@ from hipcare.domain.errors import InvalidInputError
 if TYPE_CHECKING:
     from hipcare.services.registry_export import RegistryTable
 
-__all__ = ["register"]
+__all__ = ["empty_folder", "register"]
 
 
 def register(subparsers: Any) -> None:  # argparse's subparsers action has no public type
@@ -43,19 +43,16 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
     parser.set_defaults(handler=handle)
 
 
-def _empty_folder(path: Path) -> Path:
+def empty_folder(path: Path, option: str = "--output") -> Path:
+    """``path`` as a new or empty folder, or a one-line error naming ``option``."""
     if path.exists() and not path.is_dir():
-        raise InvalidInputError("--output", f"{str(path)!r} is a file; give a folder")
+        raise InvalidInputError(option, f"{str(path)!r} is a file; give a folder")
     if path.is_dir() and any(path.iterdir()):
-        raise InvalidInputError(
-            "--output", f"{str(path)!r} is not empty; give a new or empty folder"
-        )
+        raise InvalidInputError(option, f"{str(path)!r} is not empty; give a new or empty folder")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InvalidInputError(
-            "--output", f"cannot create {str(path)!r}: {error.strerror}"
-        ) from None
+        raise InvalidInputError(option, f"cannot create {str(path)!r}: {error.strerror}") from None
     return path
 
 
@@ -80,7 +77,7 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
     from hipcare.content.outcomes import load_outcome_content
     from hipcare.services.registry_export import data_dictionary, registry_tables
 
-    folder = _empty_folder(Path(args.output))
+    folder = empty_folder(Path(args.output))
     today = report_day(args, io)
     tables = registry_tables(
         site_records(args, io, today),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hipcare.cli._io import CommandIO
@@ -39,6 +40,11 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
     )
     add_source_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    parser.add_argument(
+        "--charts",
+        metavar="DIR",
+        help="also write the charts into DIR: SVG, a PNG and a PDF with the survival table",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -112,12 +118,35 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
         today=today,
     )
     document = report_document(report)
+    if args.charts:
+        _write_charts(Path(args.charts), document)
     if args.json:
         json.dump(document, io.stdout, indent=2, ensure_ascii=False)
         io.stdout.write("\n")
         return 0
     io.stdout.write(_text(document))
     return 0
+
+
+def _write_charts(folder: Path, document: dict[str, Any]) -> None:
+    from hipcare.cli.registry_export import empty_folder
+    from hipcare.render.booklet_pdf import FONT_DIRECTORIES
+    from hipcare.render.outcome_charts import (
+        chart_png,
+        charts_pdf,
+        hip_survival_svg,
+        migration_percentage_pairs_svg,
+    )
+
+    empty_folder(folder, option="--charts")
+    (folder / "hip_survival.svg").write_text(
+        hip_survival_svg(document["hip_survival"]), encoding="utf-8"
+    )
+    (folder / "migration_percentage.svg").write_text(
+        migration_percentage_pairs_svg(document["migration_percentage_by_hip"]), encoding="utf-8"
+    )
+    (folder / "hip_survival.png").write_bytes(chart_png(document, FONT_DIRECTORIES))
+    (folder / "report.pdf").write_bytes(charts_pdf(document, FONT_DIRECTORIES))
 
 
 def _share(row: dict[str, Any]) -> str:
