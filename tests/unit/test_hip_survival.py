@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hipcare.analysis.survival import KaplanMeierEstimator
 from hipcare.content.outcomes import load_outcome_content
@@ -146,3 +148,21 @@ def test_the_demo_is_deterministic_for_a_seed_and_day() -> None:
     assert first == demo_outcomes(today=today, seed=5, operations=30)
     assert first != demo_outcomes(today=today, seed=6, operations=30)
     assert len(first.records.operations) == 30
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(min_value=0.01, max_value=15.0), st.booleans()),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_kaplan_meier_never_rises_and_stays_inside_its_band(hips: list[tuple[float, bool]]) -> None:
+    """Survival starts at 1, never rises, and lies within a band inside 0-1."""
+    points = KaplanMeierEstimator().estimate([years for years, _ in hips], [f for _, f in hips])
+    assert points[0].survival == 1.0
+    survivals = [point.survival for point in points]
+    assert survivals == sorted(survivals, reverse=True)
+    failures_at_or_before_last = sum(1 for _, failed in hips if failed)
+    assert (survivals[-1] < 1.0) == (failures_at_or_before_last > 0)
