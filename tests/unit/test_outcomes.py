@@ -105,6 +105,14 @@ def test_the_worst_complication_follows_the_order_of_severity() -> None:
         ({"readmission_dates": (SURGERY,)}, "outcome.readmission_dates[0]"),
         ({"return_to_theatre": "yes"}, "outcome.return_to_theatre"),
         ({"plate_removal_date": SURGERY}, "outcome.plate_removal_date"),
+        ({"procedures": ("vdro",)}, "outcome.procedures"),
+        ({"complications": ("III",)}, "outcome.complications[0]"),
+        ({"readmission_dates": ("2022-04-01", SURGERY)}, "outcome.readmission_dates[0]"),
+        (
+            {"discharge_date": None, "readmission_dates": (SURGERY + timedelta(days=9),)},
+            "outcome.discharge_date",
+        ),
+        ({"reoperations": ((Side.RIGHT, SURGERY),)}, "outcome.reoperations[0]"),
         (
             {"reoperations": (Reoperation(Side.LEFT, SURGERY + timedelta(days=400)),)},
             "outcome.reoperations[0].side",
@@ -136,6 +144,21 @@ def test_impossible_outcomes_are_refused_naming_the_field(
         (
             lambda: OutcomeThresholds(readmission_window_days=0),
             "thresholds.readmission_window_days",
+        ),
+        (
+            lambda: OutcomeThresholds(hip_failure_migration_percentage=120.0),
+            "thresholds.hip_failure_migration_percentage",
+        ),
+        (lambda: OutcomeChild(1, date(2015, 1, 1), "IV"), "child.gmfcs"),  # type: ignore[arg-type]
+        (
+            lambda: OutcomeChild(1, date(2015, 1, 1), None, ("film",)),  # type: ignore[arg-type]
+            "child.films[0]",
+        ),
+        (lambda: SiteRecords("", (), ()), "site_id"),
+        (lambda: SiteRecords("s", (_child(), _child()), ()), "children"),
+        (
+            lambda: SiteRecords("s", (_child(),), (_operation(), _operation())),
+            "operations[1].operation_id",
         ),
     ],
 )
@@ -364,6 +387,13 @@ def test_coverage_window_ends_on_the_last_day_of_a_shorter_month() -> None:
     )
     summary = site_summary(SiteRecords("s", (child,), ()), THRESHOLDS, today=date(2024, 2, 29))
     assert summary.surveillance_coverage[2].with_recent_film == 1
+
+
+def test_coverage_window_reaching_before_year_one_starts_at_the_first_day() -> None:
+    """A report dated in the first months of year 1 still has a window (no overflow)."""
+    child = OutcomeChild(1, date(1, 1, 1), GMFCS.IV, (HipFilm(Side.LEFT, date(1, 1, 2), 20.0),))
+    summary = site_summary(SiteRecords("s", (child,), ()), THRESHOLDS, today=date(1, 3, 1))
+    assert summary.surveillance_coverage[1].with_recent_film == 1
 
 
 def test_site_records_refuse_an_operation_of_another_site() -> None:

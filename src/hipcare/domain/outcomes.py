@@ -347,9 +347,11 @@ class OperationOutcome:
             if not isinstance(complication, Complication):
                 raise InvalidInputError(f"outcome.complications[{index}]", "is not a complication")
         object.__setattr__(self, "complications", complications)
-        readmissions = tuple(sorted(self.readmission_dates))
+        readmissions = tuple(self.readmission_dates)
         for index, readmission in enumerate(readmissions):
             _calendar_date(readmission, f"outcome.readmission_dates[{index}]")
+        readmissions = tuple(sorted(readmissions))
+        for index, readmission in enumerate(readmissions):
             if discharge is None:
                 raise InvalidInputError(
                     "outcome.discharge_date", "is missing; a readmission needs the first discharge"
