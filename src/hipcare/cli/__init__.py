@@ -45,6 +45,8 @@ _SUBCOMMAND_MODULES = (
     "hipcare.cli.serve",
     "hipcare.cli.radiograph",
     "hipcare.cli.reminders",
+    "hipcare.cli.report",
+    "hipcare.cli.registry_export",
 )
 
 

@@ -1,0 +1,1 @@
+"""Statistical adapters the entry points wire into the services (survival analysis)."""

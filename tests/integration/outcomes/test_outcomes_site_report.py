@@ -1,0 +1,82 @@
+"""``hipcare report --site`` and ``registry-export --site`` on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from hipcare.cli import main
+from hipcare.cli._io import CommandIO
+from hipcare.domain.pathway import Procedure, Sides, WeightBearing
+from hipcare.domain.records import OperationPlan, OperationStatus
+
+
+def _run(argv: list[str], environ: dict[str, str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(argv, environ, io=CommandIO(io.StringIO(), out, err, environ))
+    return status, out.getvalue(), err.getvalue()
+
+
+def _seed(url: str, today: date) -> None:
+    """A SQLite database with the generated FHIR demo and three done operations."""
+    from hipcare.services.fhir_demo import seed_demo
+    from hipcare.storage import create_database_engine, create_session_factory, upgrade_to_head
+    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    uow = SqlAlchemyFamilyUnitOfWork(create_session_factory(engine))
+    surgeon = seed_demo(uow, today=today, children=6)
+    with uow:
+        for child_id, days_ago, procedures in (
+            (1, 400, (Procedure.VDRO,)),
+            (1, 100, (Procedure.VDRO,)),
+            (3, 300, (Procedure.VDRO, Procedure.DEGA)),
+        ):
+            uow.operation_plans.add(
+                OperationPlan(
+                    child_id=child_id,
+                    sides=Sides.RIGHT,
+                    procedures=procedures,
+                    implant="90 degree paediatric blade plate",
+                    surgeon_id=surgeon,
+                    weight_bearing=WeightBearing.AS_TOLERATED,
+                    positioning_device=False,
+                    status=OperationStatus.DONE,
+                    surgery_date=today - timedelta(days=days_ago),
+                )
+            )
+        uow.commit()
+    engine.dispose()
+
+
+def test_report_and_export_of_a_site_read_the_configured_database(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Done operations count; a later operation on the same hip is its re-operation."""
+    today = datetime.now(UTC).date()
+    _seed(database_url, today)
+    environ = {"HIPCARE_DATABASE_URL": database_url}
+    argv = ["report", "--site", "harbour-childrens", "--json", "--date", today.isoformat()]
+    status, out, err = _run(argv, environ)
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    assert report["operations"] == 3
+    assert report["operations_by_procedure"] == {
+        "vdro-alone": 2,
+        "vdro-with-pelvic-osteotomy": 1,
+    }
+    assert report["reoperated"] == 1
+    assert report["length_of_stay_days"]["median"] is None
+    assert report["surveillance_coverage"]["III-V"]["children"] >= 1
+    status, _, err = _run(
+        ["registry-export", "--site", "harbour-childrens", "--output", str(tmp_path / "o")],
+        environ,
+    )
+    assert (status, err) == (0, "")
+    assert "Amira" not in (tmp_path / "o" / "children.csv").read_text("utf-8")
+    status, _, err = _run(["report", "--site", "nowhere"], environ)
+    assert status == 2
+    assert "--site" in err
