@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.services.outcomes_demo import demo_outcomes
 
 DAY = "2026-12-06"

@@ -11,9 +11,10 @@ from hipcare.domain.errors import HipcareError, InvalidInputError
 # 3 ms (ADR 0011). Type checkers treat any name TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any, TextIO
 
-__all__ = ["CommandIO", "UsageError", "read_json", "read_text"]
+__all__ = ["CommandIO", "UsageError", "empty_folder", "read_json", "read_text"]
 
 
 class UsageError(HipcareError):
@@ -76,3 +77,16 @@ def read_json(path: str | None, io: CommandIO, what: str = "input") -> Any:
             what,
             f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}",
         ) from None
+
+
+def empty_folder(path: Path, option: str = "--output") -> Path:
+    """``path`` as a new or empty folder, or a one-line error naming ``option``."""
+    if path.exists() and not path.is_dir():
+        raise InvalidInputError(option, f"{str(path)!r} is a file; give a folder")
+    if path.is_dir() and any(path.iterdir()):
+        raise InvalidInputError(option, f"{str(path)!r} is not empty; give a new or empty folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidInputError(option, f"cannot create {str(path)!r}: {error.strerror}") from None
+    return path

@@ -14,9 +14,8 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO, empty_folder
 from hipcare.cli.report import add_source_arguments, report_day, site_records
-from hipcare.domain.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from hipcare.services.registry_export import RegistryTable
@@ -41,19 +40,6 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
         "--output", required=True, metavar="DIR", help="a new or empty folder to write into"
     )
     parser.set_defaults(handler=handle)
-
-
-def empty_folder(path: Path, option: str = "--output") -> Path:
-    """``path`` as a new or empty folder, or a one-line error naming ``option``."""
-    if path.exists() and not path.is_dir():
-        raise InvalidInputError(option, f"{str(path)!r} is a file; give a folder")
-    if path.is_dir() and any(path.iterdir()):
-        raise InvalidInputError(option, f"{str(path)!r} is not empty; give a new or empty folder")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InvalidInputError(option, f"cannot create {str(path)!r}: {error.strerror}") from None
-    return path
 
 
 def _cell(value: object) -> object:

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO, empty_folder
 
 if TYPE_CHECKING:
     from datetime import date
@@ -129,7 +129,6 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
 
 
 def _write_charts(folder: Path, document: dict[str, Any]) -> None:
-    from hipcare.cli.registry_export import empty_folder
     from hipcare.render.booklet_pdf import FONT_DIRECTORIES
     from hipcare.render.outcome_charts import (
         chart_png,

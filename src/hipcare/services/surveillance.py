@@ -170,7 +170,7 @@ def _parse_surgery(value: object, field: str) -> HipSurgery:
             f"{field}.procedure", f"{value['procedure']!r} is not a known procedure; give {known}"
         ) from None
     return HipSurgery(
-        date=_parse_date(value["date"], f"{field}.date"), side=side, procedure=procedure
+        date=parse_date(value["date"], f"{field}.date"), side=side, procedure=procedure
     )
 
 

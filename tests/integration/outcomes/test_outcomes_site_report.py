@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from hipcare.cli import main
-from hipcare.cli._io import CommandIO
+from hipcare.cli.command_io import CommandIO
 from hipcare.domain.pathway import Procedure, Sides, WeightBearing
 from hipcare.domain.records import OperationPlan, OperationStatus
 
