@@ -43,6 +43,7 @@ _SUBCOMMAND_MODULES = (
     "hipcare.cli.catalog",
     "hipcare.cli.fhir",
     "hipcare.cli.serve",
+    "hipcare.cli.migrate",
     "hipcare.cli.radiograph",
     "hipcare.cli.reminders",
 )

@@ -40,6 +40,7 @@ from hipcare.web import (
     clinical,
     family_routes,
     fhir_routes,
+    operations_routes,
     pages,
     radiograph_routes,
 )
@@ -112,12 +113,20 @@ class _SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+        path = _loggable_path(scope)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
         _log.info(
             "%s %s %d %.1fms",
             scope["method"],
-            _loggable_path(scope),
+            path,
             status,
-            (time.perf_counter() - started) * 1000,
+            duration_ms,
+            extra={
+                "method": scope["method"],
+                "path": path,
+                "status": status,
+                "duration_ms": duration_ms,
+            },
         )
 
 
@@ -231,6 +240,7 @@ def create_app(
     clinical.install(app)
     family_routes.install(app)
     radiograph_routes.install(app)
+    operations_routes.install(app)
     return app
 
 
