@@ -44,6 +44,7 @@ _SUBCOMMAND_MODULES = (
     "hipcare.cli.fhir",
     "hipcare.cli.serve",
     "hipcare.cli.migrate",
+    "hipcare.cli.backup",
     "hipcare.cli.radiograph",
     "hipcare.cli.reminders",
 )
