@@ -13,6 +13,11 @@
 - ``HIPCARE_PAGE_CACHE``: how many rendered page bodies one web server process keeps, each
   checked against the database on every request (ADR 10); ``0`` turns the cache off; default
   ``512``.
+- ``HIPCARE_METRICS_TOKEN``: the bearer token a Prometheus scraper sends for ``/metrics``
+  (``Authorization: Bearer TOKEN``); without it only a signed-in site administrator sees the
+  metrics; default none.
+- ``HIPCARE_LOG_FORMAT``: ``json`` (one JSON object a line, with a request id) or ``text``
+  for ``hipcare serve``'s log; default ``json``.
 
 ``docs/storage.md`` documents the same variables; a test fails if the two drift apart.
 """
@@ -38,6 +43,8 @@ ENVIRONMENT_VARIABLES = (
     "HIPCARE_SESSION_MAX_HOURS",
     "HIPCARE_TIMEZONE",
     "HIPCARE_PAGE_CACHE",
+    "HIPCARE_METRICS_TOKEN",
+    "HIPCARE_LOG_FORMAT",
 )
 """Every variable :meth:`Settings.from_environ` reads."""
 
@@ -53,6 +60,8 @@ class Settings:
     session_max_hours: int = 12
     timezone: str = "UTC"
     page_cache_entries: int = 512
+    metrics_token: str | None = None
+    log_format: str = "json"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -75,6 +84,8 @@ class Settings:
             session_max_hours=_whole(environ, "HIPCARE_SESSION_MAX_HOURS", 12),
             timezone=_timezone(environ),
             page_cache_entries=_count(environ, "HIPCARE_PAGE_CACHE", 512),
+            metrics_token=_secret(environ, "HIPCARE_METRICS_TOKEN"),
+            log_format=_choice(environ, "HIPCARE_LOG_FORMAT", ("json", "text")),
         )
 
 
@@ -104,6 +115,22 @@ def _count(environ: Mapping[str, str], name: str, default: int) -> int:
     if not (value.isascii() and value.isdigit()):
         raise InvalidInputError(name, f"{value!r} is not a whole number >= 0")
     return int(value)
+
+
+def _secret(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    if len(value) < 16 or not value.isascii() or not value.isprintable():
+        raise InvalidInputError(name, "must be at least 16 printable ASCII characters")
+    return value
+
+
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = environ.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise InvalidInputError(name, f"{value!r} is not one of {', '.join(choices)}")
+    return value
 
 
 def _timezone(environ: Mapping[str, str]) -> str:

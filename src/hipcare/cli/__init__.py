@@ -43,6 +43,8 @@ _SUBCOMMAND_MODULES = (
     "hipcare.cli.catalog",
     "hipcare.cli.fhir",
     "hipcare.cli.serve",
+    "hipcare.cli.migrate",
+    "hipcare.cli.backup",
     "hipcare.cli.radiograph",
     "hipcare.cli.reminders",
     "hipcare.cli.report",

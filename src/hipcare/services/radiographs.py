@@ -1,8 +1,8 @@
 """Use cases of the radiograph viewer: store a film with a child's record, measure it, compare.
 
 - :func:`store_radiograph` reads an uploaded file (DICOM, PNG or JPEG) with
-  :func:`hipcare.interop.dicom.read_radiograph`, checks its identifiers against the child's
-  record and keeps it only when nothing was doubted or the clinician confirmed the warnings.
+  :func:`hipcare.interop.radiograph.reader.read_radiograph`, checks its identifiers against the
+  child's record and keeps it only when nothing was doubted or the clinician confirmed the warnings.
   A file that cannot be read is refused (``InvalidInputError`` on ``file``): nothing is kept.
 - :func:`open_film` (the viewer), :func:`film_image` / :func:`film_content` (the preview) and
   :func:`reading_on_film` (a reading's overlay) give a film to a member of the child's site;

@@ -371,7 +371,13 @@ def native_preview(
     :func:`~hipcare.interop.radiograph.native_reader.read_native_film`.
 
     ``data`` may be the file mapped into memory (:class:`mmap.mmap`): nothing is copied.
+    Also None where the compiled loops (:mod:`hipcare_pixels`) are not installed, as after a
+    plain ``pip install`` (ADR 0014): the numpy path then gives the same bytes.
     """
+    try:
+        import hipcare_pixels  # noqa: F401 -- only asks whether the compiled loops are there
+    except ImportError:
+        return None
     film = read_native_film(data)
     if film is None:
         return None
