@@ -39,6 +39,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hipcare.bootstrap import load_content
+
+CONTENT = load_content()
+
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 #: The children whose facts the timed renders take in turn (each render with its own date).
 CHILDREN = ("facts_both_dega_nwb.json", "facts_demo.json", "facts_surgeon_defaults.json")
@@ -154,11 +158,13 @@ def run(typst_repeats: int = 30, weasyprint_repeats: int = 5) -> dict[str, Any]:
     from hipcare.services.pathway import parse_facts
 
     count = max(typst_repeats, weasyprint_repeats) + 1
-    facts = [parse_facts(child) for child in children(count)]
+    facts = [parse_facts(child, content=CONTENT) for child in children(count)]
 
     def views_for(code: str) -> dict[int, Any]:
         """Child ``i`` at key ``i``; the warm-up (key -1) is the last child, never timed."""
-        views = [build_booklet_view(f, translator(code), PRINTED_ON) for f in facts]
+        views = [
+            build_booklet_view(f, translator(code), PRINTED_ON, content=CONTENT) for f in facts
+        ]
         return {-1: views[-1]} | dict(enumerate(views[:-1]))
 
     load_before = os.getloadavg()[0]

@@ -12,6 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hipcare.bootstrap import load_content
+
+CONTENT = load_content()
+
 FACTS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "facts_both_dega_nwb.json"
 
 
@@ -32,15 +36,25 @@ def run(repeats: int = 2000) -> dict[str, Any]:
     from hipcare.services.pathway import make_plan, parse_facts, plan_document
 
     data = json.loads(FACTS.read_text(encoding="utf-8"))
-    facts = parse_facts(data)
+    facts = parse_facts(data, content=CONTENT)
     pathway = load_pathway()
     english = translator("en")
-    make_plan(facts)  # warm: loads the pathway, sites and surgeon files once
+    make_plan(facts, content=CONTENT)  # warm: loads the pathway, sites and surgeon files once
 
     engine = _timed(lambda: personalise(pathway, facts, site_name="Example"), repeats)
-    whole = _timed(lambda: plan_document(make_plan(parse_facts(data)), english), repeats)
+    whole = _timed(
+        lambda: plan_document(
+            make_plan(parse_facts(data, content=CONTENT), content=CONTENT), english
+        ),
+        repeats,
+    )
     arabic = translator("ar")
-    translated = _timed(lambda: plan_document(make_plan(parse_facts(data)), arabic), repeats)
+    translated = _timed(
+        lambda: plan_document(
+            make_plan(parse_facts(data, content=CONTENT), content=CONTENT), arabic
+        ),
+        repeats,
+    )
 
     def ms(values: list[float], q: int = 50) -> float:
         ordered = sorted(values)
@@ -49,7 +63,7 @@ def run(repeats: int = 2000) -> dict[str, Any]:
     return {
         "name": "plan",
         "repeats": repeats,
-        "items_per_plan": len(make_plan(facts).items),
+        "items_per_plan": len(make_plan(facts, content=CONTENT).items),
         "engine_median_ms": round(1000 * statistics.median(engine), 4),
         "engine_p95_ms": ms(engine, 95),
         "plan_document_en_median_ms": round(1000 * statistics.median(whole), 4),

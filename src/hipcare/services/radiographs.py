@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.radiograph import (
     ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG,
@@ -37,6 +36,7 @@ from hipcare.domain.radiograph import (
     Side,
 )
 from hipcare.domain.records import AuditAction, Child, EntityType, Role, User
+from hipcare.domain.surveillance import SurveillanceRules
 from hipcare.services.access import child_for, deny, find_actor, write_audit
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.ports.radiographs import (
@@ -376,6 +376,7 @@ def save_reading(
     document: Any,
     *,
     now: datetime,
+    rules: SurveillanceRules,
 ) -> Reading:
     """Keep the actor's landmarks on the film with the server's measures (audited).
 
@@ -431,9 +432,7 @@ def save_reading(
             visit_id = stored_visit.id
             write_audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
             # The new visit changes the child's stored surveillance judgement (the worklist).
-            refresh_statuses(
-                uow, [stored_visit.child_id], load_surveillance_rules(), today=now.date(), now=now
-            )
+            refresh_statuses(uow, [stored_visit.child_id], rules, today=now.date(), now=now)
         reading = uow.radiographs.add_reading(
             Reading(
                 radiograph_id=film_id,

@@ -437,7 +437,14 @@ async def save_reading_api(
         document = await request.json()
     except ValueError:
         raise InvalidInputError("body", "send the landmarks as JSON") from None
-    reading = save_reading(_uow(context), user_id(user), film_id, document, now=context.now())
+    reading = save_reading(
+        _uow(context),
+        user_id(user),
+        film_id,
+        document,
+        now=context.now(),
+        rules=context.content.surveillance_rules,
+    )
     return JSONResponse(
         {
             "reading_id": reading.id,
