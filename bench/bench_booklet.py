@@ -39,10 +39,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hipcare.bootstrap import load_content
-
-CONTENT = load_content()
-
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 #: The children whose facts the timed renders take in turn (each render with its own date).
 CHILDREN = ("facts_both_dega_nwb.json", "facts_demo.json", "facts_surgeon_defaults.json")
@@ -150,6 +146,7 @@ def run(typst_repeats: int = 30, weasyprint_repeats: int = 5) -> dict[str, Any]:
     """Both engines on the same booklets; figures per language and overall."""
     import weasyprint
 
+    from hipcare.bootstrap import load_content
     from hipcare.content.i18n import translator
     from hipcare.render.booklet_html import render_html
     from hipcare.render.booklet_pdf import BookletPdfRenderer
@@ -157,13 +154,14 @@ def run(typst_repeats: int = 30, weasyprint_repeats: int = 5) -> dict[str, Any]:
     from hipcare.services.booklet import build_booklet_view
     from hipcare.services.pathway import parse_facts
 
+    content = load_content()
     count = max(typst_repeats, weasyprint_repeats) + 1
-    facts = [parse_facts(child, content=CONTENT) for child in children(count)]
+    facts = [parse_facts(child, content=content) for child in children(count)]
 
     def views_for(code: str) -> dict[int, Any]:
         """Child ``i`` at key ``i``; the warm-up (key -1) is the last child, never timed."""
         views = [
-            build_booklet_view(f, translator(code), PRINTED_ON, content=CONTENT) for f in facts
+            build_booklet_view(f, translator(code), PRINTED_ON, content=content) for f in facts
         ]
         return {-1: views[-1]} | dict(enumerate(views[:-1]))
 
