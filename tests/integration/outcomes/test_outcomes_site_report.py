@@ -25,12 +25,16 @@ def _run(argv: list[str], environ: dict[str, str]) -> tuple[int, str, str]:
 def _seed(url: str, today: date) -> None:
     """A SQLite database with the generated FHIR demo and three done operations."""
     from hipcare.services.fhir_demo import seed_demo
-    from hipcare.storage import create_database_engine, create_session_factory, upgrade_to_head
-    from hipcare.storage.family import SqlAlchemyFamilyUnitOfWork
+    from hipcare.storage import (
+        SqlAlchemyUnitOfWork,
+        create_database_engine,
+        create_session_factory,
+        upgrade_to_head,
+    )
 
     upgrade_to_head(url)
     engine = create_database_engine(url)
-    uow = SqlAlchemyFamilyUnitOfWork(create_session_factory(engine))
+    uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
     surgeon = seed_demo(uow, today=today, children=6, content=CONTENT)
     with uow:
         for child_id, days_ago, procedures in (
