@@ -133,6 +133,7 @@ def test_a_child_registered_by_another_process_is_found_here(
     script = f"""
 import sys
 from datetime import UTC, date, datetime
+from hipcare.bootstrap import load_content
 from hipcare.services.records import register_child
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
@@ -145,6 +146,7 @@ child = register_child(
     {{"given_name": "Tomas", "family_name": "Papadopoulos", "date_of_birth": "2022-02-02",
       "site": "{NORTHERN}", "preferred_language": "el"}},
     today=date(2026, 3, 2), now=datetime.now(UTC),
+    rules=load_content().surveillance_rules,
 )
 print(child.id)
 """
