@@ -146,6 +146,7 @@ def run(typst_repeats: int = 30, weasyprint_repeats: int = 5) -> dict[str, Any]:
     """Both engines on the same booklets; figures per language and overall."""
     import weasyprint
 
+    from hipcare.bootstrap import load_content
     from hipcare.content.i18n import translator
     from hipcare.render.booklet_html import render_html
     from hipcare.render.booklet_pdf import BookletPdfRenderer
@@ -153,12 +154,15 @@ def run(typst_repeats: int = 30, weasyprint_repeats: int = 5) -> dict[str, Any]:
     from hipcare.services.booklet import build_booklet_view
     from hipcare.services.pathway import parse_facts
 
+    content = load_content()
     count = max(typst_repeats, weasyprint_repeats) + 1
-    facts = [parse_facts(child) for child in children(count)]
+    facts = [parse_facts(child, content=content) for child in children(count)]
 
     def views_for(code: str) -> dict[int, Any]:
         """Child ``i`` at key ``i``; the warm-up (key -1) is the last child, never timed."""
-        views = [build_booklet_view(f, translator(code), PRINTED_ON) for f in facts]
+        views = [
+            build_booklet_view(f, translator(code), PRINTED_ON, content=content) for f in facts
+        ]
         return {-1: views[-1]} | dict(enumerate(views[:-1]))
 
     load_before = os.getloadavg()[0]

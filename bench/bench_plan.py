@@ -26,21 +26,33 @@ def _timed(function: Any, repeats: int) -> list[float]:
 
 def run(repeats: int = 2000) -> dict[str, Any]:
     """Median and 95th-percentile time of the engine alone and of a full translated plan."""
+    from hipcare.bootstrap import load_content
     from hipcare.content.i18n import translator
     from hipcare.content.pathway import load_pathway
     from hipcare.domain.pathway import personalise
     from hipcare.services.pathway import make_plan, parse_facts, plan_document
 
+    content = load_content()
     data = json.loads(FACTS.read_text(encoding="utf-8"))
-    facts = parse_facts(data)
+    facts = parse_facts(data, content=content)
     pathway = load_pathway()
     english = translator("en")
-    make_plan(facts)  # warm: loads the pathway, sites and surgeon files once
+    make_plan(facts, content=content)  # warm: the first plan
 
     engine = _timed(lambda: personalise(pathway, facts, site_name="Example"), repeats)
-    whole = _timed(lambda: plan_document(make_plan(parse_facts(data)), english), repeats)
+    whole = _timed(
+        lambda: plan_document(
+            make_plan(parse_facts(data, content=content), content=content), english
+        ),
+        repeats,
+    )
     arabic = translator("ar")
-    translated = _timed(lambda: plan_document(make_plan(parse_facts(data)), arabic), repeats)
+    translated = _timed(
+        lambda: plan_document(
+            make_plan(parse_facts(data, content=content), content=content), arabic
+        ),
+        repeats,
+    )
 
     def ms(values: list[float], q: int = 50) -> float:
         ordered = sorted(values)
@@ -49,7 +61,7 @@ def run(repeats: int = 2000) -> dict[str, Any]:
     return {
         "name": "plan",
         "repeats": repeats,
-        "items_per_plan": len(make_plan(facts).items),
+        "items_per_plan": len(make_plan(facts, content=content).items),
         "engine_median_ms": round(1000 * statistics.median(engine), 4),
         "engine_p95_ms": ms(engine, 95),
         "plan_document_en_median_ms": round(1000 * statistics.median(whole), 4),

@@ -29,6 +29,10 @@ import pytest
 from tests.e2e.browser import Server
 from tests.support.databases import session_postgresql_database
 
+from hipcare.bootstrap import load_content
+
+CONTENT = load_content()
+
 HIPCARE = Path(sys.executable).with_name("hipcare")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -152,6 +156,7 @@ def postgresql_server(start_server: Callable[..., Server], postgresql_database: 
             SqlAlchemyUnitOfWork(create_session_factory(engine)),
             today=now.date(),
             now=now,
+            content=CONTENT,
         )
     finally:
         engine.dispose()

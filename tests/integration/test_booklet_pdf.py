@@ -16,12 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from hipcare.bootstrap import load_content
 from hipcare.content.i18n import LANGUAGES, translator
 from hipcare.domain.booklet import BookletView
 from hipcare.render.booklet_pdf import BookletPdfRenderer
 from hipcare.render.text_layer import word_recall
 from hipcare.services.booklet import build_booklet_view
 from hipcare.services.pathway import parse_facts
+
+CONTENT = load_content()
 
 pytestmark = pytest.mark.slow
 
@@ -62,11 +65,13 @@ def renderer() -> BookletPdfRenderer:
 def booklets(
     renderer: BookletPdfRenderer, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Rendered]:
-    facts = parse_facts(json.loads((FIXTURES / "facts_both_dega_nwb.json").read_text("utf-8")))
+    facts = parse_facts(
+        json.loads((FIXTURES / "facts_both_dega_nwb.json").read_text("utf-8")), content=CONTENT
+    )
     folder = tmp_path_factory.mktemp("booklets")
     rendered = {}
     for code in LANGUAGES:
-        view = build_booklet_view(facts, translator(code), PRINTED_ON)
+        view = build_booklet_view(facts, translator(code), PRINTED_ON, content=CONTENT)
         path = folder / f"booklet-{code}.pdf"
         path.write_bytes(renderer.render(view))
         info = dict(
@@ -160,8 +165,10 @@ def test_chinese_booklets_use_their_own_script(booklets: dict[str, Rendered]) ->
 
 def test_typst_markup_in_text_stays_literal(renderer: BookletPdfRenderer, tmp_path: Path) -> None:
     """Text reaches typst as JSON data, so markup characters print as themselves."""
-    facts = parse_facts(json.loads((FIXTURES / "facts_demo.json").read_text("utf-8")))
-    view = build_booklet_view(facts, translator("en"), PRINTED_ON)
+    facts = parse_facts(
+        json.loads((FIXTURES / "facts_demo.json").read_text("utf-8")), content=CONTENT
+    )
+    view = build_booklet_view(facts, translator("en"), PRINTED_ON, content=CONTENT)
     hostile = 'Call #panic("x") *now* $x^2$ <label> @ref `raw` _under_ \\ ] } end.'
     path = tmp_path / "literal.pdf"
     path.write_bytes(renderer.render(dataclasses.replace(view, intro=hostile)))
@@ -178,8 +185,8 @@ def test_booklets_typeset_in_a_row_each_show_their_own_child(
     data = json.loads((FIXTURES / "facts_both_dega_nwb.json").read_text("utf-8"))
     for offset_days in (0, 1, 0, 37):
         day = datetime.date(2027, 5, 17) + datetime.timedelta(days=offset_days)
-        facts = parse_facts(data | {"surgery_date": day.isoformat()})
-        view = build_booklet_view(facts, translator("en"), PRINTED_ON)
+        facts = parse_facts(data | {"surgery_date": day.isoformat()}, content=CONTENT)
+        view = build_booklet_view(facts, translator("en"), PRINTED_ON, content=CONTENT)
         path = tmp_path / f"child-{offset_days}.pdf"
         path.write_bytes(renderer.render(view))
         text = _flat(_poppler("pdftotext", path))
@@ -194,9 +201,10 @@ def test_booklets_typeset_from_many_threads_each_show_their_own_child(
     data = json.loads((FIXTURES / "facts_both_dega_nwb.json").read_text("utf-8"))
     views = [
         build_booklet_view(
-            parse_facts(data | {"surgery_date": f"2027-0{month}-1{month}"}),
+            parse_facts(data | {"surgery_date": f"2027-0{month}-1{month}"}, content=CONTENT),
             translator("en"),
             PRINTED_ON,
+            content=CONTENT,
         )
         for month in range(1, 9)
     ]
@@ -210,8 +218,10 @@ def test_booklets_typeset_from_many_threads_each_show_their_own_child(
 
 def test_the_same_booklet_gives_the_same_bytes(renderer: BookletPdfRenderer) -> None:
     """No clock inside the PDF: a booklet can be reproduced and compared byte for byte."""
-    facts = parse_facts(json.loads((FIXTURES / "facts_demo.json").read_text("utf-8")))
-    view = build_booklet_view(facts, translator("vi"), PRINTED_ON)
+    facts = parse_facts(
+        json.loads((FIXTURES / "facts_demo.json").read_text("utf-8")), content=CONTENT
+    )
+    view = build_booklet_view(facts, translator("vi"), PRINTED_ON, content=CONTENT)
     first = renderer.render(view)
     assert renderer.render(view) == first
     assert renderer.render(dataclasses.replace(view, printed_on="In ngày 1.")) != first

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from tests.support.staff import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
+from hipcare.bootstrap import load_content
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import Profession, Role, User
 from hipcare.services.accounts import (
@@ -23,6 +24,8 @@ from hipcare.services.accounts import (
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import PermissionDeniedError, get_child, register_child
 
+CONTENT = load_content()
+
 PASSWORD = "correct horse battery"  # noqa: S105 -- a synthetic test password
 
 
@@ -34,7 +37,7 @@ def _register(uow: UnitOfWork, actor: int, site: str) -> int:
         "site": site,
         "contacts": [{"name": "Ken Tanaka", "relationship": "father", "phone": "0400 333 444"}],
     }
-    child = register_child(uow, actor, form, today=TODAY, now=NOW)
+    child = register_child(uow, actor, form, today=TODAY, now=NOW, rules=CONTENT.surveillance_rules)
     assert child.id is not None
     return child.id
 

@@ -17,6 +17,7 @@ from tests.support.databases import DATABASE_KINDS, empty_database
 from tests.support.engines import MemoryEngine, SqlEngine, StorageEngine
 from tests.support.staff import HARBOUR, NORTHERN, NOW, TODAY, Staff, add_staff
 
+from hipcare.bootstrap import load_content
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import HipcareError
 from hipcare.domain.records import Alert, AuditAction, AuditEntry, Child, EntityType, VisitRecord
@@ -25,6 +26,8 @@ from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import find_children, get_child, record_visit, register_child
 from hipcare.services.surveillance_status import rules_version
 from hipcare.storage import create_database_engine, upgrade_to_head
+
+CONTENT = load_content()
 
 Scenario = Callable[[UnitOfWork, Staff], dict[str, Any]]
 
@@ -79,7 +82,14 @@ def test_registering_a_child_and_recording_a_visit_store_and_audit_alike(
     """The stored child, the visit, the read back and every audit entry are the same."""
 
     def scenario(uow: UnitOfWork, staff: Staff) -> dict[str, Any]:
-        child = register_child(uow, staff.surgeon, _child("Ada", HARBOUR), today=TODAY, now=NOW)
+        child = register_child(
+            uow,
+            staff.surgeon,
+            _child("Ada", HARBOUR),
+            today=TODAY,
+            now=NOW,
+            rules=CONTENT.surveillance_rules,
+        )
         assert child.id is not None
         visit = record_visit(
             uow,
@@ -88,6 +98,7 @@ def test_registering_a_child_and_recording_a_visit_store_and_audit_alike(
             {"visit_date": "2026-02-20", "xray": True, "left": {"migration_percentage_raw": 41.5}},
             today=TODAY,
             now=NOW,
+            rules=CONTENT.surveillance_rules,
         )
         return {
             "child": child,
@@ -109,8 +120,22 @@ def test_site_isolation_and_its_refusals_agree(database: StorageEngine) -> None:
     """Who finds and reads which child, who is refused (and audited), and the site audit."""
 
     def scenario(uow: UnitOfWork, staff: Staff) -> dict[str, Any]:
-        harbour = register_child(uow, staff.nurse, _child("Bea", HARBOUR), today=TODAY, now=NOW)
-        northern = register_child(uow, staff.nurse, _child("Cyd", NORTHERN), today=TODAY, now=NOW)
+        harbour = register_child(
+            uow,
+            staff.nurse,
+            _child("Bea", HARBOUR),
+            today=TODAY,
+            now=NOW,
+            rules=CONTENT.surveillance_rules,
+        )
+        northern = register_child(
+            uow,
+            staff.nurse,
+            _child("Cyd", NORTHERN),
+            today=TODAY,
+            now=NOW,
+            rules=CONTENT.surveillance_rules,
+        )
         assert harbour.id is not None
         assert northern.id is not None
         return {
@@ -124,7 +149,12 @@ def test_site_isolation_and_its_refusals_agree(database: StorageEngine) -> None:
             },
             "refused_elsewhere": _outcome(
                 lambda: register_child(
-                    uow, staff.surgeon, _child("Dov", NORTHERN), today=TODAY, now=NOW
+                    uow,
+                    staff.surgeon,
+                    _child("Dov", NORTHERN),
+                    today=TODAY,
+                    now=NOW,
+                    rules=CONTENT.surveillance_rules,
                 )
             ),
             "site_audit": {
@@ -182,7 +212,14 @@ def test_stored_judgements_go_stale_alike(database: StorageEngine) -> None:
     rules = load_surveillance_rules()
 
     def scenario(uow: UnitOfWork, staff: Staff) -> dict[str, Any]:
-        child = register_child(uow, staff.nurse, _child("Eli", HARBOUR), today=TODAY, now=NOW)
+        child = register_child(
+            uow,
+            staff.nurse,
+            _child("Eli", HARBOUR),
+            today=TODAY,
+            now=NOW,
+            rules=CONTENT.surveillance_rules,
+        )
         version = rules_version(rules)
         with uow:
             return {

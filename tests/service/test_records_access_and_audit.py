@@ -16,6 +16,7 @@ import pytest
 from tests.support.engines import StorageEngine
 from tests.support.staff import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
+from hipcare.bootstrap import load_content
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.radiograph import Side
@@ -27,6 +28,8 @@ from hipcare.services.records import (
     record_visit,
     register_child,
 )
+
+CONTENT = load_content()
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -47,7 +50,9 @@ def _form(**changes: Any) -> dict[str, Any]:
 
 
 def _register(uow: UnitOfWork, actor: int, **changes: Any) -> int:
-    child = register_child(uow, actor, _form(**changes), today=TODAY, now=NOW)
+    child = register_child(
+        uow, actor, _form(**changes), today=TODAY, now=NOW, rules=CONTENT.surveillance_rules
+    )
     assert child.id is not None
     return child.id
 
@@ -175,6 +180,7 @@ def test_recording_a_visit_keeps_the_measures_and_audits_it(
         },
         today=TODAY,
         now=NOW,
+        rules=CONTENT.surveillance_rules,
     )
     read = get_child(uow, staff.nurse, child_id, now=NOW + timedelta(minutes=1))
     assert read.visits == (visit,)
@@ -209,7 +215,15 @@ def test_visit_errors_name_the_field(
 ) -> None:
     child_id = _register(uow, staff.surgeon)
     with pytest.raises(InvalidInputError) as caught:
-        record_visit(uow, staff.surgeon, child_id, visit, today=TODAY, now=NOW)
+        record_visit(
+            uow,
+            staff.surgeon,
+            child_id,
+            visit,
+            today=TODAY,
+            now=NOW,
+            rules=CONTENT.surveillance_rules,
+        )
     assert caught.value.field == field
 
 
@@ -225,6 +239,7 @@ def test_a_site_administrator_may_not_record_measures(
             {"visit_date": "2026-01-05", "xray": False},
             today=TODAY,
             now=NOW,
+            rules=CONTENT.surveillance_rules,
         )
     assert storage.count("visits") == 0
 
@@ -239,6 +254,7 @@ def test_a_clinician_of_another_site_may_not_record_a_visit(uow: UnitOfWork, sta
             {"visit_date": "2026-01-05", "xray": False},
             today=TODAY,
             now=NOW,
+            rules=CONTENT.surveillance_rules,
         )
 
 

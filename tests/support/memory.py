@@ -6,11 +6,13 @@ leaving its ``with`` block without ``commit()`` forgets what it wrote, as the SQ
 
 It covers the records (sites, staff, children, visits, operation plans, care-plan items,
 alerts, other systems' identifiers), the audit trail and the site audit query, sign-in state
-(sessions, failed sign-ins), radiographs, and the stored surveillance judgements (``put``,
-``to_judge``). It leaves out what only SQL does: the Core worklist query (``listed``,
-``counted``, ``opened``), the family side's and the child page's Core reads; a use case that
-needs them runs on a database (``tests/integration``). Asking for one of them fails with
-``AttributeError``, never with a made-up answer.
+(sessions, failed sign-ins), radiographs, the stored surveillance judgements (``put``,
+``to_judge``), and the family side's access rules: family links, the home diary (entries,
+photos, pain descriptors). It leaves out what only SQL does: the Core worklist query
+(``listed``, ``counted``, ``opened``), the family pages' and the child page's Core reads
+(``linked_child``, ``started_plan``, ``session_and_linked_child``), invitations, calendar
+feeds and reminders; a use case that needs them runs on a database (``tests/integration``).
+Asking for one of them fails with ``AttributeError``, never with a made-up answer.
 
 ids come from counters that a rollback does not rewind (like PostgreSQL's sequences).
 """
@@ -18,12 +20,13 @@ ids come from counters that a rollback does not rewind (like PostgreSQL's sequen
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from hipcare.domain.diary import DiaryEntry, Urgency
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import (
     Alert,
@@ -40,6 +43,7 @@ from hipcare.domain.records import (
 )
 from hipcare.services.accounts import WebSession
 from hipcare.services.ports import StoredSurveillanceStatus
+from hipcare.services.ports.family import StoredDiaryEntry
 from hipcare.services.radiographs import Reading, StoredFilm
 
 __all__ = ["InMemoryUnitOfWork", "MemoryDatabase", "MemoryTables", "WriteConflictError"]
@@ -68,6 +72,10 @@ class MemoryTables:
     radiograph_files: dict[str, bytes] = field(default_factory=dict)
     radiographs: dict[int, StoredFilm] = field(default_factory=dict)
     radiograph_readings: dict[int, Reading] = field(default_factory=dict)
+    family_links: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    diary_entries: dict[int, StoredDiaryEntry] = field(default_factory=dict)
+    diary_photos: dict[int, tuple[str, bytes]] = field(default_factory=dict)
+    pain_descriptors: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         """A copy whose tables can change without touching these (the values are frozen)."""
@@ -453,6 +461,75 @@ class InMemoryRadiographRepository(_Repository):
         return sorted(readings, key=lambda reading: (reading.measured_at, reading.id or 0))
 
 
+class InMemoryFamilyRepository(_Repository):
+    """The family side's links and home diary (the Core page reads are left to SQL)."""
+
+    def link(self, user_id: int, child_id: int, at: datetime) -> None:
+        if (user_id, child_id) in self._tables.family_links:
+            raise ValueError(f"user {user_id} is already linked to child {child_id}")
+        self._tables.family_links[user_id, child_id] = at
+
+    def children_of(self, user_id: int) -> Sequence[int]:
+        return sorted(child for user, child in self._tables.family_links if user == user_id)
+
+    def is_linked(self, user_id: int, child_id: int) -> bool:
+        return (user_id, child_id) in self._tables.family_links
+
+    def add_diary_entry(
+        self, entry: DiaryEntry, recorded_by: int, data: Mapping[str, Any], urgency: Urgency
+    ) -> int:
+        entry_id = self._new_id("diary_entries")
+        self._tables.diary_entries[entry_id] = StoredDiaryEntry(
+            id=entry_id,
+            child_id=entry.child_id,
+            recorded_by=recorded_by,
+            recorded_at=entry.recorded_at,
+            kind=entry.kind,
+            data=dict(data),
+            urgency=urgency,
+            alert_id=None,
+            has_photo=False,
+        )
+        return entry_id
+
+    def set_diary_alert(self, entry_id: int, alert_id: int) -> None:
+        entries = self._tables.diary_entries
+        entries[entry_id] = dataclasses.replace(entries[entry_id], alert_id=alert_id)
+
+    def diary_for(self, child_id: int, limit: int) -> Sequence[StoredDiaryEntry]:
+        found = [
+            dataclasses.replace(entry, has_photo=entry.id in self._tables.diary_photos)
+            for entry in self._tables.diary_entries.values()
+            if entry.child_id == child_id
+        ]
+        found.sort(key=lambda entry: (entry.recorded_at, entry.id), reverse=True)
+        return found[:limit]
+
+    def add_photo(self, entry_id: int, content_type: str, content: bytes) -> None:
+        if entry_id in self._tables.diary_photos:
+            raise ValueError(f"diary entry {entry_id} already has a photo")
+        self._tables.diary_photos[entry_id] = (content_type, bytes(content))
+
+    def photo(self, entry_id: int) -> tuple[int, str, bytes] | None:
+        found = self._tables.diary_photos.get(entry_id)
+        if found is None:
+            return None
+        return self._tables.diary_entries[entry_id].child_id, found[0], found[1]
+
+    def descriptors(self, child_id: int) -> dict[str, str]:
+        return {
+            category: text
+            for (child, category), text in self._tables.pain_descriptors.items()
+            if child == child_id
+        }
+
+    def set_descriptors(self, child_id: int, texts: Mapping[str, str], at: datetime) -> None:
+        kept = self._tables.pain_descriptors
+        for key in [key for key in kept if key[0] == child_id]:
+            del kept[key]
+        kept.update({(child_id, category): text for category, text in texts.items() if text})
+
+
 class InMemoryUnitOfWork:
     """Implements :class:`hipcare.services.ports.UnitOfWork` (the parts listed in the module
     docstring) over a :class:`MemoryDatabase`.
@@ -481,6 +558,7 @@ class InMemoryUnitOfWork:
         self.sign_in_failures = InMemorySignInFailureRepository(self)
         self.site_audit = InMemorySiteAuditQuery(self)
         self.radiographs = InMemoryRadiographRepository(self)
+        self.family = InMemoryFamilyRepository(self)
 
     def __enter__(self) -> Self:
         if self._working is not None:

@@ -10,12 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hipcare.bootstrap import load_content
 from hipcare.content.booklet import load_booklet_text
 from hipcare.content.i18n import translator
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.pathway import Owner, Procedure, Recurrence
 from hipcare.services.booklet import booklet_format, build_booklet_view
 from hipcare.services.pathway import parse_facts
+
+CONTENT = load_content()
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PRINTED_ON = datetime.date(2026, 11, 25)
@@ -34,7 +37,9 @@ def test_every_owner_recurrence_and_procedure_has_a_family_label() -> None:
 
 
 def test_key_dates_are_operation_discharge_xray_and_plate_review_in_order() -> None:
-    view = build_booklet_view(parse_facts(_facts_data()), translator("en"), PRINTED_ON)
+    view = build_booklet_view(
+        parse_facts(_facts_data(), content=CONTENT), translator("en"), PRINTED_ON, content=CONTENT
+    )
     assert [(k.label, k.date_iso) for k in view.key_dates] == [
         ("Operation day", "2027-05-17"),
         ("Planned day to go home (it may change)", "2027-05-24"),
@@ -45,13 +50,17 @@ def test_key_dates_are_operation_discharge_xray_and_plate_review_in_order() -> N
 
 def test_an_earlier_admission_day_is_a_key_date() -> None:
     data = _facts_data() | {"admission_date": "2027-05-16"}
-    view = build_booklet_view(parse_facts(data), translator("en"), PRINTED_ON)
+    view = build_booklet_view(
+        parse_facts(data, content=CONTENT), translator("en"), PRINTED_ON, content=CONTENT
+    )
     assert view.key_dates[0].label == "Day to come to hospital"
     assert view.key_dates[0].date_iso == "2027-05-16"
 
 
 def test_checklist_follows_the_phases_and_marks_local_protocol_timing() -> None:
-    view = build_booklet_view(parse_facts(_facts_data()), translator("en"), PRINTED_ON)
+    view = build_booklet_view(
+        parse_facts(_facts_data(), content=CONTENT), translator("en"), PRINTED_ON, content=CONTENT
+    )
     assert [p.phase_id for p in view.phases] == [
         "decision",
         "preparing",
@@ -68,25 +77,35 @@ def test_checklist_follows_the_phases_and_marks_local_protocol_timing() -> None:
 
 
 def test_recurring_steps_say_how_often_and_until_when() -> None:
-    view = build_booklet_view(parse_facts(_facts_data()), translator("en"), PRINTED_ON)
+    view = build_booklet_view(
+        parse_facts(_facts_data(), content=CONTENT), translator("en"), PRINTED_ON, content=CONTENT
+    )
     skin = next(e for p in view.phases for e in p.entries if e.item_id == "skin-check")
     assert skin.repeats == "Every day, until 28 June 2027"
 
 
 def test_intro_names_the_site_or_says_nothing_of_it() -> None:
-    with_site = build_booklet_view(parse_facts(_facts_data()), translator("en"), PRINTED_ON)
+    with_site = build_booklet_view(
+        parse_facts(_facts_data(), content=CONTENT), translator("en"), PRINTED_ON, content=CONTENT
+    )
     assert "Northern Regional Kids Health" in with_site.intro
     data = _facts_data()
     del data["site"]
-    without = build_booklet_view(parse_facts(data), translator("en"), PRINTED_ON)
+    without = build_booklet_view(
+        parse_facts(data, content=CONTENT), translator("en"), PRINTED_ON, content=CONTENT
+    )
     assert without.contacts == ()
     assert without.contacts_note.startswith("Ask your hospital for the phone numbers")
     assert "at " not in without.intro.split("on 17 May 2027")[1]
 
 
 def test_english_booklet_has_no_english_echo_of_the_review_status() -> None:
-    english = build_booklet_view(parse_facts(_facts_data()), translator("en"), PRINTED_ON)
-    arabic = build_booklet_view(parse_facts(_facts_data()), translator("ar"), PRINTED_ON)
+    english = build_booklet_view(
+        parse_facts(_facts_data(), content=CONTENT), translator("en"), PRINTED_ON, content=CONTENT
+    )
+    arabic = build_booklet_view(
+        parse_facts(_facts_data(), content=CONTENT), translator("ar"), PRINTED_ON, content=CONTENT
+    )
     assert english.reviewed_status.startswith("Clinically reviewed: no.")
     assert english.reviewed_status_english == ""
     assert arabic.reviewed_status_english.startswith("Clinically reviewed: no.")
@@ -117,7 +136,9 @@ def test_every_checklist_date_is_printed_from_its_own_iso_date(
 ) -> None:
     words = translator(code)
     data = _facts_data() | {"surgery_date": surgery.isoformat()}
-    view = build_booklet_view(parse_facts(data), words, PRINTED_ON)
+    view = build_booklet_view(
+        parse_facts(data, content=CONTENT), words, PRINTED_ON, content=CONTENT
+    )
     for phase in view.phases:
         dates = [e.date_iso for e in phase.entries]
         assert dates == sorted(dates)

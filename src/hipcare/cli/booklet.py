@@ -39,16 +39,17 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
 
 
 def _handle(args: argparse.Namespace, io: CommandIO) -> int:
-    from hipcare.content.i18n import translator
+    from hipcare.bootstrap import load_content
     from hipcare.services.booklet import booklet_format, build_booklet_view
     from hipcare.services.pathway import parse_facts
 
     output_format = booklet_format(args.output)
-    words = translator(args.lang)
-    facts = parse_facts(read_json(args.facts, io, "facts"))
+    shipped = load_content()
+    words = shipped.words(args.lang)
+    facts = parse_facts(read_json(args.facts, io, "facts"), content=shipped)
     # The entry point owns the clock: the booklet prints the local day it was made.
     today = datetime.datetime.now(datetime.UTC).astimezone().date()
-    view = build_booklet_view(facts, words, printed_on=today)
+    view = build_booklet_view(facts, words, printed_on=today, content=shipped)
     if output_format == "pdf":
         from hipcare.render.booklet_pdf import default_pdf_renderer
 

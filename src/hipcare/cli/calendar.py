@@ -37,18 +37,20 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
 
 
 def _handle(args: argparse.Namespace, io: CommandIO) -> int:
+    from hipcare.bootstrap import load_content
     from hipcare.render.calendar import render_calendar
     from hipcare.services.pathway import make_plan, parse_facts, plan_calendar, plan_language
 
     output = Path(args.output)
     if output.suffix.lower() != ".ics":
         raise InvalidInputError("--output", f"{args.output!r} must end in .ics")
-    facts = parse_facts(read_json(args.facts, io, "facts"))
-    plan = make_plan(facts)
-    words = plan_language(plan, args.lang)
+    content = load_content()
+    facts = parse_facts(read_json(args.facts, io, "facts"), content=content)
+    plan = make_plan(facts, content=content)
+    words = plan_language(plan, args.lang, content=content)
     # The one place the clock is read: the DTSTAMP of every event.
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    data = plan_calendar(plan, words, dtstamp=now, write=render_calendar)
+    data = plan_calendar(plan, words, dtstamp=now, write=render_calendar, content=content)
     try:
         output.write_bytes(data)
     except OSError as error:

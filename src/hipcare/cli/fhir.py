@@ -203,15 +203,17 @@ def _seed(
     every stage of the journey). With one: that many generated children
     (``hipcare.services.fhir_demo``), to try a large site.
     """
+    from hipcare.bootstrap import load_content
+
     if children is not None:
         from hipcare.services.fhir_demo import seed_demo as seed_many
 
         if children < 1:
             raise InvalidInputError("--demo-children", "must be at least 1")
-        return seed_many(uow, today=today, children=children)
+        return seed_many(uow, today=today, children=children, content=load_content())
     from hipcare.services.demo_seed import seed_demo
 
-    report = seed_demo(uow, today=today, now=now)
+    report = seed_demo(uow, today=today, now=now, content=load_content())
     every_site = max(report.accounts, key=lambda account: len(account.site_ids))
     with uow:
         user = uow.users.by_email(every_site.email)
@@ -324,8 +326,7 @@ def _export(args: argparse.Namespace, io: CommandIO) -> int:
 
 def _booklets(record: Any, now: datetime.datetime) -> list[dict[str, Any]]:
     """One DocumentReference per started care plan: the booklet in the child's language."""
-    from hipcare.content.i18n import translator
-    from hipcare.content.pathway import load_pathway
+    from hipcare.bootstrap import load_content
     from hipcare.interop.fhir.mapping import patient_id
     from hipcare.interop.fhir.plan_definition import booklet_document_reference
     from hipcare.render.booklet_pdf import default_pdf_renderer
@@ -335,14 +336,16 @@ def _booklets(record: Any, now: datetime.datetime) -> list[dict[str, Any]]:
     for operation in record.operations:
         if operation.facts is None:
             continue
-        words = translator(operation.facts.language)
-        view = build_booklet_view(operation.facts, words, printed_on=now.date())
+        words = load_content().words(operation.facts.language)
+        view = build_booklet_view(
+            operation.facts, words, printed_on=now.date(), content=load_content()
+        )
         documents.append(
             booklet_document_reference(
                 default_pdf_renderer().render(view),
                 document_id=f"operation-{operation.plan.id}-booklet-{words.code}",
                 language=words.code,
-                title=words.gettext(load_pathway().title),
+                title=words.gettext(load_content().pathway.title),
                 patient_reference=f"Patient/{patient_id(record.child.id)}",
                 created=now.isoformat(timespec="seconds"),
             )
@@ -376,6 +379,7 @@ def _read_import_file(path: str, io: CommandIO) -> Any:
 
 
 def _import(args: argparse.Namespace, io: CommandIO) -> int:
+    from hipcare.bootstrap import load_content
     from hipcare.interop.fhir.reading import read_bundle
     from hipcare.services.fhir import import_records
 
@@ -391,6 +395,7 @@ def _import(args: argparse.Namespace, io: CommandIO) -> int:
             contents.rejected,
             today=today,
             now=now,
+            rules=load_content().surveillance_rules,
         )
     document = report.as_document()
     document["skipped"] = [
@@ -415,6 +420,7 @@ def _plan_definition(args: argparse.Namespace, io: CommandIO) -> int:
 
 
 def _apply(args: argparse.Namespace, io: CommandIO) -> int:
+    from hipcare.bootstrap import load_content
     from hipcare.content.pathway import load_pathway
     from hipcare.interop.fhir.mapping import bundle
     from hipcare.interop.fhir.plan_definition import apply_plan, booklet_document_reference
@@ -428,9 +434,9 @@ def _apply(args: argparse.Namespace, io: CommandIO) -> int:
 
     if not isinstance(args.patient, str) or not args.patient.startswith("Patient/"):
         raise InvalidInputError("--patient", "must be a Patient reference such as Patient/child-12")
-    facts = parse_facts(read_json(args.facts, io, "facts"))
-    plan = make_plan(facts)
-    words = plan_language(plan, args.lang)
+    facts = parse_facts(read_json(args.facts, io, "facts"), content=load_content())
+    plan = make_plan(facts, content=load_content())
+    words = plan_language(plan, args.lang, content=load_content())
     pathway = load_pathway()
     resources = apply_plan(
         pathway,
@@ -445,7 +451,7 @@ def _apply(args: argparse.Namespace, io: CommandIO) -> int:
         from hipcare.services.booklet import build_booklet_view
 
         now, today = _clock(io.environ)
-        view = build_booklet_view(facts, words, printed_on=today)
+        view = build_booklet_view(facts, words, printed_on=today, content=load_content())
         pdf = default_pdf_renderer().render(view)
         resources.append(
             booklet_document_reference(

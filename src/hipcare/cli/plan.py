@@ -35,6 +35,7 @@ def register(subparsers: Any) -> None:  # argparse's subparsers action has no pu
 
 
 def _handle(args: argparse.Namespace, io: CommandIO) -> int:
+    from hipcare.bootstrap import load_content
     from hipcare.services.pathway import (
         make_plan,
         parse_facts,
@@ -43,12 +44,13 @@ def _handle(args: argparse.Namespace, io: CommandIO) -> int:
         plan_text,
     )
 
-    facts = parse_facts(read_json(args.facts, io, "facts"))
-    plan = make_plan(facts)
-    words = plan_language(plan, args.lang)
+    content = load_content()
+    facts = parse_facts(read_json(args.facts, io, "facts"), content=content)
+    plan = make_plan(facts, content=content)
+    words = plan_language(plan, args.lang, content=content)
     if args.json:
         json.dump(plan_document(plan, words), io.stdout, ensure_ascii=False, indent=2)
         io.stdout.write("\n")
     else:
-        io.stdout.write(plan_text(plan, words))
+        io.stdout.write(plan_text(plan, words, content=content))
     return 0

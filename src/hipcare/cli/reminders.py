@@ -48,10 +48,8 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace, io: CommandIO) -> int:
     # Heavy imports inside the handler keep `hipcare --help` fast.
-    from hipcare.content.pathway import load_pathway, load_surgeons
-    from hipcare.content.sites import load_sites
+    from hipcare.bootstrap import load_content
     from hipcare.services.family.reminders import SmtpSettings, send_reminders, smtp_sender
-    from hipcare.services.operations import PathwayContent
     from hipcare.storage import (
         SqlAlchemyUnitOfWork,
         create_database_engine,
@@ -71,17 +69,17 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
     else:
         day = datetime.now(UTC).astimezone(ZoneInfo(settings.timezone)).date()
     upgrade_to_head(settings.database_url)
+    content = load_content()
     engine = create_database_engine(settings.database_url)
     try:
         report = send_reminders(
             SqlAlchemyUnitOfWork(create_session_factory(engine)),
             smtp_sender(smtp),
             smtp,
-            PathwayContent.of(
-                load_pathway(), load_surgeons(), {site.id: site.name for site in load_sites()}
-            ),
+            content.pathway_content,
             day=day,
             clock=lambda: datetime.now(UTC),
+            translate=content.words,
             timeout=timedelta(minutes=args.claim_timeout_minutes),
             progress=lambda line: print(line, file=io.stderr),
         )

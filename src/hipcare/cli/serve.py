@@ -59,6 +59,7 @@ def demo_environ(environ: dict[str, str]) -> dict[str, str]:
 
 def _seed(settings: Settings, io: CommandIO) -> None:
     # Heavy imports inside the functions keep `hipcare --help` fast.
+    from hipcare.bootstrap import load_content
     from hipcare.services.demo_seed import seed_demo
     from hipcare.storage import (
         SqlAlchemyUnitOfWork,
@@ -73,6 +74,7 @@ def _seed(settings: Settings, io: CommandIO) -> None:
             SqlAlchemyUnitOfWork(create_session_factory(engine)),
             today=now.astimezone(ZoneInfo(settings.timezone)).date(),
             now=now,
+            content=load_content(),
         )
     finally:
         engine.dispose()

@@ -15,9 +15,6 @@ import datetime
 from collections.abc import Mapping
 from pathlib import Path
 
-from hipcare.content.booklet import BookletText, load_booklet_text
-from hipcare.content.i18n import Translator
-from hipcare.content.sites import Site, site_by_id
 from hipcare.domain.booklet import (
     BookletContact,
     BookletEntry,
@@ -28,6 +25,7 @@ from hipcare.domain.booklet import (
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.pathway import CareFacts, CarePlan
 from hipcare.services.pathway import PlanEntry, make_plan, plan_entries
+from hipcare.services.ports.content import BookletText, Content, Site, Translator
 
 __all__ = ["BOOKLET_FORMATS", "booklet_format", "build_booklet_view"]
 
@@ -122,17 +120,17 @@ def _contacts(site: Site | None, words: _Words) -> tuple[BookletContact, ...]:
 
 
 def build_booklet_view(
-    facts: CareFacts, translator: Translator, printed_on: datetime.date
+    facts: CareFacts, translator: Translator, printed_on: datetime.date, *, content: Content
 ) -> BookletView:
     """The booklet for one child in the language of ``translator``, printed on ``printed_on``."""
-    text = load_booklet_text()
+    text = content.booklet_text
     words = _Words(translator)
-    plan = make_plan(facts)
+    plan = make_plan(facts, content=content)
     entries = plan_entries(plan, translator)
     for item in plan.items:
         for msgid in (item.title_msgid, item.msgid, *item.bullet_msgids):
             words.note(msgid)
-    site = site_by_id(facts.site) if facts.site is not None else None
+    site = content.site(facts.site) if facts.site is not None else None
     surgery = words.date(plan.surgery_date)
     intro = (
         words(text.labels["intro"], surgery_date=surgery, site_name=site.name)

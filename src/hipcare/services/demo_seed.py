@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
-from hipcare.content.sites import load_sites
 from hipcare.domain.pathway import Procedure, Sides
 from hipcare.domain.records import (
     Alert,
@@ -38,6 +37,7 @@ from hipcare.domain.surveillance import add_months
 from hipcare.services.accounts import add_user
 from hipcare.services.pathway import make_plan, parse_facts
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports.content import Content
 from hipcare.services.records import record_visit, register_child
 
 __all__ = ["DemoAccount", "DemoSeedReport", "demo_accounts", "seed_demo"]
@@ -90,10 +90,10 @@ def _moment(day: date) -> datetime:
     return datetime.combine(day, time(9, 30), tzinfo=UTC)
 
 
-def _seed_sites(uow: UnitOfWork) -> int:
+def _seed_sites(uow: UnitOfWork, content: Content) -> int:
     added = 0
     with uow:
-        for site in load_sites():
+        for site in content.sites:
             if uow.sites.get(site.id) is None:
                 uow.sites.add(Site(site.id, site.name))
                 added += 1
@@ -152,6 +152,7 @@ def _seed_operation(
     staff_ids: dict[str, int],
     profiles: dict[int, str],
     today: date,
+    content: Content,
 ) -> None:
     operation = entry["operation"]
     surgeon_id = staff_ids[operation["surgeon"]]
@@ -168,8 +169,10 @@ def _seed_operation(
                 "language": entry["preferred_language"],
                 "site": entry["site"],
                 "surgeon": profiles[surgeon_id],
-            }
-        )
+            },
+            content=content,
+        ),
+        content=content,
     )
     status = OperationStatus(operation["status"])
     with uow:
@@ -235,12 +238,13 @@ def _seed_alerts(
         uow.commit()
 
 
-def seed_demo(uow: UnitOfWork, *, today: date, now: datetime) -> DemoSeedReport:
+def seed_demo(uow: UnitOfWork, *, today: date, now: datetime, content: Content) -> DemoSeedReport:
     """Add whatever of the demo is missing; return what was added and the demo sign-ins.
 
-    ``now`` stamps the audit rows the use cases write while seeding.
+    ``now`` stamps the audit rows the use cases write while seeding; ``content`` gives the
+    sites, the surveillance rules and the pathway.
     """
-    sites_added = _seed_sites(uow)
+    sites_added = _seed_sites(uow, content=content)
     users_added, staff_ids, profiles = _seed_staff(uow)
     children = _demo_file("children.toml")["child"]
     added = present = 0
@@ -264,7 +268,9 @@ def seed_demo(uow: UnitOfWork, *, today: date, now: datetime) -> DemoSeedReport:
             if key in entry
         }
         document["date_of_birth"] = born.isoformat()
-        child = register_child(uow, actor, document, today=today, now=now)
+        child = register_child(
+            uow, actor, document, today=today, now=now, rules=content.surveillance_rules
+        )
         if child.id is None:  # pragma: no cover -- stored children have ids
             raise RuntimeError("a stored child has no id")
         for visit in entry.get("visits", []):
@@ -279,9 +285,17 @@ def seed_demo(uow: UnitOfWork, *, today: date, now: datetime) -> DemoSeedReport:
             for side in ("right", "left"):
                 if side in visit:
                     visit_document[side] = _hip(visit[side])
-            record_visit(uow, actor, child.id, visit_document, today=today, now=now)
+            record_visit(
+                uow,
+                actor,
+                child.id,
+                visit_document,
+                today=today,
+                now=now,
+                rules=content.surveillance_rules,
+            )
         if "operation" in entry:
-            _seed_operation(uow, child.id, entry, staff_ids, profiles, today)
+            _seed_operation(uow, child.id, entry, staff_ids, profiles, today, content=content)
         _seed_alerts(uow, child.id, entry.get("alerts", []), staff_ids, now)
         added += 1
     return DemoSeedReport(

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.diary import DiaryEntry
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.exchange import (
@@ -52,6 +51,7 @@ from hipcare.domain.records import (
     User,
     VisitRecord,
 )
+from hipcare.domain.surveillance import SurveillanceRules
 from hipcare.services.access import PermissionDeniedError, find_actor, write_audit
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import parse_child
@@ -458,6 +458,7 @@ def import_records(
     *,
     today: date,
     now: datetime,
+    rules: SurveillanceRules,
 ) -> ImportReport:
     """Store the candidates in one transaction; return what happened to each.
 
@@ -504,7 +505,7 @@ def import_records(
         refresh_statuses(
             uow,
             {*child_ids.values(), *(child_id for child_id, _ in groups)},
-            load_surveillance_rules(),
+            rules,
             today=today,
             now=now,
         )

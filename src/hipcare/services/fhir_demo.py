@@ -14,8 +14,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from hipcare.content.diary import load_diary_rules
-from hipcare.content.sites import load_sites
 from hipcare.domain.diary import assess
 from hipcare.domain.pathway import CareFacts, Procedure, Sides, WeightBearing
 from hipcare.domain.records import (
@@ -30,6 +28,7 @@ from hipcare.domain.records import (
 from hipcare.services.family import parse_diary_entry
 from hipcare.services.pathway import make_plan
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports.content import Content
 from hipcare.services.records import record_visit, register_child
 
 __all__ = ["DEMO_CLINICIAN_EMAIL", "seed_demo"]
@@ -42,13 +41,17 @@ _LANGUAGES = ("en", "ar", "zh-Hans", "zh-Hant", "vi", "fa")
 _RELATIONSHIPS = ("mother", "father", "grandmother", "carer")
 
 
-def seed_demo(uow: UnitOfWork, *, today: date, children: int = 6, seed: int = 7) -> int:
-    """Fill an empty database with demo records; returns the demo clinician's user id."""
+def seed_demo(
+    uow: UnitOfWork, *, today: date, children: int = 6, seed: int = 7, content: Content
+) -> int:
+    """Fill an empty database with demo records; returns the demo clinician's user id.
+
+    ``content`` gives the sites, the surveillance and diary rules and the pathway."""
     if children < 1:
         raise ValueError("children must be at least 1")
     rng = random.Random(seed)  # noqa: S311 -- synthetic demo data, not security
     now = datetime.combine(today, time(9, 0), tzinfo=UTC)
-    sites = load_sites()
+    sites = content.sites
     with uow:
         for site in sites:
             uow.sites.add(Site(site.id, site.name))
@@ -87,6 +90,7 @@ def seed_demo(uow: UnitOfWork, *, today: date, children: int = 6, seed: int = 7)
             },
             today=today,
             now=now,
+            rules=content.surveillance_rules,
         )
         assert child.id is not None  # noqa: S101 -- register_child returns the stored child
         right = rng.uniform(10, 35)
@@ -115,14 +119,17 @@ def seed_demo(uow: UnitOfWork, *, today: date, children: int = 6, seed: int = 7)
                 },
                 today=today,
                 now=now,
+                rules=content.surveillance_rules,
             )
         if number % 3 == 0:
-            _plan_operation(uow, child.id, clinician.id, site.id, today, now, rng)
-            _diary(uow, child.id, clinician.id, now)
+            _plan_operation(uow, child.id, clinician.id, site.id, today, now, rng, content=content)
+            _diary(uow, child.id, clinician.id, now, content=content)
     return clinician.id
 
 
-def _diary(uow: UnitOfWork, child_id: int, recorded_by: int, now: datetime) -> None:
+def _diary(
+    uow: UnitOfWork, child_id: int, recorded_by: int, now: datetime, content: Content
+) -> None:
     """Three home-diary entries, stored as ``hipcare.services.family`` stores them."""
     documents: list[dict[str, object]] = [
         {"kind": "pain-numeric", "pain_score": 3},
@@ -137,7 +144,7 @@ def _diary(uow: UnitOfWork, child_id: int, recorded_by: int, now: datetime) -> N
         },
         {"kind": "skin", "skin_finding": "red-fades", "skin_where": "right heel"},
     ]
-    rules = load_diary_rules()
+    rules = content.diary_rules
     with uow:
         for minutes, document in enumerate(documents):
             moment = now - timedelta(days=2, minutes=10 * minutes)
@@ -156,6 +163,7 @@ def _plan_operation(
     today: date,
     now: datetime,
     rng: random.Random,
+    content: Content,
 ) -> None:
     surgery = today + timedelta(days=rng.randint(10, 40))
     procedures = (Procedure.VDRO, Procedure.ADDUCTOR_RELEASE)
@@ -171,7 +179,7 @@ def _plan_operation(
         site=site_id,
         child_ref=f"child-{child_id}",
     )
-    plan = make_plan(facts)
+    plan = make_plan(facts, content=content)
     with uow:
         operation = uow.operation_plans.add(
             OperationPlan(

@@ -15,9 +15,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from hipcare.content.i18n import LANGUAGES, Translator, translator
-from hipcare.content.pathway import load_pathway, surgeon_by_id
-from hipcare.content.sites import site_by_id
 from hipcare.domain.calendar import CalendarEvent
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.pathway import (
@@ -28,6 +25,7 @@ from hipcare.domain.pathway import (
     personalise,
 )
 from hipcare.domain.plan_entry import PlanEntry
+from hipcare.services.ports.content import LANGUAGES, Content, Translator
 
 __all__ = [
     "FACT_FIELDS",
@@ -84,8 +82,9 @@ def _date(value: object, field: str) -> datetime.date:
         raise InvalidInputError(field, f"{value!r} is not a real calendar date") from None
 
 
-def parse_facts(data: object) -> CareFacts:
-    """Validated :class:`CareFacts` from a JSON-shaped facts document.
+def parse_facts(data: object, *, content: Content) -> CareFacts:
+    """Validated :class:`CareFacts` from a JSON-shaped facts document (sites and surgeons
+    checked against ``content``).
 
     Raises :class:`InvalidInputError` naming the field for an unknown key, a missing required
     key, a wrong type, a bad date, an unknown site, surgeon or language.
@@ -119,10 +118,10 @@ def parse_facts(data: object) -> CareFacts:
         )
     site = data.get("site")
     if site is not None:
-        site_by_id(site, "site")
+        content.site(site, "site")
     surgeon = data.get("surgeon")
     if surgeon is not None:
-        surgeon_by_id(surgeon, "surgeon")
+        content.surgeon(surgeon, "surgeon")
     admission = data.get("admission_date")
     return CareFacts(
         surgery_date=_date(data["surgery_date"], "surgery_date"),
@@ -142,16 +141,16 @@ def parse_facts(data: object) -> CareFacts:
     )
 
 
-def make_plan(facts: CareFacts) -> CarePlan:
+def make_plan(facts: CareFacts, *, content: Content) -> CarePlan:
     """The child's dated plan from the shipped pathway, their site and surgeon."""
-    surgeon = surgeon_by_id(facts.surgeon) if facts.surgeon is not None else None
-    site_name = site_by_id(facts.site).name if facts.site is not None else None
-    return personalise(load_pathway(), facts, surgeon=surgeon, site_name=site_name)
+    surgeon = content.surgeon(facts.surgeon) if facts.surgeon is not None else None
+    site_name = content.site(facts.site).name if facts.site is not None else None
+    return personalise(content.pathway, facts, surgeon=surgeon, site_name=site_name)
 
 
-def plan_language(plan: CarePlan, lang: str | None) -> Translator:
+def plan_language(plan: CarePlan, lang: str | None, *, content: Content) -> Translator:
     """The translator for ``lang``, or for the facts' language when ``lang`` is None."""
-    return translator(lang if lang is not None else plan.facts.language)
+    return content.words(lang if lang is not None else plan.facts.language)
 
 
 def plan_entries(plan: CarePlan, words: Translator) -> tuple[PlanEntry, ...]:
@@ -248,13 +247,13 @@ def plan_document(plan: CarePlan, words: Translator) -> dict[str, Any]:
     }
 
 
-def plan_text(plan: CarePlan, words: Translator) -> str:
+def plan_text(plan: CarePlan, words: Translator, *, content: Content) -> str:
     """The plan for reading: grouped by phase, each item with its date and who acts.
 
     Items whose timing is local protocol carry ``*`` and the note that the clinical lead still
     has to confirm them; a site with example contact details says so.
     """
-    pathway = load_pathway()
+    pathway = content.pathway
     entries = plan_entries(plan, words)
     lines = [words.gettext(pathway.title), ""]
     for phase in plan.phases:
@@ -273,7 +272,7 @@ def plan_text(plan: CarePlan, words: Translator) -> str:
         lines.append("")
     if any(e.to_be_confirmed for e in entries):
         lines.append(f"* {words.gettext(pathway.local_protocol_note)}")
-    if plan.facts.site is not None and site_by_id(plan.facts.site).example_data:
+    if plan.facts.site is not None and content.site(plan.facts.site).example_data:
         lines.append(words.gettext(pathway.example_data_note))
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -293,7 +292,12 @@ class CalendarWriter(Protocol):
 
 
 def plan_calendar(
-    plan: CarePlan, words: Translator, dtstamp: datetime.datetime, *, write: CalendarWriter
+    plan: CarePlan,
+    words: Translator,
+    dtstamp: datetime.datetime,
+    *,
+    write: CalendarWriter,
+    content: Content,
 ) -> bytes:
     """The plan as an iCalendar file: one all-day event per item, in the language of ``words``
     (written by ``write``).
@@ -304,7 +308,7 @@ def plan_calendar(
     """
     from hipcare.domain.pathway import Recurrence
 
-    pathway = load_pathway()
+    pathway = content.pathway
     note = words.gettext(pathway.local_protocol_note)
     events = []
     for item, entry in zip(plan.items, plan_entries(plan, words), strict=True):

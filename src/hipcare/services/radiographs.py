@@ -1,8 +1,9 @@
 """Use cases of the radiograph viewer: store a film with a child's record, measure it, compare.
 
-- :func:`store_radiograph` reads an uploaded file (DICOM, PNG or JPEG) with
-  :func:`hipcare.interop.radiograph.reader.read_radiograph`, checks its identifiers against the
-  child's record and keeps it only when nothing was doubted or the clinician confirmed the warnings.
+- :func:`store_radiograph` reads an uploaded file (DICOM, PNG or JPEG) with the reader the
+  entry point hands in (``RadiographReader``), which also checks its identifiers against the
+  child's record, and keeps it only when nothing was doubted or the clinician confirmed the
+  warnings.
   A file that cannot be read is refused (``InvalidInputError`` on ``file``): nothing is kept.
 - :func:`open_film` (the viewer), :func:`film_image` / :func:`film_content` (the preview) and
   :func:`reading_on_film` (a reading's overlay) give a film to a member of the child's site;
@@ -26,9 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.radiograph import (
     ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG,
@@ -36,15 +36,18 @@ from hipcare.domain.radiograph import (
     Side,
 )
 from hipcare.domain.records import AuditAction, Child, EntityType, Role, User
+from hipcare.domain.surveillance import SurveillanceRules
 from hipcare.services.access import child_for, deny, find_actor, write_audit
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.ports.radiographs import Reading, StoredFilm
+from hipcare.services.ports.radiographs import (
+    RadiographReader,
+    Reading,
+    StoredFilm,
+    UploadedFilm,
+)
 from hipcare.services.radiograph import measure_radiograph, parse_film
 from hipcare.services.records import parse_visit
 from hipcare.services.surveillance_status import refresh_statuses
-
-if TYPE_CHECKING:
-    from hipcare.interop.radiograph.film import Radiograph
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -131,9 +134,7 @@ def _clinician(uow: UnitOfWork, actor: User, child_id: int, now: datetime, what:
         )
 
 
-def _read(data: bytes) -> Radiograph:
-    from hipcare.interop.radiograph.reader import read_radiograph
-
+def _read(data: bytes, child: Child, read: RadiographReader) -> UploadedFilm:
     if not isinstance(data, bytes | bytearray) or not data:
         raise InvalidInputError("file", "choose the radiograph file (.dcm, .png or .jpg)")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -142,7 +143,12 @@ def _read(data: bytes) -> Radiograph:
             f"is {len(data) / 1e6:.0f} MB; the largest film accepted is "
             f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
         )
-    return read_radiograph(bytes(data))
+    return read(
+        bytes(data),
+        given_name=child.given_name,
+        family_name=child.family_name,
+        date_of_birth=child.date_of_birth,
+    )
 
 
 def _film_date(value: str | None, study_date: date | None, child: Child, today: date) -> date:
@@ -177,44 +183,39 @@ def store_radiograph(
     confirmed: bool,
     today: date,
     now: datetime,
+    read: RadiographReader,
 ) -> StoredFilm:
     """Read the file and keep it with the child's record (audited ``radiograph.stored``).
 
     Refused, with nothing kept: a file that is not a readable radiograph (field ``file``),
     a film date that is missing (no study date in the file), in the future or before birth
     (``film_date``), and identifiers that differ from the record while ``confirmed`` is false
-    (:class:`IdentifiersNotConfirmedError`, whose ``warnings`` say what differs).
+    (:class:`IdentifiersNotConfirmedError`, whose ``warnings`` say what differs). ``read``
+    reads the file and checks its identifiers (the entry point hands it in).
     """
-    from hipcare.interop.radiograph.identifiers import ChildIdentity, check_identifiers
-
     with uow:
         actor = find_actor(uow, actor_id)
         child = child_for(uow, actor, child_id, now)
         _clinician(uow, actor, child_id, now, "adds films")
-        radiograph = _read(data)
-        warnings = check_identifiers(
-            radiograph.identifiers,
-            ChildIdentity(child.given_name, child.family_name, child.date_of_birth),
-        )
-        texts = tuple(f"{warning.attribute}: {warning.problem}" for warning in warnings)
+        film = _read(data, child, read)
+        texts = film.identifier_warnings
         if texts and not confirmed:
             raise IdentifiersNotConfirmedError(texts)
-        taken_on = _film_date(film_date, radiograph.identifiers.study_date, child, today)
-        spacing = radiograph.pixel_spacing
-        uow.radiographs.add_file(radiograph.sha256, bytes(data))
+        taken_on = _film_date(film_date, film.study_date, child, today)
+        uow.radiographs.add_file(film.sha256, bytes(data))
         stored = uow.radiographs.add(
             StoredFilm(
                 child_id=child_id,
-                sha256=radiograph.sha256,
-                image_format=radiograph.image_format.value,
-                rows=radiograph.rows,
-                columns=radiograph.columns,
-                photometric_interpretation=radiograph.photometric_interpretation,
-                pixel_spacing_mm=None if spacing is None else (spacing.row_mm, spacing.column_mm),
-                pixel_spacing_source=None if spacing is None else spacing.source.value,
-                window_centre=radiograph.window.centre,
-                window_width=radiograph.window.width,
-                study_date=radiograph.identifiers.study_date,
+                sha256=film.sha256,
+                image_format=film.image_format,
+                rows=film.rows,
+                columns=film.columns,
+                photometric_interpretation=film.photometric_interpretation,
+                pixel_spacing_mm=film.pixel_spacing_mm,
+                pixel_spacing_source=film.pixel_spacing_source,
+                window_centre=film.window_centre,
+                window_width=film.window_width,
+                study_date=film.study_date,
                 film_date=taken_on,
                 identifier_warnings=texts,
                 stored_by=actor_id,
@@ -375,6 +376,7 @@ def save_reading(
     document: Any,
     *,
     now: datetime,
+    rules: SurveillanceRules,
 ) -> Reading:
     """Keep the actor's landmarks on the film with the server's measures (audited).
 
@@ -430,9 +432,7 @@ def save_reading(
             visit_id = stored_visit.id
             write_audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, visit_id, now)
             # The new visit changes the child's stored surveillance judgement (the worklist).
-            refresh_statuses(
-                uow, [stored_visit.child_id], load_surveillance_rules(), today=now.date(), now=now
-            )
+            refresh_statuses(uow, [stored_visit.child_id], rules, today=now.date(), now=now)
         reading = uow.radiographs.add_reading(
             Reading(
                 radiograph_id=film_id,

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import parse_gmfcs
 from hipcare.domain.radiograph import Side
@@ -39,6 +38,7 @@ from hipcare.domain.records import (
     VisitRecord,
     name_search_key,
 )
+from hipcare.domain.surveillance import SurveillanceRules
 from hipcare.services.access import PermissionDeniedError, child_for, deny, find_actor, write_audit
 from hipcare.services.json_input import (
     json_object,
@@ -228,9 +228,17 @@ def parse_visit(
 
 
 def register_child(
-    uow: UnitOfWork, actor_id: int, document: object, *, today: date, now: datetime
+    uow: UnitOfWork,
+    actor_id: int,
+    document: object,
+    *,
+    today: date,
+    now: datetime,
+    rules: SurveillanceRules,
 ) -> Child:
-    """Register a child at a site the actor belongs to; returns the stored child (with id)."""
+    """Register a child at a site the actor belongs to; returns the stored child (with id).
+
+    ``rules`` (the shipped surveillance rules) give the child's first worklist status."""
     child = parse_child(document, today=today)
     with uow:
         actor = find_actor(uow, actor_id)
@@ -247,7 +255,7 @@ def register_child(
             )
         stored = uow.children.add(child)
         write_audit(uow, actor, AuditAction.CHILD_REGISTERED, EntityType.CHILD, stored.id, now)
-        refresh_statuses(uow, [stored.id or 0], load_surveillance_rules(), today=today, now=now)
+        refresh_statuses(uow, [stored.id or 0], rules, today=today, now=now)
         uow.commit()
     return stored
 
@@ -296,6 +304,7 @@ def record_visit(
     *,
     today: date,
     now: datetime,
+    rules: SurveillanceRules,
 ) -> VisitRecord:
     """Record a visit with measures typed in by a clinician of the child's site.
 
@@ -323,6 +332,6 @@ def record_visit(
             raise InvalidInputError("visit_date", "is before the child's date of birth")
         stored = uow.visits.add(visit)
         write_audit(uow, actor, AuditAction.VISIT_RECORDED, EntityType.VISIT, stored.id, now)
-        refresh_statuses(uow, [child_id], load_surveillance_rules(), today=today, now=now)
+        refresh_statuses(uow, [child_id], rules, today=today, now=now)
         uow.commit()
     return stored

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hipcare import __version__
+from hipcare.bootstrap import LoadedContent, load_content
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
 from hipcare.services.access import PermissionDeniedError
 from hipcare.services.accounts import SessionPolicy
@@ -148,13 +149,16 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     engine: Engine | None = None,
     policy: SessionPolicy | None = None,
+    content: LoadedContent | None = None,
 ) -> FastAPI:
     """The hipcare web app on the database ``settings.database_url`` names.
 
     The database must already be at the newest migration (``hipcare serve`` runs them).
     ``clock`` (default: the system clock in UTC) lets tests move time; ``engine`` lets a
     caller share one; ``policy`` replaces the session and sign-in limits that ``settings``
-    give. The app keeps no user state in its process.
+    give; ``content`` (default: :func:`hipcare.bootstrap.load_content`, the shipped content)
+    is handed to the routes and through them to the services. The app keeps no user state in
+    its process.
 
     On an engine of its own over a SQLite file, the app runs SQLite's WAL checkpoints on a
     background thread (:class:`hipcare.storage.engine.WalCheckpointer`), so no request
@@ -184,6 +188,7 @@ def create_app(
         ),
         clock=clock or (lambda: datetime.now(UTC)),
         page_cache=PageCache(settings.page_cache_entries),
+        content=content or load_content(),
     )
     app = FastAPI(
         title="hipcare",

@@ -1,4 +1,5 @@
-"""What every request handler of the web app is given: storage, the clock, templates, policy.
+"""What every request handler of the web app is given: storage, the clock, templates, policy,
+and the shipped content (rules, pathway, sites, translations; read once by ``create_app``).
 
 One :class:`WebContext` is built by :func:`hipcare.web.create_app` and kept on
 ``app.state``. It holds configuration and connections only — nothing about a user or a
@@ -20,6 +21,7 @@ from jinja2 import Environment
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hipcare.bootstrap import LoadedContent
 from hipcare.services.accounts import SessionPolicy
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
@@ -43,6 +45,7 @@ class WebContext:
     policy: SessionPolicy
     clock: Callable[[], datetime]
     page_cache: PageCache
+    content: LoadedContent
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work for one use case of one request."""

@@ -11,6 +11,7 @@ from fhir_checks import fhirpath, validate, validate_bundle
 from fhir_support import NOW, TODAY
 from pydantic import ValidationError
 
+from hipcare.bootstrap import load_content
 from hipcare.content.pathway import load_pathway
 from hipcare.domain.records import AuditAction, EntityType, Role, Site, User
 from hipcare.interop.fhir import codes
@@ -26,6 +27,8 @@ from hipcare.storage import (
     upgrade_to_head,
 )
 
+CONTENT = load_content()
+
 PATHWAY = load_pathway()
 
 
@@ -38,7 +41,7 @@ def demo(
     upgrade_to_head(url)
     engine = create_database_engine(url)
     uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
-    yield uow, seed_demo(uow, today=TODAY, children=6)
+    yield uow, seed_demo(uow, today=TODAY, children=6, content=CONTENT)
     engine.dispose()
 
 
@@ -205,7 +208,7 @@ def test_an_operation_with_a_started_pathway_exports_the_facts_its_care_plan_cam
     uow, actor = demo
     (operation,) = export_child(uow, actor, 1, now=NOW).operations
     assert operation.facts is not None
-    planned = [(item.id, item.date) for item in make_plan(operation.facts).items]
+    planned = [(item.id, item.date) for item in make_plan(operation.facts, content=CONTENT).items]
     stored = [(item.item_id, item.due_date) for item in operation.items]
     assert sorted(stored) == sorted(planned)
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fhir_support import NOW, TODAY, OpenUnitOfWork
 
+from hipcare.bootstrap import load_content
 from hipcare.content.pathway import load_pathway
 from hipcare.domain.records import Child, Profession, Role, Site, User, VisitRecord
 from hipcare.interop.fhir import codes
@@ -16,6 +17,8 @@ from hipcare.interop.fhir.reading import read_bundle
 from hipcare.services.fhir import ImportReport, children_to_export, export_child, import_records
 from hipcare.services.fhir_demo import seed_demo
 from hipcare.storage import SqlAlchemyUnitOfWork
+
+CONTENT = load_content()
 
 PATHWAY = load_pathway()
 HARBOUR = "harbour-childrens"
@@ -63,6 +66,7 @@ def _import(uow: SqlAlchemyUnitOfWork, actor: int, document: object) -> ImportRe
         contents.rejected,
         today=TODAY,
         now=NOW,
+        rules=CONTENT.surveillance_rules,
     )
 
 
@@ -83,7 +87,7 @@ def test_an_export_imported_into_an_empty_hipcare_reproduces_children_and_measur
     source_url: str, target_url: str, unit_of_work: OpenUnitOfWork
 ) -> None:
     source = unit_of_work(source_url)
-    source_actor = seed_demo(source, today=TODAY, children=4)
+    source_actor = seed_demo(source, today=TODAY, children=4, content=CONTENT)
     exported = _export_all(source, source_actor)
     target = unit_of_work(target_url)
     actor = _staff(target)
@@ -101,7 +105,7 @@ def test_importing_the_same_bundle_again_changes_nothing(
     source_url: str, target_url: str, unit_of_work: OpenUnitOfWork
 ) -> None:
     source = unit_of_work(source_url)
-    exported = _export_all(source, seed_demo(source, today=TODAY, children=2))
+    exported = _export_all(source, seed_demo(source, today=TODAY, children=2, content=CONTENT))
     target = unit_of_work(target_url)
     actor = _staff(target)
     first = _import(target, actor, exported)

@@ -14,6 +14,7 @@ from fhir_checks import validate, validate_bundle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hipcare.bootstrap import load_content
 from hipcare.cli import main
 from hipcare.cli.command_io import CommandIO
 from hipcare.content.pathway import load_pathway
@@ -31,6 +32,8 @@ from hipcare.services.pathway import (
     plan_language,
 )
 
+CONTENT = load_content()
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 FACTS = ["facts_demo.json", "facts_both_dega_nwb.json", "facts_surgeon_defaults.json"]
 PATHWAY = load_pathway()
@@ -43,9 +46,9 @@ def _run(*argv: str) -> tuple[int, str, str]:
 
 
 def _applied(facts_document: dict[str, Any], lang: str | None = None) -> list[dict[str, Any]]:
-    facts = parse_facts(facts_document)
-    plan = make_plan(facts)
-    words = plan_language(plan, lang)
+    facts = parse_facts(facts_document, content=CONTENT)
+    plan = make_plan(facts, content=CONTENT)
+    words = plan_language(plan, lang, content=CONTENT)
     return apply_plan(
         PATHWAY,
         plan_entries(plan, words),
@@ -76,7 +79,10 @@ def test_the_plan_definition_and_every_activity_definition_validate() -> None:
 @pytest.mark.parametrize("name", FACTS)
 def test_the_plan_definitions_timing_gives_each_items_date_in_the_plan(name: str) -> None:
     """Reading the offsets back from the PlanDefinition reproduces the engine's dates."""
-    plan = make_plan(parse_facts(json.loads((FIXTURES / name).read_text(encoding="utf-8"))))
+    plan = make_plan(
+        parse_facts(json.loads((FIXTURES / name).read_text(encoding="utf-8")), content=CONTENT),
+        content=CONTENT,
+    )
     anchors = {f"anchor-{anchor.value}": day for anchor, day in plan.anchors.items()}
     actions = {
         action["id"]: action

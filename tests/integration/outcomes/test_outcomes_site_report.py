@@ -7,10 +7,13 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from hipcare.bootstrap import load_content
 from hipcare.cli import main
 from hipcare.cli.command_io import CommandIO
 from hipcare.domain.pathway import Procedure, Sides, WeightBearing
 from hipcare.domain.records import OperationPlan, OperationStatus
+
+CONTENT = load_content()
 
 
 def _run(argv: list[str], environ: dict[str, str]) -> tuple[int, str, str]:
@@ -32,7 +35,7 @@ def _seed(url: str, today: date) -> None:
     upgrade_to_head(url)
     engine = create_database_engine(url)
     uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
-    surgeon = seed_demo(uow, today=today, children=6)
+    surgeon = seed_demo(uow, today=today, children=6, content=CONTENT)
     with uow:
         for child_id, days_ago, procedures in (
             (1, 400, (Procedure.VDRO,)),

@@ -14,12 +14,15 @@ import pytest
 from sqlalchemy import Engine, text
 from storage_support import HARBOUR, NOW, TODAY, Staff
 
+from hipcare.bootstrap import load_content
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.records import AuditAction, EntityType
 from hipcare.services.access import PermissionDeniedError
 from hipcare.services.records import find_children, get_child, record_visit, register_child
 from hipcare.services.worklist import site_worklist
 from hipcare.storage import SqlAlchemyUnitOfWork
+
+CONTENT = load_content()
 
 
 def _form(**changes: Any) -> dict[str, Any]:
@@ -38,7 +41,9 @@ def _form(**changes: Any) -> dict[str, Any]:
 
 
 def _register(uow: SqlAlchemyUnitOfWork, actor: int, **changes: Any) -> int:
-    child = register_child(uow, actor, _form(**changes), today=TODAY, now=NOW)
+    child = register_child(
+        uow, actor, _form(**changes), today=TODAY, now=NOW, rules=CONTENT.surveillance_rules
+    )
     assert child.id is not None
     return child.id
 
@@ -63,6 +68,7 @@ def test_audit_rows_hold_no_names_birth_dates_or_clinical_values(
         {"visit_date": "2025-11-03", "xray": True, "right": {"migration_percentage_raw": 37.25}},
         today=TODAY,
         now=NOW,
+        rules=CONTENT.surveillance_rules,
     )
     get_child(uow, staff.nurse, child_id, now=NOW)
     find_children(uow, staff.nurse, "karimi", now=NOW)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from storage_support import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
+from hipcare.bootstrap import load_content
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.surveillance import WorklistStatus
@@ -21,6 +22,8 @@ from hipcare.services.access import PermissionDeniedError
 from hipcare.services.records import find_children, get_child, record_visit, register_child
 from hipcare.services.worklist import site_worklist
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
+
+CONTENT = load_content()
 
 
 def _form(**changes: Any) -> dict[str, Any]:
@@ -39,7 +42,9 @@ def _form(**changes: Any) -> dict[str, Any]:
 
 
 def _register(uow: SqlAlchemyUnitOfWork, actor: int, **changes: Any) -> int:
-    child = register_child(uow, actor, _form(**changes), today=TODAY, now=NOW)
+    child = register_child(
+        uow, actor, _form(**changes), today=TODAY, now=NOW, rules=CONTENT.surveillance_rules
+    )
     assert child.id is not None
     return child.id
 
@@ -52,6 +57,7 @@ def _visit(uow: SqlAlchemyUnitOfWork, actor: int, child_id: int, day: str, **hip
         {"visit_date": day, "xray": bool(hips), **hips},
         today=TODAY,
         now=NOW,
+        rules=CONTENT.surveillance_rules,
     )
 
 
@@ -127,6 +133,7 @@ def test_a_child_registered_by_another_process_is_found_here(
     script = f"""
 import sys
 from datetime import UTC, date, datetime
+from hipcare.bootstrap import load_content
 from hipcare.services.records import register_child
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
@@ -139,6 +146,7 @@ child = register_child(
     {{"given_name": "Tomas", "family_name": "Papadopoulos", "date_of_birth": "2022-02-02",
       "site": "{NORTHERN}", "preferred_language": "el"}},
     today=date(2026, 3, 2), now=datetime.now(UTC),
+    rules=load_content().surveillance_rules,
 )
 print(child.id)
 """

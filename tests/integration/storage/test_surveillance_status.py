@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from storage_support import HARBOUR, NOW, Staff
 
+from hipcare.bootstrap import load_content
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.gmfcs import parse_gmfcs
 from hipcare.domain.surveillance import (
@@ -33,6 +34,8 @@ from hipcare.services.records import record_visit, register_child
 from hipcare.services.surveillance_status import rules_version
 from hipcare.services.worklist import site_worklist
 from hipcare.storage import SqlAlchemyUnitOfWork
+
+CONTENT = load_content()
 
 LISTED = {WorklistStatus.NEEDS_REFERRAL, WorklistStatus.OVERDUE, WorklistStatus.DUE}
 RECORDED_ON = date(2026, 3, 2)
@@ -102,7 +105,9 @@ def test_stored_status_equals_a_fresh_plan_on_any_later_day(
         "gmfcs": gmfcs,
         "gestation_weeks": gestation,
     }
-    child = register_child(uow, staff.nurse, form, today=RECORDED_ON, now=NOW)
+    child = register_child(
+        uow, staff.nurse, form, today=RECORDED_ON, now=NOW, rules=CONTENT.surveillance_rules
+    )
     assert child.id is not None
     visits = []
     for offset, xray, right, left in history:
@@ -119,6 +124,7 @@ def test_stored_status_equals_a_fresh_plan_on_any_later_day(
             {"visit_date": day.isoformat(), "xray": xray, **hips},
             today=RECORDED_ON,
             now=NOW,
+            rules=CONTENT.surveillance_rules,
         )
         visits.append(
             Visit(

@@ -10,6 +10,7 @@ from alembic import command
 from sqlalchemy import Connection, Engine, inspect, text
 from storage_support import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
+from hipcare.bootstrap import load_content
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.surveillance import WorklistStatus
 from hipcare.services.records import record_visit, register_child
@@ -22,6 +23,8 @@ from hipcare.services.worklist import (
 )
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, upgrade_to_head
 from hipcare.storage.migrate import alembic_config
+
+CONTENT = load_content()
 
 LISTED_STATUSES = (WorklistStatus.NEEDS_REFERRAL, WorklistStatus.OVERDUE, WorklistStatus.DUE)
 _STATUS_0008 = (
@@ -134,7 +137,9 @@ def test_a_childs_judgement_moves_with_the_child_to_another_site(
     uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     """ON UPDATE CASCADE: the row follows, nothing is stale, the new site lists the child."""
-    child = register_child(uow, staff.nurse, _form(HARBOUR), today=TODAY, now=NOW)
+    child = register_child(
+        uow, staff.nurse, _form(HARBOUR), today=TODAY, now=NOW, rules=CONTENT.surveillance_rules
+    )
     assert child.id is not None
     with uow:
         uow.children.save(replace(child, site_id=NORTHERN))
@@ -153,8 +158,12 @@ def test_a_missing_judgement_is_found_and_judged_before_listing(
     engine: Engine, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:
     """As in a database whose rows were never judged: the counts differ, the row is found."""
-    child = register_child(uow, staff.nurse, _form(HARBOUR), today=TODAY, now=NOW)
-    other = register_child(uow, staff.nurse, _form(HARBOUR), today=TODAY, now=NOW)
+    child = register_child(
+        uow, staff.nurse, _form(HARBOUR), today=TODAY, now=NOW, rules=CONTENT.surveillance_rules
+    )
+    other = register_child(
+        uow, staff.nurse, _form(HARBOUR), today=TODAY, now=NOW, rules=CONTENT.surveillance_rules
+    )
     rules = load_surveillance_rules()
     with engine.begin() as connection:
         connection.execute(
@@ -190,6 +199,7 @@ def test_the_worklist_is_in_the_order_python_sorts_its_names(
             {**_form(HARBOUR), "given_name": given, "family_name": family},
             today=TODAY,
             now=NOW,
+            rules=CONTENT.surveillance_rules,
         ).id
         for given, family in names
     ]
@@ -216,7 +226,12 @@ def _mixed_site(uow: SqlAlchemyUnitOfWork, staff: Staff) -> list[int]:
     ids = []
     for changes in forms:
         child = register_child(
-            uow, staff.nurse, {**_form(HARBOUR), **changes}, today=TODAY, now=NOW
+            uow,
+            staff.nurse,
+            {**_form(HARBOUR), **changes},
+            today=TODAY,
+            now=NOW,
+            rules=CONTENT.surveillance_rules,
         )
         assert child.id is not None
         ids.append(child.id)
@@ -227,6 +242,7 @@ def _mixed_site(uow: SqlAlchemyUnitOfWork, staff: Staff) -> list[int]:
         {"visit_date": "2025-06-01", "xray": True, "right": {"migration_percentage_reported": 45}},
         today=TODAY,
         now=NOW,
+        rules=CONTENT.surveillance_rules,
     )
     return ids
 
@@ -308,6 +324,7 @@ def test_many_stale_judgements_are_judged_again_from_the_sites_children(
             {**_form(HARBOUR), "given_name": f"Child{number:02d}"},
             today=TODAY,
             now=NOW,
+            rules=CONTENT.surveillance_rules,
         )
     rules = load_surveillance_rules()
     before = site_worklist(uow, staff.nurse, HARBOUR, rules, today=TODAY, now=NOW)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, text
 from storage_support import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
+from hipcare.bootstrap import load_content
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.surveillance import WorklistStatus
@@ -16,6 +17,8 @@ from hipcare.services.records import register_child
 from hipcare.services.surveillance_status import rules_version
 from hipcare.services.worklist import WorklistCounts, site_worklist, site_worklist_page
 from hipcare.storage import SqlAlchemyUnitOfWork
+
+CONTENT = load_content()
 
 
 def _audited(engine: Engine, action: str) -> list[tuple[int, str, str]]:
@@ -52,6 +55,7 @@ def _children(uow: SqlAlchemyUnitOfWork, staff: Staff) -> list[int]:
             },
             today=TODAY,
             now=NOW,
+            rules=CONTENT.surveillance_rules,
         )
         assert child.id is not None
         ids.append(child.id)

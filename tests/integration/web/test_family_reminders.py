@@ -20,6 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from web_support import HARBOUR, Staff
 
+from hipcare.bootstrap import load_content
 from hipcare.cli import main
 from hipcare.cli.command_io import CommandIO
 from hipcare.content.pathway import load_pathway, load_surgeons
@@ -30,6 +31,8 @@ from hipcare.services.family.reminders import SmtpSettings, send_reminders, smtp
 from hipcare.services.operations import PathwayContent, plan_operation, start_pathway
 from hipcare.services.records import register_child
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
+
+CONTENT = load_content()
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SURGERY = date(2026, 4, 20)
@@ -117,6 +120,7 @@ def families(database_url: str, staff: Staff, password_hash: str) -> list[int]:
             },
             today=NOW.date(),
             now=NOW,
+            rules=CONTENT.surveillance_rules,
         )
         assert child.id is not None
         operation = plan_operation(
@@ -168,6 +172,7 @@ def _run(database_url: str, port: int, day: date, now: datetime, **options: Any)
         day=day,
         clock=lambda: now,
         **options,
+        translate=CONTENT.words,
     )
 
 
@@ -234,6 +239,7 @@ def test_a_claim_left_by_a_stopped_run_is_retried_after_the_timeout(
         _content(),
         day=SURGERY,
         clock=lambda: NOW,
+        translate=CONTENT.words,
     )
     assert (stopped.sent, stopped.failed) == (0, len(due))
     soon = _run(database_url, port, SURGERY, NOW + timedelta(minutes=5))

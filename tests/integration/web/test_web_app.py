@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_support import Clock
 
+from hipcare.bootstrap import load_content
 from hipcare.cli import main
 from hipcare.cli.command_io import CommandIO
 from hipcare.content.sites import load_sites
@@ -30,6 +31,8 @@ from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, upgrade_to_head
 from hipcare.storage.tables import ChildRow, UserRow, VisitRow
 from hipcare.web import create_app
+
+CONTENT = load_content()
 
 ROOT = Path(__file__).resolve().parents[3]
 HIPCARE = ROOT / ".venv" / "bin" / "hipcare"
@@ -88,7 +91,7 @@ def test_demo_seeding_is_idempotent_and_covers_the_stages(
 ) -> None:
     today = date(2026, 11, 25)
     now = datetime(2026, 11, 25, 9, tzinfo=UTC)
-    first = seed_demo(uow, today=today, now=now)
+    first = seed_demo(uow, today=today, now=now, content=CONTENT)
     assert first.sites_added == len(load_sites()) == 2
     assert first.users_added == len(demo_accounts())
     assert first.children_added >= 12
@@ -98,7 +101,7 @@ def test_demo_seeding_is_idempotent_and_covers_the_stages(
             session.scalar(select(func.count()).select_from(table))
             for table in (UserRow, ChildRow, VisitRow)
         ]
-    second = seed_demo(uow, today=today, now=now)
+    second = seed_demo(uow, today=today, now=now, content=CONTENT)
     assert (second.sites_added, second.users_added, second.children_added) == (0, 0, 0)
     assert second.children_present == first.children_added
     with uow:

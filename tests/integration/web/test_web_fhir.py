@@ -8,9 +8,12 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B import get_fhir_model_class
 from web_support import HARBOUR, Staff, sign_in
 
+from hipcare.bootstrap import load_content
 from hipcare.domain.records import AuditAction, EntityType
 from hipcare.services.records import record_visit, register_child
 from hipcare.storage import SqlAlchemyUnitOfWork
+
+CONTENT = load_content()
 
 FHIR_JSON = "application/fhir+json"
 
@@ -36,6 +39,7 @@ def _child(uow: SqlAlchemyUnitOfWork, staff: Staff, clock: Any) -> int:
         },
         today=now.date(),
         now=now,
+        rules=CONTENT.surveillance_rules,
     )
     assert child.id is not None
     record_visit(
@@ -45,6 +49,7 @@ def _child(uow: SqlAlchemyUnitOfWork, staff: Staff, clock: Any) -> int:
         {"visit_date": "2025-06-01", "xray": True, "right": {"migration_percentage_raw": 38}},
         today=now.date(),
         now=now,
+        rules=CONTENT.surveillance_rules,
     )
     return child.id
 

@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from web_support import HARBOUR, Staff, sign_in
 
+from hipcare.bootstrap import load_content
 from hipcare.services.records import register_child
 from hipcare.services.worklist import WORKLIST_PAGE_SIZE
 from hipcare.storage import SqlAlchemyUnitOfWork
+
+CONTENT = load_content()
 
 _ROW = re.compile(r'<th scope="row"><a href="/children/(\d+)#surveillance">')
 
@@ -33,6 +36,7 @@ def test_the_worklist_page_shows_a_page_then_more_in_the_order_asked(
             },
             today=now.date(),
             now=now,
+            rules=CONTENT.surveillance_rules,
         ).id
         for number in range(WORKLIST_PAGE_SIZE + 1)
     ]

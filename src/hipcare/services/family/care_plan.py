@@ -8,7 +8,6 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from hipcare.content.i18n import Translator
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.pathway import CarePlan
 from hipcare.domain.records import (
@@ -29,6 +28,7 @@ from hipcare.services.operations import (
 )
 from hipcare.services.pathway import PlanEntry, plan_entries
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports.content import Translator
 from hipcare.services.ports.family import StartedPlan
 
 __all__ = [

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
-from hipcare.content.i18n import LANGUAGES, translator
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import (
     AuditAction,
@@ -38,6 +37,7 @@ from hipcare.domain.records import (
 from hipcare.services.access import write_audit
 from hipcare.services.operations import PathwayContent
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports.content import LANGUAGES, Translator
 from hipcare.services.ports.family import DueReminder
 
 __all__ = [
@@ -184,11 +184,14 @@ _SUBJECT = "Your child's hip care plan: {title}"
 
 
 def _message(
-    reminder: DueReminder, titles: Mapping[str, str], settings: SmtpSettings
+    reminder: DueReminder,
+    titles: Mapping[str, str],
+    settings: SmtpSettings,
+    translate: Callable[[str], Translator],
 ) -> EmailMessage:
     """The email: the item's title in the family's language and a link to their page. No name,
     no clinical detail (email is not a private channel)."""
-    words = translator(reminder.language if reminder.language in LANGUAGES else "en")
+    words = translate(reminder.language if reminder.language in LANGUAGES else "en")
     title = titles.get(reminder.item_id, reminder.item_id)
     message = EmailMessage()
     message["From"] = settings.sender
@@ -203,11 +206,16 @@ def _message(
     return message
 
 
-def _titles(uow: UnitOfWork, reminder: DueReminder, content: PathwayContent) -> dict[str, str]:
+def _titles(
+    uow: UnitOfWork,
+    reminder: DueReminder,
+    content: PathwayContent,
+    translate: Callable[[str], Translator],
+) -> dict[str, str]:
     from hipcare.services.family.care_plan import child_care_plan
     from hipcare.services.pathway import plan_entries
 
-    words = translator(reminder.language if reminder.language in LANGUAGES else "en")
+    words = translate(reminder.language if reminder.language in LANGUAGES else "en")
     with uow:
         child = uow.children.get(reminder.child_id)
         found = None if child is None else child_care_plan(uow, child, content)
@@ -224,10 +232,13 @@ def send_reminders(
     *,
     day: date,
     clock: Callable[[], datetime],
+    translate: Callable[[str], Translator],
     timeout: timedelta = REMINDER_CLAIM_TIMEOUT,
     progress: Callable[[str], None] | None = None,
 ) -> ReminderReport:
-    """Claim, send and mark every reminder due on ``day`` (see the module's notes)."""
+    """Claim, send and mark every reminder due on ``day`` (see the module's notes);
+    ``translate`` gives the translator for a language code (the entry point hands in
+    the shipped content's)."""
     due = reminders_due(uow, day)
     sent = skipped = failed = 0
     titles: dict[int, dict[str, str]] = {}
@@ -237,9 +248,9 @@ def send_reminders(
             skipped += 1
             continue
         if reminder.child_id not in titles:
-            titles[reminder.child_id] = _titles(uow, reminder, content)
+            titles[reminder.child_id] = _titles(uow, reminder, content, translate)
         try:
-            send(_message(reminder, titles[reminder.child_id], settings))
+            send(_message(reminder, titles[reminder.child_id], settings, translate))
         except (OSError, smtplib.SMTPException) as error:
             failed += 1
             if progress is not None:

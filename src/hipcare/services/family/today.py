@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from hipcare.content.i18n import Translator
 from hipcare.domain.pathway import CarePlan, Owner
 from hipcare.domain.records import (
     Child,
@@ -31,6 +30,7 @@ from hipcare.services.operations import (
 )
 from hipcare.services.pathway import PlanEntry
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports.content import Translator
 from hipcare.services.ports.family import LinkedChild, StartedPlan
 
 __all__ = [

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-__all__ = ["RadiographRepository"]
+__all__ = ["RadiographReader", "RadiographRepository", "UploadedFilm"]
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,45 @@ class RadiographRepository(Protocol):
     def readings(self, film_id: int) -> Sequence[Reading]:
         """The film's readings, oldest first."""
         ...
+
+
+class UploadedFilm(Protocol):
+    """What :class:`RadiographReader` read from an uploaded file, flattened for storing.
+
+    ``pixel_spacing_mm`` is (row, column) in mm, or None (a photo); ``identifier_warnings``
+    are ``"<DICOM keyword>: <problem>"`` texts for each identifier that differs from the
+    child's record (empty when nothing was found to doubt).
+    """
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def image_format(self) -> str: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def columns(self) -> int: ...
+    @property
+    def photometric_interpretation(self) -> str: ...
+    @property
+    def pixel_spacing_mm(self) -> tuple[float, float] | None: ...
+    @property
+    def pixel_spacing_source(self) -> str | None: ...
+    @property
+    def window_centre(self) -> float: ...
+    @property
+    def window_width(self) -> float: ...
+    @property
+    def study_date(self) -> date | None: ...
+    @property
+    def identifier_warnings(self) -> tuple[str, ...]: ...
+
+
+class RadiographReader(Protocol):
+    """Reads an uploaded film (DICOM, PNG or JPEG) and checks its identifiers against the
+    child's record; an unreadable file raises ``InvalidInputError`` on ``file``. The entry
+    points pass :func:`hipcare.interop.radiograph.upload.read_uploaded_film`."""
+
+    def __call__(
+        self, data: bytes, *, given_name: str, family_name: str, date_of_birth: date
+    ) -> UploadedFilm: ...

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hipcare.content.i18n import languages
 from hipcare.domain.errors import InvalidInputError
 from hipcare.services.accounts import SessionUser
 from hipcare.services.journey import staff_sites
@@ -81,7 +80,7 @@ def _register_values(
         "form": form,
         "errors": errors,
         "sites": sites,
-        "languages": languages(),
+        "languages": context.content.languages,
         "gmfcs_choices": GMFCS_CHOICES,
         "contact_slots": range(1, CONTACT_SLOTS + 1),
         "today": context.today().isoformat(),
@@ -156,6 +155,7 @@ async def register(request: Request, user: FormUser, context: Context) -> Respon
             _registration_document(form),
             today=context.today(now),
             now=now,
+            rules=context.content.surveillance_rules,
         )
     except InvalidInputError as error:
         errors = {_form_field(error.field): error.problem}
@@ -196,6 +196,7 @@ async def api_register(body: ChildIn, user: ApiUser, context: Context) -> ChildO
         body.model_dump(exclude_none=True),
         today=context.today(now),
         now=now,
+        rules=context.content.surveillance_rules,
     )
     return child_out(child, ())
 

@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.records import Role
 from hipcare.services.accounts import SessionUser
 from hipcare.services.care_team import acknowledge_alert, list_dashboard
@@ -47,7 +46,7 @@ async def dashboard_page(request: Request, site_id: str, user: User, context: Co
         user_id(user),
         site_id,
         pathway(),
-        load_surveillance_rules(),
+        context.content.surveillance_rules,
         today=context.today(now),
         now=now,
     )
@@ -92,7 +91,7 @@ async def api_dashboard(site_id: str, user: ApiUser, context: Context) -> Dashbo
         user_id(user),
         site_id,
         pathway(),
-        load_surveillance_rules(),
+        context.content.surveillance_rules,
         today=context.today(now),
         now=now,
     )

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from hipcare.content.i18n import LANGUAGES, translator
+from hipcare.content.i18n import LANGUAGES
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import AuditAction, Role
 from hipcare.services import family as use
@@ -100,7 +100,7 @@ async def plan_page(request: Request, child_id: RecordId) -> Response:
         "family/plan.html",
         {"child": view.child, "view": view},
         user=user,
-        words=view.words or translator("en"),
+        words=view.words or context.content.words("en"),
     )
 
 
@@ -128,7 +128,9 @@ def _booklet_view(request: Request, child_id: int, user: SessionUser, context: W
     )
     if plan is None:
         raise InvalidInputError("plan", "the care team has not started the plan yet")
-    return build_booklet_view(plan.facts, family_language(request, child), context.today(now))
+    return build_booklet_view(
+        plan.facts, family_language(request, child), context.today(now), content=context.content
+    )
 
 
 @pages_router.get("/family/children/{child_id}/booklet")
@@ -185,8 +187,10 @@ async def calendar_feed(request: Request, token: str, context: Context) -> Respo
     child, plan = found if found is not None else (None, None)
     if child is None or plan is None:
         return Response("no such calendar\n", status_code=404, media_type="text/plain")
-    words = translator(child.preferred_language if child.preferred_language in LANGUAGES else "en")
+    words = context.content.words(
+        child.preferred_language if child.preferred_language in LANGUAGES else "en"
+    )
     from hipcare.render.calendar import render_calendar
 
-    body = plan_calendar(plan, words, now, write=render_calendar)
+    body = plan_calendar(plan, words, now, write=render_calendar, content=context.content)
     return Response(body, media_type="text/calendar; charset=utf-8")

@@ -14,8 +14,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from hipcare.content.diary import load_diary_rules
-from hipcare.content.i18n import translator
 from hipcare.services import family as use
 from hipcare.services.accounts import SessionUser
 from hipcare.storage import SqlAlchemyUnitOfWork
@@ -141,7 +139,7 @@ async def api_today(
         today=context.today(now),
         now=now,
     )
-    words = view.words or translator("en")
+    words = view.words or context.content.words("en")
     return FamilyTodayOut(
         child_id=child_id,
         today=view.today,
@@ -189,7 +187,7 @@ async def api_diary_add(
     child = use.child_for_family(uow, user_id(user), child_id, now=now, audit=False)
     document = body.model_dump(exclude_none=True)
     record = use.record_diary_entry(
-        uow, user_id(user), child_id, document, load_diary_rules(), now=now
+        uow, user_id(user), child_id, document, context.content.diary_rules, now=now
     )
     outcome = diary_outcome(child, record.assessment, family_language(request, child))
     out = _diary_out(record.entry)

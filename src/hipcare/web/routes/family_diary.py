@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from hipcare.content.diary import load_diary_rules
 from hipcare.content.i18n import Translator
 from hipcare.domain.diary import R_FLACC_CATEGORIES
 from hipcare.domain.errors import InvalidInputError
@@ -101,7 +100,7 @@ async def diary_add(
         await raw.close()
     try:
         record = use.record_diary_entry(
-            uow, user_id(user), child_id, form, load_diary_rules(), now=now, photo=photo
+            uow, user_id(user), child_id, form, context.content.diary_rules, now=now, photo=photo
         )
     except InvalidInputError as error:
         values = _diary_values(context, user, child, words)

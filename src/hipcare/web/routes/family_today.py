@@ -14,7 +14,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hipcare.content.i18n import translator
 from hipcare.services import family as use
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import SignInRequiredError
@@ -76,7 +75,7 @@ async def today_page(request: Request, child_id: RecordId) -> Response:
             "family/today.html",
             _today_values(request, view),
             user=user,
-            words=view.words or translator("en"),
+            words=view.words or context.content.words("en"),
         )
     access = use.open_family_today(
         _today_uow(context), token, child_id, now=now, policy=context.policy

@@ -134,12 +134,6 @@ def _record(user: SessionUser, context: WebContext, patient_id: str) -> ChildRec
     )
 
 
-def _pathway() -> Any:
-    from hipcare.content.pathway import load_pathway
-
-    return load_pathway()
-
-
 @router.get("/metadata", response_class=FhirResponse)
 async def metadata() -> FhirResponse:
     """The CapabilityStatement: what this server reads and searches."""
@@ -234,7 +228,10 @@ async def everything(patient_id: str, user: User, context: Context) -> FhirRespo
         record = _record(user, context, patient_id)
     except _OutcomeError as refused:
         return refused.response
-    resources = [mapping.organization(record.site), *mapping.child_resources(record, _pathway())]
+    resources = [
+        mapping.organization(record.site),
+        *mapping.child_resources(record, context.content.pathway),
+    ]
     child_id = _child_id(patient_id)  # a valid id: _record has read that child
     for entry_id, entry in _use_case(lambda: _diary(context, user, child_id)):
         resources += diary_resources(entry, entry_id)
@@ -270,11 +267,11 @@ async def search_observations(
 
 
 @router.get("/PlanDefinition/{definition_id}", response_class=FhirResponse)
-async def read_plan_definition(definition_id: str, user: User) -> FhirResponse:
+async def read_plan_definition(definition_id: str, user: User, context: Context) -> FhirResponse:
     """The VDRO pathway as a PlanDefinition."""
     from hipcare.interop.fhir.plan_definition import plan_definition
 
-    pathway = _pathway()
+    pathway = context.content.pathway
     resource = plan_definition(pathway, pathway.title)
     if definition_id != resource["id"]:
         return _outcome(404, "not-found", f"no PlanDefinition {definition_id!r}")

@@ -11,13 +11,11 @@ with the problem at the top of its operation section.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hipcare.content.osteotomy import load_osteotomy_rules
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
 from hipcare.domain.osteotomy import OsteotomyRules
 from hipcare.domain.pathway import Procedure
@@ -74,7 +72,7 @@ def _operation_form(
 ) -> Response:
     record = get_child(context.unit_of_work(), user_id(user), child_id, now=context.now())
     planner_values = dict(planner or {})
-    planner_result, planner_problem = _run_planner(planner_values)
+    planner_result, planner_problem = _run_planner(planner_values, context.content.osteotomy_rules)
     surgeons = site_surgeons(
         context.unit_of_work(), user_id(user), record.child.site_id, pathway_content()
     )
@@ -110,7 +108,9 @@ _PLANNER_FIELDS = {
 }
 
 
-def _run_planner(values: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
+def _run_planner(
+    values: Mapping[str, str], rules: OsteotomyRules
+) -> tuple[dict[str, Any] | None, str | None]:
     """The osteotomy planner's answer (``hipcare.services.osteotomy``) for the typed angles,
     or the problem with them; nothing when no angle was typed."""
     typed = {key: value.strip() for key, value in values.items() if value.strip()}
@@ -123,14 +123,9 @@ def _run_planner(values: Mapping[str, str]) -> tuple[dict[str, Any] | None, str 
         except ValueError:
             return None, f"{_PLANNER_FIELDS[key]}: {value!r} is not a number"
     try:
-        return plan_vdro(numbers, _osteotomy_rules()), None
+        return plan_vdro(numbers, rules), None
     except (InvalidInputError, OutsideRuleError) as error:
         return None, f"{error.field}: {error.problem}"
-
-
-@cache
-def _osteotomy_rules() -> OsteotomyRules:
-    return load_osteotomy_rules()
 
 
 @pages_router.get("/children/{child_id}/operations/new")

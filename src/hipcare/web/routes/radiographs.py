@@ -244,6 +244,8 @@ async def upload(
             data = await upload_file.read(MAX_UPLOAD_BYTES + 1)
     finally:
         await form.close()  # the spooled upload is deleted now, not left to the collector
+    from hipcare.interop.radiograph.upload import read_uploaded_film
+
     now = context.now()
     try:
         film = store_radiograph(
@@ -255,6 +257,7 @@ async def upload(
             confirmed=confirmed,
             today=context.today(now),
             now=now,
+            read=read_uploaded_film,
         )
     except IdentifiersNotConfirmedError as error:
         return _upload_page(
@@ -434,7 +437,14 @@ async def save_reading_api(
         document = await request.json()
     except ValueError:
         raise InvalidInputError("body", "send the landmarks as JSON") from None
-    reading = save_reading(_uow(context), user_id(user), film_id, document, now=context.now())
+    reading = save_reading(
+        _uow(context),
+        user_id(user),
+        film_id,
+        document,
+        now=context.now(),
+        rules=context.content.surveillance_rules,
+    )
     return JSONResponse(
         {
             "reading_id": reading.id,

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import VisitRecord
@@ -42,8 +41,8 @@ ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
 Context = Annotated[WebContext, Depends(web_context)]
 
 
-def _trend(visits: Sequence[VisitRecord]) -> HipTrend:
-    return hip_trend(visits, load_surveillance_rules(), chart=trend_chart_svg)
+def _trend(visits: Sequence[VisitRecord], context: WebContext) -> HipTrend:
+    return hip_trend(visits, context.content.surveillance_rules, chart=trend_chart_svg)
 
 
 _HIP_FIELDS = {
@@ -154,6 +153,7 @@ async def record_visit_page(
             _visit_document(form),
             today=context.today(now),
             now=now,
+            rules=context.content.surveillance_rules,
         )
     except InvalidInputError as error:
         if error.field == "child_id":
@@ -181,6 +181,7 @@ async def api_record_visit(
         body.model_dump(mode="json", exclude_none=True),
         today=context.today(now),
         now=now,
+        rules=context.content.surveillance_rules,
     )
     return visit_out(visit)
 
@@ -194,8 +195,8 @@ async def api_surveillance(child_id: RecordId, user: ApiUser, context: Context) 
         context.unit_of_work(),
         user_id(user),
         child_id,
-        load_surveillance_rules(),
+        context.content.surveillance_rules,
         today=context.today(now),
         now=now,
     )
-    return surveillance_out(journey.surveillance, _trend(journey.visits))
+    return surveillance_out(journey.surveillance, _trend(journey.visits, context))

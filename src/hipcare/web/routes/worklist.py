@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.surveillance import WorklistStatus
 from hipcare.services.accounts import SessionUser
 from hipcare.services.worklist import (
@@ -74,7 +73,7 @@ async def worklist_page(
         context.unit_of_work(),
         user_id(user),
         site_id,
-        load_surveillance_rules(),
+        context.content.surveillance_rules,
         today=today,
         now=now,
         status=wanted,
@@ -124,7 +123,7 @@ async def api_worklist(
         context.unit_of_work(),
         user_id(user),
         site_id,
-        load_surveillance_rules(),
+        context.content.surveillance_rules,
         today=context.today(now),
         now=now,
         status=None if status is None else WORKLIST_STATUSES[status],
