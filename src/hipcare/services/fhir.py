@@ -31,6 +31,7 @@ from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.exchange import (
     HIP_MEASURE_FIELDS,
     ChildRecord,
+    Conflict,
     ContactCandidate,
     Identifier,
     MeasureCandidate,
@@ -38,6 +39,7 @@ from hipcare.domain.exchange import (
     PatientCandidate,
     Rejection,
 )
+from hipcare.domain.identity import folded_name
 from hipcare.domain.pathway import CareFacts
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
@@ -54,12 +56,13 @@ from hipcare.domain.records import (
 )
 from hipcare.services.access import PermissionDeniedError, find_actor, write_audit
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.records import parse_child
+from hipcare.services.records import likely_duplicates, parse_child
 from hipcare.services.surveillance_status import refresh_statuses
 
 __all__ = [
     "HIP_MEASURE_FIELDS",
     "ChildRecord",
+    "Conflict",
     "ContactCandidate",
     "ImportReport",
     "MeasureCandidate",
@@ -242,6 +245,7 @@ class ImportReport:
     visits_updated: list[int] = field(default_factory=list)
     visits_unchanged: list[int] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def as_document(self) -> dict[str, Any]:
         """The report as JSON-shaped data (what ``hipcare fhir import`` prints)."""
@@ -257,6 +261,7 @@ class ImportReport:
                 "unchanged": self.visits_unchanged,
             },
             "rejected": [dataclasses.asdict(item) for item in self.rejected],
+            "conflicts": [dataclasses.asdict(item) for item in self.conflicts],
         }
 
 
@@ -288,6 +293,53 @@ def _remember(
     for system, value in dict.fromkeys(identifiers):
         if (system, value) not in known:
             uow.external_identifiers.add(ExternalIdentifier(entity_type, entity_id, system, value))
+
+
+class _ConflictError(HipcareError):
+    """The Patient disagrees with the child its identifier names: nothing is changed."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _disagreement(stored: Child, parsed: Child) -> str | None:
+    """Why ``parsed`` cannot be the stored child its identifier names, if it cannot."""
+    differing = [
+        label
+        for label, same in (
+            ("family name", folded_name(stored.family_name) == folded_name(parsed.family_name)),
+            ("given name", folded_name(stored.given_name) == folded_name(parsed.given_name)),
+            ("birth date", stored.date_of_birth == parsed.date_of_birth),
+            ("site", stored.site_id == parsed.site_id),
+        )
+        if not same
+    ]
+    if not differing:
+        return None
+    return (
+        f"its identifier names child {stored.id}, whose {', '.join(differing)} "
+        "differ; nothing was changed: a clinician must check which child this is"
+    )
+
+
+def _claimed_twice(patients: Sequence[PatientCandidate]) -> dict[int, str]:
+    """Patients of one bundle that claim an identifier another of its Patients claims too."""
+    claims: dict[Identifier, list[int]] = {}
+    for candidate in patients:
+        for identifier in dict.fromkeys(candidate.identifiers):
+            claims.setdefault(identifier, []).append(candidate.index)
+    reasons: dict[int, str] = {}
+    for (system, value), indexes in claims.items():
+        if len(indexes) > 1:
+            for index in indexes:
+                others = ", ".join(str(other) for other in indexes if other != index)
+                reasons.setdefault(
+                    index,
+                    f"identifier {system}|{value} is claimed by entry {others} of this "
+                    "bundle too; neither was imported",
+                )
+    return reasons
 
 
 def _same_child(left: Child, right: Child) -> bool:
@@ -338,9 +390,19 @@ def _import_patient(
             raise PermissionDeniedError(
                 "identifier", f"names a child of a site user {actor.id} does not belong to"
             )
+        reason = _disagreement(stored, parsed)
+        if reason is not None:
+            raise _ConflictError(reason)
+        # Who the child is stays as hipcare holds it: names (exact spelling), birth date,
+        # sex and hospital numbers are never rewritten by an import.
         updated = dataclasses.replace(
             parsed,
             id=child_id,
+            given_name=stored.given_name,
+            family_name=stored.family_name,
+            date_of_birth=stored.date_of_birth,
+            administrative_sex=stored.administrative_sex,
+            hospital_numbers=stored.hospital_numbers,
             gmfcs=candidate.gmfcs if candidate.gmfcs is not None else stored.gmfcs,
             contacts=tuple(accepted) if accepted else stored.contacts,
         )
@@ -351,6 +413,13 @@ def _import_patient(
             write_audit(uow, actor, AuditAction.CHILD_UPDATED, EntityType.CHILD, child_id, now)
             report.children_updated.append(child_id)
     else:
+        duplicates = likely_duplicates(uow, parsed)
+        if duplicates:
+            raise _ConflictError(
+                "no known identifier, but likely the same child as "
+                f"{', '.join(f'child {other.id}' for other in duplicates)} (same names and "
+                "birth date, or hospital number); nothing was changed: a clinician must check"
+            )
         new = dataclasses.replace(parsed, gmfcs=candidate.gmfcs, contacts=tuple(accepted))
         stored_child = uow.children.add(new)
         assert stored_child.id is not None  # noqa: S101 -- add() returns the stored id
@@ -468,14 +537,22 @@ def import_records(
     with uow:
         actor = find_actor(uow, actor_id)
         child_ids: dict[int, int] = {}
+        claimed_twice = _claimed_twice(patients)
         for candidate in patients:
             mine = [c for c in contacts if c.patient_index == candidate.index]
             try:
+                if candidate.index in claimed_twice:
+                    raise _ConflictError(claimed_twice[candidate.index])
                 stored_id = _import_patient(
                     uow, actor, candidate, mine, report, today=today, now=now
                 )
             except HipcareError as error:
-                report.rejected.append(Rejection(candidate.index, "Patient", str(error)))
+                if isinstance(error, _ConflictError):
+                    report.conflicts.append(
+                        Conflict(candidate.index, "Patient", candidate.resource_id, error.reason)
+                    )
+                else:
+                    report.rejected.append(Rejection(candidate.index, "Patient", str(error)))
                 for contact in mine:
                     report.rejected.append(
                         Rejection(contact.index, "RelatedPerson", "its Patient was rejected")
@@ -510,6 +587,7 @@ def import_records(
         )
         uow.commit()
     report.rejected.sort(key=lambda item: item.index)
+    report.conflicts.sort(key=lambda item: item.index)
     return report
 
 

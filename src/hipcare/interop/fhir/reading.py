@@ -207,6 +207,7 @@ def read_bundle(document: object, *, default_site: str | None = None) -> BundleC
                     form=_patient_form(bundle, resource, default_site),
                     gmfcs=gmfcs_level,
                     gmfcs_index=gmfcs_index,
+                    resource_id=_resource_id(resource),
                 )
             )
         except _RefusedError as refused:
@@ -230,6 +231,12 @@ def read_bundle(document: object, *, default_site: str | None = None) -> BundleC
             )
     contents.rejected.sort(key=lambda item: item.index)
     return contents
+
+
+def _resource_id(resource: Mapping[str, Any]) -> str | None:
+    """The resource's ``id`` as the bundle gives it (for the report), when it is text."""
+    found = resource.get("id")
+    return found[:64] if isinstance(found, str) else None
 
 
 def _reference_identifiers(reference: object, path: str) -> tuple[tuple[str, str], ...]:
