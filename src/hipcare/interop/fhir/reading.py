@@ -163,8 +163,34 @@ class _Bundle:
         return index
 
 
+MAX_NESTING_DEPTH = 64
+"""Deepest nesting of JSON objects and arrays a bundle may have (a FHIR bundle of Patients
+and Observations needs about 12; far deeper is a damaged or hostile file)."""
+
+
+def _refuse_deep(document: object) -> None:
+    """Refuse a document nested deeper than :data:`MAX_NESTING_DEPTH`, without recursion."""
+    pending: list[tuple[object, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, Mapping):
+            children: list[object] = list(value.values())
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > MAX_NESTING_DEPTH:
+            raise InvalidInputError(
+                "bundle",
+                f"is nested more than {MAX_NESTING_DEPTH} levels deep; no FHIR bundle hipcare "
+                "reads is; is the file damaged?",
+            )
+        pending.extend((child, depth + 1) for child in children)
+
+
 def read_bundle(document: object, *, default_site: str | None = None) -> BundleContents:
     """Read every entry of a Bundle; see the module docstring for what is read."""
+    _refuse_deep(document)
     bundle = _Bundle(document)
     contents = BundleContents()
     gmfcs: dict[int, tuple[GMFCS, int]] = {}
