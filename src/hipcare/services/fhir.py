@@ -39,7 +39,6 @@ from hipcare.domain.exchange import (
     PatientCandidate,
     Rejection,
 )
-from hipcare.domain.identity import folded_name
 from hipcare.domain.pathway import CareFacts
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
@@ -55,6 +54,12 @@ from hipcare.domain.records import (
     VisitRecord,
 )
 from hipcare.services.access import PermissionDeniedError, find_actor, write_audit
+from hipcare.services.fhir_conflicts import (
+    ImportConflictError,
+    identifiers_claimed_twice,
+    identity_disagreement,
+    measures_on_their_own,
+)
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import likely_duplicates, parse_child
 from hipcare.services.surveillance_status import refresh_statuses
@@ -295,53 +300,6 @@ def _remember(
             uow.external_identifiers.add(ExternalIdentifier(entity_type, entity_id, system, value))
 
 
-class _ConflictError(HipcareError):
-    """The Patient disagrees with the child its identifier names: nothing is changed."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
-
-
-def _disagreement(stored: Child, parsed: Child) -> str | None:
-    """Why ``parsed`` cannot be the stored child its identifier names, if it cannot."""
-    differing = [
-        label
-        for label, same in (
-            ("family name", folded_name(stored.family_name) == folded_name(parsed.family_name)),
-            ("given name", folded_name(stored.given_name) == folded_name(parsed.given_name)),
-            ("birth date", stored.date_of_birth == parsed.date_of_birth),
-            ("site", stored.site_id == parsed.site_id),
-        )
-        if not same
-    ]
-    if not differing:
-        return None
-    return (
-        f"its identifier names child {stored.id}, whose {', '.join(differing)} "
-        "differ; nothing was changed: a clinician must check which child this is"
-    )
-
-
-def _claimed_twice(patients: Sequence[PatientCandidate]) -> dict[int, str]:
-    """Patients of one bundle that claim an identifier another of its Patients claims too."""
-    claims: dict[Identifier, list[int]] = {}
-    for candidate in patients:
-        for identifier in dict.fromkeys(candidate.identifiers):
-            claims.setdefault(identifier, []).append(candidate.index)
-    reasons: dict[int, str] = {}
-    for (system, value), indexes in claims.items():
-        if len(indexes) > 1:
-            for index in indexes:
-                others = ", ".join(str(other) for other in indexes if other != index)
-                reasons.setdefault(
-                    index,
-                    f"identifier {system}|{value} is claimed by entry {others} of this "
-                    "bundle too; neither was imported",
-                )
-    return reasons
-
-
 def _same_child(left: Child, right: Child) -> bool:
     return dataclasses.replace(left, id=None) == dataclasses.replace(right, id=None)
 
@@ -390,9 +348,9 @@ def _import_patient(
             raise PermissionDeniedError(
                 "identifier", f"names a child of a site user {actor.id} does not belong to"
             )
-        reason = _disagreement(stored, parsed)
+        reason = identity_disagreement(stored, parsed)
         if reason is not None:
-            raise _ConflictError(reason)
+            raise ImportConflictError(reason)
         # Who the child is stays as hipcare holds it: names (exact spelling), birth date,
         # sex and hospital numbers are never rewritten by an import.
         updated = dataclasses.replace(
@@ -415,7 +373,7 @@ def _import_patient(
     else:
         duplicates = likely_duplicates(uow, parsed)
         if duplicates:
-            raise _ConflictError(
+            raise ImportConflictError(
                 "no known identifier, but likely the same child as "
                 f"{', '.join(f'child {other.id}' for other in duplicates)} (same names and "
                 "birth date, or hospital number); nothing was changed: a clinician must check"
@@ -537,17 +495,17 @@ def import_records(
     with uow:
         actor = find_actor(uow, actor_id)
         child_ids: dict[int, int] = {}
-        claimed_twice = _claimed_twice(patients)
+        claimed_twice = identifiers_claimed_twice(patients)
         for candidate in patients:
             mine = [c for c in contacts if c.patient_index == candidate.index]
             try:
                 if candidate.index in claimed_twice:
-                    raise _ConflictError(claimed_twice[candidate.index])
+                    raise ImportConflictError(claimed_twice[candidate.index])
                 stored_id = _import_patient(
                     uow, actor, candidate, mine, report, today=today, now=now
                 )
             except HipcareError as error:
-                if isinstance(error, _ConflictError):
+                if isinstance(error, ImportConflictError):
                     report.conflicts.append(
                         Conflict(candidate.index, "Patient", candidate.resource_id, error.reason)
                     )
@@ -571,11 +529,17 @@ def import_records(
                 continue
             groups.setdefault((child_id, measure.visit_date), []).append(measure)
         for (child_id, visit_date), group in groups.items():
+            usable, refused = measures_on_their_own(group)
+            report.rejected.extend(refused)
+            if not usable:
+                continue
             try:
-                _import_visit(uow, actor, child_id, visit_date, group, report, today=today, now=now)
+                _import_visit(
+                    uow, actor, child_id, visit_date, usable, report, today=today, now=now
+                )
             except HipcareError as error:
                 report.rejected.extend(
-                    Rejection(measure.index, "Observation", str(error)) for measure in group
+                    Rejection(measure.index, "Observation", str(error)) for measure in usable
                 )
         # Children added or changed and visits added or changed: judge them again (worklist).
         refresh_statuses(

@@ -120,3 +120,49 @@ def test_a_patient_agreeing_up_to_case_and_accents_updates_without_renaming(
     assert report.conflicts == []
     ((child),) = _children(uow)
     assert (child.family_name, child.given_name) == ("Nguyễn", "Zoë")
+
+
+def _measure(key: str, patient: str, value: float, body_site: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": key,
+        "identifier": [{"system": "https://emr.example.net/observation-id", "value": key}],
+        "status": "final",
+        "code": {
+            "coding": [{"system": codes.CODE_SYSTEM_MEASURES, "code": "migration-percentage"}]
+        },
+        "subject": {"reference": f"urn:uuid:{patient}"},
+        "effectiveDateTime": "2026-10-01T10:15:00+11:00",
+        "bodySite": {"coding": [{"system": codes.SNOMED, "code": body_site}]},
+        "valueQuantity": {"value": value, "system": codes.UCUM, "code": "%"},
+    }
+
+
+RIGHT_HIP, LEFT_HIP = "287579007", "287679003"
+
+
+def test_each_measure_of_one_day_stands_or_falls_on_its_own(
+    source_url: str, unit_of_work: OpenUnitOfWork
+) -> None:
+    """A bad right MP rejects only itself; a second right MP that day is listed, not lost."""
+    uow = unit_of_work(source_url)
+    actor = _staff(uow)
+    report = _import(
+        uow,
+        actor,
+        _bundle(
+            _patient("p1", 1, *CHILDREN[0]),
+            _measure("m1", "p1", 150, RIGHT_HIP),
+            _measure("m2", "p1", 35, LEFT_HIP),
+            _measure("m3", "p1", 30, LEFT_HIP),
+        ),
+    )
+    assert len(report.visits_created) == 1
+    reasons = {item.index: item.reason for item in report.rejected}
+    assert sorted(reasons) == [1, 3]
+    assert "150" in reasons[1]
+    assert "entry 2" in reasons[3]
+    with uow:
+        (visit,) = uow.visits.for_child(report.children_created[0])
+    (left,) = visit.hips
+    assert left.migration_percentage_reported == 35

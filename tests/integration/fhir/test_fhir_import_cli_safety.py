@@ -94,3 +94,21 @@ def test_a_deeply_nested_file_is_refused_in_one_line(tmp_path: Path) -> None:
         assert out == ""
         assert err.count("\n") == 1
         assert "nested" in err
+
+
+def test_a_language_hipcare_has_no_text_for_is_kept_as_given(
+    tmp_path: Path, unit_of_work: OpenUnitOfWork
+) -> None:
+    """A single communication without ``preferred`` is still the family's language."""
+    environ = _database(tmp_path, unit_of_work)
+    document = _bundle("Garcia", "Lucia", "2020-03-03")
+    document["entry"][0]["resource"]["communication"] = [
+        {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "es"}]}}
+    ]
+    path = tmp_path / "es.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    status, _, err = _run(["fhir", "import", str(path)], environ)
+    assert status == 0, err
+    with unit_of_work(environ["HIPCARE_DATABASE_URL"]) as uow:
+        (child,) = uow.children.at_site(HARBOUR)
+    assert child.preferred_language == "es"

@@ -310,12 +310,19 @@ def _patient_form(
     site = _site(bundle, resource, default_site)
     if site is not None:
         form["site"] = site
-    for position, item in enumerate(_list(resource.get("communication"), "communication")):
-        communication = _object(item, f"communication[{position}]")
-        if communication.get("preferred") is True:
-            for system, code in _codings(communication.get("language"), "communication.language"):
-                if system == "urn:ietf:bcp:47":
-                    form["preferred_language"] = code
+    communications = [
+        _object(item, f"communication[{position}]")
+        for position, item in enumerate(_list(resource.get("communication"), "communication"))
+    ]
+    # The one marked preferred, else the first: a single language is often sent without
+    # ``preferred`` and is still the family's language (kept as given, never made "en").
+    chosen = next((item for item in communications if item.get("preferred") is True), None)
+    if chosen is None and communications:
+        chosen = communications[0]
+    if chosen is not None:
+        for system, code in _codings(chosen.get("language"), "communication.language"):
+            if system == "urn:ietf:bcp:47":
+                form["preferred_language"] = code
     for item in _list(resource.get("extension"), "extension"):
         extension = _object(item, "extension[]")
         if extension.get("url") == f"{codes.BASE_URL}/StructureDefinition/gestation-at-birth":
