@@ -59,6 +59,8 @@ def _child(page: Any, server: Server, tag: str) -> int:
             "contacts": [
                 {"name": f"Test parent {tag}", "relationship": "mother", "phone": "0400 555 020"}
             ],
+            # Each test registers the same synthetic child again, on purpose (issue 15).
+            "confirm_not_duplicate": True,
         },
         headers={"X-CSRF-Token": token},
     )

@@ -184,6 +184,19 @@ class InMemoryChildRepository(_Repository):
             if self._tables.children[child_id].site_id == site_id
         ]
 
+    def born_on(self, site_id: str, date_of_birth: date) -> Sequence[Child]:
+        return [child for child in self.at_site(site_id) if child.date_of_birth == date_of_birth]
+
+    def with_hospital_number(self, site_id: str, system: str, value: str) -> Sequence[Child]:
+        return [
+            child
+            for child in self.at_site(site_id)
+            if any(
+                (number.system, number.value) == (system, value)
+                for number in child.hospital_numbers
+            )
+        ]
+
 
 class InMemoryVisitRepository(_Repository):
     def add(self, visit: VisitRecord) -> VisitRecord:

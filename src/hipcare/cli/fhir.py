@@ -364,17 +364,33 @@ def _request(args: argparse.Namespace) -> str:
 # --- import ----------------------------------------------------------------------------------
 
 
+def _json_value(text: str, where: str) -> Any:
+    """One JSON value, or a one-line error (broken JSON, or nesting too deep to parse)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInputError(
+            "file",
+            f"{where}not valid JSON at line {error.lineno} column {error.colno}: {error.msg}",
+        ) from None
+    except RecursionError:
+        raise InvalidInputError(
+            "file", f"{where}nested too deeply to read; no FHIR bundle is; is the file damaged?"
+        ) from None
+
+
 def _read_import_file(path: str, io: CommandIO) -> Any:
+    # A byte-order mark is how some Windows tools begin a UTF-8 file; it is not JSON.
+    text = read_text(path, io, "file").removeprefix("\ufeff")
     if not path.endswith(".ndjson"):
-        return read_json(path, io, "file")
+        if not text.strip():
+            raise InvalidInputError("file", f"{path!r} is empty; expected a FHIR Bundle")
+        return _json_value(text, "")
     entries = []
-    for number, line in enumerate(read_text(path, io, "file").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            entries.append({"resource": json.loads(line)})
-        except json.JSONDecodeError as error:
-            raise InvalidInputError("file", f"line {number} is not JSON: {error.msg}") from None
+        entries.append({"resource": _json_value(line, f"line {number} is ")})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
 
 

@@ -28,6 +28,7 @@ from hipcare.domain.records import (
 __all__ = [
     "HIP_MEASURE_FIELDS",
     "ChildRecord",
+    "Conflict",
     "ContactCandidate",
     "Identifier",
     "MeasureCandidate",
@@ -82,6 +83,20 @@ class Rejection:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """A resource that disagrees with what hipcare holds (or with another entry of the
+    bundle): reported, nothing changed, left for a clinician to resolve.
+
+    ``id`` is the resource's ``id`` in the bundle, when it has one.
+    """
+
+    index: int
+    resource_type: str
+    id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class PatientCandidate:
     """A Patient read from a bundle: its identifiers and a registration form for
     :func:`hipcare.services.records.parse_child` (without contacts). ``gmfcs`` is set when
@@ -92,6 +107,7 @@ class PatientCandidate:
     form: Mapping[str, Any]
     gmfcs: GMFCS | None = None
     gmfcs_index: int | None = None
+    resource_id: str | None = None
 
 
 @dataclass(frozen=True)

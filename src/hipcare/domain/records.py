@@ -31,6 +31,7 @@ from typing import Any
 from hipcare.domain.checks import choices, optional_finite_number
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.identity import AdministrativeSex, HospitalNumber
 from hipcare.domain.pathway import Procedure, Sides, WeightBearing
 from hipcare.domain.radiograph import Side
 from hipcare.domain.surveillance import HipPair, Visit
@@ -299,7 +300,8 @@ class Child:
     """A child under the service's care, registered at one site.
 
     ``gmfcs`` None means the level is not recorded yet; ``gestation_weeks`` (20-45, optional)
-    lets surveillance use the corrected age of a child born preterm.
+    lets surveillance use the corrected age of a child born preterm. ``hospital_numbers`` and
+    ``administrative_sex`` tell two children of one name apart (``hipcare.domain.identity``).
     """
 
     given_name: str
@@ -311,6 +313,8 @@ class Child:
     gestation_weeks: float | None = None
     contacts: tuple[FamilyContact, ...] = ()
     id: int | None = None
+    administrative_sex: AdministrativeSex = AdministrativeSex.UNKNOWN
+    hospital_numbers: tuple[HospitalNumber, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -337,6 +341,19 @@ class Child:
                 raise InvalidInputError(f"child.contacts[{index}]", "is not a family contact")
         object.__setattr__(self, "contacts", contacts)
         _record_id(self.id, "child.id")
+        if not isinstance(self.administrative_sex, AdministrativeSex):
+            raise InvalidInputError(
+                "child.administrative_sex", f"must be one of {choices(AdministrativeSex)}"
+            )
+        numbers = tuple(self.hospital_numbers)
+        for index, number in enumerate(numbers):
+            if not isinstance(number, HospitalNumber):
+                raise InvalidInputError(
+                    f"child.hospital_numbers[{index}]", "is not a hospital number"
+                )
+        if len(set(numbers)) != len(numbers):
+            raise InvalidInputError("child.hospital_numbers", "lists one hospital number twice")
+        object.__setattr__(self, "hospital_numbers", numbers)
 
     @property
     def search_key(self) -> str:

@@ -30,6 +30,7 @@ from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.exchange import (
     HIP_MEASURE_FIELDS,
     ChildRecord,
+    Conflict,
     ContactCandidate,
     Identifier,
     MeasureCandidate,
@@ -53,13 +54,20 @@ from hipcare.domain.records import (
 )
 from hipcare.domain.surveillance import SurveillanceRules
 from hipcare.services.access import PermissionDeniedError, find_actor, write_audit
+from hipcare.services.fhir_conflicts import (
+    ImportConflictError,
+    identifiers_claimed_twice,
+    identity_disagreement,
+    measures_on_their_own,
+)
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.records import parse_child
+from hipcare.services.records import likely_duplicates, parse_child
 from hipcare.services.surveillance_status import refresh_statuses
 
 __all__ = [
     "HIP_MEASURE_FIELDS",
     "ChildRecord",
+    "Conflict",
     "ContactCandidate",
     "ImportReport",
     "MeasureCandidate",
@@ -242,6 +250,7 @@ class ImportReport:
     visits_updated: list[int] = field(default_factory=list)
     visits_unchanged: list[int] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def as_document(self) -> dict[str, Any]:
         """The report as JSON-shaped data (what ``hipcare fhir import`` prints)."""
@@ -257,6 +266,7 @@ class ImportReport:
                 "unchanged": self.visits_unchanged,
             },
             "rejected": [dataclasses.asdict(item) for item in self.rejected],
+            "conflicts": [dataclasses.asdict(item) for item in self.conflicts],
         }
 
 
@@ -338,9 +348,19 @@ def _import_patient(
             raise PermissionDeniedError(
                 "identifier", f"names a child of a site user {actor.id} does not belong to"
             )
+        reason = identity_disagreement(stored, parsed)
+        if reason is not None:
+            raise ImportConflictError(reason)
+        # Who the child is stays as hipcare holds it: names (exact spelling), birth date,
+        # sex and hospital numbers are never rewritten by an import.
         updated = dataclasses.replace(
             parsed,
             id=child_id,
+            given_name=stored.given_name,
+            family_name=stored.family_name,
+            date_of_birth=stored.date_of_birth,
+            administrative_sex=stored.administrative_sex,
+            hospital_numbers=stored.hospital_numbers,
             gmfcs=candidate.gmfcs if candidate.gmfcs is not None else stored.gmfcs,
             contacts=tuple(accepted) if accepted else stored.contacts,
         )
@@ -351,6 +371,13 @@ def _import_patient(
             write_audit(uow, actor, AuditAction.CHILD_UPDATED, EntityType.CHILD, child_id, now)
             report.children_updated.append(child_id)
     else:
+        duplicates = likely_duplicates(uow, parsed)
+        if duplicates:
+            raise ImportConflictError(
+                "no known identifier, but likely the same child as "
+                f"{', '.join(f'child {other.id}' for other in duplicates)} (same names and "
+                "birth date, or hospital number); nothing was changed: a clinician must check"
+            )
         new = dataclasses.replace(parsed, gmfcs=candidate.gmfcs, contacts=tuple(accepted))
         stored_child = uow.children.add(new)
         assert stored_child.id is not None  # noqa: S101 -- add() returns the stored id
@@ -469,14 +496,22 @@ def import_records(
     with uow:
         actor = find_actor(uow, actor_id)
         child_ids: dict[int, int] = {}
+        claimed_twice = identifiers_claimed_twice(patients)
         for candidate in patients:
             mine = [c for c in contacts if c.patient_index == candidate.index]
             try:
+                if candidate.index in claimed_twice:
+                    raise ImportConflictError(claimed_twice[candidate.index])
                 stored_id = _import_patient(
                     uow, actor, candidate, mine, report, today=today, now=now
                 )
             except HipcareError as error:
-                report.rejected.append(Rejection(candidate.index, "Patient", str(error)))
+                if isinstance(error, ImportConflictError):
+                    report.conflicts.append(
+                        Conflict(candidate.index, "Patient", candidate.resource_id, error.reason)
+                    )
+                else:
+                    report.rejected.append(Rejection(candidate.index, "Patient", str(error)))
                 for contact in mine:
                     report.rejected.append(
                         Rejection(contact.index, "RelatedPerson", "its Patient was rejected")
@@ -495,11 +530,17 @@ def import_records(
                 continue
             groups.setdefault((child_id, measure.visit_date), []).append(measure)
         for (child_id, visit_date), group in groups.items():
+            usable, refused = measures_on_their_own(group)
+            report.rejected.extend(refused)
+            if not usable:
+                continue
             try:
-                _import_visit(uow, actor, child_id, visit_date, group, report, today=today, now=now)
+                _import_visit(
+                    uow, actor, child_id, visit_date, usable, report, today=today, now=now
+                )
             except HipcareError as error:
                 report.rejected.extend(
-                    Rejection(measure.index, "Observation", str(error)) for measure in group
+                    Rejection(measure.index, "Observation", str(error)) for measure in usable
                 )
         # Children added or changed and visits added or changed: judge them again (worklist).
         refresh_statuses(
@@ -511,6 +552,7 @@ def import_records(
         )
         uow.commit()
     report.rejected.sort(key=lambda item: item.index)
+    report.conflicts.sort(key=lambda item: item.index)
     return report
 
 

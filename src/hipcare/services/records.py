@@ -22,11 +22,14 @@ Rules every use case keeps:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.checks import choices
+from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.gmfcs import parse_gmfcs
+from hipcare.domain.identity import AdministrativeSex, HospitalNumber, is_likely_duplicate
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
     AuditAction,
@@ -60,9 +63,11 @@ __all__ = [
     "MINIMUM_SEARCH_LENGTH",
     "VISIT_KEYS",
     "ChildFile",
+    "LikelyDuplicateError",
     "PermissionDeniedError",
     "find_children",
     "get_child",
+    "likely_duplicates",
     "parse_child",
     "parse_visit",
     "record_visit",
@@ -78,7 +83,10 @@ CHILD_KEYS = (
     "gmfcs",
     "gestation_weeks",
     "contacts",
+    "administrative_sex",
+    "hospital_numbers",
 )
+HOSPITAL_NUMBER_KEYS = ("system", "value")
 CONTACT_KEYS = ("name", "relationship", "phone", "email")
 VISIT_KEYS = ("visit_date", "xray", "right", "left", "film")
 HIP_MEASURE_KEYS = (
@@ -121,8 +129,10 @@ def parse_child(document: object, *, today: date) -> Child:
 
     Keys: ``given_name``, ``family_name``, ``date_of_birth`` (YYYY-MM-DD, not after
     ``today``), ``site`` (site id), optional ``preferred_language`` (default "en"),
-    ``gmfcs`` (I-V or "unknown"), ``gestation_weeks`` and ``contacts`` (a list of objects
-    with ``name``, ``relationship``, ``phone`` and/or ``email``).
+    ``gmfcs`` (I-V or "unknown"), ``gestation_weeks``, ``contacts`` (a list of objects
+    with ``name``, ``relationship``, ``phone`` and/or ``email``), ``administrative_sex``
+    (male, female, other or unknown, the default) and ``hospital_numbers`` (a list of
+    objects with the issuing ``system`` and the ``value``).
     """
     form = json_object(
         document,
@@ -173,11 +183,39 @@ def parse_child(document: object, *, today: date) -> Child:
                 form.get("gestation_weeks"), "gestation_weeks", "weeks"
             ),
             contacts=tuple(contacts),
+            administrative_sex=_administrative_sex(form.get("administrative_sex", "unknown")),
+            hospital_numbers=_hospital_numbers(form.get("hospital_numbers", [])),
         )
     except InvalidInputError as error:
         if error.field == "child.site_id":
             raise InvalidInputError("site", error.problem) from None
         raise _prefixed(error, "") from None
+
+
+def _administrative_sex(value: object) -> AdministrativeSex:
+    for sex in AdministrativeSex:
+        if sex.value == value:
+            return sex
+    raise InvalidInputError(
+        "administrative_sex", f"{value!r} is not one of {choices(AdministrativeSex)}"
+    )
+
+
+def _hospital_numbers(value: object) -> tuple[HospitalNumber, ...]:
+    if not isinstance(value, list):
+        raise InvalidInputError("hospital_numbers", "must be a list of {system, value} objects")
+    numbers = []
+    for index, raw in enumerate(value):
+        prefix = f"hospital_numbers[{index}]."
+        number = json_object(raw, prefix.rstrip("."), "must be a JSON object with system and value")
+        refuse_unknown_keys(number, HOSPITAL_NUMBER_KEYS, prefix)
+        try:
+            numbers.append(HospitalNumber(number.get("system", ""), number.get("value", "")))
+        except InvalidInputError as error:
+            raise InvalidInputError(
+                f"{prefix}{error.field.removeprefix('hospital_number.')}", error.problem
+            ) from None
+    return tuple(numbers)
 
 
 def _hip(document: object, side: Side) -> HipMeasures:
@@ -227,6 +265,44 @@ def parse_visit(
 # --- use cases ---------------------------------------------------------------------------------
 
 
+class LikelyDuplicateError(HipcareError):
+    """The child being registered is likely one already registered at the site.
+
+    ``duplicates`` are those children (``hipcare.domain.identity.is_likely_duplicate``);
+    registering anyway needs ``"confirm_not_duplicate": true``.
+    """
+
+    def __init__(self, duplicates: Sequence[Child]) -> None:
+        self.duplicates = tuple(duplicates)
+        super().__init__(
+            f"child: {len(self.duplicates)} child(ren) at the site may be the same child; "
+            "check them, then confirm this is not a duplicate"
+        )
+
+
+def likely_duplicates(uow: UnitOfWork, child: Child) -> list[Child]:
+    """Children of ``child``'s site who are likely ``child`` again (by id; in a unit of work)."""
+    found: dict[int, Child] = {}
+    for number in child.hospital_numbers:
+        for other in uow.children.with_hospital_number(child.site_id, number.system, number.value):
+            found[other.id or 0] = other
+    for other in uow.children.born_on(child.site_id, child.date_of_birth):
+        if is_likely_duplicate(child, other):
+            found[other.id or 0] = other
+    return [found[child_id] for child_id in sorted(found) if child_id != child.id]
+
+
+def _confirmation(document: object) -> tuple[object, bool]:
+    """``document`` without ``confirm_not_duplicate``, and whether it was given as true."""
+    if not isinstance(document, dict) or "confirm_not_duplicate" not in document:
+        return document, False
+    rest = dict(document)
+    confirmed = rest.pop("confirm_not_duplicate")
+    if not isinstance(confirmed, bool):
+        raise InvalidInputError("confirm_not_duplicate", "must be true or false")
+    return rest, confirmed
+
+
 def register_child(
     uow: UnitOfWork,
     actor_id: int,
@@ -238,7 +314,13 @@ def register_child(
 ) -> Child:
     """Register a child at a site the actor belongs to; returns the stored child (with id).
 
-    ``rules`` (the shipped surveillance rules) give the child's first worklist status."""
+    ``rules`` (the shipped surveillance rules) give the child's first worklist status.
+    A child likely registered already at the site (the same hospital number, or the same
+    names and date of birth with case and accents folded) is refused with
+    :class:`LikelyDuplicateError` naming them, unless the document says
+    ``"confirm_not_duplicate": true``; the candidates shown are audited as listed.
+    """
+    document, confirmed = _confirmation(document)
     child = parse_child(document, today=today)
     with uow:
         actor = find_actor(uow, actor_id)
@@ -253,6 +335,12 @@ def register_child(
                 now,
                 f"user {actor_id} does not belong to site {child.site_id!r}",
             )
+        duplicates = [] if confirmed else likely_duplicates(uow, child)
+        if duplicates:
+            for other in duplicates:
+                write_audit(uow, actor, AuditAction.CHILD_LISTED, EntityType.CHILD, other.id, now)
+            uow.commit()
+            raise LikelyDuplicateError(duplicates)
         stored = uow.children.add(child)
         write_audit(uow, actor, AuditAction.CHILD_REGISTERED, EntityType.CHILD, stored.id, now)
         refresh_statuses(uow, [stored.id or 0], rules, today=today, now=now)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Row, bindparam, exists, insert, select
 
+from hipcare.domain.identity import AdministrativeSex, HospitalNumber
 from hipcare.domain.records import (
     Alert,
     AuditAction,
@@ -41,6 +42,7 @@ from hipcare.storage.tables import (
     DiaryPhotoRow,
     FamilyContactRow,
     HipMeasuresRow,
+    HospitalNumberRow,
     OperationPlanRow,
     PageGenerationRow,
     PainDescriptorRow,
@@ -95,6 +97,11 @@ _CONTACTS = (
     .add_columns(FamilyContactRow.email)
     .where(FamilyContactRow.child_id == bindparam("child_id"))
     .order_by(FamilyContactRow.position)
+)
+_HOSPITAL_NUMBERS = (
+    select(HospitalNumberRow.system, HospitalNumberRow.value)
+    .where(HospitalNumberRow.child_id == bindparam("child_id"))
+    .order_by(HospitalNumberRow.position)
 )
 _VISITS = (
     select(*VisitRow.__table__.columns)
@@ -233,6 +240,7 @@ class SqlAlchemyChildPageQuery:
         if row is None:
             return None
         contacts = self._connection().execute(_CONTACTS, {"child_id": child_id})
+        numbers = self._connection().execute(_HOSPITAL_NUMBERS, {"child_id": child_id})
         return Child(
             id=row.id,
             site_id=row.site_id,
@@ -247,6 +255,10 @@ class SqlAlchemyChildPageQuery:
                     name=c.name, relationship=c.relationship, phone=c.phone, email=c.email
                 )
                 for c in contacts
+            ),
+            administrative_sex=AdministrativeSex(row.administrative_sex),
+            hospital_numbers=tuple(
+                HospitalNumber(system=number.system, value=number.value) for number in numbers
             ),
         )
 

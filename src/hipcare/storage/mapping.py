@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hipcare.domain.identity import HospitalNumber
 from hipcare.domain.pathway import Procedure
 from hipcare.domain.records import (
     Alert,
@@ -26,6 +27,7 @@ from hipcare.storage.tables import (
     ChildRow,
     FamilyContactRow,
     HipMeasuresRow,
+    HospitalNumberRow,
     OperationPlanRow,
     SiteMembershipRow,
     SiteRow,
@@ -99,6 +101,11 @@ def child_row(child: Child) -> ChildRow:
         gestation_weeks=child.gestation_weeks,
         gmfcs=child.gmfcs,
         preferred_language=child.preferred_language,
+        administrative_sex=child.administrative_sex,
+        hospital_numbers=[
+            HospitalNumberRow(position=position, system=number.system, value=number.value)
+            for position, number in enumerate(child.hospital_numbers)
+        ],
         contacts=[
             FamilyContactRow(
                 position=position,
@@ -122,6 +129,11 @@ def child_from_row(row: ChildRow) -> Child:
         gestation_weeks=row.gestation_weeks,
         gmfcs=row.gmfcs,
         preferred_language=row.preferred_language,
+        administrative_sex=row.administrative_sex,
+        hospital_numbers=tuple(
+            HospitalNumber(system=number.system, value=number.value)
+            for number in row.hospital_numbers
+        ),
         contacts=tuple(
             FamilyContact(
                 name=contact.name,

@@ -67,6 +67,7 @@ from hipcare.storage.tables import (
     CarePlanItemRow,
     ChildRow,
     ExternalIdentifierRow,
+    HospitalNumberRow,
     OperationPlanRow,
     SiteMembershipRow,
     SiteRow,
@@ -169,15 +170,40 @@ class SqlAlchemyChildRepository:
             "gestation_weeks",
             "gmfcs",
             "preferred_language",
+            "administrative_sex",
         ):
             setattr(row, name, getattr(fresh, name))
-        # Old contacts go first: (child_id, position) is unique, and a flush inserts before
-        # it deletes orphans.
+        # Old contacts and numbers go first: (child_id, position) is unique, and a flush
+        # inserts before it deletes orphans.
         row.contacts.clear()
+        row.hospital_numbers.clear()
         self._session.flush()
         row.contacts.extend(fresh.contacts)
+        row.hospital_numbers.extend(fresh.hospital_numbers)
         self._session.flush()
         return mapping.child_from_row(row)
+
+    def born_on(self, site_id: str, date_of_birth: date) -> Sequence[Child]:
+        rows = self._session.scalars(
+            select(ChildRow)
+            .where(ChildRow.site_id == site_id, ChildRow.date_of_birth == date_of_birth)
+            .order_by(ChildRow.id)
+        )
+        return [mapping.child_from_row(row) for row in rows]
+
+    def with_hospital_number(self, site_id: str, system: str, value: str) -> Sequence[Child]:
+        rows = self._session.scalars(
+            select(ChildRow)
+            .join(HospitalNumberRow, HospitalNumberRow.child_id == ChildRow.id)
+            .where(
+                ChildRow.site_id == site_id,
+                HospitalNumberRow.system == system,
+                HospitalNumberRow.value == value,
+            )
+            .order_by(ChildRow.id)
+            .distinct()
+        )
+        return [mapping.child_from_row(row) for row in rows]
 
     def search(self, name_key: str, site_ids: Collection[str], limit: int) -> Sequence[Child]:
         if not site_ids:

@@ -38,6 +38,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hipcare.domain.diary import DiaryKind, Urgency
 from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.identity import AdministrativeSex
 from hipcare.domain.pathway import Sides, WeightBearing
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
@@ -63,6 +64,7 @@ __all__ = [
     "FamilyInvitationRow",
     "FamilyLinkRow",
     "HipMeasuresRow",
+    "HospitalNumberRow",
     "OperationPlanRow",
     "PageGenerationRow",
     "PainDescriptorRow",
@@ -190,6 +192,9 @@ class ChildRow(Base):
     gestation_weeks: Mapped[float | None] = mapped_column(Float)
     gmfcs: Mapped[GMFCS | None] = mapped_column(_choice(GMFCS, "gmfcs"))
     preferred_language: Mapped[str] = mapped_column(String(35))
+    administrative_sex: Mapped[AdministrativeSex] = mapped_column(
+        _choice(AdministrativeSex, "administrative_sex"), server_default="unknown"
+    )
     # Moved up by database triggers on any change to the child's record (migration 0008,
     # ADR 10); never written by the app. A cached page of the child is valid while it stays.
     record_version: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -197,6 +202,29 @@ class ChildRow(Base):
     contacts: Mapped[list[FamilyContactRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="FamilyContactRow.position"
     )
+    hospital_numbers: Mapped[list[HospitalNumberRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="HospitalNumberRow.position"
+    )
+
+
+class HospitalNumberRow(Base):
+    """A hospital number (MRN) of a child, with the system that issued it (migration 0010).
+
+    Not unique: registering a second child with a number already held at the site is refused
+    as a likely duplicate unless a person confirms it is not one.
+    """
+
+    __tablename__ = "hospital_numbers"
+    __table_args__ = (
+        UniqueConstraint("child_id", "position"),
+        Index("ix_hospital_numbers_system_value", "system", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    system: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(64))
 
 
 class PageGenerationRow(Base):

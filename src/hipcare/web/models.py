@@ -28,6 +28,9 @@ __all__ = [
     "ContactOut",
     "Health",
     "HipMeasuresOut",
+    "HospitalNumberIn",
+    "HospitalNumberOut",
+    "LikelyDuplicatesOut",
     "Me",
     "Problem",
     "RecordId",
@@ -128,6 +131,20 @@ class ContactIn(BaseModel):
     email: str | None = Field(default=None, max_length=320)
 
 
+class HospitalNumberIn(BaseModel):
+    """A hospital number (MRN) with the system (hospital) that issued it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    system: str = Field(max_length=255)
+    value: str = Field(max_length=64)
+
+
+class HospitalNumberOut(BaseModel):
+    system: str
+    value: str
+
+
 class ChildIn(BaseModel):
     """A child to register. ``gmfcs`` is I-V or "unknown"; ``site`` is a site id."""
 
@@ -141,6 +158,12 @@ class ChildIn(BaseModel):
     gmfcs: Literal["I", "II", "III", "IV", "V", "unknown"] | None = None
     gestation_weeks: float | None = Field(default=None, ge=20, le=45)
     contacts: list[ContactIn] = Field(default_factory=list, max_length=10)
+    administrative_sex: Literal["male", "female", "other", "unknown"] = "unknown"
+    hospital_numbers: list[HospitalNumberIn] = Field(default_factory=list, max_length=10)
+    confirm_not_duplicate: bool = Field(
+        default=False,
+        description="true registers the child even though a likely duplicate exists (409)",
+    )
 
 
 class ContactOut(BaseModel):
@@ -156,6 +179,14 @@ class ChildSummary(BaseModel):
     family_name: str
     date_of_birth: date
     site: str
+    administrative_sex: Literal["male", "female", "other", "unknown"]
+    hospital_numbers: list[HospitalNumberOut]
+
+
+class LikelyDuplicatesOut(BaseModel):
+    """Registration refused (409): these children of the site may be the same child."""
+
+    duplicates: list[ChildSummary]
 
 
 class HipMeasuresOut(BaseModel):
@@ -244,6 +275,11 @@ def child_summary(child: Child) -> ChildSummary:
         family_name=child.family_name,
         date_of_birth=child.date_of_birth,
         site=child.site_id,
+        administrative_sex=child.administrative_sex.value,
+        hospital_numbers=[
+            HospitalNumberOut(system=number.system, value=number.value)
+            for number in child.hospital_numbers
+        ],
     )
 
 

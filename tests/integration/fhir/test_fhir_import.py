@@ -285,7 +285,8 @@ def test_a_file_that_is_not_a_bundle_is_refused(document: object) -> None:
 def test_a_changed_patient_updates_the_child_and_their_contacts(
     source_url: str, unit_of_work: OpenUnitOfWork
 ) -> None:
-    """On both databases: names, level and contacts replaced in place, no second child."""
+    """On both databases: level and contacts replaced in place, no second child (a changed
+    name is a conflict since issue 15: see test_fhir_identity_conflicts.py)."""
     uow = unit_of_work(source_url)
     actor = _staff(uow)
     mother = {
@@ -316,7 +317,7 @@ def test_a_changed_patient_updates_the_child_and_their_contacts(
         uow,
         actor,
         _foreign_bundle(
-            _patient("p1", name=[{"family": "Karimi-Rad", "given": ["Sara"]}]), carer, level
+            _patient("p1", name=[{"family": "KARIMI", "given": ["Sara"]}]), carer, level
         ),
     )
 
@@ -324,7 +325,7 @@ def test_a_changed_patient_updates_the_child_and_their_contacts(
     assert second.rejected == []
     with uow:
         (child,) = uow.children.at_site(HARBOUR)
-    assert child.family_name == "Karimi-Rad"
+    assert child.family_name == "Karimi", "the spelling hipcare holds is kept"
     assert child.gmfcs is not None
     assert child.gmfcs.value == "V"
     assert [(c.name, c.relationship, c.email) for c in child.contacts] == [

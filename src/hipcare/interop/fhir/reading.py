@@ -163,8 +163,34 @@ class _Bundle:
         return index
 
 
+MAX_NESTING_DEPTH = 64
+"""Deepest nesting of JSON objects and arrays a bundle may have (a FHIR bundle of Patients
+and Observations needs about 12; far deeper is a damaged or hostile file)."""
+
+
+def _refuse_deep(document: object) -> None:
+    """Refuse a document nested deeper than :data:`MAX_NESTING_DEPTH`, without recursion."""
+    pending: list[tuple[object, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, Mapping):
+            children: list[object] = list(value.values())
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > MAX_NESTING_DEPTH:
+            raise InvalidInputError(
+                "bundle",
+                f"is nested more than {MAX_NESTING_DEPTH} levels deep; no FHIR bundle hipcare "
+                "reads is; is the file damaged?",
+            )
+        pending.extend((child, depth + 1) for child in children)
+
+
 def read_bundle(document: object, *, default_site: str | None = None) -> BundleContents:
     """Read every entry of a Bundle; see the module docstring for what is read."""
+    _refuse_deep(document)
     bundle = _Bundle(document)
     contents = BundleContents()
     gmfcs: dict[int, tuple[GMFCS, int]] = {}
@@ -207,6 +233,7 @@ def read_bundle(document: object, *, default_site: str | None = None) -> BundleC
                     form=_patient_form(bundle, resource, default_site),
                     gmfcs=gmfcs_level,
                     gmfcs_index=gmfcs_index,
+                    resource_id=_resource_id(resource),
                 )
             )
         except _RefusedError as refused:
@@ -230,6 +257,12 @@ def read_bundle(document: object, *, default_site: str | None = None) -> BundleC
             )
     contents.rejected.sort(key=lambda item: item.index)
     return contents
+
+
+def _resource_id(resource: Mapping[str, Any]) -> str | None:
+    """The resource's ``id`` as the bundle gives it (for the report), when it is text."""
+    found = resource.get("id")
+    return found[:64] if isinstance(found, str) else None
 
 
 def _reference_identifiers(reference: object, path: str) -> tuple[tuple[str, str], ...]:
@@ -277,12 +310,19 @@ def _patient_form(
     site = _site(bundle, resource, default_site)
     if site is not None:
         form["site"] = site
-    for position, item in enumerate(_list(resource.get("communication"), "communication")):
-        communication = _object(item, f"communication[{position}]")
-        if communication.get("preferred") is True:
-            for system, code in _codings(communication.get("language"), "communication.language"):
-                if system == "urn:ietf:bcp:47":
-                    form["preferred_language"] = code
+    communications = [
+        _object(item, f"communication[{position}]")
+        for position, item in enumerate(_list(resource.get("communication"), "communication"))
+    ]
+    # The one marked preferred, else the first: a single language is often sent without
+    # ``preferred`` and is still the family's language (kept as given, never made "en").
+    chosen = next((item for item in communications if item.get("preferred") is True), None)
+    if chosen is None and communications:
+        chosen = communications[0]
+    if chosen is not None:
+        for system, code in _codings(chosen.get("language"), "communication.language"):
+            if system == "urn:ietf:bcp:47":
+                form["preferred_language"] = code
     for item in _list(resource.get("extension"), "extension"):
         extension = _object(item, "extension[]")
         if extension.get("url") == f"{codes.BASE_URL}/StructureDefinition/gestation-at-birth":

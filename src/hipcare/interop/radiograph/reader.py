@@ -130,7 +130,10 @@ def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
     notes += [f"DICOM reader: {_first_line(w.message)}" for w in caught[:3]]
     ended_early = any("end of file" in str(w.message).lower() for w in caught)
     sop_class = ds.file_meta.get("MediaStorageSOPClassUID", None)
-    is_image_class = sop_class is not None and "Image Storage" in str(sop_class.name)
+    # A damaged meta header can give the class as plain text rather than a UID.
+    is_image_class = sop_class is not None and "Image Storage" in str(
+        getattr(sop_class, "name", "")
+    )
     if "PixelData" not in ds and (ended_early or is_image_class or "Rows" in ds):
         raise InvalidInputError(
             _FIELD,
@@ -151,14 +154,14 @@ def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
             f"says it is {columns} x {rows} pixels, more than any radiograph hipcare reads "
             f"({MAX_PIXELS // 1_000_000} million pixels): a damaged or hostile file?",
         )
-    frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
+    frames = _whole_number(ds, "NumberOfFrames", 1)
     if frames != 1:
         raise InvalidInputError(
             _FIELD,
             f"holds {frames} frames; hipcare reads single-frame radiographs (CR/DX); export "
             "the AP pelvis frame on its own",
         )
-    samples = int(getattr(ds, "SamplesPerPixel", 1) or 1)
+    samples = _whole_number(ds, "SamplesPerPixel", 1)
     photometric = str(getattr(ds, "PhotometricInterpretation", "") or "").strip().upper()
     if photometric == "PALETTE COLOR" or photometric not in (
         "MONOCHROME1",
@@ -174,17 +177,17 @@ def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
             f"photometric interpretation {photometric or 'missing'!s} is not read; hipcare reads "
             "MONOCHROME1, MONOCHROME2 and RGB/YBR radiographs",
         )
-    bits_allocated = int(getattr(ds, "BitsAllocated", 0) or 0)
+    bits_allocated = _whole_number(ds, "BitsAllocated", 0)
     if bits_allocated not in (8, 16):
         raise InvalidInputError(
             _FIELD, f"{bits_allocated}-bit pixel data is not read; hipcare reads 8 or 16 bits"
         )
-    bits_stored = int(getattr(ds, "BitsStored", bits_allocated) or bits_allocated)
+    bits_stored = _whole_number(ds, "BitsStored", bits_allocated)
     if not 1 <= bits_stored <= bits_allocated:
         raise InvalidInputError(
             _FIELD, f"Bits Stored {bits_stored} does not fit Bits Allocated {bits_allocated}"
         )
-    signed = int(getattr(ds, "PixelRepresentation", 0) or 0) == 1
+    signed = _whole_number(ds, "PixelRepresentation", 0) == 1
     syntax = str(ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2"))
     pixel_data = ds.PixelData
     monochrome = samples == 1 and photometric.startswith("MONOCHROME")
@@ -274,6 +277,10 @@ def _decoded_words(
     if pixels.dtype.kind not in "ui" or pixels.dtype.itemsize > 2:
         raise InvalidInputError(_FIELD, f"pixel values of type {pixels.dtype} are not read")
     itemsize = pixels.dtype.itemsize
+    # pydicom hands big-endian pixels (Explicit VR Big Endian) back in the file's byte order
+    # ('>i2'); viewing those bytes as native words would read each pixel byte-swapped.
+    if not pixels.dtype.isnative:
+        pixels = pixels.astype(pixels.dtype.newbyteorder("="))
     words = pixels.view(np.uint8 if itemsize == 1 else np.uint16)
     words.flags.writeable = False
     return words, False, bits_stored, signed
@@ -282,6 +289,18 @@ def _decoded_words(
 def _first_line(error: object) -> str:
     text = str(error).strip().splitlines()
     return (text[0] if text else type(error).__name__)[:200]
+
+
+def _whole_number(ds: Dataset, keyword: str, default: int) -> int:
+    """An IS/US attribute as an int (``default`` when absent or empty); a value that is not
+    a whole number (Number of Frames '1A') is refused in one sentence."""
+    try:
+        value = getattr(ds, keyword, default)
+        return int(value or default)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInputError(
+            _FIELD, f"{keyword} is not a whole number in this file; is it damaged?"
+        ) from None
 
 
 def _positive_int(ds: Dataset, keyword: str) -> int:

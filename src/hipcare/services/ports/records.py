@@ -8,6 +8,7 @@ returns the value as stored, with its new ``id``.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import date
 from typing import Protocol
 
 from hipcare.domain.records import (
@@ -72,6 +73,14 @@ class ChildRepository(Protocol):
         ...
 
     def at_site(self, site_id: str) -> Sequence[Child]: ...
+
+    def born_on(self, site_id: str, date_of_birth: date) -> Sequence[Child]:
+        """Children of the site born on ``date_of_birth``, by id."""
+        ...
+
+    def with_hospital_number(self, site_id: str, system: str, value: str) -> Sequence[Child]:
+        """Children of the site holding the hospital number (``system``, ``value``), by id."""
+        ...
 
 
 class VisitRepository(Protocol):

@@ -7,17 +7,19 @@ message next to the field at fault; nothing typed is lost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.records import Child
 from hipcare.services.accounts import SessionUser
 from hipcare.services.journey import staff_sites
 from hipcare.services.records import (
     MINIMUM_SEARCH_LENGTH,
+    LikelyDuplicateError,
     find_children,
     get_child,
     register_child,
@@ -30,6 +32,7 @@ from hipcare.web.models import (
     ChildIn,
     ChildOut,
     ChildSummary,
+    LikelyDuplicatesOut,
     RecordId,
     child_out,
     child_summary,
@@ -47,6 +50,12 @@ ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
 Context = Annotated[WebContext, Depends(web_context)]
 
 GMFCS_CHOICES = ("I", "II", "III", "IV", "V")
+SEX_CHOICES = (
+    ("unknown", "Not recorded"),
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+)
 CONTACT_SLOTS = 2
 """Family contacts the registration form offers (more can be added through the API)."""
 
@@ -73,12 +82,18 @@ async def search(request: Request, user: User, context: Context, name: str = "")
 
 
 def _register_values(
-    context: WebContext, user: SessionUser, form: Mapping[str, str], errors: Mapping[str, str]
+    context: WebContext,
+    user: SessionUser,
+    form: Mapping[str, str],
+    errors: Mapping[str, str],
+    duplicates: Sequence[Child] = (),
 ) -> dict[str, Any]:
     sites = staff_sites(context.unit_of_work(), user_id(user))
     return {
         "form": form,
         "errors": errors,
+        "duplicates": duplicates,
+        "sex_choices": SEX_CHOICES,
         "sites": sites,
         "languages": context.content.languages,
         "gmfcs_choices": GMFCS_CHOICES,
@@ -103,6 +118,9 @@ _FORM_FIELDS = (
     "preferred_language",
     "gmfcs",
     "gestation_weeks",
+    "administrative_sex",
+    "hospital_number_system",
+    "hospital_number_value",
 )
 _CONTACT_FIELDS = ("name", "relationship", "phone", "email")
 
@@ -114,6 +132,12 @@ def _registration_document(form: Mapping[str, str]) -> dict[str, Any]:
         if form.get(key, "").strip():
             document[key] = form[key]
     document["gmfcs"] = form.get("gmfcs", "").strip() or "unknown"
+    document["administrative_sex"] = form.get("administrative_sex", "").strip() or "unknown"
+    number = {key: form.get(f"hospital_number_{key}", "").strip() for key in ("system", "value")}
+    # The issuing hospital may be filled in ahead; a number is only what is typed as one.
+    document["hospital_numbers"] = [number] if number["value"] else []
+    if form.get("confirm_not_duplicate") == "yes":
+        document["confirm_not_duplicate"] = True
     weeks = form.get("gestation_weeks", "").strip()
     if weeks:
         try:
@@ -135,6 +159,8 @@ def _registration_document(form: Mapping[str, str]) -> dict[str, Any]:
 
 def _form_field(field: str) -> str:
     """The form control a service's field name points at ("contacts[0].phone" -> its input)."""
+    if field.startswith("hospital_numbers["):
+        return "hospital_number_" + field.rpartition(".")[2]
     if field.startswith("contacts["):
         index, _, rest = field.removeprefix("contacts[").partition("]")
         name = rest.removeprefix(".") or "name"
@@ -166,6 +192,14 @@ async def register(request: Request, user: FormUser, context: Context) -> Respon
             user=user,
             status=422,
         )
+    except LikelyDuplicateError as error:
+        return page(
+            request,
+            "child/register.html",
+            _register_values(context, user, form, {}, error.duplicates),
+            user=user,
+            status=409,
+        )
     return RedirectResponse(f"/children/{child.id}", status_code=303)
 
 
@@ -186,18 +220,35 @@ async def search_children(
     return [child_summary(child) for child in found]
 
 
-@api_router.post("/children", name="register", response_model=ChildOut, status_code=201)
-async def api_register(body: ChildIn, user: ApiUser, context: Context) -> ChildOut:
-    """Register a child at one of your sites."""
+@api_router.post(
+    "/children",
+    name="register",
+    response_model=ChildOut,
+    status_code=201,
+    responses={409: {"model": LikelyDuplicatesOut, "description": "Likely a duplicate"}},
+)
+async def api_register(body: ChildIn, user: ApiUser, context: Context) -> ChildOut | Response:
+    """Register a child at one of your sites.
+
+    A child likely registered already at the site (the same hospital number, or the same
+    names and date of birth, case and accents ignored) is refused with 409 and the
+    ``duplicates``, unless ``confirm_not_duplicate`` is true.
+    """
     now = context.now()
-    child = register_child(
-        context.unit_of_work(),
-        user_id(user),
-        body.model_dump(exclude_none=True),
-        today=context.today(now),
-        now=now,
-        rules=context.content.surveillance_rules,
-    )
+    try:
+        child = register_child(
+            context.unit_of_work(),
+            user_id(user),
+            body.model_dump(exclude_none=True),
+            today=context.today(now),
+            now=now,
+            rules=context.content.surveillance_rules,
+        )
+    except LikelyDuplicateError as error:
+        refusal = LikelyDuplicatesOut(
+            duplicates=[child_summary(other) for other in error.duplicates]
+        )
+        return JSONResponse(refusal.model_dump(mode="json"), status_code=409)
     return child_out(child, ())
 
 
