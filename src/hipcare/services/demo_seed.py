@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 from hipcare.content.sites import load_sites
+from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.pathway import Procedure, Sides
 from hipcare.domain.records import (
     Alert,
@@ -39,6 +40,7 @@ from hipcare.services.accounts import add_user
 from hipcare.services.pathway import make_plan, parse_facts
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import record_visit, register_child
+from hipcare.services.surveillance_status import refresh_statuses
 
 __all__ = ["DemoAccount", "DemoSeedReport", "demo_accounts", "seed_demo"]
 
@@ -152,6 +154,7 @@ def _seed_operation(
     staff_ids: dict[str, int],
     profiles: dict[int, str],
     today: date,
+    now: datetime,
 ) -> None:
     operation = entry["operation"]
     surgeon_id = staff_ids[operation["surgeon"]]
@@ -207,6 +210,9 @@ def _seed_operation(
                         done_by=done_by if done else None,
                     )
                 )
+        if status is OperationStatus.DONE:
+            # The engine's hip_surgery: the stored judgement must know of the operation.
+            refresh_statuses(uow, [child_id], load_surveillance_rules(), today=today, now=now)
         uow.commit()
 
 
@@ -281,7 +287,7 @@ def seed_demo(uow: UnitOfWork, *, today: date, now: datetime) -> DemoSeedReport:
                     visit_document[side] = _hip(visit[side])
             record_visit(uow, actor, child.id, visit_document, today=today, now=now)
         if "operation" in entry:
-            _seed_operation(uow, child.id, entry, staff_ids, profiles, today)
+            _seed_operation(uow, child.id, entry, staff_ids, profiles, today, now)
         _seed_alerts(uow, child.id, entry.get("alerts", []), staff_ids, now)
         added += 1
     return DemoSeedReport(
