@@ -178,7 +178,9 @@ def _statuses(
             gestation_weeks=gestation,
             id=child_id,
         )
-        stored = judge_child(child, by_child.get(child_id, []), rules, today=today, now=now)
+        stored = judge_child(
+            child, by_child.get(child_id, []), rules, operations=(), today=today, now=now
+        )
         rows.append(
             (
                 stored.child_id,

@@ -37,6 +37,7 @@ from hipcare.domain.records import (
     EntityType,
     ExternalIdentifier,
     OperationPlan,
+    OperationStatus,
     Site,
     User,
     VisitRecord,
@@ -239,6 +240,15 @@ class InMemoryOperationPlanRepository(_Repository):
     def for_child(self, child_id: int) -> Sequence[OperationPlan]:
         plans = self._tables.operation_plans
         return [plans[plan_id] for plan_id in sorted(plans) if plans[plan_id].child_id == child_id]
+
+    def done_for_children(self, child_ids: Collection[int]) -> dict[int, list[OperationPlan]]:
+        done: dict[int, list[OperationPlan]] = {}
+        plans = self._tables.operation_plans
+        for plan_id in sorted(plans):
+            plan = plans[plan_id]
+            if plan.child_id in child_ids and plan.status is OperationStatus.DONE:
+                done.setdefault(plan.child_id, []).append(plan)
+        return done
 
     def save(self, plan: OperationPlan) -> OperationPlan:
         plans = self._tables.operation_plans

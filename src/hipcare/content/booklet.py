@@ -54,12 +54,14 @@ _REQUIRED: Mapping[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class WarningSigns:
-    """When to call: signs of a hip moving out of its socket, skin, illness before surgery."""
+    """When to call: the red flags after the operation ("call now"), skin, illness before
+    and after surgery, the emergency number."""
 
-    dislocation_intro: str
-    dislocation: tuple[str, ...]
+    after_surgery_intro: str
+    after_surgery: tuple[str, ...]
     skin: str
     sick_before_surgery: str
+    sick_after_surgery: str
     very_unwell: str
 
 
@@ -89,10 +91,10 @@ def load_booklet_text() -> BookletText:
     text = resources.files("hipcare.content").joinpath("booklet.toml").read_text("utf-8")
     data = tomllib.loads(text)
     signs = data["warning_signs"]
-    dislocation = signs.get("dislocation")
-    if not isinstance(dislocation, list) or not dislocation:
+    after_surgery = signs.get("after_surgery")
+    if not isinstance(after_surgery, list) or not after_surgery:
         raise InvalidInputError(
-            "booklet.toml.warning_signs.dislocation", "list the signs of a dislocating hip"
+            "booklet.toml.warning_signs.after_surgery", "list the signs to call now after surgery"
         )
     return BookletText(
         headings=_strings(data["headings"], "headings"),
@@ -101,10 +103,11 @@ def load_booklet_text() -> BookletText:
         owners=_strings(data["owners"], "owners"),
         recurrences=_strings(data["recurrences"], "recurrences"),
         warning_signs=WarningSigns(
-            dislocation_intro=signs["dislocation_intro"],
-            dislocation=tuple(dislocation),
+            after_surgery_intro=signs["after_surgery_intro"],
+            after_surgery=tuple(after_surgery),
             skin=signs["skin"],
             sick_before_surgery=signs["sick_before_surgery"],
+            sick_after_surgery=signs["sick_after_surgery"],
             very_unwell=signs["very_unwell"],
         ),
         about=_strings(data["about"], "about"),

@@ -80,10 +80,11 @@ class BookletView:
     operation_lines: tuple[str, ...]
     checklist_hint: str
     phases: tuple[BookletPhase, ...]
-    warning_dislocation_intro: str
-    warning_dislocation: tuple[str, ...]
+    warning_after_surgery_intro: str
+    warning_after_surgery: tuple[str, ...]
     warning_skin: str
     warning_sick_before_surgery: str
+    warning_sick_after_surgery: str
     warning_very_unwell: str
     site_name: str
     contacts: tuple[BookletContact, ...]
@@ -107,8 +108,9 @@ class BookletView:
             for entry in phase.entries:
                 texts += [entry.date_text, entry.title, entry.text, *entry.bullets, entry.who]
                 texts += [entry.repeats] if entry.repeats else []
-        texts += [self.warning_dislocation_intro, *self.warning_dislocation]
-        texts += [self.warning_skin, self.warning_sick_before_surgery, self.warning_very_unwell]
+        texts += [self.warning_after_surgery_intro, *self.warning_after_surgery]
+        texts += [self.warning_skin, self.warning_sick_before_surgery]
+        texts += [self.warning_sick_after_surgery, self.warning_very_unwell]
         for contact in self.contacts:
             texts += [contact.label, contact.phone, contact.hours]
         texts += [self.contacts_note, self.interpreter, self.disclaimer]

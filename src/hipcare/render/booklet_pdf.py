@@ -75,10 +75,11 @@ def view_as_json(view: BookletView) -> str:
         "headings": dict(view.headings),
         "labels": dict(view.labels),
         "warning": {
-            "dislocation_intro": view.warning_dislocation_intro,
-            "dislocation": list(view.warning_dislocation),
+            "after_surgery_intro": view.warning_after_surgery_intro,
+            "after_surgery": list(view.warning_after_surgery),
             "skin": view.warning_skin,
             "sick_before_surgery": view.warning_sick_before_surgery,
+            "sick_after_surgery": view.warning_sick_after_surgery,
             "very_unwell": view.warning_very_unwell,
         },
         "footer": f"{view.title} · {view.language_name}",

@@ -186,7 +186,8 @@ def list_dashboard(
         for child in children:
             if child.id is None:  # pragma: no cover -- stored children have ids
                 continue
-            operation = current_operation(uow.operation_plans.for_child(child.id))
+            operations = uow.operation_plans.for_child(child.id)
+            operation = current_operation(operations)
             items: Sequence[CarePlanItemState] = ()
             if operation is not None and operation.id is not None:
                 items = uow.care_plan_items.for_operation_plan(operation.id)
@@ -204,7 +205,9 @@ def list_dashboard(
                         names[alert.acknowledged_by] = name
                 entry = DashboardAlert(alert, child, name)
                 (open_alerts if alert.acknowledged_at is None else acknowledged).append(entry)
-            summary = surveillance_summary(child, tuple(visits.get(child.id, [])), rules, today)
+            summary = surveillance_summary(
+                child, tuple(visits.get(child.id, [])), rules, today, operations=operations
+            )
             phase = journey_phase(
                 operation,
                 items,

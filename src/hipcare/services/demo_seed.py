@@ -39,6 +39,7 @@ from hipcare.services.pathway import make_plan, parse_facts
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.ports.content import Content
 from hipcare.services.records import record_visit, register_child
+from hipcare.services.surveillance_status import refresh_statuses
 
 __all__ = ["DemoAccount", "DemoSeedReport", "demo_accounts", "seed_demo"]
 
@@ -152,6 +153,7 @@ def _seed_operation(
     staff_ids: dict[str, int],
     profiles: dict[int, str],
     today: date,
+    now: datetime,
     content: Content,
 ) -> None:
     operation = entry["operation"]
@@ -210,6 +212,9 @@ def _seed_operation(
                         done_by=done_by if done else None,
                     )
                 )
+        if status is OperationStatus.DONE:
+            # The engine's hip_surgery: the stored judgement must know of the operation.
+            refresh_statuses(uow, [child_id], content.surveillance_rules, today=today, now=now)
         uow.commit()
 
 
@@ -295,7 +300,7 @@ def seed_demo(uow: UnitOfWork, *, today: date, now: datetime, content: Content) 
                 rules=content.surveillance_rules,
             )
         if "operation" in entry:
-            _seed_operation(uow, child.id, entry, staff_ids, profiles, today, content=content)
+            _seed_operation(uow, child.id, entry, staff_ids, profiles, today, now, content=content)
         _seed_alerts(uow, child.id, entry.get("alerts", []), staff_ids, now)
         added += 1
     return DemoSeedReport(

@@ -13,7 +13,7 @@ staff names included), in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -29,7 +29,6 @@ from hipcare.domain.records import (
 )
 from hipcare.domain.surveillance import (
     RuleStatus,
-    SurveillanceInput,
     SurveillancePlan,
     SurveillanceRules,
     WorklistStatus,
@@ -48,6 +47,7 @@ from hipcare.services.ports.child_page import ChildPageHeader
 from hipcare.services.ports.family import StoredDiaryEntry
 from hipcare.services.radiographs import Reading, StoredFilm, visible_readings
 from hipcare.services.records import get_child
+from hipcare.services.surveillance_status import surveillance_input
 
 __all__ = [
     "DIARY_ON_CHILD_PAGE",
@@ -112,21 +112,18 @@ class ChildJourney:
 
 
 def surveillance_summary(
-    child: Child, visits: tuple[VisitRecord, ...], rules: SurveillanceRules, today: date
+    child: Child,
+    visits: tuple[VisitRecord, ...],
+    rules: SurveillanceRules,
+    today: date,
+    *,
+    operations: Sequence[OperationPlan],
 ) -> SurveillanceSummary:
+    """The engine's plan for the child on ``today`` from the visits and the ``operations``
+    marked done (the engine's ``hip_surgery``: an operated child is not discharged before
+    skeletal maturity)."""
     try:
-        plan = plan_surveillance(
-            SurveillanceInput(
-                date_of_birth=child.date_of_birth,
-                gmfcs=child.gmfcs,
-                today=today,
-                visits=tuple(
-                    visit.to_surveillance_visit() for visit in visits if visit.visit_date <= today
-                ),
-                gestation_weeks=child.gestation_weeks,
-            ),
-            rules,
-        )
+        plan = plan_surveillance(surveillance_input(child, visits, operations, today), rules)
     except HipcareError as error:
         return SurveillanceSummary(None, None, str(error), False)
     local = any(
@@ -163,7 +160,9 @@ def child_journey(
     return ChildJourney(
         child=record.child,
         visits=record.visits,
-        surveillance=surveillance_summary(record.child, record.visits, rules, today),
+        surveillance=surveillance_summary(
+            record.child, record.visits, rules, today, operations=plans
+        ),
         operation_plans=plans,
         care_plan_items=items,
         alerts=alerts,
@@ -283,7 +282,7 @@ def _read_journey(
     return ChildJourney(
         child=child,
         visits=visits,
-        surveillance=surveillance_summary(child, visits, rules, today),
+        surveillance=surveillance_summary(child, visits, rules, today, operations=plans),
         operation_plans=tuple(plans),
         care_plan_items=items,
         alerts=tuple(query.alerts(child_id)),

@@ -1,7 +1,8 @@
 """Each child's surveillance judgement, stored, so a site's worklist is one indexed query.
 
 Why it can be stored: apart from ``today``, a plan depends only on the child (date of birth,
-GMFCS level, gestation) and their visits. On a later day without a new record the engine
+GMFCS level, gestation), their visits and their operations marked done (the engine's
+``hip_surgery``, :func:`hip_surgery_done`). On a later day without a new record the engine
 gives the same review (rule, window, X-ray), the same referral and the same discharge, so
 ``worklist_status`` of the stored judgement equals a fresh plan's (docs/clinical/surveillance.md,
 "For the web worklist"; tested with Hypothesis in
@@ -22,7 +23,10 @@ discharge, local protocol, the problem), not the whole plan: the child's page ju
 
 Written by the use cases that change what a judgement depends on, in their own unit of
 work: ``register_child`` and ``record_visit`` (so the demo seed too), the FHIR import
-(children added or changed, visits added or changed) and the viewer's recorded visits.
+(children added or changed, visits added or changed), the viewer's recorded visits, and
+whatever marks an operation done (the demo seed's done operations): an operated child is
+never discharged before skeletal maturity, so a row judged before the operation was marked
+done would be wrong until the next record. Such a use case calls :func:`refresh_statuses`.
 :func:`backfill` judges every child (run by the migration's caller, ``hipcare serve`` at
 start-up and the bench); see docs/storage.md.
 """
@@ -36,10 +40,13 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 
 from hipcare.domain.errors import HipcareError
-from hipcare.domain.records import Child, VisitRecord
+from hipcare.domain.records import Child, OperationPlan, OperationStatus, VisitRecord
 from hipcare.domain.surveillance import (
+    HipProcedure,
+    HipSurgery,
     RuleKind,
     RuleStatus,
+    SurgerySide,
     SurveillanceInput,
     SurveillanceRules,
     add_months,
@@ -49,12 +56,14 @@ from hipcare.services.ports import StoredSurveillanceStatus, UnitOfWork
 
 __all__ = [
     "backfill",
+    "hip_surgery_done",
     "judge_again_on",
     "judge_at_site",
     "judge_child",
     "judge_stale_at_site",
     "refresh_statuses",
     "rules_version",
+    "surveillance_input",
 ]
 
 _VERSIONS: dict[int, tuple[SurveillanceRules, str]] = {}
@@ -92,7 +101,32 @@ def rules_version(rules: SurveillanceRules) -> str:
     return version
 
 
-def _input(child: Child, visits: Sequence[VisitRecord], today: date) -> SurveillanceInput:
+def hip_surgery_done(operations: Sequence[OperationPlan], today: date) -> tuple[HipSurgery, ...]:
+    """The engine's ``hip_surgery`` entries for the operations marked done by ``today``: one
+    per procedure of the sitting (VDRO, Dega, adductor or psoas release, open reduction), on
+    the operation's date and sides. Plans not done (proposed, scheduled, postponed, cancelled)
+    are no surgery; one sitting is one operation to the engine (same date)."""
+    surgeries: list[HipSurgery] = []
+    for operation in operations:
+        done_on = operation.surgery_date
+        if operation.status is not OperationStatus.DONE or done_on is None or done_on > today:
+            continue
+        side = SurgerySide(operation.sides.value)
+        surgeries.extend(
+            HipSurgery(date=done_on, side=side, procedure=HipProcedure(procedure.value))
+            for procedure in operation.procedures
+        )
+    return tuple(surgeries)
+
+
+def surveillance_input(
+    child: Child,
+    visits: Sequence[VisitRecord],
+    operations: Sequence[OperationPlan],
+    today: date,
+) -> SurveillanceInput:
+    """The surveillance engine's input for a stored child on ``today``: the visits and the
+    operations done up to that day."""
     return SurveillanceInput(
         date_of_birth=child.date_of_birth,
         gmfcs=child.gmfcs,
@@ -101,6 +135,7 @@ def _input(child: Child, visits: Sequence[VisitRecord], today: date) -> Surveill
             visit.to_surveillance_visit() for visit in visits if visit.visit_date <= today
         ),
         gestation_weeks=child.gestation_weeks,
+        hip_surgery=hip_surgery_done(operations, today),
     )
 
 
@@ -112,15 +147,17 @@ def judge_child(
     visits: Sequence[VisitRecord],
     rules: SurveillanceRules,
     *,
+    operations: Sequence[OperationPlan],
     today: date,
     now: datetime,
 ) -> StoredSurveillanceStatus:
-    """The child's judgement on ``today`` (which must not be before a recorded visit)."""
+    """The child's judgement on ``today`` (which must not be before a recorded visit or a
+    done operation); ``operations``: the child's, only those marked done count."""
     if child.id is None:  # pragma: no cover -- only stored children are judged
         raise RuntimeError("only a stored child is judged")
     version = rules_version(rules)
     try:
-        plan = plan_surveillance(_input(child, visits, today), rules)
+        plan = plan_surveillance(surveillance_input(child, visits, operations, today), rules)
     except HipcareError as error:
         return StoredSurveillanceStatus(
             child_id=child.id,
@@ -179,9 +216,17 @@ def judge_again_on(computed_on: date, valid_until: date | None, due_by: date | N
     return min(days, default=None)
 
 
-def _judgement_day(child: Child, visits: Sequence[VisitRecord], today: date) -> date:
-    """``today``, or the latest day the record reaches if later (a visit, the birth)."""
-    return max([today, child.date_of_birth, *(visit.visit_date for visit in visits)])
+def _judgement_day(
+    child: Child, visits: Sequence[VisitRecord], operations: Sequence[OperationPlan], today: date
+) -> date:
+    """``today``, or the latest day the record reaches if later (a visit, a done operation,
+    the birth)."""
+    done = (
+        operation.surgery_date
+        for operation in operations
+        if operation.status is OperationStatus.DONE and operation.surgery_date is not None
+    )
+    return max([today, child.date_of_birth, *(visit.visit_date for visit in visits), *done])
 
 
 def refresh_statuses(
@@ -192,19 +237,22 @@ def refresh_statuses(
     today: date,
     now: datetime,
 ) -> None:
-    """Judge these children again and store it, inside the caller's unit of work."""
+    """Judge these children again and store it, inside the caller's unit of work (after a
+    change to what the judgement reads: the child, a visit, an operation marked done)."""
     ids = sorted(set(child_ids))
     if not ids:
         return
     visits = uow.visits.for_children(ids)
+    done = uow.operation_plans.done_for_children(ids)
     statuses = []
     for child_id in ids:
         child = uow.children.get(child_id)
         if child is None:  # pragma: no cover -- callers pass children they just stored
             continue
-        history = visits.get(child_id, [])
+        history, operations = visits.get(child_id, []), done.get(child_id, [])
+        day = _judgement_day(child, history, operations, today)
         statuses.append(
-            judge_child(child, history, rules, today=_judgement_day(child, history, today), now=now)
+            judge_child(child, history, rules, operations=operations, today=day, now=now)
         )
     uow.surveillance_status.put(statuses)
 
@@ -251,15 +299,18 @@ def judge_at_site(
     else:
         children = [child for child in uow.children.at_site(site_id) if child.id in stale]
     visits = uow.visits.for_children(sorted(stale))
+    done = uow.operation_plans.done_for_children(sorted(stale))
     later: dict[int, tuple[Child, list[VisitRecord]]] = {}
     statuses = []
     for child in children:
         child_id = child.id or 0
-        history = visits.get(child_id, [])
-        if _judgement_day(child, history, today) > today:
+        history, operations = visits.get(child_id, []), done.get(child_id, [])
+        if _judgement_day(child, history, operations, today) > today:
             later[child_id] = (child, history)
             continue
-        statuses.append(judge_child(child, history, rules, today=today, now=now))
+        statuses.append(
+            judge_child(child, history, rules, operations=operations, today=today, now=now)
+        )
     uow.surveillance_status.put(statuses)
     return later
 

@@ -7,14 +7,14 @@ is audited as read. Authorisation and audit as in :mod:`hipcare.services.access`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
-from hipcare.domain.records import AuditAction, Child, EntityType, VisitRecord
+from hipcare.domain.records import AuditAction, Child, EntityType, OperationPlan, VisitRecord
 from hipcare.domain.surveillance import (
     RuleStatus,
-    SurveillanceInput,
     SurveillanceRules,
     WorklistStatus,
     plan_surveillance,
@@ -22,7 +22,12 @@ from hipcare.domain.surveillance import (
 )
 from hipcare.services.access import PermissionDeniedError, deny, find_actor
 from hipcare.services.ports import UnitOfWork, WorklistCounts, WorklistEntry, WorklistOrder
-from hipcare.services.surveillance_status import judge_at_site, judge_stale_at_site, rules_version
+from hipcare.services.surveillance_status import (
+    judge_at_site,
+    judge_stale_at_site,
+    rules_version,
+    surveillance_input,
+)
 
 __all__ = [
     "WORKLIST_PAGE_SIZE",
@@ -41,24 +46,17 @@ _WORKLIST_RANK: dict[WorklistStatus | None, int] = {
 
 
 def _worklist_entry(
-    child: Child, visits: list[VisitRecord], rules: SurveillanceRules, today: date
+    child: Child,
+    visits: list[VisitRecord],
+    rules: SurveillanceRules,
+    today: date,
+    operations: Sequence[OperationPlan],
 ) -> WorklistEntry | None:
     """A child judged afresh for ``today`` (their stored judgement is for a later day)."""
     if child.id is None:  # pragma: no cover -- only stored children are judged
         raise RuntimeError("only a stored child is listed")
     try:
-        plan = plan_surveillance(
-            SurveillanceInput(
-                date_of_birth=child.date_of_birth,
-                gmfcs=child.gmfcs,
-                today=today,
-                visits=tuple(
-                    visit.to_surveillance_visit() for visit in visits if visit.visit_date <= today
-                ),
-                gestation_weeks=child.gestation_weeks,
-            ),
-            rules,
-        )
+        plan = plan_surveillance(surveillance_input(child, visits, operations, today), rules)
     except HipcareError as error:
         return WorklistEntry(
             child.id,
@@ -159,10 +157,11 @@ def _listed_afresh(
         for entry in uow.surveillance_status.listed(site_id, today)
         if entry.child_id not in later
     ]
+    done = uow.operation_plans.done_for_children(later)
     entries.extend(
         entry
-        for child, history in later.values()
-        if (entry := _worklist_entry(child, history, rules, today))
+        for child_id, (child, history) in later.items()
+        if (entry := _worklist_entry(child, history, rules, today, done.get(child_id, [])))
     )
     entries.sort(key=_worklist_rank)
     return entries

@@ -47,6 +47,7 @@ from hipcare.domain.records import (
     EntityType,
     ExternalIdentifier,
     OperationPlan,
+    OperationStatus,
     Site,
     User,
     VisitRecord,
@@ -291,6 +292,22 @@ class SqlAlchemyOperationPlanRepository:
             .order_by(OperationPlanRow.id)
         )
         return [mapping.operation_plan_from_row(row) for row in rows]
+
+    def done_for_children(self, child_ids: Collection[int]) -> dict[int, list[OperationPlan]]:
+        plans: dict[int, list[OperationPlan]] = {}
+        if not child_ids:
+            return plans
+        rows = self._session.scalars(
+            select(OperationPlanRow)
+            .where(
+                OperationPlanRow.child_id.in_(sorted(child_ids)),
+                OperationPlanRow.status == OperationStatus.DONE,
+            )
+            .order_by(OperationPlanRow.child_id, OperationPlanRow.id)
+        )
+        for row in rows:
+            plans.setdefault(row.child_id, []).append(mapping.operation_plan_from_row(row))
+        return plans
 
     def save(self, plan: OperationPlan) -> OperationPlan:
         row = self._session.get(OperationPlanRow, _stored_id(plan.id, "operation"))

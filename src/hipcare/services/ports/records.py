@@ -108,6 +108,11 @@ class OperationPlanRepository(Protocol):
 
     def for_child(self, child_id: int) -> Sequence[OperationPlan]: ...
 
+    def done_for_children(self, child_ids: Collection[int]) -> dict[int, list[OperationPlan]]:
+        """The operations marked done of many children at once (by id), keyed by child id;
+        what the surveillance judgement reads (``hip_surgery``)."""
+        ...
+
     def save(self, plan: OperationPlan) -> OperationPlan:
         """Overwrite the stored plan that has ``plan.id``."""
         ...
