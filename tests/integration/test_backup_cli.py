@@ -20,8 +20,12 @@ from tests.support.databases import session_postgresql_database
 from hipcare.cli import main
 from hipcare.cli.command_io import CommandIO
 from hipcare.services.demo_seed import seed_demo
-from hipcare.storage import create_database_engine, create_session_factory, upgrade_to_head
-from hipcare.storage.accounts import SqlAlchemyAccountsUnitOfWork
+from hipcare.storage import (
+    SqlAlchemyUnitOfWork,
+    create_database_engine,
+    create_session_factory,
+    upgrade_to_head,
+)
 from hipcare.storage.tables import RadiographFileRow
 
 NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
@@ -38,7 +42,7 @@ def _fill(url: str) -> None:
     upgrade_to_head(url)
     engine = create_database_engine(url)
     seed_demo(
-        SqlAlchemyAccountsUnitOfWork(create_session_factory(engine)),
+        SqlAlchemyUnitOfWork(create_session_factory(engine)),
         today=date(2026, 11, 25),
         now=NOW,
     )
