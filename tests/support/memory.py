@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.referral import Referral
 from hipcare.domain.records import (
     Alert,
     AuditAction,
@@ -68,6 +69,7 @@ class MemoryTables:
     radiograph_files: dict[str, bytes] = field(default_factory=dict)
     radiographs: dict[int, StoredFilm] = field(default_factory=dict)
     radiograph_readings: dict[int, Reading] = field(default_factory=dict)
+    referrals: dict[int, Referral] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         """A copy whose tables can change without touching these (the values are frozen)."""
@@ -453,6 +455,31 @@ class InMemoryRadiographRepository(_Repository):
         return sorted(readings, key=lambda reading: (reading.measured_at, reading.id or 0))
 
 
+class InMemoryReferralRepository(_Repository):
+    def add(self, referral: Referral) -> Referral:
+        stored = dataclasses.replace(referral, id=self._new_id("referrals"))
+        self._tables.referrals[stored.id or 0] = stored
+        return stored
+
+    def get(self, referral_id: int) -> Referral | None:
+        return self._tables.referrals.get(referral_id)
+
+    def save(self, referral: Referral) -> Referral:
+        self._tables.referrals[_stored(referral.id, self._tables.referrals, "referral", "referral")] = (
+            referral
+        )
+        return referral
+
+    def for_child(self, child_id: int) -> Sequence[Referral]:
+        found = [r for r in self._tables.referrals.values() if r.child_id == child_id]
+        return sorted(found, key=lambda r: (r.referred_on, r.id or 0))
+
+    def latest_for_children(self, child_ids: Collection[int]) -> dict[int, Referral]:
+        return {
+            child_id: found[-1] for child_id in child_ids if (found := self.for_child(child_id))
+        }
+
+
 class InMemoryUnitOfWork:
     """Implements :class:`hipcare.services.ports.UnitOfWork` (the parts listed in the module
     docstring) over a :class:`MemoryDatabase`.
@@ -481,6 +508,7 @@ class InMemoryUnitOfWork:
         self.sign_in_failures = InMemorySignInFailureRepository(self)
         self.site_audit = InMemorySiteAuditQuery(self)
         self.radiographs = InMemoryRadiographRepository(self)
+        self.referrals = InMemoryReferralRepository(self)
 
     def __enter__(self) -> Self:
         if self._working is not None:

@@ -30,6 +30,7 @@ from hipcare.storage.accounts import (
 from hipcare.storage.child_page import SqlAlchemyChildPageQuery
 from hipcare.storage.family import SqlAlchemyFamilyRepository
 from hipcare.storage.radiographs import SqlAlchemyRadiographRepository
+from hipcare.storage.referrals import SqlAlchemyReferralRepository
 from hipcare.storage.repositories import (
     SqlAlchemyAlertRepository,
     SqlAlchemyAuditLog,
@@ -205,6 +206,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def radiographs(self) -> SqlAlchemyRadiographRepository:
         return self._orm_repository(SqlAlchemyRadiographRepository)
+
+    @property
+    def referrals(self) -> SqlAlchemyReferralRepository:
+        return self._orm_repository(SqlAlchemyReferralRepository)
 
 
 if TYPE_CHECKING:

@@ -25,6 +25,7 @@ from hipcare.services.ports.records import (
     UserRepository,
     VisitRepository,
 )
+from hipcare.services.ports.referrals import ReferralRepository
 from hipcare.services.ports.worklist import SurveillanceStatusRepository
 
 __all__ = ["UnitOfWork"]
@@ -85,6 +86,9 @@ class UnitOfWork(Protocol):
 
     @property
     def child_pages(self) -> ChildPageQuery: ...
+
+    @property
+    def referrals(self) -> ReferralRepository: ...
 
     def __enter__(self) -> Self: ...
 
