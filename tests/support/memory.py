@@ -25,7 +25,6 @@ from types import TracebackType
 from typing import Any, Self
 
 from hipcare.domain.errors import InvalidInputError
-from hipcare.domain.referral import Referral
 from hipcare.domain.records import (
     Alert,
     AuditAction,
@@ -35,10 +34,12 @@ from hipcare.domain.records import (
     EntityType,
     ExternalIdentifier,
     OperationPlan,
+    OperationStatus,
     Site,
     User,
     VisitRecord,
 )
+from hipcare.domain.referral import Referral
 from hipcare.services.accounts import WebSession
 from hipcare.services.ports import StoredSurveillanceStatus
 from hipcare.services.radiographs import Reading, StoredFilm
@@ -465,9 +466,9 @@ class InMemoryReferralRepository(_Repository):
         return self._tables.referrals.get(referral_id)
 
     def save(self, referral: Referral) -> Referral:
-        self._tables.referrals[_stored(referral.id, self._tables.referrals, "referral", "referral")] = (
-            referral
-        )
+        self._tables.referrals[
+            _stored(referral.id, self._tables.referrals, "referral", "referral")
+        ] = referral
         return referral
 
     def for_child(self, child_id: int) -> Sequence[Referral]:
@@ -477,6 +478,13 @@ class InMemoryReferralRepository(_Repository):
     def latest_for_children(self, child_ids: Collection[int]) -> dict[int, Referral]:
         return {
             child_id: found[-1] for child_id in child_ids if (found := self.for_child(child_id))
+        }
+
+    def with_operation_planned(self, child_ids: Collection[int]) -> set[int]:
+        return {
+            plan.child_id
+            for plan in self._tables.operation_plans.values()
+            if plan.child_id in child_ids and plan.status is not OperationStatus.CANCELLED
         }
 
 

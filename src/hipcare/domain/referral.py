@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.surveillance import SurveillancePlan, WorklistStatus, worklist_status
 
 __all__ = [
     "ClinicOutcome",
@@ -26,6 +27,7 @@ __all__ = [
     "ReferralProtocol",
     "ReferralState",
     "referral_state",
+    "worklist_status_with_referral",
 ]
 
 MAXIMUM_REFERRED_TO_LENGTH = 200
@@ -138,3 +140,29 @@ def referral_state(
     if referral.overdue(today):
         return ReferralState.OVERDUE
     return ReferralState.REFERRED
+
+
+def worklist_status_with_referral(
+    plan: SurveillancePlan, today: date, state: ReferralState | None
+) -> WorklistStatus:
+    """The child's worklist status on ``today`` once their referral is taken into account.
+
+    "Needs referral" is answered once a referral is recorded or an operation planned
+    (``state`` not None); a referral not seen in clinic in time (``ReferralState.OVERDUE``)
+    makes the child overdue; otherwise the review decides, as
+    :func:`hipcare.domain.surveillance.worklist_status` says.
+    """
+    if plan.needs_referral and state is None:
+        return WorklistStatus.NEEDS_REFERRAL
+    if state is ReferralState.OVERDUE:
+        return WorklistStatus.OVERDUE
+    if not plan.needs_referral:
+        return worklist_status(plan, today)
+    review = plan.review
+    if review is None:
+        return WorklistStatus.DISCHARGED if plan.discharged else WorklistStatus.OUTSIDE_GUIDELINE
+    if review.is_overdue(today):
+        return WorklistStatus.OVERDUE
+    if today >= review.due_from:
+        return WorklistStatus.DUE
+    return WorklistStatus.NOT_YET_DUE

@@ -12,16 +12,17 @@ from datetime import date, datetime
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.records import AuditAction, Child, EntityType, VisitRecord
+from hipcare.domain.referral import ReferralState, worklist_status_with_referral
 from hipcare.domain.surveillance import (
     RuleStatus,
     SurveillanceInput,
     SurveillanceRules,
     WorklistStatus,
     plan_surveillance,
-    worklist_status,
 )
 from hipcare.services.access import PermissionDeniedError, deny, find_actor
 from hipcare.services.ports import UnitOfWork, WorklistCounts, WorklistEntry, WorklistOrder
+from hipcare.services.referrals import referral_standings
 from hipcare.services.surveillance_status import judge_at_site, judge_stale_at_site, rules_version
 
 __all__ = [
@@ -41,7 +42,11 @@ _WORKLIST_RANK: dict[WorklistStatus | None, int] = {
 
 
 def _worklist_entry(
-    child: Child, visits: list[VisitRecord], rules: SurveillanceRules, today: date
+    child: Child,
+    visits: list[VisitRecord],
+    rules: SurveillanceRules,
+    today: date,
+    referral: ReferralState | None,
 ) -> WorklistEntry | None:
     """A child judged afresh for ``today`` (their stored judgement is for a later day)."""
     if child.id is None:  # pragma: no cover -- only stored children are judged
@@ -71,7 +76,7 @@ def _worklist_entry(
             to_be_confirmed_by_clinical_lead=False,
             problem=str(error),
         )
-    status = worklist_status(plan, today)
+    status = worklist_status_with_referral(plan, today, referral)
     if status not in _WORKLIST_ORDER:
         return None
     local = any(
@@ -159,10 +164,11 @@ def _listed_afresh(
         for entry in uow.surveillance_status.listed(site_id, today)
         if entry.child_id not in later
     ]
+    standings = referral_standings(uow, later, today=today)
     entries.extend(
         entry
-        for child, history in later.values()
-        if (entry := _worklist_entry(child, history, rules, today))
+        for child_id, (child, history) in later.items()
+        if (entry := _worklist_entry(child, history, rules, today, standings[child_id].state))
     )
     entries.sort(key=_worklist_rank)
     return entries

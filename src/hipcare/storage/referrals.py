@@ -11,10 +11,11 @@ from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.records import OperationStatus
 from hipcare.domain.referral import ClinicOutcome, Referral
-from hipcare.storage.tables import Base
+from hipcare.storage.tables import Base, OperationPlanRow
 
-__all__ = ["ReferralRow", "SqlAlchemyReferralRepository"]
+__all__ = ["ReferralRow", "SqlAlchemyReferralRepository", "referral_from_row"]
 
 
 class ReferralRow(Base):
@@ -24,9 +25,7 @@ class ReferralRow(Base):
     __tablename__ = "referrals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    child_id: Mapped[int] = mapped_column(
-        ForeignKey("children.id", ondelete="CASCADE"), index=True
-    )
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     referred_to: Mapped[str] = mapped_column(String(200))
     referred_on: Mapped[date]
     seen_by: Mapped[date]
@@ -46,7 +45,8 @@ class ReferralRow(Base):
     recorded_at: Mapped[datetime]
 
 
-def _referral(row: ReferralRow) -> Referral:
+def referral_from_row(row: ReferralRow) -> Referral:
+    """The domain value of a stored row (an ORM row, or a Core row of the same names)."""
     return Referral(
         child_id=row.child_id,
         referred_to=row.referred_to,
@@ -82,11 +82,11 @@ class SqlAlchemyReferralRepository:
         row = ReferralRow(**{name: getattr(referral, name) for name in _COLUMNS})
         self._session.add(row)
         self._session.flush()
-        return _referral(row)
+        return referral_from_row(row)
 
     def get(self, referral_id: int) -> Referral | None:
         row = self._session.get(ReferralRow, referral_id)
-        return None if row is None else _referral(row)
+        return None if row is None else referral_from_row(row)
 
     def save(self, referral: Referral) -> Referral:
         row = None if referral.id is None else self._session.get(ReferralRow, referral.id)
@@ -95,7 +95,7 @@ class SqlAlchemyReferralRepository:
         for name in _COLUMNS:
             setattr(row, name, getattr(referral, name))
         self._session.flush()
-        return _referral(row)
+        return referral_from_row(row)
 
     def for_child(self, child_id: int) -> Sequence[Referral]:
         rows = self._session.scalars(
@@ -103,7 +103,7 @@ class SqlAlchemyReferralRepository:
             .where(ReferralRow.child_id == child_id)
             .order_by(ReferralRow.referred_on, ReferralRow.id)
         )
-        return [_referral(row) for row in rows]
+        return [referral_from_row(row) for row in rows]
 
     def latest_for_children(self, child_ids: Collection[int]) -> dict[int, Referral]:
         ids = sorted(set(child_ids))
@@ -115,4 +115,19 @@ class SqlAlchemyReferralRepository:
             .order_by(ReferralRow.referred_on, ReferralRow.id)
         )
         # Oldest first: the last one written per child is its latest.
-        return {row.child_id: _referral(row) for row in rows}
+        return {row.child_id: referral_from_row(row) for row in rows}
+
+    def with_operation_planned(self, child_ids: Collection[int]) -> set[int]:
+        ids = sorted(set(child_ids))
+        if not ids:
+            return set()
+        return set(
+            self._session.scalars(
+                select(OperationPlanRow.child_id)
+                .where(
+                    OperationPlanRow.child_id.in_(ids),
+                    OperationPlanRow.status != OperationStatus.CANCELLED,
+                )
+                .distinct()
+            )
+        )

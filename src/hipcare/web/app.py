@@ -50,6 +50,7 @@ from hipcare.web.routes import (
     invitations,
     operations,
     radiographs,
+    referrals,
     sign_in,
     sites,
     visits,
@@ -235,6 +236,8 @@ def create_app(
         app.include_router(module.pages_router)
     app.include_router(radiographs.api_router)
     app.include_router(radiographs.pages_router)
+    app.include_router(referrals.api_router)
+    app.include_router(referrals.pages_router)
     return app
 
 

@@ -29,3 +29,7 @@ class ReferralRepository(Protocol):
         """Each child's latest referral (by referral date, then as recorded); children
         without one are left out."""
         ...
+
+    def with_operation_planned(self, child_ids: Collection[int]) -> set[int]:
+        """Those of the children with an operation plan that is not cancelled."""
+        ...

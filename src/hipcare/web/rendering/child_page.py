@@ -25,9 +25,11 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from hipcare.content.i18n import languages
+from hipcare.content.referral import load_referral_protocol
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.pathway import Procedure
-from hipcare.domain.records import CarePlanItemState, OperationPlan, VisitRecord
+from hipcare.domain.records import CarePlanItemState, OperationPlan, OperationStatus, VisitRecord
+from hipcare.domain.referral import ClinicOutcome, ReferralState, referral_state
 from hipcare.render.trend_chart import trend_chart_svg
 from hipcare.services.accounts import SessionUser
 from hipcare.services.hip_trend import HipTrend, hip_trend
@@ -140,6 +142,13 @@ def _review_rule_status(journey: ChildJourney) -> str | None:
     return rule_status(plan.review.rule_id)
 
 
+def _referral_state(journey: ChildJourney) -> ReferralState | None:
+    """Where the child's latest referral stands on the page's day."""
+    planned = any(plan.status is not OperationStatus.CANCELLED for plan in journey.operation_plans)
+    latest = journey.referrals[-1] if journey.referrals else None
+    return referral_state(latest, operation_planned=planned, today=journey.today)
+
+
 def _body(
     context: WebContext,
     user: SessionUser,
@@ -167,6 +176,9 @@ def _body(
             "films": [(film.film, film.readings, film.hidden) for film in journey.films],
             "diary": diary,
             "operation_problem": operation_problem,
+            "referral_state": _referral_state(journey),
+            "referral_protocol": load_referral_protocol(),
+            "clinic_outcomes": [outcome.value for outcome in ClinicOutcome],
         },
     )
 
