@@ -45,7 +45,7 @@ class ReferralState(Enum):
     """Where a child's referral stands (the worklist's and the child page's words)."""
 
     REFERRED = "referred"
-    OVERDUE = "referred, not yet seen in clinic (overdue)"
+    OVERDUE = "overdue"  # referred, not yet seen in clinic by the protocol's day
     SEEN_IN_CLINIC = "seen in clinic"
     OPERATION_PLANNED = "operation planned"
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
+from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.records import AuditAction, Child, EntityType, VisitRecord
 from hipcare.domain.referral import ReferralState, worklist_status_with_referral
 from hipcare.domain.surveillance import (
@@ -174,6 +175,16 @@ def _listed_afresh(
     return entries
 
 
+def _of_level(uow: UnitOfWork, entries: list[WorklistEntry], gmfcs: GMFCS) -> list[WorklistEntry]:
+    """The entries whose child is of GMFCS level ``gmfcs``, in the same order."""
+    facts = uow.worklist_details.facts([entry.child_id for entry in entries])
+    return [
+        entry
+        for entry in entries
+        if (found := facts.get(entry.child_id)) is not None and found.gmfcs is gmfcs
+    ]
+
+
 def _audit_listed(
     uow: UnitOfWork, actor_id: int, entries: list[WorklistEntry], now: datetime
 ) -> None:
@@ -195,9 +206,11 @@ def site_worklist(
     today: date,
     now: datetime,
     status: WorklistStatus | None = None,
+    gmfcs: GMFCS | None = None,
+    order: WorklistOrder = WorklistOrder.STATUS,
 ) -> list[WorklistEntry]:
     """Children of ``site_id`` who need referral, are overdue or due for review on ``today``
-    (only those of ``status`` when given).
+    (only those of ``status`` and of GMFCS level ``gmfcs`` when given), in ``order``.
 
     Judged by the surveillance engine (``hipcare.domain.surveillance``) with ``rules``:
     referral first, then overdue, then due, each by review date. A child the rules could not
@@ -217,6 +230,10 @@ def site_worklist(
         else:
             # In worklist order already (the query sorts as _worklist_rank does).
             entries = list(uow.surveillance_status.listed(site_id, today, status=status))
+        if gmfcs is not None:
+            entries = _of_level(uow, entries, gmfcs)
+        if order is not WorklistOrder.STATUS:
+            _in_order(entries, order, today)
         _audit_listed(uow, actor, entries, now)
         uow.commit()
     return entries
@@ -233,9 +250,11 @@ def site_worklist_page(
     status: WorklistStatus | None = None,
     order: WorklistOrder = WorklistOrder.STATUS,
     limit: int = WORKLIST_PAGE_SIZE,
+    gmfcs: GMFCS | None = None,
 ) -> WorklistPage:
     """The first ``limit`` children of :func:`site_worklist`'s list (only those of
-    ``status`` when given) in ``order``, and the whole list's counts by status.
+    ``status`` and of GMFCS level ``gmfcs`` when given) in ``order``, and the whole list's
+    counts by status (of that level's children when ``gmfcs`` is given).
 
     Only the children on the page are audited as read: the counts name nobody.
     """
@@ -258,8 +277,15 @@ def site_worklist_page(
                 f"user {actor_id} does not belong to site {site_id!r}",
             )
         later = judge_at_site(uow, site_id, opening.to_judge, rules, today=today, now=now)
-        if later:
-            every = _listed_afresh(uow, site_id, rules, today, later)
+        if later or gmfcs is not None:
+            # The stored rows name no GMFCS level: the whole list, then the level's children.
+            every = (
+                _listed_afresh(uow, site_id, rules, today, later)
+                if later
+                else list(uow.surveillance_status.listed(site_id, today))
+            )
+            if gmfcs is not None:
+                every = _of_level(uow, every, gmfcs)
             counts = WorklistCounts(
                 needs_referral=sum(e.status is WorklistStatus.NEEDS_REFERRAL for e in every),
                 overdue=sum(e.status is WorklistStatus.OVERDUE for e in every),

@@ -43,6 +43,7 @@ from hipcare.storage.repositories import (
     SqlAlchemyUserRepository,
     SqlAlchemyVisitRepository,
 )
+from hipcare.storage.worklist_details import SqlAlchemyWorklistDetailsQuery
 
 if TYPE_CHECKING:
     from hipcare.services.ports import UnitOfWork
@@ -144,6 +145,10 @@ class SqlAlchemyUnitOfWork:
     @cached_property
     def child_pages(self) -> SqlAlchemyChildPageQuery:
         return SqlAlchemyChildPageQuery(self.connection)
+
+    @cached_property
+    def worklist_details(self) -> SqlAlchemyWorklistDetailsQuery:
+        return SqlAlchemyWorklistDetailsQuery(self.connection)
 
     @cached_property
     def family(self) -> SqlAlchemyFamilyRepository:

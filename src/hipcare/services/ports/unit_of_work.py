@@ -27,6 +27,7 @@ from hipcare.services.ports.records import (
 )
 from hipcare.services.ports.referrals import ReferralRepository
 from hipcare.services.ports.worklist import SurveillanceStatusRepository
+from hipcare.services.ports.worklist_details import WorklistDetailsQuery
 
 __all__ = ["UnitOfWork"]
 
@@ -89,6 +90,9 @@ class UnitOfWork(Protocol):
 
     @property
     def referrals(self) -> ReferralRepository: ...
+
+    @property
+    def worklist_details(self) -> WorklistDetailsQuery: ...
 
     def __enter__(self) -> Self: ...
 
