@@ -49,9 +49,7 @@ class SqlAlchemyWorklistDetailsQuery:
             return {}
         connection = self._connection()
         parameters = {"child_ids": ids}
-        last_films: dict[int, date] = {
-            child_id: day for child_id, day in connection.execute(_LAST_FILMS, parameters)
-        }
+        last_films: dict[int, date] = dict(connection.execute(_LAST_FILMS, parameters).all())
         latest: dict[tuple[int, Side], HipMigration] = {}
         for child_id, visit_date, side, percentage in connection.execute(_MEASURES, parameters):
             if percentage is not None:  # the query asks for measured hips only
