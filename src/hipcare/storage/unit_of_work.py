@@ -27,6 +27,7 @@ from hipcare.storage.accounts import (
     SqlAlchemySignInFailureRepository,
     SqlAlchemySiteAuditQuery,
 )
+from hipcare.storage.alert_outbox import SqlAlchemyAlertOutbox
 from hipcare.storage.child_page import SqlAlchemyChildPageQuery
 from hipcare.storage.family import SqlAlchemyFamilyRepository
 from hipcare.storage.radiographs import SqlAlchemyRadiographRepository
@@ -211,6 +212,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def radiographs(self) -> SqlAlchemyRadiographRepository:
         return self._orm_repository(SqlAlchemyRadiographRepository)
+
+    @property
+    def alert_outbox(self) -> SqlAlchemyAlertOutbox:
+        return self._orm_repository(SqlAlchemyAlertOutbox)
 
     @property
     def referrals(self) -> SqlAlchemyReferralRepository:

@@ -26,6 +26,7 @@ from hipcare.storage import (
 from hipcare.storage.migrate import alembic_config, write_revision
 
 TABLES = {
+    "alert_deliveries",
     "alerts",
     "audit_log",
     "calendar_feeds",

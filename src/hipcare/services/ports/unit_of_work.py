@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from hipcare.services.ports.accounts import SessionRepository, SignInFailureRepository
+from hipcare.services.ports.alert_outbox import AlertOutbox
 from hipcare.services.ports.audit import AuditLog, SiteAuditQuery
 from hipcare.services.ports.child_page import ChildPageQuery
 from hipcare.services.ports.family import FamilyRepository
@@ -93,6 +94,9 @@ class UnitOfWork(Protocol):
 
     @property
     def worklist_details(self) -> WorklistDetailsQuery: ...
+
+    @property
+    def alert_outbox(self) -> AlertOutbox: ...
 
     def __enter__(self) -> Self: ...
 
