@@ -55,6 +55,8 @@ def test_the_diary_says_whom_to_call_until_the_team_has_seen_the_alert(
         f"/api/children/{child_id}/alerts/{alert_id}/acknowledge", headers=headers
     )
     assert acknowledged.status_code == 200, acknowledged.text
+    child_page = client.get(f"/children/{child_id}")
+    assert "Pain 8 of 10, written 20:30, raised" in child_page.text  # the clinic's clock
     client.cookies.clear()
     signed = client.post("/api/sign-in", json={"email": "parent@example.org", "password": PASSWORD})
     assert signed.status_code == 200, signed.text
