@@ -532,11 +532,12 @@ def _listed_at() -> ColumnElement[bool]:
     status = _STATUS.c
     return and_(
         status.site_id == _SITE,
+        # The stored columns first: the referral checks are index seeks per row.
         or_(
             status.problem.is_not(None),
+            status.due_from <= _TODAY,
             and_(status.needs_referral, ~_referral_answered()),
             _referral_late(),
-            status.due_from <= _TODAY,
         ),
     )
 
