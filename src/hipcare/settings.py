@@ -18,6 +18,12 @@
   metrics; default none.
 - ``HIPCARE_LOG_FORMAT``: ``json`` (one JSON object a line, with a request id) or ``text``
   for ``hipcare serve``'s log; default ``json``.
+- ``HIPCARE_ALERT_EMAIL``: where the web server emails each new diary alert (the care
+  team's shared address; issue 16); unset: no alert emails. ``HIPCARE_ALERT_POLL_SECONDS``:
+  how often it looks for new alerts; default ``5``. The mail goes out through the SMTP
+  settings reminders use (``HIPCARE_SMTP_HOST``, ``HIPCARE_SMTP_PORT``, ``HIPCARE_SMTP_FROM``,
+  ``HIPCARE_SMTP_USER``, ``HIPCARE_SMTP_PASSWORD``, ``HIPCARE_SMTP_STARTTLS``) with the link
+  on ``HIPCARE_PUBLIC_URL``.
 
 ``docs/storage.md`` documents the same variables; a test fails if the two drift apart.
 """
@@ -25,7 +31,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,6 +41,15 @@ __all__ = ["DEFAULT_DATA_DIR", "ENVIRONMENT_VARIABLES", "SQLITE_FILE_NAME", "Set
 
 DEFAULT_DATA_DIR = Path("var")
 SQLITE_FILE_NAME = "hipcare.sqlite3"
+_MAIL_VARIABLES = (
+    "HIPCARE_SMTP_HOST",
+    "HIPCARE_SMTP_PORT",
+    "HIPCARE_SMTP_FROM",
+    "HIPCARE_SMTP_USER",
+    "HIPCARE_SMTP_PASSWORD",
+    "HIPCARE_SMTP_STARTTLS",
+    "HIPCARE_PUBLIC_URL",
+)
 ENVIRONMENT_VARIABLES = (
     "HIPCARE_DATABASE_URL",
     "HIPCARE_DATA_DIR",
@@ -45,6 +60,9 @@ ENVIRONMENT_VARIABLES = (
     "HIPCARE_PAGE_CACHE",
     "HIPCARE_METRICS_TOKEN",
     "HIPCARE_LOG_FORMAT",
+    "HIPCARE_ALERT_EMAIL",
+    "HIPCARE_ALERT_POLL_SECONDS",
+    *_MAIL_VARIABLES,
 )
 """Every variable :meth:`Settings.from_environ` reads."""
 
@@ -62,6 +80,11 @@ class Settings:
     page_cache_entries: int = 512
     metrics_token: str | None = None
     log_format: str = "json"
+    alert_email: str | None = None
+    alert_poll_seconds: int = 5
+    mail_environ: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """The ``HIPCARE_SMTP_*`` and ``HIPCARE_PUBLIC_URL`` values as given (the alert sender
+    builds its SMTP settings from them as ``hipcare send-reminders`` does)."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -86,6 +109,11 @@ class Settings:
             page_cache_entries=_count(environ, "HIPCARE_PAGE_CACHE", 512),
             metrics_token=_secret(environ, "HIPCARE_METRICS_TOKEN"),
             log_format=_choice(environ, "HIPCARE_LOG_FORMAT", ("json", "text")),
+            alert_email=_address(environ, "HIPCARE_ALERT_EMAIL"),
+            alert_poll_seconds=_whole(environ, "HIPCARE_ALERT_POLL_SECONDS", 5),
+            mail_environ=tuple(
+                (name, environ[name]) for name in _MAIL_VARIABLES if name in environ
+            ),
         )
 
 
@@ -130,6 +158,16 @@ def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
     value = environ.get(name, "").strip().lower() or choices[0]
     if value not in choices:
         raise InvalidInputError(name, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _address(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    local, at, domain = value.partition("@")
+    if not (local and at and domain) or any(c.isspace() for c in value):
+        raise InvalidInputError(name, f"{value!r} is not an email address")
     return value
 
 

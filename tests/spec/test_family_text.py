@@ -15,7 +15,14 @@ import pytest
 from hipcare.content.i18n import placeholders
 
 FACT_SHEET = Path("/work/shared/seed/000_e1fb8ed0517e8fce.txt")
-_SAMPLES = {"child_name": "Lucas", "done": 3, "total": 27, "end_date": "28 June 2027", "score": 7}
+_SAMPLES = {
+    "child_name": "Lucas",
+    "done": 3,
+    "total": 27,
+    "end_date": "28 June 2027",
+    "score": 7,
+    "time": "19:52",
+}
 
 
 def _texts() -> list[str]:

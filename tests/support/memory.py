@@ -42,6 +42,7 @@ from hipcare.domain.records import (
     User,
     VisitRecord,
 )
+from hipcare.domain.referral import Referral
 from hipcare.services.accounts import WebSession
 from hipcare.services.ports import StoredSurveillanceStatus
 from hipcare.services.ports.family import StoredDiaryEntry
@@ -77,6 +78,7 @@ class MemoryTables:
     diary_entries: dict[int, StoredDiaryEntry] = field(default_factory=dict)
     diary_photos: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     pain_descriptors: dict[tuple[int, str], str] = field(default_factory=dict)
+    referrals: dict[int, Referral] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         """A copy whose tables can change without touching these (the values are frozen)."""
@@ -553,6 +555,38 @@ class InMemoryFamilyRepository(_Repository):
         kept.update({(child_id, category): text for category, text in texts.items() if text})
 
 
+class InMemoryReferralRepository(_Repository):
+    def add(self, referral: Referral) -> Referral:
+        stored = dataclasses.replace(referral, id=self._new_id("referrals"))
+        self._tables.referrals[stored.id or 0] = stored
+        return stored
+
+    def get(self, referral_id: int) -> Referral | None:
+        return self._tables.referrals.get(referral_id)
+
+    def save(self, referral: Referral) -> Referral:
+        self._tables.referrals[
+            _stored(referral.id, self._tables.referrals, "referral", "referral")
+        ] = referral
+        return referral
+
+    def for_child(self, child_id: int) -> Sequence[Referral]:
+        found = [r for r in self._tables.referrals.values() if r.child_id == child_id]
+        return sorted(found, key=lambda r: (r.referred_on, r.id or 0))
+
+    def latest_for_children(self, child_ids: Collection[int]) -> dict[int, Referral]:
+        return {
+            child_id: found[-1] for child_id in child_ids if (found := self.for_child(child_id))
+        }
+
+    def with_operation_planned(self, child_ids: Collection[int]) -> set[int]:
+        return {
+            plan.child_id
+            for plan in self._tables.operation_plans.values()
+            if plan.child_id in child_ids and plan.status is not OperationStatus.CANCELLED
+        }
+
+
 class InMemoryUnitOfWork:
     """Implements :class:`hipcare.services.ports.UnitOfWork` (the parts listed in the module
     docstring) over a :class:`MemoryDatabase`.
@@ -582,6 +616,7 @@ class InMemoryUnitOfWork:
         self.site_audit = InMemorySiteAuditQuery(self)
         self.radiographs = InMemoryRadiographRepository(self)
         self.family = InMemoryFamilyRepository(self)
+        self.referrals = InMemoryReferralRepository(self)
 
     def __enter__(self) -> Self:
         if self._working is not None:

@@ -688,6 +688,8 @@ class AuditAction(StrEnum):
     RADIOGRAPH_STORED = "radiograph.stored"
     RADIOGRAPH_READ = "radiograph.read"
     RADIOGRAPH_MEASURED = "radiograph.measured"
+    REFERRAL_RECORDED = "referral.recorded"
+    REFERRAL_SEEN = "referral.seen"
 
 
 class EntityType(StrEnum):

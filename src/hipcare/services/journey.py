@@ -27,6 +27,7 @@ from hipcare.domain.records import (
     Site,
     VisitRecord,
 )
+from hipcare.domain.referral import Referral
 from hipcare.domain.surveillance import (
     RuleStatus,
     SurveillancePlan,
@@ -109,6 +110,7 @@ class ChildJourney:
     diary: tuple[StoredDiaryEntry, ...] | None = None
     pain_descriptors: dict[str, str] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    referrals: tuple[Referral, ...] = ()
 
 
 def surveillance_summary(
@@ -291,6 +293,7 @@ def _read_journey(
         diary=tuple(query.diary(child_id, DIARY_ON_CHILD_PAGE)) if clinician else None,
         pain_descriptors=query.pain_descriptors(child_id) if clinician else {},
         names=query.display_names(people),
+        referrals=tuple(query.referrals(child_id)),
     )
 
 

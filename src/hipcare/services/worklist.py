@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
+from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.records import AuditAction, Child, EntityType, OperationPlan, VisitRecord
+from hipcare.domain.referral import ReferralState, worklist_status_with_referral
 from hipcare.domain.surveillance import (
     RuleStatus,
     SurveillanceRules,
     WorklistStatus,
     plan_surveillance,
-    worklist_status,
 )
 from hipcare.services.access import PermissionDeniedError, deny, find_actor
 from hipcare.services.ports import UnitOfWork, WorklistCounts, WorklistEntry, WorklistOrder
+from hipcare.services.referrals import referral_standings
 from hipcare.services.surveillance_status import (
     judge_at_site,
     judge_stale_at_site,
@@ -51,6 +53,7 @@ def _worklist_entry(
     rules: SurveillanceRules,
     today: date,
     operations: Sequence[OperationPlan],
+    referral: ReferralState | None,
 ) -> WorklistEntry | None:
     """A child judged afresh for ``today`` (their stored judgement is for a later day)."""
     if child.id is None:  # pragma: no cover -- only stored children are judged
@@ -69,7 +72,7 @@ def _worklist_entry(
             to_be_confirmed_by_clinical_lead=False,
             problem=str(error),
         )
-    status = worklist_status(plan, today)
+    status = worklist_status_with_referral(plan, today, referral)
     if status not in _WORKLIST_ORDER:
         return None
     local = any(
@@ -158,13 +161,28 @@ def _listed_afresh(
         if entry.child_id not in later
     ]
     done = uow.operation_plans.done_for_children(later)
+    standings = referral_standings(uow, later, today=today)
     entries.extend(
         entry
         for child_id, (child, history) in later.items()
-        if (entry := _worklist_entry(child, history, rules, today, done.get(child_id, [])))
+        if (
+            entry := _worklist_entry(
+                child, history, rules, today, done.get(child_id, []), standings[child_id].state
+            )
+        )
     )
     entries.sort(key=_worklist_rank)
     return entries
+
+
+def _of_level(uow: UnitOfWork, entries: list[WorklistEntry], gmfcs: GMFCS) -> list[WorklistEntry]:
+    """The entries whose child is of GMFCS level ``gmfcs``, in the same order."""
+    facts = uow.worklist_details.facts([entry.child_id for entry in entries])
+    return [
+        entry
+        for entry in entries
+        if (found := facts.get(entry.child_id)) is not None and found.gmfcs is gmfcs
+    ]
 
 
 def _audit_listed(
@@ -188,9 +206,11 @@ def site_worklist(
     today: date,
     now: datetime,
     status: WorklistStatus | None = None,
+    gmfcs: GMFCS | None = None,
+    order: WorklistOrder = WorklistOrder.STATUS,
 ) -> list[WorklistEntry]:
     """Children of ``site_id`` who need referral, are overdue or due for review on ``today``
-    (only those of ``status`` when given).
+    (only those of ``status`` and of GMFCS level ``gmfcs`` when given), in ``order``.
 
     Judged by the surveillance engine (``hipcare.domain.surveillance``) with ``rules``:
     referral first, then overdue, then due, each by review date. A child the rules could not
@@ -210,6 +230,10 @@ def site_worklist(
         else:
             # In worklist order already (the query sorts as _worklist_rank does).
             entries = list(uow.surveillance_status.listed(site_id, today, status=status))
+        if gmfcs is not None:
+            entries = _of_level(uow, entries, gmfcs)
+        if order is not WorklistOrder.STATUS:
+            _in_order(entries, order, today)
         _audit_listed(uow, actor, entries, now)
         uow.commit()
     return entries
@@ -226,9 +250,11 @@ def site_worklist_page(
     status: WorklistStatus | None = None,
     order: WorklistOrder = WorklistOrder.STATUS,
     limit: int = WORKLIST_PAGE_SIZE,
+    gmfcs: GMFCS | None = None,
 ) -> WorklistPage:
     """The first ``limit`` children of :func:`site_worklist`'s list (only those of
-    ``status`` when given) in ``order``, and the whole list's counts by status.
+    ``status`` and of GMFCS level ``gmfcs`` when given) in ``order``, and the whole list's
+    counts by status (of that level's children when ``gmfcs`` is given).
 
     Only the children on the page are audited as read: the counts name nobody.
     """
@@ -251,8 +277,15 @@ def site_worklist_page(
                 f"user {actor_id} does not belong to site {site_id!r}",
             )
         later = judge_at_site(uow, site_id, opening.to_judge, rules, today=today, now=now)
-        if later:
-            every = _listed_afresh(uow, site_id, rules, today, later)
+        if later or gmfcs is not None:
+            # The stored rows name no GMFCS level: the whole list, then the level's children.
+            every = (
+                _listed_afresh(uow, site_id, rules, today, later)
+                if later
+                else list(uow.surveillance_status.listed(site_id, today))
+            )
+            if gmfcs is not None:
+                every = _of_level(uow, every, gmfcs)
             counts = WorklistCounts(
                 needs_referral=sum(e.status is WorklistStatus.NEEDS_REFERRAL for e in every),
                 overdue=sum(e.status is WorklistStatus.OVERDUE for e in every),

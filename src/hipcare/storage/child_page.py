@@ -26,6 +26,7 @@ from hipcare.domain.records import (
     User,
     VisitRecord,
 )
+from hipcare.domain.referral import Referral
 from hipcare.services.accounts import WebSession
 from hipcare.services.family import StoredDiaryEntry
 from hipcare.services.journey import ChildPageHeader
@@ -33,6 +34,7 @@ from hipcare.services.radiographs import Reading, StoredFilm
 from hipcare.storage import mapping
 from hipcare.storage.accounts import SESSION_USER_COLUMNS, session_and_user_from_row
 from hipcare.storage.radiographs import film_from_row, reading_from_row
+from hipcare.storage.referrals import ReferralRow, referral_from_row
 from hipcare.storage.tables import (
     AlertRow,
     AuditRow,
@@ -129,6 +131,11 @@ _ALERTS = (
     select(*AlertRow.__table__.columns)
     .where(AlertRow.child_id == bindparam("child_id"))
     .order_by(AlertRow.raised_at, AlertRow.id)
+)
+_REFERRALS = (
+    select(*ReferralRow.__table__.columns)
+    .where(ReferralRow.child_id == bindparam("child_id"))
+    .order_by(ReferralRow.referred_on, ReferralRow.id)
 )
 _FILMS = (
     select(*RadiographRow.__table__.columns)
@@ -298,6 +305,12 @@ class SqlAlchemyChildPageQuery:
         return [
             mapping.alert_from_row(row)  # type: ignore[arg-type]  # a Core row, same names
             for row in self._connection().execute(_ALERTS, {"child_id": child_id})
+        ]
+
+    def referrals(self, child_id: int) -> Sequence[Referral]:
+        return [
+            referral_from_row(row)  # type: ignore[arg-type]  # a Core row, same names
+            for row in self._connection().execute(_REFERRALS, {"child_id": child_id})
         ]
 
     def films(self, child_id: int) -> Sequence[tuple[StoredFilm, tuple[Reading, ...]]]:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    exists,
     func,
     insert,
     literal_column,
@@ -61,6 +62,7 @@ from hipcare.services.ports import (
     WorklistOrder,
 )
 from hipcare.storage import mapping
+from hipcare.storage.referrals import ReferralRow
 from hipcare.storage.tables import (
     AlertRow,
     AuditRow,
@@ -497,6 +499,8 @@ _TODAY = bindparam("today", type_=Date)
 _CHILDREN = _TABLES[ChildRow.__tablename__]
 _STATUS = _TABLES[SurveillanceStatusRow.__tablename__]
 _AUDIT = _TABLES[AuditRow.__tablename__]
+_PLANS = _TABLES[OperationPlanRow.__tablename__]
+_REFERRALS = _TABLES[ReferralRow.__tablename__]
 
 
 @cache
@@ -531,10 +535,37 @@ def _rank() -> ColumnElement[int]:
     # order, and PostgreSQL plans the ranks as what they are.
     return case(
         (status.problem.is_not(None), literal_column("3", Integer)),
-        (status.needs_referral, literal_column("0", Integer)),
+        (and_(status.needs_referral, ~_referral_answered()), literal_column("0", Integer)),
+        (_referral_late(), literal_column("1", Integer)),
         (status.due_by < _TODAY, literal_column("1", Integer)),
         else_=literal_column("2", Integer),
     )
+
+
+def _operation_planned() -> ColumnElement[bool]:
+    """The row's child has an operation plan that is not cancelled."""
+    plans = _PLANS.c
+    return exists().where(
+        plans.child_id == _STATUS.c.child_id, plans.status != OperationStatus.CANCELLED
+    )
+
+
+def _referral_answered() -> ColumnElement[bool]:
+    """ "Needs referral" is answered: a referral is recorded or an operation planned
+    (``hipcare.domain.referral.worklist_status_with_referral``)."""
+    return or_(exists().where(_REFERRALS.c.child_id == _STATUS.c.child_id), _operation_planned())
+
+
+def _referral_late() -> ColumnElement[bool]:
+    """A referral not seen in clinic by its ``seen_by`` day, and no operation planned."""
+    referrals = _REFERRALS.c
+    late = exists().where(
+        referrals.child_id == _STATUS.c.child_id,
+        referrals.seen_on.is_(None),
+        referrals.seen_by < _TODAY,
+    )
+    # The referral's own (indexed) check first: most children have none.
+    return and_(late, ~_operation_planned())
 
 
 def _listed_at() -> ColumnElement[bool]:
@@ -543,7 +574,13 @@ def _listed_at() -> ColumnElement[bool]:
     status = _STATUS.c
     return and_(
         status.site_id == _SITE,
-        or_(status.needs_referral, status.problem.is_not(None), status.due_from <= _TODAY),
+        # The stored columns first: the referral checks are index seeks per row.
+        or_(
+            status.problem.is_not(None),
+            status.due_from <= _TODAY,
+            and_(status.needs_referral, ~_referral_answered()),
+            _referral_late(),
+        ),
     )
 
 

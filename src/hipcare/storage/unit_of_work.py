@@ -27,9 +27,11 @@ from hipcare.storage.accounts import (
     SqlAlchemySignInFailureRepository,
     SqlAlchemySiteAuditQuery,
 )
+from hipcare.storage.alert_outbox import SqlAlchemyAlertOutbox
 from hipcare.storage.child_page import SqlAlchemyChildPageQuery
 from hipcare.storage.family import SqlAlchemyFamilyRepository
 from hipcare.storage.radiographs import SqlAlchemyRadiographRepository
+from hipcare.storage.referrals import SqlAlchemyReferralRepository
 from hipcare.storage.repositories import (
     SqlAlchemyAlertRepository,
     SqlAlchemyAuditLog,
@@ -42,6 +44,7 @@ from hipcare.storage.repositories import (
     SqlAlchemyUserRepository,
     SqlAlchemyVisitRepository,
 )
+from hipcare.storage.worklist_details import SqlAlchemyWorklistDetailsQuery
 
 if TYPE_CHECKING:
     from hipcare.services.ports import UnitOfWork
@@ -145,6 +148,10 @@ class SqlAlchemyUnitOfWork:
         return SqlAlchemyChildPageQuery(self.connection)
 
     @cached_property
+    def worklist_details(self) -> SqlAlchemyWorklistDetailsQuery:
+        return SqlAlchemyWorklistDetailsQuery(self.connection)
+
+    @cached_property
     def family(self) -> SqlAlchemyFamilyRepository:
         return SqlAlchemyFamilyRepository(self.orm_session, self.connection)
 
@@ -205,6 +212,14 @@ class SqlAlchemyUnitOfWork:
     @property
     def radiographs(self) -> SqlAlchemyRadiographRepository:
         return self._orm_repository(SqlAlchemyRadiographRepository)
+
+    @property
+    def alert_outbox(self) -> SqlAlchemyAlertOutbox:
+        return self._orm_repository(SqlAlchemyAlertOutbox)
+
+    @property
+    def referrals(self) -> SqlAlchemyReferralRepository:
+        return self._orm_repository(SqlAlchemyReferralRepository)
 
 
 if TYPE_CHECKING:

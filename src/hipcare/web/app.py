@@ -7,10 +7,11 @@ pool (ADR 7). The one slow step, checking an argon2 password, runs in the thread
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,7 @@ from hipcare.services.accounts import SessionPolicy
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
 from hipcare.storage.engine import WalCheckpointer
+from hipcare.web.alert_sender import alert_sender_for
 from hipcare.web.auth import CsrfRefusedError, SignInRequiredError
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Health, Problem
@@ -52,6 +54,7 @@ from hipcare.web.routes import (
     monitoring,
     operations,
     radiographs,
+    referrals,
     sign_in,
     sites,
     visits,
@@ -172,7 +175,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sender = alert_sender_for(settings, context.session_factory, context.clock)
+        task = None if sender is None else asyncio.create_task(sender.run())
         yield
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
         if checkpointer is not None:
             checkpointer.stop()
 
@@ -250,6 +259,8 @@ def create_app(
     app.include_router(radiographs.api_router)
     app.include_router(radiographs.pages_router)
     monitoring.install(app)
+    app.include_router(referrals.api_router)
+    app.include_router(referrals.pages_router)
     return app
 
 

@@ -16,13 +16,16 @@ from hipcare.services.care_team import DashboardAlert, SiteDashboard
 from hipcare.services.hip_trend import HipTrend
 from hipcare.services.journey import SurveillanceSummary
 from hipcare.services.worklist import WorklistEntry
+from hipcare.services.worklist_rows import WorklistRow
 from hipcare.web.models import RECORD_ID_MAX
 
 __all__ = [
     "AlertOut",
     "CarePlanItemOut",
     "DashboardOut",
+    "HipDatesOut",
     "HipMeasuresIn",
+    "HipPairOut",
     "OperationIn",
     "OperationOut",
     "PathwayStartIn",
@@ -36,6 +39,7 @@ __all__ = [
     "operation_out",
     "surveillance_out",
     "worklist_entry_out",
+    "worklist_row_out",
 ]
 
 WorklistStatusName = Literal["needs referral", "overdue", "due"]
@@ -99,6 +103,18 @@ class SurveillanceOut(BaseModel):
     surgery_threshold_percent: float
 
 
+class HipPairOut(BaseModel):
+    """One value per hip (the patient's sides); None where there is none."""
+
+    right: float | None
+    left: float | None
+
+
+class HipDatesOut(BaseModel):
+    right: date | None
+    left: date | None
+
+
 class WorklistEntryOut(BaseModel):
     child_id: int
     given_name: str
@@ -108,6 +124,23 @@ class WorklistEntryOut(BaseModel):
     rule_id: str | None
     to_be_confirmed_by_clinical_lead: bool
     problem: str | None
+    gmfcs: Literal["I", "II", "III", "IV", "V"] | None = Field(
+        default=None, description="GMFCS level; null when not known"
+    )
+    age_months: int | None = Field(default=None, description="whole months of age today")
+    latest_migration_percentage: HipPairOut | None = Field(
+        default=None, description="the latest MP per hip (0-100, as reported)"
+    )
+    latest_migration_percentage_film_date: HipDatesOut | None = Field(
+        default=None, description="the film date of each hip's latest MP"
+    )
+    last_film: date | None = None
+    days_overdue: int = Field(
+        default=0, description="days past the review window, or past a referral's seen-by day"
+    )
+    referral: Literal["referred", "overdue", "seen in clinic", "operation planned"] | None = Field(
+        default=None, description="where the child's referral stands; null: none"
+    )
 
 
 class OperationIn(BaseModel):
@@ -248,6 +281,29 @@ def surveillance_out(summary: SurveillanceSummary, trend: HipTrend) -> Surveilla
         ],
         refer_threshold_percent=trend.refer_threshold_percent,
         surgery_threshold_percent=trend.surgery_threshold_percent,
+    )
+
+
+def worklist_row_out(row: WorklistRow) -> WorklistEntryOut:
+    """An entry with what its row shows (``hipcare.services.worklist_rows``)."""
+    right, left = row.right, row.left
+    state = row.referral.state
+    return worklist_entry_out(row.entry).model_copy(
+        update={
+            "gmfcs": None if row.gmfcs is None else row.gmfcs.value,
+            "age_months": row.age_months,
+            "latest_migration_percentage": HipPairOut(
+                right=None if right is None else right.migration_percentage,
+                left=None if left is None else left.migration_percentage,
+            ),
+            "latest_migration_percentage_film_date": HipDatesOut(
+                right=None if right is None else right.film_date,
+                left=None if left is None else left.film_date,
+            ),
+            "last_film": row.last_film,
+            "days_overdue": row.days_overdue,
+            "referral": None if state is None else state.value,
+        }
     )
 
 

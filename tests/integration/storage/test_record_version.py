@@ -43,6 +43,7 @@ NOT_PART_OF_THE_RECORD = {
 _CHECKED_STRINGS = {
     ("radiographs", "image_format"): "png",
     ("reminder_deliveries", "status"): "sent",
+    ("alert_deliveries", "status"): "sent",
 }
 
 

@@ -38,6 +38,9 @@ from hipcare.services.ports.records import (
     UserRepository,
     VisitRepository,
 )
+from hipcare.services.ports.referrals import (
+    ReferralRepository,
+)
 from hipcare.services.ports.unit_of_work import (
     UnitOfWork,
 )
@@ -60,6 +63,7 @@ __all__ = [
     "FamilyRepository",
     "OperationPlanRepository",
     "RadiographRepository",
+    "ReferralRepository",
     "SessionRepository",
     "SignInFailureRepository",
     "SiteAuditQuery",

@@ -16,6 +16,7 @@ from hipcare.domain.records import (
     User,
     VisitRecord,
 )
+from hipcare.domain.referral import Referral
 from hipcare.services.ports.accounts import WebSession
 from hipcare.services.ports.family import StoredDiaryEntry
 from hipcare.services.ports.radiographs import Reading, StoredFilm
@@ -73,6 +74,10 @@ class ChildPageQuery(Protocol):
         ...
 
     def alerts(self, child_id: int) -> Sequence[Alert]: ...
+
+    def referrals(self, child_id: int) -> Sequence[Referral]:
+        """The child's referrals, oldest first."""
+        ...
 
     def films(self, child_id: int) -> Sequence[tuple[StoredFilm, tuple[Reading, ...]]]:
         """Newest film first, each with all its readings, oldest first."""

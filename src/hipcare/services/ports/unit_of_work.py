@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from hipcare.services.ports.accounts import SessionRepository, SignInFailureRepository
+from hipcare.services.ports.alert_outbox import AlertOutbox
 from hipcare.services.ports.audit import AuditLog, SiteAuditQuery
 from hipcare.services.ports.child_page import ChildPageQuery
 from hipcare.services.ports.family import FamilyRepository
@@ -25,7 +26,9 @@ from hipcare.services.ports.records import (
     UserRepository,
     VisitRepository,
 )
+from hipcare.services.ports.referrals import ReferralRepository
 from hipcare.services.ports.worklist import SurveillanceStatusRepository
+from hipcare.services.ports.worklist_details import WorklistDetailsQuery
 
 __all__ = ["UnitOfWork"]
 
@@ -85,6 +88,15 @@ class UnitOfWork(Protocol):
 
     @property
     def child_pages(self) -> ChildPageQuery: ...
+
+    @property
+    def referrals(self) -> ReferralRepository: ...
+
+    @property
+    def worklist_details(self) -> WorklistDetailsQuery: ...
+
+    @property
+    def alert_outbox(self) -> AlertOutbox: ...
 
     def __enter__(self) -> Self: ...
 

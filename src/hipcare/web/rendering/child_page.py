@@ -19,15 +19,19 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from hipcare.content.i18n import languages
+from hipcare.content.referral import load_referral_protocol
 from hipcare.content.surveillance import load_surveillance_rules
+from hipcare.domain.alert_title import alert_kind_in_words, alert_title
 from hipcare.domain.pathway import Procedure
-from hipcare.domain.records import CarePlanItemState, OperationPlan, VisitRecord
+from hipcare.domain.records import CarePlanItemState, OperationPlan, OperationStatus, VisitRecord
+from hipcare.domain.referral import ClinicOutcome, ReferralState, referral_state
 from hipcare.render.trend_chart import trend_chart_svg
 from hipcare.services.accounts import SessionUser
 from hipcare.services.hip_trend import HipTrend, hip_trend
@@ -140,6 +144,26 @@ def _review_rule_status(journey: ChildJourney) -> str | None:
     return rule_status(plan.review.rule_id)
 
 
+def _alert_titles(journey: ChildJourney, timezone: str) -> dict[int, str]:
+    """Titles in words with the value ("Pain 8 of 10, written 19:34", the clinic's clock)
+    of the alerts raised by the diary entries the page holds."""
+    zone = ZoneInfo(timezone)
+    return {
+        entry.alert_id: alert_title(
+            entry.kind, entry.data, entry.recorded_at.astimezone(zone).strftime("%H:%M")
+        )
+        for entry in journey.diary or ()
+        if entry.alert_id is not None
+    }
+
+
+def _referral_state(journey: ChildJourney) -> ReferralState | None:
+    """Where the child's latest referral stands on the page's day."""
+    planned = any(plan.status is not OperationStatus.CANCELLED for plan in journey.operation_plans)
+    latest = journey.referrals[-1] if journey.referrals else None
+    return referral_state(latest, operation_planned=planned, today=journey.today)
+
+
 def _body(
     context: WebContext,
     user: SessionUser,
@@ -167,6 +191,11 @@ def _body(
             "films": [(film.film, film.readings, film.hidden) for film in journey.films],
             "diary": diary,
             "operation_problem": operation_problem,
+            "referral_state": _referral_state(journey),
+            "alert_titles": _alert_titles(journey, context.settings.timezone),
+            "alert_kind_in_words": alert_kind_in_words,
+            "referral_protocol": load_referral_protocol(),
+            "clinic_outcomes": [outcome.value for outcome in ClinicOutcome],
         },
     )
 

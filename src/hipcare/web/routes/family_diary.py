@@ -8,7 +8,10 @@ The use cases (``hipcare.services.family``) decide who may see what and audit ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,6 +23,7 @@ from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import Child
 from hipcare.services import family as use
 from hipcare.services.accounts import SessionUser
+from hipcare.services.family.alert_follow_up import alert_follow_up
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import page_user, page_user_with_form
 from hipcare.web.context import WebContext, web_context
@@ -29,6 +33,7 @@ from hipcare.web.rendering import (
     diary_outcome,
     family_language,
     family_page,
+    sites_by_id,
     user_id,
 )
 
@@ -60,7 +65,31 @@ def _diary_values(
         "outcome": None,
         "errors": {},
         "form": {},
+        "follow_up": alert_follow_up(uow, user_id(user), child.id or 0, now=now),
+        "clock_time": _clock_time(context),
+        "call_now_contacts": _call_now(child, words),
     }
+
+
+def _clock_time(context: WebContext) -> Callable[[datetime], str]:
+    """A moment as the clinic's clock shows it, HH:MM (``HIPCARE_TIMEZONE``)."""
+    zone = ZoneInfo(context.settings.timezone)
+    return lambda moment: moment.astimezone(zone).strftime("%H:%M")
+
+
+def _call_now(child: Child, words: Translator) -> list[dict[str, str]]:
+    """Whom the family can call while the care team has not seen an alert."""
+    site = sites_by_id().get(child.site_id)
+    found = [] if site is None else [site.contact(role) for role in ("orthopaedic-nurse", "ward")]
+    return [
+        {
+            "label": words.gettext(contact.label),
+            "phone": contact.phone,
+            "hours": words.gettext(contact.hours),
+        }
+        for contact in found
+        if contact is not None
+    ]
 
 
 @pages_router.get("/family/children/{child_id}/diary")

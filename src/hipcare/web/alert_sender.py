@@ -1,0 +1,89 @@
+"""The web server's alert sender (issue 16): a background task, started with the app, that
+every few seconds emails new diary alerts to the site's alert address
+(:func:`hipcare.services.alert_emails.send_alert_emails`; exactly once across server
+processes). Runs only when ``HIPCARE_ALERT_EMAIL`` and ``HIPCARE_SMTP_HOST`` are set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hipcare.domain.errors import InvalidInputError
+from hipcare.services.alert_emails import send_alert_emails
+from hipcare.services.family.reminders import SmtpSettings, smtp_sender
+from hipcare.settings import Settings
+from hipcare.storage import SqlAlchemyUnitOfWork
+
+__all__ = ["AlertSender", "alert_sender_for"]
+
+_log = logging.getLogger("hipcare.web.alerts")
+
+_DEFAULT_SENDER = "hipcare@localhost"
+
+
+class AlertSender:
+    """Sends waiting alert emails once per ``interval_seconds`` while :meth:`run` runs."""
+
+    def __init__(
+        self,
+        address: str,
+        smtp: SmtpSettings,
+        session_factory: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        interval_seconds: float,
+    ) -> None:
+        self._address = address
+        self._smtp = smtp
+        self._send = smtp_sender(smtp)
+        self._uow = SqlAlchemyUnitOfWork(session_factory)
+        self._clock = clock
+        self.interval_seconds = interval_seconds
+
+    def send_once(self) -> int:
+        """One pass: how many alert emails were sent."""
+        report = send_alert_emails(
+            self._uow,
+            self._send,
+            self._smtp,
+            lambda site_id: self._address,
+            clock=self._clock,
+            log=_log.info,
+        )
+        return report.sent
+
+    async def run(self) -> None:
+        """Until cancelled: a pass (in a worker thread: SMTP and the database block), then
+        a pause. A failed pass is logged (its kind only) and the next one tries again."""
+        while True:
+            try:
+                await asyncio.to_thread(self.send_once)
+            # Any failure: the loop must outlive it (the next pass tries again).
+            except Exception as error:
+                _log.warning("alert emails: a pass failed (%s)", type(error).__name__)
+            await asyncio.sleep(self.interval_seconds)
+
+
+def alert_sender_for(
+    settings: Settings, session_factory: sessionmaker[Session], clock: Callable[[], datetime]
+) -> AlertSender | None:
+    """The sender the settings ask for, or None (no alert address, or no SMTP server)."""
+    if settings.alert_email is None:
+        return None
+    mail = dict(settings.mail_environ)
+    if not mail.get("HIPCARE_SMTP_HOST", "").strip():
+        _log.warning("alert emails: HIPCARE_ALERT_EMAIL is set but HIPCARE_SMTP_HOST is not")
+        return None
+    mail.setdefault("HIPCARE_SMTP_FROM", _DEFAULT_SENDER)
+    try:
+        smtp = SmtpSettings.from_environ(mail)
+    except InvalidInputError as error:
+        _log.warning("alert emails: %s is not usable; none are sent", error.field)
+        return None
+    return AlertSender(
+        settings.alert_email, smtp, session_factory, clock, settings.alert_poll_seconds
+    )
