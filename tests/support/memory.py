@@ -244,6 +244,14 @@ class InMemoryCarePlanItemRepository(_Repository):
         items[_stored(item.id, items, "care_plan_item", "care-plan item")] = item
         return item
 
+    def mark_done(self, item_id: int, done_at: datetime, done_by: int) -> CarePlanItemState | None:
+        stored = self._tables.care_plan_items.get(item_id)
+        if stored is None or stored.done:
+            return None
+        done = dataclasses.replace(stored, done_at=done_at, done_by=done_by)
+        self._tables.care_plan_items[item_id] = done
+        return done
+
 
 class InMemoryAlertRepository(_Repository):
     def add(self, alert: Alert) -> Alert:
@@ -259,6 +267,14 @@ class InMemoryAlertRepository(_Repository):
         alerts = self._tables.alerts
         alerts[_stored(alert.id, alerts, "alert", "alert")] = alert
         return alert
+
+    def acknowledge(self, alert_id: int, acknowledged_by: int, at: datetime) -> Alert | None:
+        stored = self._tables.alerts.get(alert_id)
+        if stored is None or stored.acknowledged_at is not None:
+            return None
+        done = dataclasses.replace(stored, acknowledged_by=acknowledged_by, acknowledged_at=at)
+        self._tables.alerts[alert_id] = done
+        return done
 
 
 class InMemoryExternalIdentifierRepository(_Repository):

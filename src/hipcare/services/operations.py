@@ -46,7 +46,7 @@ from hipcare.domain.records import (
     Role,
     User,
 )
-from hipcare.services.access import child_for, deny, find_actor, write_audit
+from hipcare.services.access import ConflictError, child_for, deny, find_actor, write_audit
 from hipcare.services.json_input import parse_bool, parse_date, refuse_unknown_keys
 from hipcare.services.ports import UnitOfWork
 
@@ -473,6 +473,12 @@ def postpone_surgery(
     return tuple(saved)
 
 
+def _stored(record_id: int | None) -> int:
+    if record_id is None:  # pragma: no cover -- stored records have ids
+        raise RuntimeError("a stored record has an id")
+    return record_id
+
+
 def tick_care_item(
     uow: UnitOfWork,
     actor_id: int,
@@ -482,7 +488,12 @@ def tick_care_item(
     *,
     now: datetime,
 ) -> CarePlanItemState:
-    """Mark one care-plan item done by the actor, now (ticking it again changes nothing)."""
+    """Mark one care-plan item done by the actor, now (ticking one's own tick again changes
+    nothing).
+
+    An item done by someone else (already, or by another tick in the same moment) raises
+    :class:`~hipcare.services.access.ConflictError` and changes nothing.
+    """
     with uow:
         actor = find_actor(uow, actor_id)
         _operation(uow, actor, child_id, operation_id, now)
@@ -497,9 +508,13 @@ def tick_care_item(
         )
         if state is None:
             raise InvalidInputError("item_id", f"the care plan has no item {item_id!r}")
-        if state.done:
-            return state
-        done = uow.care_plan_items.save(dataclasses.replace(state, done_at=now, done_by=actor.id))
+        if state.done and state.done_by == actor.id:
+            return state  # the same person ticking again (a second tab): nothing changes
+        done = uow.care_plan_items.mark_done(_stored(state.id), now, _stored(actor.id))
+        if done is None:
+            raise ConflictError(
+                "item_id", f"{item_id!r} was ticked by someone else first; nothing was changed"
+            )
         write_audit(uow, actor, AuditAction.CARE_ITEM_TICKED, EntityType.CHILD, child_id, now)
         uow.commit()
     return done

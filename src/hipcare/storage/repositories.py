@@ -34,6 +34,7 @@ from sqlalchemy import (
     type_coerce,
     union,
     union_all,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -301,6 +302,21 @@ class SqlAlchemyCarePlanItemRepository:
         self._session.flush()
         return mapping.care_plan_item_from_row(row)
 
+    def mark_done(self, item_id: int, done_at: datetime, done_by: int) -> CarePlanItemState | None:
+        # One conditional UPDATE: the database decides which of several ticks wins (the row
+        # lock makes a concurrent one wait, then find done_at set and change no row).
+        result = self._session.connection().execute(
+            update(CarePlanItemRow)
+            .where(CarePlanItemRow.id == item_id, CarePlanItemRow.done_at.is_(None))
+            .values(done_at=done_at, done_by=done_by)
+        )
+        if result.rowcount != 1:
+            return None
+        row = self._session.get(CarePlanItemRow, item_id, populate_existing=True)
+        if row is None:  # pragma: no cover -- the update just found it
+            raise RuntimeError("the ticked item is gone")
+        return mapping.care_plan_item_from_row(row)
+
 
 class SqlAlchemyAlertRepository:
     def __init__(self, session: Session) -> None:
@@ -326,6 +342,20 @@ class SqlAlchemyAlertRepository:
             raise InvalidInputError("alert.id", f"no alert {alert.id} is stored")
         mapping.update_alert_row(row, alert)
         self._session.flush()
+        return mapping.alert_from_row(row)
+
+    def acknowledge(self, alert_id: int, acknowledged_by: int, at: datetime) -> Alert | None:
+        # One conditional UPDATE, as for care-plan ticks: one acknowledgement wins.
+        result = self._session.connection().execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert_id, AlertRow.acknowledged_at.is_(None))
+            .values(acknowledged_by=acknowledged_by, acknowledged_at=at)
+        )
+        if result.rowcount != 1:
+            return None
+        row = self._session.get(AlertRow, alert_id, populate_existing=True)
+        if row is None:  # pragma: no cover -- the update just found it
+            raise RuntimeError("the acknowledged alert is gone")
         return mapping.alert_from_row(row)
 
 

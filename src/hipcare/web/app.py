@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hipcare import __version__
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
-from hipcare.services.access import PermissionDeniedError
+from hipcare.services.access import ConflictError, PermissionDeniedError
 from hipcare.services.accounts import SessionPolicy
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
@@ -272,6 +272,17 @@ def _add_error_handlers(app: FastAPI) -> None:
             "It belongs to a site you are not a member of, or your role does not allow it.",
         )
 
+    async def conflict(request: Request, error: Exception) -> Response:
+        assert isinstance(error, ConflictError)  # noqa: S101 -- registered for it
+        if _is_api(request):
+            return _problem(409, error.field, error.problem)
+        return error_page(
+            request,
+            409,
+            "Someone else changed this first",
+            "Nothing was changed. Reload the page to see what is there now.",
+        )
+
     async def invalid_input(request: Request, error: Exception) -> Response:
         assert isinstance(error, InvalidInputError | OutsideRuleError)  # noqa: S101 -- as above
         status = 404 if error.field in ("child_id", "site") else 422
@@ -314,6 +325,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         SignInRequiredError: sign_in_required,
         CsrfRefusedError: csrf_refused,
         PermissionDeniedError: permission_denied,
+        ConflictError: conflict,
         InvalidInputError: invalid_input,
         OutsideRuleError: invalid_input,
     }

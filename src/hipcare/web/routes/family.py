@@ -108,7 +108,9 @@ async def plan_page(request: Request, child_id: RecordId) -> Response:
 async def tick(
     request: Request, child_id: RecordId, item_id: str, user: FormUser, context: Context
 ) -> Response:
-    use.tick_family_item(_uow(context), user_id(user), child_id, item_id, now=context.now())
+    use.tick_family_item(
+        _uow(context), user_id(user), child_id, item_id, pathway_content(), now=context.now()
+    )
     form = await request.form()
     back = str(form.get("back", ""))
     target = (

@@ -42,7 +42,7 @@ from hipcare.web.clinical_models import (
     operation_out,
 )
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import CLINICAL_API_ERRORS, RecordId, parse_record_id
+from hipcare.web.models import CLINICAL_API_ERRORS, CONFLICT, RecordId, parse_record_id
 from hipcare.web.rendering import (
     PROCEDURE_NAMES,
     page,
@@ -379,11 +379,12 @@ async def api_postpone(
 @api_router.post(
     "/children/{child_id}/operations/{operation_id}/items/{item_id}/done",
     response_model=CarePlanItemOut,
+    responses=CONFLICT,
 )
 async def api_tick(
     child_id: RecordId, operation_id: RecordId, item_id: str, user: ApiUser, context: Context
 ) -> CarePlanItemOut:
-    """Mark a care-plan item done (by you, now)."""
+    """Mark a care-plan item done (by you, now); 409 when it is done already."""
     item = tick_care_item(
         context.unit_of_work(), user_id(user), child_id, operation_id, item_id, now=context.now()
     )
