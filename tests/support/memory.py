@@ -224,6 +224,15 @@ class InMemoryOperationPlanRepository(_Repository):
         plans[_stored(plan.id, plans, "operation", "operation plan")] = plan
         return plan
 
+    def save_if_unchanged(self, plan: OperationPlan, was: OperationPlan) -> OperationPlan | None:
+        stored = self._tables.operation_plans.get(plan.id or 0)
+        if stored is None or (stored.surgery_date, stored.status) != (
+            was.surgery_date,
+            was.status,
+        ):
+            return None
+        return self.save(plan)
+
 
 class InMemoryCarePlanItemRepository(_Repository):
     def add(self, item: CarePlanItemState) -> CarePlanItemState:

@@ -433,6 +433,12 @@ def postpone_surgery(
 
     The engine's :func:`hipcare.domain.pathway.postpone` re-dates every item not done from
     its anchor (surgery, admission, discharge); done items keep their date, who and when.
+
+    Optional ``document["expected_surgery_date"]`` (YYYY-MM-DD, or "" when none was set) is
+    the date the clinician saw, If-Match style: when someone moved it since,
+    :class:`~hipcare.services.access.ConflictError` (409) and nothing changes. Without it the
+    date read in this transaction is the precondition, so of two simultaneous postponements
+    one wins and the other gets the same 409.
     """
     if not isinstance(document, Mapping) or "surgery_date" not in document:
         raise InvalidInputError("surgery_date", "is missing; write it as YYYY-MM-DD")
@@ -445,8 +451,24 @@ def postpone_surgery(
         states = list(uow.care_plan_items.for_operation_plan(operation_id))
         if not states:
             raise InvalidInputError("operation_id", "start the pathway before postponing it")
+        expected = document.get("expected_surgery_date")
+        if expected is not None and _date_or_none(expected) != operation.surgery_date:
+            raise ConflictError(
+                "expected_surgery_date",
+                "someone else changed the surgery date first; nothing was changed: reload "
+                "and postpone again",
+            )
         if new_date == operation.surgery_date:
             raise InvalidInputError("surgery_date", "is the date already planned")
+        moved = uow.operation_plans.save_if_unchanged(
+            dataclasses.replace(operation, surgery_date=new_date, status=OperationStatus.SCHEDULED),
+            operation,
+        )
+        if moved is None:
+            raise ConflictError(
+                "surgery_date",
+                "someone else changed the operation at the same moment; nothing was changed",
+            )
         before = build_care_plan(uow, child, operation, content)
         stored_ids = {state.item_id for state in states}
         done_ids = [state.item_id for state in states if state.done]
@@ -465,12 +487,13 @@ def postpone_surgery(
                     dataclasses.replace(state, due_date=new_dates[state.item_id])
                 )
             )
-        uow.operation_plans.save(
-            dataclasses.replace(operation, surgery_date=new_date, status=OperationStatus.SCHEDULED)
-        )
         write_audit(uow, actor, AuditAction.OPERATION_POSTPONED, EntityType.CHILD, child_id, now)
         uow.commit()
     return tuple(saved)
+
+
+def _date_or_none(value: object) -> date | None:
+    return None if value in ("", None) else parse_date(value, "expected_surgery_date")
 
 
 def _stored(record_id: int | None) -> int:

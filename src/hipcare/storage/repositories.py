@@ -275,6 +275,25 @@ class SqlAlchemyOperationPlanRepository:
         self._session.flush()
         return mapping.operation_plan_from_row(row)
 
+    def save_if_unchanged(self, plan: OperationPlan, was: OperationPlan) -> OperationPlan | None:
+        plan_id = _stored_id(plan.id, "operation")
+        # The date and status read at the start are the precondition: a concurrent edit
+        # that committed first makes this UPDATE change no row (PostgreSQL re-reads the row
+        # after waiting for its lock; SQLite's BEGIN IMMEDIATE lets no edit in between).
+        same_date = (
+            OperationPlanRow.surgery_date.is_(None)
+            if was.surgery_date is None
+            else OperationPlanRow.surgery_date == was.surgery_date
+        )
+        result = self._session.connection().execute(
+            update(OperationPlanRow)
+            .where(OperationPlanRow.id == plan_id, same_date, OperationPlanRow.status == was.status)
+            .values(surgery_date=plan.surgery_date, status=plan.status)
+        )
+        if result.rowcount != 1:
+            return None
+        return self.save(plan)
+
 
 class SqlAlchemyCarePlanItemRepository:
     def __init__(self, session: Session) -> None:

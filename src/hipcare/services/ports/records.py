@@ -104,6 +104,12 @@ class OperationPlanRepository(Protocol):
         """Overwrite the stored plan that has ``plan.id``."""
         ...
 
+    def save_if_unchanged(self, plan: OperationPlan, was: OperationPlan) -> OperationPlan | None:
+        """Overwrite the stored plan with ``plan`` only if its surgery date and status are
+        still those of ``was`` (one conditional update: of two simultaneous edits one wins);
+        None when someone changed them first."""
+        ...
+
 
 class CarePlanItemRepository(Protocol):
     def add(self, item: CarePlanItemState) -> CarePlanItemState: ...

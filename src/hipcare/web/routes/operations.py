@@ -279,7 +279,16 @@ async def postpone_page(
             user_id(user),
             child_id,
             operation_id,
-            {"surgery_date": form.get("surgery_date", "")},
+            {
+                "surgery_date": form.get("surgery_date", ""),
+                # Sent by the page's own form (the date it showed); an older page without
+                # it postpones whatever is planned now.
+                **(
+                    {"expected_surgery_date": form["expected_surgery_date"]}
+                    if "expected_surgery_date" in form
+                    else {}
+                ),
+            },
             pathway_content(),
             today=context.today(now),
             now=now,
@@ -357,11 +366,13 @@ async def api_start_pathway(
 @api_router.post(
     "/children/{child_id}/operations/{operation_id}/postpone",
     response_model=list[CarePlanItemOut],
+    responses=CONFLICT,
 )
 async def api_postpone(
     child_id: RecordId, operation_id: RecordId, body: PostponeIn, user: ApiUser, context: Context
 ) -> list[CarePlanItemOut]:
-    """Move the surgery date; items not done are re-dated, done ones are kept."""
+    """Move the surgery date; items not done are re-dated, done ones are kept. 409 when
+    someone changed the operation first (``expected_surgery_date``, or at the same moment)."""
     now = context.now()
     items = postpone_surgery(
         context.unit_of_work(),
