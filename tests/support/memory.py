@@ -469,6 +469,9 @@ class InMemoryRadiographRepository(_Repository):
         self._tables.radiograph_readings[stored.id or 0] = stored
         return stored
 
+    def hold(self, film_id: int) -> None:
+        """Nothing to hold: the fake serves one caller at a time."""
+
     def readings(self, film_id: int) -> Sequence[Reading]:
         readings = [
             reading

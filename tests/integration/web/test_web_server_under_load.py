@@ -7,6 +7,8 @@ date, email or password hash."""
 from __future__ import annotations
 
 import dataclasses
+import io
+import json
 import os
 import re
 import signal
@@ -25,6 +27,7 @@ from typing import Any
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
+from tests.fixtures.radiographs import SMALL, dicom_dataset, pelvis_pixels
 from web_support import CHILD_FORM, EMAILS, HARBOUR, PASSWORD, Staff, sign_in
 
 from hipcare.domain.records import Profession, Role, User
@@ -105,12 +108,27 @@ def _api_headers(client: TestClient, email: str) -> dict[str, str]:
     return {"X-CSRF-Token": response.json()["csrf_token"]}
 
 
+SAMPLE_FILM = json.loads(
+    (Path(__file__).resolve().parents[2] / "fixtures" / "sample_film.json").read_text()
+)
+
+
+def _scaled(value: Any, factor: float) -> Any:
+    if isinstance(value, dict):
+        return {key: _scaled(item, factor) for key, item in value.items()}
+    return [round(value[0] * factor, 2), round(value[1] * factor, 2)]
+
+
+LANDMARKS = _scaled(SAMPLE_FILM["landmarks"], SMALL[1] / 2500)
+
+
 @dataclass(frozen=True)
 class Prepared:
     child_id: int
     operation_id: int
     item_id: str
     invitation_token: str
+    film_id: int
 
 
 def _prepare(client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff, hash_: str) -> Prepared:
@@ -156,7 +174,16 @@ def _prepare(client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff, hash_:
     assert invited.status_code == 200, invited.text
     link = re.search(r"/invite/([A-Za-z0-9_\-]+)", invited.text)
     assert link is not None
-    return Prepared(child_id, operation_id, "postop-xray", link.group(1))
+    film = io.BytesIO()
+    dicom_dataset(pelvis_pixels(*SMALL)).save_as(film, enforce_file_format=True)
+    uploaded = client.post(
+        f"/children/{child_id}/radiographs",
+        data={"csrf_token": page_token, "film_date": "2026-02-20", "confirm_identifiers": "yes"},
+        files={"file": ("film.dcm", film.getvalue(), "application/octet-stream")},
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    film_id = int(uploaded.headers["location"].rsplit("/", 1)[1])
+    return Prepared(child_id, operation_id, "postop-xray", link.group(1), film_id)
 
 
 def _signed_in(base_url: str, email: str) -> httpx2.Client:
@@ -210,6 +237,20 @@ def test_five_clinicians_ticking_one_item_at_once_get_one_200_and_four_409_and_t
         assert statuses == [200, 409, 409, 409, 409], [r.text for r in ticks]
         refused = [response.json() for response in ticks if response.status_code == 409]
         assert all("someone else" in problem["problem"] for problem in refused)
+
+        # Five first readings of one film at once: five readings, one visit.
+        readings = _at_once(
+            [
+                lambda c=c: c.post(
+                    f"/api/radiographs/{prepared.film_id}/readings", json={"landmarks": LANDMARKS}
+                )
+                for c in clinicians
+            ]
+        )
+        assert [r.status_code for r in readings] == [201] * 5, [r.text for r in readings]
+        with uow:
+            visits = uow.visits.for_child(prepared.child_id)
+        assert len(visits) == 1
 
         # Hostile: names that lengthen when folded, ids past any column, one invitation
         # accepted in several tabs at once.

@@ -70,3 +70,8 @@ class RadiographRepository(Protocol):
     def readings(self, film_id: int) -> Sequence[Reading]:
         """The film's readings, oldest first."""
         ...
+
+    def hold(self, film_id: int) -> None:
+        """Hold the film against other writers until the transaction ends, so two first
+        readings at the same moment record one visit, not two."""
+        ...
