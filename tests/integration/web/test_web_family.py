@@ -930,3 +930,13 @@ def test_the_cached_today_page_keeps_the_session_rules_and_audits_a_touched_view
     home = client.get("/family")
     assert home.headers["location"].startswith("/sign-in"), "the expired session was deleted"
     assert _count(uow, family.child_id, AuditAction.CARE_PLAN_READ) == reads + 3
+
+
+def test_the_familys_list_of_children_is_audited(
+    client: TestClient, family: Family, uow: SqlAlchemyUnitOfWork
+) -> None:
+    """The list shows the children's names, so each listing leaves a ``child.listed`` row."""
+    headers = _api_headers(client, family.email, FAMILY_PASSWORD)
+    listed = client.get("/api/family/children", headers=headers)
+    assert [child["id"] for child in listed.json()] == [family.child_id]
+    assert _count(uow, family.child_id, AuditAction.CHILD_LISTED) == 1

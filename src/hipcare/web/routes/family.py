@@ -70,7 +70,7 @@ async def switch_language(request: Request, lang: str = "en", next: str = "/fami
 
 @pages_router.get("/family")
 async def family_home(request: Request, user: User, context: Context) -> Response:
-    children = use.family_children(_uow(context), user_id(user))
+    children = use.family_children(_uow(context), user_id(user), now=context.now())
     if user.user.role is Role.FAMILY and len(children) == 1:
         return RedirectResponse(f"/family/children/{children[0].id}", status_code=303)
     words = family_language(request, children[0] if children else None)

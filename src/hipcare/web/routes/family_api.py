@@ -122,7 +122,7 @@ async def api_children(user: ApiUser, context: Context) -> list[FamilyChildOut]:
             given_name=child.given_name,
             preferred_language=child.preferred_language,
         )
-        for child in use.family_children(_uow(context), user_id(user))
+        for child in use.family_children(_uow(context), user_id(user), now=context.now())
     ]
 
 
