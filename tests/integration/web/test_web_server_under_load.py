@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from fastapi.testclient import TestClient
 from tests.fixtures.radiographs import SMALL, dicom_dataset, pelvis_pixels
 from web_support import CHILD_FORM, EMAILS, HARBOUR, PASSWORD, Staff, sign_in
 
-from hipcare.domain.records import Profession, Role, User
+from hipcare.domain.records import Alert, Profession, Role, User
 from hipcare.storage import SqlAlchemyUnitOfWork
 
 HIPCARE = Path(sys.executable).with_name("hipcare")
@@ -129,6 +130,7 @@ class Prepared:
     item_id: str
     invitation_token: str
     film_id: int
+    alert_id: int
 
 
 def _prepare(client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff, hash_: str) -> Prepared:
@@ -183,7 +185,11 @@ def _prepare(client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff, hash_:
     )
     assert uploaded.status_code == 303, uploaded.text
     film_id = int(uploaded.headers["location"].rsplit("/", 1)[1])
-    return Prepared(child_id, operation_id, "postop-xray", link.group(1), film_id)
+    with uow:
+        alert = uow.alerts.add(Alert(child_id, "red-skin", datetime(2026, 3, 2, 8, tzinfo=UTC)))
+        uow.commit()
+    assert alert.id is not None
+    return Prepared(child_id, operation_id, "postop-xray", link.group(1), film_id, alert.id)
 
 
 def _signed_in(base_url: str, email: str) -> httpx2.Client:
@@ -237,6 +243,18 @@ def test_five_clinicians_ticking_one_item_at_once_get_one_200_and_four_409_and_t
         assert statuses == [200, 409, 409, 409, 409], [r.text for r in ticks]
         refused = [response.json() for response in ticks if response.status_code == 409]
         assert all("someone else" in problem["problem"] for problem in refused)
+
+        # Five acknowledgements of one alert at once: one 200, four 409.
+        acknowledged = _at_once(
+            [
+                lambda c=c: c.post(
+                    f"/api/children/{prepared.child_id}/alerts/{prepared.alert_id}/acknowledge"
+                )
+                for c in clinicians
+            ]
+        )
+        statuses = sorted(response.status_code for response in acknowledged)
+        assert statuses == [200, 409, 409, 409, 409], [r.text for r in acknowledged]
 
         # Five first readings of one film at once: five readings, one visit.
         readings = _at_once(
