@@ -257,6 +257,15 @@ class InMemoryOperationPlanRepository(_Repository):
         plans[_stored(plan.id, plans, "operation", "operation plan")] = plan
         return plan
 
+    def save_if_unchanged(self, plan: OperationPlan, was: OperationPlan) -> OperationPlan | None:
+        stored = self._tables.operation_plans.get(plan.id or 0)
+        if stored is None or (stored.surgery_date, stored.status) != (
+            was.surgery_date,
+            was.status,
+        ):
+            return None
+        return self.save(plan)
+
 
 class InMemoryCarePlanItemRepository(_Repository):
     def add(self, item: CarePlanItemState) -> CarePlanItemState:
@@ -277,6 +286,14 @@ class InMemoryCarePlanItemRepository(_Repository):
         items[_stored(item.id, items, "care_plan_item", "care-plan item")] = item
         return item
 
+    def mark_done(self, item_id: int, done_at: datetime, done_by: int) -> CarePlanItemState | None:
+        stored = self._tables.care_plan_items.get(item_id)
+        if stored is None or stored.done:
+            return None
+        done = dataclasses.replace(stored, done_at=done_at, done_by=done_by)
+        self._tables.care_plan_items[item_id] = done
+        return done
+
 
 class InMemoryAlertRepository(_Repository):
     def add(self, alert: Alert) -> Alert:
@@ -292,6 +309,14 @@ class InMemoryAlertRepository(_Repository):
         alerts = self._tables.alerts
         alerts[_stored(alert.id, alerts, "alert", "alert")] = alert
         return alert
+
+    def acknowledge(self, alert_id: int, acknowledged_by: int, at: datetime) -> Alert | None:
+        stored = self._tables.alerts.get(alert_id)
+        if stored is None or stored.acknowledged_at is not None:
+            return None
+        done = dataclasses.replace(stored, acknowledged_by=acknowledged_by, acknowledged_at=at)
+        self._tables.alerts[alert_id] = done
+        return done
 
 
 class InMemoryExternalIdentifierRepository(_Repository):
@@ -476,6 +501,9 @@ class InMemoryRadiographRepository(_Repository):
         stored = dataclasses.replace(reading, id=self._new_id("radiograph_readings"))
         self._tables.radiograph_readings[stored.id or 0] = stored
         return stored
+
+    def hold(self, film_id: int) -> None:
+        """Nothing to hold: the fake serves one caller at a time."""
 
     def readings(self, film_id: int) -> Sequence[Reading]:
         readings = [

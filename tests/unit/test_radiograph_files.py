@@ -424,3 +424,30 @@ def test_child_record_json_is_checked() -> None:
 def test_names_are_folded_as_the_records_fold_them(text: str) -> None:
     """The adapter's own folding (kept light to import) agrees with name_search_key."""
     assert _name_tokens(text) == frozenset(name_search_key(text).split())
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` x ``height`` 8-bit grey pixels in its header (no image)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(9_000, 9_000), (100_000, 700), (8_001, 8_000)])
+def test_a_png_over_the_pixel_limit_is_refused_from_its_header_before_decoding(
+    width: int, height: int
+) -> None:
+    """The limit DICOM films have (MAX_PIXELS) holds for PNG too, under Pillow's own bomb
+    limit (89 million), and is checked before a pixel is decoded (the data here is tiny)."""
+    with pytest.raises(InvalidInputError, match="million pixels") as caught:
+        read_radiograph(_png_header_only(width, height))
+    assert caught.value.field == "file"

@@ -80,6 +80,37 @@ def test_registration_form_errors_name_the_field(changes: dict[str, Any], field:
     assert caught.value.field == field
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"given_name": "Lay\u202ela"}, "given_name"),
+        ({"family_name": "Had\u200bdad"}, "family_name"),
+        ({"given_name": "Lay\u2066la\u2069"}, "given_name"),
+        ({"family_name": "Had\u061cdad"}, "family_name"),
+        ({"given_name": "\ufeffLayla"}, "given_name"),
+        ({"given_name": "ß" * 101}, "given_name"),
+        ({"family_name": "ﷺ" * 12}, "family_name"),
+        ({"date_of_birth": "0001-01-01"}, "date_of_birth"),
+        ({"date_of_birth": "1899-12-31"}, "date_of_birth"),
+    ],
+)
+def test_implausible_names_and_birth_dates_are_refused_naming_the_field(
+    changes: dict[str, Any], field: str
+) -> None:
+    """Bidi overrides, zero-width and separator characters, names too long once folded for
+    searching, and birth dates before 1900 are refused (422 on the web), never stored."""
+    with pytest.raises(InvalidInputError) as caught:
+        parse_child(_child_form(**changes), today=TODAY)
+    assert caught.value.field == field
+
+
+def test_names_keep_the_joiners_persian_and_indic_names_need() -> None:
+    """ZWNJ and ZWJ are format characters, but a name like "محمد‌رضا" is spelled with one."""
+    child = parse_child(_child_form(given_name="محمد\u200cرضا", family_name="ß" * 100), today=TODAY)
+    assert "\u200c" in child.given_name
+    assert len(child.search_key) <= 401
+
+
 def test_a_registration_form_missing_a_name_says_which() -> None:
     form = _child_form()
     del form["family_name"]

@@ -65,6 +65,11 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{2,30}")
 _MAX_NAME_LENGTH = 200
 _MIN_GESTATION_WEEKS = 20.0
+_EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+"""Plausibility, not a clinical rule: an earlier birth date is a typing mistake (0001-01-01)."""
+_JOINERS = frozenset("\u200c\u200d")
+"""Zero-width non-joiner and joiner: format characters that Persian, Arabic and Indic names
+need (ZWNJ in "محمد‌رضا"), so they stay allowed in names."""
 _MAX_GESTATION_WEEKS = 45.0
 
 
@@ -119,6 +124,29 @@ def _text(value: object, field_name: str, what: str) -> str:
     text = " ".join(value.split())
     if len(text) > _MAX_NAME_LENGTH:
         raise InvalidInputError(field_name, f"is longer than {_MAX_NAME_LENGTH} characters")
+    return text
+
+
+def _name(value: object, field_name: str, what: str) -> str:
+    """A person's name: text without invisible format or separator characters (bidi
+    overrides such as U+202E reorder what a clinician reads; zero-width spaces make two
+    names that look the same differ), and short enough once folded for searching (a
+    ligature or "ß" folds to several letters; the stored search key holds 200 a name)."""
+    text = _text(value, field_name, what)
+    for char in text:
+        category = unicodedata.category(char)
+        if (category == "Cf" and char not in _JOINERS) or category in ("Zl", "Zp"):
+            raise InvalidInputError(
+                field_name,
+                f"holds an invisible formatting character (U+{ord(char):04X}); "
+                "retype the name without pasting",
+            )
+    if len(name_search_key(text)) > _MAX_NAME_LENGTH:
+        raise InvalidInputError(
+            field_name,
+            f"is longer than {_MAX_NAME_LENGTH} characters once its letters are spelled out "
+            "for searching (ligatures, ß); shorten it",
+        )
     return text
 
 
@@ -229,7 +257,7 @@ class User:
         refuse_control_characters(self.email.strip(), "user.email")
         object.__setattr__(self, "email", self.email.strip().lower())
         object.__setattr__(
-            self, "display_name", _text(self.display_name, "user.display_name", "a name to show")
+            self, "display_name", _name(self.display_name, "user.display_name", "a name to show")
         )
         if not isinstance(self.role, Role):
             raise InvalidInputError("user.role", f"{self.role!r} is not one of {choices(Role)}")
@@ -277,7 +305,7 @@ class FamilyContact:
     email: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _text(self.name, "contact.name", "the person's name"))
+        object.__setattr__(self, "name", _name(self.name, "contact.name", "the person's name"))
         object.__setattr__(
             self,
             "relationship",
@@ -318,14 +346,19 @@ class Child:
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "given_name", _text(self.given_name, "child.given_name", "the child's name")
+            self, "given_name", _name(self.given_name, "child.given_name", "the child's name")
         )
         object.__setattr__(
             self,
             "family_name",
-            _text(self.family_name, "child.family_name", "the child's family name"),
+            _name(self.family_name, "child.family_name", "the child's family name"),
         )
         _calendar_date(self.date_of_birth, "child.date_of_birth")
+        if self.date_of_birth < _EARLIEST_BIRTH_DATE:
+            raise InvalidInputError(
+                "child.date_of_birth",
+                f"{self.date_of_birth.isoformat()} is before 1900; check the year",
+            )
         _slug(self.site_id, "child.site_id")
         _language(self.preferred_language, "child.preferred_language")
         if self.gmfcs is not None and not isinstance(self.gmfcs, GMFCS):

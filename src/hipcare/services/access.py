@@ -11,10 +11,19 @@ from datetime import datetime
 from typing import NoReturn
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
+from hipcare.domain.pathway import Owner, Recurrence
 from hipcare.domain.records import AuditAction, AuditEntry, Child, EntityType, User
 from hipcare.services.ports import UnitOfWork
 
-__all__ = ["PermissionDeniedError", "child_for", "deny", "find_actor", "write_audit"]
+__all__ = [
+    "ConflictError",
+    "PermissionDeniedError",
+    "child_for",
+    "deny",
+    "family_may_tick",
+    "find_actor",
+    "write_audit",
+]
 
 
 class PermissionDeniedError(HipcareError):
@@ -24,6 +33,22 @@ class PermissionDeniedError(HipcareError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class ConflictError(HipcareError):
+    """Someone else changed the record first (another tick, acknowledgement or edit won):
+    nothing was changed; the caller reloads and decides again (HTTP 409)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+def family_may_tick(owner: Owner, recurrence: Recurrence | None) -> bool:
+    """A family ticks only its own one-off steps: family-owned and not recurring (recurring
+    ones are reminders). The care team's items (X-rays, reviews, ...) are theirs to tick."""
+    return owner is Owner.FAMILY and recurrence is None
 
 
 def find_actor(uow: UnitOfWork, actor_id: int) -> User:

@@ -20,7 +20,6 @@ the child's site may acknowledge one, and who did and when is kept.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -39,7 +38,7 @@ from hipcare.domain.records import (
     Role,
 )
 from hipcare.domain.surveillance import SurveillanceRules
-from hipcare.services.access import child_for, deny, find_actor, write_audit
+from hipcare.services.access import ConflictError, child_for, deny, find_actor, write_audit
 from hipcare.services.journey import surveillance_summary
 from hipcare.services.ports import UnitOfWork
 
@@ -246,7 +245,9 @@ def acknowledge_alert(
 ) -> Alert:
     """Acknowledge an open alert about a child of the actor's site (a clinician): who, now.
 
-    An alert acknowledged already keeps its first acknowledgement and is returned as it is.
+    An alert acknowledged already keeps its first acknowledgement: the same person again
+    changes nothing; anyone else (already, or in the same moment and lost) gets
+    :class:`~hipcare.services.access.ConflictError`.
     """
     with uow:
         actor = find_actor(uow, actor_id)
@@ -265,11 +266,13 @@ def acknowledge_alert(
         )
         if alert is None:
             raise InvalidInputError("alert_id", f"the child has no alert {alert_id}")
-        if alert.acknowledged_at is not None:
-            return alert
-        saved = uow.alerts.save(
-            dataclasses.replace(alert, acknowledged_by=actor.id, acknowledged_at=now)
-        )
+        if alert.acknowledged_by == actor_id:
+            return alert  # the same person acknowledging again: nothing changes
+        saved = uow.alerts.acknowledge(alert_id, actor_id, now)
+        if saved is None:
+            raise ConflictError(
+                "alert_id", "someone else acknowledged this alert first; nothing was changed"
+            )
         write_audit(uow, actor, AuditAction.ALERT_ACKNOWLEDGED, EntityType.CHILD, child_id, now)
         uow.commit()
     return saved

@@ -46,7 +46,7 @@ from hipcare.domain.records import (
     Role,
     User,
 )
-from hipcare.services.access import child_for, deny, find_actor, write_audit
+from hipcare.services.access import ConflictError, child_for, deny, find_actor, write_audit
 from hipcare.services.json_input import parse_bool, parse_date, refuse_unknown_keys
 from hipcare.services.ports import UnitOfWork
 
@@ -433,6 +433,12 @@ def postpone_surgery(
 
     The engine's :func:`hipcare.domain.pathway.postpone` re-dates every item not done from
     its anchor (surgery, admission, discharge); done items keep their date, who and when.
+
+    Optional ``document["expected_surgery_date"]`` (YYYY-MM-DD, or "" when none was set) is
+    the date the clinician saw, If-Match style: when someone moved it since,
+    :class:`~hipcare.services.access.ConflictError` (409) and nothing changes. Without it the
+    date read in this transaction is the precondition, so of two simultaneous postponements
+    one wins and the other gets the same 409.
     """
     if not isinstance(document, Mapping) or "surgery_date" not in document:
         raise InvalidInputError("surgery_date", "is missing; write it as YYYY-MM-DD")
@@ -445,8 +451,24 @@ def postpone_surgery(
         states = list(uow.care_plan_items.for_operation_plan(operation_id))
         if not states:
             raise InvalidInputError("operation_id", "start the pathway before postponing it")
+        expected = document.get("expected_surgery_date")
+        if expected is not None and _date_or_none(expected) != operation.surgery_date:
+            raise ConflictError(
+                "expected_surgery_date",
+                "someone else changed the surgery date first; nothing was changed: reload "
+                "and postpone again",
+            )
         if new_date == operation.surgery_date:
             raise InvalidInputError("surgery_date", "is the date already planned")
+        moved = uow.operation_plans.save_if_unchanged(
+            dataclasses.replace(operation, surgery_date=new_date, status=OperationStatus.SCHEDULED),
+            operation,
+        )
+        if moved is None:
+            raise ConflictError(
+                "surgery_date",
+                "someone else changed the operation at the same moment; nothing was changed",
+            )
         before = build_care_plan(uow, child, operation, content)
         stored_ids = {state.item_id for state in states}
         done_ids = [state.item_id for state in states if state.done]
@@ -465,12 +487,19 @@ def postpone_surgery(
                     dataclasses.replace(state, due_date=new_dates[state.item_id])
                 )
             )
-        uow.operation_plans.save(
-            dataclasses.replace(operation, surgery_date=new_date, status=OperationStatus.SCHEDULED)
-        )
         write_audit(uow, actor, AuditAction.OPERATION_POSTPONED, EntityType.CHILD, child_id, now)
         uow.commit()
     return tuple(saved)
+
+
+def _date_or_none(value: object) -> date | None:
+    return None if value in ("", None) else parse_date(value, "expected_surgery_date")
+
+
+def _stored(record_id: int | None) -> int:
+    if record_id is None:  # pragma: no cover -- stored records have ids
+        raise RuntimeError("a stored record has an id")
+    return record_id
 
 
 def tick_care_item(
@@ -482,7 +511,12 @@ def tick_care_item(
     *,
     now: datetime,
 ) -> CarePlanItemState:
-    """Mark one care-plan item done by the actor, now (ticking it again changes nothing)."""
+    """Mark one care-plan item done by the actor, now (ticking one's own tick again changes
+    nothing).
+
+    An item done by someone else (already, or by another tick in the same moment) raises
+    :class:`~hipcare.services.access.ConflictError` and changes nothing.
+    """
     with uow:
         actor = find_actor(uow, actor_id)
         _operation(uow, actor, child_id, operation_id, now)
@@ -497,9 +531,13 @@ def tick_care_item(
         )
         if state is None:
             raise InvalidInputError("item_id", f"the care plan has no item {item_id!r}")
-        if state.done:
-            return state
-        done = uow.care_plan_items.save(dataclasses.replace(state, done_at=now, done_by=actor.id))
+        if state.done and state.done_by == actor.id:
+            return state  # the same person ticking again (a second tab): nothing changes
+        done = uow.care_plan_items.mark_done(_stored(state.id), now, _stored(actor.id))
+        if done is None:
+            raise ConflictError(
+                "item_id", f"{item_id!r} was ticked by someone else first; nothing was changed"
+            )
         write_audit(uow, actor, AuditAction.CARE_ITEM_TICKED, EntityType.CHILD, child_id, now)
         uow.commit()
     return done

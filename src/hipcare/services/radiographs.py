@@ -394,6 +394,7 @@ def save_reading(
         actor = find_actor(uow, actor_id)
         film, child = _film_for(uow, actor, film_id, now)
         _clinician(uow, actor, film.child_id, now, "measures films")
+        uow.radiographs.hold(film_id)  # one visit per film, whoever reads it first
         readings = list(uow.radiographs.readings(film_id))
         if any(reading.measured_by == actor_id for reading in readings):
             raise InvalidInputError(

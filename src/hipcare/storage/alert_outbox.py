@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hipcare.services.ports.alert_outbox import AlertToSend, SentAlert
-from hipcare.storage.tables import AlertRow, Base, ChildRow
+from hipcare.storage.tables import RECORD_ID, AlertRow, Base, ChildRow
 
 __all__ = ["AlertDeliveryRow", "SqlAlchemyAlertOutbox"]
 
@@ -24,7 +24,7 @@ class AlertDeliveryRow(Base):
 
     __tablename__ = "alert_deliveries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), unique=True)
     recipient: Mapped[str] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(16))

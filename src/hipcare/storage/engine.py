@@ -64,7 +64,12 @@ def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
     WAL lets readers carry on while one process writes; it is a property of the file, set
     again harmlessly on every connection. An in-memory database stays in its own mode.
+
+    The driver's own transaction handling is turned off (``isolation_level = None``): pysqlite
+    begins a transaction only at the first write, so a use case's reads ran outside it and a
+    concurrent writer could slip in between. :func:`_begin_immediate` begins instead.
     """
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -75,6 +80,16 @@ def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout = 5000")
     finally:
         cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Begin every transaction with ``BEGIN IMMEDIATE``: it takes the write lock before the
+    first read, so a use case reads and writes one consistent state (a second worker waits,
+    up to ``busy_timeout``) and never fails to upgrade a read lock half-way (SQLAlchemy docs,
+    "Serializable isolation / Savepoints / Transactional DDL" for pysqlite). Almost every
+    request writes (an audit row at least), so nothing is lost by taking the lock at once.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _no_automatic_checkpoints(dbapi_connection: Any, connection_record: Any) -> None:
@@ -95,18 +110,23 @@ def create_database_engine(
     caller must then run a :class:`WalCheckpointer` for as long as it uses the engine (the web
     app does). ``options`` go to :func:`sqlalchemy.create_engine` (for example ``poolclass``
     in tests).
+
+    Every engine hides SQL parameters (``hide_parameters``): a database error's message and
+    traceback would otherwise print the values, and those are names, birth dates, emails,
+    password hashes and measures, which never go into a log.
     """
     parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, **options)
+        engine = create_engine(parsed, hide_parameters=True, **options)
         event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _begin_immediate)
         if background_checkpoints and _sqlite_file(engine) is not None:
             event.listen(engine, "connect", _no_automatic_checkpoints)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, **options)
+    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True, **options)
 
 
 def _sqlite_file(engine: Engine) -> str | None:

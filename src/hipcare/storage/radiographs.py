@@ -130,6 +130,14 @@ class SqlAlchemyRadiographRepository:
         self._session.flush()
         return reading_from_row(row)
 
+    def hold(self, film_id: int) -> None:
+        # SELECT ... FOR UPDATE: PostgreSQL makes a second reading's transaction wait here
+        # until the first commits, and then it sees that reading. SQLite has no row locks
+        # (SQLAlchemy leaves the clause out); its BEGIN IMMEDIATE holds the whole database.
+        self._session.execute(
+            select(RadiographRow.id).where(RadiographRow.id == film_id).with_for_update()
+        )
+
     def readings(self, film_id: int) -> Sequence[Reading]:
         rows = self._session.scalars(
             select(RadiographReadingRow)

@@ -7,13 +7,13 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Enum as SqlEnum
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import OperationStatus
 from hipcare.domain.referral import ClinicOutcome, Referral
-from hipcare.storage.tables import Base, OperationPlanRow
+from hipcare.storage.tables import RECORD_ID, Base, OperationPlanRow
 
 __all__ = ["ReferralRow", "SqlAlchemyReferralRepository", "referral_from_row"]
 
@@ -24,7 +24,7 @@ class ReferralRow(Base):
 
     __tablename__ = "referrals"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     referred_to: Mapped[str] = mapped_column(String(200))
     referred_on: Mapped[date]

@@ -35,6 +35,7 @@ from sqlalchemy import (
     type_coerce,
     union,
     union_all,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -319,6 +320,25 @@ class SqlAlchemyOperationPlanRepository:
         self._session.flush()
         return mapping.operation_plan_from_row(row)
 
+    def save_if_unchanged(self, plan: OperationPlan, was: OperationPlan) -> OperationPlan | None:
+        plan_id = _stored_id(plan.id, "operation")
+        # The date and status read at the start are the precondition: a concurrent edit
+        # that committed first makes this UPDATE change no row (PostgreSQL re-reads the row
+        # after waiting for its lock; SQLite's BEGIN IMMEDIATE lets no edit in between).
+        same_date = (
+            OperationPlanRow.surgery_date.is_(None)
+            if was.surgery_date is None
+            else OperationPlanRow.surgery_date == was.surgery_date
+        )
+        result = self._session.connection().execute(
+            update(OperationPlanRow)
+            .where(OperationPlanRow.id == plan_id, same_date, OperationPlanRow.status == was.status)
+            .values(surgery_date=plan.surgery_date, status=plan.status)
+        )
+        if result.rowcount != 1:
+            return None
+        return self.save(plan)
+
 
 class SqlAlchemyCarePlanItemRepository:
     def __init__(self, session: Session) -> None:
@@ -346,6 +366,21 @@ class SqlAlchemyCarePlanItemRepository:
         self._session.flush()
         return mapping.care_plan_item_from_row(row)
 
+    def mark_done(self, item_id: int, done_at: datetime, done_by: int) -> CarePlanItemState | None:
+        # One conditional UPDATE: the database decides which of several ticks wins (the row
+        # lock makes a concurrent one wait, then find done_at set and change no row).
+        result = self._session.connection().execute(
+            update(CarePlanItemRow)
+            .where(CarePlanItemRow.id == item_id, CarePlanItemRow.done_at.is_(None))
+            .values(done_at=done_at, done_by=done_by)
+        )
+        if result.rowcount != 1:
+            return None
+        row = self._session.get(CarePlanItemRow, item_id, populate_existing=True)
+        if row is None:  # pragma: no cover -- the update just found it
+            raise RuntimeError("the ticked item is gone")
+        return mapping.care_plan_item_from_row(row)
+
 
 class SqlAlchemyAlertRepository:
     def __init__(self, session: Session) -> None:
@@ -371,6 +406,20 @@ class SqlAlchemyAlertRepository:
             raise InvalidInputError("alert.id", f"no alert {alert.id} is stored")
         mapping.update_alert_row(row, alert)
         self._session.flush()
+        return mapping.alert_from_row(row)
+
+    def acknowledge(self, alert_id: int, acknowledged_by: int, at: datetime) -> Alert | None:
+        # One conditional UPDATE, as for care-plan ticks: one acknowledgement wins.
+        result = self._session.connection().execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert_id, AlertRow.acknowledged_at.is_(None))
+            .values(acknowledged_by=acknowledged_by, acknowledged_at=at)
+        )
+        if result.rowcount != 1:
+            return None
+        row = self._session.get(AlertRow, alert_id, populate_existing=True)
+        if row is None:  # pragma: no cover -- the update just found it
+            raise RuntimeError("the acknowledged alert is gone")
         return mapping.alert_from_row(row)
 
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -131,9 +132,20 @@ def _choice(enum_class: type[enum.Enum], name: str) -> SqlEnum:
     )
 
 
+RECORD_ID = BigInteger().with_variant(Integer(), "sqlite")
+"""The type of every id and every column that refers to one: 64 bits on PostgreSQL, as the
+paths accept (migration 0010_p1); on SQLite an INTEGER primary key is the 64-bit rowid
+already, and a BIGINT one would not number itself."""
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), date: Date()}
+    # ``Mapped[int]`` without a type: the foreign keys, which must match the ids they name.
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        date: Date(),
+        int: RECORD_ID,
+    }
 
 
 class SiteRow(Base):
@@ -146,7 +158,7 @@ class SiteRow(Base):
 class UserRow(Base):
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(_choice(Role, "role"))
@@ -182,7 +194,7 @@ class ChildRow(Base):
         Index("uq_children_id_site_id", "id", "site_id", unique=True),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
     given_name: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200))
@@ -220,7 +232,7 @@ class HospitalNumberRow(Base):
         Index("ix_hospital_numbers_system_value", "system", "value"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     system: Mapped[str] = mapped_column(String(255))
@@ -234,7 +246,7 @@ class PageGenerationRow(Base):
     __tablename__ = "page_generation"
     __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True, autoincrement=False)
     generation: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
@@ -242,7 +254,7 @@ class FamilyContactRow(Base):
     __tablename__ = "family_contacts"
     __table_args__ = (UniqueConstraint("child_id", "position"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
@@ -255,7 +267,7 @@ class VisitRow(Base):
     __tablename__ = "visits"
     __table_args__ = (Index("ix_visits_child_id_visit_date", "child_id", "visit_date"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
     visit_date: Mapped[date]
     xray: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="xray"))
@@ -280,7 +292,7 @@ class HipMeasuresRow(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
     side: Mapped[Side] = mapped_column(_choice(Side, "side"))
     migration_percentage_raw: Mapped[float | None] = mapped_column(Float)
@@ -293,7 +305,7 @@ class HipMeasuresRow(Base):
 class OperationPlanRow(Base):
     __tablename__ = "operation_plans"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
     sides: Mapped[Sides] = mapped_column(_choice(Sides, "sides"))
     # Procedure values in order, e.g. ["vdro", "dega"].
@@ -323,7 +335,7 @@ class CarePlanItemRow(Base):
     __tablename__ = "care_plan_items"
     __table_args__ = (UniqueConstraint("operation_plan_id", "item_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     operation_plan_id: Mapped[int] = mapped_column(
         ForeignKey("operation_plans.id", ondelete="CASCADE")
     )
@@ -336,7 +348,7 @@ class CarePlanItemRow(Base):
 class AlertRow(Base):
     __tablename__ = "alerts"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(100))
     raised_at: Mapped[datetime]
@@ -353,8 +365,8 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    actor_id: Mapped[int] = mapped_column(Integer, index=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(RECORD_ID, index=True)
     action: Mapped[AuditAction] = mapped_column(_choice(AuditAction, "action"))
     entity_type: Mapped[EntityType] = mapped_column(_choice(EntityType, "entity_type"))
     entity_id: Mapped[str] = mapped_column(String(64))
@@ -391,7 +403,7 @@ class SignInFailureRow(Base):
         Index("ix_sign_in_failures_client_address_at", "client_address", "at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     account_key: Mapped[str] = mapped_column(String(320))
     client_address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
@@ -410,9 +422,9 @@ class ExternalIdentifierRow(Base):
         Index("ix_external_identifiers_entity", "entity_type", "entity_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     entity_type: Mapped[EntityType] = mapped_column(_choice(EntityType, "entity_type"))
-    entity_id: Mapped[int] = mapped_column(Integer)
+    entity_id: Mapped[int] = mapped_column(RECORD_ID)
     system: Mapped[str] = mapped_column(String(255))
     value: Mapped[str] = mapped_column(String(255))
 
@@ -467,7 +479,7 @@ class DiaryEntryRow(Base):
     __tablename__ = "diary_entries"
     __table_args__ = (Index("ix_diary_entries_child_id_recorded_at", "child_id", "recorded_at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
@@ -482,7 +494,7 @@ class DiaryPhotoRow(Base):
 
     __tablename__ = "diary_photos"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     diary_entry_id: Mapped[int] = mapped_column(
         ForeignKey("diary_entries.id", ondelete="CASCADE"), unique=True
     )
@@ -516,7 +528,7 @@ class ReminderDeliveryRow(Base):
         CheckConstraint("status IN ('sending', 'sent')", name="status"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     care_plan_item_id: Mapped[int] = mapped_column(
         ForeignKey("care_plan_items.id", ondelete="CASCADE")
     )
@@ -550,7 +562,7 @@ class RadiographRow(Base):
         CheckConstraint("image_format IN ('dicom', 'png', 'jpeg')", name="image_format"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     sha256: Mapped[str] = mapped_column(ForeignKey("radiograph_files.sha256"))
     image_format: Mapped[str] = mapped_column(String(16))
@@ -579,7 +591,7 @@ class RadiographReadingRow(Base):
     __tablename__ = "radiograph_readings"
     __table_args__ = (UniqueConstraint("radiograph_id", "measured_by"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     radiograph_id: Mapped[int] = mapped_column(
         ForeignKey("radiographs.id", ondelete="CASCADE"), index=True
     )
@@ -623,7 +635,7 @@ class SurveillanceStatusRow(Base):
         Index("ix_surveillance_status_site_id_judge_again_on", "site_id", "judge_again_on"),
     )
 
-    child_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    child_id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True, autoincrement=False)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
     computed_on: Mapped[date]
     rules_version: Mapped[str] = mapped_column(String(64))

@@ -24,13 +24,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hipcare import __version__
 from hipcare.bootstrap import LoadedContent, load_content
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
-from hipcare.services.access import PermissionDeniedError
+from hipcare.services.access import ConflictError, PermissionDeniedError
 from hipcare.services.accounts import SessionPolicy
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
@@ -298,6 +299,38 @@ def _add_error_handlers(app: FastAPI) -> None:
             "It belongs to a site you are not a member of, or your role does not allow it.",
         )
 
+    async def conflict(request: Request, error: Exception) -> Response:
+        assert isinstance(error, ConflictError)  # noqa: S101 -- registered for it
+        if _is_api(request):
+            return _problem(409, error.field, error.problem)
+        return error_page(
+            request,
+            409,
+            "Someone else changed this first",
+            "Nothing was changed. Reload the page to see what is there now.",
+        )
+
+    async def integrity_refused(request: Request, error: Exception) -> Response:
+        """A write the database refused (a unique or foreign key, usually two requests at
+        once): 409, nothing changed. The error's text is never logged or answered: it holds
+        the statement, and without ``hide_parameters`` would hold names and hashes."""
+        _log.warning(
+            "%s %s refused by the database (%s)",
+            request.method,
+            _loggable_path(request.scope),
+            type(error).__name__,
+        )
+        if _is_api(request):
+            return _problem(
+                409, "record", "another change was made at the same moment; nothing was changed"
+            )
+        return error_page(
+            request,
+            409,
+            "Someone else changed this at the same moment",
+            "Nothing was changed. Reload the page and try again.",
+        )
+
     async def invalid_input(request: Request, error: Exception) -> Response:
         assert isinstance(error, InvalidInputError | OutsideRuleError)  # noqa: S101 -- as above
         status = 404 if error.field in ("child_id", "site") else 422
@@ -340,6 +373,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         SignInRequiredError: sign_in_required,
         CsrfRefusedError: csrf_refused,
         PermissionDeniedError: permission_denied,
+        ConflictError: conflict,
+        IntegrityError: integrity_refused,
         InvalidInputError: invalid_input,
         OutsideRuleError: invalid_input,
     }

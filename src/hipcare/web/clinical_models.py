@@ -190,6 +190,11 @@ class PostponeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     surgery_date: date
+    expected_surgery_date: date | None = Field(
+        default=None,
+        description="the surgery date you saw (If-Match style): when someone changed it "
+        "since, 409 and nothing changes. Leave it out to postpone whatever is planned now.",
+    )
 
 
 class CarePlanItemOut(BaseModel):

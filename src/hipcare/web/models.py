@@ -18,6 +18,7 @@ from hipcare.services.accounts import SessionUser
 __all__ = [
     "API_ERRORS",
     "CLINICAL_API_ERRORS",
+    "CONFLICT",
     "NOT_FOUND",
     "RECORD_ID_MAX",
     "AuditEntryOut",
@@ -90,6 +91,14 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "no such record"}
 }
 """The refusal of a call that names a record (as OpenAPI ``responses``)."""
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": Problem,
+        "description": "someone else changed the record first (a tick, an acknowledgement, an "
+        "edit); nothing was changed: reload and decide again",
+    }
+}
+"""The refusal of a write that lost to another one (as OpenAPI ``responses``)."""
 CLINICAL_API_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "the body could not be read as JSON"},
     401: {"model": Problem, "description": "not signed in"},

@@ -264,3 +264,33 @@ def test_the_operation_form_runs_the_osteotomy_planner_and_keeps_its_plate_angle
     )
     assert wrong.status_code == 200
     assert "is not a number" in wrong.text
+
+
+def test_a_postponement_based_on_a_date_someone_else_changed_gets_a_conflict(
+    client: TestClient, lee: int, uow: SqlAlchemyUnitOfWork
+) -> None:
+    """If-Match style: ``expected_surgery_date`` is the date the clinician saw; when another
+    postponement moved it first, 409 and the plan keeps the other's date."""
+    child_id, operation, headers = started_operation(client, lee)
+    facts = {"wheelchair_user": False, "attends_school": True, "sees_therapists": True}
+    client.post(
+        f"/api/children/{child_id}/operations/{operation}/pathway", json=facts, headers=headers
+    )
+    seen = operation_document(child_id, lee)["surgery_date"]
+    path = f"/api/children/{child_id}/operations/{operation}/postpone"
+    first = client.post(
+        path, json={"surgery_date": "2026-05-04", "expected_surgery_date": seen}, headers=headers
+    )
+    assert first.status_code == 200, first.text
+    second = client.post(
+        path, json={"surgery_date": "2026-06-01", "expected_surgery_date": seen}, headers=headers
+    )
+    assert second.status_code == 409
+    assert second.json()["field"] == "expected_surgery_date"
+    with uow:
+        stored = uow.operation_plans.get(operation)
+    assert stored is not None
+    assert stored.surgery_date == date(2026, 5, 4)
+    # Without the precondition a later postponement still works (existing clients).
+    third = client.post(path, json={"surgery_date": "2026-06-01"}, headers=headers)
+    assert third.status_code == 200, third.text

@@ -296,6 +296,55 @@ def test_a_family_cannot_tick_a_step_that_is_not_in_their_plan(
     assert response.json()["field"] == "item_id"
 
 
+@pytest.mark.parametrize("item_id", ["postop-xray", "plate-removal-review"])
+def test_a_familys_tick_of_a_care_team_item_is_refused_audited_and_changes_nothing(
+    client: TestClient, family: Family, uow: SqlAlchemyUnitOfWork, item_id: str
+) -> None:
+    """The API and the page form both answer 403 for the care team's items; the item stays
+    not done and the refusal is in the audit log."""
+    from hipcare.services.family import started_care_plan
+
+    headers = _api_headers(client, family.email, FAMILY_PASSWORD)
+    today = client.get(f"/api/family/children/{family.child_id}/today", headers=headers).json()
+    listed = today["coming_next"] + today["today_items"] + today["still_to_do"]
+    assert all(not item["tickable"] for item in listed if item["id"] == item_id)
+    response = client.post(
+        f"/api/family/children/{family.child_id}/items/{item_id}/tick", headers=headers
+    )
+    assert response.status_code == 403
+    token = _family_sign_in(client, family.email)
+    page = client.post(
+        f"/family/children/{family.child_id}/items/{item_id}/tick", data={"csrf_token": token}
+    )
+    assert page.status_code == 403
+    with uow:
+        started = started_care_plan(uow, family.child_id)
+        assert started is not None
+        state = next(state for state in started[1] if state.item_id == item_id)
+    assert not state.done
+    assert _audit_actions(uow, family.child_id).count(AuditAction.ACCESS_DENIED) == 2
+    assert AuditAction.CARE_ITEM_TICKED not in _audit_actions(uow, family.child_id)
+
+
+def test_a_second_family_member_ticking_a_done_step_gets_a_conflict(
+    client: TestClient, app: FastAPI, family: Family, family_hash: str
+) -> None:
+    """The first tick wins; the same person again changes nothing (200); another family
+    member is told someone else ticked it first (409), not "done by you"."""
+    _linked_family(app, "second@example.org", "Second Parent", family.child_id, family_hash)
+    headers = _api_headers(client, family.email, FAMILY_PASSWORD)
+    today = client.get(f"/api/family/children/{family.child_id}/today", headers=headers).json()
+    item_id = next(item["id"] for item in today["coming_next"] if item["tickable"])
+    url = f"/api/family/children/{family.child_id}/items/{item_id}/tick"
+    first = client.post(url, headers=headers)
+    assert first.status_code == 200
+    assert client.post(url, headers=headers).json() == first.json()
+    other = client.post(url, headers=_api_headers(client, "second@example.org", FAMILY_PASSWORD))
+    assert other.status_code == 409
+    assert other.json()["field"] == "item_id"
+    assert "someone else" in other.json()["problem"]
+
+
 def test_the_whole_plan_and_the_booklet_are_in_the_familys_language(
     client: TestClient, family: Family
 ) -> None:
@@ -881,3 +930,13 @@ def test_the_cached_today_page_keeps_the_session_rules_and_audits_a_touched_view
     home = client.get("/family")
     assert home.headers["location"].startswith("/sign-in"), "the expired session was deleted"
     assert _count(uow, family.child_id, AuditAction.CARE_PLAN_READ) == reads + 3
+
+
+def test_the_familys_list_of_children_is_audited(
+    client: TestClient, family: Family, uow: SqlAlchemyUnitOfWork
+) -> None:
+    """The list shows the children's names, so each listing leaves a ``child.listed`` row."""
+    headers = _api_headers(client, family.email, FAMILY_PASSWORD)
+    listed = client.get("/api/family/children", headers=headers)
+    assert [child["id"] for child in listed.json()] == [family.child_id]
+    assert _count(uow, family.child_id, AuditAction.CHILD_LISTED) == 1

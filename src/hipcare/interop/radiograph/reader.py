@@ -399,6 +399,16 @@ def _read_photo(data: bytes, image_format: ImageFormat) -> Radiograph:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as opened:
+                # The header's size, before any pixel is decoded: the same limit as a DICOM
+                # film's (a 361 kB PNG that decodes to 88 million pixels took 750 MB).
+                columns, rows = opened.size
+                if rows * columns > MAX_PIXELS:
+                    raise InvalidInputError(
+                        _FIELD,
+                        f"says it is {columns} x {rows} pixels, more than any radiograph "
+                        f"hipcare reads ({MAX_PIXELS // 1_000_000} million pixels): a "
+                        "damaged or hostile file?",
+                    )
                 opened.load()
                 image = ImageOps.exif_transpose(opened)
     except UnidentifiedImageError:

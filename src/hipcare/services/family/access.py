@@ -76,13 +76,18 @@ def child_for_family(
     return child
 
 
-def family_children(uow: UnitOfWork, actor_id: int) -> list[Child]:
-    """The children a family member is linked to (none for anyone else)."""
+def family_children(uow: UnitOfWork, actor_id: int, *, now: datetime) -> list[Child]:
+    """The children a family member is linked to (none for anyone else); each listed child
+    is audited (``child.listed``), as a clinician's search is: the list shows their names."""
     with uow:
         actor = find_actor(uow, actor_id)
         if actor.role is not Role.FAMILY:
             return []
-        return [
+        children = [
             stored_child(uow, child_id)
             for child_id in uow.family.children_of(stored_user_id(actor))
         ]
+        for child in children:
+            write_audit(uow, actor, AuditAction.CHILD_LISTED, EntityType.CHILD, child.id, now)
+        uow.commit()
+        return children

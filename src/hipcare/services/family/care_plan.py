@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,8 +18,8 @@ from hipcare.domain.records import (
     OperationStatus,
     utc_moment,
 )
-from hipcare.services.access import find_actor, write_audit
-from hipcare.services.family.access import readable_child
+from hipcare.services.access import ConflictError, deny, family_may_tick, find_actor, write_audit
+from hipcare.services.family.access import readable_child, stored_user_id
 from hipcare.services.operations import (
     PathwayContent,
     build_care_plan,
@@ -58,10 +57,22 @@ def started_care_plan(
 
 
 def tick_family_item(
-    uow: UnitOfWork, actor_id: int, child_id: int, item_id: str, *, now: datetime
+    uow: UnitOfWork,
+    actor_id: int,
+    child_id: int,
+    item_id: str,
+    content: PathwayContent,
+    *,
+    now: datetime,
 ) -> CarePlanItemState:
-    """A family member ticks one item of their child's care plan (the same stored state a
-    clinician's tick writes; ticking again changes nothing)."""
+    """A family member ticks one of their own one-off steps in their child's care plan (the
+    same stored state a clinician's tick writes; ticking one's own tick again changes nothing).
+
+    The care team's items and recurring reminders are refused (audited): the rule is
+    :func:`hipcare.services.access.family_may_tick`, the one the today page shows. An item
+    done by someone else already, or ticked by someone else in the same moment, raises
+    :class:`~hipcare.services.access.ConflictError` and changes nothing.
+    """
     now = utc_moment(now, "now")
     with uow:
         actor = find_actor(uow, actor_id)
@@ -72,12 +83,32 @@ def tick_family_item(
             state = next((s for s in started[1] if s.item_id == item_id), None)
         if state is None:
             raise InvalidInputError("item_id", f"your child's plan has no item {item_id!r}")
-        if state.done:
-            return state
-        done = uow.care_plan_items.save(dataclasses.replace(state, done_at=now, done_by=actor.id))
+        definition = next((i for i in content.pathway.items if i.id == item_id), None)
+        if definition is None or not family_may_tick(definition.owner, definition.when.recurrence):
+            deny(
+                uow,
+                actor,
+                EntityType.CHILD,
+                child_id,
+                now,
+                f"the care team ticks {item_id!r}; a family ticks only its own one-off steps",
+            )
+        if state.done and state.done_by == actor.id:
+            return state  # the same person ticking again (a second tab): nothing changes
+        done = uow.care_plan_items.mark_done(_stored_id(state), now, stored_user_id(actor))
+        if done is None:
+            raise ConflictError(
+                "item_id", f"{item_id!r} was ticked by someone else first; nothing was changed"
+            )
         write_audit(uow, actor, AuditAction.CARE_ITEM_TICKED, EntityType.CHILD, child_id, now)
         uow.commit()
     return done
+
+
+def _stored_id(state: CarePlanItemState) -> int:
+    if state.id is None:  # pragma: no cover -- stored items have ids
+        raise RuntimeError("a stored care-plan item has an id")
+    return state.id
 
 
 def audit_family_read(

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from hipcare.domain.pathway import CarePlan, Owner
+from hipcare.domain.pathway import CarePlan
 from hipcare.domain.records import (
     Child,
     Role,
     User,
     utc_moment,
 )
-from hipcare.services.access import find_actor
+from hipcare.services.access import family_may_tick, find_actor
 from hipcare.services.accounts import (
     SessionPolicy,
     SessionUser,
@@ -277,7 +277,7 @@ def _today_view(
         FamilyItem(
             entry=entry,
             done=planned.id in started.done_ids,
-            tickable=planned.owner is Owner.FAMILY and planned.recurrence is None,
+            tickable=family_may_tick(planned.owner, planned.recurrence),
         )
         for planned, entry in zip(plan.items, entries, strict=True)
         if planned.id in started.item_ids

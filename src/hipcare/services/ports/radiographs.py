@@ -71,6 +71,11 @@ class RadiographRepository(Protocol):
         """The film's readings, oldest first."""
         ...
 
+    def hold(self, film_id: int) -> None:
+        """Hold the film against other writers until the transaction ends, so two first
+        readings at the same moment record one visit, not two."""
+        ...
+
 
 class UploadedFilm(Protocol):
     """What :class:`RadiographReader` read from an uploaded file, flattened for storing.

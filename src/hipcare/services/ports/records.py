@@ -8,7 +8,7 @@ returns the value as stored, with its new ``id``.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from hipcare.domain.records import (
@@ -117,6 +117,12 @@ class OperationPlanRepository(Protocol):
         """Overwrite the stored plan that has ``plan.id``."""
         ...
 
+    def save_if_unchanged(self, plan: OperationPlan, was: OperationPlan) -> OperationPlan | None:
+        """Overwrite the stored plan with ``plan`` only if its surgery date and status are
+        still those of ``was`` (one conditional update: of two simultaneous edits one wins);
+        None when someone changed them first."""
+        ...
+
 
 class CarePlanItemRepository(Protocol):
     def add(self, item: CarePlanItemState) -> CarePlanItemState: ...
@@ -126,7 +132,12 @@ class CarePlanItemRepository(Protocol):
         ...
 
     def save(self, item: CarePlanItemState) -> CarePlanItemState:
-        """Overwrite the stored item that has ``item.id`` (to mark it done)."""
+        """Overwrite the stored item that has ``item.id`` (to re-date it)."""
+        ...
+
+    def mark_done(self, item_id: int, done_at: datetime, done_by: int) -> CarePlanItemState | None:
+        """Mark the stored item done only if it is still not done (one conditional update,
+        so of several simultaneous ticks exactly one wins); None when it was done already."""
         ...
 
 
@@ -136,7 +147,12 @@ class AlertRepository(Protocol):
     def for_child(self, child_id: int) -> Sequence[Alert]: ...
 
     def save(self, alert: Alert) -> Alert:
-        """Overwrite the stored alert that has ``alert.id`` (to acknowledge it)."""
+        """Overwrite the stored alert that has ``alert.id``."""
+        ...
+
+    def acknowledge(self, alert_id: int, acknowledged_by: int, at: datetime) -> Alert | None:
+        """Acknowledge the stored alert only if it is still open (one conditional update);
+        None when someone acknowledged it already."""
         ...
 
 

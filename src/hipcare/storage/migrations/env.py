@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alembic import context
+from sqlalchemy import Connection
 
 from hipcare.storage.engine import create_database_engine
 from hipcare.storage.tables import Base, UtcDateTime
@@ -40,6 +41,11 @@ def _run_migrations_offline(url: str) -> None:
         context.run_migrations()
 
 
+def _outside_transaction(connection: Connection, pragma: str) -> None:
+    """Run ``pragma`` on the SQLite driver connection itself, outside any transaction."""
+    connection.connection.driver_connection.execute(pragma)  # type: ignore[union-attr]  # a pysqlite connection here
+
+
 def _run_migrations_online(url: str) -> None:
     engine = create_database_engine(url)
     try:
@@ -51,8 +57,9 @@ def _run_migrations_online(url: str) -> None:
                 # Off for the migration (outside any transaction, where SQLite honours it),
                 # then every reference is checked (Alembic docs, "Running batch migrations
                 # for SQLite": dealing with referencing foreign keys).
-                connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
-                connection.commit()  # end SQLAlchemy's implicit transaction: Alembic runs its own
+                # Straight to the driver: SQLAlchemy would begin a transaction first
+                # (BEGIN IMMEDIATE, hipcare.storage.engine), inside which the pragma is ignored.
+                _outside_transaction(connection, "PRAGMA foreign_keys = OFF")
             context.configure(
                 connection=connection,
                 target_metadata=target_metadata,
@@ -67,8 +74,8 @@ def _run_migrations_online(url: str) -> None:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
-                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
                 connection.commit()
+                _outside_transaction(connection, "PRAGMA foreign_keys = ON")
     finally:
         engine.dispose()
 

@@ -19,7 +19,7 @@ from hipcare.services.care_team import acknowledge_alert, list_dashboard
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.clinical_models import AlertOut, DashboardOut, alert_out, dashboard_out
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import CLINICAL_API_ERRORS, RecordId
+from hipcare.web.models import CLINICAL_API_ERRORS, CONFLICT, RecordId
 from hipcare.web.rendering import choose_site_page, page, pathway, site_details, user_id
 
 __all__ = ["api_router", "pages_router"]
@@ -98,7 +98,11 @@ async def api_dashboard(site_id: str, user: ApiUser, context: Context) -> Dashbo
     return dashboard_out(dashboard)
 
 
-@api_router.post("/children/{child_id}/alerts/{alert_id}/acknowledge", response_model=AlertOut)
+@api_router.post(
+    "/children/{child_id}/alerts/{alert_id}/acknowledge",
+    response_model=AlertOut,
+    responses=CONFLICT,
+)
 async def api_acknowledge(
     child_id: RecordId, alert_id: RecordId, user: ApiUser, context: Context
 ) -> AlertOut:

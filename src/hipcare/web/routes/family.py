@@ -70,7 +70,7 @@ async def switch_language(request: Request, lang: str = "en", next: str = "/fami
 
 @pages_router.get("/family")
 async def family_home(request: Request, user: User, context: Context) -> Response:
-    children = use.family_children(_uow(context), user_id(user))
+    children = use.family_children(_uow(context), user_id(user), now=context.now())
     if user.user.role is Role.FAMILY and len(children) == 1:
         return RedirectResponse(f"/family/children/{children[0].id}", status_code=303)
     words = family_language(request, children[0] if children else None)
@@ -108,7 +108,9 @@ async def plan_page(request: Request, child_id: RecordId) -> Response:
 async def tick(
     request: Request, child_id: RecordId, item_id: str, user: FormUser, context: Context
 ) -> Response:
-    use.tick_family_item(_uow(context), user_id(user), child_id, item_id, now=context.now())
+    use.tick_family_item(
+        _uow(context), user_id(user), child_id, item_id, pathway_content(), now=context.now()
+    )
     form = await request.form()
     back = str(form.get("back", ""))
     target = (

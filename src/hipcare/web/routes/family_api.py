@@ -19,7 +19,7 @@ from hipcare.services.accounts import SessionUser
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import api_user
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import Problem, RecordId
+from hipcare.web.models import CONFLICT, Problem, RecordId
 from hipcare.web.rendering import diary_outcome, family_language, pathway_content, user_id
 
 __all__ = ["api_router"]
@@ -120,7 +120,7 @@ async def api_children(user: ApiUser, context: Context) -> list[FamilyChildOut]:
             given_name=child.given_name,
             preferred_language=child.preferred_language,
         )
-        for child in use.family_children(_uow(context), user_id(user))
+        for child in use.family_children(_uow(context), user_id(user), now=context.now())
     ]
 
 
@@ -159,10 +159,15 @@ class TickOut(BaseModel):
     done_at: dt.datetime | None
 
 
-@api_router.post("/children/{child_id}/items/{item_id}/tick", response_model=TickOut)
+@api_router.post(
+    "/children/{child_id}/items/{item_id}/tick", response_model=TickOut, responses=CONFLICT
+)
 async def api_tick(child_id: RecordId, item_id: str, user: ApiUser, context: Context) -> TickOut:
-    """Tick one of the family's care-plan items (the care team sees it ticked)."""
-    state = use.tick_family_item(_uow(context), user_id(user), child_id, item_id, now=context.now())
+    """Tick one of the family's own one-off steps (the care team sees it ticked): 403 for the
+    care team's items, 409 when it is done already."""
+    state = use.tick_family_item(
+        _uow(context), user_id(user), child_id, item_id, pathway_content(), now=context.now()
+    )
     return TickOut(item_id=state.item_id, done=state.done, done_at=state.done_at)
 
 

@@ -40,7 +40,7 @@ from hipcare.web.clinical_models import (
     operation_out,
 )
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import CLINICAL_API_ERRORS, RecordId, parse_record_id
+from hipcare.web.models import CLINICAL_API_ERRORS, CONFLICT, RecordId, parse_record_id
 from hipcare.web.rendering import (
     PROCEDURE_NAMES,
     page,
@@ -274,7 +274,16 @@ async def postpone_page(
             user_id(user),
             child_id,
             operation_id,
-            {"surgery_date": form.get("surgery_date", "")},
+            {
+                "surgery_date": form.get("surgery_date", ""),
+                # Sent by the page's own form (the date it showed); an older page without
+                # it postpones whatever is planned now.
+                **(
+                    {"expected_surgery_date": form["expected_surgery_date"]}
+                    if "expected_surgery_date" in form
+                    else {}
+                ),
+            },
             pathway_content(),
             today=context.today(now),
             now=now,
@@ -352,11 +361,13 @@ async def api_start_pathway(
 @api_router.post(
     "/children/{child_id}/operations/{operation_id}/postpone",
     response_model=list[CarePlanItemOut],
+    responses=CONFLICT,
 )
 async def api_postpone(
     child_id: RecordId, operation_id: RecordId, body: PostponeIn, user: ApiUser, context: Context
 ) -> list[CarePlanItemOut]:
-    """Move the surgery date; items not done are re-dated, done ones are kept."""
+    """Move the surgery date; items not done are re-dated, done ones are kept. 409 when
+    someone changed the operation first (``expected_surgery_date``, or at the same moment)."""
     now = context.now()
     items = postpone_surgery(
         context.unit_of_work(),
@@ -374,11 +385,12 @@ async def api_postpone(
 @api_router.post(
     "/children/{child_id}/operations/{operation_id}/items/{item_id}/done",
     response_model=CarePlanItemOut,
+    responses=CONFLICT,
 )
 async def api_tick(
     child_id: RecordId, operation_id: RecordId, item_id: str, user: ApiUser, context: Context
 ) -> CarePlanItemOut:
-    """Mark a care-plan item done (by you, now)."""
+    """Mark a care-plan item done (by you, now); 409 when it is done already."""
     item = tick_care_item(
         context.unit_of_work(), user_id(user), child_id, operation_id, item_id, now=context.now()
     )

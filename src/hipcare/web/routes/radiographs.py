@@ -21,9 +21,12 @@ Use cases: :mod:`hipcare.services.radiographs` (authorisation, audit, blind rule
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
@@ -75,6 +78,24 @@ api_router = APIRouter(
 )
 
 StaffUser = Annotated[SessionUser, Depends(staff_page_user)]
+
+
+_HEAVY_THREADS = 2
+"""Films decoded, previews and overlays drawn at once per worker process: each takes up to
+a few hundred MB and a core for a second; more at once would only queue for the cores."""
+
+_T = TypeVar("_T")
+
+
+async def _off_the_event_loop(request: Request, work: Callable[[], _T]) -> _T:
+    """Run ``work`` (decoding a film, drawing a preview or an overlay) on a bounded pool of
+    threads, so the event loop keeps answering everyone else meanwhile (one 4096-px preview
+    on the loop held ``/healthz`` for about a second). The bound is per app."""
+    state = request.app.state
+    limiter = getattr(state, "heavy_work_limiter", None)
+    if limiter is None:
+        limiter = state.heavy_work_limiter = CapacityLimiter(_HEAVY_THREADS)
+    return await anyio.to_thread.run_sync(work, limiter=limiter)
 
 
 _FORM_OVERHEAD_BYTES = 64 * 1024  # the other fields and the multipart boundaries
@@ -248,16 +269,20 @@ async def upload(
 
     now = context.now()
     try:
-        film = store_radiograph(
-            _uow(context),
-            user_id(user),
-            child_id,
-            data,
-            film_date=film_date,
-            confirmed=confirmed,
-            today=context.today(now),
-            now=now,
-            read=read_uploaded_film,
+        film = await _off_the_event_loop(
+            request,
+            partial(
+                store_radiograph,
+                _uow(context),
+                user_id(user),
+                child_id,
+                data,
+                film_date=film_date,
+                confirmed=confirmed,
+                today=context.today(now),
+                now=now,
+                read=read_uploaded_film,
+            ),
         )
     except IdentifiersNotConfirmedError as error:
         return _upload_page(
@@ -392,9 +417,11 @@ async def preview(
         if radiograph is None:
             if content is None:  # evicted since film_image looked: read it (audited again)
                 _, content = film_content(_uow(context), user_id(user), film_id, now=now)
-            radiograph = read_radiograph(content)
+            radiograph = await _off_the_event_loop(request, partial(read_radiograph, content))
             recent.put(film.sha256, radiograph)
-        cached = cache.get_or_render(radiograph, max_size=max_size, window=window)
+        cached = await _off_the_event_loop(
+            request, partial(cache.get_or_render, radiograph, max_size=max_size, window=window)
+        )
     return Response(cached.data, media_type=cached.media_type, headers=headers)
 
 
@@ -422,8 +449,10 @@ async def overlay(
         return Response(status_code=304, headers=headers)
     document = dict(reading.document)
     landmarks, spacing = parse_film(document)
-    drawn = render_overlay(
-        read_radiograph(content), landmarks, spacing, measure_radiograph(document)
+    measured = measure_radiograph(document)
+    drawn = await _off_the_event_loop(
+        request,
+        lambda: render_overlay(read_radiograph(content), landmarks, spacing, measured),
     )
     return Response(drawn.png, media_type="image/png", headers=headers)
 
