@@ -20,12 +20,14 @@ from hipcare.content.diary import load_diary_rules
 from hipcare.content.i18n import Language, Translator, languages, translator
 from hipcare.content.osteotomy import load_osteotomy_rules
 from hipcare.content.pathway import load_pathway, load_surgeons
+from hipcare.content.referral import load_referral_protocol
 from hipcare.content.sites import Site, load_sites
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.diary import DiaryRules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.osteotomy import OsteotomyRules
 from hipcare.domain.pathway import Pathway, SurgeonPreferences
+from hipcare.domain.referral import ReferralProtocol
 from hipcare.domain.surveillance import SurveillanceRules
 from hipcare.services.operations import PathwayContent
 
@@ -44,6 +46,7 @@ class LoadedContent:
     osteotomy_rules: OsteotomyRules
     booklet_text: BookletText
     languages: tuple[Language, ...]
+    referral_protocol: ReferralProtocol
     translate: Callable[[str], Translator] = field(repr=False, compare=False)
 
     def words(self, code: str) -> Translator:
@@ -92,5 +95,6 @@ def load_content() -> LoadedContent:
         osteotomy_rules=load_osteotomy_rules(),
         booklet_text=load_booklet_text(),
         languages=languages(),
+        referral_protocol=load_referral_protocol(),
         translate=translator,
     )

@@ -19,6 +19,7 @@ from hipcare.content.sites import Site
 from hipcare.domain.diary import DiaryRules
 from hipcare.domain.osteotomy import OsteotomyRules
 from hipcare.domain.pathway import Pathway, SurgeonPreferences
+from hipcare.domain.referral import ReferralProtocol
 from hipcare.domain.surveillance import SurveillanceRules
 
 __all__ = ["LANGUAGES", "BookletText", "Content", "Language", "Site", "Translator"]
@@ -43,6 +44,8 @@ class Content(Protocol):
     def booklet_text(self) -> BookletText: ...
     @property
     def languages(self) -> tuple[Language, ...]: ...
+    @property
+    def referral_protocol(self) -> ReferralProtocol: ...
 
     def words(self, code: str) -> Translator:
         """The translator for ``code``; ``InvalidInputError("lang", ...)`` if unknown."""

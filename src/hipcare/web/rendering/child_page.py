@@ -26,7 +26,6 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from hipcare.content.i18n import languages
-from hipcare.content.referral import load_referral_protocol
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.alert_title import alert_kind_in_words, alert_title
 from hipcare.domain.pathway import Procedure
@@ -194,7 +193,7 @@ def _body(
             "referral_state": _referral_state(journey),
             "alert_titles": _alert_titles(journey, context.settings.timezone),
             "alert_kind_in_words": alert_kind_in_words,
-            "referral_protocol": load_referral_protocol(),
+            "referral_protocol": context.content.referral_protocol,
             "clinic_outcomes": [outcome.value for outcome in ClinicOutcome],
         },
     )

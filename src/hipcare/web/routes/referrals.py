@@ -16,8 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from hipcare.content.referral import load_referral_protocol
-from hipcare.domain.referral import Referral, ReferralState, referral_state
+from hipcare.domain.referral import Referral, ReferralProtocol, ReferralState, referral_state
 from hipcare.services.accounts import SessionUser
 from hipcare.services.referrals import record_clinic_visit, record_referral
 from hipcare.web.auth import staff_api_user, staff_page_user_with_form
@@ -69,7 +68,7 @@ class ReferralOut(BaseModel):
     to_be_confirmed_by_clinical_lead: bool
 
 
-def referral_out(referral: Referral, today: date) -> ReferralOut:
+def referral_out(referral: Referral, today: date, protocol: ReferralProtocol) -> ReferralOut:
     """The API's view of a stored referral on ``today``."""
     if referral.id is None:  # pragma: no cover -- only stored referrals are shown
         raise RuntimeError("only a stored referral is shown")
@@ -83,7 +82,7 @@ def referral_out(referral: Referral, today: date) -> ReferralOut:
         seen_on=referral.seen_on,
         outcome=None if referral.outcome is None else referral.outcome.value,
         state=(state or ReferralState.REFERRED).value,
-        to_be_confirmed_by_clinical_lead=load_referral_protocol().local_protocol,
+        to_be_confirmed_by_clinical_lead=protocol.local_protocol,
     )
 
 
@@ -109,11 +108,11 @@ async def api_record_referral(
         user_id(user),
         child_id,
         body.model_dump(mode="json"),
-        load_referral_protocol(),
+        context.content.referral_protocol,
         today=today,
         now=now,
     )
-    return referral_out(referral, today)
+    return referral_out(referral, today, context.content.referral_protocol)
 
 
 @api_router.post(
@@ -136,7 +135,7 @@ async def api_record_clinic_visit(
         today=today,
         now=now,
     )
-    return referral_out(referral, today)
+    return referral_out(referral, today, context.content.referral_protocol)
 
 
 # --- the child page's forms ----------------------------------------------------------------------
@@ -161,7 +160,7 @@ async def record_referral_form(
         user_id(user),
         child_id,
         await _form(request),
-        load_referral_protocol(),
+        context.content.referral_protocol,
         today=context.today(now),
         now=now,
     )
