@@ -30,6 +30,7 @@ from hipcare import __version__
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
 from hipcare.services.access import PermissionDeniedError
 from hipcare.services.accounts import SessionPolicy
+from hipcare.services.family.reminders import SmtpSettings
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
 from hipcare.storage.engine import WalCheckpointer
@@ -139,13 +140,16 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     engine: Engine | None = None,
     policy: SessionPolicy | None = None,
+    smtp: SmtpSettings | None = None,
 ) -> FastAPI:
     """The hipcare web app on the database ``settings.database_url`` names.
 
     The database must already be at the newest migration (``hipcare serve`` runs them).
     ``clock`` (default: the system clock in UTC) lets tests move time; ``engine`` lets a
     caller share one; ``policy`` replaces the session and sign-in limits that ``settings``
-    give. The app keeps no user state in its process.
+    give; ``smtp`` (:func:`hipcare.services.family.reminders.web_smtp_settings`) is where
+    invitation emails go (None: the link is only shown). The app keeps no user state in its
+    process.
 
     On an engine of its own over a SQLite file, the app runs SQLite's WAL checkpoints on a
     background thread (:class:`hipcare.storage.engine.WalCheckpointer`), so no request
@@ -175,6 +179,7 @@ def create_app(
         ),
         clock=clock or (lambda: datetime.now(UTC)),
         page_cache=PageCache(settings.page_cache_entries),
+        smtp=smtp,
     )
     app = FastAPI(
         title="hipcare",
@@ -231,6 +236,7 @@ def create_app(
     for module in (visits, worklist, operations, dashboard):
         app.include_router(module.pages_router)
     app.include_router(family_api.api_router)
+    app.include_router(invitations.api_router)
     for module in (family, family_diary, invitations):
         app.include_router(module.pages_router)
     app.include_router(radiographs.api_router)

@@ -13,7 +13,6 @@ module only turns requests into calls and results into pages.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -156,15 +155,52 @@ async def booklet_pdf(
     )
 
 
+def _calendar_urls(request: Request, token: str) -> tuple[str, str]:
+    """The feed's https link and its ``webcal:`` twin (calendar apps subscribe to that)."""
+    url = f"{request.base_url}calendar/{token}.ics"
+    return url, "webcal" + url.removeprefix("https").removeprefix("http")
+
+
+@pages_router.get("/family/children/{child_id}/calendar")
+async def calendar_page(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
+    """The member's calendar link: "Add to my calendar" (webcal), the link to copy, and
+    making a new link or stopping it (secondary actions that ask first)."""
+    now = context.now()
+    uow = _uow(context)
+    child = use.child_for_family(uow, user_id(user), child_id, now=now, audit=False)
+    feed = use.calendar_link(uow, user_id(user), child_id, now=now)
+    urls = None if feed is None or feed.token is None else _calendar_urls(request, feed.token)
+    return family_page(
+        request,
+        "family/calendar.html",
+        {
+            "child": child,
+            "has_calendar": feed is not None,
+            "calendar_url": None if urls is None else urls[0],
+            "webcal_url": None if urls is None else urls[1],
+        },
+        user=user,
+        words=family_language(request, child),
+    )
+
+
 @pages_router.post("/family/children/{child_id}/calendar-link")
 async def make_calendar_link(
     request: Request, child_id: RecordId, user: FormUser, context: Context
 ) -> Response:
-    token = use.regenerate_calendar_link(_uow(context), user_id(user), child_id, now=context.now())
-    url = f"{request.base_url}calendar/{token}.ics"
-    return RedirectResponse(
-        f"/family/children/{child_id}?calendar={quote(url, safe='')}#calendar", status_code=303
+    """A new link in the language of the page it was asked from (the old one stops)."""
+    form = await request.form()
+    asked = form.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    use.regenerate_calendar_link(
+        _uow(context),
+        user_id(user),
+        child_id,
+        now=context.now(),
+        language=asked if isinstance(asked, str) and asked in LANGUAGES else None,
     )
+    return RedirectResponse(f"/family/children/{child_id}/calendar", status_code=303)
 
 
 @pages_router.post("/family/children/{child_id}/calendar-link/revoke")
@@ -172,21 +208,19 @@ async def revoke_calendar_link(
     request: Request, child_id: RecordId, user: FormUser, context: Context
 ) -> Response:
     use.revoke_calendar_link(_uow(context), user_id(user), child_id, now=context.now())
-    return RedirectResponse(f"/family/children/{child_id}#calendar", status_code=303)
+    return RedirectResponse(f"/family/children/{child_id}/calendar", status_code=303)
 
 
 @pages_router.get("/calendar/{token}.ics")
 async def calendar_feed(request: Request, token: str, context: Context) -> Response:
-    """The RFC 5545 feed behind a private link; an unknown or revoked link is 404."""
+    """The RFC 5545 feed behind a private link, in the language the member chose when making
+    it; an unknown or revoked link is 404."""
+    from hipcare.render.calendar import render_calendar
     from hipcare.services.pathway import plan_calendar
 
     now = context.now()
     found = use.feed_plan(_uow(context), token, pathway_content(), now=now)
-    child, plan = found if found is not None else (None, None)
-    if child is None or plan is None:
+    if found is None or found.plan is None:
         return Response("no such calendar\n", status_code=404, media_type="text/plain")
-    words = translator(child.preferred_language if child.preferred_language in LANGUAGES else "en")
-    from hipcare.render.calendar import render_calendar
-
-    body = plan_calendar(plan, words, now, write=render_calendar)
+    body = plan_calendar(found.plan, translator(found.language), now, write=render_calendar)
     return Response(body, media_type="text/calendar; charset=utf-8")
