@@ -344,7 +344,8 @@ def _make_link(client: TestClient, child_id: int, language: str) -> tuple[str, s
     shown = client.get(made.headers["location"]).text
     https = re.search(r'id="calendar-url" type="text" readonly value="([^"]+)"', shown)
     webcal = re.search(r'href="(webcal://[^"]+)"', shown)
-    assert https and webcal, shown
+    assert https, shown
+    assert webcal, shown
     return _path(https.group(1)), webcal.group(1)
 
 
