@@ -411,3 +411,31 @@ def test_the_link_stays_on_the_calendar_page_and_a_new_link_is_secondary_and_ask
     )
     assert remake, again
     assert "stop working" in remake.group(1)
+
+
+# --- the booklet as a web page -------------------------------------------------------------------
+
+
+def test_the_web_booklet_links_its_stylesheet_from_this_site_and_has_a_way_back(
+    client: TestClient, app: FastAPI, lee: int
+) -> None:
+    """No inline style (the CSP, style-src 'self', would block it): a stylesheet of this site."""
+    child_id = _child_with_plan(client, lee)
+    _linked_family(app, "tom@example.org", child_id)
+    _family_sign_in(client, "tom@example.org")
+    booklet = client.get(f"/family/children/{child_id}/booklet?lang=en")
+    assert booklet.status_code == 200
+    assert "<style" not in booklet.text
+    assert " style=" not in booklet.text
+    assert "style-src 'self'" in booklet.headers["content-security-policy"]
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)">', booklet.text)
+    assert stylesheet
+    assert stylesheet.group(1).startswith("/booklet.css?")
+    assert f'<a href="/family/children/{child_id}">Back to today</a>' in booklet.text
+    css = client.get(stylesheet.group(1).replace("&amp;", "&"))
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    assert "--accent: #" in css.text
+    assert "@media screen and (max-width: 40rem)" in css.text
+    refused = client.get("/booklet.css", params={"accent": "red;}body{display:none"})
+    assert refused.status_code == 422

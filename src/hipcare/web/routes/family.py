@@ -13,6 +13,7 @@ module only turns requests into calls and results into pages.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -29,6 +30,7 @@ from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 from hipcare.web.models import RecordId
 from hipcare.web.rendering import (
     LANGUAGE_COOKIE,
+    Words,
     family_language,
     family_page,
     pathway_content,
@@ -137,7 +139,32 @@ async def booklet_html(
     from hipcare.render.booklet_html import render_html
 
     view = _booklet_view(request, child_id, user, context)
-    return HTMLResponse(render_html(view))
+    stylesheet = f"/booklet.css?lang={quote(view.lang)}&accent={quote(view.accent_colour)}"
+    back = Words(translator(view.lang))("back_today")
+    return HTMLResponse(
+        render_html(
+            view,
+            stylesheet_url=stylesheet,
+            back_url=f"/family/children/{child_id}",
+            back_label=back,
+        )
+    )
+
+
+@pages_router.get("/booklet.css")
+async def booklet_stylesheet(lang: str = "en", accent: str = "#1b5e8c") -> Response:
+    """The booklet's stylesheet for a language's font and a site's accent colour: a file of
+    this site, so the Content-Security-Policy (``style-src 'self'``) lets the page use it.
+    It holds no patient data (cached like the static files)."""
+    from hipcare.content.i18n import language
+    from hipcare.render.booklet_html import render_stylesheet
+
+    font_family = language(lang if lang in LANGUAGES else "en").font_family
+    return Response(
+        render_stylesheet(font_family, accent),
+        media_type="text/css",
+        headers={"cache-control": "public, max-age=3600"},
+    )
 
 
 @pages_router.get("/family/children/{child_id}/booklet.pdf")
