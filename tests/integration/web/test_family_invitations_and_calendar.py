@@ -6,6 +6,7 @@ carries a VALARM (read back with vobject, a second parser)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import socket
 import threading
@@ -439,3 +440,28 @@ def test_the_web_booklet_links_its_stylesheet_from_this_site_and_has_a_way_back(
     assert "@media screen and (max-width: 40rem)" in css.text
     refused = client.get("/booklet.css", params={"accent": "red;}body{display:none"})
     assert refused.status_code == 422
+
+
+def test_the_family_diary_shows_times_in_the_clinics_time_zone(
+    settings: Settings, clock: Clock, staff: Staff, lee: int
+) -> None:
+    """09:30 UTC on 2 March 2026 is 20:30 in Sydney (daylight saving time)."""
+    application = create_app(
+        dataclasses.replace(settings, timezone="Australia/Sydney"), clock=clock
+    )
+    with TestClient(application, follow_redirects=False) as client:
+        child_id = _child_with_plan(client, lee)
+        _linked_family(application, "tom@example.org", child_id)
+        _family_sign_in(client, "tom@example.org")
+        page = client.get(f"/family/children/{child_id}/diary?lang=en")
+        saved = client.post(
+            f"/family/children/{child_id}/diary",
+            data={"csrf_token": form_token(page.text), "kind": "pain-numeric", "pain_score": "2"},
+        )
+        assert saved.status_code == 200, saved.text
+        diary = client.get(f"/family/children/{child_id}/diary").text
+    application.state.hipcare.engine.dispose()
+    meta = re.search(r'<p class="meta"><time datetime="[^"]+">([^<]+)</time>', diary)
+    assert meta, diary
+    assert meta.group(1).endswith("20:30")
+    assert "UTC" not in meta.group(1)

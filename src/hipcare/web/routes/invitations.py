@@ -16,6 +16,7 @@ import logging
 import smtplib
 from collections.abc import Mapping
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -121,6 +122,10 @@ async def invite(
                 "link": link,
                 "invitation": opened.invitation,
                 "emailed": emailed,
+                "expires_local": opened.invitation.expires_at.astimezone(
+                    ZoneInfo(context.settings.timezone)
+                ),
+                "timezone": context.settings.timezone,
                 "smtp_configured": context.smtp is not None,
                 "child_id": child_id,
                 "user": user.user,
