@@ -671,6 +671,7 @@ class AuditAction(StrEnum):
     RADIOGRAPH_STORED = "radiograph.stored"
     RADIOGRAPH_READ = "radiograph.read"
     RADIOGRAPH_MEASURED = "radiograph.measured"
+    CARE_ITEM_UNTICKED = "care-item.unticked"
 
 
 class EntityType(StrEnum):

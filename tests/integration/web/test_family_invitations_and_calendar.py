@@ -465,3 +465,64 @@ def test_the_family_diary_shows_times_in_the_clinics_time_zone(
     assert meta, diary
     assert meta.group(1).endswith("20:30")
     assert "UTC" not in meta.group(1)
+
+
+# --- undoing a tick ------------------------------------------------------------------------------
+
+
+def test_a_family_can_undo_its_own_tick_and_the_undo_is_audited(
+    client: TestClient, app: FastAPI, lee: int, uow: SqlAlchemyUnitOfWork
+) -> None:
+    from hipcare.domain.records import AuditAction, EntityType
+
+    child_id = _child_with_plan(client, lee)
+    _linked_family(app, "tom@example.org", child_id)
+    headers = _api_headers(client, "tom@example.org", FAMILY_PASSWORD)
+    today = client.get(f"/api/family/children/{child_id}/today", headers=headers).json()
+    item_id = next(item["id"] for item in today["coming_next"] if item["tickable"])
+    _family_sign_in(client, "tom@example.org")
+    plan = client.get(f"/family/children/{child_id}/plan?lang=en")
+    token = form_token(plan.text)
+    ticked = client.post(
+        f"/family/children/{child_id}/items/{item_id}/tick", data={"csrf_token": token}
+    )
+    assert ticked.status_code == 303
+    page = client.get(f"/family/children/{child_id}/plan").text
+    assert f'action="/family/children/{child_id}/items/{item_id}/untick"' in page
+    assert "Not done yet" in page
+    undone = client.post(
+        f"/family/children/{child_id}/items/{item_id}/untick",
+        data={"csrf_token": token, "back": f"/family/children/{child_id}/plan"},
+    )
+    assert undone.status_code == 303
+    assert undone.headers["location"] == f"/family/children/{child_id}/plan#item-{item_id}"
+    after = client.get(f"/api/family/children/{child_id}/today", headers=headers).json()
+    items = [*after["today_items"], *after["still_to_do"], *after["coming_next"]]
+    assert next(item for item in items if item["id"] == item_id)["done"] is False
+    with uow:
+        actions = [e.action for e in uow.audit.for_entity(EntityType.CHILD, str(child_id))]
+    assert AuditAction.CARE_ITEM_UNTICKED in actions
+
+
+def test_a_family_cannot_undo_the_care_teams_tick(
+    client: TestClient, app: FastAPI, lee: int, uow: SqlAlchemyUnitOfWork
+) -> None:
+    child_id = _child_with_plan(client, lee)
+    _linked_family(app, "tom@example.org", child_id)
+    headers = _api_headers(client, "tom@example.org", FAMILY_PASSWORD)
+    today = client.get(f"/api/family/children/{child_id}/today", headers=headers).json()
+    item_id = next(item["id"] for item in today["coming_next"] if item["tickable"])
+    nurse = _api_headers(client, "nurse@example.org")
+    with uow:
+        [operation] = uow.operation_plans.for_child(child_id)
+    operation_id = operation.id
+    done = client.post(
+        f"/api/children/{child_id}/operations/{operation_id}/items/{item_id}/done", headers=nurse
+    )
+    assert done.status_code in (200, 201), done.text
+    _family_sign_in(client, "tom@example.org")
+    token = form_token(client.get(f"/family/children/{child_id}/plan").text)
+    refused = client.post(
+        f"/family/children/{child_id}/items/{item_id}/untick", data={"csrf_token": token}
+    )
+    assert refused.status_code == 422

@@ -77,6 +77,7 @@ from hipcare.services.family.today import (
     family_today_page,
     open_family_today,
 )
+from hipcare.services.family.untick import untick_family_item
 from hipcare.services.ports.family import (
     CalendarFeed,
     DiaryRecord,
@@ -136,4 +137,5 @@ __all__ = [
     "save_pain_descriptors",
     "started_care_plan",
     "tick_family_item",
+    "untick_family_item",
 ]

@@ -118,6 +118,20 @@ async def tick(
     return RedirectResponse(f"{target}#item-{item_id}", status_code=303)
 
 
+@pages_router.post("/family/children/{child_id}/items/{item_id}/untick")
+async def untick(
+    request: Request, child_id: RecordId, item_id: str, user: FormUser, context: Context
+) -> Response:
+    """Undo the family's tick of a step (audited); back to where it was asked from."""
+    use.untick_family_item(_uow(context), user_id(user), child_id, item_id, now=context.now())
+    form = await request.form()
+    back = str(form.get("back", ""))
+    target = (
+        back if back.startswith(f"/family/children/{child_id}") else f"/family/children/{child_id}"
+    )
+    return RedirectResponse(f"{target}#item-{item_id}", status_code=303)
+
+
 def _booklet_view(request: Request, child_id: int, user: SessionUser, context: WebContext) -> Any:
     from hipcare.services.booklet import build_booklet_view
 

@@ -13,6 +13,8 @@ Written by hand (issue 17), checked against ``tables.py`` by
   link; a calendar app sends no cookie, so the feed cannot learn it from the request (the
   feed came out in the child's language for a parent who chose English). NULL for older
   rows (the child's language, as before).
+- ``audit_log.action`` may be ``care-item.unticked`` (a family undoing its tick; the CHECK
+  constraint is replaced in batch mode as in 0005; the downgrade deletes those rows first).
 - ``calendar_feeds.token``: the link's token, so the "Add to my calendar" link stays on the
   family's page instead of being shown once. The token reads only the dates of the plan
   the same database holds; rows made before this revision keep NULL (make a new link).
@@ -31,6 +33,51 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+_ACTIONS_BEFORE = (
+    "child.registered",
+    "child.read",
+    "child.listed",
+    "visit.recorded",
+    "access.denied",
+    "child.updated",
+    "visit.updated",
+    "child.exported",
+    "operation.planned",
+    "operation.postponed",
+    "pathway.started",
+    "care-item.ticked",
+    "alert.acknowledged",
+    "family.invited",
+    "invitation.accepted",
+    "care-plan.read",
+    "diary.recorded",
+    "diary.read",
+    "alert.raised",
+    "calendar-link.changed",
+    "calendar.read",
+    "reminder.sent",
+    "radiograph.stored",
+    "radiograph.read",
+    "radiograph.measured",
+)
+_ACTIONS_AFTER = (*_ACTIONS_BEFORE, "care-item.unticked")
+
+
+def _choice(values: Sequence[str]) -> sa.Enum:
+    name = op.f("ck_audit_log_action")
+    return sa.Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
+
+
+def _actions(before: Sequence[str], after: Sequence[str]) -> None:
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.alter_column(
+            "action",
+            existing_type=_choice(before),
+            type_=_choice(after),
+            existing_nullable=False,
+        )
+
+
 _COLUMNS = (
     ("family_invitations", "language", 35),
     ("calendar_feeds", "language", 35),
@@ -43,9 +90,12 @@ def upgrade() -> None:
     # record-version triggers revision 0008 put on family_invitations.
     for table, column, length in _COLUMNS:
         op.add_column(table, sa.Column(column, sa.String(length=length), nullable=True))
+    _actions(_ACTIONS_BEFORE, _ACTIONS_AFTER)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM audit_log WHERE action = 'care-item.unticked'")
+    _actions(_ACTIONS_AFTER, _ACTIONS_BEFORE)
     # ALTER TABLE ... DROP COLUMN: PostgreSQL, and SQLite from 3.35 (no rebuild, as above).
     for table, column, _ in reversed(_COLUMNS):
         op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
