@@ -61,3 +61,22 @@ def test_a_timestamp_without_a_time_zone_is_refused() -> None:
             name="Plan",
             language="en",
         )
+
+
+def test_every_event_reminds_the_evening_before_or_half_an_hour_before_a_timed_one() -> None:
+    """An all-day to-do alarms at 18:00 the day before; a timed event 30 minutes before."""
+    all_day = CalendarEvent(uid="d@hipcare", summary="Pack", description="", start=STAMP.date())
+    timed = CalendarEvent(
+        uid="t@hipcare",
+        summary="Arrive",
+        description="",
+        start=datetime.datetime(2027, 3, 1, 7, 30, tzinfo=datetime.UTC),
+    )
+    calendar = parse(render_calendar([all_day, timed], dtstamp=STAMP, name="Plan", language="en"))
+    alarms = {event.uid.value: event.valarm for event in calendar.contents["vevent"]}
+    assert alarms["d@hipcare"].trigger.value == -datetime.timedelta(hours=6)
+    assert alarms["t@hipcare"].trigger.value == -datetime.timedelta(minutes=30)
+    assert alarms["t@hipcare"].description.value == "Arrive"
+    assert alarms["d@hipcare"].action.value == "DISPLAY"
+    [timed_event] = [e for e in calendar.contents["vevent"] if e.uid.value == "t@hipcare"]
+    assert timed_event.dtend.value - timed_event.dtstart.value == datetime.timedelta(hours=1)

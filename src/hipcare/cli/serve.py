@@ -19,7 +19,7 @@ from hipcare.cli.command_io import CommandIO
 from hipcare.domain.errors import InvalidInputError
 from hipcare.settings import Settings
 
-__all__ = ["DEMO_DATABASE_FILE", "demo_environ", "register"]
+__all__ = ["DEMO_DATABASE_FILE", "demo_environ", "register", "seed_demo_and_report"]
 
 DEMO_DATABASE_FILE = "demo.sqlite3"
 
@@ -57,9 +57,11 @@ def demo_environ(environ: dict[str, str]) -> dict[str, str]:
     return {**environ, "HIPCARE_DATABASE_URL": url}
 
 
-def _seed(settings: Settings, io: CommandIO) -> None:
+def seed_demo_and_report(settings: Settings, io: CommandIO) -> None:
+    """Seed the demo database (idempotent) and print the staff and family sign-ins."""
     # Heavy imports inside the functions keep `hipcare --help` fast.
     from hipcare.bootstrap import load_content
+    from hipcare.content.diary import load_diary_rules
     from hipcare.services.demo_seed import seed_demo
     from hipcare.storage import (
         SqlAlchemyUnitOfWork,
@@ -75,6 +77,7 @@ def _seed(settings: Settings, io: CommandIO) -> None:
             today=now.astimezone(ZoneInfo(settings.timezone)).date(),
             now=now,
             content=load_content(),
+            diary_rules=load_diary_rules(),
         )
     finally:
         engine.dispose()
@@ -85,6 +88,12 @@ def _seed(settings: Settings, io: CommandIO) -> None:
     )
     for account in report.accounts:
         io.stdout.write(f"  {account.email:<32} {account.display_name}\n")
+    if report.families:
+        io.stdout.write("Family accounts (the family pages, /family; same password):\n")
+    for family in report.families:
+        io.stdout.write(
+            f"  {family.email:<32} {family.display_name}, family of {family.child_given_name}\n"
+        )
 
 
 def _log_config(log_format: str = "text") -> dict[str, Any]:
@@ -116,7 +125,7 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
     settings = Settings.from_environ(environ)
     upgrade_to_head(settings.database_url)
     if args.demo:
-        _seed(settings, io)
+        seed_demo_and_report(settings, io)
     # The worker processes read their settings from the environment, as this one did.
     os.environ.update({key: value for key, value in environ.items() if key.startswith("HIPCARE_")})
     io.stdout.write(f"hipcare is at http://{args.host}:{args.port}/ (Ctrl+C stops it)\n")

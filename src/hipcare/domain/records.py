@@ -723,6 +723,7 @@ class AuditAction(StrEnum):
     RADIOGRAPH_MEASURED = "radiograph.measured"
     REFERRAL_RECORDED = "referral.recorded"
     REFERRAL_SEEN = "referral.seen"
+    CARE_ITEM_UNTICKED = "care-item.unticked"
 
 
 class EntityType(StrEnum):

@@ -1,5 +1,9 @@
 """An RFC 5545 calendar (``.ics``) of a child's care plan: one all-day VEVENT per item.
 
+Every event carries a VALARM (RFC 5545 section 3.6.6, ACTION:DISPLAY): a to-do (an all-day
+event) at 18:00 the evening before (``TRIGGER:-PT6H`` from its start at midnight), a timed
+event 30 minutes before it starts.
+
 Recurring items carry an RRULE with an end (UNTIL, a date: the last day included). UIDs come
 from the caller (stable across postponement: see ``hipcare.services.pathway.item_uid``);
 DTSTAMP from a clock the caller passes in. Written with the ``icalendar`` library.
@@ -12,9 +16,25 @@ from collections.abc import Sequence
 
 from hipcare.domain.calendar import CalendarEvent
 
-__all__ = ["CalendarEvent", "render_calendar"]
+__all__ = [
+    "ALL_DAY_ALARM_BEFORE",
+    "TIMED_ALARM_BEFORE",
+    "CalendarEvent",
+    "alarm_before",
+    "render_calendar",
+]
 
 PRODID = "-//hipcare//VDRO care pathway//EN"
+ALL_DAY_ALARM_BEFORE = datetime.timedelta(hours=6)
+"""An all-day event's reminder: 6 hours before its midnight start, 18:00 the evening before."""
+TIMED_ALARM_BEFORE = datetime.timedelta(minutes=30)
+"""A timed event's reminder: 30 minutes before it starts."""
+
+
+def alarm_before(start: datetime.date) -> datetime.timedelta:
+    """How long before ``start`` an event's reminder goes off (a datetime is a timed event)."""
+    timed = isinstance(start, datetime.datetime)
+    return TIMED_ALARM_BEFORE if timed else ALL_DAY_ALARM_BEFORE
 
 
 def render_calendar(
@@ -47,7 +67,8 @@ def render_calendar(
         vevent.add("summary", event.summary, parameters=text_language)
         vevent.add("description", event.description, parameters=text_language)
         vevent.add("dtstart", event.start)
-        vevent.add("dtend", event.start + datetime.timedelta(days=1))
+        timed = isinstance(event.start, datetime.datetime)
+        vevent.add("dtend", event.start + datetime.timedelta(hours=1 if timed else 24))
         vevent.add("transp", "TRANSPARENT")
         if event.categories:
             vevent.add("categories", list(event.categories))
@@ -58,5 +79,10 @@ def render_calendar(
             if event.interval_days != 1:
                 rule["interval"] = event.interval_days
             vevent.add("rrule", rule)
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", event.summary)
+        alarm.add("trigger", -alarm_before(event.start))
+        vevent.add_component(alarm)
         calendar.add_component(vevent)
     return bytes(calendar.to_ical())

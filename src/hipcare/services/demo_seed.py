@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
+from hipcare.domain.diary import DiaryRules
 from hipcare.domain.pathway import Procedure, Sides
 from hipcare.domain.records import (
     Alert,
@@ -35,6 +36,7 @@ from hipcare.domain.records import (
 )
 from hipcare.domain.surveillance import add_months
 from hipcare.services.accounts import add_user
+from hipcare.services.demo_family import DemoFamily, seed_demo_families
 from hipcare.services.pathway import make_plan, parse_facts
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.ports.content import Content
@@ -64,6 +66,8 @@ class DemoSeedReport:
     children_added: int
     children_present: int
     accounts: tuple[DemoAccount, ...]
+    families: tuple[DemoFamily, ...] = ()
+    """The demo family accounts (same password as ``accounts``), with whose family each is."""
 
 
 def _demo_file(name: str) -> dict[str, Any]:
@@ -243,11 +247,19 @@ def _seed_alerts(
         uow.commit()
 
 
-def seed_demo(uow: UnitOfWork, *, today: date, now: datetime, content: Content) -> DemoSeedReport:
+def seed_demo(
+    uow: UnitOfWork,
+    *,
+    today: date,
+    now: datetime,
+    content: Content,
+    diary_rules: DiaryRules | None = None,
+) -> DemoSeedReport:
     """Add whatever of the demo is missing; return what was added and the demo sign-ins.
 
     ``now`` stamps the audit rows the use cases write while seeding; ``content`` gives the
-    sites, the surveillance rules and the pathway.
+    sites, the surveillance rules and the pathway. With ``diary_rules`` (the content's), the
+    demo's family accounts and their diaries are seeded too (:mod:`hipcare.services.demo_family`).
     """
     sites_added = _seed_sites(uow, content=content)
     users_added, staff_ids, profiles = _seed_staff(uow)
@@ -303,10 +315,15 @@ def seed_demo(uow: UnitOfWork, *, today: date, now: datetime, content: Content) 
             _seed_operation(uow, child.id, entry, staff_ids, profiles, today, now, content=content)
         _seed_alerts(uow, child.id, entry.get("alerts", []), staff_ids, now)
         added += 1
+    families: tuple[DemoFamily, ...] = ()
+    if diary_rules is not None:
+        password = _demo_file("staff.toml")["demo_password"]
+        families = seed_demo_families(uow, children, password, diary_rules, now=now)
     return DemoSeedReport(
         sites_added=sites_added,
         users_added=users_added,
         children_added=added,
         children_present=present,
         accounts=demo_accounts(),
+        families=families,
     )

@@ -67,6 +67,19 @@ def _invitation(row: FamilyInvitationRow) -> Invitation:
         expires_at=row.expires_at,
         accepted_at=row.accepted_at,
         accepted_by=row.accepted_by,
+        language=row.language,
+    )
+
+
+def _feed(row: CalendarFeedRow) -> CalendarFeed:
+    return CalendarFeed(
+        row.id,
+        row.user_id,
+        row.child_id,
+        row.created_at,
+        row.revoked_at,
+        language=row.language,
+        token=row.token,
     )
 
 
@@ -268,6 +281,7 @@ class SqlAlchemyFamilyRepository:
                 invited_by=invitation.invited_by,
                 created_at=invitation.created_at,
                 expires_at=invitation.expires_at,
+                language=invitation.language,
             )
         )
         self._session.flush()
@@ -294,15 +308,15 @@ class SqlAlchemyFamilyRepository:
                 user_id=feed.user_id,
                 child_id=feed.child_id,
                 created_at=feed.created_at,
+                language=feed.language,
+                token=feed.token,
             )
         )
         self._session.flush()
 
     def feed(self, token_digest: str) -> CalendarFeed | None:
         row = self._session.get(CalendarFeedRow, token_digest)
-        if row is None:
-            return None
-        return CalendarFeed(row.id, row.user_id, row.child_id, row.created_at, row.revoked_at)
+        return None if row is None else _feed(row)
 
     def revoke_feeds(self, user_id: int, child_id: int, at: datetime) -> int:
         result = self._session.execute(
@@ -329,6 +343,19 @@ class SqlAlchemyFamilyRepository:
             )
             or 0
         )
+
+    def live_feed(self, user_id: int, child_id: int) -> CalendarFeed | None:
+        row = self._session.scalars(
+            select(CalendarFeedRow)
+            .where(
+                CalendarFeedRow.user_id == user_id,
+                CalendarFeedRow.child_id == child_id,
+                CalendarFeedRow.revoked_at.is_(None),
+            )
+            .order_by(CalendarFeedRow.created_at.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else _feed(row)
 
     # diary
     def add_diary_entry(

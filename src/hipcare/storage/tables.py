@@ -459,6 +459,7 @@ class FamilyInvitationRow(Base):
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    language: Mapped[str | None] = mapped_column(String(35))
 
 
 class CalendarFeedRow(Base):
@@ -471,6 +472,8 @@ class CalendarFeedRow(Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    language: Mapped[str | None] = mapped_column(String(35))
+    token: Mapped[str | None] = mapped_column(String(64))
 
 
 class DiaryEntryRow(Base):

@@ -33,6 +33,7 @@ from hipcare.bootstrap import LoadedContent, load_content
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
 from hipcare.services.access import ConflictError, PermissionDeniedError
 from hipcare.services.accounts import SessionPolicy
+from hipcare.services.family.reminders import SmtpSettings
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
 from hipcare.storage.engine import WalCheckpointer
@@ -154,6 +155,7 @@ def create_app(
     engine: Engine | None = None,
     policy: SessionPolicy | None = None,
     content: LoadedContent | None = None,
+    smtp: SmtpSettings | None = None,
 ) -> FastAPI:
     """The hipcare web app on the database ``settings.database_url`` names.
 
@@ -161,8 +163,9 @@ def create_app(
     ``clock`` (default: the system clock in UTC) lets tests move time; ``engine`` lets a
     caller share one; ``policy`` replaces the session and sign-in limits that ``settings``
     give; ``content`` (default: :func:`hipcare.bootstrap.load_content`, the shipped content)
-    is handed to the routes and through them to the services. The app keeps no user state in
-    its process.
+    is handed to the routes and through them to the services; ``smtp``
+    (:func:`hipcare.services.family.reminders.web_smtp_settings`) is where invitation emails
+    go (None: the link is only shown). The app keeps no user state in its process.
 
     On an engine of its own over a SQLite file, the app runs SQLite's WAL checkpoints on a
     background thread (:class:`hipcare.storage.engine.WalCheckpointer`), so no request
@@ -199,6 +202,7 @@ def create_app(
         clock=clock or (lambda: datetime.now(UTC)),
         page_cache=PageCache(settings.page_cache_entries),
         content=content or load_content(),
+        smtp=smtp,
     )
     app = FastAPI(
         title="hipcare",
@@ -255,6 +259,7 @@ def create_app(
     for module in (visits, worklist, operations, dashboard):
         app.include_router(module.pages_router)
     app.include_router(family_api.api_router)
+    app.include_router(invitations.api_router)
     for module in (family, family_diary, invitations):
         app.include_router(module.pages_router)
     app.include_router(radiographs.api_router)

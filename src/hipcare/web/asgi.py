@@ -11,6 +11,7 @@ import os
 
 from fastapi import FastAPI
 
+from hipcare.services.family.reminders import web_smtp_settings
 from hipcare.settings import Settings
 from hipcare.web.app import create_app
 
@@ -32,7 +33,7 @@ def app_from_environ() -> FastAPI:
     (measured under wrk, docs/adr/0010). Reference counting still frees a request's objects
     at once; only cycles wait a little longer.
     """
-    app = create_app(Settings.from_environ(os.environ))
+    app = create_app(Settings.from_environ(os.environ), smtp=web_smtp_settings(os.environ))
     gc.collect()
     gc.freeze()
     _, middle, oldest = gc.get_threshold()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hipcare.bootstrap import LoadedContent
 from hipcare.services.accounts import SessionPolicy
+from hipcare.services.family.reminders import SmtpSettings
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.page_cache import PageCache
@@ -46,6 +47,8 @@ class WebContext:
     clock: Callable[[], datetime]
     page_cache: PageCache
     content: LoadedContent
+    smtp: SmtpSettings | None = None
+    """Where invitation emails go (``HIPCARE_SMTP_*``); None: shown to copy, not emailed."""
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work for one use case of one request."""

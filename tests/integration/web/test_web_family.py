@@ -83,12 +83,15 @@ def _child_with_plan(client: TestClient, surgeon: int, **changes: str) -> int:
     return child_id
 
 
-def _invite(client: TestClient, child_id: int, email: str, who: str = "nurse") -> str:
-    """The nurse invites ``email``; returns the invitation link's path."""
+def _invite(
+    client: TestClient, child_id: int, email: str, who: str = "nurse", language: str = "en"
+) -> str:
+    """The nurse invites ``email`` (an invitation in ``language``); returns the link's path."""
     client.cookies.clear()
     token = sign_in(client, who)
     response = client.post(
-        f"/children/{child_id}/invite-family", data={"csrf_token": token, "email": email}
+        f"/children/{child_id}/invite-family",
+        data={"csrf_token": token, "email": email, "language": language},
     )
     assert response.status_code == 200, response.text
     found = re.search(r'value="http://testserver(/invite/[^"]+)"', response.text)
@@ -674,7 +677,7 @@ def test_every_family_route_admits_the_right_family_only(
     )
     entry_id = int(re.search(r"/diary/(\d+)/photo", saved.text).group(1))  # type: ignore[union-attr]  # asserted by the status below
     made = client.post(f"/family/children/{ours}/calendar-link", data={"csrf_token": token})
-    calendar = re.search(r"calendar%2F([^.]+)\.ics", made.headers["location"])
+    calendar = re.search(r"/calendar/([^.]+)\.ics", client.get(made.headers["location"]).text)
     assert calendar
     fresh_invite = _invite(client, ours, "spare@example.org").rsplit("/", 1)[1]
     target = Target(ours, item_id, entry_id, fresh_invite, calendar.group(1))

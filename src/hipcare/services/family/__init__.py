@@ -27,7 +27,9 @@ from __future__ import annotations
 
 from hipcare.services.family.access import child_for_family, family_children
 from hipcare.services.family.calendar_feed import (
+    FeedPlan,
     calendar_feed_child,
+    calendar_link,
     feed_plan,
     has_calendar_link,
     regenerate_calendar_link,
@@ -53,9 +55,12 @@ from hipcare.services.family.diary import (
 from hipcare.services.family.invitations import (
     INVITATION_LIFETIME,
     InvitationRefusedError,
+    OpenedInvitation,
     accept_invitation,
     invitation_for,
     invite_family,
+    open_invitation,
+    refused_invitation_language,
 )
 from hipcare.services.family.reminders import (
     REMINDER_CLAIM_TIMEOUT,
@@ -72,6 +77,7 @@ from hipcare.services.family.today import (
     family_today_page,
     open_family_today,
 )
+from hipcare.services.family.untick import untick_family_item
 from hipcare.services.ports.family import (
     CalendarFeed,
     DiaryRecord,
@@ -92,15 +98,18 @@ __all__ = [
     "DueReminder",
     "FamilyItem",
     "FamilyToday",
+    "FeedPlan",
     "Invitation",
     "InvitationRefusedError",
     "LinkedChild",
+    "OpenedInvitation",
     "StartedPlan",
     "StoredDiaryEntry",
     "TodayAccess",
     "accept_invitation",
     "audit_family_read",
     "calendar_feed_child",
+    "calendar_link",
     "child_care_plan",
     "child_for_family",
     "claim_reminder",
@@ -117,13 +126,16 @@ __all__ = [
     "invite_family",
     "mark_reminder_sent",
     "open_family_today",
+    "open_invitation",
     "pain_descriptors",
     "parse_diary_entry",
     "record_diary_entry",
+    "refused_invitation_language",
     "regenerate_calendar_link",
     "reminders_due",
     "revoke_calendar_link",
     "save_pain_descriptors",
     "started_care_plan",
     "tick_family_item",
+    "untick_family_item",
 ]

@@ -1,10 +1,14 @@
-"""A family member's private calendar-feed link: make, revoke and read it (the feed's plan)."""
+"""A family member's private calendar-feed link: make, show, revoke and read it (the feed's
+plan, in the language the member had chosen when making the link: a calendar app sends no
+cookie, so the feed cannot learn the language from its request)."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
+from hipcare.content.i18n import LANGUAGES
 from hipcare.domain.pathway import CarePlan
 from hipcare.domain.records import (
     AuditAction,
@@ -25,7 +29,9 @@ from hipcare.services.ports import UnitOfWork
 from hipcare.services.ports.family import CalendarFeed
 
 __all__ = [
+    "FeedPlan",
     "calendar_feed_child",
+    "calendar_link",
     "feed_plan",
     "has_calendar_link",
     "regenerate_calendar_link",
@@ -33,17 +39,45 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class FeedPlan:
+    """What a calendar feed shows: the child, the plan (None before it starts), the language."""
+
+    child: Child
+    plan: CarePlan | None
+    language: str
+
+
 def regenerate_calendar_link(
-    uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
+    uow: UnitOfWork,
+    actor_id: int,
+    child_id: int,
+    *,
+    now: datetime,
+    language: str | None = None,
 ) -> str:
-    """Revoke the member's old feed links for the child and make a new one: the new token."""
+    """Revoke the member's old feed links for the child and make a new one: the new token.
+
+    ``language`` is the member's language now (their pages' language); the feed keeps it.
+    The token is kept with the link so the member's calendar page can show it again.
+    """
     now = utc_moment(now, "now")
+    chosen = language if language in LANGUAGES else None
     with uow:
         actor = find_actor(uow, actor_id)
         readable_child(uow, actor, child_id, now, staff_too=False)
         uow.family.revoke_feeds(stored_user_id(actor), child_id, now)
         token = secrets.token_urlsafe(32)
-        uow.family.add_feed(CalendarFeed(token_digest(token), stored_user_id(actor), child_id, now))
+        uow.family.add_feed(
+            CalendarFeed(
+                token_digest(token),
+                stored_user_id(actor),
+                child_id,
+                now,
+                language=chosen,
+                token=token,
+            )
+        )
         write_audit(uow, actor, AuditAction.CALENDAR_LINK_CHANGED, EntityType.CHILD, child_id, now)
         uow.commit()
     return token
@@ -61,6 +95,18 @@ def revoke_calendar_link(uow: UnitOfWork, actor_id: int, child_id: int, *, now: 
     return count
 
 
+def calendar_link(
+    uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
+) -> CalendarFeed | None:
+    """The member's live calendar link for the child (with its token when kept), or None.
+    Only the member linked to the child asks (anyone else is refused and audited)."""
+    now = utc_moment(now, "now")
+    with uow:
+        actor = find_actor(uow, actor_id)
+        readable_child(uow, actor, child_id, now, staff_too=False)
+        return uow.family.live_feed(stored_user_id(actor), child_id)
+
+
 def has_calendar_link(uow: UnitOfWork, actor_id: int, child_id: int) -> bool:
     with uow:
         return uow.family.live_feed_count(actor_id, child_id) > 0
@@ -68,6 +114,13 @@ def has_calendar_link(uow: UnitOfWork, actor_id: int, child_id: int) -> bool:
 
 def calendar_feed_child(uow: UnitOfWork, token: str, *, now: datetime) -> Child | None:
     """The child a live feed token is for (audited as a calendar read), or None."""
+    found = _feed_and_child(uow, token, now=now)
+    return None if found is None else found[1]
+
+
+def _feed_and_child(
+    uow: UnitOfWork, token: str, *, now: datetime
+) -> tuple[CalendarFeed, Child] | None:
     now = utc_moment(now, "now")
     with uow:
         feed = uow.family.feed(token_digest(token or ""))
@@ -79,16 +132,24 @@ def calendar_feed_child(uow: UnitOfWork, token: str, *, now: datetime) -> Child 
         child = stored_child(uow, feed.child_id)
         write_audit(uow, user, AuditAction.CALENDAR_READ, EntityType.CHILD, feed.child_id, now)
         uow.commit()
-    return child
+    return feed, child
 
 
 def feed_plan(
     uow: UnitOfWork, token: str, content: PathwayContent, *, now: datetime
-) -> tuple[Child, CarePlan | None] | None:
-    """The child and plan behind a live calendar-feed token (audited), or None."""
-    child = calendar_feed_child(uow, token, now=now)
-    if child is None:
+) -> FeedPlan | None:
+    """The child, plan and language behind a live calendar-feed token (audited), or None.
+
+    The language is the one the member chose when making the link, else the child's, else
+    English.
+    """
+    found = _feed_and_child(uow, token, now=now)
+    if found is None:
         return None
+    feed, child = found
     with uow:
-        found = child_care_plan(uow, child, content)
-    return child, None if found is None else found[0]
+        plan = child_care_plan(uow, child, content)
+    language = next(
+        (code for code in (feed.language, child.preferred_language) if code in LANGUAGES), "en"
+    )
+    return FeedPlan(child, None if plan is None else plan[0], str(language))

@@ -5,11 +5,15 @@ whose SHA-256 alone is stored).
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
+from hipcare.content.i18n import LANGUAGES
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import (
     AuditAction,
+    Child,
     EntityType,
     Role,
     User,
@@ -32,25 +36,73 @@ from hipcare.services.ports.family import Invitation
 __all__ = [
     "INVITATION_LIFETIME",
     "InvitationRefusedError",
+    "OpenedInvitation",
     "accept_invitation",
     "invitation_for",
     "invite_family",
+    "open_invitation",
+    "refused_invitation_language",
 ]
 
 
 INVITATION_LIFETIME = timedelta(days=7)
 
 
+RefusalReason = Literal["unknown", "used", "expired"]
+
+
 class InvitationRefusedError(InvalidInputError):
-    """The invitation link is unknown, used or expired (one message for all three)."""
+    """The invitation link is unknown, used or expired; ``reason`` says which, so the page
+    can tell a family who already used it to sign in (the token is 256 random bits: telling
+    used from expired gives nothing away)."""
+
+    def __init__(self, field: str, problem: str, reason: RefusalReason = "unknown") -> None:
+        super().__init__(field, problem)
+        self.reason: RefusalReason = reason
+
+
+@dataclass(frozen=True)
+class OpenedInvitation:
+    """What the invitation page shows: the child's first name, the hospital (site id) and
+    the language to show it in, and whether the invitee already has an account."""
+
+    invitation: Invitation
+    child_given_name: str
+    site_id: str
+    language: str
+    has_account: bool
+
+
+def _language(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in LANGUAGES:
+        choices = ", ".join(sorted(LANGUAGES))
+        raise InvalidInputError("language", f"{value!r} is not one of {choices}")
+    return value
+
+
+def _invitation_language(invitation: Invitation, child: Child) -> str:
+    for language in (invitation.language, child.preferred_language):
+        if language in LANGUAGES:
+            return str(language)
+    return "en"
 
 
 def invite_family(
-    uow: UnitOfWork, actor_id: int, child_id: int, email: object, *, now: datetime
+    uow: UnitOfWork,
+    actor_id: int,
+    child_id: int,
+    email: object,
+    *,
+    now: datetime,
+    language: object = None,
 ) -> tuple[str, Invitation]:
     """A clinician of the child's site invites ``email``: returns the token (for the link only).
 
-    The token is never stored; the database keeps its SHA-256.
+    ``language`` (a code of ``content/languages.toml``) is the language of the invitation
+    page and email; without it, the child's preferred language. The token is never stored;
+    the database keeps its SHA-256.
     """
     now = utc_moment(now, "now")
     address = email.strip().lower() if isinstance(email, str) else ""
@@ -58,6 +110,7 @@ def invite_family(
         User(email=address, display_name="x", role=Role.FAMILY, profession=None)
     except InvalidInputError:
         raise InvalidInputError("email", f"{address!r} is not an email address") from None
+    chosen = _language(language)
     with uow:
         actor = find_actor(uow, actor_id)
         child = stored_child(uow, child_id)
@@ -81,6 +134,8 @@ def invite_family(
             invited_by=stored_user_id(actor),
             created_at=now,
             expires_at=now + INVITATION_LIFETIME,
+            language=chosen
+            or (child.preferred_language if child.preferred_language in LANGUAGES else "en"),
         )
         uow.family.add_invitation(invitation)
         write_audit(uow, actor, AuditAction.FAMILY_INVITED, EntityType.CHILD, child_id, now)
@@ -89,11 +144,19 @@ def invite_family(
 
 
 def _usable(invitation: Invitation | None, now: datetime) -> Invitation:
-    if invitation is None or invitation.accepted_at is not None or now >= invitation.expires_at:
+    reason: RefusalReason | None = None
+    if invitation is None:
+        reason = "unknown"
+    elif invitation.accepted_at is not None:
+        reason = "used"
+    elif now >= invitation.expires_at:
+        reason = "expired"
+    if reason is not None or invitation is None:
         raise InvitationRefusedError(
             "invitation",
             "this invitation link is not valid: it was used already, has expired (links last "
             "7 days) or was mistyped. Ask the care team for a new one.",
+            reason or "unknown",
         )
     return invitation
 
@@ -102,6 +165,32 @@ def invitation_for(uow: UnitOfWork, token: str, *, now: datetime) -> Invitation:
     """The usable invitation a link's token names (else :class:`InvitationRefusedError`)."""
     with uow:
         return _usable(uow.family.invitation(token_digest(token or "")), utc_moment(now, "now"))
+
+
+def open_invitation(uow: UnitOfWork, token: str, *, now: datetime) -> OpenedInvitation:
+    """The invitation page's values for a usable link (else :class:`InvitationRefusedError`
+    with its reason): the child's first name and site, never more of the record."""
+    now = utc_moment(now, "now")
+    with uow:
+        invitation = _usable(uow.family.invitation(token_digest(token or "")), now)
+        child = stored_child(uow, invitation.child_id)
+        has_account = uow.users.by_email(invitation.email) is not None
+    return OpenedInvitation(
+        invitation=invitation,
+        child_given_name=child.given_name,
+        site_id=child.site_id,
+        language=_invitation_language(invitation, child),
+        has_account=has_account,
+    )
+
+
+def refused_invitation_language(uow: UnitOfWork, token: str) -> str | None:
+    """The language of a used or expired invitation (to say so in it), or None if unknown."""
+    with uow:
+        invitation = uow.family.invitation(token_digest(token or ""))
+        if invitation is None:
+            return None
+        return _invitation_language(invitation, stored_child(uow, invitation.child_id))
 
 
 def accept_invitation(

@@ -24,7 +24,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
@@ -50,6 +50,7 @@ __all__ = [
     "reminders_due",
     "send_reminders",
     "smtp_sender",
+    "web_smtp_settings",
 ]
 
 REMINDER_CLAIM_TIMEOUT = timedelta(minutes=15)
@@ -153,6 +154,20 @@ class SmtpSettings:
                 "/"
             ),
         )
+
+
+def web_smtp_settings(environ: Mapping[str, str]) -> SmtpSettings | None:
+    """The web app's SMTP settings (invitation emails): None without ``HIPCARE_SMTP_HOST``;
+    ``HIPCARE_SMTP_FROM`` defaults to ``hipcare@localhost`` there, so a server never fails
+    to start for want of it; ``public_url`` is empty unless ``HIPCARE_PUBLIC_URL`` is set
+    (links then use the address the clinician reached the app at)."""
+    if not environ.get("HIPCARE_SMTP_HOST", "").strip():
+        return None
+    sender = environ.get("HIPCARE_SMTP_FROM", "").strip() or "hipcare@localhost"
+    settings = SmtpSettings.from_environ({**environ, "HIPCARE_SMTP_FROM": sender})
+    if not environ.get("HIPCARE_PUBLIC_URL", "").strip():
+        settings = replace(settings, public_url="")
+    return settings
 
 
 Sender = Callable[[EmailMessage], None]

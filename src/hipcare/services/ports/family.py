@@ -33,6 +33,8 @@ class Invitation:
     expires_at: datetime
     accepted_at: datetime | None = None
     accepted_by: int | None = None
+    language: str | None = None
+    """The invitation's language (its page and email); None: the child's."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ class CalendarFeed:
     child_id: int
     created_at: datetime
     revoked_at: datetime | None = None
+    language: str | None = None
+    """The language the member had chosen when making the link; None: the child's."""
+    token: str | None = None
+    """The link's token (to show the link again); None for links made before it was kept."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,10 @@ class FamilyRepository(Protocol):
     def revoke_feeds(self, user_id: int, child_id: int, at: datetime) -> int: ...
 
     def live_feed_count(self, user_id: int, child_id: int) -> int: ...
+
+    def live_feed(self, user_id: int, child_id: int) -> CalendarFeed | None:
+        """The member's newest live feed link for the child, or None."""
+        ...
 
     def add_diary_entry(
         self, entry: DiaryEntry, recorded_by: int, data: Mapping[str, Any], urgency: Urgency

@@ -8,6 +8,7 @@ and never from one another).
   page's own route and a refused change to an operation both show it).
 - :mod:`hipcare.web.rendering.family`: the family pages' language, words and shell, and the
   diary as the care team reads it.
+- :mod:`hipcare.web.rendering.invitation_email`: the invitation email.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from hipcare.web.rendering.family import (
     staff_diary,
     ui_strings,
 )
+from hipcare.web.rendering.invitation_email import invitation_email
 from hipcare.web.rendering.shell import (
     choose_site_page,
     error_page,
@@ -64,6 +66,7 @@ __all__ = [
     "error_page",
     "family_language",
     "family_page",
+    "invitation_email",
     "operation_views",
     "page",
     "pathway",

@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -143,6 +144,7 @@ def render_family_page(
         "user": None if user is None else user.user,
         "csrf_token": csrf_token,
         "csrf_field": CSRF_FIELD,
+        "local": lambda moment: moment.astimezone(ZoneInfo(context.settings.timezone)),
         **values,
     }
     return context.render(template, page_values)

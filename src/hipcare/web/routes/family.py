@@ -30,6 +30,7 @@ from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 from hipcare.web.models import RecordId
 from hipcare.web.rendering import (
     LANGUAGE_COOKIE,
+    Words,
     family_language,
     family_page,
     pathway_content,
@@ -119,6 +120,20 @@ async def tick(
     return RedirectResponse(f"{target}#item-{item_id}", status_code=303)
 
 
+@pages_router.post("/family/children/{child_id}/items/{item_id}/untick")
+async def untick(
+    request: Request, child_id: RecordId, item_id: str, user: FormUser, context: Context
+) -> Response:
+    """Undo the family's tick of a step (audited); back to where it was asked from."""
+    use.untick_family_item(_uow(context), user_id(user), child_id, item_id, now=context.now())
+    form = await request.form()
+    back = str(form.get("back", ""))
+    target = (
+        back if back.startswith(f"/family/children/{child_id}") else f"/family/children/{child_id}"
+    )
+    return RedirectResponse(f"{target}#item-{item_id}", status_code=303)
+
+
 def _booklet_view(request: Request, child_id: int, user: SessionUser, context: WebContext) -> Any:
     from hipcare.services.booklet import build_booklet_view
 
@@ -142,7 +157,36 @@ async def booklet_html(
     from hipcare.render.booklet_html import render_html
 
     view = _booklet_view(request, child_id, user, context)
-    return HTMLResponse(render_html(view))
+    stylesheet = f"/booklet.css?lang={quote(view.lang)}&accent={quote(view.accent_colour)}"
+    back = Words(context.content.words(view.lang))("back_today")
+    return HTMLResponse(
+        render_html(
+            view,
+            stylesheet_url=stylesheet,
+            back_url=f"/family/children/{child_id}",
+            back_label=back,
+        )
+    )
+
+
+@pages_router.get("/booklet.css")
+async def booklet_stylesheet(
+    context: Context, lang: str = "en", accent: str = "#1b5e8c"
+) -> Response:
+    """The booklet's stylesheet for a language's font and a site's accent colour: a file of
+    this site, so the Content-Security-Policy (``style-src 'self'``) lets the page use it.
+    It holds no patient data (cached like the static files)."""
+    from hipcare.render.booklet_html import render_stylesheet
+
+    code = lang if lang in LANGUAGES else "en"
+    font_family = next(
+        known.font_family for known in context.content.languages if known.code == code
+    )
+    return Response(
+        render_stylesheet(font_family, accent),
+        media_type="text/css",
+        headers={"cache-control": "public, max-age=3600"},
+    )
 
 
 @pages_router.get("/family/children/{child_id}/booklet.pdf")
@@ -160,15 +204,52 @@ async def booklet_pdf(
     )
 
 
+def _calendar_urls(request: Request, token: str) -> tuple[str, str]:
+    """The feed's https link and its ``webcal:`` twin (calendar apps subscribe to that)."""
+    url = f"{request.base_url}calendar/{token}.ics"
+    return url, "webcal" + url.removeprefix("https").removeprefix("http")
+
+
+@pages_router.get("/family/children/{child_id}/calendar")
+async def calendar_page(
+    request: Request, child_id: RecordId, user: User, context: Context
+) -> Response:
+    """The member's calendar link: "Add to my calendar" (webcal), the link to copy, and
+    making a new link or stopping it (secondary actions that ask first)."""
+    now = context.now()
+    uow = _uow(context)
+    child = use.child_for_family(uow, user_id(user), child_id, now=now, audit=False)
+    feed = use.calendar_link(uow, user_id(user), child_id, now=now)
+    urls = None if feed is None or feed.token is None else _calendar_urls(request, feed.token)
+    return family_page(
+        request,
+        "family/calendar.html",
+        {
+            "child": child,
+            "has_calendar": feed is not None,
+            "calendar_url": None if urls is None else urls[0],
+            "webcal_url": None if urls is None else urls[1],
+        },
+        user=user,
+        words=family_language(request, child),
+    )
+
+
 @pages_router.post("/family/children/{child_id}/calendar-link")
 async def make_calendar_link(
     request: Request, child_id: RecordId, user: FormUser, context: Context
 ) -> Response:
-    token = use.regenerate_calendar_link(_uow(context), user_id(user), child_id, now=context.now())
-    url = f"{request.base_url}calendar/{token}.ics"
-    return RedirectResponse(
-        f"/family/children/{child_id}?calendar={quote(url, safe='')}#calendar", status_code=303
+    """A new link in the language of the page it was asked from (the old one stops)."""
+    form = await request.form()
+    asked = form.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    use.regenerate_calendar_link(
+        _uow(context),
+        user_id(user),
+        child_id,
+        now=context.now(),
+        language=asked if isinstance(asked, str) and asked in LANGUAGES else None,
     )
+    return RedirectResponse(f"/family/children/{child_id}/calendar", status_code=303)
 
 
 @pages_router.post("/family/children/{child_id}/calendar-link/revoke")
@@ -176,23 +257,25 @@ async def revoke_calendar_link(
     request: Request, child_id: RecordId, user: FormUser, context: Context
 ) -> Response:
     use.revoke_calendar_link(_uow(context), user_id(user), child_id, now=context.now())
-    return RedirectResponse(f"/family/children/{child_id}#calendar", status_code=303)
+    return RedirectResponse(f"/family/children/{child_id}/calendar", status_code=303)
 
 
 @pages_router.get("/calendar/{token}.ics")
 async def calendar_feed(request: Request, token: str, context: Context) -> Response:
-    """The RFC 5545 feed behind a private link; an unknown or revoked link is 404."""
+    """The RFC 5545 feed behind a private link, in the language the member chose when making
+    it; an unknown or revoked link is 404."""
+    from hipcare.render.calendar import render_calendar
     from hipcare.services.pathway import plan_calendar
 
     now = context.now()
     found = use.feed_plan(_uow(context), token, pathway_content(), now=now)
-    child, plan = found if found is not None else (None, None)
-    if child is None or plan is None:
+    if found is None or found.plan is None:
         return Response("no such calendar\n", status_code=404, media_type="text/plain")
-    words = context.content.words(
-        child.preferred_language if child.preferred_language in LANGUAGES else "en"
+    body = plan_calendar(
+        found.plan,
+        context.content.words(found.language),
+        now,
+        write=render_calendar,
+        content=context.content,
     )
-    from hipcare.render.calendar import render_calendar
-
-    body = plan_calendar(plan, words, now, write=render_calendar, content=context.content)
     return Response(body, media_type="text/calendar; charset=utf-8")

@@ -56,7 +56,7 @@ async def today_page(request: Request, child_id: RecordId) -> Response:
     today = context.today(now)
     token = request.cookies.get(SESSION_COOKIE)
     cache = context.page_cache
-    if not cache.enabled or request.query_params.get("calendar"):
+    if not cache.enabled:
         found = use.family_today_page(
             _today_uow(context),
             token,
@@ -119,5 +119,4 @@ def _today_values(request: Request, view: use.FamilyToday) -> dict[str, Any]:
         "view": view,
         "site": sites_by_id().get(view.child.site_id),
         "has_calendar": view.has_calendar,
-        "new_calendar_url": request.query_params.get("calendar"),
     }
