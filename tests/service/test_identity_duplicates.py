@@ -8,10 +8,13 @@ import pytest
 from tests.support.engines import StorageEngine
 from tests.support.staff import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
+from hipcare.bootstrap import load_content
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.identity import AdministrativeSex, HospitalNumber
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import LikelyDuplicateError, get_child, register_child
+
+CONTENT = load_content()
 
 
 def _form(**changes: Any) -> dict[str, Any]:
@@ -28,7 +31,9 @@ def _form(**changes: Any) -> dict[str, Any]:
 
 
 def _register(uow: UnitOfWork, actor: int, **changes: Any) -> int:
-    child = register_child(uow, actor, _form(**changes), today=TODAY, now=NOW)
+    child = register_child(
+        uow, actor, _form(**changes), today=TODAY, now=NOW, rules=CONTENT.surveillance_rules
+    )
     assert child.id is not None
     return child.id
 

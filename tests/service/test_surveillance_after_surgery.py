@@ -38,7 +38,9 @@ def _child_with_films(uow: UnitOfWork, staff: Staff) -> int:
         "site": HARBOUR,
         "gmfcs": "II",
     }
-    child = register_child(uow, staff.nurse, form, today=TODAY, now=NOW)
+    child = register_child(
+        uow, staff.nurse, form, today=TODAY, now=NOW, rules=load_surveillance_rules()
+    )
     assert child.id is not None
     for day, right, left in FILMS:
         document = {
@@ -47,7 +49,15 @@ def _child_with_films(uow: UnitOfWork, staff: Staff) -> int:
             "right": {"migration_percentage_reported": right},
             "left": {"migration_percentage_reported": left},
         }
-        record_visit(uow, staff.surgeon, child.id, document, today=TODAY, now=NOW)
+        record_visit(
+            uow,
+            staff.surgeon,
+            child.id,
+            document,
+            today=TODAY,
+            now=NOW,
+            rules=load_surveillance_rules(),
+        )
     return child.id
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hipcare.bootstrap import load_content
 from hipcare.content.i18n import LANGUAGES
 from hipcare.content.i18n import translator as shipped_translator
 from hipcare.domain.booklet import BookletView
@@ -19,9 +20,14 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PRINTED_ON = datetime.date(2026, 11, 25)
 
 
+CONTENT = load_content()
+
+
 def _view(code: str = "en") -> BookletView:
-    facts = parse_facts(json.loads((FIXTURES / "facts_demo.json").read_text("utf-8")))
-    return build_booklet_view(facts, shipped_translator(code), PRINTED_ON)
+    facts = parse_facts(
+        json.loads((FIXTURES / "facts_demo.json").read_text("utf-8")), content=CONTENT
+    )
+    return build_booklet_view(facts, shipped_translator(code), PRINTED_ON, content=CONTENT)
 
 
 def _entry_phase(view: BookletView, item_id: str) -> str:
