@@ -39,7 +39,7 @@ from hipcare.domain.records import (
     VisitRecord,
 )
 from hipcare.services.accounts import WebSession
-from hipcare.services.ports import StoredSurveillanceStatus
+from hipcare.services.ports import RecordedOutcome, StoredSurveillanceStatus
 from hipcare.services.radiographs import Reading, StoredFilm
 
 __all__ = ["InMemoryUnitOfWork", "MemoryDatabase", "MemoryTables", "WriteConflictError"]
@@ -68,6 +68,7 @@ class MemoryTables:
     radiograph_files: dict[str, bytes] = field(default_factory=dict)
     radiographs: dict[int, StoredFilm] = field(default_factory=dict)
     radiograph_readings: dict[int, Reading] = field(default_factory=dict)
+    operation_outcomes: dict[int, RecordedOutcome] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         """A copy whose tables can change without touching these (the values are frozen)."""
@@ -453,6 +454,15 @@ class InMemoryRadiographRepository(_Repository):
         return sorted(readings, key=lambda reading: (reading.measured_at, reading.id or 0))
 
 
+class InMemoryOutcomeRepository(_Repository):
+    def get(self, operation_plan_id: int) -> RecordedOutcome | None:
+        return self._tables.operation_outcomes.get(operation_plan_id)
+
+    def save(self, outcome: RecordedOutcome) -> RecordedOutcome:
+        self._tables.operation_outcomes[outcome.operation_plan_id] = outcome
+        return outcome
+
+
 class InMemoryUnitOfWork:
     """Implements :class:`hipcare.services.ports.UnitOfWork` (the parts listed in the module
     docstring) over a :class:`MemoryDatabase`.
@@ -481,6 +491,7 @@ class InMemoryUnitOfWork:
         self.sign_in_failures = InMemorySignInFailureRepository(self)
         self.site_audit = InMemorySiteAuditQuery(self)
         self.radiographs = InMemoryRadiographRepository(self)
+        self.operation_outcomes = InMemoryOutcomeRepository(self)
 
     def __enter__(self) -> Self:
         if self._working is not None:

@@ -671,6 +671,9 @@ class AuditAction(StrEnum):
     RADIOGRAPH_STORED = "radiograph.stored"
     RADIOGRAPH_READ = "radiograph.read"
     RADIOGRAPH_MEASURED = "radiograph.measured"
+    OUTCOME_RECORDED = "outcome.recorded"
+    OUTCOME_READ = "outcome.read"
+    SITE_REPORT_READ = "site-report.read"
 
 
 class EntityType(StrEnum):

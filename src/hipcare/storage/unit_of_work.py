@@ -29,6 +29,7 @@ from hipcare.storage.accounts import (
 )
 from hipcare.storage.child_page import SqlAlchemyChildPageQuery
 from hipcare.storage.family import SqlAlchemyFamilyRepository
+from hipcare.storage.operation_outcomes import SqlAlchemyOutcomeRepository
 from hipcare.storage.radiographs import SqlAlchemyRadiographRepository
 from hipcare.storage.repositories import (
     SqlAlchemyAlertRepository,
@@ -205,6 +206,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def radiographs(self) -> SqlAlchemyRadiographRepository:
         return self._orm_repository(SqlAlchemyRadiographRepository)
+
+    @property
+    def operation_outcomes(self) -> SqlAlchemyOutcomeRepository:
+        return self._orm_repository(SqlAlchemyOutcomeRepository)
 
 
 if TYPE_CHECKING:

@@ -14,6 +14,7 @@ from hipcare.services.ports.accounts import SessionRepository, SignInFailureRepo
 from hipcare.services.ports.audit import AuditLog, SiteAuditQuery
 from hipcare.services.ports.child_page import ChildPageQuery
 from hipcare.services.ports.family import FamilyRepository
+from hipcare.services.ports.outcomes import OutcomeRepository
 from hipcare.services.ports.radiographs import RadiographRepository
 from hipcare.services.ports.records import (
     AlertRepository,
@@ -85,6 +86,9 @@ class UnitOfWork(Protocol):
 
     @property
     def child_pages(self) -> ChildPageQuery: ...
+
+    @property
+    def operation_outcomes(self) -> OutcomeRepository: ...
 
     def __enter__(self) -> Self: ...
 
