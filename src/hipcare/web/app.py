@@ -40,7 +40,22 @@ from hipcare.web.page_cache import PageCache
 from hipcare.web.rendering import error_page, sign_in_url, template_environment
 from hipcare.web.routes import (
     child_page,
+    children,
+    dashboard,
+    family,
+    family_api,
+    family_diary,
+    family_today,
+    fhir,
+    invitations,
     monitoring,
+    operations,
+    outcomes,
+    radiographs,
+    sign_in,
+    sites,
+    visits,
+    worklist,
 )
 
 __all__ = ["create_app"]
@@ -213,6 +228,25 @@ def create_app(
     # leaves /children/new to the children routes).
     app.include_router(child_page.router)
     # The family's busiest page likewise (only family routes start with /family).
+    app.include_router(family_today.router)
+    # The rest in the order they had before they were split into feature modules (so the
+    # JSON API's paths keep their order in /openapi.json).
+    for module in (sign_in, children, sites):
+        app.include_router(module.api_router)
+    app.include_router(fhir.router)
+    for module in (sign_in, sites, children):
+        app.include_router(module.pages_router)
+    for module in (visits, worklist, operations, dashboard):
+        app.include_router(module.api_router)
+    for module in (visits, worklist, operations, dashboard):
+        app.include_router(module.pages_router)
+    app.include_router(family_api.api_router)
+    for module in (family, family_diary, invitations):
+        app.include_router(module.pages_router)
+    app.include_router(radiographs.api_router)
+    app.include_router(radiographs.pages_router)
+    app.include_router(outcomes.api_router)
+    app.include_router(outcomes.pages_router)
     monitoring.install(app)
     return app
 
