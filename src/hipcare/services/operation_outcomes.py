@@ -48,6 +48,7 @@ __all__ = [
     "open_site_report",
     "operation_outcome",
     "outcome_document",
+    "outcome_value",
     "record_operation_outcome",
 ]
 
@@ -212,10 +213,13 @@ def _return_to_theatre(document: Mapping[str, Any]) -> bool | None:
     raise InvalidInputError("return_to_theatre", "must be true, false or null (not known)")
 
 
-def _checked(plan: OperationPlan, surgery: date, recorded: RecordedOutcome) -> None:
-    """Refuse what the domain refuses (discharge before surgery, ...), named as JSON fields."""
+def outcome_value(
+    plan: OperationPlan, surgery: date, recorded: RecordedOutcome
+) -> OperationOutcome:
+    """The recorded outcome as the domain's checked :class:`OperationOutcome` (complication
+    dates become days after ``surgery``); what the domain refuses is named as a JSON field."""
     try:
-        OperationOutcome(
+        return OperationOutcome(
             operation_id=recorded.operation_plan_id,
             child_id=plan.child_id,
             sides=_sides(plan.sides),
@@ -274,7 +278,7 @@ def record_operation_outcome(
             recorded_by=actor.id,
             recorded_at=now,
         )
-        _checked(plan, plan.surgery_date, recorded)
+        outcome_value(plan, plan.surgery_date, recorded)
         uow.operation_outcomes.save(recorded)
         write_audit(uow, actor, AuditAction.OUTCOME_RECORDED, EntityType.CHILD, plan.child_id, now)
         uow.commit()
