@@ -128,3 +128,18 @@ def test_the_site_report_page_is_for_clinicians_of_the_site(
     sign_in(client, "administrator")
     assert client.get(f"/sites/{HARBOUR}/report").status_code == 403
     assert _actions(uow)[-1] == "access.denied"
+
+
+def test_a_form_with_a_mangled_row_count_reads_no_rows(
+    client: TestClient, uow: SqlAlchemyUnitOfWork, password_hash: str
+) -> None:
+    """A row count that is not a number is read as no rows, never a server error."""
+    _, operation, _ = started_operation(client, add_lee(uow, password_hash))
+    client.cookies.clear()
+    token = sign_in(client, "nurse")
+    for rows in ("abc", "-1", "99999999999"):
+        response = client.post(
+            f"/operations/{operation}/outcome",
+            data={"csrf_token": token, "rows": rows, "admission_date": "2026-04-19"},
+        )
+        assert response.status_code == 303, response.text

@@ -56,6 +56,8 @@ Context = Annotated[WebContext, Depends(web_context)]
 
 BLANK_ROWS = 2
 """Empty complication and re-operation rows the form offers beside the recorded ones."""
+MAX_ROWS = 50
+"""The most complication or re-operation rows a form post is read for (input sanity)."""
 
 
 class ComplicationOut(BaseModel):
@@ -117,7 +119,8 @@ def _form_document(form: Mapping[str, str]) -> dict[str, Any]:
 
     complications = []
     reoperations = []
-    for index in range(int(form.get("rows", "0") or 0)):
+    rows = form.get("rows", "")
+    for index in range(min(int(rows), MAX_ROWS) if rows.isdecimal() else 0):
         grade, description, day = (
             value(f"complication_{key}_{index}") for key in ("grade", "description", "date")
         )
