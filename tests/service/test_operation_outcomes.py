@@ -15,7 +15,7 @@ from tests.support.staff import HARBOUR, NORTHERN, NOW, TODAY, Staff
 
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import GMFCS
-from hipcare.domain.outcomes import ComplicationGrade
+from hipcare.domain.outcomes import ComplicationGrade, OutcomeThresholds
 from hipcare.domain.pathway import Procedure, Sides, WeightBearing
 from hipcare.domain.records import Child, OperationPlan, OperationStatus
 from hipcare.services.access import PermissionDeniedError
@@ -28,6 +28,7 @@ from hipcare.services.operation_outcomes import (
 from hipcare.services.ports import UnitOfWork
 
 SURGERY = TODAY - timedelta(days=60)
+THRESHOLDS = OutcomeThresholds(readmission_window_days=30)
 
 
 def _operation(uow: UnitOfWork, staff: Staff, *, surgery_date: date | None = SURGERY) -> int:
@@ -89,10 +90,11 @@ def test_a_nurse_records_an_outcome_and_reads_it_back(
     record_operation_outcome(uow, staff.nurse, operation_id, _document(), NOW)
     view = operation_outcome(uow, staff.surgeon, operation_id, NOW)
     assert view.length_of_stay_days == 6
-    assert view.readmitted_within_window is True
+    assert view.readmitted_within(30) is True
+    assert view.readmitted_within(14) is False
     assert view.recorded is not None
     assert [item.grade for item in view.recorded.complications] == [ComplicationGrade.II]
-    document = outcome_document(view)
+    document = outcome_document(view, THRESHOLDS)
     assert document["complications"] == [
         {"grade": "II", "description": "wound ooze, oral antibiotics", "date": _day(9)}
     ]
@@ -118,10 +120,10 @@ def test_recording_again_replaces_the_whole_outcome(uow: UnitOfWork, staff: Staf
         ),
         NOW,
     )
-    document = outcome_document(operation_outcome(uow, staff.nurse, operation_id, NOW))
+    document = outcome_document(operation_outcome(uow, staff.nurse, operation_id, NOW), THRESHOLDS)
     assert document["complications"] == []
     assert document["readmission_dates"] == []
-    assert document["readmitted_within_30_days"] is False
+    assert document["readmitted_within_window"] is False
     assert document["return_to_theatre"] is True
     assert document["reoperations"] == [{"side": "right", "date": _day(400)}]
     assert document["plate_removal_date"] == _day(700)
@@ -131,7 +133,9 @@ def test_recording_again_replaces_the_whole_outcome(uow: UnitOfWork, staff: Staf
 def test_an_operation_with_nothing_recorded_reads_as_unknown(uow: UnitOfWork, staff: Staff) -> None:
     """Nothing recorded: null dates, empty lists, an unknown stay."""
     operation_id = _operation(uow, staff)
-    document = outcome_document(operation_outcome(uow, staff.surgeon, operation_id, NOW))
+    document = outcome_document(
+        operation_outcome(uow, staff.surgeon, operation_id, NOW), THRESHOLDS
+    )
     assert document["recorded"] is False
     assert document["length_of_stay_days"] is None
     assert document["complications"] == []

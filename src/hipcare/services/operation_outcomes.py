@@ -24,6 +24,7 @@ from hipcare.domain.outcomes import (
     Complication,
     ComplicationGrade,
     OperationOutcome,
+    OutcomeThresholds,
     Reoperation,
 )
 from hipcare.domain.pathway import Sides
@@ -65,8 +66,6 @@ COMPLICATION_KEYS = ("grade", "description", "date")
 REOPERATION_KEYS = ("side", "date")
 DESCRIPTION_MAX_CHARACTERS = 200
 """A complication's description is kept short: the grade carries the classification."""
-READMISSION_WINDOW_DAYS = 30
-"""Readmission within 30 days of discharge (local protocol, ``content/outcomes.toml``)."""
 
 
 @dataclass(frozen=True)
@@ -89,14 +88,14 @@ class OutcomeView:
             return None
         return (recorded.discharge_date - recorded.admission_date).days
 
-    @property
-    def readmitted_within_window(self) -> bool | None:
+    def readmitted_within(self, window_days: int) -> bool | None:
+        """A readmission within ``window_days`` of discharge (None: discharge not recorded)."""
         recorded = self.recorded
         if recorded is None or recorded.discharge_date is None:
             return None
         discharge = recorded.discharge_date
         return any(
-            (readmission - discharge).days <= READMISSION_WINDOW_DAYS
+            (readmission - discharge).days <= window_days
             for readmission in recorded.readmission_dates
         )
 
@@ -304,8 +303,9 @@ def open_site_report(uow: UnitOfWork, actor_id: int, site_id: str, now: datetime
         uow.commit()
 
 
-def outcome_document(view: OutcomeView) -> dict[str, Any]:
-    """The outcome as the API returns it (dates ISO; null and [] for what is not recorded)."""
+def outcome_document(view: OutcomeView, thresholds: OutcomeThresholds) -> dict[str, Any]:
+    """The outcome as the API returns it (dates ISO; null and [] for what is not recorded);
+    the readmission window is ``thresholds.readmission_window_days`` (``content/outcomes.toml``)."""
     recorded = view.recorded
     plan = view.plan
     base: dict[str, Any] = {
@@ -314,7 +314,8 @@ def outcome_document(view: OutcomeView) -> dict[str, Any]:
         "surgery_date": None if plan.surgery_date is None else plan.surgery_date.isoformat(),
         "recorded": recorded is not None,
         "length_of_stay_days": view.length_of_stay_days,
-        "readmitted_within_30_days": view.readmitted_within_window,
+        "readmission_window_days": thresholds.readmission_window_days,
+        "readmitted_within_window": view.readmitted_within(thresholds.readmission_window_days),
     }
     if recorded is None:
         return {

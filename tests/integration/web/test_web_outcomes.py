@@ -35,7 +35,7 @@ def test_the_api_records_and_returns_an_outcome_and_audits_both(
     assert response.status_code == 200, response.text
     body = client.get(f"/api/operations/{operation}/outcome", headers=headers).json()
     assert body["length_of_stay_days"] == 7
-    assert body["readmitted_within_30_days"] is True
+    assert (body["readmission_window_days"], body["readmitted_within_window"]) == (30, True)
     assert body["complications"] == OUTCOME["complications"]
     assert _actions(uow)[-2:] == ["outcome.recorded", "outcome.read"]
 

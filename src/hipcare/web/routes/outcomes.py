@@ -79,7 +79,8 @@ class OutcomeOut(BaseModel):
     surgery_date: str | None
     recorded: bool
     length_of_stay_days: int | None
-    readmitted_within_30_days: bool | None
+    readmission_window_days: int
+    readmitted_within_window: bool | None
     admission_date: str | None
     discharge_date: str | None
     complications: list[ComplicationOut]
@@ -150,7 +151,7 @@ def _outcome_page(
     problem: str | None = None,
     status: int = 200,
 ) -> Response:
-    document = form if form is not None else outcome_document(view)
+    document = form if form is not None else outcome_document(view, _content().thresholds)
     rows = max(len(document["complications"]), len(document["reoperations"])) + BLANK_ROWS
     content = _content()
     return page(
@@ -196,7 +197,7 @@ async def record_outcome_page(
     except InvalidInputError as error:
         _known_operation(error)
         view = _view(context, user, operation_id)
-        shown = {**outcome_document(view), **document}
+        shown = {**outcome_document(view, _content().thresholds), **document}
         shown["readmission_dates"] = document["readmission_dates"]
         return _outcome_page(
             request,
@@ -256,7 +257,9 @@ async def site_report_page(
 @api_router.get("/operations/{operation_id}/outcome", response_model=OutcomeOut)
 async def api_outcome(operation_id: RecordId, user: ApiUser, context: Context) -> OutcomeOut:
     """The operation's recorded outcome (clinicians of the child's site; audited)."""
-    return OutcomeOut.model_validate(outcome_document(_view(context, user, operation_id)))
+    return OutcomeOut.model_validate(
+        outcome_document(_view(context, user, operation_id), _content().thresholds)
+    )
 
 
 @api_router.put("/operations/{operation_id}/outcome", response_model=OutcomeOut)
@@ -276,4 +279,4 @@ async def api_record_outcome(
     except InvalidInputError as error:
         _known_operation(error)
         raise
-    return OutcomeOut.model_validate(outcome_document(view))
+    return OutcomeOut.model_validate(outcome_document(view, _content().thresholds))
