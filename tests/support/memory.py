@@ -44,7 +44,7 @@ from hipcare.domain.records import (
 )
 from hipcare.domain.referral import Referral
 from hipcare.services.accounts import WebSession
-from hipcare.services.ports import StoredSurveillanceStatus
+from hipcare.services.ports import RecordedOutcome, StoredSurveillanceStatus
 from hipcare.services.ports.family import StoredDiaryEntry
 from hipcare.services.radiographs import Reading, StoredFilm
 
@@ -79,6 +79,7 @@ class MemoryTables:
     diary_photos: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     pain_descriptors: dict[tuple[int, str], str] = field(default_factory=dict)
     referrals: dict[int, Referral] = field(default_factory=dict)
+    operation_outcomes: dict[int, RecordedOutcome] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         """A copy whose tables can change without touching these (the values are frozen)."""
@@ -615,6 +616,15 @@ class InMemoryReferralRepository(_Repository):
         }
 
 
+class InMemoryOutcomeRepository(_Repository):
+    def get(self, operation_plan_id: int) -> RecordedOutcome | None:
+        return self._tables.operation_outcomes.get(operation_plan_id)
+
+    def save(self, outcome: RecordedOutcome) -> RecordedOutcome:
+        self._tables.operation_outcomes[outcome.operation_plan_id] = outcome
+        return outcome
+
+
 class InMemoryUnitOfWork:
     """Implements :class:`hipcare.services.ports.UnitOfWork` (the parts listed in the module
     docstring) over a :class:`MemoryDatabase`.
@@ -645,6 +655,7 @@ class InMemoryUnitOfWork:
         self.radiographs = InMemoryRadiographRepository(self)
         self.family = InMemoryFamilyRepository(self)
         self.referrals = InMemoryReferralRepository(self)
+        self.operation_outcomes = InMemoryOutcomeRepository(self)
 
     def __enter__(self) -> Self:
         if self._working is not None:

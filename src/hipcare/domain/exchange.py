@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.outcomes import OperationOutcome
 from hipcare.domain.pathway import CareFacts
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
@@ -51,12 +52,14 @@ Identifier = tuple[str, str]
 
 @dataclass(frozen=True)
 class OperationRecord:
-    """An operation plan, the state of its care-plan items (by due date) and, once the
-    pathway was started for it, the facts the pathway engine needs (for the booklet)."""
+    """An operation plan, the state of its care-plan items (by due date), once the
+    pathway was started for it the facts the pathway engine needs (for the booklet), and
+    once recorded what happened after it (``outcome``: the stay, complications, ...)."""
 
     plan: OperationPlan
     items: Sequence[CarePlanItemState] = ()
     facts: CareFacts | None = None
+    outcome: OperationOutcome | None = None
 
 
 @dataclass(frozen=True)

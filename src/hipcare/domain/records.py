@@ -724,6 +724,9 @@ class AuditAction(StrEnum):
     REFERRAL_RECORDED = "referral.recorded"
     REFERRAL_SEEN = "referral.seen"
     CARE_ITEM_UNTICKED = "care-item.unticked"
+    OUTCOME_RECORDED = "outcome.recorded"
+    OUTCOME_READ = "outcome.read"
+    SITE_REPORT_READ = "site-report.read"
 
 
 class EntityType(StrEnum):

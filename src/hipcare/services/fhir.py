@@ -38,6 +38,7 @@ from hipcare.domain.exchange import (
     PatientCandidate,
     Rejection,
 )
+from hipcare.domain.outcomes import OperationOutcome
 from hipcare.domain.pathway import CareFacts
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
@@ -60,6 +61,7 @@ from hipcare.services.fhir_conflicts import (
     identity_disagreement,
     measures_on_their_own,
 )
+from hipcare.services.operation_outcomes import outcome_value
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import likely_duplicates, parse_child
 from hipcare.services.surveillance_status import refresh_statuses
@@ -159,6 +161,16 @@ def _care_facts(uow: UnitOfWork, child: Child, plan: OperationPlan) -> CareFacts
     )
 
 
+def _outcome(uow: UnitOfWork, plan: OperationPlan) -> OperationOutcome | None:
+    """The operation's recorded outcome (stay, complications, ...), if any."""
+    if plan.id is None or plan.surgery_date is None:
+        return None
+    recorded = uow.operation_outcomes.get(plan.id)
+    if recorded is None:
+        return None
+    return outcome_value(plan, plan.surgery_date, recorded)
+
+
 def export_child(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime) -> ChildRecord:
     """One child's whole record for export; the read is audited as ``child.exported``."""
     with uow:
@@ -176,6 +188,7 @@ def export_child(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
                 plan,
                 tuple(uow.care_plan_items.for_operation_plan(plan.id)),
                 _care_facts(uow, child, plan),
+                _outcome(uow, plan),
             )
             for plan in uow.operation_plans.for_child(child_id)
             if plan.id is not None

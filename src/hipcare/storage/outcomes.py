@@ -4,18 +4,24 @@ Implements :class:`hipcare.services.outcomes_report.OutcomeRecordsSource` from t
 tables only (``children``, ``visits`` with ``hip_measures``, ``operation_plans``): a film is
 a visit with an X-ray and a reported migration percentage; an operation is a plan marked
 done with its surgery date; a later done operation of the same child on an operated hip is
-that hip's re-operation. The stay, complications, readmissions and plate removal are not
-stored yet, so they are unknown (None) and the report leaves them out of its figures.
-Read only; one session per call.
+that hip's re-operation. The stay, complications (days after surgery), readmissions, return
+to theatre, recorded re-operations and plate removal come from the recorded outcomes
+(``operation_outcomes`` and its child tables, :mod:`hipcare.storage.operation_outcomes`);
+an operation without one has them unknown (None), and the report leaves them out of its
+figures. Read only; one session per call.
 """
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.outcomes import (
+    Complication,
     HipFilm,
     OperationOutcome,
     OutcomeChild,
@@ -25,6 +31,8 @@ from hipcare.domain.outcomes import (
 from hipcare.domain.pathway import Procedure, Sides
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import OperationStatus
+from hipcare.services.ports import RecordedOutcome
+from hipcare.storage.operation_outcomes import recorded_outcomes
 from hipcare.storage.tables import ChildRow, OperationPlanRow, SiteRow, VisitRow
 
 __all__ = ["SqlAlchemyOutcomeRecords"]
@@ -34,6 +42,21 @@ def _sides(sides: Sides) -> tuple[Side, ...]:
     if sides is Sides.BOTH:
         return (Side.RIGHT, Side.LEFT)
     return (Side(sides.value),)
+
+
+def _recorded_facts(outcome: RecordedOutcome, surgery: date) -> dict[str, Any]:
+    """The recorded outcome's facts as :class:`OperationOutcome` keyword arguments."""
+    return {
+        "admission_date": outcome.admission_date,
+        "discharge_date": outcome.discharge_date,
+        "complications": tuple(
+            Complication(item.grade, (item.complication_date - surgery).days)
+            for item in outcome.complications
+        ),
+        "readmission_dates": outcome.readmission_dates,
+        "return_to_theatre": outcome.return_to_theatre,
+        "plate_removal_date": outcome.plate_removal_date,
+    }
 
 
 class SqlAlchemyOutcomeRecords:
@@ -79,6 +102,7 @@ class SqlAlchemyOutcomeRecords:
             plans_of_child: dict[int, list[OperationPlanRow]] = {}
             for plan in plans:
                 plans_of_child.setdefault(plan.child_id, []).append(plan)
+            recorded = recorded_outcomes(session, [plan.id for plan in plans])
             operations = []
             for plan in plans:
                 assert plan.surgery_date is not None  # noqa: S101 -- the query filters on it
@@ -97,6 +121,14 @@ class SqlAlchemyOutcomeRecords:
                     )
                     if later is not None:
                         reoperations.append(Reoperation(side, later))
+                outcome = recorded.get(plan.id)
+                if outcome is not None:
+                    # A re-operation recorded by hand counts too (one done elsewhere, say).
+                    reoperations += [
+                        reoperation
+                        for reoperation in outcome.reoperations
+                        if reoperation not in reoperations
+                    ]
                 operations.append(
                     OperationOutcome(
                         operation_id=plan.id,
@@ -105,6 +137,7 @@ class SqlAlchemyOutcomeRecords:
                         procedures=tuple(Procedure(value) for value in plan.procedures),
                         surgery_date=plan.surgery_date,
                         reoperations=tuple(reoperations),
+                        **({} if outcome is None else _recorded_facts(outcome, plan.surgery_date)),
                     )
                 )
         return SiteRecords(site_id, outcome_children, tuple(operations))

@@ -40,6 +40,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from hipcare.domain.diary import DiaryKind, Urgency
 from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.identity import AdministrativeSex
+from hipcare.domain.outcomes import ComplicationGrade
 from hipcare.domain.pathway import Sides, WeightBearing
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
@@ -66,7 +67,11 @@ __all__ = [
     "FamilyLinkRow",
     "HipMeasuresRow",
     "HospitalNumberRow",
+    "OperationComplicationRow",
+    "OperationOutcomeRow",
     "OperationPlanRow",
+    "OperationReadmissionRow",
+    "OperationReoperationRow",
     "PageGenerationRow",
     "PainDescriptorRow",
     "RadiographFileRow",
@@ -665,3 +670,65 @@ class SurveillanceStatusRow(Base):
     judge_again_on: Mapped[date | None]
     problem: Mapped[str | None] = mapped_column(String(1000))
     computed_at: Mapped[datetime]
+
+
+class OperationOutcomeRow(Base):
+    """What happened after one operation (issue 19): the stay, return to theatre, plate removal.
+
+    One row per operation plan, replaced as a whole when a clinician records it again; the
+    complications, readmissions and re-operations are its child rows. None: not recorded.
+    """
+
+    __tablename__ = "operation_outcomes"
+
+    operation_plan_id: Mapped[int] = mapped_column(
+        ForeignKey("operation_plans.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    admission_date: Mapped[date | None]
+    discharge_date: Mapped[date | None]
+    return_to_theatre: Mapped[bool | None] = mapped_column(
+        Boolean(create_constraint=True, name="return_to_theatre")
+    )
+    plate_removal_date: Mapped[date | None]
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class OperationComplicationRow(Base):
+    """A complication of an operation: the modified Clavien-Dindo-Sink grade (Dodwell et al.
+    2018) a clinician chose, a short description, and its date."""
+
+    __tablename__ = "operation_complications"
+
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
+    operation_plan_id: Mapped[int] = mapped_column(
+        ForeignKey("operation_outcomes.operation_plan_id", ondelete="CASCADE"), index=True
+    )
+    grade: Mapped[ComplicationGrade] = mapped_column(_choice(ComplicationGrade, "grade"))
+    description: Mapped[str] = mapped_column(String(200))
+    complication_date: Mapped[date]
+
+
+class OperationReadmissionRow(Base):
+    """A readmission after the operation's discharge (the report counts those within 30 days)."""
+
+    __tablename__ = "operation_readmissions"
+
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
+    operation_plan_id: Mapped[int] = mapped_column(
+        ForeignKey("operation_outcomes.operation_plan_id", ondelete="CASCADE"), index=True
+    )
+    readmission_date: Mapped[date]
+
+
+class OperationReoperationRow(Base):
+    """A later operation on one of the operated hips (a hip failure, clinical spec §4)."""
+
+    __tablename__ = "operation_reoperations"
+
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
+    operation_plan_id: Mapped[int] = mapped_column(
+        ForeignKey("operation_outcomes.operation_plan_id", ondelete="CASCADE"), index=True
+    )
+    side: Mapped[Side] = mapped_column(_choice(Side, "side"))
+    reoperation_date: Mapped[date]

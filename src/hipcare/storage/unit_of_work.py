@@ -30,6 +30,7 @@ from hipcare.storage.accounts import (
 from hipcare.storage.alert_outbox import SqlAlchemyAlertOutbox
 from hipcare.storage.child_page import SqlAlchemyChildPageQuery
 from hipcare.storage.family import SqlAlchemyFamilyRepository
+from hipcare.storage.operation_outcomes import SqlAlchemyOutcomeRepository
 from hipcare.storage.radiographs import SqlAlchemyRadiographRepository
 from hipcare.storage.referrals import SqlAlchemyReferralRepository
 from hipcare.storage.repositories import (
@@ -220,6 +221,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def referrals(self) -> SqlAlchemyReferralRepository:
         return self._orm_repository(SqlAlchemyReferralRepository)
+
+    @property
+    def operation_outcomes(self) -> SqlAlchemyOutcomeRepository:
+        return self._orm_repository(SqlAlchemyOutcomeRepository)
 
 
 if TYPE_CHECKING:

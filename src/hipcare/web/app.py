@@ -55,6 +55,7 @@ from hipcare.web.routes import (
     invitations,
     monitoring,
     operations,
+    outcomes,
     radiographs,
     referrals,
     sign_in,
@@ -264,6 +265,8 @@ def create_app(
         app.include_router(module.pages_router)
     app.include_router(radiographs.api_router)
     app.include_router(radiographs.pages_router)
+    app.include_router(outcomes.api_router)
+    app.include_router(outcomes.pages_router)
     monitoring.install(app)
     app.include_router(referrals.api_router)
     app.include_router(referrals.pages_router)

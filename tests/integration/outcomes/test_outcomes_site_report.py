@@ -87,3 +87,57 @@ def test_report_and_export_of_a_site_read_the_configured_database(
     status, _, err = _run(["report", "--site", "nowhere"], environ)
     assert status == 2
     assert "--site" in err
+
+
+def test_report_of_a_site_counts_the_recorded_outcomes(database_url: str) -> None:
+    """A recorded stay, complication and readmission reach ``report --site``."""
+    from hipcare.services.operation_outcomes import record_operation_outcome
+    from hipcare.storage import (
+        SqlAlchemyUnitOfWork,
+        create_database_engine,
+        create_session_factory,
+    )
+
+    today = datetime.now(UTC).date()
+    _seed(database_url, today)
+    engine = create_database_engine(database_url)
+    uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
+    with uow:
+        plans = [plan for plan in uow.operation_plans.for_child(1) if plan.surgery_date]
+        surgeon = plans[0].surgeon_id
+    surgery = min(plan.surgery_date for plan in plans if plan.surgery_date is not None)
+    operation_id = next(plan.id for plan in plans if plan.surgery_date == surgery)
+    assert operation_id is not None
+
+    def day(offset: int) -> str:
+        return (surgery + timedelta(days=offset)).isoformat()
+
+    record_operation_outcome(
+        uow,
+        surgeon,
+        operation_id,
+        {
+            "admission_date": day(-1),
+            "discharge_date": day(6),
+            "complications": [
+                {"grade": "III", "description": "screw loosening, back to theatre", "date": day(12)}
+            ],
+            "readmission_dates": [day(12)],
+            "return_to_theatre": True,
+        },
+        datetime.now(UTC),
+    )
+    engine.dispose()
+    environ = {"HIPCARE_DATABASE_URL": database_url}
+    argv = ["report", "--site", "harbour-childrens", "--json", "--date", today.isoformat()]
+    status, out, err = _run(argv, environ)
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    assert report["length_of_stay_days"]["median"] == 7
+    assert report["complications_by_grade"]["III"] == 1
+    assert report["readmissions"] == {
+        "within_days": 30,
+        "readmitted": 1,
+        "of_operations_with_discharge": 1,
+    }
+    assert report["returned_to_theatre"] == 1

@@ -37,6 +37,16 @@ NOT_PART_OF_THE_RECORD = {
     "surveillance_status": "a judgement derived from the record, re-judged lazily by the "
     "worklist; the child page judges surveillance afresh and never reads it",
     "reminder_deliveries": "a log of reminder emails sent to the family; no page shows it",
+    **dict.fromkeys(
+        (
+            "operation_outcomes",
+            "operation_complications",
+            "operation_readmissions",
+            "operation_reoperations",
+        ),
+        "an operation's outcome (issue 19): shown on its own outcome page and the site report, "
+        "which are never cached; the child page does not show it",
+    ),
 }
 """Tables linked to children that deliberately do not move the record version."""
 

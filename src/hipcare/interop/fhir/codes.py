@@ -28,7 +28,9 @@ from types import MappingProxyType
 from typing import Final
 
 __all__ = [
+    "ACT_CODE",
     "BASE_URL",
+    "CODE_SYSTEM_COMPLICATION_GRADES",
     "CODE_SYSTEM_CONDITIONS",
     "CODE_SYSTEM_GMFCS",
     "CODE_SYSTEM_MEASURES",
@@ -66,6 +68,10 @@ CODE_SYSTEM_CONDITIONS: Final = f"{BASE_URL}/CodeSystem/hipcare-conditions"
 CODE_SYSTEM_PROCEDURES: Final = f"{BASE_URL}/CodeSystem/hipcare-procedures"
 CODE_SYSTEM_PATHWAY_ITEMS: Final = f"{BASE_URL}/CodeSystem/vdro-pathway-items"
 CODE_SYSTEM_OWNERS: Final = f"{BASE_URL}/CodeSystem/vdro-pathway-owners"
+CODE_SYSTEM_COMPLICATION_GRADES: Final = f"{BASE_URL}/CodeSystem/clavien-dindo-sink-grade"
+"""The modified Clavien-Dindo-Sink grades (Dodwell et al., JBJS Open Access 2018): I ... V."""
+ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+"""HL7 v3 ActCode: the Encounter class (``IMP``, inpatient encounter)."""
 
 IDENTIFIER_CHILD: Final = f"{BASE_URL}/sid/child-id"
 IDENTIFIER_SITE: Final = f"{BASE_URL}/sid/site-id"

@@ -28,6 +28,7 @@ __all__ = [
     "child_bundle",
     "child_resources",
     "coding",
+    "encounters",
     "measure_observation_id",
     "organization",
     "patient_id",
@@ -292,7 +293,60 @@ def procedures(record: ChildRecord) -> Iterator[Resource]:
                 resource["performedDateTime"] = plan.surgery_date.isoformat()
             if procedure.value == "vdro":
                 resource["note"] = [{"text": f"Implant planned: {plan.implant}"}]
+                if operation.outcome is not None and operation.outcome.complications:
+                    resource["complication"] = [
+                        _concept(
+                            codes.CODE_SYSTEM_COMPLICATION_GRADES,
+                            complication.grade.value,
+                            f"Clavien-Dindo-Sink grade {complication.grade.value}",
+                            f"Complication graded {complication.grade.value} (modified "
+                            f"Clavien-Dindo-Sink), {complication.days_after_surgery} days "
+                            "after surgery",
+                        )
+                        for complication in operation.outcome.complications
+                    ]
             yield resource
+
+
+def encounters(record: ChildRecord) -> Iterator[Resource]:
+    """The inpatient stay of each operation with a recorded admission (finished once a
+    discharge is recorded), and each readmission after it (``hospitalization.reAdmission``)."""
+    child_id = record.child.id
+    assert child_id is not None  # noqa: S101 -- checked by patient(), which runs first
+    inpatient = coding(codes.ACT_CODE, "IMP", "inpatient encounter")
+    for operation in record.operations:
+        outcome = operation.outcome
+        if outcome is None or outcome.admission_date is None:
+            continue
+        plan_id = operation.plan.id
+        period = {"start": outcome.admission_date.isoformat()}
+        if outcome.discharge_date is not None:
+            period["end"] = outcome.discharge_date.isoformat()
+        yield {
+            "resourceType": "Encounter",
+            "id": f"operation-{plan_id}-stay",
+            "status": "finished" if outcome.discharge_date is not None else "in-progress",
+            "class": inpatient,
+            "subject": _reference("Patient", patient_id(child_id)),
+            "period": period,
+            "reasonReference": [
+                _reference("Procedure", f"operation-{plan_id}-{procedure.value}")
+                for procedure in operation.plan.procedures
+            ],
+        }
+        for index, readmission in enumerate(outcome.readmission_dates, start=1):
+            yield {
+                "resourceType": "Encounter",
+                "id": f"operation-{plan_id}-readmission-{index}",
+                "status": "finished",
+                "class": inpatient,
+                "subject": _reference("Patient", patient_id(child_id)),
+                "period": {"start": readmission.isoformat()},
+                "partOf": _reference("Encounter", f"operation-{plan_id}-stay"),
+                "hospitalization": {
+                    "reAdmission": {"text": "readmission after the operation's stay"}
+                },
+            }
 
 
 def care_plans(record: ChildRecord, pathway: Pathway) -> Iterator[Resource]:
@@ -396,6 +450,7 @@ def child_resources(record: ChildRecord, pathway: Pathway) -> list[Resource]:
     resources += conditions(record)
     resources += observations(record)
     resources += procedures(record)
+    resources += encounters(record)
     resources += care_plans(record, pathway)
     return resources
 

@@ -1,9 +1,9 @@
 """What the use cases need from storage: repository protocols and one unit of work.
 
 The services layer declares these, a module per area (``records``, ``audit``, ``worklist``,
-``accounts``, ``family``, ``radiographs``, ``child_page``) and one :class:`UnitOfWork` that
-carries every repository; ``hipcare.storage`` implements them with SQLAlchemy
-(``SqlAlchemyUnitOfWork``) and the tests with plain Python objects
+``accounts``, ``family``, ``radiographs``, ``child_page``, ``outcomes``) and one
+:class:`UnitOfWork` that carries every repository; ``hipcare.storage`` implements them with
+SQLAlchemy (``SqlAlchemyUnitOfWork``) and the tests with plain Python objects
 (``tests/support/memory.py``). The entry points hand a unit of work to the use cases, so the
 use cases never see a session, a query or SQL (the cosmicpython "repository" and "unit of
 work" patterns; ADR 12).
@@ -24,6 +24,11 @@ from hipcare.services.ports.child_page import (
 )
 from hipcare.services.ports.family import (
     FamilyRepository,
+)
+from hipcare.services.ports.outcomes import (
+    OutcomeRepository,
+    RecordedComplication,
+    RecordedOutcome,
 )
 from hipcare.services.ports.radiographs import (
     RadiographRepository,
@@ -62,7 +67,10 @@ __all__ = [
     "ExternalIdentifierRepository",
     "FamilyRepository",
     "OperationPlanRepository",
+    "OutcomeRepository",
     "RadiographRepository",
+    "RecordedComplication",
+    "RecordedOutcome",
     "ReferralRepository",
     "SessionRepository",
     "SignInFailureRepository",

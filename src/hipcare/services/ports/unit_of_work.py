@@ -15,6 +15,7 @@ from hipcare.services.ports.alert_outbox import AlertOutbox
 from hipcare.services.ports.audit import AuditLog, SiteAuditQuery
 from hipcare.services.ports.child_page import ChildPageQuery
 from hipcare.services.ports.family import FamilyRepository
+from hipcare.services.ports.outcomes import OutcomeRepository
 from hipcare.services.ports.radiographs import RadiographRepository
 from hipcare.services.ports.records import (
     AlertRepository,
@@ -97,6 +98,9 @@ class UnitOfWork(Protocol):
 
     @property
     def alert_outbox(self) -> AlertOutbox: ...
+
+    @property
+    def operation_outcomes(self) -> OutcomeRepository: ...
 
     def __enter__(self) -> Self: ...
 
