@@ -19,6 +19,7 @@ from hipcare.content.booklet import BookletText, load_booklet_text
 from hipcare.content.diary import load_diary_rules
 from hipcare.content.i18n import Language, Translator, languages, translator
 from hipcare.content.osteotomy import load_osteotomy_rules
+from hipcare.content.outcomes import OutcomeContent, load_outcome_content
 from hipcare.content.pathway import load_pathway, load_surgeons
 from hipcare.content.referral import load_referral_protocol
 from hipcare.content.sites import Site, load_sites
@@ -47,6 +48,7 @@ class LoadedContent:
     booklet_text: BookletText
     languages: tuple[Language, ...]
     referral_protocol: ReferralProtocol
+    outcome_content: OutcomeContent
     translate: Callable[[str], Translator] = field(repr=False, compare=False)
 
     def words(self, code: str) -> Translator:
@@ -96,5 +98,6 @@ def load_content() -> LoadedContent:
         booklet_text=load_booklet_text(),
         languages=languages(),
         referral_protocol=load_referral_protocol(),
+        outcome_content=load_outcome_content(),
         translate=translator,
     )

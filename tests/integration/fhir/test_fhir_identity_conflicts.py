@@ -6,6 +6,7 @@ from typing import Any
 
 from fhir_support import NOW, TODAY, OpenUnitOfWork
 
+from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.records import Child, Profession, Role, Site, User
 from hipcare.interop.fhir import codes
 from hipcare.interop.fhir.reading import read_bundle
@@ -63,6 +64,7 @@ def _import(uow: SqlAlchemyUnitOfWork, actor: int, document: object) -> ImportRe
         contents.rejected,
         today=TODAY,
         now=NOW,
+        rules=load_surveillance_rules(),
     )
 
 

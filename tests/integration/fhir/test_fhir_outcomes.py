@@ -12,6 +12,7 @@ import pytest
 from fhir_checks import validate_bundle
 from fhir_support import NOW, TODAY
 
+from hipcare.bootstrap import load_content
 from hipcare.content.pathway import load_pathway
 from hipcare.domain.pathway import Procedure, Sides, WeightBearing
 from hipcare.domain.records import OperationPlan, OperationStatus
@@ -37,7 +38,7 @@ def operated(tmp_path: Path) -> Iterator[tuple[SqlAlchemyUnitOfWork, int, int]]:
     upgrade_to_head(url)
     engine = create_database_engine(url)
     uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
-    clinician = seed_demo(uow, today=TODAY, children=2)
+    clinician = seed_demo(uow, today=TODAY, children=2, content=load_content())
     with uow:
         plan = uow.operation_plans.add(
             OperationPlan(

@@ -14,7 +14,8 @@ from storage_support import HARBOUR, NOW, Staff
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.pathway import Procedure, Sides, WeightBearing
 from hipcare.domain.records import Child, OperationPlan, OperationStatus
-from hipcare.domain.surveillance import WorklistStatus, plan_surveillance, worklist_status
+from hipcare.domain.referral import ReferralState, worklist_status_with_referral
+from hipcare.domain.surveillance import WorklistStatus, plan_surveillance
 from hipcare.services.records import record_visit, register_child
 from hipcare.services.surveillance_status import refresh_statuses, surveillance_input
 from hipcare.services.worklist import site_worklist
@@ -31,8 +32,11 @@ def _register(uow: SqlAlchemyUnitOfWork, staff: Staff, born: date, gmfcs: str) -
         "date_of_birth": born.isoformat(),
         "site": HARBOUR,
         "gmfcs": gmfcs,
+        "confirm_not_duplicate": True,  # the property test registers alike children
     }
-    return register_child(uow, staff.nurse, form, today=RECORDED_ON, now=NOW)
+    return register_child(
+        uow, staff.nurse, form, today=RECORDED_ON, now=NOW, rules=load_surveillance_rules()
+    )
 
 
 def _film(
@@ -44,7 +48,15 @@ def _film(
         "right": {"migration_percentage_reported": right},
         "left": {"migration_percentage_reported": left},
     }
-    record_visit(uow, staff.surgeon, child_id, document, today=RECORDED_ON, now=NOW)
+    record_visit(
+        uow,
+        staff.surgeon,
+        child_id,
+        document,
+        today=RECORDED_ON,
+        now=NOW,
+        rules=load_surveillance_rules(),
+    )
 
 
 def _mark_done(
@@ -155,7 +167,8 @@ def test_stored_status_of_an_operated_child_equals_a_fresh_plan_on_any_later_day
     for later in sorted(later_days):  # days only move forward, as a clinic's do
         day = RECORDED_ON + timedelta(days=later)
         plan = plan_surveillance(surveillance_input(child, visits, operations, day), rules)
-        expected = worklist_status(plan, day)
+        # The operation is planned (done), so a "needs referral" is answered (issue 16).
+        expected = worklist_status_with_referral(plan, day, ReferralState.OPERATION_PLANNED)
         worklist = site_worklist(uow, staff.nurse, HARBOUR, rules, today=day, now=NOW)
         on_list = {entry.child_id: entry for entry in worklist}
         if expected in LISTED:

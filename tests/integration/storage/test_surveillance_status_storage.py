@@ -130,6 +130,9 @@ def _form(site: str) -> dict[str, object]:
         "date_of_birth": "2023-01-10",  # never filmed: overdue on TODAY
         "site": site,
         "gmfcs": "III",
+        # Several tests register this child more than once (issue 15 refuses a likely
+        # duplicate unless confirmed).
+        "confirm_not_duplicate": True,
     }
 
 

@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from web_support import HARBOUR, Clock, Staff
 
+from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.records import Alert
 from hipcare.services.alert_emails import send_alert_emails
 from hipcare.services.family.reminders import SmtpSettings, smtp_sender
@@ -74,6 +75,7 @@ def _children(uow: SqlAlchemyUnitOfWork, staff: Staff, now: datetime, count: int
             },
             today=now.date(),
             now=now,
+            rules=load_surveillance_rules(),
         )
         assert child.id is not None
         ids.append(child.id)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_support import Clock
 
+from hipcare.bootstrap import load_content
 from hipcare.cli.command_io import CommandIO
 from hipcare.cli.serve import seed_demo_and_report
 from hipcare.content.diary import load_diary_rules
@@ -33,11 +34,15 @@ def _count(uow: SqlAlchemyUnitOfWork, table: type) -> int:
 def test_demo_families_sign_in_with_the_demo_password_and_see_a_started_plan_and_diary(
     uow: SqlAlchemyUnitOfWork, database_url: str, tmp_path: Path
 ) -> None:
-    first = seed_demo(uow, today=TODAY, now=NOW, diary_rules=load_diary_rules())
+    first = seed_demo(
+        uow, today=TODAY, now=NOW, content=load_content(), diary_rules=load_diary_rules()
+    )
     assert len(first.families) >= 3
     assert all(family.added for family in first.families)
     counts = [_count(uow, table) for table in (UserRow, DiaryEntryRow, AlertRow)]
-    second = seed_demo(uow, today=TODAY, now=NOW, diary_rules=load_diary_rules())
+    second = seed_demo(
+        uow, today=TODAY, now=NOW, content=load_content(), diary_rules=load_diary_rules()
+    )
     assert [family.email for family in second.families] == [
         family.email for family in first.families
     ]

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from hipcare.content.booklet import BookletText
 from hipcare.content.i18n import LANGUAGES, Language, Translator
+from hipcare.content.outcomes import OutcomeContent
 from hipcare.content.sites import Site
 from hipcare.domain.diary import DiaryRules
 from hipcare.domain.osteotomy import OsteotomyRules
@@ -46,6 +47,8 @@ class Content(Protocol):
     def languages(self) -> tuple[Language, ...]: ...
     @property
     def referral_protocol(self) -> ReferralProtocol: ...
+    @property
+    def outcome_content(self) -> OutcomeContent: ...
 
     def words(self, code: str) -> Translator:
         """The translator for ``code``; ``InvalidInputError("lang", ...)`` if unknown."""

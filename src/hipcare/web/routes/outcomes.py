@@ -12,7 +12,6 @@ only; a refused request is 403, impossible input 422 naming the field, an unknow
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request
@@ -21,7 +20,6 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 from hipcare.analysis.survival import KaplanMeierEstimator
-from hipcare.content.outcomes import OutcomeContent, load_outcome_content
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.outcomes import ComplicationGrade
 from hipcare.render.outcome_charts import (
@@ -92,12 +90,6 @@ class OutcomeOut(BaseModel):
     recorded_at: str | None = None
 
 
-@cache
-def _content() -> OutcomeContent:
-    """The grades and thresholds (``content/outcomes.toml``), read once per process."""
-    return load_outcome_content()
-
-
 def _known_operation(error: InvalidInputError) -> None:
     """An unknown operation is 404 (the page or API path names nothing that exists)."""
     if error.field == "operation_id" and error.problem.startswith("no operation"):
@@ -144,6 +136,7 @@ def _form_document(form: Mapping[str, str]) -> dict[str, Any]:
 
 def _outcome_page(
     request: Request,
+    context: WebContext,
     user: SessionUser,
     view: OutcomeView,
     *,
@@ -151,9 +144,13 @@ def _outcome_page(
     problem: str | None = None,
     status: int = 200,
 ) -> Response:
-    document = form if form is not None else outcome_document(view, _content().thresholds)
+    document = (
+        form
+        if form is not None
+        else outcome_document(view, context.content.outcome_content.thresholds)
+    )
     rows = max(len(document["complications"]), len(document["reoperations"])) + BLANK_ROWS
-    content = _content()
+    content = context.content.outcome_content
     return page(
         request,
         "clinical/outcome.html",
@@ -181,7 +178,7 @@ def _outcome_page(
 async def outcome_page(
     request: Request, operation_id: RecordId, user: User, context: Context
 ) -> Response:
-    return _outcome_page(request, user, _view(context, user, operation_id))
+    return _outcome_page(request, context, user, _view(context, user, operation_id))
 
 
 @pages_router.post("/operations/{operation_id}/outcome")
@@ -197,10 +194,11 @@ async def record_outcome_page(
     except InvalidInputError as error:
         _known_operation(error)
         view = _view(context, user, operation_id)
-        shown = {**outcome_document(view, _content().thresholds), **document}
+        shown = {**outcome_document(view, context.content.outcome_content.thresholds), **document}
         shown["readmission_dates"] = document["readmission_dates"]
         return _outcome_page(
             request,
+            context,
             user,
             view,
             form=shown,
@@ -222,7 +220,7 @@ async def site_report_page(
         if error.field == "site_id":
             raise HTTPException(status_code=404, detail=error.problem) from None
         raise
-    content = _content()
+    content = context.content.outcome_content
     today = context.today(now)
     report = build_site_report(
         SqlAlchemyOutcomeRecords(context.session_factory).site_records(site_id),
@@ -258,7 +256,9 @@ async def site_report_page(
 async def api_outcome(operation_id: RecordId, user: ApiUser, context: Context) -> OutcomeOut:
     """The operation's recorded outcome (clinicians of the child's site; audited)."""
     return OutcomeOut.model_validate(
-        outcome_document(_view(context, user, operation_id), _content().thresholds)
+        outcome_document(
+            _view(context, user, operation_id), context.content.outcome_content.thresholds
+        )
     )
 
 
@@ -279,4 +279,6 @@ async def api_record_outcome(
     except InvalidInputError as error:
         _known_operation(error)
         raise
-    return OutcomeOut.model_validate(outcome_document(view, _content().thresholds))
+    return OutcomeOut.model_validate(
+        outcome_document(view, context.content.outcome_content.thresholds)
+    )
