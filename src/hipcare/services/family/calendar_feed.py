@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from hipcare.content.i18n import LANGUAGES
 from hipcare.domain.pathway import CarePlan
 from hipcare.domain.records import (
     AuditAction,
@@ -26,6 +25,7 @@ from hipcare.services.operations import (
     PathwayContent,
 )
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports.content import LANGUAGES
 from hipcare.services.ports.family import CalendarFeed
 
 __all__ = [

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from hipcare.content.i18n import LANGUAGES
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import (
     AuditAction,
@@ -31,6 +30,7 @@ from hipcare.services.accounts import (
 )
 from hipcare.services.family.access import stored_child, stored_user_id
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports.content import LANGUAGES
 from hipcare.services.ports.family import Invitation
 
 __all__ = [
