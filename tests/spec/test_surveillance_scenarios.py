@@ -616,6 +616,70 @@ SCENARIOS = [
         to_be_confirmed=True,
         stability=("stable", "not-enough-films"),
     ),
+    Scenario(
+        # Stable films as above, but hip pain at the latest examination: refer (AACPDM 2017
+        # examines pain; local-refer-on-examination, local protocol); the review stays dated.
+        "GMFCS II stable films, hip pain on examination: refer for orthopaedic review",
+        {
+            "date_of_birth": "2022-03-10",
+            "gmfcs": "II",
+            "today": "2024-10-01",
+            "visits": [
+                film("2023-09-01", 12, 14),
+                {**film("2024-09-01", 15, 16), "hip_pain": True},
+            ],
+        },
+        "2026-03-10",
+        True,
+        ["refer-for-orthopaedic-review", "schedule-review"],
+        "ausacpdm-2014-gmfcs-ii-review-4-5-years",
+        "needs referral",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # Passive abduction right 25 degrees, below the 30-degree limit: refer.
+        "GMFCS II stable films, right passive abduction 25 degrees: refer for orthopaedic review",
+        {
+            "date_of_birth": "2022-03-10",
+            "gmfcs": "II",
+            "today": "2024-10-01",
+            "visits": [
+                film("2023-09-01", 12, 14),
+                {**film("2024-09-01", 15, 16), "passive_abduction_deg": {"right": 25, "left": 45}},
+            ],
+        },
+        "2026-03-10",
+        True,
+        ["refer-for-orthopaedic-review", "schedule-review"],
+        "ausacpdm-2014-gmfcs-ii-review-4-5-years",
+        "needs referral",
+        to_be_confirmed=True,
+    ),
+    Scenario(
+        # Abduction exactly 30 degrees is not below 30; scoliosis and windswept posture feed no
+        # rule: the same plan as stable films alone.
+        "GMFCS II stable films, abduction 30 degrees, scoliosis and windswept: no referral",
+        {
+            "date_of_birth": "2022-03-10",
+            "gmfcs": "II",
+            "today": "2024-10-01",
+            "visits": [
+                film("2023-09-01", 12, 14),
+                {
+                    **film("2024-09-01", 15, 16),
+                    "passive_abduction_deg": {"right": 30, "left": 30},
+                    "scoliosis": True,
+                    "windswept_posture": True,
+                },
+            ],
+        },
+        "2026-03-10",
+        True,
+        ["schedule-review"],
+        "ausacpdm-2014-gmfcs-ii-review-4-5-years",
+        "not yet due",
+        to_be_confirmed=True,
+    ),
 ]
 
 

@@ -51,6 +51,7 @@ _NUMBER_KEYS = frozenset(
         "change_error_points",
         "above_percent",
         "pelvic_obliquity_over_deg",
+        "abduction_below_deg",
     }
 )
 _BOOL_KEYS = frozenset({"xray", "requires_stable"})

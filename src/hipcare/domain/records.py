@@ -706,6 +706,7 @@ class AuditAction(StrEnum):
     CHILD_EXPORTED = "child.exported"
     OPERATION_PLANNED = "operation.planned"
     OPERATION_POSTPONED = "operation.postponed"
+    OPERATION_DONE = "operation.done"
     PATHWAY_STARTED = "pathway.started"
     CARE_ITEM_TICKED = "care-item.ticked"
     ALERT_ACKNOWLEDGED = "alert.acknowledged"

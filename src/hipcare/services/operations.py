@@ -46,9 +46,11 @@ from hipcare.domain.records import (
     Role,
     User,
 )
+from hipcare.domain.surveillance import SurveillanceRules
 from hipcare.services.access import ConflictError, child_for, deny, find_actor, write_audit
 from hipcare.services.json_input import parse_bool, parse_date, refuse_unknown_keys
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.surveillance_status import refresh_statuses
 
 __all__ = [
     "OPERATION_KEYS",
@@ -60,6 +62,7 @@ __all__ = [
     "operation_defaults",
     "plan_operation",
     "postpone_surgery",
+    "record_operation_done",
     "site_surgeons",
     "start_pathway",
     "tick_care_item",
@@ -469,27 +472,100 @@ def postpone_surgery(
                 "surgery_date",
                 "someone else changed the operation at the same moment; nothing was changed",
             )
-        before = build_care_plan(uow, child, operation, content)
-        stored_ids = {state.item_id for state in states}
-        done_ids = [state.item_id for state in states if state.done]
-        kept = dataclasses.replace(
-            before, items=tuple(item for item in before.items if item.id in stored_ids)
-        )
-        after = postpone(kept, new_date, done_ids)
-        new_dates = {item.id: item.date for item in after.items}
-        saved = []
-        for state in states:
-            if state.done or state.item_id not in new_dates:
-                saved.append(state)
-                continue
-            saved.append(
-                uow.care_plan_items.save(
-                    dataclasses.replace(state, due_date=new_dates[state.item_id])
-                )
-            )
+        saved = _redate_open_items(uow, child, operation, states, new_date, content)
         write_audit(uow, actor, AuditAction.OPERATION_POSTPONED, EntityType.CHILD, child_id, now)
         uow.commit()
     return tuple(saved)
+
+
+def record_operation_done(
+    uow: UnitOfWork,
+    actor_id: int,
+    child_id: int,
+    operation_id: int,
+    document: object,
+    content: PathwayContent,
+    rules: SurveillanceRules,
+    *,
+    today: date,
+    now: datetime,
+) -> OperationPlan:
+    """Mark the operation done on ``document["done_on"]`` (YYYY-MM-DD; default: the planned
+    surgery date) and judge the child's surveillance again.
+
+    From then on the surveillance engine counts the operation (``hip_surgery``): the child is
+    not discharged before skeletal maturity, operated hips are judged from films at least
+    6 weeks later, and a second operation on a hip flags a possible failure (issue 14). When
+    the operation happened on another day than planned, the care plan's open items are
+    re-dated from the real day, as a postponement would. The day may not be after today nor
+    before the child's birth. Done or cancelled operations refuse (409); clinicians only.
+    """
+    if not isinstance(document, Mapping):
+        raise InvalidInputError("body", "must be a JSON object")
+    refuse_unknown_keys(document, ("done_on",))
+    with uow:
+        actor = find_actor(uow, actor_id)
+        child, operation = _operation(uow, actor, child_id, operation_id, now)
+        _clinician(uow, actor, child_id, now, "marks an operation done")
+        raw = document.get("done_on")
+        if raw in (None, ""):
+            if operation.surgery_date is None:
+                raise InvalidInputError("done_on", "is missing and no surgery date was planned")
+            done_on = operation.surgery_date
+        else:
+            done_on = parse_date(raw, "done_on")
+        if done_on > today:
+            raise InvalidInputError("done_on", f"{done_on.isoformat()} is after today")
+        if done_on < child.date_of_birth:
+            raise InvalidInputError("done_on", "is before the child's birth date")
+        if operation.status in (OperationStatus.DONE, OperationStatus.CANCELLED):
+            raise ConflictError(
+                "status", f"the operation is {operation.status.value} already; nothing changed"
+            )
+        done = uow.operation_plans.save_if_unchanged(
+            dataclasses.replace(operation, surgery_date=done_on, status=OperationStatus.DONE),
+            operation,
+        )
+        if done is None:
+            raise ConflictError(
+                "status",
+                "someone else changed the operation at the same moment; nothing was changed",
+            )
+        states = list(uow.care_plan_items.for_operation_plan(operation_id))
+        if states and done_on != operation.surgery_date:
+            _redate_open_items(uow, child, operation, states, done_on, content)
+        write_audit(uow, actor, AuditAction.OPERATION_DONE, EntityType.CHILD, child_id, now)
+        refresh_statuses(uow, [child_id], rules, today=today, now=now)
+        uow.commit()
+    return done
+
+
+def _redate_open_items(
+    uow: UnitOfWork,
+    child: Child,
+    operation: OperationPlan,
+    states: Sequence[CarePlanItemState],
+    new_date: date,
+    content: PathwayContent,
+) -> list[CarePlanItemState]:
+    """Re-date the care plan items not done from ``new_date`` (done ones keep theirs)."""
+    before = build_care_plan(uow, child, operation, content)
+    stored_ids = {state.item_id for state in states}
+    done_ids = [state.item_id for state in states if state.done]
+    kept = dataclasses.replace(
+        before, items=tuple(item for item in before.items if item.id in stored_ids)
+    )
+    after = postpone(kept, new_date, done_ids)
+    new_dates = {item.id: item.date for item in after.items}
+    saved = []
+    for state in states:
+        if state.done or state.item_id not in new_dates:
+            saved.append(state)
+            continue
+        saved.append(
+            uow.care_plan_items.save(dataclasses.replace(state, due_date=new_dates[state.item_id]))
+        )
+    return saved
 
 
 def _date_or_none(value: object) -> date | None:

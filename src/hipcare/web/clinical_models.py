@@ -186,6 +186,16 @@ class PathwayStartIn(BaseModel):
     sees_therapists: bool
 
 
+class OperationDoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    done_on: date | None = Field(
+        default=None,
+        description="the day the operation was done (not after today); leave it out for the "
+        "planned surgery date",
+    )
+
+
 class PostponeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

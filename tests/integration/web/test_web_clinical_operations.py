@@ -294,3 +294,23 @@ def test_a_postponement_based_on_a_date_someone_else_changed_gets_a_conflict(
     # Without the precondition a later postponement still works (existing clients).
     third = client.post(path, json={"surgery_date": "2026-06-01"}, headers=headers)
     assert third.status_code == 200, third.text
+
+
+def test_an_operation_is_marked_done_once_and_the_child_page_shows_it(
+    client: TestClient, lee: int, clock: Clock
+) -> None:
+    """Issue 14: surveillance counts an operation only once it is marked done."""
+    child_id, operation, headers = started_operation(client, lee)
+    path = f"/api/children/{child_id}/operations/{operation}/done"
+    early = client.post(path, json={"done_on": "2026-03-03"}, headers=headers)
+    assert early.status_code == 422
+    assert early.json()["field"] == "done_on"
+    clock.advance(days=60)
+    headers = api_sign_in(client, "nurse@example.org")  # the session ended meanwhile
+    done = client.post(path, json={}, headers=headers)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "done"
+    again = client.post(path, json={"done_on": "2026-04-21"}, headers=headers)
+    assert again.status_code == 409
+    page = client.get(f"/children/{child_id}")
+    assert "Operation 1: done" in page.text

@@ -17,6 +17,7 @@ from hipcare.domain.surveillance.calendar import add_months, months_between
 from hipcare.domain.surveillance.child import AgeReference, SurveillanceInput, Visit
 from hipcare.domain.surveillance.findings import (
     PlanBuilder,
+    examination_actions,
     failure_actions,
     format_percent,
     operations_on,
@@ -244,11 +245,12 @@ def plan_surveillance(child: SurveillanceInput, rules: SurveillanceRules) -> Sur
     if examined:
         builder.notes.append(
             f"Examination on {examined[-1].date.isoformat()}: "
-            f"{_examination_words(examined[-1])}. Recorded for the clinician; no shipped rule "
-            "uses these findings (the AACPDM 2017 pathway's examination criteria were not "
-            "verified), except pelvic obliquity at skeletal maturity."
+            f"{_examination_words(examined[-1])}. Hip pain and passive abduction feed the "
+            "referral rule; pelvic obliquity is used at skeletal maturity; scoliosis and "
+            "windswept posture are recorded for the clinician (no shipped rule uses them)."
         )
     threshold_actions(builder, judgements, rules)
+    examination_actions(builder, examined[-1] if examined else None, rules)
     failure_actions(builder, surgeries, judgements, rules)
 
     age_limit = rules.single(RuleKind.AGE_LIMIT)

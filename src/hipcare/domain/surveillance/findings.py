@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from hipcare.domain.surveillance.child import HipSurgery
+from hipcare.domain.surveillance.child import HipSurgery, Visit
 from hipcare.domain.surveillance.plan import Action, ActionCode
 from hipcare.domain.surveillance.rules import (
     LOCAL_PROTOCOL_FLAG,
@@ -19,7 +19,14 @@ from hipcare.domain.surveillance.rules import (
 )
 from hipcare.domain.surveillance.stability import SideJudgement, Stability
 
-__all__ = ["PlanBuilder", "failure_actions", "format_percent", "operations_on", "threshold_actions"]
+__all__ = [
+    "PlanBuilder",
+    "examination_actions",
+    "failure_actions",
+    "format_percent",
+    "operations_on",
+    "threshold_actions",
+]
 
 
 def format_percent(value: float) -> str:
@@ -175,3 +182,40 @@ def failure_actions(
             + ". Tell the orthopaedic surgeon.",
             failure,
         )
+
+
+def examination_actions(
+    builder: PlanBuilder, examined: Visit | None, rules: SurveillanceRules
+) -> None:
+    """Refer for orthopaedic review on the latest examination's hip pain or tight abduction.
+
+    The AACPDM 2017 pathway examines pain and passive hip abduction at every surveillance
+    visit; the limits are the ``examination-referral`` rule's (local protocol until the
+    clinical lead confirms them). When the films already ask for a referral, the findings
+    are added to the plan's notes instead of a second referral.
+    """
+    if examined is None:
+        return
+    rule = rules.single(RuleKind.EXAMINATION_REFERRAL)
+    limit = rule.abduction_below_deg or 0
+    reasons = []
+    if examined.hip_pain:
+        reasons.append("hip pain")
+    if examined.passive_abduction_deg is not None:
+        reasons += [
+            f"passive abduction {side} {value:g} degrees (below {limit:g})"
+            for side, value in examined.passive_abduction_deg.sides()
+            if value is not None and value < limit
+        ]
+    if not reasons:
+        return
+    found = f"examination on {examined.date.isoformat()}: " + ", ".join(reasons)
+    if builder.has(ActionCode.REFER_ORTHOPAEDIC):
+        builder.use(rule)
+        builder.notes.append(f"Also a reason to refer: {found} (rule {rule.id}).")
+        return
+    builder.act(
+        ActionCode.REFER_ORTHOPAEDIC,
+        f"Refer for orthopaedic review: {found}.",
+        rule,
+    )

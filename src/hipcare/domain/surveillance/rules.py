@@ -56,6 +56,7 @@ class RuleKind(Enum):
     INTERVAL_AFTER_SURGERY = "interval-after-surgery"
     POST_OPERATIVE_FAILURE = "post-operative-failure"
     CONTINUE_AFTER_MATURITY = "continue-after-maturity"
+    EXAMINATION_REFERRAL = "examination-referral"
 
 
 # Parameters each kind needs (all others must be absent); validated when a rule is built.
@@ -91,6 +92,7 @@ _PARAMETERS: dict[RuleKind, frozenset[str]] = {
     ),
     RuleKind.POST_OPERATIVE_FAILURE: frozenset({"threshold_percent"}),
     RuleKind.CONTINUE_AFTER_MATURITY: frozenset({"threshold_percent", "pelvic_obliquity_over_deg"}),
+    RuleKind.EXAMINATION_REFERRAL: frozenset({"abduction_below_deg"}),
 }
 _OPTIONAL: dict[RuleKind, frozenset[str]] = {
     RuleKind.INTERVAL_WHILE_STABLE: frozenset(
@@ -115,6 +117,7 @@ _SINGLETON_KINDS = (
     RuleKind.INTERVAL_AFTER_SURGERY,
     RuleKind.POST_OPERATIVE_FAILURE,
     RuleKind.CONTINUE_AFTER_MATURITY,
+    RuleKind.EXAMINATION_REFERRAL,
 )
 
 
@@ -173,6 +176,7 @@ class SurveillanceRule:
     after_stable_films_months: int | None = None
     films_from_weeks_after: int | None = None
     pelvic_obliquity_over_deg: float | None = None
+    abduction_below_deg: float | None = None
 
     def __post_init__(self) -> None:
         if not self.id.strip():
@@ -260,6 +264,7 @@ _ALL_PARAMETERS = (
     "after_stable_films_months",
     "films_from_weeks_after",
     "pelvic_obliquity_over_deg",
+    "abduction_below_deg",
 )
 
 

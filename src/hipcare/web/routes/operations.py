@@ -23,6 +23,7 @@ from hipcare.services.accounts import SessionUser
 from hipcare.services.operations import (
     plan_operation,
     postpone_surgery,
+    record_operation_done,
     site_surgeons,
     start_pathway,
     tick_care_item,
@@ -32,6 +33,7 @@ from hipcare.services.records import get_child
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.clinical_models import (
     CarePlanItemOut,
+    OperationDoneIn,
     OperationIn,
     OperationOut,
     PathwayStartIn,
@@ -297,6 +299,33 @@ async def postpone_page(
     return RedirectResponse(f"/children/{child_id}#care-plan", status_code=303)
 
 
+@pages_router.post("/children/{child_id}/operations/{operation_id}/done")
+async def operation_done_page(
+    request: Request, child_id: RecordId, operation_id: RecordId, user: FormUser, context: Context
+) -> Response:
+    form = await _form_values(request)
+    now = context.now()
+    try:
+        record_operation_done(
+            context.unit_of_work(),
+            user_id(user),
+            child_id,
+            operation_id,
+            {"done_on": form.get("done_on", "")},
+            pathway_content(),
+            context.content.surveillance_rules,
+            today=context.today(now),
+            now=now,
+        )
+    except InvalidInputError as error:
+        if error.field == "child_id":
+            raise
+        return _back_with_problem(
+            request, user, context, child_id, f"{error.field}: {error.problem}"
+        )
+    return RedirectResponse(f"/children/{child_id}#operation", status_code=303)
+
+
 @pages_router.post("/children/{child_id}/operations/{operation_id}/items/{item_id}/done")
 async def tick_page(
     request: Request,
@@ -380,6 +409,36 @@ async def api_postpone(
         now=now,
     )
     return [care_plan_item_out(item) for item in items]
+
+
+@api_router.post(
+    "/children/{child_id}/operations/{operation_id}/done",
+    response_model=OperationOut,
+    responses=CONFLICT,
+)
+async def api_operation_done(
+    child_id: RecordId,
+    operation_id: RecordId,
+    body: OperationDoneIn,
+    user: ApiUser,
+    context: Context,
+) -> OperationOut:
+    """Mark the operation done (``done_on``, default the planned date): surveillance counts it
+    from now on (an operated child stays under surveillance to skeletal maturity). 409 when
+    it is done or cancelled already, or someone changed it at the same moment."""
+    now = context.now()
+    plan = record_operation_done(
+        context.unit_of_work(),
+        user_id(user),
+        child_id,
+        operation_id,
+        body.model_dump(mode="json", exclude_none=True),
+        pathway_content(),
+        context.content.surveillance_rules,
+        today=context.today(now),
+        now=now,
+    )
+    return operation_out(plan)
 
 
 @api_router.post(

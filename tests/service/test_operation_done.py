@@ -1,0 +1,146 @@
+"""Marking an operation done, over every engine: surveillance counts it from then on.
+
+Issue 14: the engine's ``hip_surgery`` comes from operations marked done, so there must be a
+way to mark one done. A GMFCS II child whose MP fell after a VDRO is not discharged; a
+second operation on the same hip flags a possible failure; only clinicians may mark it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from tests.support.staff import HARBOUR, Staff
+
+from hipcare.content.pathway import load_pathway, load_surgeons
+from hipcare.content.sites import load_sites
+from hipcare.content.surveillance import load_surveillance_rules
+from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.records import AuditAction, EntityType, OperationStatus
+from hipcare.services.access import ConflictError, PermissionDeniedError
+from hipcare.services.journey import child_journey
+from hipcare.services.operations import PathwayContent, plan_operation, record_operation_done
+from hipcare.services.ports import UnitOfWork
+from hipcare.services.records import record_visit, register_child
+
+TODAY = date(2023, 7, 1)
+NOW = datetime(2023, 7, 1, 9, 0, tzinfo=UTC)
+RULES = load_surveillance_rules()
+CONTENT = PathwayContent.of(
+    load_pathway(), load_surgeons(), {site.id: site.name for site in load_sites()}
+)
+FILMS = (("2021-03-01", 45, 38), ("2022-06-01", 16, 15), ("2023-06-01", 15, 14))
+
+
+def _child(uow: UnitOfWork, staff: Staff) -> int:
+    form = {
+        "given_name": "Tomas",
+        "family_name": "Okafor",
+        "date_of_birth": "2014-05-01",
+        "site": HARBOUR,
+        "gmfcs": "II",
+    }
+    child = register_child(uow, staff.nurse, form, today=TODAY, now=NOW, rules=RULES)
+    assert child.id is not None
+    for day, right, left in FILMS:
+        document = {
+            "visit_date": day,
+            "xray": True,
+            "right": {"migration_percentage_reported": right},
+            "left": {"migration_percentage_reported": left},
+        }
+        record_visit(uow, staff.surgeon, child.id, document, today=TODAY, now=NOW, rules=RULES)
+    return child.id
+
+
+def _plan(uow: UnitOfWork, staff: Staff, child_id: int, surgery_date: str) -> int:
+    plan = plan_operation(
+        uow,
+        staff.surgeon,
+        child_id,
+        {
+            "sides": "both",
+            "procedures": ["vdro"],
+            "implant": "blade plate",
+            "surgeon_id": staff.surgeon,
+            "surgery_date": surgery_date,
+            "weight_bearing": "as-tolerated",
+            "positioning_device": False,
+        },
+        CONTENT,
+        today=date(2021, 4, 1),
+        now=NOW,
+    )
+    assert plan.id is not None
+    return plan.id
+
+
+def _done(uow: UnitOfWork, actor: int, child_id: int, operation_id: int, **document: str) -> object:
+    return record_operation_done(
+        uow, actor, child_id, operation_id, document, CONTENT, RULES, today=TODAY, now=NOW
+    )
+
+
+def test_an_operation_marked_done_keeps_the_child_under_surveillance(
+    uow: UnitOfWork, staff: Staff
+) -> None:
+    child_id = _child(uow, staff)
+    operation_id = _plan(uow, staff, child_id, "2021-05-01")
+    before = child_journey(uow, staff.surgeon, child_id, RULES, today=TODAY, now=NOW)
+    assert before.surveillance.plan is not None and before.surveillance.plan.discharged
+
+    done = _done(uow, staff.surgeon, child_id, operation_id, done_on="2021-05-03")
+
+    assert getattr(done, "status") is OperationStatus.DONE
+    assert getattr(done, "surgery_date") == date(2021, 5, 3)
+    plan = child_journey(uow, staff.surgeon, child_id, RULES, today=TODAY, now=NOW)
+    assert plan.surveillance.plan is not None
+    assert not plan.surveillance.plan.discharged
+    assert plan.surveillance.plan.review is not None
+    assert plan.surveillance.plan.review.rule_id == "local-12-monthly-after-hip-surgery"
+    with uow:
+        actions = [e.action for e in uow.audit.for_entity(EntityType.CHILD, str(child_id))]
+    assert AuditAction.OPERATION_DONE in actions
+
+
+def test_the_planned_date_is_the_default(uow: UnitOfWork, staff: Staff) -> None:
+    child_id = _child(uow, staff)
+    operation_id = _plan(uow, staff, child_id, "2021-05-01")
+    done = _done(uow, staff.surgeon, child_id, operation_id)
+    assert getattr(done, "surgery_date") == date(2021, 5, 1)
+
+
+def test_done_twice_is_a_conflict_and_changes_nothing(uow: UnitOfWork, staff: Staff) -> None:
+    child_id = _child(uow, staff)
+    operation_id = _plan(uow, staff, child_id, "2021-05-01")
+    _done(uow, staff.surgeon, child_id, operation_id)
+    with pytest.raises(ConflictError):
+        _done(uow, staff.surgeon, child_id, operation_id, done_on="2021-06-01")
+    with uow:
+        stored = uow.operation_plans.get(operation_id)
+    assert stored is not None and stored.surgery_date == date(2021, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("done_on", "problem"),
+    [("2023-07-02", "after today"), ("2014-04-30", "birth"), ("1 May", "YYYY-MM-DD")],
+)
+def test_a_day_after_today_or_before_birth_is_refused_naming_done_on(
+    uow: UnitOfWork, staff: Staff, done_on: str, problem: str
+) -> None:
+    child_id = _child(uow, staff)
+    operation_id = _plan(uow, staff, child_id, "2021-05-01")
+    with pytest.raises(InvalidInputError) as refused:
+        _done(uow, staff.surgeon, child_id, operation_id, done_on=done_on)
+    assert refused.value.field == "done_on"
+    assert problem in refused.value.problem
+
+
+def test_only_a_clinician_marks_an_operation_done(uow: UnitOfWork, staff: Staff) -> None:
+    child_id = _child(uow, staff)
+    operation_id = _plan(uow, staff, child_id, "2021-05-01")
+    with pytest.raises(PermissionDeniedError):
+        _done(uow, staff.administrator, child_id, operation_id)
+    with uow:
+        stored = uow.operation_plans.get(operation_id)
+    assert stored is not None and stored.status is not OperationStatus.DONE
