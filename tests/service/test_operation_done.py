@@ -16,7 +16,7 @@ from hipcare.content.pathway import load_pathway, load_surgeons
 from hipcare.content.sites import load_sites
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.errors import InvalidInputError
-from hipcare.domain.records import AuditAction, EntityType, OperationStatus
+from hipcare.domain.records import AuditAction, EntityType, OperationPlan, OperationStatus
 from hipcare.services.access import ConflictError, PermissionDeniedError
 from hipcare.services.journey import child_journey
 from hipcare.services.operations import PathwayContent, plan_operation, record_operation_done
@@ -75,7 +75,9 @@ def _plan(uow: UnitOfWork, staff: Staff, child_id: int, surgery_date: str) -> in
     return plan.id
 
 
-def _done(uow: UnitOfWork, actor: int, child_id: int, operation_id: int, **document: str) -> object:
+def _done(
+    uow: UnitOfWork, actor: int, child_id: int, operation_id: int, **document: str
+) -> OperationPlan:
     return record_operation_done(
         uow, actor, child_id, operation_id, document, CONTENT, RULES, today=TODAY, now=NOW
     )
@@ -87,12 +89,13 @@ def test_an_operation_marked_done_keeps_the_child_under_surveillance(
     child_id = _child(uow, staff)
     operation_id = _plan(uow, staff, child_id, "2021-05-01")
     before = child_journey(uow, staff.surgeon, child_id, RULES, today=TODAY, now=NOW)
-    assert before.surveillance.plan is not None and before.surveillance.plan.discharged
+    assert before.surveillance.plan is not None
+    assert before.surveillance.plan.discharged
 
     done = _done(uow, staff.surgeon, child_id, operation_id, done_on="2021-05-03")
 
-    assert getattr(done, "status") is OperationStatus.DONE
-    assert getattr(done, "surgery_date") == date(2021, 5, 3)
+    assert done.status is OperationStatus.DONE
+    assert done.surgery_date == date(2021, 5, 3)
     plan = child_journey(uow, staff.surgeon, child_id, RULES, today=TODAY, now=NOW)
     assert plan.surveillance.plan is not None
     assert not plan.surveillance.plan.discharged
@@ -107,7 +110,7 @@ def test_the_planned_date_is_the_default(uow: UnitOfWork, staff: Staff) -> None:
     child_id = _child(uow, staff)
     operation_id = _plan(uow, staff, child_id, "2021-05-01")
     done = _done(uow, staff.surgeon, child_id, operation_id)
-    assert getattr(done, "surgery_date") == date(2021, 5, 1)
+    assert done.surgery_date == date(2021, 5, 1)
 
 
 def test_done_twice_is_a_conflict_and_changes_nothing(uow: UnitOfWork, staff: Staff) -> None:
@@ -118,7 +121,8 @@ def test_done_twice_is_a_conflict_and_changes_nothing(uow: UnitOfWork, staff: St
         _done(uow, staff.surgeon, child_id, operation_id, done_on="2021-06-01")
     with uow:
         stored = uow.operation_plans.get(operation_id)
-    assert stored is not None and stored.surgery_date == date(2021, 5, 1)
+    assert stored is not None
+    assert stored.surgery_date == date(2021, 5, 1)
 
 
 @pytest.mark.parametrize(
@@ -143,4 +147,5 @@ def test_only_a_clinician_marks_an_operation_done(uow: UnitOfWork, staff: Staff)
         _done(uow, staff.administrator, child_id, operation_id)
     with uow:
         stored = uow.operation_plans.get(operation_id)
-    assert stored is not None and stored.status is not OperationStatus.DONE
+    assert stored is not None
+    assert stored.status is not OperationStatus.DONE
