@@ -455,6 +455,15 @@ class HipMeasures:
         object.__setattr__(self, "head_shaft_angle_deg", head)
 
 
+_EXAMINATION_FIELDS = (
+    "hip_pain",
+    "pelvic_obliquity_deg",
+    "passive_abduction_deg",
+    "scoliosis",
+    "windswept_posture",
+)
+
+
 @dataclass(frozen=True)
 class VisitRecord:
     """A surveillance visit of one child: its date, whether a film was taken, the measures.
@@ -471,6 +480,10 @@ class VisitRecord:
     recorded_at: datetime
     hips: tuple[HipMeasures, ...] = ()
     film: Mapping[str, Any] | None = None
+    examination: Mapping[str, Any] | None = None
+    """Findings of the clinical examination (``hip_pain``, ``pelvic_obliquity_deg``,
+    ``passive_abduction_deg`` as ``{"right", "left"}``, ``scoliosis``, ``windswept_posture``),
+    checked by the surveillance domain; with or without a film."""
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -491,6 +504,15 @@ class VisitRecord:
             )
         if self.film is not None and not isinstance(self.film, Mapping):
             raise InvalidInputError("visit.film", "must be a film document (a JSON object)")
+        if self.examination is not None:
+            if not isinstance(self.examination, Mapping):
+                raise InvalidInputError("visit.examination", "must be a JSON object of findings")
+            unknown = sorted(set(self.examination) - set(_EXAMINATION_FIELDS))
+            if unknown:
+                raise InvalidInputError(
+                    f"visit.examination.{unknown[0]}",
+                    f"is not a finding hipcare records ({', '.join(_EXAMINATION_FIELDS)})",
+                )
         _record_id(self.id, "visit.id")
         self.to_surveillance_visit()  # the surveillance domain's own checks on the measures
 
@@ -500,7 +522,18 @@ class VisitRecord:
     def to_surveillance_visit(self) -> Visit:
         """This visit as the surveillance engine sees it (reported MP and HSA per side)."""
         right, left = self.hip(Side.RIGHT), self.hip(Side.LEFT)
+        found = self.examination or {}
+        abduction = found.get("passive_abduction_deg")
         return Visit(
+            pelvic_obliquity_deg=found.get("pelvic_obliquity_deg"),
+            hip_pain=found.get("hip_pain"),
+            passive_abduction_deg=(
+                None
+                if not isinstance(abduction, Mapping)
+                else HipPair(right=abduction.get("right"), left=abduction.get("left"))
+            ),
+            scoliosis=found.get("scoliosis"),
+            windswept_posture=found.get("windswept_posture"),
             date=self.visit_date,
             xray=self.xray,
             migration_percentage=HipPair(

@@ -52,6 +52,7 @@ from hipcare.services.json_input import (
 )
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.radiograph import parse_film
+from hipcare.services.surveillance import parse_examination
 from hipcare.services.surveillance_status import (
     refresh_statuses,
 )
@@ -88,7 +89,7 @@ CHILD_KEYS = (
 )
 HOSPITAL_NUMBER_KEYS = ("system", "value")
 CONTACT_KEYS = ("name", "relationship", "phone", "email")
-VISIT_KEYS = ("visit_date", "xray", "right", "left", "film")
+VISIT_KEYS = ("visit_date", "xray", "right", "left", "film", "examination")
 HIP_MEASURE_KEYS = (
     "migration_percentage_raw",
     "migration_percentage_reported",
@@ -236,8 +237,9 @@ def parse_visit(
     document: object, *, child_id: int, recorded_by: int, recorded_at: datetime
 ) -> VisitRecord:
     """A visit from a JSON-shaped form: ``visit_date``, ``xray``, optional ``right`` /
-    ``left`` measures (``HIP_MEASURE_KEYS``) and ``film`` (the ``hipcare measure`` landmark
-    document, checked with the radiograph domain)."""
+    ``left`` measures (``HIP_MEASURE_KEYS``), ``examination`` (findings: hip pain,
+    abduction per hip, pelvic obliquity, scoliosis, windswept posture) and ``film`` (the
+    ``hipcare measure`` landmark document, checked with the radiograph domain)."""
     form = json_object(document, "visit", "must be a JSON object with visit_date and xray")
     refuse_unknown_keys(form, VISIT_KEYS, "")
     if "visit_date" not in form:
@@ -248,6 +250,8 @@ def parse_visit(
     if film is not None:
         parse_film(film, prefix="film.")
     hips = tuple(_hip(form[side.value], side) for side in Side if form.get(side.value) is not None)
+    examination = form.get("examination")
+    findings = None if examination is None else parse_examination(examination) or None
     try:
         return VisitRecord(
             child_id=child_id,
@@ -257,6 +261,7 @@ def parse_visit(
             recorded_at=recorded_at,
             hips=hips,
             film=film,
+            examination=findings,
         )
     except InvalidInputError as error:
         raise _prefixed(error, "") from None

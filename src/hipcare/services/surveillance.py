@@ -137,6 +137,27 @@ def _examination(visit: Mapping[str, Any], field: str) -> dict[str, Any]:
     return nested
 
 
+def parse_examination(value: object, field: str = "examination") -> dict[str, Any]:
+    """Examination findings of one visit as a JSON object (``hip_pain``,
+    ``pelvic_obliquity_deg``, ``passive_abduction_deg`` per hip, ``scoliosis``,
+    ``windswept_posture``), checked by the surveillance domain's ranges: the findings given,
+    as numbers and booleans, ready to store with the visit."""
+    if not isinstance(value, dict):
+        raise InvalidInputError(field, f"must be an object with {', '.join(_EXAMINATION_KEYS)}")
+    try:
+        visit = _parse_visit({"date": "2000-01-01", "xray": False, "examination": value}, "visit")
+    except InvalidInputError as error:
+        inner = error.field.removeprefix("visit.examination").lstrip(".")
+        raise InvalidInputError(f"{field}.{inner}" if inner else field, error.problem) from None
+    found = visit.examination()
+    abduction = found.get("passive_abduction_deg")
+    if isinstance(abduction, dict):  # keep only the hips examined
+        found["passive_abduction_deg"] = {
+            side: degrees for side, degrees in abduction.items() if degrees is not None
+        }
+    return found
+
+
 def _parse_optional_bool(value: object, field: str) -> bool | None:
     return None if value is None else _parse_bool(value, field)
 

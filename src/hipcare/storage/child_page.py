@@ -282,6 +282,7 @@ class SqlAlchemyChildPageQuery:
                 recorded_by=row.recorded_by,
                 recorded_at=row.recorded_at,
                 film=row.film,
+                examination=row.examination,
                 hips=tuple(hips.get(row.id, ())),
             )
             for row in self._connection().execute(_VISITS, {"child_id": child_id})

@@ -154,6 +154,7 @@ def visit_row(visit: VisitRecord) -> VisitRow:
         recorded_by=visit.recorded_by,
         recorded_at=visit.recorded_at,
         film=None if visit.film is None else _plain(visit.film),
+        examination=None if visit.examination is None else _plain(visit.examination),
         hips=[
             HipMeasuresRow(
                 side=hip.side,
@@ -186,6 +187,7 @@ def visit_from_row(row: VisitRow) -> VisitRecord:
         recorded_by=row.recorded_by,
         recorded_at=row.recorded_at,
         film=row.film,
+        examination=row.examination,
         hips=tuple(
             HipMeasures(
                 side=hip.side,

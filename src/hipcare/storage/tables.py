@@ -280,6 +280,8 @@ class VisitRow(Base):
     recorded_at: Mapped[datetime]
     # The film's landmark document (``hipcare measure`` input shape), when it was measured.
     film: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The clinical examination's findings (hip pain, abduction, obliquity ...), when recorded.
+    examination: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     hips: Mapped[list[HipMeasuresRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="HipMeasuresRow.side"

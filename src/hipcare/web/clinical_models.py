@@ -57,6 +57,29 @@ class HipMeasuresIn(BaseModel):
     head_shaft_angle_deg: float | None = None
 
 
+class AbductionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    right: float | None = Field(default=None, ge=0, le=90, description="degrees, 0-90")
+    left: float | None = Field(default=None, ge=0, le=90, description="degrees, 0-90")
+
+
+class ExaminationIn(BaseModel):
+    """Findings of the clinical examination (AACPDM 2017 pathway: pain and passive hip
+    abduction at every visit); hip pain or abduction under 30 degrees brings a referral
+    (local protocol, to be confirmed by the clinical lead)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hip_pain: bool | None = None
+    passive_abduction_deg: AbductionIn | None = None
+    pelvic_obliquity_deg: float | None = Field(
+        default=None, ge=0, le=90, description="degrees, 0-90"
+    )
+    scoliosis: bool | None = None
+    windswept_posture: bool | None = None
+
+
 class VisitIn(BaseModel):
     """A visit and, when a film was taken, its measures per hip (typed in)."""
 
@@ -66,6 +89,7 @@ class VisitIn(BaseModel):
     xray: bool
     right: HipMeasuresIn | None = None
     left: HipMeasuresIn | None = None
+    examination: ExaminationIn | None = None
 
 
 class SurveillanceChange(BaseModel):

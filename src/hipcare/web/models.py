@@ -214,6 +214,7 @@ class VisitOut(BaseModel):
     recorded_by: int
     recorded_at: datetime
     hips: list[HipMeasuresOut]
+    examination: dict[str, Any] | None = None
 
 
 class ChildOut(ChildSummary):
@@ -274,6 +275,7 @@ def visit_out(visit: VisitRecord) -> VisitOut:
         recorded_by=visit.recorded_by,
         recorded_at=visit.recorded_at,
         hips=[_hip(hip) for hip in visit.hips],
+        examination=None if visit.examination is None else dict(visit.examination),
     )
 
 

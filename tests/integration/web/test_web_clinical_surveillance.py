@@ -81,6 +81,56 @@ def test_a_visit_form_with_a_mistake_comes_back_with_the_message_next_to_the_fie
     assert 'id="visit_date-error"' in future.text
 
 
+def test_the_visit_form_records_the_examination_and_hip_pain_brings_a_referral(
+    client: TestClient,
+) -> None:
+    """Issue 14: examination findings at a visit feed the referral rule (local protocol)."""
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    form = {"csrf_token": token, "visit_date": "2026-01-05", "xray": "yes", "right_mp": "12"}
+    bad = client.post(
+        f"/children/{child_id}/visits", data={**form, "left_abduction": "wide", "hip_pain": "yes"}
+    )
+    assert bad.status_code == 422
+    assert 'id="left_abduction-error"' in bad.text
+    recorded = client.post(
+        f"/children/{child_id}/visits",
+        data={**form, "hip_pain": "yes", "right_abduction": "35", "scoliosis": ""},
+        follow_redirects=False,
+    )
+    assert recorded.status_code == 303
+    child = client.get(f"/api/children/{child_id}").json()
+    assert child["visits"][-1]["examination"] == {
+        "hip_pain": True,
+        "passive_abduction_deg": {"right": 35.0},
+    }
+    entries = {e["child_id"]: e for e in client.get(f"/api/sites/{HARBOUR}/worklist").json()}
+    assert entries[child_id]["status"] == "needs referral"
+
+
+def test_the_visit_api_takes_an_examination_and_refuses_an_impossible_angle(
+    client: TestClient,
+) -> None:
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    headers = api_sign_in(client, "nurse@example.org")
+    path = f"/api/children/{child_id}/visits"
+    visit = {"visit_date": "2026-01-05", "xray": False}
+    wrong = client.post(
+        path,
+        json={**visit, "examination": {"passive_abduction_deg": {"left": 200}}},
+        headers=headers,
+    )
+    assert wrong.status_code == 422
+    stored = client.post(
+        path,
+        json={**visit, "examination": {"passive_abduction_deg": {"left": 20}}},
+        headers=headers,
+    )
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["examination"] == {"passive_abduction_deg": {"left": 20.0}}
+
+
 def test_the_worklist_shows_referral_and_overdue_children_and_filters_by_status(
     client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff
 ) -> None:

@@ -67,7 +67,8 @@ class Visit:
     examination) is optional; over 5 degrees it distorts MP (clinical specification section 2)
     and, at skeletal maturity, keeps surveillance going (PMID 36575164). The other examination
     findings (``hip_pain``, ``passive_abduction_deg`` per hip 0-90, ``scoliosis``,
-    ``windswept_posture``) are optional and reported; no rule uses them (docs).
+    ``windswept_posture``) are optional; hip pain and abduction feed the examination-referral
+    rule, the others are reported (docs/clinical/surveillance.md).
     """
 
     date: date

@@ -59,9 +59,46 @@ _MEASURE_LABELS = {
 }
 
 
+_FINDINGS = {
+    "hip_pain": "Hip pain (on history or on examination)",
+    "scoliosis": "Scoliosis",
+    "windswept_posture": "Windswept posture",
+}
+_EXAM_NUMBERS = ("pelvic_obliquity_deg", "right_abduction", "left_abduction")
 _FORM_CONTROLS = frozenset(
-    {"visit_date", "xray"} | {f"{side.value}_{short}" for side in Side for short in _HIP_FIELDS}
+    {"visit_date", "xray", *_FINDINGS, *_EXAM_NUMBERS}
+    | {f"{side.value}_{short}" for side in Side for short in _HIP_FIELDS}
 )
+
+
+def _number(form: Mapping[str, str], name: str) -> float | None:
+    typed = form.get(name, "").strip()
+    if not typed:
+        return None
+    try:
+        return float(typed)
+    except ValueError:
+        raise InvalidInputError(name, f"{typed!r} is not a number of degrees") from None
+
+
+def _examination_document(form: Mapping[str, str]) -> dict[str, Any]:
+    """The examination part of the form: yes / no / not examined, and degrees."""
+    found: dict[str, Any] = {}
+    for name in _FINDINGS:
+        answer = form.get(name, "")
+        if answer in ("yes", "no"):
+            found[name] = answer == "yes"
+    obliquity = _number(form, "pelvic_obliquity_deg")
+    if obliquity is not None:
+        found["pelvic_obliquity_deg"] = obliquity
+    abduction = {
+        side.value: value
+        for side in Side
+        if (value := _number(form, f"{side.value}_abduction")) is not None
+    }
+    if abduction:
+        found["passive_abduction_deg"] = abduction
+    return found
 
 
 def _visit_document(form: Mapping[str, str]) -> dict[str, Any]:
@@ -87,6 +124,9 @@ def _visit_document(form: Mapping[str, str]) -> dict[str, Any]:
                 ) from None
         if hip:
             document[side.value] = hip
+    examination = _examination_document(form)
+    if examination:
+        document["examination"] = examination
     return document
 
 
@@ -94,6 +134,11 @@ def _visit_field(field: str) -> str:
     """The form control a service field points at ("right.migration_percentage_raw" ...)."""
     if field in _FORM_CONTROLS:
         return field
+    finding = field.removeprefix("examination.")
+    if finding in (*_FINDINGS, "pelvic_obliquity_deg"):
+        return finding
+    if finding.startswith("passive_abduction_deg."):
+        return f"{finding.rpartition('.')[2]}_abduction"
     side, _, key = field.partition(".")
     if key == "migration_percentage_reported":
         return f"{side}_mp"
@@ -124,6 +169,7 @@ def _visit_form(
             "errors": errors,
             "sides": list(Side),
             "measures": _MEASURE_LABELS,
+            "findings": _FINDINGS,
             "today": context.today().isoformat(),
         },
         user=user,

@@ -1,11 +1,12 @@
-"""operations marked done: the audit log's actions grow by ``operation.done`` (issue 14)
+"""examination findings on visits; operations marked done (issue 14)
 
 Revision ID: 0015_clinical
 Revises: 0014_p7
 Create Date: 2026-12-07 00:40:00
 
-No table changes: an operation marked done is the existing ``operation_plans.status`` value
-``done``. Only the audit log's CHECK grows; batch mode rebuilds it on SQLite.
+``visits.examination`` (JSON, nullable) keeps a visit's examination findings. An operation
+marked done is the existing ``operation_plans.status`` value ``done``; the audit log's CHECK
+grows by ``operation.done``. Batch mode rebuilds the tables on SQLite.
 """
 
 from __future__ import annotations
@@ -74,9 +75,14 @@ def _audit_actions(actions: Sequence[str]) -> None:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("visits", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("examination", sa.JSON(), nullable=True))
     _audit_actions(_ACTIONS_AFTER)
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch rebuild of ``visits`` would
+    # trip the record-version triggers that name it.
+    op.execute(sa.text("ALTER TABLE visits DROP COLUMN examination"))
     op.execute(sa.text("DELETE FROM audit_log WHERE action = 'operation.done'"))
     _audit_actions(_ACTIONS_BEFORE)
