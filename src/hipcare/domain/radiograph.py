@@ -36,11 +36,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
-from datetime import date
 from enum import Enum
 
 from hipcare.domain.checks import finite_number
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.migration_change import (
+    DatedMigrationPercentage,
+    MigrationPercentageChange,
+    compare_migration_percentage,
+)
+from hipcare.domain.radiograph_sources import (
+    ACETABULAR_INDEX_CHANGE_ERROR_DEG,
+    ACETABULAR_INDEX_METHOD,
+    ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG,
+    DAYS_PER_YEAR,
+    HEAD_SHAFT_ANGLE_METHOD,
+    MAXIMUM_HILGENREINER_TILT_DEG,
+    MIGRATION_PERCENTAGE_CHANGE_ERROR_POINTS,
+    MIGRATION_PERCENTAGE_METHOD,
+    MIGRATION_PERCENTAGE_SINGLE_FILM_ERROR_POINTS,
+    NECK_SHAFT_ANGLE_METHOD,
+    PELVIC_OBLIQUITY_DISTORTING_MIGRATION_DEG,
+    PELVIC_OBLIQUITY_METHOD,
+)
 
 __all__ = [
     "ACETABULAR_INDEX_CHANGE_ERROR_DEG",
@@ -66,83 +84,7 @@ __all__ = [
     "measure_film",
 ]
 
-MIGRATION_PERCENTAGE_SINGLE_FILM_ERROR_POINTS = 5.8
-"""95% limit (percentage points) for an experienced rater's MP on ONE film.
-
-Parrott J, Boyd RN, Dobson F, et al. Hip displacement in spastic cerebral palsy:
-repeatability of radiologic measurement. J Pediatr Orthop 2002;22(5):660-667 (abstract).
-"""
-
-MIGRATION_PERCENTAGE_CHANGE_ERROR_POINTS = 8.3
-"""95% limit (percentage points) for the CHANGE in MP between two films (Parrott et al. 2002).
-
-A change smaller than this is within measurement error.
-"""
-
-ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG = 2.6
-"""95% limit (degrees) for the acetabular index on one film (Parrott et al. 2002)."""
-
-ACETABULAR_INDEX_CHANGE_ERROR_DEG = 3.7
-"""95% limit (degrees) for the change in acetabular index between two films (Parrott 2002)."""
-
-MAXIMUM_HILGENREINER_TILT_DEG = 45.0
-"""Largest tilt of Hilgenreiner's line from the image horizontal that hipcare accepts.
-
-Not a clinical threshold: beyond it the film is not shown head-up (or the triradiate
-landmarks are wrong), and image-up can no longer stand for cranial.
-"""
-
-PELVIC_OBLIQUITY_DISTORTING_MIGRATION_DEG = 5.0
-"""Pelvic obliquity above which the plain migration percentage is distorted.
-
-Hagglund G, Goldring M, Hermanson M, Rodby-Bousquet E. Pelvic obliquity and measurement of
-hip displacement in children with cerebral palsy. Acta Orthop 2018;89(6):652-655 (abstract:
-use the pelvis-adjusted MP "at least in hips with a pelvic obliquity exceeding 5 degrees").
-"""
-
-DAYS_PER_YEAR = 365.25
-"""Length of the mean (Julian) year used to turn days between films into years."""
-
 _RELATIVE_TOLERANCE = 1e-9
-
-MIGRATION_PERCENTAGE_METHOD = (
-    "Reimers migration percentage = 100 * (part of the femoral head width lateral to Perkin's "
-    "line) / (head width), both measured parallel to Hilgenreiner's line through the two "
-    "triradiate cartilages; reported value clamped to 0-100, raw value kept "
-    "(Reimers, Acta Orthop Scand Suppl 1980;184; formula as in danielchyeh/hipscreen-ai "
-    "stage2/utils.py calc_mi)"
-)
-ACETABULAR_INDEX_METHOD = (
-    "acetabular index = angle between Hilgenreiner's line and the line from the triradiate "
-    "cartilage point of that side to the lateral edge of the acetabulum, positive when the "
-    "edge lies cranial to the triradiate point (Hilgenreiner; as in "
-    "FleurBoel/Automated-Hip-Morphology-Measurements calc_AI.py)"
-)
-NECK_SHAFT_ANGLE_METHOD = (
-    "neck-shaft angle = obtuse angle between the neck axis (head_centre to neck_base) and the "
-    "shaft axis (shaft_proximal to shaft_distal); sensitive to limb rotation (20 degrees of "
-    "rotation moves it -6.6/+9.9 degrees, PMC8790813); as in "
-    "FleurBoel/Automated-Hip-Morphology-Measurements calc_NSA.py"
-)
-HEAD_SHAFT_ANGLE_METHOD = (
-    "head-shaft angle = obtuse angle between the shaft axis (shaft_proximal to shaft_distal) "
-    "and the perpendicular to the line joining the two edges of the capital physis "
-    "(physis_medial, physis_lateral); least sensitive to limb rotation (PMC8790813)"
-)
-PELVIC_OBLIQUITY_METHOD = (
-    "pelvic obliquity = acute angle between the line through the highest points of the two "
-    "iliac crests and the image horizontal, high side = the crest nearer the top of the image; "
-    "assumes the trunk lies along the film's vertical axis (hipcare definition, to be confirmed "
-    f"by the clinical lead; an obliquity over {PELVIC_OBLIQUITY_DISTORTING_MIGRATION_DEG:g} "
-    "degrees distorts the migration percentage, "
-    "Hagglund et al. Acta Orthop 2018;89:652-655)"
-)
-MIGRATION_PERCENTAGE_CHANGE_METHOD = (
-    "change = later - earlier reported migration percentage; velocity = change / years between "
-    f"the films (days / {DAYS_PER_YEAR}); a change smaller than "
-    f"{MIGRATION_PERCENTAGE_CHANGE_ERROR_POINTS} percentage points is within measurement error "
-    "(Parrott et al. J Pediatr Orthop 2002;22:660-667)"
-)
 
 
 def _finite(value: float, field: str) -> float:
@@ -636,62 +578,4 @@ def measure_film(
         hips=tuple(hips),
         pelvic_obliquity=_pelvic_obliquity(points),
         in_millimetres=pixel_spacing is not None,
-    )
-
-
-@dataclass(frozen=True)
-class DatedMigrationPercentage:
-    """A reported migration percentage (0-100) of one hip on a film taken on ``taken_on``."""
-
-    percent: float
-    taken_on: date
-    field_path: str = "migration_percentage"
-
-    def __post_init__(self) -> None:
-        value = _finite(self.percent, self.field_path)
-        if not 0.0 <= value <= 100.0:
-            raise InvalidInputError(
-                self.field_path,
-                f"a reported migration percentage is between 0 and 100, got {value!r}",
-            )
-        object.__setattr__(self, "percent", value)
-        if not isinstance(self.taken_on, date):
-            raise InvalidInputError(self.field_path, "the film needs the date it was taken")
-
-
-@dataclass(frozen=True)
-class MigrationPercentageChange:
-    """Change in one hip's MP between two films, its yearly rate, and whether it is real.
-
-    ``within_measurement_error`` is true when the absolute change is smaller than
-    ``MIGRATION_PERCENTAGE_CHANGE_ERROR_POINTS`` (8.3 points; Parrott et al. 2002): such a
-    change cannot be told apart from two measurements of an unchanged hip.
-    """
-
-    change_percentage_points: float
-    interval_years: float
-    velocity_percentage_points_per_year: float
-    within_measurement_error: bool
-    method: str = MIGRATION_PERCENTAGE_CHANGE_METHOD
-
-
-def compare_migration_percentage(
-    earlier: DatedMigrationPercentage, later: DatedMigrationPercentage
-) -> MigrationPercentageChange:
-    """How one hip's MP moved from ``earlier`` to ``later`` (dates must strictly increase)."""
-    days = (later.taken_on - earlier.taken_on).days
-    if days <= 0:
-        raise InvalidInputError(
-            f"{later.field_path}.date",
-            f"the later film ({later.taken_on.isoformat()}) must be taken after the earlier "
-            f"one ({earlier.taken_on.isoformat()})",
-        )
-    change = later.percent - earlier.percent
-    years = days / DAYS_PER_YEAR
-    return MigrationPercentageChange(
-        change_percentage_points=change,
-        interval_years=years,
-        velocity_percentage_points_per_year=change / years,
-        # Rounded so that 38.3 - 30.0 (8.299999999999997 in binary) counts as the 8.3 it is.
-        within_measurement_error=round(abs(change), 9) < MIGRATION_PERCENTAGE_CHANGE_ERROR_POINTS,
     )
