@@ -1,35 +1,12 @@
-"""What happened after each operation, and the numbers a site reports about its hips.
-
-Per operation (:class:`OperationOutcome`): the stay (admission and discharge dates give the
-length of stay in days), complications graded by the modified Clavien-Dindo-Sink
-classification for paediatric orthopaedic surgery (Dodwell et al., JBJS Open Access
-2018;3(4):e0020; the grades are data in ``content/outcomes.toml``), readmission within 30
-days of discharge, unplanned return to theatre, re-operation on an operated hip, the date
-the plate came out. The migration percentage (MP) of each operated hip before surgery and
-at about 1 and 2 years comes from the child's films (:class:`HipFilm`).
-
-**Hip failure** is an MP above 50% on a film after the operation, or a re-operation on that
-hip, whichever comes first (hipcare clinical specification §4: "failure (reoperation or MP >
-50%) 37% over 8.3 years"). A hip that has not failed is censored at its last film after the
-operation; :func:`hip_survival_records` gives one record per operated hip for a
-Kaplan-Meier estimate, which is not computed here (the services hand it to a survival
-library).
-
-The site report (:func:`site_summary`): operations by procedure group (VDRO alone or with a
-pelvic osteotomy), length of stay median and quartiles, complications by grade,
-readmissions, MP before and after per hip, surveillance coverage as the Swedish CPUP reports
-it (the share of children at GMFCS III-V with a hip film in the last 12 months, by level) and
-the children whose hip reached MP > 40%, by level.
-
-Pure: standard library only; ``today`` is handed in.
-"""
+"""One operation's outcome and its hips: stay, complications, readmissions, re-operations,
+MP before and after, hip failure and the survival records (see the package docstring)."""
 
 from __future__ import annotations
 
 import bisect
 import calendar
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -43,7 +20,6 @@ __all__ = [
     "COVERAGE_LEVELS",
     "Complication",
     "ComplicationGrade",
-    "CoverageRow",
     "HipFilm",
     "HipOutcome",
     "HipSurvivalRecord",
@@ -51,17 +27,14 @@ __all__ = [
     "OutcomeChild",
     "OutcomeThresholds",
     "ProcedureGroup",
-    "Quartiles",
     "Reoperation",
-    "SiteRecords",
-    "SiteSummary",
     "age_in_months",
+    "checked_date",
     "has_film_within",
     "hip_outcomes",
     "hip_survival_records",
-    "quartiles",
+    "is_number",
     "reached_migration_percentage",
-    "site_summary",
 ]
 
 _DAYS_PER_YEAR = 365.25
@@ -120,7 +93,7 @@ class OutcomeThresholds:
     def __post_init__(self) -> None:
         for name in ("hip_failure_migration_percentage", "surgery_considered_migration_percentage"):
             value = getattr(self, name)
-            if not _is_number(value) or not 0 <= value <= 100:
+            if not is_number(value) or not 0 <= value <= 100:
                 raise InvalidInputError(f"thresholds.{name}", "must be a percentage 0-100")
         for name in (
             "surveillance_coverage_window_months",
@@ -132,18 +105,18 @@ class OutcomeThresholds:
                 raise InvalidInputError(f"thresholds.{name}", "must be a whole number >= 1")
 
 
-def _is_number(value: object) -> bool:
+def is_number(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
-def _calendar_date(value: object, field_name: str) -> date:
+def checked_date(value: object, field_name: str) -> date:
     if not isinstance(value, date) or hasattr(value, "hour"):
         raise InvalidInputError(field_name, f"{value!r} is not a calendar date")
     return value
 
 
 def _optional_date(value: object, field_name: str) -> date | None:
-    return None if value is None else _calendar_date(value, field_name)
+    return None if value is None else checked_date(value, field_name)
 
 
 def _record_id(value: object, field_name: str) -> int:
@@ -171,8 +144,8 @@ class HipFilm:
 
     def __post_init__(self) -> None:
         _side(self.side, "film.side")
-        _calendar_date(self.film_date, "film.film_date")
-        if not _is_number(self.migration_percentage) or not 0 <= self.migration_percentage <= 100:
+        checked_date(self.film_date, "film.film_date")
+        if not is_number(self.migration_percentage) or not 0 <= self.migration_percentage <= 100:
             raise InvalidInputError(
                 "film.migration_percentage",
                 f"{self.migration_percentage!r} is not a reported migration percentage (0-100)",
@@ -198,7 +171,7 @@ class OutcomeChild:
 
     def __post_init__(self) -> None:
         _record_id(self.child_id, "child.child_id")
-        _calendar_date(self.date_of_birth, "child.date_of_birth")
+        checked_date(self.date_of_birth, "child.date_of_birth")
         if self.gmfcs is not None and not isinstance(self.gmfcs, GMFCS):
             raise InvalidInputError("child.gmfcs", f"{self.gmfcs!r} is not a GMFCS level")
         films = tuple(self.films)
@@ -286,7 +259,7 @@ class Reoperation:
 
     def __post_init__(self) -> None:
         _side(self.side, "reoperation.side")
-        _calendar_date(self.reoperation_date, "reoperation.reoperation_date")
+        checked_date(self.reoperation_date, "reoperation.reoperation_date")
 
 
 @dataclass(frozen=True)
@@ -331,7 +304,7 @@ class OperationOutcome:
         if Procedure.VDRO not in procedures:
             raise InvalidInputError("outcome.procedures", "must include 'vdro'")
         object.__setattr__(self, "procedures", procedures)
-        surgery = _calendar_date(self.surgery_date, "outcome.surgery_date")
+        surgery = checked_date(self.surgery_date, "outcome.surgery_date")
         admission = _optional_date(self.admission_date, "outcome.admission_date")
         discharge = _optional_date(self.discharge_date, "outcome.discharge_date")
         if admission is not None and admission > surgery:
@@ -349,7 +322,7 @@ class OperationOutcome:
         object.__setattr__(self, "complications", complications)
         readmissions = tuple(self.readmission_dates)
         for index, readmission in enumerate(readmissions):
-            _calendar_date(readmission, f"outcome.readmission_dates[{index}]")
+            checked_date(readmission, f"outcome.readmission_dates[{index}]")
         readmissions = tuple(sorted(readmissions))
         for index, readmission in enumerate(readmissions):
             if discharge is None:
@@ -517,185 +490,4 @@ def hip_survival_records(hips: Iterable[HipOutcome]) -> tuple[HipSurvivalRecord,
         HipSurvivalRecord(hip.procedure_group, hip.follow_up_days / _DAYS_PER_YEAR, hip.failed)
         for hip in hips
         if hip.follow_up_days is not None and hip.follow_up_days > 0
-    )
-
-
-# --- the site ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SiteRecords:
-    """Everything the site report reads: the site's children and their operations' outcomes."""
-
-    site_id: str
-    children: tuple[OutcomeChild, ...]
-    operations: tuple[OperationOutcome, ...]
-    _children_by_id: dict[int, OutcomeChild] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.site_id, str) or not self.site_id:
-            raise InvalidInputError("site_id", "is empty; give the site's id")
-        children = tuple(self.children)
-        ids = [child.child_id for child in children]
-        if len(set(ids)) != len(ids):
-            raise InvalidInputError("children", "lists the same child twice")
-        operations = tuple(self.operations)
-        known = set(ids)
-        seen: set[int] = set()
-        for index, operation in enumerate(operations):
-            if operation.child_id not in known:
-                raise InvalidInputError(
-                    f"operations[{index}].child_id", "is not a child of this site"
-                )
-            if operation.operation_id in seen:
-                raise InvalidInputError(f"operations[{index}].operation_id", "is listed twice")
-            seen.add(operation.operation_id)
-        object.__setattr__(self, "children", children)
-        object.__setattr__(self, "operations", operations)
-        object.__setattr__(self, "_children_by_id", {child.child_id: child for child in children})
-
-    def child(self, child_id: int) -> OutcomeChild:
-        return self._children_by_id[child_id]
-
-
-@dataclass(frozen=True)
-class Quartiles:
-    """Median and quartiles of ``count`` values (linear interpolation between order statistics)."""
-
-    count: int
-    median: float
-    q1: float
-    q3: float
-
-
-def _quantile(ordered: Sequence[float], fraction: float) -> float:
-    position = (len(ordered) - 1) * fraction
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def quartiles(values: Iterable[float]) -> Quartiles | None:
-    """Median, first and third quartile of ``values``, or None when there are none.
-
-    The quartiles interpolate linearly between order statistics (Hyndman & Fan type 7, the
-    default of R and NumPy; ``statistics.quantiles(method="inclusive")``). NaN is refused.
-    """
-    ordered = sorted(values)
-    if any(not _is_number(value) for value in ordered):
-        raise InvalidInputError("values", "must be finite numbers")
-    if not ordered:
-        return None
-    return Quartiles(
-        count=len(ordered),
-        median=_quantile(ordered, 0.5),
-        q1=_quantile(ordered, 0.25),
-        q3=_quantile(ordered, 0.75),
-    )
-
-
-@dataclass(frozen=True)
-class CoverageRow:
-    """Surveillance coverage of one GMFCS level: children with a film in the window, of all."""
-
-    gmfcs: GMFCS
-    children: int
-    with_recent_film: int
-
-    @property
-    def share(self) -> float | None:
-        return None if self.children == 0 else self.with_recent_film / self.children
-
-
-@dataclass(frozen=True)
-class SiteSummary:
-    """The site report's figures (hip survival is estimated outside the domain)."""
-
-    site_id: str
-    report_date: date
-    operations: int
-    operations_by_procedure: Mapping[ProcedureGroup, int]
-    length_of_stay_days: Quartiles | None
-    complications_by_grade: Mapping[ComplicationGrade, int]
-    operations_with_complication: int
-    readmitted_within_window: int
-    readmission_known: int
-    returned_to_theatre: int
-    reoperated: int
-    plates_removed: int
-    hips: tuple[HipOutcome, ...]
-    surveillance_coverage: tuple[CoverageRow, ...]
-    children_reached_surgery_threshold_by_gmfcs: Mapping[str, int]
-    children_by_gmfcs: Mapping[str, int]
-    thresholds: OutcomeThresholds = field(default_factory=OutcomeThresholds)
-
-    @property
-    def survival_records(self) -> tuple[HipSurvivalRecord, ...]:
-        return hip_survival_records(self.hips)
-
-
-def _gmfcs_key(level: GMFCS | None) -> str:
-    return "unknown" if level is None else level.value
-
-
-def site_summary(
-    records: SiteRecords, thresholds: OutcomeThresholds, *, today: date
-) -> SiteSummary:
-    """The site report's figures on ``today`` from the site's children and operations.
-
-    Only operations on or before ``today`` count. Coverage (CPUP): of the children at GMFCS
-    III, IV and V, those with a hip film in the ``surveillance_coverage_window_months`` before
-    ``today`` (inclusive). Children whose hip reached MP above
-    ``surgery_considered_migration_percentage`` on any film, by GMFCS level (and "unknown").
-    """
-    _calendar_date(today, "today")
-    operations = [op for op in records.operations if op.surgery_date <= today]
-    by_procedure = dict.fromkeys(ProcedureGroup, 0)
-    by_grade = dict.fromkeys(ComplicationGrade, 0)
-    hips: list[HipOutcome] = []
-    for operation in operations:
-        by_procedure[operation.procedure_group] += 1
-        for complication in operation.complications:
-            by_grade[complication.grade] += 1
-        hips += hip_outcomes(operation, records.child(operation.child_id), thresholds)
-    readmissions = [op.readmitted_within(thresholds.readmission_window_days) for op in operations]
-    months = thresholds.surveillance_coverage_window_months
-    coverage = []
-    for level in COVERAGE_LEVELS:
-        at_level = [child for child in records.children if child.gmfcs is level]
-        covered = [
-            child for child in at_level if has_film_within(child, months=months, today=today)
-        ]
-        coverage.append(CoverageRow(level, len(at_level), len(covered)))
-    levels = [*(level.value for level in GMFCS), "unknown"]
-    reached = dict.fromkeys(levels, 0)
-    children_by_level = dict.fromkeys(levels, 0)
-    threshold = thresholds.surgery_considered_migration_percentage
-    for child in records.children:
-        key = _gmfcs_key(child.gmfcs)
-        children_by_level[key] += 1
-        if reached_migration_percentage(child, threshold, today=today):
-            reached[key] += 1
-    return SiteSummary(
-        site_id=records.site_id,
-        report_date=today,
-        operations=len(operations),
-        operations_by_procedure=by_procedure,
-        length_of_stay_days=quartiles(
-            stay for op in operations if (stay := op.length_of_stay_days) is not None
-        ),
-        complications_by_grade=by_grade,
-        operations_with_complication=sum(1 for op in operations if op.complications),
-        readmitted_within_window=sum(1 for known in readmissions if known),
-        readmission_known=sum(1 for known in readmissions if known is not None),
-        returned_to_theatre=sum(1 for op in operations if op.return_to_theatre),
-        reoperated=sum(1 for op in operations if op.reoperations),
-        plates_removed=sum(1 for op in operations if op.plate_removal_date is not None),
-        hips=tuple(hips),
-        surveillance_coverage=tuple(coverage),
-        children_reached_surgery_threshold_by_gmfcs=reached,
-        children_by_gmfcs=children_by_level,
-        thresholds=thresholds,
     )
