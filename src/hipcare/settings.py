@@ -135,7 +135,11 @@ class OidcSettings:
                 f"{issuer!r} is not an https URL of an identity provider "
                 "(such as https://login.example-hospital.org/realms/staff)",
             )
-        for name in ("HIPCARE_OIDC_CLIENT_ID", "HIPCARE_OIDC_CLIENT_SECRET", "HIPCARE_OIDC_ROLE_MAP"):
+        for name in (
+            "HIPCARE_OIDC_CLIENT_ID",
+            "HIPCARE_OIDC_CLIENT_SECRET",
+            "HIPCARE_OIDC_ROLE_MAP",
+        ):
             if not values[name]:
                 raise InvalidInputError(name, "is needed when HIPCARE_OIDC_ISSUER is set")
         for name in ("HIPCARE_OIDC_CLIENT_ID", "HIPCARE_OIDC_CLIENT_SECRET"):

@@ -187,9 +187,11 @@ class OpenIdClient:
         if self._keys is None or fresh:
             self._keys = await self._get_json(str(metadata["jwks_uri"]), "key set")
         try:
-            return KeySet.import_key_set(self._keys)  # type: ignore[arg-type] -- a JWKS object
+            return KeySet.import_key_set(self._keys)  # type: ignore[arg-type]  # a JWKS object, checked by joserfc
         except (JoseError, ValueError, TypeError, KeyError):
-            raise OpenIdError("bad-provider-answer", "the provider's key set is unreadable") from None
+            raise OpenIdError(
+                "bad-provider-answer", "the provider's key set is unreadable"
+            ) from None
 
     def _scope(self, metadata: Mapping[str, Any]) -> str:
         scopes = list(_BASE_SCOPES)
@@ -286,7 +288,8 @@ class OpenIdClient:
                 decoded = jwt.decode(id_token, await self._key_set(fresh=True), registry=registry)
         except (JoseError, ValueError) as error:
             raise OpenIdError(
-                "bad-signature", f"the ID token's signature does not check ({error.__class__.__name__})"
+                "bad-signature",
+                f"the ID token's signature does not check ({error.__class__.__name__})",
             ) from None
         options: dict[str, Any] = {
             "iss": {"essential": True, "value": self.issuer},
@@ -310,9 +313,7 @@ class OpenIdClient:
             raise OpenIdError("bad-claims", "the ID token has no subject")
         return dict(claims)
 
-    async def _userinfo(
-        self, client: AsyncOAuth2Client, url: str, subject: str
-    ) -> dict[str, Any]:
+    async def _userinfo(self, client: AsyncOAuth2Client, url: str, subject: str) -> dict[str, Any]:
         if not is_loopback_or_https(url):
             raise OpenIdError("insecure-endpoint", "the provider's userinfo is not https")
         try:
@@ -338,13 +339,17 @@ class OpenIdClient:
         if isinstance(groups, str):
             groups = [groups]
         if not isinstance(groups, Sequence) or not all(isinstance(g, str) for g in groups):
-            raise OpenIdError("bad-claims", f"the claim {self.group_claim!r} is not a list of names")
+            raise OpenIdError(
+                "bad-claims", f"the claim {self.group_claim!r} is not a list of names"
+            )
         email = claims.get("email")
         name = claims.get("name")
         return VerifiedIdentity(
             issuer=self.issuer,
             subject=str(claims["sub"]),
-            email=email if isinstance(email, str) and claims.get("email_verified") is not False else None,
+            email=email
+            if isinstance(email, str) and claims.get("email_verified") is not False
+            else None,
             name=name if isinstance(name, str) else None,
             groups=tuple(groups),
         )

@@ -82,11 +82,11 @@ def _restore_sqlite_user_triggers() -> None:
     as 0008 made them (every change to the staff moves the page generation, ADR 10)."""
     if op.get_bind().dialect.name != "sqlite":
         return
+    bump = "UPDATE page_generation SET generation = generation + 1 WHERE id = 1"
     for event in ("INSERT", "UPDATE", "DELETE"):
         op.execute(
             f"CREATE TRIGGER IF NOT EXISTS trg_users_page_generation_{event.lower()} "
-            f"AFTER {event} ON users BEGIN "
-            "UPDATE page_generation SET generation = generation + 1 WHERE id = 1; END"
+            f"AFTER {event} ON users BEGIN {bump}; END"
         )
 
 
