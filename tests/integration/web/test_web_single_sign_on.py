@@ -153,7 +153,8 @@ def _sign_on(client: TestClient, target: str = "/sites") -> httpx2.Response:
     query = parse_qs(urlsplit(location).query)
     assert query["code_challenge_method"] == ["S256"]
     assert len(query["code_challenge"][0]) == 43
-    assert "nonce" in query and "state" in query
+    assert "nonce" in query
+    assert "state" in query
     return client.get(_to_provider_and_back(location))
 
 
