@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import os
 import shutil
 import socket
@@ -271,14 +272,19 @@ def test_an_unlinked_password_account_with_the_same_email_is_not_taken_over(
 
 
 def test_an_answer_with_another_state_is_refused(
-    sso_client: TestClient, provider: Provider, uow: SqlAlchemyUnitOfWork
+    sso_client: TestClient,
+    provider: Provider,
+    uow: SqlAlchemyUnitOfWork,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     provider.sign_in_as("staff-5005", "state@example.org", "State Test", ["hip-nurses"])
     start = sso_client.get("/sign-in/oidc")
     callback = _to_provider_and_back(start.headers["location"])
     query = {key: values[0] for key, values in parse_qs(urlsplit(callback).query).items()}
     query["state"] = "an-attackers-state"
-    refused = sso_client.get("/sign-in/oidc/callback?" + urlencode(query))
+    with caplog.at_level(logging.INFO, logger="hipcare.web.sso"):
+        refused = sso_client.get("/sign-in/oidc/callback?" + urlencode(query))
+    assert caplog.messages == ["single sign-on refused (state-mismatch)"]
     assert refused.status_code == 400
     assert "could not confirm this answer came from your hospital" in refused.text
     assert _user(uow, "state@example.org") is None
@@ -298,7 +304,10 @@ def test_an_answer_without_a_sign_in_started_in_this_browser_is_refused(
 
 
 def test_an_id_token_with_another_nonce_is_refused(
-    sso_client: TestClient, provider: Provider, uow: SqlAlchemyUnitOfWork
+    sso_client: TestClient,
+    provider: Provider,
+    uow: SqlAlchemyUnitOfWork,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The browser's pending sign-in holds another nonce than the one the provider signed."""
     provider.sign_in_as("staff-6006", "nonce@example.org", "Nonce Test", ["hip-nurses"])
@@ -312,9 +321,11 @@ def test_an_id_token_with_another_nonce_is_refused(
         domain="testserver.local",
         path="/sign-in/oidc",
     )
-    refused = sso_client.get(callback)
+    with caplog.at_level(logging.INFO, logger="hipcare.web.sso"):
+        refused = sso_client.get(callback)
     assert refused.status_code == 400
     assert "could not confirm" in refused.text
+    assert "single sign-on refused (bad-claims)" in caplog.messages
     assert _user(uow, "nonce@example.org") is None
 
 
