@@ -14,6 +14,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
@@ -27,7 +28,7 @@ from sqlalchemy import select
 from web_support import EMAILS, HARBOUR, NORTHERN, Clock, Staff
 
 from hipcare.domain.staff_access import GroupMap
-from hipcare.interop.oidc import OpenIdClient, OpenIdError
+from hipcare.interop.oidc import OpenIdClient, OpenIdError, VerifiedIdentity
 from hipcare.settings import OidcSettings, Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.storage.tables import AuditRow, UserRow
@@ -67,15 +68,15 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
+@contextmanager
+def _running_provider(folder: Path, *, claims_in_id_token: bool = False) -> Iterator[Provider]:
     """oidc-provider on a free loopback port (``./run test`` installs it with ``npm ci``)."""
     node = shutil.which("node")
     assert node, "node is needed for the OpenID provider (Debian package nodejs)"
     assert (PROVIDER_FOLDER / "node_modules" / "oidc-provider").is_dir(), (
         "run `npm ci --prefix tests/fixtures/oidc` (./run test does)"
     )
-    account_file = tmp_path_factory.mktemp("oidc") / "account.json"
+    account_file = folder / "account.json"
     port = _free_port()
     environment = {
         **os.environ,
@@ -84,6 +85,7 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
         "CLIENT_SECRET": CLIENT_SECRET,
         "REDIRECT_URI": REDIRECT_URI,
         "ACCOUNT_FILE": str(account_file),
+        "CLAIMS_IN_ID_TOKEN": "1" if claims_in_id_token else "0",
         "NODE_ENV": "test",
     }
     process = subprocess.Popen(
@@ -106,6 +108,13 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
         process.wait(timeout=10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
+    """The provider most tests share: claims by scope come from userinfo."""
+    with _running_provider(tmp_path_factory.mktemp("oidc")) as running:
+        yield running
 
 
 def _oidc_settings(provider: Provider) -> OidcSettings:
@@ -378,3 +387,40 @@ def test_without_single_sign_on_there_is_no_button_and_no_route(client: TestClie
     assert "Sign in with" not in page.text
     assert client.get("/sign-in/oidc").status_code == 404
     assert client.get("/sign-in/oidc/callback?code=x&state=y").status_code == 404
+
+
+class _Recording(httpx2.AsyncHTTPTransport):
+    """The real transport, remembering each path the client asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        self.paths.append(request.url.path)
+        return await super().handle_async_request(request)
+
+
+async def _adapter_sign_in(client: OpenIdClient) -> VerifiedIdentity:
+    url, pending = await client.start(REDIRECT_URI)
+    callback = await asyncio.to_thread(_to_provider_and_back, url)
+    query = {key: values[0] for key, values in parse_qs(urlsplit(callback).query).items()}
+    return await client.finish(REDIRECT_URI, pending, query)
+
+
+@pytest.mark.parametrize("claims_in_id_token", [False, True])
+def test_the_groups_are_read_from_the_id_token_or_else_from_userinfo(
+    tmp_path: Path, claims_in_id_token: bool
+) -> None:
+    """Providers that put the groups in the ID token are not asked again; the others are
+    asked at userinfo with the access token (the same person: same ``sub``)."""
+    with _running_provider(tmp_path, claims_in_id_token=claims_in_id_token) as running:
+        running.sign_in_as("staff-8008", "ida@example.org", "Ida Admin", ["hip-admins", "y"])
+        transport = _Recording()
+        client = OpenIdClient(running.issuer, CLIENT_ID, CLIENT_SECRET, transport=transport)
+        identity = asyncio.run(_adapter_sign_in(client))
+    assert identity == VerifiedIdentity(
+        running.issuer, "staff-8008", "ida@example.org", "Ida Admin", ("hip-admins", "y")
+    )
+    assert transport.paths[:3] == ["/.well-known/openid-configuration", "/token", "/jwks"]
+    assert ("/me" in transport.paths) is not claims_in_id_token
