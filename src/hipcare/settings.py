@@ -25,6 +25,11 @@
   ``HIPCARE_SMTP_USER``, ``HIPCARE_SMTP_PASSWORD``, ``HIPCARE_SMTP_STARTTLS``) with the link
   on ``HIPCARE_PUBLIC_URL``.
 
+- ``HIPCARE_OIDC_ISSUER``, ``HIPCARE_OIDC_CLIENT_ID``, ``HIPCARE_OIDC_CLIENT_SECRET``,
+  ``HIPCARE_OIDC_ROLE_MAP``, ``HIPCARE_OIDC_GROUP_CLAIM``, ``HIPCARE_OIDC_NAME``: single
+  sign-on for staff with the hospital's OpenID Connect provider (:class:`OidcSettings`);
+  unset issuer: no single sign-on, staff sign in with hipcare's own passwords.
+
 ``docs/storage.md`` documents the same variables; a test fails if the two drift apart.
 """
 
@@ -33,11 +38,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.staff_access import GroupMap
 
-__all__ = ["DEFAULT_DATA_DIR", "ENVIRONMENT_VARIABLES", "SQLITE_FILE_NAME", "Settings"]
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "ENVIRONMENT_VARIABLES",
+    "OIDC_VARIABLES",
+    "SQLITE_FILE_NAME",
+    "OidcSettings",
+    "Settings",
+]
 
 DEFAULT_DATA_DIR = Path("var")
 SQLITE_FILE_NAME = "hipcare.sqlite3"
@@ -49,6 +63,14 @@ _MAIL_VARIABLES = (
     "HIPCARE_SMTP_PASSWORD",
     "HIPCARE_SMTP_STARTTLS",
     "HIPCARE_PUBLIC_URL",
+)
+OIDC_VARIABLES = (
+    "HIPCARE_OIDC_ISSUER",
+    "HIPCARE_OIDC_CLIENT_ID",
+    "HIPCARE_OIDC_CLIENT_SECRET",
+    "HIPCARE_OIDC_ROLE_MAP",
+    "HIPCARE_OIDC_GROUP_CLAIM",
+    "HIPCARE_OIDC_NAME",
 )
 ENVIRONMENT_VARIABLES = (
     "HIPCARE_DATABASE_URL",
@@ -63,8 +85,82 @@ ENVIRONMENT_VARIABLES = (
     "HIPCARE_ALERT_EMAIL",
     "HIPCARE_ALERT_POLL_SECONDS",
     *_MAIL_VARIABLES,
+    *OIDC_VARIABLES,
 )
 """Every variable :meth:`Settings.from_environ` reads."""
+
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Single sign-on for staff with the hospital's OpenID Connect provider (ADR 16).
+
+    ``issuer`` is the provider's issuer URL (discovery is read from
+    ``ISSUER/.well-known/openid-configuration``); ``client_id`` and ``client_secret`` are
+    hipcare's registration there; ``group_map`` says which of the hospital's groups give which
+    role at which site; ``group_claim`` names the claim that lists a person's groups (a dotted
+    name reads inside an object); ``display_name`` is the hospital's name on the sign-in
+    button ("Sign in with ...").
+    """
+
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    group_map: GroupMap
+    group_claim: str = "groups"
+    display_name: str = "your hospital account"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> OidcSettings | None:
+        """The ``HIPCARE_OIDC_*`` settings, or None when ``HIPCARE_OIDC_ISSUER`` is unset (and
+        no other of them is set: half a configuration is refused, naming what is missing)."""
+        values = {name: environ.get(name, "").strip() for name in OIDC_VARIABLES}
+        if not values["HIPCARE_OIDC_ISSUER"]:
+            given = [name for name, value in values.items() if value]
+            if given:
+                raise InvalidInputError(
+                    "HIPCARE_OIDC_ISSUER", f"is needed with {', '.join(given)} (or unset them)"
+                )
+            return None
+        issuer = values["HIPCARE_OIDC_ISSUER"]
+        parts = urlsplit(issuer)
+        secure = parts.scheme == "https" or (
+            parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK_HOSTS
+        )
+        if not secure or not parts.hostname or parts.query or parts.fragment:
+            raise InvalidInputError(
+                "HIPCARE_OIDC_ISSUER",
+                f"{issuer!r} is not an https URL of an identity provider "
+                "(such as https://login.example-hospital.org/realms/staff)",
+            )
+        for name in (
+            "HIPCARE_OIDC_CLIENT_ID",
+            "HIPCARE_OIDC_CLIENT_SECRET",
+            "HIPCARE_OIDC_ROLE_MAP",
+        ):
+            if not values[name]:
+                raise InvalidInputError(name, "is needed when HIPCARE_OIDC_ISSUER is set")
+        for name in ("HIPCARE_OIDC_CLIENT_ID", "HIPCARE_OIDC_CLIENT_SECRET"):
+            if not values[name].isascii() or not values[name].isprintable():
+                raise InvalidInputError(name, "must be printable ASCII characters")
+        claim = values["HIPCARE_OIDC_GROUP_CLAIM"] or "groups"
+        if not all(part and part.isascii() and part.isprintable() for part in claim.split(".")):
+            raise InvalidInputError(
+                "HIPCARE_OIDC_GROUP_CLAIM", f"{claim!r} is not a claim name such as 'groups'"
+            )
+        name = values["HIPCARE_OIDC_NAME"] or "your hospital account"
+        if len(name) > 80 or not name.isprintable():
+            raise InvalidInputError("HIPCARE_OIDC_NAME", "must be a name of at most 80 characters")
+        return cls(
+            issuer=issuer,
+            client_id=values["HIPCARE_OIDC_CLIENT_ID"],
+            client_secret=values["HIPCARE_OIDC_CLIENT_SECRET"],
+            group_map=GroupMap.parse(values["HIPCARE_OIDC_ROLE_MAP"], "HIPCARE_OIDC_ROLE_MAP"),
+            group_claim=claim,
+            display_name=name,
+        )
 
 
 @dataclass(frozen=True)
@@ -85,6 +181,8 @@ class Settings:
     mail_environ: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """The ``HIPCARE_SMTP_*`` and ``HIPCARE_PUBLIC_URL`` values as given (the alert sender
     builds its SMTP settings from them as ``hipcare send-reminders`` does)."""
+    oidc: OidcSettings | None = None
+    """Single sign-on for staff (``HIPCARE_OIDC_*``); None: passwords only."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -114,6 +212,7 @@ class Settings:
             mail_environ=tuple(
                 (name, environ[name]) for name in _MAIL_VARIABLES if name in environ
             ),
+            oidc=OidcSettings.from_environ(environ),
         )
 
 

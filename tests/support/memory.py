@@ -80,6 +80,7 @@ class MemoryTables:
     pain_descriptors: dict[tuple[int, str], str] = field(default_factory=dict)
     referrals: dict[int, Referral] = field(default_factory=dict)
     operation_outcomes: dict[int, RecordedOutcome] = field(default_factory=dict)
+    sign_on_links: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         """A copy whose tables can change without touching these (the values are frozen)."""
@@ -158,6 +159,31 @@ class InMemoryUserRepository(_Repository):
     def at_site(self, site_id: str) -> Sequence[User]:
         members = [user for user in self._tables.users.values() if site_id in user.site_ids]
         return sorted(members, key=lambda user: (user.display_name, user.id or 0))
+
+    def by_sign_on(self, issuer: str, subject: str) -> User | None:
+        user_id = self._tables.sign_on_links.get((issuer, subject))
+        return None if user_id is None else self._tables.users[user_id]
+
+    def link_sign_on(self, user_id: int, issuer: str, subject: str) -> None:
+        if user_id not in self._tables.users:
+            raise InvalidInputError("user.id", f"no user {user_id} is stored")
+        if (issuer, subject) in self._tables.sign_on_links:
+            raise ValueError("that sign-on is already linked to a user")
+        for link, linked in list(self._tables.sign_on_links.items()):
+            if linked == user_id:
+                del self._tables.sign_on_links[link]
+        self._tables.sign_on_links[(issuer, subject)] = user_id
+
+    def save(self, user: User) -> User:
+        user_id = _stored(user.id, self._tables.users, "user", "user")
+        if any(
+            stored.email == user.email and stored_id != user_id
+            for stored_id, stored in self._tables.users.items()
+        ):
+            raise ValueError("a user with that email is already stored")
+        stored = dataclasses.replace(user, password_hash=self._tables.users[user_id].password_hash)
+        self._tables.users[user_id] = stored
+        return stored
 
 
 class InMemoryChildRepository(_Repository):

@@ -24,7 +24,10 @@ def test_every_metric_is_documented() -> None:
     assert sorted(name for name in names if name not in DEPLOY) == []
 
 
-def test_single_sign_on_is_said_to_be_not_yet_implemented() -> None:
-    """No OIDC setting exists in the code, and the page says so instead of naming any."""
-    assert "## Single sign-on (OpenID Connect): not yet implemented" in DEPLOY
-    assert not [name for name in ENVIRONMENT_VARIABLES if name.startswith("HIPCARE_OIDC_")]
+def test_single_sign_on_has_its_section_with_every_oidc_setting() -> None:
+    """The OpenID Connect section names each HIPCARE_OIDC_* setting the code reads."""
+    section = DEPLOY.split("## Single sign-on (OpenID Connect)\n", 1)[1].split("\n## ", 1)[0]
+    names = [name for name in ENVIRONMENT_VARIABLES if name.startswith("HIPCARE_OIDC_")]
+    assert len(names) == 6
+    assert [name for name in names if f"`{name}`" not in section] == []
+    assert "/sign-in/oidc/callback" in section

@@ -761,6 +761,10 @@ class AuditAction(StrEnum):
     OUTCOME_RECORDED = "outcome.recorded"
     OUTCOME_READ = "outcome.read"
     SITE_REPORT_READ = "site-report.read"
+    # Single sign-on (issue 18): each is written once per site the user's access touches.
+    USER_SIGNED_IN = "user.signed-in"
+    USER_CREATED = "user.created"
+    USER_ACCESS_CHANGED = "user.access-changed"
 
 
 class EntityType(StrEnum):

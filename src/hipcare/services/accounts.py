@@ -49,6 +49,7 @@ __all__ = [
     "client_key",
     "hash_password",
     "judge_session",
+    "open_session",
     "password_matches",
     "refuse_when_locked",
     "session_user_in",
@@ -242,19 +243,28 @@ def sign_in(
                 SignInRefusal.WRONG_EMAIL_OR_PASSWORD,
                 "The email or the password is not right. Check both and try again.",
             )
-        token = secrets.token_urlsafe(32)
-        csrf = secrets.token_urlsafe(32)
-        uow.web_sessions.add(
-            WebSession(
-                token_digest=token_digest(token),
-                user_id=user.id,
-                csrf_token=csrf,
-                created_at=now,
-                last_seen_at=now,
-            )
-        )
+        signed = open_session(uow, user, now=now)
         uow.sign_in_failures.clear_account(key)
         uow.commit()
+    return signed
+
+
+def open_session(uow: UnitOfWork, user: User, *, now: datetime) -> SignedIn:
+    """Add a new session of the stored ``user`` to the caller's unit of work (not committed):
+    a random token for the browser, only its digest stored, and its own CSRF token."""
+    if user.id is None:  # pragma: no cover -- callers pass stored users
+        raise ValueError("only a stored user signs in")
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    uow.web_sessions.add(
+        WebSession(
+            token_digest=token_digest(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     return SignedIn(token=token, csrf_token=csrf, user=user)
 
 

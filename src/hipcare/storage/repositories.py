@@ -145,6 +145,37 @@ class SqlAlchemyUserRepository:
         )
         return [mapping.user_from_row(row) for row in rows]
 
+    def by_sign_on(self, issuer: str, subject: str) -> User | None:
+        row = self._session.scalar(
+            select(UserRow).where(UserRow.oidc_issuer == issuer, UserRow.oidc_subject == subject)
+        )
+        return None if row is None else mapping.user_from_row(row)
+
+    def link_sign_on(self, user_id: int, issuer: str, subject: str) -> None:
+        row = self._session.get(UserRow, user_id)
+        if row is None:
+            raise InvalidInputError("user.id", f"no user {user_id} is stored")
+        row.oidc_issuer = issuer
+        row.oidc_subject = subject
+        self._session.flush()
+
+    def save(self, user: User) -> User:
+        row = self._session.get(UserRow, _stored_id(user.id, "user"))
+        if row is None:
+            raise InvalidInputError("user.id", f"no user {user.id} is stored")
+        row.email = user.email
+        row.display_name = user.display_name
+        row.role = user.role
+        row.profession = user.profession
+        row.surgeon_profile = user.surgeon_profile
+        kept = {membership.site_id: membership for membership in row.memberships}
+        row.memberships = [
+            kept.get(site_id) or SiteMembershipRow(site_id=site_id)
+            for site_id in sorted(user.site_ids)
+        ]
+        self._session.flush()
+        return mapping.user_from_row(row)
+
 
 class SqlAlchemyChildRepository:
     def __init__(self, session: Session) -> None:

@@ -162,6 +162,8 @@ class SiteRow(Base):
 
 class UserRow(Base):
     __tablename__ = "users"
+    # One account per person at an identity provider (single sign-on, ADR 16).
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -172,6 +174,10 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # A surgeon's preference profile id in content/surgeons.toml.
     surgeon_profile: Mapped[str | None] = mapped_column(String(64))
+    # The OpenID provider's issuer and its subject (``sub``) for this person: what links a
+    # sign-on to the account, never the email alone. Both null for a password-only account.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
     memberships: Mapped[list[SiteMembershipRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hipcare import __version__
 from hipcare.bootstrap import LoadedContent, load_content
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
+from hipcare.interop.oidc import OpenIdClient
 from hipcare.services.access import ConflictError, PermissionDeniedError
 from hipcare.services.accounts import SessionPolicy
 from hipcare.services.family.reminders import SmtpSettings
@@ -60,6 +61,7 @@ from hipcare.web.routes import (
     referrals,
     sign_in,
     sites,
+    sso,
     visits,
     worklist,
 )
@@ -204,6 +206,14 @@ def create_app(
         page_cache=PageCache(settings.page_cache_entries),
         content=content or load_content(),
         smtp=smtp,
+        openid=None
+        if settings.oidc is None
+        else OpenIdClient(
+            settings.oidc.issuer,
+            settings.oidc.client_id,
+            settings.oidc.client_secret,
+            group_claim=settings.oidc.group_claim,
+        ),
     )
     app = FastAPI(
         title="hipcare",
@@ -255,6 +265,7 @@ def create_app(
     app.include_router(fhir.router)
     for module in (sign_in, sites, children):
         app.include_router(module.pages_router)
+    app.include_router(sso.router)
     for module in (visits, worklist, operations, dashboard):
         app.include_router(module.api_router)
     for module in (visits, worklist, operations, dashboard):

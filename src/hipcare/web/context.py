@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hipcare.bootstrap import LoadedContent
+from hipcare.interop.oidc import OpenIdClient
 from hipcare.services.accounts import SessionPolicy
 from hipcare.services.family.reminders import SmtpSettings
 from hipcare.settings import Settings
@@ -49,6 +50,8 @@ class WebContext:
     content: LoadedContent
     smtp: SmtpSettings | None = None
     """Where invitation emails go (``HIPCARE_SMTP_*``); None: shown to copy, not emailed."""
+    openid: OpenIdClient | None = None
+    """The hospital's identity provider for staff single sign-on (``HIPCARE_OIDC_*``)."""
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work for one use case of one request."""

@@ -62,7 +62,7 @@ TABLES = {
 }
 
 
-HEAD = "0015_clinical"
+HEAD = "0016_sso"
 """The newest migration: a new one changes this line."""
 
 

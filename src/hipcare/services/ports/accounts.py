@@ -8,7 +8,21 @@ from typing import Protocol
 
 from hipcare.domain.records import User, utc_moment
 
-__all__ = ["SessionRepository", "SignInFailureRepository"]
+__all__ = ["SessionRepository", "SignInFailureRepository", "SignOnIdentity"]
+
+
+@dataclass(frozen=True)
+class SignOnIdentity:
+    """Who the hospital's identity provider says signed in, once the entry point's protocol
+    client has checked its signed ID token: the provider (``issuer``), its lasting id for the
+    person (``subject``), their email and name as the provider gives them (None when it gave
+    none) and the names of their groups or roles there."""
+
+    issuer: str
+    subject: str
+    email: str | None
+    name: str | None
+    groups: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,19 @@ class UserRepository(Protocol):
         """Members of the site's staff, by display name."""
         ...
 
+    def by_sign_on(self, issuer: str, subject: str) -> User | None:
+        """The user linked to the identity provider ``issuer``'s person ``subject``."""
+        ...
+
+    def link_sign_on(self, user_id: int, issuer: str, subject: str) -> None:
+        """Link the stored user ``user_id`` to ``issuer``'s person ``subject``."""
+        ...
+
+    def save(self, user: User) -> User:
+        """Overwrite the stored user that has ``user.id``: email, name, role, profession,
+        surgeon profile and site memberships (the password hash and sign-on link stay)."""
+        ...
+
 
 class ChildRepository(Protocol):
     def add(self, child: Child) -> Child:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -67,13 +67,22 @@ def _sign_in_form(
     status: int = 200,
 ) -> HTMLResponse:
     token = secrets.token_urlsafe(32)
+    context = web_context(request)
+    oidc = context.settings.oidc
     response = page(
         request,
         "sign_in.html",
-        {"email": email, "next": target, "message": message, "form_token": token},
+        {
+            "email": email,
+            "next": target,
+            "message": message,
+            "form_token": token,
+            # "Sign in with <hospital>" where single sign-on is set up (ADR 16).
+            "sso_name": None if oidc is None else oidc.display_name,
+            "sso_url": "/sign-in/oidc?" + urlencode({"next": target}),
+        },
         status=status,
     )
-    context = web_context(request)
     response.set_cookie(
         SIGN_IN_COOKIE,
         token,

@@ -1,0 +1,114 @@
+"""single sign-on: users linked to an OpenID provider's person, sign-on audit actions (issue 18)
+
+Revision ID: 0016_sso
+Revises: 0015_clinical
+Create Date: 2026-12-06 23:55:00
+
+Written from hipcare/storage/tables.py as autogenerate would, then given the CHECK change
+autogenerate does not see: ``users`` gains ``oidc_issuer`` and ``oidc_subject`` (both
+nullable, unique together as ``uq_users_oidc_issuer_oidc_subject``), and the audit log's
+actions grow by ``user.signed-in``, ``user.created`` and ``user.access-changed``. Batch mode
+rebuilds both tables on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0016_sso"
+down_revision: str | None = "0015_clinical"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ACTIONS_BEFORE = (
+    "child.registered",
+    "child.read",
+    "child.listed",
+    "visit.recorded",
+    "access.denied",
+    "child.updated",
+    "visit.updated",
+    "child.exported",
+    "operation.planned",
+    "operation.postponed",
+    "pathway.started",
+    "care-item.ticked",
+    "alert.acknowledged",
+    "family.invited",
+    "invitation.accepted",
+    "care-plan.read",
+    "diary.recorded",
+    "diary.read",
+    "alert.raised",
+    "calendar-link.changed",
+    "calendar.read",
+    "reminder.sent",
+    "radiograph.stored",
+    "radiograph.read",
+    "radiograph.measured",
+    # added by 0011_p2_referrals and 0013_p4
+    "referral.recorded",
+    "referral.seen",
+    "care-item.unticked",
+    # added by 0014_p7
+    "outcome.recorded",
+    "outcome.read",
+    "site-report.read",
+    # added by migrations re-chained before 0016_sso
+    "operation.done",
+)
+_NEW_ACTIONS = ("user.signed-in", "user.created", "user.access-changed")
+_ACTIONS_AFTER = (*_ACTIONS_BEFORE, *_NEW_ACTIONS)
+
+
+def _choice(values: Sequence[str], name: str) -> sa.Enum:
+    return sa.Enum(*values, name=op.f(name), native_enum=False, create_constraint=True, length=32)
+
+
+def _audit_actions(actions: Sequence[str]) -> None:
+    old_actions = _ACTIONS_AFTER if actions is _ACTIONS_BEFORE else _ACTIONS_BEFORE
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.alter_column(
+            "action",
+            existing_type=_choice(old_actions, "ck_audit_log_action"),
+            type_=_choice(actions, "ck_audit_log_action"),
+            existing_nullable=False,
+        )
+
+
+def _restore_sqlite_user_triggers() -> None:
+    """Batch mode rebuilds ``users`` on SQLite, which drops its triggers: made again exactly
+    as 0008 made them (every change to the staff moves the page generation, ADR 10)."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    bump = "UPDATE page_generation SET generation = generation + 1 WHERE id = 1"
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER IF NOT EXISTS trg_users_page_generation_{event.lower()} "
+            f"AFTER {event} ON users BEGIN {bump}; END"
+        )
+
+
+def upgrade() -> None:
+    _audit_actions(_ACTIONS_AFTER)
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("oidc_issuer", sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column("oidc_subject", sa.String(length=255), nullable=True))
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_users_oidc_issuer_oidc_subject"), ["oidc_issuer", "oidc_subject"]
+        )
+    _restore_sqlite_user_triggers()
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_users_oidc_issuer_oidc_subject"), type_="unique")
+        batch_op.drop_column("oidc_subject")
+        batch_op.drop_column("oidc_issuer")
+    _restore_sqlite_user_triggers()
+    actions = ", ".join(f"'{action}'" for action in _NEW_ACTIONS)
+    op.execute(sa.text(f"DELETE FROM audit_log WHERE action IN ({actions})"))  # noqa: S608 -- fixed names above
+    _audit_actions(_ACTIONS_BEFORE)
