@@ -98,13 +98,15 @@ def seed_demo_and_report(settings: Settings, io: CommandIO) -> None:
 
 def _log_config(log_format: str = "text") -> dict[str, Any]:
     """Uvicorn's logging, plus hipcare's own request lines (method, path, status, time); with
-    ``json``, every line one JSON object with the request id (hipcare.web.request_log)."""
+    ``json``, every line one JSON object with the request id (hipcare.request_log)."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["hipcare"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     if log_format == "json":
-        config["formatters"]["json"] = {"()": "hipcare.web.request_log.JsonFormatter"}
+        # Outside hipcare.web: a worker configures logging before its health-check thread
+        # starts, and importing hipcare.web builds the whole app (``hipcare.request_log``).
+        config["formatters"]["json"] = {"()": "hipcare.request_log.JsonFormatter"}
         for handler in config["handlers"].values():
             handler["formatter"] = "json"
     return config
@@ -143,5 +145,8 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
         # throughput (ADR 10, "Update 18:05").
         loop="asyncio",
         log_config=_log_config(settings.log_format),
+        # A worker on a busy machine needs more than uvicorn's 5 s to import and build the
+        # app; a worker that misses the check is killed and restarted, over and over.
+        timeout_worker_healthcheck=60,
     )
     return 0
