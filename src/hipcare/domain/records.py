@@ -727,6 +727,8 @@ class AuditAction(StrEnum):
     OUTCOME_RECORDED = "outcome.recorded"
     OUTCOME_READ = "outcome.read"
     SITE_REPORT_READ = "site-report.read"
+    PACS_SEARCHED = "pacs.searched"
+    PACS_PULL_REFUSED = "pacs.pull-refused"
 
 
 class EntityType(StrEnum):

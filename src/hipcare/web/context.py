@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hipcare.bootstrap import LoadedContent
 from hipcare.services.accounts import SessionPolicy
 from hipcare.services.family.reminders import SmtpSettings
+from hipcare.services.ports.pacs import Pacs
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.page_cache import PageCache
@@ -49,6 +50,8 @@ class WebContext:
     content: LoadedContent
     smtp: SmtpSettings | None = None
     """Where invitation emails go (``HIPCARE_SMTP_*``); None: shown to copy, not emailed."""
+    pacs: Pacs | None = None
+    """The hospital's PACS over DICOMweb (``HIPCARE_DICOMWEB_URL``); None: not configured."""
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work for one use case of one request."""

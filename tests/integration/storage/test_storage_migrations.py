@@ -77,7 +77,7 @@ def test_upgrade_to_head_builds_every_table_from_an_empty_database(database_url:
 
     upgrade_to_head(database_url)
 
-    assert current_revision(database_url) == head_revision() == "0014_p7"
+    assert current_revision(database_url) == head_revision() == "0015_pacs"
     assert _tables(database_url) == TABLES | {"alembic_version"}
     assert set(Base.metadata.tables) == TABLES
 
