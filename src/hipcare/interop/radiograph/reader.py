@@ -151,15 +151,15 @@ def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
     if "PixelData" not in ds and (is_image_class or "Rows" in ds):
         raise InvalidInputError(
             _FIELD,
-            "an image file whose pixel data was left out (the file ends cleanly after "
-            f"{len(data)} bytes, with no image in it); export the film again with its image",
+            f"image truncated or exported without its pixel data: the file ends after "
+            f"{len(data)} bytes with no image in it; export the film again",
         )
     if "PixelData" not in ds:
         what = str(getattr(ds, "Modality", "") or "unknown modality")
         raise InvalidInputError(
             _FIELD,
-            f"a DICOM file without an image (no pixel data; modality {what}): a report or "
-            "other document? Give the radiograph's image file",
+            f"a DICOM file without an image (no pixel data; modality {what}), such as a report "
+            "or another document; give the radiograph's image file",
         )
     rows, columns = _positive_int(ds, "Rows"), _positive_int(ds, "Columns")
     if rows * columns > MAX_PIXELS:
