@@ -20,9 +20,11 @@ What is read, and from where (DICOM PS3.3 2024 edition):
 - Identifiers: Patient ID, Patient's Name, Patient's Birth Date, Study Instance UID, Study
   Date, Accession Number.
 
-Not done (each said in ``Radiograph.notes`` when met): Modality LUT and VOI LUT sequences are
-not applied; multi-frame images and 1- or 32-bit pixel data are refused; PALETTE COLOR is
-refused. A file hipcare cannot read raises :class:`InvalidInputError` with field ``file``
+Also: PALETTE COLOR through its palette, YBR_FULL_422, the Modality LUT Sequence (in place of
+rescale), graphic overlay planes (60xx,3000) as a mask the previews draw white, as dcmtk does.
+
+Not done (each said in ``Radiograph.notes`` when met): VOI LUT sequences are not applied;
+multi-frame images and 1- or 32-bit pixel data are refused. A file hipcare cannot read raises :class:`InvalidInputError` with field ``file``
 and a sentence saying what is wrong; nothing about it is kept.
 
 Identifiers are patient data: show them to the clinician, never write them to logs.
