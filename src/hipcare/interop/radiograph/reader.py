@@ -12,8 +12,9 @@ What is read, and from where (DICOM PS3.3 2024 edition):
   magnification (C.8.11.7: about 10-20 % on a pelvis film). Migration percentage and the
   angles are ratios and do not change; distances in mm do.
 - Photometric interpretation (C.7.6.3.1.2): MONOCHROME1 is shown inverted (low values white),
-  as is MONOCHROME2 with Presentation LUT Shape (2050,0020) INVERSE. RGB and YBR images (a
-  scanned film stored in DICOM) are turned to grey (ITU-R BT.601 luma, as Pillow does).
+  as is MONOCHROME2 with Presentation LUT Shape (2050,0020) INVERSE. RGB, YBR and PALETTE
+  COLOR images (a scanned film stored in DICOM) are shown with their 8-bit colours turned to
+  grey (ITU-R 601-2 luma, as Pillow does), as dcmtk shows them.
 - Rescale slope and intercept (C.11.1.1.2), the window (C.11.2.1.2: first value if several;
   VOI LUT Function LINEAR, LINEAR_EXACT or SIGMOID); with no usable window, the range of the
   pixel values (min to max) is shown.
@@ -24,8 +25,9 @@ Also: PALETTE COLOR through its palette, YBR_FULL_422, the Modality LUT Sequence
 rescale), graphic overlay planes (60xx,3000) as a mask the previews draw white, as dcmtk does.
 
 Not done (each said in ``Radiograph.notes`` when met): VOI LUT sequences are not applied;
-multi-frame images and 1- or 32-bit pixel data are refused. A file hipcare cannot read raises :class:`InvalidInputError` with field ``file``
-and a sentence saying what is wrong; nothing about it is kept.
+multi-frame images and 1- or 32-bit pixel data are refused. A file hipcare cannot read
+raises :class:`InvalidInputError` with field ``file`` and a sentence saying what is wrong;
+nothing about it is kept.
 
 Identifiers are patient data: show them to the clinician, never write them to logs.
 """
