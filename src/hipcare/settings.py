@@ -29,6 +29,12 @@
   ``HIPCARE_OIDC_ROLE_MAP``, ``HIPCARE_OIDC_GROUP_CLAIM``, ``HIPCARE_OIDC_NAME``: single
   sign-on for staff with the hospital's OpenID Connect provider (:class:`OidcSettings`);
   unset issuer: no single sign-on, staff sign in with hipcare's own passwords.
+- ``HIPCARE_DICOMWEB_URL``: the DICOMweb root of the hospital's PACS (QIDO-RS and WADO-RS,
+  for example ``https://pacs.example.org/dicom-web``); unset: no "From PACS" panel and
+  ``hipcare radiograph pull`` refuses. ``HIPCARE_DICOMWEB_USER`` and
+  ``HIPCARE_DICOMWEB_PASSWORD`` (HTTP basic authentication) or ``HIPCARE_DICOMWEB_TOKEN``
+  (a bearer token) when the PACS asks for them; ``HIPCARE_DICOMWEB_TIMEOUT_SECONDS``: how
+  long to wait for its answer; default ``30``.
 
 ``docs/storage.md`` documents the same variables; a test fails if the two drift apart.
 """
@@ -49,6 +55,7 @@ __all__ = [
     "ENVIRONMENT_VARIABLES",
     "OIDC_VARIABLES",
     "SQLITE_FILE_NAME",
+    "DicomWebSettings",
     "OidcSettings",
     "Settings",
 ]
@@ -86,6 +93,11 @@ ENVIRONMENT_VARIABLES = (
     "HIPCARE_ALERT_POLL_SECONDS",
     *_MAIL_VARIABLES,
     *OIDC_VARIABLES,
+    "HIPCARE_DICOMWEB_URL",
+    "HIPCARE_DICOMWEB_USER",
+    "HIPCARE_DICOMWEB_PASSWORD",
+    "HIPCARE_DICOMWEB_TOKEN",
+    "HIPCARE_DICOMWEB_TIMEOUT_SECONDS",
 )
 """Every variable :meth:`Settings.from_environ` reads."""
 
@@ -164,6 +176,62 @@ class OidcSettings:
 
 
 @dataclass(frozen=True)
+class DicomWebSettings:
+    """The PACS's DICOMweb root and how to sign in to it (basic or bearer, or neither)."""
+
+    url: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    timeout_seconds: int = 30
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> DicomWebSettings | None:
+        """The ``HIPCARE_DICOMWEB_*`` settings, or None when no URL is set."""
+        from urllib.parse import urlsplit
+
+        url = environ.get("HIPCARE_DICOMWEB_URL", "").strip()
+        username = environ.get("HIPCARE_DICOMWEB_USER", "").strip() or None
+        password = environ.get("HIPCARE_DICOMWEB_PASSWORD", "") or None
+        token = environ.get("HIPCARE_DICOMWEB_TOKEN", "").strip() or None
+        if not url:
+            if username or password or token:
+                raise InvalidInputError(
+                    "HIPCARE_DICOMWEB_URL", "is not set, but the PACS's sign-in is: set both"
+                )
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidInputError(
+                "HIPCARE_DICOMWEB_URL",
+                f"{url!r} is not an http(s) address such as https://pacs.example.org/dicom-web",
+            )
+        if parts.username or parts.password:
+            raise InvalidInputError(
+                "HIPCARE_DICOMWEB_URL",
+                "holds a user name or password; set HIPCARE_DICOMWEB_USER and "
+                "HIPCARE_DICOMWEB_PASSWORD instead",
+            )
+        if (username is None) != (password is None):
+            raise InvalidInputError(
+                "HIPCARE_DICOMWEB_PASSWORD" if password is None else "HIPCARE_DICOMWEB_USER",
+                "is missing: basic authentication needs both the user and the password",
+            )
+        if token is not None and username is not None:
+            raise InvalidInputError(
+                "HIPCARE_DICOMWEB_TOKEN",
+                "set either a token or a user and password for the PACS, not both",
+            )
+        return cls(
+            url=url.rstrip("/"),
+            username=username,
+            password=password,
+            token=token,
+            timeout_seconds=_whole(environ, "HIPCARE_DICOMWEB_TIMEOUT_SECONDS", 30),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where hipcare keeps its data. Build it with :meth:`from_environ` in an entry point."""
 
@@ -183,6 +251,8 @@ class Settings:
     builds its SMTP settings from them as ``hipcare send-reminders`` does)."""
     oidc: OidcSettings | None = None
     """Single sign-on for staff (``HIPCARE_OIDC_*``); None: passwords only."""
+    dicomweb: DicomWebSettings | None = None
+    """Where the PACS is (``HIPCARE_DICOMWEB_*``); None: no PACS configured."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -213,6 +283,7 @@ class Settings:
                 (name, environ[name]) for name in _MAIL_VARIABLES if name in environ
             ),
             oidc=OidcSettings.from_environ(environ),
+            dicomweb=DicomWebSettings.from_environ(environ),
         )
 
 

@@ -319,10 +319,10 @@ def test_a_file_claiming_a_huge_image_is_refused_before_decoding() -> None:
         read_radiograph(_encoded(ds))
 
 
-def test_palette_colour_is_refused() -> None:
+def test_palette_colour_without_its_palette_is_refused() -> None:
     ds = _small_dataset()
     ds.PhotometricInterpretation = "PALETTE COLOR"
-    with pytest.raises(InvalidInputError, match="PALETTE COLOR"):
+    with pytest.raises(InvalidInputError, match="its colour palette cannot be read"):
         read_radiograph(_encoded(ds))
 
 

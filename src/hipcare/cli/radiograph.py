@@ -1,4 +1,5 @@
-"""``hipcare radiograph``: read a radiograph file, make a preview, draw a measurement overlay."""
+"""``hipcare radiograph``: read a radiograph file, make a preview, draw a measurement overlay,
+pull a child's films from the hospital's PACS (DICOMweb)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ JPEG-LS, JPEG 2000) or a PNG/JPEG photo of a film.
   preview   a windowed 8-bit image fitted within --max-size pixels (.png or .jpg)
   overlay   the film with a saved measurement drawn on it: Hilgenreiner's and Perkin's
             lines, head edges, landmarks, migration percentage and acetabular index (PNG)
+
+  pull      films from the hospital's PACS (HIPCARE_DICOMWEB_URL) onto a child's record:
+            searched by the child's hospital number (QIDO-RS) and --date, or the series
+            named by --study/--series, retrieved (WADO-RS) and checked as an upload is;
+            works on the database of HIPCARE_DATABASE_URL as the user --as EMAIL
+            (default $HIPCARE_ACTOR). Prints JSON; exit status 1 when an image was
+            refused (another patient's identifiers)
 
 A file that is not such an image, or is cut short, is refused with one line naming the
 problem (exit status 2)."""
@@ -103,6 +111,39 @@ def register(subparsers: Any) -> None:
         help="longest side in pixels (default 1600; 0 keeps the film's size)",
     )
     overlay.set_defaults(handler=handle_overlay)
+
+    pull = actions.add_parser(
+        "pull",
+        help="pull a child's films from the PACS (DICOMweb) onto their record, as JSON",
+        description="Search the PACS by the child's hospital number and --date, or name the "
+        "series with --study and --series, and keep each image on the child's record with "
+        "the upload's identifier check. Exit status 0: every image kept; 1: some image "
+        'refused (listed under "refused"); 2: bad input, or the PACS could not be asked.',
+    )
+    pull.add_argument("--child", required=True, type=_record_id, metavar="ID", help="child id")
+    pull.add_argument("--study", metavar="UID", help="Study Instance UID")
+    pull.add_argument(
+        "--series", metavar="UID", help="Series Instance UID (with --study): that series only"
+    )
+    pull.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="the study date: every series of that day"
+    )
+    pull.add_argument(
+        "--as",
+        dest="actor",
+        metavar="EMAIL",
+        help=f"the hipcare user (a clinician) to act as (default: ${_ACTOR_VARIABLE})",
+    )
+    pull.set_defaults(handler=handle_pull)
+
+
+_ACTOR_VARIABLE = "HIPCARE_ACTOR"
+
+
+def _record_id(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a record id (a whole number), got {text!r}")
+    return int(text)
 
 
 def _max_size(text: str) -> int | None:
@@ -265,3 +306,125 @@ def handle_overlay(args: argparse.Namespace, io: CommandIO) -> int:
     _write(args.output, overlay.png)
     io.stdout.write(json.dumps(overlay.measures, indent=2, ensure_ascii=False) + "\n")
     return 0
+
+
+def _pacs_from(environ: Any) -> Any:
+    """The DICOMweb adapter for ``HIPCARE_DICOMWEB_*`` (the command's wiring)."""
+    from hipcare.interop.dicomweb import DicomWebPacs
+    from hipcare.settings import Settings
+
+    found = Settings.from_environ(environ).dicomweb
+    if found is None:
+        raise InvalidInputError(
+            "HIPCARE_DICOMWEB_URL", "is not set: name the PACS's DICOMweb address to pull from"
+        )
+    return DicomWebPacs(
+        found.url,
+        username=found.username,
+        password=found.password,
+        token=found.token,
+        timeout_seconds=found.timeout_seconds,
+    )
+
+
+def _unit_of_work_and_actor(args: argparse.Namespace, io: CommandIO) -> tuple[Any, int]:
+    from hipcare.settings import Settings
+    from hipcare.storage import (
+        SqlAlchemyUnitOfWork,
+        create_database_engine,
+        create_session_factory,
+        upgrade_to_head,
+    )
+
+    email = args.actor or io.environ.get(_ACTOR_VARIABLE, "").strip()
+    if not email:
+        raise InvalidInputError(
+            "--as", f"name the hipcare user to act as (--as EMAIL or ${_ACTOR_VARIABLE})"
+        )
+    settings = Settings.from_environ(io.environ)
+    if settings.database_url.startswith("sqlite:///"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_to_head(settings.database_url)
+    uow = SqlAlchemyUnitOfWork(
+        create_session_factory(create_database_engine(settings.database_url))
+    )
+    with uow:
+        user = uow.users.by_email(email)
+    if user is None or user.id is None:
+        raise InvalidInputError("--as", f"no hipcare user has the email {email!r}")
+    return uow, user.id
+
+
+def handle_pull(args: argparse.Namespace, io: CommandIO) -> int:
+    """Pull the chosen series (or every series of --date) and print what was kept as JSON."""
+    import datetime
+    import json
+    from zoneinfo import ZoneInfo
+
+    from hipcare.interop.radiograph.upload import read_uploaded_film
+    from hipcare.services.json_input import parse_date
+    from hipcare.services.pacs import parse_uid, pull_series, search_pacs
+    from hipcare.settings import Settings
+
+    if args.series is not None and args.study is None:
+        raise InvalidInputError("--series", "give --study too: a series is found in its study")
+    if args.study is None and args.date is None:
+        raise InvalidInputError("--date", "give --date, or --study (and --series)")
+    study = None if args.study is None else parse_uid(args.study, "--study")
+    series_uid = None if args.series is None else parse_uid(args.series, "--series")
+    if args.date is not None:
+        parse_date(args.date, "--date")
+    pacs = _pacs_from(io.environ)
+    uow, actor = _unit_of_work_and_actor(args, io)
+    now = datetime.datetime.now(datetime.UTC)
+    today = now.astimezone(ZoneInfo(Settings.from_environ(io.environ).timezone)).date()
+    if study is not None and series_uid is not None and args.date is None:
+        chosen = [(study, series_uid)]
+    else:
+        found = search_pacs(uow, actor, args.child, study_date=args.date, now=now, pacs=pacs)
+        chosen = [
+            (series.study_uid, series.series_uid)
+            for series in found.series
+            if study in (None, series.study_uid) and series_uid in (None, series.series_uid)
+        ]
+        if not chosen:
+            raise InvalidInputError(
+                "--date" if study is None else "--study",
+                "the PACS holds no such series under the child's hospital number",
+            )
+    results = []
+    refused_any = False
+    for one_study, one_series in chosen:
+        pulled = pull_series(
+            uow,
+            actor,
+            args.child,
+            study_uid=one_study,
+            series_uid=one_series,
+            today=today,
+            now=now,
+            pacs=pacs,
+            read=read_uploaded_film,
+        )
+        refused_any = refused_any or bool(pulled.refused)
+        found_date = pulled.series.study_date
+        results.append(
+            {
+                "study_uid": one_study,
+                "series_uid": one_series,
+                "study_date": None if found_date is None else found_date.isoformat(),
+                "modality": pulled.series.modality,
+                "description": pulled.series.description,
+                "stored": [
+                    {"radiograph_id": film.id, "film_date": film.film_date.isoformat()}
+                    for film in pulled.stored
+                ],
+                "refused": [
+                    {"image": item.image, "reason": item.reason, "warnings": list(item.warnings)}
+                    for item in pulled.refused
+                ],
+            }
+        )
+    document = {"child_id": args.child, "series": results}
+    io.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return 1 if refused_any else 0

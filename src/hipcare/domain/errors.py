@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["HipcareError", "InvalidInputError", "OutsideRuleError"]
+__all__ = ["ExternalSystemError", "HipcareError", "InvalidInputError", "OutsideRuleError"]
 
 
 class HipcareError(Exception):
@@ -32,3 +32,15 @@ class OutsideRuleError(HipcareError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class ExternalSystemError(HipcareError):
+    """Another system hipcare was set up to ask (a PACS) did not answer, or answered with an
+    error: ``system`` names the setting or system (for example ``pacs``), ``problem`` says
+    what happened in words a clinician can pass to the hospital's IT team.
+    """
+
+    def __init__(self, system: str, problem: str) -> None:
+        self.field = system
+        self.problem = problem
+        super().__init__(f"{system}: {problem}")

@@ -765,6 +765,8 @@ class AuditAction(StrEnum):
     USER_SIGNED_IN = "user.signed-in"
     USER_CREATED = "user.created"
     USER_ACCESS_CHANGED = "user.access-changed"
+    PACS_SEARCHED = "pacs.searched"
+    PACS_PULL_REFUSED = "pacs.pull-refused"
 
 
 class EntityType(StrEnum):

@@ -148,6 +148,7 @@ def _read(data: bytes, child: Child, read: RadiographReader) -> UploadedFilm:
         given_name=child.given_name,
         family_name=child.family_name,
         date_of_birth=child.date_of_birth,
+        hospital_numbers=tuple(number.value for number in child.hospital_numbers),
     )
 
 

@@ -31,10 +31,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hipcare import __version__
 from hipcare.bootstrap import LoadedContent, load_content
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
+from hipcare.interop.dicomweb import DicomWebPacs
 from hipcare.interop.oidc import OpenIdClient
 from hipcare.services.access import ConflictError, PermissionDeniedError
 from hipcare.services.accounts import SessionPolicy
 from hipcare.services.family.reminders import SmtpSettings
+from hipcare.services.ports.pacs import Pacs
 from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
 from hipcare.storage.engine import WalCheckpointer
@@ -57,6 +59,7 @@ from hipcare.web.routes import (
     monitoring,
     operations,
     outcomes,
+    pacs,
     radiographs,
     referrals,
     sign_in,
@@ -151,6 +154,20 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/fhir/"))
 
 
+def _pacs(settings: Settings) -> Pacs | None:
+    """The DICOMweb adapter for ``HIPCARE_DICOMWEB_URL``, or None when no PACS is set."""
+    found = settings.dicomweb
+    if found is None:
+        return None
+    return DicomWebPacs(
+        found.url,
+        username=found.username,
+        password=found.password,
+        token=found.token,
+        timeout_seconds=found.timeout_seconds,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -214,6 +231,7 @@ def create_app(
             settings.oidc.client_secret,
             group_claim=settings.oidc.group_claim,
         ),
+        pacs=_pacs(settings),
     )
     app = FastAPI(
         title="hipcare",
@@ -276,6 +294,7 @@ def create_app(
         app.include_router(module.pages_router)
     app.include_router(radiographs.api_router)
     app.include_router(radiographs.pages_router)
+    app.include_router(pacs.pages_router)
     app.include_router(outcomes.api_router)
     app.include_router(outcomes.pages_router)
     monitoring.install(app)

@@ -25,6 +25,7 @@ from hipcare.bootstrap import LoadedContent
 from hipcare.interop.oidc import OpenIdClient
 from hipcare.services.accounts import SessionPolicy
 from hipcare.services.family.reminders import SmtpSettings
+from hipcare.services.ports.pacs import Pacs
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.page_cache import PageCache
@@ -52,6 +53,8 @@ class WebContext:
     """Where invitation emails go (``HIPCARE_SMTP_*``); None: shown to copy, not emailed."""
     openid: OpenIdClient | None = None
     """The hospital's identity provider for staff single sign-on (``HIPCARE_OIDC_*``)."""
+    pacs: Pacs | None = None
+    """The hospital's PACS over DICOMweb (``HIPCARE_DICOMWEB_URL``); None: not configured."""
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work for one use case of one request."""

@@ -62,7 +62,7 @@ TABLES = {
 }
 
 
-HEAD = "0016_sso"
+HEAD = "0017_pacs"
 """The newest migration: a new one changes this line."""
 
 

@@ -115,6 +115,9 @@ class Radiograph:
     transfer_syntax: str | None
     notes: tuple[str, ...]
     source: bytes = field(repr=False)
+    overlay: npt.NDArray[np.bool_] | None = field(default=None, repr=False)
+    """Where the file's graphic overlay planes (60xx,3000) set a bit: drawn white on the
+    previews and overlays, as dcmtk draws them; None when it has none."""
 
     @property
     def rows(self) -> int:

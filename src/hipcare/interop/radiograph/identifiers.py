@@ -31,12 +31,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ChildIdentity:
-    """What the child's record says about who the child is (``identifier``: hospital number)."""
+    """What the child's record says about who the child is (``identifier`` and
+    ``hospital_numbers``: the hospital numbers the file's Patient ID may hold)."""
 
     given_name: str
     family_name: str
     date_of_birth: date
     identifier: str | None = None
+    hospital_numbers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("given_name", "family_name"):
@@ -49,6 +51,15 @@ class ChildIdentity:
             not isinstance(self.identifier, str) or not self.identifier.strip()
         ):
             raise InvalidInputError("child.identifier", "must be text, or left out")
+        for number in self.hospital_numbers:
+            if not isinstance(number, str) or not number.strip():
+                raise InvalidInputError("child.hospital_numbers", "must be text, not empty")
+
+    def patient_ids(self) -> tuple[str, ...]:
+        """Every identifier the film's Patient ID may equal: ``identifier`` first."""
+        found = [] if self.identifier is None else [self.identifier]
+        found.extend(number for number in self.hospital_numbers if number not in found)
+        return tuple(found)
 
 
 def child_identity_from_json(document: Any) -> ChildIdentity:
@@ -112,9 +123,10 @@ def check_identifiers(film: FilmIdentifiers, child: ChildIdentity) -> tuple[Iden
 
     Names match when, accents and case aside and in any order, the record's given and
     family names are all in the file's name or the file's name parts are all in the
-    record's (at least two parts in common). Dates must be equal; identifiers equal
-    ignoring case and spaces. A missing identifier is a warning too. An empty result means
-    nothing was found to doubt, not that the film is proven to be this child's.
+    record's (at least two parts in common). Dates must be equal; the Patient ID must equal
+    the record's identifier or one of its hospital numbers, ignoring case and spaces. A
+    missing identifier is a warning too. An empty result means nothing was found to doubt,
+    not that the film is proven to be this child's.
     """
     warnings_found: list[IdentifierWarning] = []
     if film.patient_name is None:
@@ -143,18 +155,20 @@ def check_identifiers(film: FilmIdentifiers, child: ChildIdentity) -> tuple[Iden
                 f"record's {child.date_of_birth.isoformat()}: confirm this is the child's film",
             )
         )
-    if child.identifier is not None:
-        wanted = "".join(child.identifier.split()).casefold()
+    known_ids = child.patient_ids()
+    if known_ids:
+        wanted = {"".join(known.split()).casefold() for known in known_ids}
         if film.patient_id is None:
             warnings_found.append(
                 IdentifierWarning("PatientID", "the file has no patient ID: confirm whose film")
             )
-        elif "".join(film.patient_id.split()).casefold() != wanted:
+        elif "".join(film.patient_id.split()).casefold() not in wanted:
+            record = ", ".join(repr(known) for known in known_ids)
             warnings_found.append(
                 IdentifierWarning(
                     "PatientID",
                     f"the file's patient ID {film.patient_id!r} differs from the record's "
-                    f"{child.identifier!r}: confirm this is the child's film",
+                    f"{record}: confirm this is the child's film",
                 )
             )
     return tuple(warnings_found)

@@ -18,7 +18,8 @@ element that is malformed, out of order, cut short or of an unexpected VR; an at
 value this reader does not parse exactly as pydicom does; signed pixels; more than one
 frame or sample; a photometric interpretation other than MONOCHROME1/2; a SIGMOID VOI
 function (numpy's ``exp`` may differ from Python's in the last bit); and a file without a
-usable window whose words have bits set above Bits Stored. Nothing else is read: pixel
+usable window whose words have bits set above Bits Stored; overlay planes (60xx,3000), which
+the pydicom path draws. Nothing else is read: pixel
 spacing and the patient and study identifiers are not needed for a preview and are left
 to pydicom (``hipcare radiograph info``).
 
@@ -177,6 +178,8 @@ def _read(data: FileBytes) -> NativeFilm:
         if tag <= previous_tag or tag >> 16 in (0x0000, 0x0002, 0xFFFE):
             raise _OutOfScopeError
         previous_tag = tag
+        if tag >> 16 & 0xFF01 == 0x6000 and tag & 0xFFFF == 0x3000:
+            raise _OutOfScopeError  # overlay planes are drawn by the pydicom path
         if length == _UNDEFINED:
             if vr != b"SQ" or _WANTED.get(tag, b"SQ") != b"SQ":
                 raise _OutOfScopeError

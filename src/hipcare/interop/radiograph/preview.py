@@ -215,7 +215,15 @@ def display_image(
     width, height = fitted_size(radiograph.rows, radiograph.columns, max_size)
     words = radiograph.words
     factor = min(radiograph.rows // height, radiograph.columns // width)
-    if factor >= 2 and _words_average_safely(radiograph):
+    if radiograph.overlay is not None:
+        # Overlay planes replace the windowed grey with white (dcmtk's "Replace" mode at
+        # full foreground density), at the film's own size, before any fitting.
+        greys = np.take(lut, words)
+        greys[radiograph.overlay] = 255
+        image = Image.fromarray(greys, mode="L")
+        if factor >= 2:
+            image = image.reduce(factor)
+    elif factor >= 2 and _words_average_safely(radiograph):
         image = Image.fromarray(
             np.take(lut, _block_mean(words, factor, radiograph.bits_stored)), mode="L"
         )

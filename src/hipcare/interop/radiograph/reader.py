@@ -12,18 +12,22 @@ What is read, and from where (DICOM PS3.3 2024 edition):
   magnification (C.8.11.7: about 10-20 % on a pelvis film). Migration percentage and the
   angles are ratios and do not change; distances in mm do.
 - Photometric interpretation (C.7.6.3.1.2): MONOCHROME1 is shown inverted (low values white),
-  as is MONOCHROME2 with Presentation LUT Shape (2050,0020) INVERSE. RGB and YBR images (a
-  scanned film stored in DICOM) are turned to grey (ITU-R BT.601 luma, as Pillow does).
+  as is MONOCHROME2 with Presentation LUT Shape (2050,0020) INVERSE. RGB, YBR and PALETTE
+  COLOR images (a scanned film stored in DICOM) are shown with their 8-bit colours turned to
+  grey (ITU-R 601-2 luma, as Pillow does), as dcmtk shows them.
 - Rescale slope and intercept (C.11.1.1.2), the window (C.11.2.1.2: first value if several;
   VOI LUT Function LINEAR, LINEAR_EXACT or SIGMOID); with no usable window, the range of the
   pixel values (min to max) is shown.
 - Identifiers: Patient ID, Patient's Name, Patient's Birth Date, Study Instance UID, Study
   Date, Accession Number.
 
-Not done (each said in ``Radiograph.notes`` when met): Modality LUT and VOI LUT sequences are
-not applied; multi-frame images and 1- or 32-bit pixel data are refused; PALETTE COLOR is
-refused. A file hipcare cannot read raises :class:`InvalidInputError` with field ``file``
-and a sentence saying what is wrong; nothing about it is kept.
+Also: PALETTE COLOR through its palette, YBR_FULL_422, the Modality LUT Sequence (in place of
+rescale), graphic overlay planes (60xx,3000) as a mask the previews draw white, as dcmtk does.
+
+Not done (each said in ``Radiograph.notes`` when met): VOI LUT sequences are not applied;
+multi-frame images and 1- or 32-bit pixel data are refused. A file hipcare cannot read
+raises :class:`InvalidInputError` with field ``file`` and a sentence saying what is wrong;
+nothing about it is kept.
 
 Identifiers are patient data: show them to the clinician, never write them to logs.
 """
@@ -96,8 +100,16 @@ def read_radiograph(data: bytes) -> Radiograph:
 
 def _looks_like_bare_dataset(data: bytes) -> bool:
     # A DICOM data set written without the 128-byte preamble starts with a group 0002 or
-    # 0008 element (little endian): accept those, nothing else.
-    return len(data) >= 8 and data[1] == 0 and data[0] in (0x02, 0x08) and data[2:4] != b"\x00\x00"
+    # 0008 element: little endian (08 00 ee ee) or big endian (00 08 ee ee). An element
+    # 0000 is a group length, whose value is 4 bytes long (implicit VR: length 4; explicit:
+    # VR "UL" and length 4); accept those, nothing else.
+    if len(data) < 12:
+        return False
+    if data[1] == 0 and data[0] in (0x02, 0x08):
+        if data[2:4] != b"\x00\x00":
+            return True
+        return data[4:8] == b"\x04\x00\x00\x00" or data[4:8] == b"UL\x04\x00"
+    return data[0] == 0 and data[1] == 0x08 and data[2:4] != b"\x00\x00" and data[4:6].isalpha()
 
 
 def _read_dicom(data: bytes, *, force: bool) -> Radiograph:
@@ -134,18 +146,24 @@ def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
     is_image_class = sop_class is not None and "Image Storage" in str(
         getattr(sop_class, "name", "")
     )
-    if "PixelData" not in ds and (ended_early or is_image_class or "Rows" in ds):
+    if "PixelData" not in ds and ended_early:
         raise InvalidInputError(
             _FIELD,
             f"image truncated: the file ends after {len(data)} bytes, before its pixel data is "
             "complete (an interrupted copy?); export it again",
         )
+    if "PixelData" not in ds and (is_image_class or "Rows" in ds):
+        raise InvalidInputError(
+            _FIELD,
+            f"image truncated or exported without its pixel data: the file ends after "
+            f"{len(data)} bytes with no image in it; export the film again",
+        )
     if "PixelData" not in ds:
         what = str(getattr(ds, "Modality", "") or "unknown modality")
         raise InvalidInputError(
             _FIELD,
-            f"a DICOM file without an image (no pixel data; modality {what}): a report or "
-            "other document? Give the radiograph's image file",
+            f"a DICOM file without an image (no pixel data; modality {what}), such as a report "
+            "or another document; give the radiograph's image file",
         )
     rows, columns = _positive_int(ds, "Rows"), _positive_int(ds, "Columns")
     if rows * columns > MAX_PIXELS:
@@ -163,9 +181,10 @@ def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
         )
     samples = _whole_number(ds, "SamplesPerPixel", 1)
     photometric = str(getattr(ds, "PhotometricInterpretation", "") or "").strip().upper()
-    if photometric == "PALETTE COLOR" or photometric not in (
+    if photometric not in (
         "MONOCHROME1",
         "MONOCHROME2",
+        "PALETTE COLOR",
         "RGB",
         "YBR_FULL",
         "YBR_FULL_422",
@@ -175,7 +194,7 @@ def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
         raise InvalidInputError(
             _FIELD,
             f"photometric interpretation {photometric or 'missing'!s} is not read; hipcare reads "
-            "MONOCHROME1, MONOCHROME2 and RGB/YBR radiographs",
+            "MONOCHROME1, MONOCHROME2, PALETTE COLOR and RGB/YBR radiographs",
         )
     bits_allocated = _whole_number(ds, "BitsAllocated", 0)
     if bits_allocated not in (8, 16):
@@ -188,11 +207,14 @@ def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
             _FIELD, f"Bits Stored {bits_stored} does not fit Bits Allocated {bits_allocated}"
         )
     signed = _whole_number(ds, "PixelRepresentation", 0) == 1
-    syntax = str(ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2"))
+    syntax = _transfer_syntax(ds)
     pixel_data = ds.PixelData
     monochrome = samples == 1 and photometric.startswith("MONOCHROME")
     if syntax in _NATIVE_LITTLE_ENDIAN:
         expected = rows * columns * samples * (bits_allocated // 8)
+        if photometric == "YBR_FULL_422" and samples == 3:
+            # Two pixels share one Cb and one Cr: 4 samples for 2 pixels (PS3.3 C.7.6.3.1.2).
+            expected = rows * columns * 2 * (bits_allocated // 8)
         if len(pixel_data) < expected:
             raise InvalidInputError(
                 _FIELD,
@@ -213,8 +235,11 @@ def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
     if photometric == "MONOCHROME1":
         notes.append("MONOCHROME1: low values are white; shown inverted, bone white")
     slope, intercept = _rescale(ds, notes)
-    if "ModalityLUTSequence" in ds:
-        notes.append("Modality LUT Sequence present but not applied (rescale used instead)")
+    if "ModalityLUTSequence" in ds and monochrome:
+        looked_up = _modality_lut_values(ds, notes)
+        if looked_up is not None:
+            words, words_are_raw, bits_stored, signed = looked_up, False, 16, False
+            slope, intercept = 1.0, 0.0
     radiograph = Radiograph(
         words=words,
         words_are_raw=words_are_raw,
@@ -231,8 +256,12 @@ def _read_dicom_dataset(data: bytes, *, force: bool) -> Radiograph:
         transfer_syntax=syntax,
         notes=(),
         source=data,
+        overlay=_overlay_mask(ds, rows, columns, notes),
     )
     window = _window_from_file(ds, notes) if monochrome else None
+    if window is None and not monochrome and words.dtype.itemsize == 1:
+        # A colour image (RGB, YBR, palette) is shown as its 8-bit values are, as dcmtk does.
+        window = Window(128.0, 256.0, WindowSource.EIGHT_BIT)
     if window is None:
         window = pixel_range_window(radiograph)
         if monochrome:
@@ -256,24 +285,44 @@ def _decoded_words(
 
     name = UID(syntax).name if UID(syntax).is_valid else syntax
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pixels = ds.pixel_array
+        pixels = _pixel_array(ds)
     # Decoders (pylibjpeg, openjpeg, pydicom's RLE) raise assorted errors on damaged data.
     except Exception as error:
-        raise InvalidInputError(
-            _FIELD,
-            f"the pixel data ({name}) cannot be decoded: {_first_line(error)}; the file may "
-            "be truncated or damaged; export it again",
-        ) from None
+        repaired = _sequential_jpeg_repaired(ds, syntax, notes)
+        if repaired is None:
+            raise InvalidInputError(
+                _FIELD,
+                f"the pixel data ({name}) cannot be decoded: {_first_line(error)}; the file may "
+                "be truncated or damaged; export it again",
+            ) from None
+        pixels = repaired
+    if photometric == "PALETTE COLOR":
+        from pydicom.pixels.processing import apply_color_lut
+
+        if syntax == "1.2.840.10008.1.2.2":
+            _palette_to_little_endian(ds)
+        try:
+            pixels = apply_color_lut(pixels, ds)
+        except Exception as error:  # a missing or damaged lookup table, in any of its forms
+            raise InvalidInputError(
+                _FIELD, f"its colour palette cannot be read ({_first_line(error)}); is it damaged?"
+            ) from None
+        notes.append("PALETTE COLOR: the palette's colours applied (16-bit entries, top 8 bits)")
+        # The palette's entries are 16-bit (PS3.3 C.7.6.3.1.5): shown with 8 bits, as dcmtk.
+        pixels = (pixels >> 8).astype(np.uint8)
     if pixels.ndim == 3:
-        # Pillow's BT.601 luma (L = R*299/1000 + G*587/1000 + B*114/1000), as for photos.
+        if pixels.dtype.itemsize > 1:
+            # 16-bit colour to 8 bits by its top bits (Bits Stored), as dcmtk shows it.
+            shift = max(bits_stored - 8, 0)
+            pixels = (pixels.astype(np.uint32) >> shift).clip(0, 255).astype(np.uint8)
+        # Pillow's ITU-R 601-2 luma (L = R*299/1000 + G*587/1000 + B*114/1000, rounded down
+        # after adding half), so the grey equals Pillow's convert("L") of the colour image.
         notes.append(f"{photometric} image turned to grey (BT.601 luma)")
-        weights = np.array([0.299, 0.587, 0.114])
-        grey = np.rint(pixels[..., :3] @ weights)
-        top = 255 if pixels.dtype.itemsize == 1 else 65535
-        dtype = np.uint8 if top == 255 else np.uint16
-        return np.clip(grey, 0, top).astype(dtype), False, 8 * np.dtype(dtype).itemsize, False
+        rgb = pixels[..., :3].astype(np.uint32)
+        grey = (rgb[..., 0] * 19595 + rgb[..., 1] * 38470 + rgb[..., 2] * 7471 + 0x8000) >> 16
+        words = grey.astype(np.uint8)
+        words.flags.writeable = False
+        return words, False, 8, False
     if pixels.dtype.kind not in "ui" or pixels.dtype.itemsize > 2:
         raise InvalidInputError(_FIELD, f"pixel values of type {pixels.dtype} are not read")
     itemsize = pixels.dtype.itemsize
@@ -284,6 +333,165 @@ def _decoded_words(
     words = pixels.view(np.uint8 if itemsize == 1 else np.uint16)
     words.flags.writeable = False
     return words, False, bits_stored, signed
+
+
+def _palette_to_little_endian(ds: Dataset) -> None:
+    """Swap the 16-bit palette tables of an Explicit VR Big Endian file to little endian:
+    pydicom 3.0's ``apply_color_lut`` reads their bytes as little endian whatever the file's
+    byte order (OBXXXX1A_expb.dcm gave 0x0001 for 0x0100)."""
+    import numpy as np
+
+    for colour in ("Red", "Green", "Blue"):
+        for kind in ("PaletteColorLookupTableData", "SegmentedPaletteColorLookupTableData"):
+            keyword = f"{colour}{kind}"
+            if keyword in ds and ds[keyword].VR in ("OW", "US or OW", "OB or OW"):
+                raw = bytes(ds[keyword].value)
+                ds[keyword].value = (
+                    np.frombuffer(raw[: len(raw) // 2 * 2], ">u2").astype("<u2").tobytes()
+                )
+
+
+def _transfer_syntax(ds: Dataset) -> str:
+    """The file's transfer syntax; for a data set without one (no file meta), the encoding
+    pydicom found while reading, recorded so that its decoders can run."""
+    from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+    found = ds.file_meta.get("TransferSyntaxUID", None)
+    if found is not None and UID(str(found)).is_valid:
+        return str(found)
+    implicit, little = getattr(ds, "original_encoding", (True, True))
+    if implicit is None or little is None:
+        implicit, little = True, True
+    syntax = (
+        ImplicitVRLittleEndian
+        if implicit
+        else ExplicitVRLittleEndian
+        if little
+        else ExplicitVRBigEndian
+    )
+    ds.file_meta.TransferSyntaxUID = syntax
+    return str(syntax)
+
+
+def _modality_lut_values(ds: Dataset, notes: list[str]) -> npt.NDArray[Any] | None:
+    """The stored values through the file's Modality LUT Sequence (PS3.3 C.11.1), as 16-bit
+    words, in place of Rescale Slope and Intercept; None (rescale used, a note says so) when
+    the table cannot be applied."""
+    import numpy as np
+    from pydicom.pixels.processing import apply_modality_lut
+
+    try:
+        values = apply_modality_lut(_pixel_array(ds), ds)
+    except Exception:  # a damaged table: the rescale is used instead
+        notes.append("Modality LUT Sequence could not be applied: rescale used instead")
+        return None
+    if values.dtype.kind not in "ui" or values.dtype.itemsize > 2 or int(values.min()) < 0:
+        notes.append("Modality LUT Sequence gives values hipcare does not show: rescale used")
+        return None
+    notes.append("Modality LUT Sequence applied (in place of rescale slope and intercept)")
+    words: npt.NDArray[Any] = values.astype(np.uint16)
+    words.flags.writeable = False
+    return words
+
+
+def _pixel_array(ds: Dataset) -> npt.NDArray[Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pixels: npt.NDArray[Any] = ds.pixel_array
+    return pixels
+
+
+_SEQUENTIAL_JPEG = frozenset({"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"})
+
+
+def _sequential_jpeg_repaired(
+    ds: Dataset, syntax: str, notes: list[str]
+) -> npt.NDArray[Any] | None:
+    """The pixels of a baseline or extended (12-bit) JPEG whose scan header gives a spectral
+    selection other than 0 to 63, decoded once that is set right; None when that is not the
+    fault. A sequential JPEG has one spectral band, 0 to 63 (ITU T.81 B.2.3); some writers
+    leave 0 to 0, which the IJG library in dcmtk ignores and libjpeg refuses."""
+    if syntax not in _SEQUENTIAL_JPEG:
+        return None
+    from pydicom.encaps import encapsulate, get_frame
+
+    try:
+        frame = bytearray(get_frame(ds.PixelData, 0, number_of_frames=1))
+    except Exception:  # not an encapsulated frame pydicom can find
+        return None
+    position, repaired = 2, False
+    while position + 4 <= len(frame) and frame[position] == 0xFF:
+        marker = frame[position + 1]
+        length = int.from_bytes(frame[position + 2 : position + 4], "big")
+        if marker == 0xDA:  # start of scan: Ns, Ns x (Cs, Td/Ta), Ss, Se, Ah/Al
+            selection = position + 4 + 1 + 2 * frame[position + 4]
+            if selection + 1 < len(frame) and (frame[selection], frame[selection + 1]) != (0, 63):
+                frame[selection], frame[selection + 1] = 0, 63
+                repaired = True
+            break
+        position += 2 + length
+    if not repaired:
+        return None
+    original = ds.PixelData
+    try:
+        ds.PixelData = encapsulate([bytes(frame)])
+        pixels = _pixel_array(ds)
+    except Exception:  # still not decodable: the caller reports the first error
+        return None
+    finally:
+        ds.PixelData = original
+    notes.append("JPEG scan header said spectral selection 0-0; read as 0-63 (sequential JPEG)")
+    return pixels
+
+
+def _overlay_mask(
+    ds: Dataset, rows: int, columns: int, notes: list[str]
+) -> npt.NDArray[Any] | None:
+    """Every graphic overlay plane (60xx,3000; PS3.3 C.9.2) of the image, as one mask of
+    its size (True where an overlay bit is set), or None when it has none. Region-of-interest
+    overlays and overlays kept in unused pixel bits are not drawn (a note says so)."""
+    import numpy as np
+
+    mask = None
+    drawn = 0
+    for group in range(0x6000, 0x6020, 2):
+        if (group, 0x3000) not in ds:
+            continue
+        kind = str(ds.get((group, 0x0040)).value if (group, 0x0040) in ds else "G").upper()
+        if kind.strip() == "R":
+            notes.append("a region-of-interest overlay plane is not drawn")
+            continue
+        try:
+            plane = np.asarray(ds.overlay_array(group), dtype=bool)
+            origin = ds.get((group, 0x0050))
+            first_row, first_column = (
+                (1, 1) if origin is None else (int(origin.value[0]), int(origin.value[1]))
+            )
+        except Exception:  # a damaged overlay: the image is still shown, without it
+            notes.append("an overlay plane could not be read: not drawn")
+            continue
+        if plane.ndim == 3:
+            plane = plane[0]
+        if plane.ndim != 2:
+            continue
+        if mask is None:
+            mask = np.zeros((rows, columns), dtype=bool)
+        top, left = first_row - 1, first_column - 1
+        bottom = min(rows, top + plane.shape[0])
+        right = min(columns, left + plane.shape[1])
+        if bottom <= max(top, 0) or right <= max(left, 0):
+            continue
+        mask[max(top, 0) : bottom, max(left, 0) : right] |= plane[
+            max(-top, 0) : bottom - top, max(-left, 0) : right - left
+        ]
+        drawn += 1
+    if (int(getattr(ds, "BitsAllocated", 0) or 0) > int(getattr(ds, "BitsStored", 0) or 0)) and any(
+        (group, 0x0102) in ds and (group, 0x3000) not in ds for group in range(0x6000, 0x6020, 2)
+    ):
+        notes.append("an overlay kept in unused pixel bits is not drawn")
+    if drawn:
+        notes.append(f"{drawn} overlay plane(s) drawn in white, as dcmtk shows them")
+    return mask
 
 
 def _first_line(error: object) -> str:

@@ -37,12 +37,21 @@ class UploadedFilm:
 
 
 def read_uploaded_film(
-    data: bytes, *, given_name: str, family_name: str, date_of_birth: date
+    data: bytes,
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date,
+    hospital_numbers: tuple[str, ...] = (),
 ) -> UploadedFilm:
-    """Read ``data`` and check its identifiers against the child's names and birth date."""
+    """Read ``data`` and check its identifiers against the child's names, birth date and
+    hospital numbers (the file's Patient ID must be one of them, when the child has any)."""
     radiograph = read_radiograph(data)
     warnings = check_identifiers(
-        radiograph.identifiers, ChildIdentity(given_name, family_name, date_of_birth)
+        radiograph.identifiers,
+        ChildIdentity(
+            given_name, family_name, date_of_birth, hospital_numbers=tuple(hospital_numbers)
+        ),
     )
     spacing = radiograph.pixel_spacing
     return UploadedFilm(

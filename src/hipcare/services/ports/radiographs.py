@@ -111,9 +111,16 @@ class UploadedFilm(Protocol):
 
 class RadiographReader(Protocol):
     """Reads an uploaded film (DICOM, PNG or JPEG) and checks its identifiers against the
-    child's record; an unreadable file raises ``InvalidInputError`` on ``file``. The entry
-    points pass :func:`hipcare.interop.radiograph.upload.read_uploaded_film`."""
+    child's record (names, birth date, and the Patient ID against the child's hospital
+    numbers); an unreadable file raises ``InvalidInputError`` on ``file``. The entry points
+    pass :func:`hipcare.interop.radiograph.upload.read_uploaded_film`."""
 
     def __call__(
-        self, data: bytes, *, given_name: str, family_name: str, date_of_birth: date
+        self,
+        data: bytes,
+        *,
+        given_name: str,
+        family_name: str,
+        date_of_birth: date,
+        hospital_numbers: tuple[str, ...] = (),
     ) -> UploadedFilm: ...

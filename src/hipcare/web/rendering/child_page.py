@@ -196,6 +196,7 @@ def _body(
             "alert_kind_in_words": alert_kind_in_words,
             "referral_protocol": context.content.referral_protocol,
             "clinic_outcomes": [outcome.value for outcome in ClinicOutcome],
+            "pacs_enabled": context.pacs is not None,
         },
     )
 
