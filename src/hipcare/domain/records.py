@@ -727,6 +727,9 @@ class AuditAction(StrEnum):
     OUTCOME_RECORDED = "outcome.recorded"
     OUTCOME_READ = "outcome.read"
     SITE_REPORT_READ = "site-report.read"
+    ALERT_ROUTES_CHANGED = "alert-routes.changed"
+    ALERT_ROUTES_READ = "alert-routes.read"
+    AUDIT_LOG_READ = "audit-log.read"
 
 
 class EntityType(StrEnum):
