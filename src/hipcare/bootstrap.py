@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
+from hipcare.content.alert_escalation import load_alert_escalation
 from hipcare.content.booklet import BookletText, load_booklet_text
 from hipcare.content.diary import load_diary_rules
 from hipcare.content.i18n import Language, Translator, languages, translator
@@ -24,6 +25,7 @@ from hipcare.content.pathway import load_pathway, load_surgeons
 from hipcare.content.referral import load_referral_protocol
 from hipcare.content.sites import Site, load_sites
 from hipcare.content.surveillance import load_surveillance_rules
+from hipcare.domain.alert_routes import AlertEscalation
 from hipcare.domain.diary import DiaryRules
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.osteotomy import OsteotomyRules
@@ -49,6 +51,7 @@ class LoadedContent:
     languages: tuple[Language, ...]
     referral_protocol: ReferralProtocol
     outcome_content: OutcomeContent
+    alert_escalation: AlertEscalation
     translate: Callable[[str], Translator] = field(repr=False, compare=False)
 
     def words(self, code: str) -> Translator:
@@ -99,5 +102,6 @@ def load_content() -> LoadedContent:
         languages=languages(),
         referral_protocol=load_referral_protocol(),
         outcome_content=load_outcome_content(),
+        alert_escalation=load_alert_escalation(),
         translate=translator,
     )

@@ -18,8 +18,10 @@
   metrics; default none.
 - ``HIPCARE_LOG_FORMAT``: ``json`` (one JSON object a line, with a request id) or ``text``
   for ``hipcare serve``'s log; default ``json``.
-- ``HIPCARE_ALERT_EMAIL``: where the web server emails each new diary alert (the care
-  team's shared address; issue 16); unset: no alert emails. ``HIPCARE_ALERT_POLL_SECONDS``:
+- ``HIPCARE_ALERT_EMAIL``: the fallback address for diary alert emails (issue 16): used for a
+  site with no alert route for the time an alert is raised (each site's routes come from
+  ``sites.toml`` and its alert routes page); unset: such alerts are not emailed.
+  ``HIPCARE_ALERT_POLL_SECONDS``:
   how often it looks for new alerts; default ``5``. The mail goes out through the SMTP
   settings reminders use (``HIPCARE_SMTP_HOST``, ``HIPCARE_SMTP_PORT``, ``HIPCARE_SMTP_FROM``,
   ``HIPCARE_SMTP_USER``, ``HIPCARE_SMTP_PASSWORD``, ``HIPCARE_SMTP_STARTTLS``) with the link

@@ -97,6 +97,13 @@ def test_administrator_pages_have_no_serious_accessibility_violation(
     page.goto(sqlite_server.url("/sites/harbour-childrens/audit"))
     assert page.locator("tbody tr").count() > 0
     _audit(page, "audit-log")
+    page.goto(sqlite_server.url("/sites/harbour-childrens/alert-routes"))
+    assert page.get_by_role("button", name="Save the alert routes").is_visible()
+    _audit(page, "alert-routes")
+    page.get_by_label("1. In working hours").fill("day@harbour")  # passes the browser's check
+    page.get_by_role("button", name="Save the alert routes").click()
+    assert page.get_by_role("alert").is_visible()
+    _audit(page, "alert-routes-with-mistake")
 
 
 def test_error_page_has_no_serious_accessibility_violation(

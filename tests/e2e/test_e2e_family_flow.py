@@ -149,12 +149,14 @@ def test_family_flow_from_invitation_to_alert_in_arabic(
 
     # 7. The nurse sees the alert on the dashboard and acknowledges it.
     page.goto(server.url("/sites/harbour-childrens/dashboard"))
-    alert = page.locator("li.alert-open", has_text="diary pain r flacc").filter(has_text="Lucas")
+    alert = page.locator("li.alert-open", has_text="Pain (r-FLACC) 9 of 10").filter(
+        has_text="Lucas"
+    )
     assert alert.count() == 1
     screenshot(page, "family-09-dashboard-alert")
     alert.get_by_role("button", name=re.compile("^Acknowledge")).click()
     page.goto(server.url("/sites/harbour-childrens/dashboard"))
-    assert page.locator("li.alert-open", has_text="diary pain r flacc").count() == 0
+    assert page.locator("li.alert-open", has_text="Pain (r-FLACC) 9 of 10").count() == 0
     screenshot(page, "family-10-acknowledged")
 
 

@@ -12,6 +12,7 @@ photos, pain descriptors). It leaves out what only SQL does: the Core worklist q
 (``listed``, ``counted``, ``opened``), the family pages' and the child page's Core reads
 (``linked_child``, ``started_plan``, ``session_and_linked_child``), invitations, calendar
 feeds and reminders; a use case that needs them runs on a database (``tests/integration``).
+The alert outbox and the sites' alert routes are here too (issue 16).
 Asking for one of them fails with ``AttributeError``, never with a made-up answer.
 
 ids come from counters that a rollback does not rewind (like PostgreSQL's sequences).
@@ -26,6 +27,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from hipcare.domain.alert_routes import AlertRoutes
 from hipcare.domain.diary import DiaryEntry, Urgency
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import (
@@ -45,6 +47,9 @@ from hipcare.domain.records import (
 from hipcare.domain.referral import Referral
 from hipcare.services.accounts import WebSession
 from hipcare.services.ports import RecordedOutcome, StoredSurveillanceStatus
+from hipcare.services.ports.alert_outbox import AlertToSend, DeliveryState, SentAlert
+from hipcare.services.ports.alert_routes import StoredAlertRoutes
+from hipcare.services.ports.audit import AuditFilter, SiteAuditRow
 from hipcare.services.ports.family import StoredDiaryEntry
 from hipcare.services.radiographs import Reading, StoredFilm
 
@@ -81,6 +86,11 @@ class MemoryTables:
     referrals: dict[int, Referral] = field(default_factory=dict)
     operation_outcomes: dict[int, RecordedOutcome] = field(default_factory=dict)
     sign_on_links: dict[tuple[str, str], int] = field(default_factory=dict)
+    # alert_deliveries: (alert id, step) -> [id, recipient, sent?, claimed_at, sent_at]
+    alert_deliveries: dict[tuple[int, int], tuple[int, str, bool, datetime, datetime | None]] = (
+        field(default_factory=dict)
+    )
+    site_alert_routes: dict[str, StoredAlertRoutes] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         """A copy whose tables can change without touching these (the values are frozen)."""
@@ -435,6 +445,44 @@ class InMemorySiteAuditQuery(_Repository):
         ]
         return _newest_last(about_site)[::-1][:limit]
 
+    def search(self, site_id: str, filters: AuditFilter, limit: int) -> Sequence[SiteAuditRow]:
+        tables = self._tables
+        children = {
+            child_id for child_id, child in tables.children.items() if child.site_id == site_id
+        }
+        owner: dict[tuple[EntityType, str], int] = {
+            (EntityType.CHILD, str(child_id)): child_id for child_id in children
+        }
+        owner.update(
+            ((EntityType.VISIT, str(visit_id)), visit.child_id)
+            for visit_id, visit in tables.visits.items()
+            if visit.child_id in children
+        )
+        owner.update(
+            ((EntityType.RADIOGRAPH, str(film_id)), film.child_id)
+            for film_id, film in tables.radiographs.items()
+            if film.child_id in children
+        )
+        found = []
+        for entry in _newest_last(list(tables.audit_log.values()))[::-1]:
+            child_id = owner.get((entry.entity_type, entry.entity_id))
+            if child_id is None and not (
+                entry.entity_type is EntityType.SITE and entry.entity_id == site_id
+            ):
+                continue
+            if filters.actor_id is not None and entry.actor_id != filters.actor_id:
+                continue
+            if filters.child_id is not None and child_id != filters.child_id:
+                continue
+            if filters.action is not None and entry.action is not filters.action:
+                continue
+            if filters.since is not None and entry.at < filters.since:
+                continue
+            if filters.until is not None and entry.at >= filters.until:
+                continue
+            found.append(SiteAuditRow(entry, child_id))
+        return found[:limit]
+
 
 class InMemorySurveillanceStatusRepository(_Repository):
     """Stores judgements and finds stale ones; the worklist listing itself is SQL only."""
@@ -651,6 +699,87 @@ class InMemoryOutcomeRepository(_Repository):
         return outcome
 
 
+class InMemoryAlertOutbox(_Repository):
+    def to_send(self, raised_since: datetime) -> Sequence[AlertToSend]:
+        tables = self._tables
+        urgency = {
+            entry.alert_id: entry.urgency.value
+            for entry in tables.diary_entries.values()
+            if entry.alert_id is not None
+        }
+        found = []
+        for alert in sorted(tables.alerts.values(), key=lambda a: (a.raised_at, a.id or 0)):
+            if alert.id is None or alert.acknowledged_at is not None:
+                continue
+            if alert.raised_at < raised_since:
+                continue
+            deliveries = tuple(
+                DeliveryState(step, sent, claimed_at)
+                for (alert_id, step), (_, _, sent, claimed_at, _) in sorted(
+                    tables.alert_deliveries.items()
+                )
+                if alert_id == alert.id
+            )
+            site_id = tables.children[alert.child_id].site_id
+            found.append(
+                AlertToSend(
+                    alert.id,
+                    alert.child_id,
+                    site_id,
+                    alert.raised_at,
+                    urgency.get(alert.id),
+                    deliveries,
+                )
+            )
+        return found
+
+    def claim(self, alert_id: int, step: int, recipient: str, now: datetime) -> int | None:
+        if (alert_id, step) in self._tables.alert_deliveries:
+            return None
+        delivery_id = self._new_id("alert_deliveries")
+        self._tables.alert_deliveries[(alert_id, step)] = (delivery_id, recipient, False, now, None)
+        return delivery_id
+
+    def reclaim_stale(
+        self, alert_id: int, step: int, now: datetime, stale_before: datetime
+    ) -> int | None:
+        found = self._tables.alert_deliveries.get((alert_id, step))
+        if found is None or found[2] or found[3] >= stale_before:
+            return None
+        self._tables.alert_deliveries[(alert_id, step)] = (found[0], found[1], False, now, None)
+        return found[0]
+
+    def mark_sent(self, delivery_id: int, at: datetime) -> None:
+        deliveries = self._tables.alert_deliveries
+        for key, (found_id, recipient, _, claimed_at, _) in list(deliveries.items()):
+            if found_id == delivery_id:
+                deliveries[key] = (found_id, recipient, True, claimed_at, at)
+
+    def sent_for_child(self, child_id: int) -> Sequence[SentAlert]:
+        tables = self._tables
+        return [
+            SentAlert(alert_id, recipient, sent_at, step)
+            for (alert_id, step), (_, recipient, sent, _, sent_at) in sorted(
+                tables.alert_deliveries.items()
+            )
+            if sent and sent_at is not None and tables.alerts[alert_id].child_id == child_id
+        ]
+
+
+class InMemoryAlertRouteRepository(_Repository):
+    def get(self, site_id: str, timezone: str) -> StoredAlertRoutes | None:
+        stored = self._tables.site_alert_routes.get(site_id)
+        if stored is None:
+            return None
+        routes = dataclasses.replace(stored.routes, timezone=timezone)
+        return StoredAlertRoutes(routes, stored.updated_by, stored.updated_at)
+
+    def save(self, routes: AlertRoutes, updated_by: int, at: datetime) -> None:
+        if routes.site_id not in self._tables.sites:
+            raise InvalidInputError("site", f"no site {routes.site_id!r} is stored")
+        self._tables.site_alert_routes[routes.site_id] = StoredAlertRoutes(routes, updated_by, at)
+
+
 class InMemoryUnitOfWork:
     """Implements :class:`hipcare.services.ports.UnitOfWork` (the parts listed in the module
     docstring) over a :class:`MemoryDatabase`.
@@ -682,6 +811,8 @@ class InMemoryUnitOfWork:
         self.family = InMemoryFamilyRepository(self)
         self.referrals = InMemoryReferralRepository(self)
         self.operation_outcomes = InMemoryOutcomeRepository(self)
+        self.alert_outbox = InMemoryAlertOutbox(self)
+        self.alert_routes = InMemoryAlertRouteRepository(self)
 
     def __enter__(self) -> Self:
         if self._working is not None:

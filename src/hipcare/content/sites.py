@@ -8,9 +8,22 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from hipcare.domain.alert_routes import (
+    DAY_NAMES,
+    AlertRoutes,
+    check_timezone,
+    parse_clock_time,
+    parse_working_days,
+)
 from hipcare.domain.errors import InvalidInputError
 
-__all__ = ["Contact", "Site", "load_sites", "site_by_id"]
+__all__ = [
+    "Contact",
+    "Site",
+    "alert_routes_from_table",
+    "load_sites",
+    "site_by_id",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,9 @@ class Site:
     brand_colour: str
     contacts: tuple[Contact, ...]
     example_data: bool
+    timezone: str
+    alert_routes: AlertRoutes
+    """The alert routes as shipped (the site's routes page may override them)."""
 
     def contact(self, role: str) -> Contact | None:
         """The contact with this role (``orthopaedic-nurse``, ``ward``, ``emergency``), if any."""
@@ -45,14 +61,40 @@ def _site_from_table(table: dict[str, Any]) -> Site:
         Contact(role=c["role"], label=c["label"], phone=c["phone"], hours=c["hours"])
         for c in table.get("contact", [])
     )
+    site_id = table["id"]
+    timezone = check_timezone(table.get("timezone"), f"site.{site_id}.timezone")
     return Site(
-        id=table["id"],
+        id=site_id,
         name=table["name"],
         short_name=table["short_name"],
         kind=table["kind"],
         brand_colour=table["brand_colour"],
         contacts=contacts,
         example_data=bool(table.get("example_data", False)),
+        timezone=timezone,
+        alert_routes=alert_routes_from_table(site_id, timezone, table.get("alert_routes", {})),
+    )
+
+
+def alert_routes_from_table(site_id: str, timezone: str, table: dict[str, Any]) -> AlertRoutes:
+    """A site's ``[site.alert_routes]`` table as :class:`AlertRoutes` (missing keys: Monday
+    to Friday, 08:00 to 17:00, no addresses)."""
+    prefix = f"site.{site_id}.alert_routes"
+    return AlertRoutes(
+        site_id=site_id,
+        timezone=timezone,
+        working_days=parse_working_days(
+            table.get("working_days", list(DAY_NAMES[:5])), f"{prefix}.working_days"
+        ),
+        start=parse_clock_time(
+            table.get("working_hours_start", "08:00"), f"{prefix}.working_hours_start"
+        ),
+        end=parse_clock_time(
+            table.get("working_hours_end", "17:00"), f"{prefix}.working_hours_end"
+        ),
+        working_hours_address=table.get("working_hours_address"),
+        after_hours_address=table.get("after_hours_address"),
+        administrators_address=table.get("administrators_address"),
     )
 
 

@@ -67,7 +67,7 @@ def _rule_from_table(table: dict[str, Any], position: int) -> SurveillanceRule:
     where = f"rule {rule_id!r}" if isinstance(rule_id, str) else f"rule #{position + 1}"
     if not isinstance(rule_id, str) or not rule_id.strip():
         raise SurveillanceContentError(f"{where}: missing 'id'")
-    for key in ("kind", *_CITATION_KEYS):
+    for key in ("kind", "title", *_CITATION_KEYS):
         if not isinstance(table.get(key), str) or not table[key].strip():
             raise SurveillanceContentError(f"{where}: missing '{key}' (every rule cites it)")
     try:
@@ -82,7 +82,7 @@ def _rule_from_table(table: dict[str, Any], position: int) -> SurveillanceRule:
         ) from None
     parameters: dict[str, Any] = {}
     for key, value in table.items():
-        if key in {"id", "kind", "note", *_CITATION_KEYS}:
+        if key in {"id", "kind", "title", "note", *_CITATION_KEYS}:
             continue
         if key == "gmfcs":
             if not isinstance(value, list):
@@ -117,7 +117,9 @@ def _rule_from_table(table: dict[str, Any], position: int) -> SurveillanceRule:
             status=status,
             note=note if isinstance(note, str) else None,
         )
-        return SurveillanceRule(id=rule_id, kind=kind, citation=citation, **parameters)
+        return SurveillanceRule(
+            id=rule_id, kind=kind, citation=citation, title=table["title"].strip(), **parameters
+        )
     except InvalidInputError as error:
         raise SurveillanceContentError(f"{where}: {error}") from None
 

@@ -767,6 +767,9 @@ class AuditAction(StrEnum):
     USER_ACCESS_CHANGED = "user.access-changed"
     PACS_SEARCHED = "pacs.searched"
     PACS_PULL_REFUSED = "pacs.pull-refused"
+    ALERT_ROUTES_CHANGED = "alert-routes.changed"
+    ALERT_ROUTES_READ = "alert-routes.read"
+    AUDIT_LOG_READ = "audit-log.read"
 
 
 class EntityType(StrEnum):

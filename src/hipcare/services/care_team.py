@@ -41,6 +41,7 @@ from hipcare.domain.surveillance import SurveillanceRules
 from hipcare.services.access import ConflictError, child_for, deny, find_actor, write_audit
 from hipcare.services.journey import surveillance_summary
 from hipcare.services.ports import UnitOfWork
+from hipcare.services.ports.family import StoredDiaryEntry
 
 __all__ = [
     "DashboardAlert",
@@ -100,6 +101,8 @@ class DashboardAlert:
     alert: Alert
     child: Child
     acknowledged_by_name: str | None
+    diary_entry: StoredDiaryEntry | None = None
+    """The home-diary entry that raised the alert (its kind and value make the title)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,11 @@ class SiteDashboard:
     by_phase: tuple[tuple[JourneyPhase, tuple[DashboardChild, ...]], ...]
     open_alerts: tuple[DashboardAlert, ...]
     acknowledged_alerts: tuple[DashboardAlert, ...]
+
+
+_DIARY_FOR_TITLES = 200
+"""How many of a child's newest diary entries are read to title their alerts in words (an
+alert raised by an older entry is titled by its kind only)."""
 
 
 def current_operation(plans: Sequence[OperationPlan]) -> OperationPlan | None:
@@ -192,6 +200,15 @@ def list_dashboard(
                 items = uow.care_plan_items.for_operation_plan(operation.id)
             alerts = uow.alerts.for_child(child.id)
             unacknowledged = [alert for alert in alerts if alert.acknowledged_at is None]
+            raised_by = (
+                {
+                    entry.alert_id: entry
+                    for entry in uow.family.diary_for(child.id, _DIARY_FOR_TITLES)
+                    if entry.alert_id is not None
+                }
+                if alerts
+                else {}
+            )
             for alert in alerts:
                 name = None
                 if alert.acknowledged_by is not None:
@@ -202,7 +219,7 @@ def list_dashboard(
                             f"user {alert.acknowledged_by}" if user is None else user.display_name
                         )
                         names[alert.acknowledged_by] = name
-                entry = DashboardAlert(alert, child, name)
+                entry = DashboardAlert(alert, child, name, raised_by.get(alert.id or 0))
                 (open_alerts if alert.acknowledged_at is None else acknowledged).append(entry)
             summary = surveillance_summary(
                 child, tuple(visits.get(child.id, [])), rules, today, operations=operations

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, delete, func, or_, select, update
+from sqlalchemy import String, bindparam, delete, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from hipcare.domain.records import AuditEntry, EntityType, User
 from hipcare.services.accounts import WebSession
+from hipcare.services.ports.audit import AuditFilter, SiteAuditRow
 from hipcare.storage import mapping
 from hipcare.storage.tables import (
     AuditRow,
@@ -198,3 +199,56 @@ class SqlAlchemySiteAuditQuery:
             .limit(limit)
         )
         return [mapping.audit_from_row(row) for row in rows]
+
+    def search(self, site_id: str, filters: AuditFilter, limit: int) -> Sequence[SiteAuditRow]:
+        """One query: the audit rows joined to a union of the site's records (child, visits,
+        films) that names each record's child; the site's own rows have no child."""
+        records = union_all(
+            select(
+                literal(EntityType.CHILD.value).label("entity_type"),
+                ChildRow.id.cast(String).label("entity_id"),
+                ChildRow.id.label("child_id"),
+            ).where(ChildRow.site_id == site_id),
+            select(
+                literal(EntityType.VISIT.value),
+                VisitRow.id.cast(String),
+                VisitRow.child_id,
+            )
+            .join(ChildRow, ChildRow.id == VisitRow.child_id)
+            .where(ChildRow.site_id == site_id),
+            select(
+                literal(EntityType.RADIOGRAPH.value),
+                RadiographRow.id.cast(String),
+                RadiographRow.child_id,
+            )
+            .join(ChildRow, ChildRow.id == RadiographRow.child_id)
+            .where(ChildRow.site_id == site_id),
+        ).subquery()
+        query = (
+            select(AuditRow, records.c.child_id)
+            .outerjoin(
+                records,
+                (AuditRow.entity_type == records.c.entity_type)
+                & (AuditRow.entity_id == records.c.entity_id),
+            )
+            .where(
+                or_(
+                    (AuditRow.entity_type == EntityType.SITE) & (AuditRow.entity_id == site_id),
+                    records.c.child_id.is_not(None),
+                )
+            )
+        )
+        if filters.actor_id is not None:
+            query = query.where(AuditRow.actor_id == filters.actor_id)
+        if filters.child_id is not None:
+            query = query.where(records.c.child_id == filters.child_id)
+        if filters.action is not None:
+            query = query.where(AuditRow.action == filters.action)
+        if filters.since is not None:
+            query = query.where(AuditRow.at >= filters.since)
+        if filters.until is not None:
+            query = query.where(AuditRow.at < filters.until)
+        rows = self._session.execute(
+            query.order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)
+        )
+        return [SiteAuditRow(mapping.audit_from_row(row), child_id) for row, child_id in rows]

@@ -1,4 +1,4 @@
-"""The ``alert_deliveries`` table (one row per alert emailed) and the outbox over it
+"""The ``alert_deliveries`` table (one row per alert and step emailed) and the outbox over it
 (``hipcare.services.ports.AlertOutbox``); claimed as reminder deliveries are."""
 
 from __future__ import annotations
@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, and_, or_, select, update
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hipcare.services.ports.alert_outbox import AlertToSend, SentAlert
-from hipcare.storage.tables import RECORD_ID, AlertRow, Base, ChildRow
+from hipcare.services.ports.alert_outbox import AlertToSend, DeliveryState, SentAlert
+from hipcare.storage.tables import RECORD_ID, AlertRow, Base, ChildRow, DiaryEntryRow
 
 __all__ = ["AlertDeliveryRow", "SqlAlchemyAlertOutbox"]
 
@@ -19,13 +19,16 @@ _SENDING, _SENT = "sending", "sent"
 
 
 class AlertDeliveryRow(Base):
-    """An alert's email to the site's alert address: 'sending' once claimed, then 'sent'.
-    ``alert_id`` is unique: two server processes cannot both claim one alert."""
+    """One step of an alert's emails (0: the route in force; 1, 2: escalations): 'sending'
+    once claimed, then 'sent'. (alert_id, step) is unique: two server processes cannot both
+    claim one step."""
 
     __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "step"),)
 
     id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), unique=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer, server_default="0")
     recipient: Mapped[str] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(16))
     claimed_at: Mapped[datetime]
@@ -37,27 +40,62 @@ class SqlAlchemyAlertOutbox:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def to_send(self, raised_since: datetime, stale_before: datetime) -> Sequence[AlertToSend]:
-        delivery = AlertDeliveryRow
+    def to_send(self, raised_since: datetime) -> Sequence[AlertToSend]:
         rows = self._session.execute(
-            select(AlertRow.id, AlertRow.child_id, ChildRow.site_id, AlertRow.raised_at)
-            .join(ChildRow, ChildRow.id == AlertRow.child_id)
-            .outerjoin(delivery, delivery.alert_id == AlertRow.id)
-            .where(
-                AlertRow.raised_at >= raised_since,
-                AlertRow.acknowledged_at.is_(None),
-                or_(
-                    delivery.id.is_(None),
-                    and_(delivery.status == _SENDING, delivery.claimed_at < stale_before),
-                ),
+            select(
+                AlertRow.id,
+                AlertRow.child_id,
+                ChildRow.site_id,
+                AlertRow.raised_at,
+                DiaryEntryRow.urgency,
             )
+            .join(ChildRow, ChildRow.id == AlertRow.child_id)
+            .outerjoin(DiaryEntryRow, DiaryEntryRow.alert_id == AlertRow.id)
+            .where(AlertRow.raised_at >= raised_since, AlertRow.acknowledged_at.is_(None))
             .order_by(AlertRow.raised_at, AlertRow.id)
-        )
-        return [AlertToSend(*row) for row in rows]
+        ).all()
+        if not rows:
+            return []
+        deliveries: dict[int, list[DeliveryState]] = {}
+        for alert_id, step, status, claimed_at in self._session.execute(
+            select(
+                AlertDeliveryRow.alert_id,
+                AlertDeliveryRow.step,
+                AlertDeliveryRow.status,
+                AlertDeliveryRow.claimed_at,
+            )
+            .where(AlertDeliveryRow.alert_id.in_([row[0] for row in rows]))
+            .order_by(AlertDeliveryRow.step)
+        ):
+            deliveries.setdefault(alert_id, []).append(
+                DeliveryState(step, status == _SENT, claimed_at)
+            )
+        seen: set[int] = set()
+        found = []
+        for alert_id, child_id, site_id, raised_at, urgency in rows:
+            if alert_id in seen:  # one alert, one entry; a second row would be a repeat
+                continue
+            seen.add(alert_id)
+            found.append(
+                AlertToSend(
+                    alert_id,
+                    child_id,
+                    site_id,
+                    raised_at,
+                    None if urgency is None else str(urgency.value),
+                    tuple(deliveries.get(alert_id, ())),
+                )
+            )
+        return found
 
-    def claim(self, alert_id: int, recipient: str, now: datetime) -> int | None:
+    def claim(self, alert_id: int, step: int, recipient: str, now: datetime) -> int | None:
         row = AlertDeliveryRow(
-            alert_id=alert_id, recipient=recipient, status=_SENDING, claimed_at=now, attempts=1
+            alert_id=alert_id,
+            step=step,
+            recipient=recipient,
+            status=_SENDING,
+            claimed_at=now,
+            attempts=1,
         )
         try:
             with self._session.begin_nested():
@@ -67,10 +105,13 @@ class SqlAlchemyAlertOutbox:
             return None
         return row.id
 
-    def reclaim_stale(self, alert_id: int, now: datetime, stale_before: datetime) -> int | None:
+    def reclaim_stale(
+        self, alert_id: int, step: int, now: datetime, stale_before: datetime
+    ) -> int | None:
         found = self._session.execute(
             select(AlertDeliveryRow.id, AlertDeliveryRow.claimed_at).where(
                 AlertDeliveryRow.alert_id == alert_id,
+                AlertDeliveryRow.step == step,
                 AlertDeliveryRow.status == _SENDING,
                 AlertDeliveryRow.claimed_at < stale_before,
             )
@@ -98,12 +139,18 @@ class SqlAlchemyAlertOutbox:
 
     def sent_for_child(self, child_id: int) -> Sequence[SentAlert]:
         rows = self._session.execute(
-            select(AlertDeliveryRow.alert_id, AlertDeliveryRow.recipient, AlertDeliveryRow.sent_at)
+            select(
+                AlertDeliveryRow.alert_id,
+                AlertDeliveryRow.recipient,
+                AlertDeliveryRow.sent_at,
+                AlertDeliveryRow.step,
+            )
             .join(AlertRow, AlertRow.id == AlertDeliveryRow.alert_id)
             .where(AlertRow.child_id == child_id, AlertDeliveryRow.status == _SENT)
+            .order_by(AlertDeliveryRow.alert_id, AlertDeliveryRow.step)
         )
         return [
-            SentAlert(alert_id, recipient, sent_at)
-            for alert_id, recipient, sent_at in rows
+            SentAlert(alert_id, recipient, sent_at, step)
+            for alert_id, recipient, sent_at, step in rows
             if sent_at is not None
         ]

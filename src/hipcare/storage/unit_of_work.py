@@ -28,6 +28,7 @@ from hipcare.storage.accounts import (
     SqlAlchemySiteAuditQuery,
 )
 from hipcare.storage.alert_outbox import SqlAlchemyAlertOutbox
+from hipcare.storage.alert_routes import SqlAlchemyAlertRouteRepository
 from hipcare.storage.child_page import SqlAlchemyChildPageQuery
 from hipcare.storage.family import SqlAlchemyFamilyRepository
 from hipcare.storage.operation_outcomes import SqlAlchemyOutcomeRepository
@@ -217,6 +218,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def alert_outbox(self) -> SqlAlchemyAlertOutbox:
         return self._orm_repository(SqlAlchemyAlertOutbox)
+
+    @property
+    def alert_routes(self) -> SqlAlchemyAlertRouteRepository:
+        return self._orm_repository(SqlAlchemyAlertRouteRepository)
 
     @property
     def referrals(self) -> SqlAlchemyReferralRepository:

@@ -1,21 +1,25 @@
 """The web server's alert sender (issue 16): a background task, started with the app, that
-every few seconds emails new diary alerts to the site's alert address
-(:func:`hipcare.services.alert_emails.send_alert_emails`; exactly once across server
-processes). Runs only when ``HIPCARE_ALERT_EMAIL`` and ``HIPCARE_SMTP_HOST`` are set.
+every few seconds emails new diary alerts to the route in force at their site, and escalates
+unacknowledged ones (:func:`hipcare.services.alert_emails.send_alert_emails`; each step
+once across server processes). Runs when ``HIPCARE_SMTP_HOST`` is set; the sites' alert
+routes (``sites.toml`` and the routes page) give the addresses, ``HIPCARE_ALERT_EMAIL`` the
+fallback.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hipcare.domain.alert_routes import AlertEscalation
 from hipcare.domain.errors import InvalidInputError
 from hipcare.services.alert_emails import send_alert_emails
 from hipcare.services.family.reminders import SmtpSettings, smtp_sender
+from hipcare.services.ports.content import Site
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
 
@@ -31,13 +35,18 @@ class AlertSender:
 
     def __init__(
         self,
-        address: str,
+        fallback_address: str | None,
         smtp: SmtpSettings,
         session_factory: sessionmaker[Session],
         clock: Callable[[], datetime],
         interval_seconds: float,
+        *,
+        sites: Mapping[str, Site],
+        escalation: AlertEscalation,
     ) -> None:
-        self._address = address
+        self._fallback_address = fallback_address
+        self._sites = sites
+        self._escalation = escalation
         self._smtp = smtp
         self._send = smtp_sender(smtp)
         self._uow = SqlAlchemyUnitOfWork(session_factory)
@@ -50,7 +59,9 @@ class AlertSender:
             self._uow,
             self._send,
             self._smtp,
-            lambda site_id: self._address,
+            sites=self._sites,
+            escalation=self._escalation,
+            fallback_address=self._fallback_address,
             clock=self._clock,
             log=_log.info,
         )
@@ -69,14 +80,18 @@ class AlertSender:
 
 
 def alert_sender_for(
-    settings: Settings, session_factory: sessionmaker[Session], clock: Callable[[], datetime]
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    *,
+    sites: Mapping[str, Site],
+    escalation: AlertEscalation,
 ) -> AlertSender | None:
-    """The sender the settings ask for, or None (no alert address, or no SMTP server)."""
-    if settings.alert_email is None:
-        return None
+    """The sender the settings ask for, or None (no SMTP server)."""
     mail = dict(settings.mail_environ)
     if not mail.get("HIPCARE_SMTP_HOST", "").strip():
-        _log.warning("alert emails: HIPCARE_ALERT_EMAIL is set but HIPCARE_SMTP_HOST is not")
+        if settings.alert_email is not None:
+            _log.warning("alert emails: HIPCARE_ALERT_EMAIL is set but HIPCARE_SMTP_HOST is not")
         return None
     mail.setdefault("HIPCARE_SMTP_FROM", _DEFAULT_SENDER)
     try:
@@ -85,5 +100,11 @@ def alert_sender_for(
         _log.warning("alert emails: %s is not usable; none are sent", error.field)
         return None
     return AlertSender(
-        settings.alert_email, smtp, session_factory, clock, settings.alert_poll_seconds
+        settings.alert_email,
+        smtp,
+        session_factory,
+        clock,
+        settings.alert_poll_seconds,
+        sites=sites,
+        escalation=escalation,
     )

@@ -199,7 +199,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sender = alert_sender_for(settings, context.session_factory, context.clock)
+        sender = alert_sender_for(
+            settings,
+            context.session_factory,
+            context.clock,
+            sites=context.content.sites_by_id,
+            escalation=context.content.alert_escalation,
+        )
         task = None if sender is None else asyncio.create_task(sender.run())
         yield
         if task is not None:

@@ -59,10 +59,11 @@ TABLES = {
     "users",
     "visits",
     "web_sessions",
+    "site_alert_routes",
 }
 
 
-HEAD = "0017_pacs"
+HEAD = "0018_alerts"
 """The newest migration: a new one changes this line."""
 
 

@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from web_support import HARBOUR, Clock, Staff
 
+from hipcare.bootstrap import load_content
 from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.records import Alert
 from hipcare.services.alert_emails import send_alert_emails
@@ -160,7 +161,9 @@ def test_two_senders_racing_send_each_alert_exactly_once(
                 sender_uow,
                 smtp_sender(smtp_settings),
                 smtp_settings,
-                lambda site_id: TEAM,
+                sites=load_content().sites_by_id,
+                escalation=load_content().alert_escalation,
+                fallback_address=TEAM,
                 clock=lambda: now + timedelta(seconds=5),
             )
         )
@@ -195,7 +198,13 @@ def test_an_acknowledged_or_old_alert_is_not_emailed(
         uow.commit()
     smtp_settings = SmtpSettings("127.0.0.1", port, "hipcare@example.org")
     report = send_alert_emails(
-        uow, smtp_sender(smtp_settings), smtp_settings, lambda site_id: TEAM, clock=lambda: now
+        uow,
+        smtp_sender(smtp_settings),
+        smtp_settings,
+        sites=load_content().sites_by_id,
+        escalation=load_content().alert_escalation,
+        fallback_address=TEAM,
+        clock=lambda: now,
     )
     assert report.pending == 0
     assert inbox.messages == []

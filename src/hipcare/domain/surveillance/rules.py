@@ -177,6 +177,9 @@ class SurveillanceRule:
     films_from_weeks_after: int | None = None
     pelvic_obliquity_over_deg: float | None = None
     abduction_below_deg: float | None = None
+    title: str = ""
+    """The rule in words for the pages ("GMFCS IV-V: X-ray every 6 months until ..."); empty:
+    the pages show the id."""
 
     def __post_init__(self) -> None:
         if not self.id.strip():

@@ -32,9 +32,9 @@ def alert_follow_up(
         actor = find_actor(uow, actor_id)
         readable_child(uow, actor, child_id, now, staff_too=True)
         alerts = uow.alerts.for_child(child_id)
-        emailed = {
-            sent.alert_id: sent.sent_at for sent in uow.alert_outbox.sent_for_child(child_id)
-        }
+        emailed: dict[int, datetime] = {}
+        for sent in uow.alert_outbox.sent_for_child(child_id):  # the first email: step 0
+            emailed.setdefault(sent.alert_id, sent.sent_at)
     return {
         alert.id: AlertFollowUp(alert.id, emailed.get(alert.id), alert.acknowledged_at)
         for alert in alerts

@@ -12,6 +12,7 @@ from typing import Protocol, Self
 
 from hipcare.services.ports.accounts import SessionRepository, SignInFailureRepository
 from hipcare.services.ports.alert_outbox import AlertOutbox
+from hipcare.services.ports.alert_routes import AlertRouteRepository
 from hipcare.services.ports.audit import AuditLog, SiteAuditQuery
 from hipcare.services.ports.child_page import ChildPageQuery
 from hipcare.services.ports.family import FamilyRepository
@@ -98,6 +99,9 @@ class UnitOfWork(Protocol):
 
     @property
     def alert_outbox(self) -> AlertOutbox: ...
+
+    @property
+    def alert_routes(self) -> AlertRouteRepository: ...
 
     @property
     def operation_outcomes(self) -> OutcomeRepository: ...

@@ -45,7 +45,14 @@ from hipcare.web.auth import SignInRequiredError
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 from hipcare.web.page_cache import PageCache
 from hipcare.web.rendering.family import staff_diary
-from hipcare.web.rendering.shell import page, pathway, rule_status, sites_by_id, user_id
+from hipcare.web.rendering.shell import (
+    page,
+    pathway,
+    rule_status,
+    site_timezone,
+    sites_by_id,
+    user_id,
+)
 
 __all__ = [
     "CSRF_PLACEHOLDER",
@@ -192,7 +199,8 @@ def _body(
             "diary": diary,
             "operation_problem": operation_problem,
             "referral_state": _referral_state(journey),
-            "alert_titles": _alert_titles(journey, context.settings.timezone),
+            "alert_titles": _alert_titles(journey, site_timezone(context, child.site_id)),
+            "zone": site_timezone(context, child.site_id),
             "alert_kind_in_words": alert_kind_in_words,
             "referral_protocol": context.content.referral_protocol,
             "clinic_outcomes": [outcome.value for outcome in ClinicOutcome],

@@ -8,9 +8,11 @@ they never import one another.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from functools import cache
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,25 +23,31 @@ from hipcare import __version__
 from hipcare.content.pathway import load_pathway, load_surgeons
 from hipcare.content.sites import Site, load_sites
 from hipcare.content.surveillance import load_surveillance_rules
+from hipcare.domain.alert_title import alert_kind_in_words, alert_title
 from hipcare.domain.pathway import Pathway
 from hipcare.domain.records import Role
 from hipcare.domain.surveillance import RuleStatus
 from hipcare.services.accounts import SessionUser, signed_in_user
 from hipcare.services.journey import staff_sites
 from hipcare.services.operations import PathwayContent
+from hipcare.services.ports.family import StoredDiaryEntry
 from hipcare.services.radiographs import visible_readings
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 
 __all__ = [
+    "alert_in_words",
     "choose_site_page",
     "error_page",
+    "local_time",
     "page",
     "pathway",
     "pathway_content",
     "rule_status",
+    "rule_title",
     "set_session_cookie",
     "sign_in_url",
     "site_details",
+    "site_timezone",
     "sites_by_id",
     "template_environment",
     "user_id",
@@ -60,7 +68,11 @@ def template_environment() -> Environment:
     )
     environment.globals["version"] = __version__
     environment.globals.update(
-        rule_status=rule_status, markup=Markup, visible_readings=visible_readings
+        rule_status=rule_status,
+        rule_title=rule_title,
+        local_time=local_time,
+        markup=Markup,
+        visible_readings=visible_readings,
     )
     return environment
 
@@ -162,6 +174,36 @@ def pathway_content() -> PathwayContent:
     return PathwayContent.of(
         pathway(), load_surgeons(), {site.id: site.name for site in load_sites()}
     )
+
+
+def rule_title(rule_id: str) -> str:
+    """The rule in words (``surveillance.toml``'s ``title``); the id for an unknown rule."""
+    rule = load_surveillance_rules().by_id(rule_id)
+    return rule_id if rule is None or not rule.title else rule.title
+
+
+def site_timezone(context: WebContext, site_id: str | None) -> str:
+    """The site's time zone (``sites.toml``); ``HIPCARE_TIMEZONE`` for an unknown site."""
+    site = None if site_id is None else context.content.sites_by_id.get(site_id)
+    return context.settings.timezone if site is None else site.timezone
+
+
+def local_time(moment: datetime | None, zone: str, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """``moment`` written in the time zone ``zone``, with the zone's abbreviation
+    ("2026-03-02 19:34 AEDT"); empty for None."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local.strftime(pattern)} {local.tzname() or zone}"
+
+
+def alert_in_words(kind: str, diary_entry: StoredDiaryEntry | None, zone: str) -> str:
+    """An alert's title in words with the value the family wrote ("Pain 8 of 10, written
+    19:34", the site's clock), or its kind in words when no diary entry raised it."""
+    if diary_entry is None:
+        return alert_kind_in_words(kind)
+    written = diary_entry.recorded_at.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+    return alert_title(diary_entry.kind, diary_entry.data, written)
 
 
 def rule_status(rule_id: str) -> str | None:

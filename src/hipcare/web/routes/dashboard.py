@@ -20,7 +20,15 @@ from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_wi
 from hipcare.web.clinical_models import AlertOut, DashboardOut, alert_out, dashboard_out
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import CLINICAL_API_ERRORS, CONFLICT, RecordId
-from hipcare.web.rendering import choose_site_page, page, pathway, site_details, user_id
+from hipcare.web.rendering import (
+    alert_in_words,
+    choose_site_page,
+    page,
+    pathway,
+    site_details,
+    site_timezone,
+    user_id,
+)
 
 __all__ = ["api_router", "pages_router"]
 
@@ -50,11 +58,18 @@ async def dashboard_page(request: Request, site_id: str, user: User, context: Co
         today=context.today(now),
         now=now,
     )
+    zone = site_timezone(context, site_id)
+    titles = {
+        entry.alert.id: alert_in_words(entry.alert.kind, entry.diary_entry, zone)
+        for entry in (*dashboard.open_alerts, *dashboard.acknowledged_alerts)
+    }
     return page(
         request,
         "clinical/dashboard.html",
         {
             "dashboard": dashboard,
+            "titles": titles,
+            "zone": zone,
             "site": site_details(site_id),
             "site_id": site_id,
             "can_acknowledge": user.user.role is Role.CLINICIAN,

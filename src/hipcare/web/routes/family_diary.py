@@ -33,6 +33,7 @@ from hipcare.web.rendering import (
     diary_outcome,
     family_language,
     family_page,
+    site_timezone,
     sites_by_id,
     user_id,
 )
@@ -66,14 +67,15 @@ def _diary_values(
         "errors": {},
         "form": {},
         "follow_up": alert_follow_up(uow, user_id(user), child.id or 0, now=now),
-        "clock_time": _clock_time(context),
+        "clock_time": _clock_time(context, child),
+        "local": lambda moment: moment.astimezone(ZoneInfo(site_timezone(context, child.site_id))),
         "call_now_contacts": _call_now(child, words),
     }
 
 
-def _clock_time(context: WebContext) -> Callable[[datetime], str]:
-    """A moment as the clinic's clock shows it, HH:MM (``HIPCARE_TIMEZONE``)."""
-    zone = ZoneInfo(context.settings.timezone)
+def _clock_time(context: WebContext, child: Child) -> Callable[[datetime], str]:
+    """A moment as the child's site's clock shows it, HH:MM (``sites.toml``'s time zone)."""
+    zone = ZoneInfo(site_timezone(context, child.site_id))
     return lambda moment: moment.astimezone(zone).strftime("%H:%M")
 
 

@@ -38,6 +38,7 @@ from hipcare.web.rendering import (
     family_page,
     invitation_email,
     set_session_cookie,
+    site_timezone,
     user_id,
 )
 
@@ -126,9 +127,9 @@ async def invite(
                 "invitation": opened.invitation,
                 "emailed": emailed,
                 "expires_local": opened.invitation.expires_at.astimezone(
-                    ZoneInfo(context.settings.timezone)
+                    ZoneInfo(site_timezone(context, opened.site_id))
                 ),
-                "timezone": context.settings.timezone,
+                "timezone": site_timezone(context, opened.site_id),
                 "smtp_configured": context.smtp is not None,
                 "child_id": child_id,
                 "user": user.user,
