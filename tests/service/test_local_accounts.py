@@ -100,7 +100,8 @@ def test_an_invited_member_of_staff_sets_a_password_through_the_link_once(
 ) -> None:
     user_id, token = _invite(uow, staff)
     link = open_password_link(uow, token, now=NOW)
-    assert link is not None and link.purpose is TokenPurpose.STAFF_INVITATION
+    assert link is not None
+    assert link.purpose is TokenPurpose.STAFF_INVITATION
     with pytest.raises(SignInRefusedError):  # no password yet
         sign_in(uow, "new.nurse@example.org", PASSWORD, "10.0.0.1", now=NOW, policy=POLICY)
 
@@ -130,7 +131,9 @@ def test_the_staff_list_holds_the_administrators_sites_only_and_is_audited(
 ) -> None:
     members = list_staff(uow, staff.administrator, now=NOW)
     ids = {member.user.id for member in members}
-    assert staff.surgeon in ids and staff.nurse in ids and staff.physiotherapist not in ids
+    assert staff.surgeon in ids
+    assert staff.nurse in ids
+    assert staff.physiotherapist not in ids
     with uow:
         reads = uow.audit.for_entity(EntityType.SITE, HARBOUR)
     assert [entry.action for entry in reads] == [AuditAction.STAFF_LISTED]
@@ -168,7 +171,8 @@ def test_an_administrator_changes_role_and_sites_within_their_own_sites_only(
         {"role": "site-administrator", "display_name": "Ada Admin"},
         now=NOW,
     )
-    assert changed.role is Role.SITE_ADMINISTRATOR and changed.profession is None
+    assert changed.role is Role.SITE_ADMINISTRATOR
+    assert changed.profession is None
     assert _actions(uow, staff.surgeon) == [AuditAction.STAFF_UPDATED]
     # The nurse also works at Northern: Harbour's administrator alone may not change them.
     with pytest.raises(PermissionDeniedError):
@@ -228,7 +232,8 @@ def test_a_reset_link_works_once_for_30_minutes_and_ends_every_session(
 
     first = request_password_reset(uow, "nurse@example.org", now=NOW)
     second = request_password_reset(uow, "nurse@example.org", now=NOW + timedelta(minutes=1))
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert open_password_link(uow, first.token, now=NOW) is None  # only the newest link works
     set_password_from_link(uow, second.token, NEW_PASSWORD, now=NOW + timedelta(minutes=29))
 
@@ -254,7 +259,8 @@ def test_a_hash_with_old_argon2_parameters_is_replaced_at_sign_in(
     _signed_in(uow, "surgeon@example.org")
     with uow:
         user = uow.users.get(staff.surgeon)
-    assert user is not None and user.password_hash is not None
+    assert user is not None
+    assert user.password_hash is not None
     assert not PasswordHasher().check_needs_rehash(user.password_hash)
     assert _actions(uow, staff.surgeon, rehashes=True) == [AuditAction.PASSWORD_REHASHED]
     _signed_in(uow, "surgeon@example.org")  # today's parameters: kept as is
@@ -345,7 +351,8 @@ def test_an_authenticator_is_enrolled_once(uow: UnitOfWork, staff: Staff) -> Non
     _enrol(uow, staff.nurse)
     with uow:
         user = uow.users.get(staff.nurse)
-    assert user is not None and user.second_factor
+    assert user is not None
+    assert user.second_factor
     with pytest.raises(InvalidInputError, match="set up already"):
         start_enrolment(uow, staff.nurse, now=NOW)
     assert _actions(uow, staff.nurse) == [AuditAction.SECOND_FACTOR_ENROLLED]
@@ -362,5 +369,6 @@ def test_a_saved_user_keeps_their_second_factor_and_password(uow: UnitOfWork, st
     with uow:
         after = uow.users.get(staff.surgeon)
     assert after is not None
-    assert after.second_factor and after.password_hash == before.password_hash
+    assert after.second_factor
+    assert after.password_hash == before.password_hash
     assert after.display_name == "Ada S"

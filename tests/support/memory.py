@@ -44,8 +44,8 @@ from hipcare.domain.records import (
 )
 from hipcare.domain.referral import Referral
 from hipcare.services.accounts import WebSession
-from hipcare.services.ports.accounts import AccountToken, SecondFactorSecret, TokenPurpose
 from hipcare.services.ports import RecordedOutcome, StoredSurveillanceStatus
+from hipcare.services.ports.accounts import AccountToken, SecondFactorSecret, TokenPurpose
 from hipcare.services.ports.family import StoredDiaryEntry
 from hipcare.services.radiographs import Reading, StoredFilm
 

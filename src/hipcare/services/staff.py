@@ -42,9 +42,9 @@ from hipcare.services.ports.accounts import TokenPurpose
 
 __all__ = [
     "INVITATION_FIELDS",
+    "UPDATE_FIELDS",
     "StaffInvitation",
     "StaffMember",
-    "UPDATE_FIELDS",
     "invite_staff",
     "list_staff",
     "staff_invitation_email",

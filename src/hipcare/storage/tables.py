@@ -43,7 +43,6 @@ from hipcare.domain.identity import AdministrativeSex
 from hipcare.domain.outcomes import ComplicationGrade
 from hipcare.domain.pathway import Sides, WeightBearing
 from hipcare.domain.radiograph import Side
-from hipcare.services.ports.accounts import TokenPurpose
 from hipcare.domain.records import (
     AuditAction,
     EntityType,
@@ -51,10 +50,11 @@ from hipcare.domain.records import (
     Profession,
     Role,
 )
+from hipcare.services.ports.accounts import TokenPurpose
 
 __all__ = [
-    "AccountTokenRow",
     "NAMING_CONVENTION",
+    "AccountTokenRow",
     "AlertRow",
     "AuditRow",
     "Base",
