@@ -79,6 +79,16 @@ _ENTITY_TYPES_BEFORE = ("child", "visit", "site", "radiograph")
 _ENTITY_TYPES_AFTER = (*_ENTITY_TYPES_BEFORE, "user")
 
 
+def _user_columns() -> tuple[sa.Column[object], ...]:
+    """New every time: a Column joins the table it is added to."""
+    return (
+        sa.Column("deactivated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
+    )
+
+
 def _choice(values: Sequence[str], name: str) -> sa.Enum:
     return sa.Enum(*values, name=op.f(name), native_enum=False, create_constraint=True, length=32)
 
@@ -111,13 +121,10 @@ def _closed_sets(actions: Sequence[str], entity_types: Sequence[str]) -> None:
 
 def upgrade() -> None:
     _closed_sets(_ACTIONS_AFTER, _ENTITY_TYPES_AFTER)
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("deactivated_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
-        batch_op.add_column(
-            sa.Column("totp_confirmed_at", sa.DateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
+    # Plain ALTER TABLE, not batch mode: a SQLite batch rebuild would drop the
+    # page-generation triggers revision 0008 put on users.
+    for column in _user_columns():
+        op.add_column("users", column)
     op.create_table(
         "account_tokens",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -172,9 +179,9 @@ def downgrade() -> None:
         with op.batch_alter_table(name, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{name}_user_id"))
         op.drop_table(name)
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        for column in ("totp_last_step", "totp_confirmed_at", "totp_secret", "deactivated_at"):
-            batch_op.drop_column(column)
+    # ALTER TABLE ... DROP COLUMN: PostgreSQL, and SQLite from 3.35 (no rebuild, as above).
+    for column in reversed(_user_columns()):
+        op.execute(f"ALTER TABLE users DROP COLUMN {column.name}")
     quoted = ", ".join(f"'{action}'" for action in _NEW_ACTIONS)
     op.execute(sa.text(f"DELETE FROM audit_log WHERE action IN ({quoted})"))  # noqa: S608 -- constants above
     op.execute(sa.text("DELETE FROM audit_log WHERE entity_type = 'user'"))
