@@ -87,8 +87,8 @@ _SECURITY_HEADERS = [
 ]
 
 
-_TOKEN_PATHS = ("/invite/", "/calendar/")
-"""Paths whose next segment is a bearer token (an invitation link, a calendar feed)."""
+_TOKEN_PATHS = ("/invite/", "/calendar/", "/set-password/")
+"""Paths whose next segment is a bearer token (an invitation, calendar or password link)."""
 
 
 def _loggable_path(scope: Scope) -> str:

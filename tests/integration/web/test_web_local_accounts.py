@@ -446,3 +446,18 @@ def test_the_account_page_changes_the_password(client: TestClient) -> None:
     )
     assert changed.status_code == 200
     assert "Your password is changed." in changed.text
+
+
+def test_the_log_never_holds_a_password_link_token(
+    client: TestClient, mail: _Inbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The token in /set-password/{token} reads like a password: the log has the template."""
+    client.post("/api/password-reset", json={"email": EMAILS["nurse"]})
+    path = mail.link(EMAILS["nurse"])
+    token = path.rsplit("/", 1)[1]
+    with caplog.at_level("INFO", logger="hipcare.web"):
+        client.get(path)
+        client.post(path + "/nothing-here")
+    assert caplog.records
+    assert all(token not in record.getMessage() for record in caplog.records)
+    assert EMAILS["nurse"] not in caplog.text
