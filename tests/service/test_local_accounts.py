@@ -22,6 +22,7 @@ from hipcare.services.accounts import (
     SignInRefusedError,
     sign_in,
     signed_in_user,
+    site_audit_log,
 )
 from hipcare.services.passwords import (
     change_password,
@@ -372,3 +373,19 @@ def test_a_saved_user_keeps_their_second_factor_and_password(uow: UnitOfWork, st
     assert after.second_factor
     assert after.password_hash == before.password_hash
     assert after.display_name == "Ada S"
+
+
+def test_the_site_audit_log_holds_the_changes_to_its_staffs_accounts(
+    uow: UnitOfWork, staff: Staff
+) -> None:
+    user_id, _ = _invite(uow, staff)
+    update_staff(uow, staff.administrator, staff.surgeon, {"active": False}, now=NOW)
+    _give_password(uow, staff.physiotherapist)  # Northern only: not Harbour's business
+    change_password(
+        uow, staff.physiotherapist, PASSWORD, NEW_PASSWORD, keep_token_digest=None, now=NOW
+    )
+    entries = site_audit_log(uow, staff.administrator, HARBOUR)
+    about_users = {(entry.action, entry.entity_id) for entry in entries}
+    assert (AuditAction.STAFF_INVITED, str(user_id)) in about_users
+    assert (AuditAction.STAFF_DEACTIVATED, str(staff.surgeon)) in about_users
+    assert (AuditAction.PASSWORD_CHANGED, str(staff.physiotherapist)) not in about_users

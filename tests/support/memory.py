@@ -405,6 +405,9 @@ class InMemorySiteAuditQuery(_Repository):
                 for film_id, film in tables.radiographs.items()
                 if film.child_id in children
             },
+            EntityType.USER: {
+                str(user_id) for user_id, user in tables.users.items() if site_id in user.site_ids
+            },
         }
         about_site = [
             entry

@@ -181,8 +181,9 @@ class SqlAlchemySiteAuditQuery:
         self._session = session
 
     def for_site(self, site_id: str, limit: int) -> Sequence[AuditEntry]:
-        """The site's own entries and those of every record its children own: the child,
-        their visits and their films (every entity type but SITE is a child's record).
+        """The site's own entries, those of every record its children own (the child, their
+        visits and their films) and those about its staff's accounts (staff administration,
+        passwords, second factor).
 
         ``entity_id`` is text: the record ids are cast to text in SQL to compare with it.
         """
@@ -197,6 +198,9 @@ class SqlAlchemySiteAuditQuery:
             .join(ChildRow, ChildRow.id == RadiographRow.child_id)
             .where(ChildRow.site_id == site_id)
         )
+        staff_ids = select(SiteMembershipRow.user_id.cast(String)).where(
+            SiteMembershipRow.site_id == site_id
+        )
         rows = self._session.scalars(
             select(AuditRow)
             .where(
@@ -206,6 +210,7 @@ class SqlAlchemySiteAuditQuery:
                     (AuditRow.entity_type == EntityType.VISIT) & AuditRow.entity_id.in_(visit_ids),
                     (AuditRow.entity_type == EntityType.RADIOGRAPH)
                     & AuditRow.entity_id.in_(film_ids),
+                    (AuditRow.entity_type == EntityType.USER) & AuditRow.entity_id.in_(staff_ids),
                 )
             )
             .order_by(AuditRow.at.desc(), AuditRow.id.desc())
