@@ -55,7 +55,7 @@ from hipcare.web.context import (
     WebContext,
     web_context,
 )
-from hipcare.web.models import Problem
+from hipcare.web.models import API_ERRORS
 from hipcare.web.rendering import page, set_session_cookie, user_id
 from hipcare.web.rendering.second_factor import qr_code_svg
 
@@ -64,15 +64,7 @@ __all__ = ["api_router", "pages_router"]
 _log = logging.getLogger("hipcare.web")
 
 pages_router = APIRouter(include_in_schema=False)
-api_router = APIRouter(
-    prefix="/api",
-    tags=["api"],
-    responses={
-        401: {"model": Problem, "description": "not signed in"},
-        403: {"model": Problem, "description": "no CSRF token"},
-        422: {"model": Problem, "description": "the input is not valid; `field` says where"},
-    },
-)
+api_router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS)
 
 PageUser = Annotated[SessionUser, Depends(page_user)]
 FormUser = Annotated[SessionUser, Depends(page_user_with_form)]
@@ -348,7 +340,7 @@ class PasswordResetOut(BaseModel):
     message: str
 
 
-@api_router.post("/password-reset", status_code=202, tags=["api"])
+@api_router.post("/password-reset", status_code=202)
 async def api_password_reset(
     body: PasswordResetIn, context: Context, background: BackgroundTasks
 ) -> PasswordResetOut:

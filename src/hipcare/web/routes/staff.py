@@ -31,7 +31,7 @@ from hipcare.services.staff import (
 )
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.context import WebContext, web_context
-from hipcare.web.models import Problem, RecordId
+from hipcare.web.models import API_ERRORS, CONFLICT, RecordId
 from hipcare.web.rendering import page, user_id
 
 __all__ = ["api_router", "pages_router"]
@@ -39,15 +39,7 @@ __all__ = ["api_router", "pages_router"]
 _log = logging.getLogger("hipcare.web")
 
 pages_router = APIRouter(include_in_schema=False)
-api_router = APIRouter(
-    prefix="/api",
-    tags=["staff"],
-    responses={
-        401: {"model": Problem, "description": "not signed in"},
-        403: {"model": Problem, "description": "not a site administrator of the person's sites"},
-        422: {"model": Problem, "description": "the input is not valid; `field` says where"},
-    },
-)
+api_router = APIRouter(prefix="/api", tags=["staff"], responses={**API_ERRORS, **CONFLICT})
 
 PageUser = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
