@@ -16,6 +16,7 @@ Time is handed in (``now``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -149,17 +150,7 @@ def set_password_from_link(
             raise InvalidInputError("token", "this link has been used or has expired")
         stored, user = found
         assert user.id is not None  # noqa: S101 -- a stored user has an id
-        uow.accounts.save_token(
-            AccountToken(
-                token_digest=stored.token_digest,
-                user_id=stored.user_id,
-                purpose=stored.purpose,
-                created_at=stored.created_at,
-                expires_at=stored.expires_at,
-                used_at=now,
-                attempts=stored.attempts,
-            )
-        )
+        uow.accounts.save_token(dataclasses.replace(stored, used_at=now))
         uow.accounts.void_tokens(user.id, _LINK_PURPOSES, now)
         uow.accounts.set_password_hash(user.id, new_hash)
         uow.accounts.end_sessions(user.id)

@@ -19,6 +19,7 @@ again after enrolment. Every change and every refused code is audited (ids only)
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -37,7 +38,7 @@ from hipcare.services.accounts import (
     open_session,
 )
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.ports.accounts import AccountToken, SecondFactorSecret, TokenPurpose
+from hipcare.services.ports.accounts import SecondFactorSecret, TokenPurpose
 
 __all__ = [
     "CODE_ATTEMPTS",
@@ -201,7 +202,7 @@ def complete_sign_in(
         if step is None and not used_recovery:
             attempts = pending.attempts + 1
             uow.accounts.save_token(
-                _with(
+                dataclasses.replace(
                     pending, attempts=attempts, used_at=now if attempts >= CODE_ATTEMPTS else None
                 )
             )
@@ -223,19 +224,7 @@ def complete_sign_in(
             )
         else:
             _audit(uow, user.id, AuditAction.RECOVERY_CODE_USED, now)
-        uow.accounts.save_token(_with(pending, attempts=pending.attempts, used_at=now))
+        uow.accounts.save_token(dataclasses.replace(pending, used_at=now))
         signed = open_session(uow, user, now)
         uow.commit()
     return signed
-
-
-def _with(token: AccountToken, *, attempts: int, used_at: datetime | None) -> AccountToken:
-    return AccountToken(
-        token_digest=token.token_digest,
-        user_id=token.user_id,
-        purpose=token.purpose,
-        created_at=token.created_at,
-        expires_at=token.expires_at,
-        used_at=used_at,
-        attempts=attempts,
-    )
