@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from web_support import EMAILS, HARBOUR, NORTHERN, PASSWORD, Clock, Staff, form_token, sign_in
 
+from hipcare.domain.records import Role, User
 from hipcare.services.family.reminders import SmtpSettings
 from hipcare.settings import Settings
 from hipcare.web import create_app
@@ -510,3 +511,70 @@ def test_the_log_never_holds_a_password_link_token(
     assert caplog.records
     assert all(token not in record.getMessage() for record in caplog.records)
     assert EMAILS["nurse"] not in caplog.text
+
+
+def test_the_staff_page_invites_by_email_and_deactivates(
+    client: TestClient, mail: _Inbox, staff: Staff, admin_headers: dict[str, str]
+) -> None:
+    page = client.get("/staff")
+    assert page.status_code == 200
+    assert "Ada Surgeon" in page.text
+    assert "Cai Physio" not in page.text  # Northern only
+    csrf = form_token(page.text)
+    invited = client.post(
+        "/staff/invite",
+        data={
+            "csrf_token": csrf,
+            "email": "omar.ot@example.org",
+            "display_name": "Omar OT",
+            "role": "clinician",
+            "profession": "occupational-therapist",
+            "site_ids": HARBOUR,
+        },
+    )
+    assert invited.status_code == 200, invited.text
+    assert "We emailed an invitation to omar.ot@example.org." in invited.text
+    assert mail.link("omar.ot@example.org").startswith("/set-password/")
+    assert "Invited" in invited.text
+    wrong = client.post(
+        "/staff/invite",
+        data={
+            "csrf_token": csrf,
+            "email": "x@example.org",
+            "display_name": "X",
+            "role": "clinician",
+            "profession": "nurse",
+            "site_ids": NORTHERN,
+        },
+    )
+    assert wrong.status_code == 422
+    assert "site_ids" in wrong.text
+    deactivated = client.post(
+        f"/staff/{staff.surgeon}", data={"csrf_token": csrf, "active": "false"}
+    )
+    assert deactivated.status_code == 200
+    assert "Ada Surgeon: deactivated." in deactivated.text
+    assert "Reactivate Ada Surgeon" in deactivated.text
+
+
+def test_a_family_member_changes_their_password_on_the_account_page(
+    client: TestClient, uow: Any, password_hash: str
+) -> None:
+    with uow:
+        uow.users.add(
+            User("parent@example.org", "Pat Parent", Role.FAMILY, None, password_hash=password_hash)
+        )
+        uow.commit()
+    headers = _api(client, "parent@example.org")
+    page = client.get("/account")
+    assert page.status_code == 200
+    assert "My child's plan" in page.text
+    assert "Find a child" not in page.text
+    assert "authenticator" not in page.text
+    done = client.post(
+        "/api/me/password",
+        headers=headers,
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    )
+    assert done.status_code == 204
+    _api(client, "parent@example.org", NEW_PASSWORD)
