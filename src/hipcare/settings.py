@@ -25,7 +25,11 @@
   how often it looks for new alerts; default ``5``. The mail goes out through the SMTP
   settings reminders use (``HIPCARE_SMTP_HOST``, ``HIPCARE_SMTP_PORT``, ``HIPCARE_SMTP_FROM``,
   ``HIPCARE_SMTP_USER``, ``HIPCARE_SMTP_PASSWORD``, ``HIPCARE_SMTP_STARTTLS``) with the link
-  on ``HIPCARE_PUBLIC_URL``.
+  on ``HIPCARE_PUBLIC_URL``. Staff invitations and password reset links use the same
+  settings.
+- ``HIPCARE_ADMIN_SECOND_FACTOR``: ``required`` (a site administrator must set up a TOTP
+  authenticator before using hipcare) or ``offered`` (as for every other member of staff);
+  default ``required``.
 
 - ``HIPCARE_OIDC_ISSUER``, ``HIPCARE_OIDC_CLIENT_ID``, ``HIPCARE_OIDC_CLIENT_SECRET``,
   ``HIPCARE_OIDC_ROLE_MAP``, ``HIPCARE_OIDC_GROUP_CLAIM``, ``HIPCARE_OIDC_NAME``: single
@@ -93,6 +97,7 @@ ENVIRONMENT_VARIABLES = (
     "HIPCARE_LOG_FORMAT",
     "HIPCARE_ALERT_EMAIL",
     "HIPCARE_ALERT_POLL_SECONDS",
+    "HIPCARE_ADMIN_SECOND_FACTOR",
     *_MAIL_VARIABLES,
     *OIDC_VARIABLES,
     "HIPCARE_DICOMWEB_URL",
@@ -248,6 +253,8 @@ class Settings:
     log_format: str = "json"
     alert_email: str | None = None
     alert_poll_seconds: int = 5
+    admin_second_factor_required: bool = True
+    """Whether a site administrator must set up TOTP before using hipcare (issue 18)."""
     mail_environ: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """The ``HIPCARE_SMTP_*`` and ``HIPCARE_PUBLIC_URL`` values as given (the alert sender
     builds its SMTP settings from them as ``hipcare send-reminders`` does)."""
@@ -281,6 +288,10 @@ class Settings:
             log_format=_choice(environ, "HIPCARE_LOG_FORMAT", ("json", "text")),
             alert_email=_address(environ, "HIPCARE_ALERT_EMAIL"),
             alert_poll_seconds=_whole(environ, "HIPCARE_ALERT_POLL_SECONDS", 5),
+            admin_second_factor_required=_choice(
+                environ, "HIPCARE_ADMIN_SECOND_FACTOR", ("required", "offered")
+            )
+            == "required",
             mail_environ=tuple(
                 (name, environ[name]) for name in _MAIL_VARIABLES if name in environ
             ),

@@ -4,6 +4,7 @@ audited per site."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -120,3 +121,23 @@ def test_a_first_sign_on_without_an_email_is_refused(uow: UnitOfWork, staff: Sta
     with pytest.raises(SignOnRefusedError) as refused:
         sign_on(uow, _person("nurses", email=""), GROUPS, now=NOW)
     assert refused.value.reason is SignOnRefusal.NO_EMAIL
+
+
+def test_a_deactivated_account_is_refused_and_the_groups_do_not_switch_it_on(
+    uow: UnitOfWork, staff: Staff
+) -> None:
+    """A leaver deactivated by a site administrator stays out, whatever the hospital's groups."""
+    first = sign_on(uow, _person("nurses"), GROUPS, now=NOW)
+    assert first.user.id is not None
+    with uow:
+        stored = uow.users.get(first.user.id)
+        assert stored is not None
+        uow.accounts.save_user(dataclasses.replace(stored, deactivated_at=NOW))
+        uow.commit()
+    with pytest.raises(SignOnRefusedError) as refused:
+        sign_on(uow, _person("nurses"), GROUPS, now=NOW + timedelta(hours=1))
+    assert refused.value.reason is SignOnRefusal.DEACTIVATED
+    with uow:
+        again = uow.users.get(first.user.id)
+    assert again is not None
+    assert not again.active

@@ -47,6 +47,7 @@ from hipcare.domain.records import (
 from hipcare.domain.referral import Referral
 from hipcare.services.accounts import WebSession
 from hipcare.services.ports import RecordedOutcome, StoredSurveillanceStatus
+from hipcare.services.ports.accounts import AccountToken, SecondFactorSecret, TokenPurpose
 from hipcare.services.ports.alert_outbox import AlertToSend, DeliveryState, SentAlert
 from hipcare.services.ports.alert_routes import StoredAlertRoutes
 from hipcare.services.ports.audit import AuditFilter, SiteAuditRow
@@ -91,6 +92,9 @@ class MemoryTables:
         field(default_factory=dict)
     )
     site_alert_routes: dict[str, StoredAlertRoutes] = field(default_factory=dict)
+    account_tokens: dict[str, AccountToken] = field(default_factory=dict)
+    second_factors: dict[int, SecondFactorSecret] = field(default_factory=dict)
+    recovery_codes: dict[tuple[int, str], datetime | None] = field(default_factory=dict)
 
     def copy(self) -> MemoryTables:
         """A copy whose tables can change without touching these (the values are frozen)."""
@@ -437,6 +441,9 @@ class InMemorySiteAuditQuery(_Repository):
                 for film_id, film in tables.radiographs.items()
                 if film.child_id in children
             },
+            EntityType.USER: {
+                str(user_id) for user_id, user in tables.users.items() if site_id in user.site_ids
+            },
         }
         about_site = [
             entry
@@ -530,6 +537,102 @@ class InMemorySessionRepository(_Repository):
 
     def delete(self, token_digest: str) -> None:
         self._tables.web_sessions.pop(token_digest, None)
+
+
+class InMemoryAccountRepository(_Repository):
+    def _user(self, user_id: int) -> User:
+        user = self._tables.users.get(user_id)
+        if user is None:
+            raise InvalidInputError("user.id", f"no user {user_id} is stored")
+        return user
+
+    def save_user(self, user: User) -> User:
+        stored = self._user(_stored(user.id, self._tables.users, "user", "user"))
+        saved = dataclasses.replace(
+            stored,
+            display_name=user.display_name,
+            role=user.role,
+            profession=user.profession,
+            surgeon_profile=user.surgeon_profile,
+            site_ids=user.site_ids,
+            deactivated_at=user.deactivated_at,
+        )
+        self._tables.users[stored.id or 0] = saved
+        return saved
+
+    def set_password_hash(self, user_id: int, password_hash: str | None) -> None:
+        user = self._user(user_id)
+        self._tables.users[user_id] = dataclasses.replace(user, password_hash=password_hash)
+
+    def end_sessions(self, user_id: int, keep_token_digest: str | None = None) -> int:
+        ending = [
+            digest
+            for digest, web_session in self._tables.web_sessions.items()
+            if web_session.user_id == user_id and digest != keep_token_digest
+        ]
+        for digest in ending:
+            del self._tables.web_sessions[digest]
+        return len(ending)
+
+    def add_token(self, token: AccountToken) -> None:
+        self._user(token.user_id)
+        self._tables.account_tokens[token.token_digest] = token
+
+    def token(self, token_digest: str) -> AccountToken | None:
+        return self._tables.account_tokens.get(token_digest)
+
+    def save_token(self, token: AccountToken) -> None:
+        stored = self._tables.account_tokens.get(token.token_digest)
+        if stored is not None:
+            self._tables.account_tokens[token.token_digest] = dataclasses.replace(
+                stored, used_at=token.used_at, attempts=token.attempts
+            )
+
+    def void_tokens(self, user_id: int, purposes: frozenset[TokenPurpose], at: datetime) -> None:
+        for digest, token in list(self._tables.account_tokens.items()):
+            if token.user_id == user_id and token.purpose in purposes and token.used_at is None:
+                self._tables.account_tokens[digest] = dataclasses.replace(token, used_at=at)
+
+    def staff_invitation_open(self, user_id: int, now: datetime) -> bool:
+        return any(
+            token.user_id == user_id
+            and token.purpose is TokenPurpose.STAFF_INVITATION
+            and token.usable(now)
+            for token in self._tables.account_tokens.values()
+        )
+
+    def second_factor(self, user_id: int) -> SecondFactorSecret | None:
+        self._user(user_id)
+        return self._tables.second_factors.get(user_id)
+
+    def set_second_factor(self, user_id: int, secret: SecondFactorSecret | None) -> None:
+        user = self._user(user_id)
+        if secret is None:
+            self._tables.second_factors.pop(user_id, None)
+        else:
+            self._tables.second_factors[user_id] = secret
+        confirmed = secret is not None and secret.confirmed_at is not None
+        self._tables.users[user_id] = dataclasses.replace(user, second_factor=confirmed)
+
+    def replace_recovery_codes(self, user_id: int, code_digests: frozenset[str]) -> None:
+        for key in [key for key in self._tables.recovery_codes if key[0] == user_id]:
+            del self._tables.recovery_codes[key]
+        for digest in code_digests:
+            self._tables.recovery_codes[(user_id, digest)] = None
+
+    def use_recovery_code(self, user_id: int, code_digest: str, at: datetime) -> bool:
+        key = (user_id, code_digest)
+        if key not in self._tables.recovery_codes or self._tables.recovery_codes[key] is not None:
+            return False
+        self._tables.recovery_codes[key] = at
+        return True
+
+    def recovery_codes_left(self, user_id: int) -> int:
+        return sum(
+            1
+            for (owner, _), used_at in self._tables.recovery_codes.items()
+            if owner == user_id and used_at is None
+        )
 
 
 class InMemorySignInFailureRepository(_Repository):
@@ -806,6 +909,7 @@ class InMemoryUnitOfWork:
         self.surveillance_status = InMemorySurveillanceStatusRepository(self)
         self.web_sessions = InMemorySessionRepository(self)
         self.sign_in_failures = InMemorySignInFailureRepository(self)
+        self.accounts = InMemoryAccountRepository(self)
         self.site_audit = InMemorySiteAuditQuery(self)
         self.radiographs = InMemoryRadiographRepository(self)
         self.family = InMemoryFamilyRepository(self)

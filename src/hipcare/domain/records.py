@@ -239,7 +239,9 @@ class User:
 
     ``site_ids`` are the sites the user belongs to; a user may only touch the records of
     children of those sites. ``password_hash`` is an argon2 hash (``$argon2...``) or None;
-    hipcare never stores a password itself.
+    hipcare never stores a password itself. ``deactivated_at``: when a site administrator
+    deactivated the account (it cannot sign in from then on); ``second_factor``: whether a
+    TOTP authenticator is set up and confirmed (its secret is stored apart, never here).
     """
 
     email: str
@@ -250,8 +252,16 @@ class User:
     password_hash: str | None = None
     id: int | None = None
     surgeon_profile: str | None = None
+    deactivated_at: datetime | None = None
+    second_factor: bool = False
 
     def __post_init__(self) -> None:
+        if self.deactivated_at is not None:
+            object.__setattr__(
+                self, "deactivated_at", utc_moment(self.deactivated_at, "user.deactivated_at")
+            )
+        if not isinstance(self.second_factor, bool):
+            raise InvalidInputError("user.second_factor", "must be true or false")
         if not isinstance(self.email, str) or not _EMAIL.fullmatch(self.email.strip()):
             raise InvalidInputError("user.email", f"{self.email!r} is not an email address")
         refuse_control_characters(self.email.strip(), "user.email")
@@ -290,6 +300,11 @@ class User:
 
     def belongs_to(self, site_id: str) -> bool:
         return site_id in self.site_ids
+
+    @property
+    def active(self) -> bool:
+        """Whether the account may sign in (not deactivated)."""
+        return self.deactivated_at is None
 
 
 # --- children ---------------------------------------------------------------------------------
@@ -770,6 +785,19 @@ class AuditAction(StrEnum):
     ALERT_ROUTES_CHANGED = "alert-routes.changed"
     ALERT_ROUTES_READ = "alert-routes.read"
     AUDIT_LOG_READ = "audit-log.read"
+    STAFF_LISTED = "staff.listed"
+    STAFF_INVITED = "staff.invited"
+    STAFF_UPDATED = "staff.updated"
+    STAFF_DEACTIVATED = "staff.deactivated"
+    STAFF_REACTIVATED = "staff.reactivated"
+    PASSWORD_SET = "password.set"  # noqa: S105 -- an audit action, not a password
+    PASSWORD_CHANGED = "password.changed"  # noqa: S105 -- an audit action, not a password
+    PASSWORD_RESET_REQUESTED = "password.reset-requested"  # noqa: S105 -- an audit action
+    PASSWORD_RESET = "password.reset"  # noqa: S105 -- an audit action, not a password
+    PASSWORD_REHASHED = "password.rehashed"  # noqa: S105 -- an audit action, not a password
+    SECOND_FACTOR_ENROLLED = "second-factor.enrolled"
+    SECOND_FACTOR_REFUSED = "second-factor.refused"
+    RECOVERY_CODE_USED = "recovery-code.used"
 
 
 class EntityType(StrEnum):
@@ -779,6 +807,7 @@ class EntityType(StrEnum):
     VISIT = "visit"
     SITE = "site"
     RADIOGRAPH = "radiograph"
+    USER = "user"  # a staff or family account (staff administration, passwords, TOTP)
 
 
 @dataclass(frozen=True)

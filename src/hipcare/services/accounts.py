@@ -32,12 +32,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
-from hipcare.domain.records import AuditEntry, Role, User, utc_moment
+from hipcare.domain.records import AuditAction, AuditEntry, EntityType, Role, User, utc_moment
 from hipcare.services.access import PermissionDeniedError
+from hipcare.services.account_tokens import SECOND_FACTOR_STEP_VALID_FOR, issue_token
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.ports.accounts import WebSession
+from hipcare.services.ports.accounts import TokenPurpose, WebSession
 
 __all__ = [
+    "SecondFactorNeeded",
     "SessionPolicy",
     "SessionUser",
     "SignInRefusal",
@@ -52,6 +54,7 @@ __all__ = [
     "open_session",
     "password_matches",
     "refuse_when_locked",
+    "rehash_when_needed",
     "session_user_in",
     "sign_in",
     "sign_out",
@@ -101,6 +104,8 @@ class SignInRefusal(StrEnum):
     WRONG_EMAIL_OR_PASSWORD = "wrong-email-or-password"  # noqa: S105 -- a reason code, not a password
     ACCOUNT_LOCKED = "account-locked"
     ADDRESS_LOCKED = "address-locked"
+    WRONG_CODE = "wrong-code"
+    SIGN_IN_EXPIRED = "sign-in-expired"
 
 
 class SignInRefusedError(HipcareError):
@@ -119,6 +124,16 @@ class SignedIn:
     token: str
     csrf_token: str
     user: User
+
+
+@dataclass(frozen=True)
+class SecondFactorNeeded:
+    """The password was right and the account has a TOTP authenticator: ``pending_token``
+    (a cookie, and only there) carries the sign-in to the code step
+    (:func:`hipcare.services.second_factor.complete_sign_in`)."""
+
+    pending_token: str
+    user_id: int
 
 
 # --- passwords and tokens ----------------------------------------------------------------------
@@ -147,6 +162,22 @@ def password_matches(password_hash: str | None, password: str) -> bool:
         )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def rehash_when_needed(uow: UnitOfWork, user: User, password: str, now: datetime) -> None:
+    """After a right ``password``: store a new hash when the stored one was made with other
+    argon2 parameters than today's (``check_needs_rehash``), audited; the caller commits."""
+    if user.id is None or user.password_hash is None:
+        return
+    try:
+        stale = _HASHER.check_needs_rehash(user.password_hash)
+    except InvalidHashError:
+        stale = True
+    if stale:
+        uow.accounts.set_password_hash(user.id, _HASHER.hash(password))
+        uow.audit.add(
+            AuditEntry(user.id, AuditAction.PASSWORD_REHASHED, EntityType.USER, str(user.id), now)
+        )
 
 
 def token_digest(token: str) -> str:
@@ -221,12 +252,15 @@ def sign_in(
     *,
     now: datetime,
     policy: SessionPolicy,
-) -> SignedIn:
+) -> SignedIn | SecondFactorNeeded:
     """Check the email and password and open a session, or raise :class:`SignInRefusedError`.
 
     Refused when the account or the client address has had too many failures within the
     policy's window (even with the right password); otherwise a wrong email or password is
-    counted as a failure. A success forgets the account's failures.
+    counted as a failure. A success forgets the account's failures. A deactivated account is
+    refused as a wrong password is (no hint). A hash made with older argon2 parameters is
+    replaced. An account with a TOTP authenticator gets :class:`SecondFactorNeeded` instead
+    of a session.
     """
     now = utc_moment(now, "now")
     key = account_key(email if isinstance(email, str) else "")
@@ -236,24 +270,34 @@ def sign_in(
         user = uow.users.by_email(key) if key else None
         # Checked even for an unknown email, so both refusals take as long (no timing hint).
         matches = password_matches(None if user is None else user.password_hash, password)
-        if user is None or user.id is None or not matches:
+        if user is None or user.id is None or not matches or not user.active:
             uow.sign_in_failures.add(key, address, now)
             uow.commit()
             raise SignInRefusedError(
                 SignInRefusal.WRONG_EMAIL_OR_PASSWORD,
                 "The email or the password is not right. Check both and try again.",
             )
-        signed = open_session(uow, user, now=now)
+        rehash_when_needed(uow, user, password, now)
         uow.sign_in_failures.clear_account(key)
+        if user.second_factor:
+            pending = issue_token(
+                uow,
+                user.id,
+                TokenPurpose.SECOND_FACTOR,
+                now=now,
+                valid_for=SECOND_FACTOR_STEP_VALID_FOR,
+            )
+            uow.commit()
+            return SecondFactorNeeded(pending_token=pending, user_id=user.id)
+        signed = open_session(uow, user, now)
         uow.commit()
     return signed
 
 
-def open_session(uow: UnitOfWork, user: User, *, now: datetime) -> SignedIn:
-    """Add a new session of the stored ``user`` to the caller's unit of work (not committed):
-    a random token for the browser, only its digest stored, and its own CSRF token."""
-    if user.id is None:  # pragma: no cover -- callers pass stored users
-        raise ValueError("only a stored user signs in")
+def open_session(uow: UnitOfWork, user: User, now: datetime) -> SignedIn:
+    """A new session for ``user`` (inside the caller's unit of work; the caller commits)."""
+    if user.id is None:
+        raise InvalidInputError("user.id", "is missing; only a stored user signs in")
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     uow.web_sessions.add(
@@ -324,7 +368,11 @@ def judge_session(
     else its page needs): None when it has expired (it is then deleted); the last use is
     written at most once a minute."""
     now = utc_moment(now, "now")
-    if now - session.last_seen_at > policy.idle or now - session.created_at > policy.absolute:
+    if (
+        now - session.last_seen_at > policy.idle
+        or now - session.created_at > policy.absolute
+        or not user.active
+    ):
         uow.web_sessions.delete(digest)
         uow.commit()
         return None

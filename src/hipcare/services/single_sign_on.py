@@ -49,6 +49,7 @@ class SignOnRefusal(StrEnum):
     NO_EMAIL = "no-email"
     EMAIL_TAKEN = "email-taken"
     BAD_DETAILS = "bad-details"
+    DEACTIVATED = "deactivated"
 
 
 class SignOnRefusedError(HipcareError):
@@ -69,6 +70,15 @@ def sign_on(
     now = utc_moment(now, "now")
     with uow:
         user = uow.users.by_sign_on(identity.issuer, identity.subject)
+        if user is not None and not user.active:
+            # A site administrator switched the account off: the hospital's groups do not
+            # switch it on again (the administrator reactivates it in hipcare).
+            raise SignOnRefusedError(
+                SignOnRefusal.DEACTIVATED,
+                "Your hipcare account has been switched off by a site administrator. Ask them "
+                "if you need hipcare again.",
+                user.id,
+            )
         access = group_map.access_for(identity.groups)
         if access is None:
             roles = group_map.roles_for(identity.groups)

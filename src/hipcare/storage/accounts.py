@@ -1,4 +1,5 @@
-"""SQLAlchemy storage of the web app's sign-in state: sessions, failed sign-ins, site audit.
+"""SQLAlchemy storage of the web app's sign-in state: sessions, failed sign-ins, site audit,
+and the accounts' security state (tokens, TOTP secrets, recovery codes).
 
 Implements the repositories that :mod:`hipcare.services.ports.accounts` and
 :mod:`hipcare.services.ports.audit` declare; :class:`hipcare.storage.SqlAlchemyUnitOfWork`
@@ -14,14 +15,22 @@ from typing import Any
 from sqlalchemy import String, bindparam, delete, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
+from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import AuditEntry, EntityType, User
-from hipcare.services.accounts import WebSession
+from hipcare.services.ports.accounts import (
+    AccountToken,
+    SecondFactorSecret,
+    TokenPurpose,
+    WebSession,
+)
 from hipcare.services.ports.audit import AuditFilter, SiteAuditRow
 from hipcare.storage import mapping
 from hipcare.storage.tables import (
+    AccountTokenRow,
     AuditRow,
     ChildRow,
     RadiographRow,
+    RecoveryCodeRow,
     SignInFailureRow,
     SiteMembershipRow,
     UserRow,
@@ -30,6 +39,7 @@ from hipcare.storage.tables import (
 )
 
 __all__ = [
+    "SqlAlchemyAccountRepository",
     "SqlAlchemySessionRepository",
     "SqlAlchemySignInFailureRepository",
     "SqlAlchemySiteAuditQuery",
@@ -47,6 +57,8 @@ SESSION_USER_COLUMNS = (
     UserRow.profession,
     UserRow.password_hash,
     UserRow.surgeon_profile,
+    UserRow.deactivated_at,
+    UserRow.totp_confirmed_at,
 )
 """The columns every session lookup selects; :func:`session_and_user_from_row` reads them."""
 
@@ -84,6 +96,8 @@ def session_and_user_from_row(
         password_hash=row.password_hash,
         surgeon_profile=row.surgeon_profile,
         site_ids=site_ids,
+        deactivated_at=row.deactivated_at,
+        second_factor=row.totp_confirmed_at is not None,
     )
     return session, user
 
@@ -168,8 +182,9 @@ class SqlAlchemySiteAuditQuery:
         self._session = session
 
     def for_site(self, site_id: str, limit: int) -> Sequence[AuditEntry]:
-        """The site's own entries and those of every record its children own: the child,
-        their visits and their films (every entity type but SITE is a child's record).
+        """The site's own entries, those of every record its children own (the child, their
+        visits and their films) and those about its staff's accounts (staff administration,
+        passwords, second factor).
 
         ``entity_id`` is text: the record ids are cast to text in SQL to compare with it.
         """
@@ -184,6 +199,9 @@ class SqlAlchemySiteAuditQuery:
             .join(ChildRow, ChildRow.id == RadiographRow.child_id)
             .where(ChildRow.site_id == site_id)
         )
+        staff_ids = select(SiteMembershipRow.user_id.cast(String)).where(
+            SiteMembershipRow.site_id == site_id
+        )
         rows = self._session.scalars(
             select(AuditRow)
             .where(
@@ -193,6 +211,7 @@ class SqlAlchemySiteAuditQuery:
                     (AuditRow.entity_type == EntityType.VISIT) & AuditRow.entity_id.in_(visit_ids),
                     (AuditRow.entity_type == EntityType.RADIOGRAPH)
                     & AuditRow.entity_id.in_(film_ids),
+                    (AuditRow.entity_type == EntityType.USER) & AuditRow.entity_id.in_(staff_ids),
                 )
             )
             .order_by(AuditRow.at.desc(), AuditRow.id.desc())
@@ -252,3 +271,151 @@ class SqlAlchemySiteAuditQuery:
             query.order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)
         )
         return [SiteAuditRow(mapping.audit_from_row(row), child_id) for row, child_id in rows]
+
+
+def _token_from_row(row: AccountTokenRow) -> AccountToken:
+    return AccountToken(
+        token_digest=row.id,
+        user_id=row.user_id,
+        purpose=row.purpose,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+        attempts=row.attempts,
+    )
+
+
+class SqlAlchemyAccountRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _user_row(self, user_id: int) -> UserRow:
+        row = self._session.get(UserRow, user_id)
+        if row is None:
+            raise InvalidInputError("user.id", f"no user {user_id} is stored")
+        return row
+
+    def save_user(self, user: User) -> User:
+        if user.id is None:
+            raise InvalidInputError("user.id", "is missing; only a stored user can be saved")
+        row = self._user_row(user.id)
+        row.display_name = user.display_name
+        row.role = user.role
+        row.profession = user.profession
+        row.surgeon_profile = user.surgeon_profile
+        row.deactivated_at = user.deactivated_at
+        kept = {membership.site_id: membership for membership in row.memberships}
+        row.memberships = [
+            kept.get(site_id) or SiteMembershipRow(site_id=site_id)
+            for site_id in sorted(user.site_ids)
+        ]
+        self._session.flush()
+        return mapping.user_from_row(row)
+
+    def set_password_hash(self, user_id: int, password_hash: str | None) -> None:
+        self._user_row(user_id).password_hash = password_hash
+        self._session.flush()
+
+    def end_sessions(self, user_id: int, keep_token_digest: str | None = None) -> int:
+        statement = delete(WebSessionRow).where(WebSessionRow.user_id == user_id)
+        if keep_token_digest is not None:
+            statement = statement.where(WebSessionRow.id != keep_token_digest)
+        result = self._session.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def add_token(self, token: AccountToken) -> None:
+        self._session.add(
+            AccountTokenRow(
+                id=token.token_digest,
+                user_id=token.user_id,
+                purpose=token.purpose,
+                created_at=token.created_at,
+                expires_at=token.expires_at,
+                used_at=token.used_at,
+                attempts=token.attempts,
+            )
+        )
+        self._session.flush()
+
+    def token(self, token_digest: str) -> AccountToken | None:
+        row = self._session.get(AccountTokenRow, token_digest)
+        return None if row is None else _token_from_row(row)
+
+    def save_token(self, token: AccountToken) -> None:
+        self._session.execute(
+            update(AccountTokenRow)
+            .where(AccountTokenRow.id == token.token_digest)
+            .values(used_at=token.used_at, attempts=token.attempts)
+        )
+
+    def void_tokens(self, user_id: int, purposes: frozenset[TokenPurpose], at: datetime) -> None:
+        self._session.execute(
+            update(AccountTokenRow)
+            .where(
+                AccountTokenRow.user_id == user_id,
+                AccountTokenRow.purpose.in_(sorted(purposes)),
+                AccountTokenRow.used_at.is_(None),
+            )
+            .values(used_at=at)
+        )
+
+    def staff_invitation_open(self, user_id: int, now: datetime) -> bool:
+        found = self._session.scalar(
+            select(func.count())
+            .select_from(AccountTokenRow)
+            .where(
+                AccountTokenRow.user_id == user_id,
+                AccountTokenRow.purpose == TokenPurpose.STAFF_INVITATION,
+                AccountTokenRow.used_at.is_(None),
+                AccountTokenRow.expires_at > now,
+            )
+        )
+        return bool(found)
+
+    def second_factor(self, user_id: int) -> SecondFactorSecret | None:
+        row = self._user_row(user_id)
+        if row.totp_secret is None:
+            return None
+        return SecondFactorSecret(
+            secret=row.totp_secret,
+            confirmed_at=row.totp_confirmed_at,
+            last_step=row.totp_last_step,
+        )
+
+    def set_second_factor(self, user_id: int, secret: SecondFactorSecret | None) -> None:
+        row = self._user_row(user_id)
+        row.totp_secret = None if secret is None else secret.secret
+        row.totp_confirmed_at = None if secret is None else secret.confirmed_at
+        row.totp_last_step = None if secret is None else secret.last_step
+        self._session.flush()
+
+    def replace_recovery_codes(self, user_id: int, code_digests: frozenset[str]) -> None:
+        self._session.execute(delete(RecoveryCodeRow).where(RecoveryCodeRow.user_id == user_id))
+        self._session.add_all(
+            RecoveryCodeRow(user_id=user_id, code_digest=digest) for digest in sorted(code_digests)
+        )
+        self._session.flush()
+
+    def use_recovery_code(self, user_id: int, code_digest: str, at: datetime) -> bool:
+        # One statement that only an unused code passes: two sign-ins racing with the same
+        # code cannot both use it.
+        result = self._session.execute(
+            update(RecoveryCodeRow)
+            .where(
+                RecoveryCodeRow.user_id == user_id,
+                RecoveryCodeRow.code_digest == code_digest,
+                RecoveryCodeRow.used_at.is_(None),
+            )
+            .values(used_at=at)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def recovery_codes_left(self, user_id: int) -> int:
+        return (
+            self._session.scalar(
+                select(func.count())
+                .select_from(RecoveryCodeRow)
+                .where(RecoveryCodeRow.user_id == user_id, RecoveryCodeRow.used_at.is_(None))
+            )
+            or 0
+        )

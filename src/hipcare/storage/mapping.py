@@ -74,6 +74,7 @@ def user_row(user: User) -> UserRow:
         profession=user.profession,
         password_hash=user.password_hash,
         surgeon_profile=user.surgeon_profile,
+        deactivated_at=user.deactivated_at,
         memberships=[SiteMembershipRow(site_id=site_id) for site_id in sorted(user.site_ids)],
     )
 
@@ -88,6 +89,8 @@ def user_from_row(row: UserRow) -> User:
         password_hash=row.password_hash,
         surgeon_profile=row.surgeon_profile,
         site_ids=frozenset(membership.site_id for membership in row.memberships),
+        deactivated_at=row.deactivated_at,
+        second_factor=row.totp_confirmed_at is not None,
     )
 
 

@@ -50,9 +50,11 @@ from hipcare.domain.records import (
     Profession,
     Role,
 )
+from hipcare.services.ports.accounts import TokenPurpose
 
 __all__ = [
     "NAMING_CONVENTION",
+    "AccountTokenRow",
     "AlertRow",
     "AuditRow",
     "Base",
@@ -77,6 +79,7 @@ __all__ = [
     "RadiographFileRow",
     "RadiographReadingRow",
     "RadiographRow",
+    "RecoveryCodeRow",
     "ReminderDeliveryRow",
     "SignInFailureRow",
     "SiteMembershipRow",
@@ -178,6 +181,14 @@ class UserRow(Base):
     # sign-on to the account, never the email alone. Both null for a password-only account.
     oidc_issuer: Mapped[str | None] = mapped_column(String(255))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    # Set by a site administrator: the account cannot sign in (migration 0015_accounts).
+    deactivated_at: Mapped[datetime | None]
+    # The TOTP secret (base32, RFC 6238), never logged nor shown again after enrolment; it
+    # counts only once confirmed with a code. ``totp_last_step``: the newest time step
+    # accepted, so that no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     memberships: Mapped[list[SiteMembershipRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
@@ -401,6 +412,33 @@ class WebSessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+
+
+class AccountTokenRow(Base):
+    """A single-use token of an account: a staff invitation, a password reset, or the
+    second step of a sign-in. ``id`` is the SHA-256 of the token the email or the browser
+    holds; the token itself is never stored."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(_choice(TokenPurpose, "purpose"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecoveryCodeRow(Base):
+    """One of a user's single-use second-factor recovery codes, as its SHA-256 digest."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_digest: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
 
 
 class SignInFailureRow(Base):

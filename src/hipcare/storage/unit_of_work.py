@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hipcare.storage.accounts import (
+    SqlAlchemyAccountRepository,
     SqlAlchemySessionRepository,
     SqlAlchemySignInFailureRepository,
     SqlAlchemySiteAuditQuery,
@@ -206,6 +207,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def sign_in_failures(self) -> SqlAlchemySignInFailureRepository:
         return self._orm_repository(SqlAlchemySignInFailureRepository)
+
+    @property
+    def accounts(self) -> SqlAlchemyAccountRepository:
+        return self._orm_repository(SqlAlchemyAccountRepository)
 
     @property
     def site_audit(self) -> SqlAlchemySiteAuditQuery:

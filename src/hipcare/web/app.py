@@ -41,12 +41,18 @@ from hipcare.settings import Settings
 from hipcare.storage import create_database_engine, create_session_factory
 from hipcare.storage.engine import WalCheckpointer
 from hipcare.web.alert_sender import alert_sender_for
-from hipcare.web.auth import CsrfRefusedError, SignInRequiredError
+from hipcare.web.auth import (
+    ENROLMENT_PATH,
+    CsrfRefusedError,
+    SecondFactorEnrolmentRequiredError,
+    SignInRequiredError,
+)
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Health, Problem
 from hipcare.web.page_cache import PageCache
 from hipcare.web.rendering import error_page, sign_in_url, template_environment
 from hipcare.web.routes import (
+    account,
     child_page,
     children,
     dashboard,
@@ -65,6 +71,7 @@ from hipcare.web.routes import (
     sign_in,
     sites,
     sso,
+    staff,
     visits,
     worklist,
 )
@@ -85,8 +92,8 @@ _SECURITY_HEADERS = [
 ]
 
 
-_TOKEN_PATHS = ("/invite/", "/calendar/")
-"""Paths whose next segment is a bearer token (an invitation link, a calendar feed)."""
+_TOKEN_PATHS = ("/invite/", "/calendar/", "/set-password/")
+"""Paths whose next segment is a bearer token (an invitation, calendar or password link)."""
 
 
 def _loggable_path(scope: Scope) -> str:
@@ -306,6 +313,9 @@ def create_app(
     monitoring.install(app)
     app.include_router(referrals.api_router)
     app.include_router(referrals.pages_router)
+    for module in (account, staff):
+        app.include_router(module.api_router)
+        app.include_router(module.pages_router)
     return app
 
 
@@ -321,6 +331,13 @@ def _add_error_handlers(app: FastAPI) -> None:
         if request.url.query:
             target += "?" + request.url.query
         return RedirectResponse(sign_in_url(target), status_code=303)
+
+    async def enrolment_required(request: Request, error: Exception) -> Response:
+        if _is_api(request):
+            return _problem(
+                403, "second_factor", f"a site administrator sets up TOTP first ({ENROLMENT_PATH})"
+            )
+        return RedirectResponse(ENROLMENT_PATH, status_code=303)
 
     async def csrf_refused(request: Request, error: Exception) -> Response:
         if _is_api(request):
@@ -416,6 +433,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         RequestValidationError: request_invalid,
         SignInRequiredError: sign_in_required,
         CsrfRefusedError: csrf_refused,
+        SecondFactorEnrolmentRequiredError: enrolment_required,
         PermissionDeniedError: permission_denied,
         ConflictError: conflict,
         IntegrityError: integrity_refused,

@@ -4,6 +4,10 @@ Pages and API calls use the same session cookie. A page that needs a signed-in u
 the browser to the sign-in page (303); an API call answers 401 JSON. Every state-changing
 request must carry the session's CSRF token: forms in a hidden ``csrf_token`` field, API
 calls in the ``X-CSRF-Token`` header.
+
+A site administrator without a TOTP authenticator (``HIPCARE_ADMIN_SECOND_FACTOR=required``,
+the default) is sent to set one up (pages: 303 to ``/account/second-factor``; API: 403)
+before anything but their own account pages, ``/api/me`` and signing out.
 """
 
 from __future__ import annotations
@@ -15,16 +19,20 @@ from fastapi import Depends, Request
 from hipcare.domain.records import Role
 from hipcare.services.access import PermissionDeniedError
 from hipcare.services.accounts import SessionUser, signed_in_user
+from hipcare.services.second_factor import second_factor_required
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 
 __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "ENROLMENT_PATH",
     "CsrfRefusedError",
+    "SecondFactorEnrolmentRequiredError",
     "SignInRequiredError",
     "api_user",
     "page_user",
     "page_user_with_form",
+    "refuse_until_enrolled",
     "staff_api_user",
     "staff_page_user",
     "staff_page_user_with_form",
@@ -44,6 +52,26 @@ class CsrfRefusedError(Exception):
     """A state-changing request without the session's CSRF token: 403."""
 
 
+class SecondFactorEnrolmentRequiredError(Exception):
+    """A site administrator without TOTP asked for something else than setting it up."""
+
+
+ENROLMENT_PATH = "/account/second-factor"
+_OPEN_BEFORE_ENROLMENT = ("/account/", "/sign-out", "/api/sign-out", "/api/me")
+
+
+def refuse_until_enrolled(request: Request, context: WebContext, user: SessionUser) -> None:
+    """Raise :class:`SecondFactorEnrolmentRequiredError` for a site administrator without an
+    authenticator asking for anything but their account pages (when the setting requires)."""
+    if (
+        context.settings.admin_second_factor_required
+        and second_factor_required(user.user)
+        and not user.user.second_factor
+        and not request.url.path.startswith(_OPEN_BEFORE_ENROLMENT)
+    ):
+        raise SecondFactorEnrolmentRequiredError
+
+
 def _session_user(request: Request, context: WebContext) -> SessionUser:
     user = signed_in_user(
         context.unit_of_work(),
@@ -53,6 +81,7 @@ def _session_user(request: Request, context: WebContext) -> SessionUser:
     )
     if user is None:
         raise SignInRequiredError
+    refuse_until_enrolled(request, context, user)
     return user
 
 

@@ -30,11 +30,19 @@ from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.page_cache import PageCache
 
-__all__ = ["SESSION_COOKIE", "SIGN_IN_COOKIE", "WebContext", "web_context"]
+__all__ = [
+    "SECOND_FACTOR_COOKIE",
+    "SESSION_COOKIE",
+    "SIGN_IN_COOKIE",
+    "WebContext",
+    "web_context",
+]
 
 SESSION_COOKIE = "hipcare_session"
 SIGN_IN_COOKIE = "hipcare_sign_in"
 """Holds the sign-in form's CSRF token before there is a session (a double-submit cookie)."""
+SECOND_FACTOR_COOKIE = "hipcare_second_factor"
+"""Carries a sign-in from a right password to the TOTP code step (a single-use token)."""
 
 
 @dataclass(frozen=True)

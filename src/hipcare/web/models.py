@@ -115,6 +115,11 @@ class SignInIn(BaseModel):
 
     email: str = Field(max_length=320)
     password: str = Field(max_length=1024)
+    code: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the TOTP code (or a recovery code) of an account with a second factor",
+    )
 
 
 class Me(BaseModel):

@@ -26,6 +26,7 @@ from hipcare.storage import (
 from hipcare.storage.migrate import alembic_config, write_revision
 
 TABLES = {
+    "account_tokens",
     "alert_deliveries",
     "alerts",
     "audit_log",
@@ -50,20 +51,21 @@ TABLES = {
     "radiograph_files",
     "radiograph_readings",
     "radiographs",
+    "recovery_codes",
     "referrals",
     "reminder_deliveries",
     "sign_in_failures",
+    "site_alert_routes",
     "site_memberships",
     "sites",
     "surveillance_status",
     "users",
     "visits",
     "web_sessions",
-    "site_alert_routes",
 }
 
 
-HEAD = "0018_alerts"
+HEAD = "0019_accounts"
 """The newest migration: a new one changes this line."""
 
 

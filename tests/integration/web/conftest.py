@@ -50,7 +50,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path)
+    # The administrators here have no authenticator: the rule that a site administrator must
+    # set one up first is tested in test_web_local_accounts.py with the setting's default.
+    return Settings(
+        database_url=database_url, data_dir=tmp_path, admin_second_factor_required=False
+    )
 
 
 @pytest.fixture

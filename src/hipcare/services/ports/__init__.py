@@ -12,8 +12,12 @@ work" patterns; ADR 12).
 from __future__ import annotations
 
 from hipcare.services.ports.accounts import (
+    AccountRepository,
+    AccountToken,
+    SecondFactorSecret,
     SessionRepository,
     SignInFailureRepository,
+    TokenPurpose,
 )
 from hipcare.services.ports.audit import (
     AuditLog,
@@ -59,6 +63,8 @@ from hipcare.services.ports.worklist import (
 )
 
 __all__ = [
+    "AccountRepository",
+    "AccountToken",
     "AlertRepository",
     "AuditLog",
     "CarePlanItemRepository",
@@ -72,12 +78,14 @@ __all__ = [
     "RecordedComplication",
     "RecordedOutcome",
     "ReferralRepository",
+    "SecondFactorSecret",
     "SessionRepository",
     "SignInFailureRepository",
     "SiteAuditQuery",
     "SiteRepository",
     "StoredSurveillanceStatus",
     "SurveillanceStatusRepository",
+    "TokenPurpose",
     "UnitOfWork",
     "UserRepository",
     "VisitRepository",

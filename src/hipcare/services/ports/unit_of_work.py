@@ -10,7 +10,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
-from hipcare.services.ports.accounts import SessionRepository, SignInFailureRepository
+from hipcare.services.ports.accounts import (
+    AccountRepository,
+    SessionRepository,
+    SignInFailureRepository,
+)
 from hipcare.services.ports.alert_outbox import AlertOutbox
 from hipcare.services.ports.alert_routes import AlertRouteRepository
 from hipcare.services.ports.audit import AuditLog, SiteAuditQuery
@@ -78,6 +82,9 @@ class UnitOfWork(Protocol):
 
     @property
     def sign_in_failures(self) -> SignInFailureRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
 
     @property
     def site_audit(self) -> SiteAuditQuery: ...

@@ -41,7 +41,7 @@ from hipcare.services.journey import (
     open_child_page,
 )
 from hipcare.storage import SqlAlchemyUnitOfWork
-from hipcare.web.auth import SignInRequiredError
+from hipcare.web.auth import SignInRequiredError, refuse_until_enrolled
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
 from hipcare.web.page_cache import PageCache
 from hipcare.web.rendering.family import staff_diary
@@ -327,4 +327,5 @@ def child_page_response(request: Request, child_id: int) -> HTMLResponse:
     if opened is None:
         raise SignInRequiredError
     user, header, journey = opened
+    refuse_until_enrolled(request, context, user)
     return _finish(request, context, user, lookup, header, journey)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from hipcare.content.i18n import LANGUAGES, Translator
 from hipcare.domain.errors import InvalidInputError
 from hipcare.services import family as use
-from hipcare.services.accounts import SessionUser, SignInRefusedError
+from hipcare.services.accounts import SessionUser, SignedIn, SignInRefusedError
 from hipcare.services.accounts import sign_in as sign_in_use_case
 from hipcare.services.family.reminders import smtp_sender
 from hipcare.storage import SqlAlchemyUnitOfWork
@@ -288,6 +288,8 @@ async def accept(request: Request, token: str, context: Context) -> Response:
             policy=context.policy,
         )
     except SignInRefusedError:
+        return RedirectResponse("/sign-in?next=/family", status_code=303)
+    if not isinstance(signed, SignedIn):  # an account with TOTP signs in on the sign-in page
         return RedirectResponse("/sign-in?next=/family", status_code=303)
     response = RedirectResponse("/family", status_code=303)
     set_session_cookie(response, signed.token, context)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Annotated
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from hipcare.services.accounts import (
+    SecondFactorNeeded,
     SessionUser,
     SignInRefusal,
     SignInRefusedError,
@@ -24,8 +25,15 @@ from hipcare.services.accounts import (
 )
 from hipcare.services.accounts import sign_in as sign_in_use_case
 from hipcare.services.accounts import sign_out as sign_out_use_case
+from hipcare.services.second_factor import complete_sign_in
 from hipcare.web.auth import CSRF_FIELD, api_user, page_user_with_form
-from hipcare.web.context import SESSION_COOKIE, SIGN_IN_COOKIE, WebContext, web_context
+from hipcare.web.context import (
+    SECOND_FACTOR_COOKIE,
+    SESSION_COOKIE,
+    SIGN_IN_COOKIE,
+    WebContext,
+    web_context,
+)
 from hipcare.web.models import API_ERRORS, Problem, SignInIn, SignInOut, me_out, signed_in_out
 from hipcare.web.rendering import page, set_session_cookie
 
@@ -39,6 +47,7 @@ AnyFormUser = Annotated[SessionUser, Depends(page_user_with_form)]
 AnyApiUser = Annotated[SessionUser, Depends(api_user)]
 """Signing out and asking who is signed in are for every account, the family's too."""
 Context = Annotated[WebContext, Depends(web_context)]
+_LOCKED = frozenset({SignInRefusal.ACCOUNT_LOCKED, SignInRefusal.ADDRESS_LOCKED})
 
 
 def _safe_target(target: str | None) -> str:
@@ -137,6 +146,18 @@ async def sign_in(request: Request, context: Context) -> Response:
         return _sign_in_form(
             request, email=email, target=target, message=refused.message, status=status
         )
+    if isinstance(signed, SecondFactorNeeded):
+        # The code step (hipcare.web.routes.account) takes the sign-in from here.
+        response = RedirectResponse(f"/sign-in/second-factor?next={quote(target)}", 303)
+        response.set_cookie(
+            SECOND_FACTOR_COOKIE,
+            signed.pending_token,
+            httponly=True,
+            samesite="lax",
+            secure=context.settings.secure_cookies,
+            path="/sign-in",
+        )
+        return response
     # A session the browser held before (another user's, or an old one) ends here.
     sign_out_use_case(context.unit_of_work(), request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(target, status_code=303)
@@ -163,7 +184,7 @@ async def sign_out(request: Request, user: AnyFormUser, context: Context) -> Res
     name="sign_in",
     response_model=SignInOut,
     responses={
-        401: {"model": Problem, "description": "wrong email or password"},
+        401: {"model": Problem, "description": "wrong email, password or second-factor code"},
         429: {"model": Problem, "description": "too many failed sign-ins: locked for a while"},
     },
 )
@@ -179,8 +200,23 @@ async def api_sign_in(body: SignInIn, request: Request, context: Context) -> Res
             now=context.now(),
             policy=context.policy,
         )
+        if isinstance(signed, SecondFactorNeeded):
+            if body.code is None:
+                return JSONResponse(
+                    Problem(
+                        field="code", problem="this account has a second factor: send its code"
+                    ).model_dump(),
+                    status_code=401,
+                )
+            signed = await run_in_threadpool(
+                complete_sign_in,
+                context.unit_of_work(),
+                signed.pending_token,
+                body.code,
+                now=context.now(),
+            )
     except SignInRefusedError as refused:
-        status = 401 if refused.reason is SignInRefusal.WRONG_EMAIL_OR_PASSWORD else 429
+        status = 429 if refused.reason in _LOCKED else 401
         return JSONResponse(
             Problem(field=refused.reason.value, problem=refused.message).model_dump(),
             status_code=status,
