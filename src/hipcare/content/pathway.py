@@ -17,6 +17,7 @@ from hipcare.domain.pathway import (
     Anchor,
     Bullet,
     Condition,
+    ItemKind,
     Owner,
     Pathway,
     PathwayItem,
@@ -55,6 +56,7 @@ _ITEM_KEYS = {
     "text",
     "variant",
     "bullet",
+    "kind",
 }
 
 
@@ -151,6 +153,7 @@ def _item(table: Mapping[str, Any]) -> PathwayItem:
         clinician_note=_required(table, "clinician_note", where),
         source=_required(table, "source", where),
         applies_when=_condition(table.get("applies_when"), f"{where}.applies_when"),
+        kind=_enum(ItemKind, _required(table, "kind", where), f"{where}.kind"),
     )
 
 

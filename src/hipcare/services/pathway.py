@@ -189,6 +189,7 @@ def plan_entries(plan: CarePlan, words: Translator) -> tuple[PlanEntry, ...]:
                 status=item.status.value,
                 timing_status=item.timing_status.value,
                 to_be_confirmed=item.to_be_confirmed,
+                kind=item.kind.value,
             )
         )
     return tuple(entries)
@@ -221,6 +222,7 @@ def plan_document(plan: CarePlan, words: Translator) -> dict[str, Any]:
         "items": [
             {
                 "id": entry.id,
+                "kind": entry.kind,
                 "phase": entry.phase,
                 "date": entry.date.isoformat(),
                 "recurrence": entry.recurrence,
@@ -264,10 +266,13 @@ def plan_text(plan: CarePlan, words: Translator, *, content: Content) -> str:
         for entry in in_phase:
             mark = " *" if entry.to_be_confirmed else ""
             done = " [done]" if entry.status == ItemStatus.DONE.value else ""
-            when = words.format_date(entry.date)
+            when = "" if entry.is_information else words.format_date(entry.date)
             if entry.recurrence is not None and entry.until is not None:
                 when += f" .. {words.format_date(entry.until)} ({entry.recurrence})"
-            lines.append(f"{when}{mark}  [{entry.owner}] {entry.title}{done}")
+            if entry.is_information:
+                lines.append(f"[{entry.owner}] {entry.title}")
+            else:
+                lines.append(f"{when}{mark}  [{entry.owner}] {entry.title}{done}")
             lines.extend(f"    {line}" for line in entry.full_text.splitlines())
         lines.append("")
     if any(e.to_be_confirmed for e in entries):
@@ -312,6 +317,8 @@ def plan_calendar(
     note = words.gettext(pathway.local_protocol_note)
     events = []
     for item, entry in zip(plan.items, plan_entries(plan, words), strict=True):
+        if entry.is_information:
+            continue  # read in the plan and the booklet; it has no day to put in a calendar
         description = entry.full_text
         if entry.to_be_confirmed:
             description += f"\n\n* {note}"

@@ -277,7 +277,7 @@ def _today_view(
         FamilyItem(
             entry=entry,
             done=planned.id in started.done_ids,
-            tickable=family_may_tick(planned.owner, planned.recurrence),
+            tickable=family_may_tick(planned.owner, planned.recurrence, planned.kind),
         )
         for planned, entry in zip(plan.items, entries, strict=True)
         if planned.id in started.item_ids
