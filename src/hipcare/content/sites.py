@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from hipcare.domain.day_of_surgery import DayOfSurgeryDefaults
 from hipcare.domain.errors import InvalidInputError
 
 __all__ = ["Contact", "Site", "load_sites", "site_by_id"]
@@ -34,6 +35,8 @@ class Site:
     brand_colour: str
     contacts: tuple[Contact, ...]
     example_data: bool
+    day_of_surgery: DayOfSurgeryDefaults | None = None
+    """The site's day-of-surgery defaults (local protocol), if it ships them."""
 
     def contact(self, role: str) -> Contact | None:
         """The contact with this role (``orthopaedic-nurse``, ``ward``, ``emergency``), if any."""
@@ -53,6 +56,43 @@ def _site_from_table(table: dict[str, Any]) -> Site:
         brand_colour=table["brand_colour"],
         contacts=contacts,
         example_data=bool(table.get("example_data", False)),
+        day_of_surgery=_day_of_surgery(table["id"], table.get("day_of_surgery")),
+    )
+
+
+_DAY_KEYS = frozenset(
+    {
+        "arrival_time",
+        "arrival_place",
+        "food_hours_before",
+        "milk_hours_before",
+        "clear_fluids_hours_before",
+        "what_to_bring",
+        "source",
+        "status",
+    }
+)
+
+
+def _day_of_surgery(site_id: str, table: dict[str, Any] | None) -> DayOfSurgeryDefaults | None:
+    if table is None:
+        return None
+    where = f"site.{site_id}.day_of_surgery"
+    unknown = set(table) - _DAY_KEYS
+    if unknown:
+        raise InvalidInputError(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+    if table.get("status") != "local-protocol":
+        raise InvalidInputError(
+            f"{where}.status", "day-of-surgery defaults are 'local-protocol' until confirmed"
+        )
+    return DayOfSurgeryDefaults(
+        arrival_time=table["arrival_time"],
+        arrival_place=table["arrival_place"],
+        food_hours_before=table["food_hours_before"],
+        milk_hours_before=table["milk_hours_before"],
+        clear_fluids_hours_before=table["clear_fluids_hours_before"],
+        what_to_bring=tuple(table.get("what_to_bring", ())),
+        source=table["source"],
     )
 
 

@@ -14,15 +14,19 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
 from hipcare.domain.osteotomy import OsteotomyRules
 from hipcare.domain.pathway import Procedure
 from hipcare.services.accounts import SessionUser
+from hipcare.services.family.postponement import tell_family_of_postponement
+from hipcare.services.family.reminders import smtp_sender
 from hipcare.services.operations import (
     plan_operation,
     postpone_surgery,
+    set_day_of_surgery,
     site_surgeons,
     start_pathway,
     tick_care_item,
@@ -32,6 +36,7 @@ from hipcare.services.records import get_child
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.clinical_models import (
     CarePlanItemOut,
+    DayOfSurgeryIn,
     OperationIn,
     OperationOut,
     PathwayStartIn,
@@ -224,6 +229,28 @@ async def _form_values(request: Request) -> dict[str, str]:
     return {key: value for key, value in raw.items() if isinstance(value, str)}
 
 
+async def _tell_family(
+    request: Request, context: WebContext, actor_id: int, child_id: int
+) -> None:
+    """Email the family that the date changed (when SMTP is set up; the banner on their
+    page tells them either way)."""
+    smtp = context.smtp
+    if smtp is None:
+        return
+    public = smtp.public_url or str(request.base_url).rstrip("/")
+    await run_in_threadpool(
+        tell_family_of_postponement,
+        context.unit_of_work(),
+        actor_id,
+        child_id,
+        smtp_sender(smtp),
+        smtp,
+        context.content.words,
+        now=context.now(),
+        public_url=public,
+    )
+
+
 def _back_with_problem(
     request: Request, user: SessionUser, context: WebContext, child_id: int, problem: str
 ) -> Response:
@@ -252,6 +279,7 @@ async def start_pathway_page(
             document,
             pathway_content(),
             now=context.now(),
+            today=context.today(),
         )
     except InvalidInputError as error:
         if error.field == "child_id":
@@ -294,6 +322,7 @@ async def postpone_page(
         return _back_with_problem(
             request, user, context, child_id, f"{error.field}: {error.problem}"
         )
+    await _tell_family(request, context, user_id(user), child_id)
     return RedirectResponse(f"/children/{child_id}#care-plan", status_code=303)
 
 
@@ -354,6 +383,7 @@ async def api_start_pathway(
         body.model_dump(),
         pathway_content(),
         now=context.now(),
+        today=context.today(),
     )
     return [care_plan_item_out(item) for item in items]
 
@@ -364,9 +394,15 @@ async def api_start_pathway(
     responses=CONFLICT,
 )
 async def api_postpone(
-    child_id: RecordId, operation_id: RecordId, body: PostponeIn, user: ApiUser, context: Context
+    request: Request,
+    child_id: RecordId,
+    operation_id: RecordId,
+    body: PostponeIn,
+    user: ApiUser,
+    context: Context,
 ) -> list[CarePlanItemOut]:
-    """Move the surgery date; items not done are re-dated, done ones are kept. 409 when
+    """Move the surgery date; items not done are re-dated, done ones are kept unless their
+    text named the old date (reopened); the family is emailed that the date changed. 409 when
     someone changed the operation first (``expected_surgery_date``, or at the same moment)."""
     now = context.now()
     items = postpone_surgery(
@@ -379,6 +415,7 @@ async def api_postpone(
         today=context.today(now),
         now=now,
     )
+    await _tell_family(request, context, user_id(user), child_id)
     return [care_plan_item_out(item) for item in items]
 
 
@@ -395,3 +432,28 @@ async def api_tick(
         context.unit_of_work(), user_id(user), child_id, operation_id, item_id, now=context.now()
     )
     return care_plan_item_out(item)
+
+
+@api_router.put(
+    "/children/{child_id}/operations/{operation_id}/day-of-surgery",
+    response_model=OperationOut,
+)
+async def api_day_of_surgery(
+    child_id: RecordId,
+    operation_id: RecordId,
+    body: DayOfSurgeryIn,
+    user: ApiUser,
+    context: Context,
+) -> OperationOut:
+    """Set the day of surgery the family sees (fasting stops, arrival time and place, what
+    to bring); values left out keep the site's defaults (local protocol)."""
+    plan = set_day_of_surgery(
+        context.unit_of_work(),
+        user_id(user),
+        child_id,
+        operation_id,
+        body.model_dump(exclude_none=True),
+        pathway_content(),
+        now=context.now(),
+    )
+    return operation_out(plan)
