@@ -160,7 +160,9 @@ def _item(table: Mapping[str, Any]) -> PathwayItem:
 def parse_pathway(text: str) -> Pathway:
     """A :class:`Pathway` from the text of a pathway TOML file (refuses unknown keys)."""
     data = tomllib.loads(text)
-    _check_keys(data, {"pathway", "notes", "phase", "item"}, "pathway.toml")
+    _check_keys(data, {"pathway", "notes", "phase", "item", "unwell_advice"}, "pathway.toml")
+    unwell = data.get("unwell_advice", {})
+    _check_keys(unwell, {"before_surgery", "after_surgery"}, "unwell_advice")
     head = _required(data, "pathway", "pathway.toml")
     _check_keys(
         head,
@@ -195,6 +197,8 @@ def parse_pathway(text: str) -> Pathway:
         default_expected_stay_source=_required(head, "default_expected_stay_source", "pathway"),
         local_protocol_note=_required(notes, "local_protocol_timing", "notes"),
         example_data_note=_required(notes, "example_data", "notes"),
+        unwell_before_surgery=unwell.get("before_surgery"),
+        unwell_after_surgery=unwell.get("after_surgery"),
     )
 
 

@@ -57,7 +57,9 @@ def _things(value: object, field_name: str) -> tuple[str, ...]:
         raise InvalidInputError(field_name, "must be a list of things to bring")
     if len(value) > _MAX_THINGS:
         raise InvalidInputError(field_name, f"lists more than {_MAX_THINGS} things")
-    return tuple(_text(item, f"{field_name}[{index}]", _MAX_THING) for index, item in enumerate(value))
+    return tuple(
+        _text(item, f"{field_name}[{index}]", _MAX_THING) for index, item in enumerate(value)
+    )
 
 
 @dataclass(frozen=True)

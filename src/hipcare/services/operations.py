@@ -128,7 +128,9 @@ def day_of_surgery_for(
     if document is None:
         document = {}
     if not isinstance(document, Mapping):
-        raise InvalidInputError("day_of_surgery", "must be a JSON object such as {\"arrival_time\": \"07:00\"}")
+        raise InvalidInputError(
+            "day_of_surgery", 'must be a JSON object such as {"arrival_time": "07:00"}'
+        )
     for key in document:
         if key not in DAY_OF_SURGERY_KEYS:
             raise InvalidInputError(
@@ -144,7 +146,7 @@ def day_of_surgery_for(
         missing = [key for key in DAY_OF_SURGERY_KEYS[:5] if key not in given]
         if missing:
             raise InvalidInputError(missing[0], "is missing (the site has no defaults)")
-        return DayOfSurgery(**given, to_be_confirmed=False)  # type: ignore[arg-type]  # DayOfSurgery checks each value
+        return DayOfSurgery(**given, to_be_confirmed=False)
     except InvalidInputError as error:
         field = error.field.removeprefix("day_of_surgery.")
         raise InvalidInputError(f"day_of_surgery.{field}", error.problem) from None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hipcare.domain.day_of_surgery import DayOfSurgery
 from hipcare.domain.identity import HospitalNumber
 from hipcare.domain.pathway import Procedure
 from hipcare.domain.records import (

@@ -164,7 +164,9 @@ class DayOfSurgeryOut(BaseModel):
     milk_stop_time: str
     clear_fluids_stop_time: str
     what_to_bring: list[str]
-    to_be_confirmed: bool = Field(description="local protocol: to be confirmed by the clinical lead")
+    to_be_confirmed: bool = Field(
+        description="local protocol: to be confirmed by the clinical lead"
+    )
 
 
 class OperationIn(BaseModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hipcare.domain.day_of_surgery import DayOfSurgery
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.pathway import CarePlan, ItemKind
 from hipcare.domain.records import (
@@ -33,6 +34,7 @@ from hipcare.services.ports.family import StartedPlan
 __all__ = [
     "audit_family_read",
     "child_care_plan",
+    "day_of_surgery_of",
     "family_plan",
     "plan_and_entries",
     "started_care_plan",
@@ -202,3 +204,11 @@ def family_plan(
         write_audit(uow, actor, action, EntityType.CHILD, child_id, now)
         uow.commit()
     return None if found is None else found[0]
+
+
+def day_of_surgery_of(uow: UnitOfWork, child_id: int) -> DayOfSurgery | None:
+    """The day of surgery of the child's started operation (for a page that has checked and
+    audited the reader already, e.g. the booklet after :func:`family_plan`)."""
+    with uow:
+        started = started_care_plan(uow, child_id)
+    return None if started is None else started[0].day_of_surgery

@@ -139,7 +139,13 @@ def _photo(photo: tuple[str, bytes] | None) -> tuple[str, bytes] | None:
 
 def surgery_phase(uow: UnitOfWork, child_id: int, today: date) -> SurgeryPhase:
     """After surgery once an operation of the child is done or its day has come; before it
-    otherwise (also for a child with no operation planned)."""
+    otherwise (also for a child with no operation planned). For a page that has checked the
+    reader already (the diary page)."""
+    with uow:
+        return _surgery_phase(uow, child_id, today)
+
+
+def _surgery_phase(uow: UnitOfWork, child_id: int, today: date) -> SurgeryPhase:
     for operation in uow.operation_plans.for_child(child_id):
         if operation.status is OperationStatus.CANCELLED:
             continue
@@ -172,7 +178,7 @@ def record_diary_entry(
     with uow:
         actor = find_actor(uow, actor_id)
         readable_child(uow, actor, child_id, now, staff_too=False)
-        assessment = assess(entry, rules, surgery_phase(uow, child_id, now.date()))
+        assessment = assess(entry, rules, _surgery_phase(uow, child_id, now.date()))
         data["rules"] = [rule.id for rule in assessment.fired]
         entry_id = uow.family.add_diary_entry(
             entry, stored_user_id(actor), data, assessment.urgency

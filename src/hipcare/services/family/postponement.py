@@ -17,7 +17,12 @@ from hipcare.services.family.reminders import Sender, SmtpSettings
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.ports.content import LANGUAGES, Translator
 
-__all__ = ["POSTPONEMENT_EMAIL_BODY", "POSTPONEMENT_EMAIL_SUBJECT", "PostponementNotice", "tell_family_of_postponement"]
+__all__ = [
+    "POSTPONEMENT_EMAIL_BODY",
+    "POSTPONEMENT_EMAIL_SUBJECT",
+    "PostponementNotice",
+    "tell_family_of_postponement",
+]
 
 POSTPONEMENT_EMAIL_SUBJECT = "The date of your child's operation has changed"
 POSTPONEMENT_EMAIL_BODY = (

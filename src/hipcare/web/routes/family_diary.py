@@ -68,6 +68,8 @@ def _diary_values(
         "follow_up": alert_follow_up(uow, user_id(user), child.id or 0, now=now),
         "clock_time": _clock_time(context),
         "call_now_contacts": _call_now(child, words),
+        "after_surgery": use.surgery_phase(uow, child.id or 0, context.today(now)).value
+        == "after-surgery",
     }
 
 

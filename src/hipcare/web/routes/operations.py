@@ -229,9 +229,7 @@ async def _form_values(request: Request) -> dict[str, str]:
     return {key: value for key, value in raw.items() if isinstance(value, str)}
 
 
-async def _tell_family(
-    request: Request, context: WebContext, actor_id: int, child_id: int
-) -> None:
+async def _tell_family(request: Request, context: WebContext, actor_id: int, child_id: int) -> None:
     """Email the family that the date changed (when SMTP is set up; the banner on their
     page tells them either way)."""
     smtp = context.smtp

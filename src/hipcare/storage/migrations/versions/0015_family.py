@@ -80,9 +80,7 @@ def upgrade() -> None:
     with op.batch_alter_table("operation_plans", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pathway_started_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("postponed_from", sa.Date(), nullable=True))
-        batch_op.add_column(
-            sa.Column("postponed_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("postponed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("day_of_surgery", sa.JSON(), nullable=True))
 
 
