@@ -187,12 +187,19 @@ def parse_pathway(text: str) -> Pathway:
                 title=_required(table, "title", "phase"),
             )
         )
+    items = tuple(_item(table) for table in _required(data, "item", "pathway.toml"))
+    for key, item_id in unwell.items():
+        found = next((item for item in items if item.id == item_id), None)
+        if found is None or found.kind is not ItemKind.INFORMATION:
+            raise InvalidInputError(
+                f"unwell_advice.{key}", f"{item_id!r} must be an information item of the pathway"
+            )
     return Pathway(
         id=_required(head, "id", "pathway"),
         version=_required(head, "version", "pathway"),
         title=_required(head, "title", "pathway"),
         phases=tuple(phases),
-        items=tuple(_item(table) for table in _required(data, "item", "pathway.toml")),
+        items=items,
         default_expected_stay_days=_required(head, "default_expected_stay_days", "pathway"),
         default_expected_stay_source=_required(head, "default_expected_stay_source", "pathway"),
         local_protocol_note=_required(notes, "local_protocol_timing", "notes"),

@@ -391,21 +391,12 @@ class Pathway:
     local_protocol_note: str
     example_data_note: str
     unwell_before_surgery: str | None = None
-    """The information item that says what to do when the child is unwell before surgery."""
+    """The information item that says what to do when the child is unwell before surgery
+    (the loader checks it is one; a page shows nothing when the plan lacks it)."""
     unwell_after_surgery: str | None = None
     """The information item with the red flags after surgery (call now)."""
 
     def __post_init__(self) -> None:
-        for name in ("unwell_before_surgery", "unwell_after_surgery"):
-            item_id = getattr(self, name)
-            if item_id is None:
-                continue
-            found = next((item for item in self.items if item.id == item_id), None)
-            if found is None or found.kind is not ItemKind.INFORMATION:
-                raise InvalidInputError(
-                    f"unwell_advice.{name.removeprefix('unwell_')}",
-                    f"{item_id!r} must be an information item of the pathway",
-                )
         if tuple(p.phase for p in self.phases) != tuple(Phase):
             raise InvalidInputError(
                 "phase", f"phases must be exactly {', '.join(Phase)} in that order"
