@@ -102,6 +102,9 @@ class BookletView:
     day_of_surgery_heading: str = ""
     day_of_surgery_lines: tuple[str, ...] = ()
     """What to do on the day (fasting stops, arrival, what to bring), when it is set."""
+    day_of_surgery_bring_heading: str = ""
+    day_of_surgery_bring: tuple[str, ...] = ()
+    """What to bring on the day, one thing a line."""
     day_of_surgery_note: str = ""
     """"To be confirmed by the clinical lead" when the times are the site's defaults."""
 

@@ -206,15 +206,14 @@ def build_booklet_view(
     if day_of_surgery is not None:
         steps = day_of_surgery_lines(day_of_surgery, plan.surgery_date, translator)
         lines = [line.text for line in steps]
-        if day_of_surgery.what_to_bring:
-            things = "; ".join(words(thing) for thing in day_of_surgery.what_to_bring)
-            lines.append(f"{words(DAY_OF_SURGERY_TEXT['bring'])}: {things}")
         for msgid in DAY_OF_SURGERY_TEXT.values():
             words.note(msgid)
         view = dataclasses.replace(
             view,
             day_of_surgery_heading=words(DAY_OF_SURGERY_TEXT["heading"]),
             day_of_surgery_lines=tuple(lines),
+            day_of_surgery_bring_heading=words(DAY_OF_SURGERY_TEXT["bring"]),
+            day_of_surgery_bring=tuple(words(thing) for thing in day_of_surgery.what_to_bring),
             day_of_surgery_note=words(DAY_OF_SURGERY_TEXT["to_confirm"])
             if day_of_surgery.to_be_confirmed
             else "",

@@ -93,6 +93,7 @@ def _operation_form(
                 (procedure.value, PROCEDURE_NAMES[procedure]) for procedure in Procedure
             ],
             "today": context.today().isoformat(),
+            "day_defaults": pathway_content().day_of_surgery.get(record.child.site_id),
             "me": user_id(user),
             "planner": planner_values,
             "planner_fields": _PLANNER_FIELDS,
@@ -162,6 +163,7 @@ _OPERATION_FIELDS = (
     "surgery_date",
     "weight_bearing",
     "positioning_device",
+    "day_of_surgery",
 )
 
 
@@ -190,6 +192,25 @@ def _operation_document(form: Mapping[str, Any]) -> dict[str, Any]:
     device = form.get("positioning_device", "")
     if device in ("yes", "no"):
         document["positioning_device"] = device == "yes"
+    day = {
+        key: str(form.get(f"dos_{key}", "")).strip()
+        for key in (
+            "arrival_time",
+            "arrival_place",
+            "food_stop_time",
+            "milk_stop_time",
+            "clear_fluids_stop_time",
+            "what_to_bring",
+        )
+    }
+    if day["what_to_bring"]:
+        document_things = [line.strip() for line in day["what_to_bring"].splitlines()]
+        day_document: dict[str, Any] = {"what_to_bring": [t for t in document_things if t]}
+    else:
+        day_document = {}
+    day_document |= {key: value for key, value in day.items() if value and key != "what_to_bring"}
+    if day_document:
+        document["day_of_surgery"] = day_document
     return document
 
 
@@ -216,8 +237,13 @@ async def plan_operation_page(
     except InvalidInputError as error:
         if error.field == "child_id":
             raise
-        field = error.field.split("[")[0]
+        field = error.field.split("[")[0].split(".")[0]
         field = field if field in _OPERATION_FIELDS else "sides"
+        if field == "day_of_surgery":
+            problem = f"{error.field.removeprefix('day_of_surgery.')}: {error.problem}"
+            return _operation_form(
+                request, user, context, child_id, form, {field: problem}, status=422
+            )
         return _operation_form(
             request, user, context, child_id, form, {field: error.problem}, status=422
         )
