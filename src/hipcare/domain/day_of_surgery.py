@@ -36,7 +36,8 @@ def parse_clock_time(value: object, field_name: str) -> datetime.time:
         return value.replace(second=0, microsecond=0)
     if not isinstance(value, str) or not (found := _CLOCK.match(value.strip())):
         raise InvalidInputError(field_name, f"{value!r} is not a time written HH:MM, e.g. 07:30")
-    return datetime.time(int(found.group(1)), int(found.group(2)))
+    hour, minute = int(found.group(1)), int(found.group(2))
+    return datetime.time.min.replace(hour=hour, minute=minute)
 
 
 def _text(value: object, field_name: str, limit: int) -> str:
