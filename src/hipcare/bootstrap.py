@@ -84,7 +84,10 @@ class LoadedContent:
         """The pathway, the surgeons' profiles and the sites' names, as the operation and
         family use cases take them."""
         return PathwayContent.of(
-            self.pathway, self.surgeons, {site.id: site.name for site in self.sites}
+            self.pathway,
+            self.surgeons,
+            {site.id: site.name for site in self.sites},
+            {site.id: site.day_of_surgery for site in self.sites if site.day_of_surgery},
         )
 
 

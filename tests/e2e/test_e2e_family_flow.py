@@ -118,8 +118,9 @@ def test_family_flow_from_invitation_to_alert_in_arabic(
             ("cry", "2"),
             ("consolability", "1"),
         ):
-            family.locator(f"#rflacc-{category}").select_option(score)
-        family.locator("form:has(#rflacc-face)").get_by_role("button", name="Save").click()
+            # Each score is a radio with the tool's own description in our words (issue 17).
+            family.locator(f"#rflacc-{category}-{score}").check()
+        family.locator("form:has(#rflacc-face-0)").get_by_role("button", name="Save").click()
         outcome = family.get_by_role("status")
         assert "We have told the care team." in outcome.inner_text()
         assert outcome.get_by_role("link", name="02 5550 1234").is_visible()

@@ -151,12 +151,15 @@ def read_calendar(path: Path) -> Any:
 
 
 def test_calendar_has_one_all_day_event_per_plan_item(tmp_path: Path) -> None:
+    """One event per task; information is read, not put on a day (issue 17)."""
     output = tmp_path / "plan.ics"
     status, _, err = run("calendar", "--facts", str(DEMO), "--output", str(output))
     assert (status, err) == (0, "")
     calendar = read_calendar(output)
     _, plan_out, _ = run("plan", "--facts", str(DEMO), "--json")
-    items = {item["id"]: item for item in json.loads(plan_out)["items"]}
+    every = json.loads(plan_out)["items"]
+    items = {item["id"]: item for item in every if item["kind"] == "task"}
+    assert any(item["kind"] == "information" for item in every)
     events = calendar.vevent_list
     assert len(events) == len(items)
     assert calendar.version.value == "2.0"

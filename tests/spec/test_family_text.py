@@ -22,6 +22,9 @@ _SAMPLES = {
     "end_date": "28 June 2027",
     "score": 7,
     "time": "19:52",
+    "surgery_date": "3 March 2027",
+    "day": "3 March 2027",
+    "place": "Day Surgery Admissions",
 }
 
 

@@ -700,6 +700,9 @@ class InMemoryFamilyRepository(_Repository):
             raise ValueError(f"user {user_id} is already linked to child {child_id}")
         self._tables.family_links[user_id, child_id] = at
 
+    def members(self, child_id: int) -> Sequence[int]:
+        return sorted(user for user, child in self._tables.family_links if child == child_id)
+
     def children_of(self, user_id: int) -> Sequence[int]:
         return sorted(child for user, child in self._tables.family_links if user == user_id)
 

@@ -50,6 +50,7 @@ title = "Check-ups"
 [[item]]
 id = "skin-check"
 title = "Check the skin"
+kind = "task"
 phase = "recovery"
 owner = "family"
 when = { anchor = "discharge", offset_days = 0 }

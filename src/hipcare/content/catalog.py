@@ -4,7 +4,8 @@ Sources of family text (each string is an English msgid):
 
 * ``pathway.toml`` — phase titles, item texts and their variants (the pathway engineer's file;
   read here as plain TOML so that this module does not depend on the pathway loader);
-* ``sites.toml`` — contact labels and opening hours (site names are proper names, kept as is);
+* ``sites.toml`` — contact labels and opening hours, the day-of-surgery arrival place and
+  what to bring (site names are proper names, kept as is);
 * ``booklet.toml`` — the booklet's headings, labels, warning signs and disclaimer;
 * ``family.toml`` — the family web pages' words (``[ui]``);
 * ``diary.toml`` — the diary rules' advice to the family.
@@ -103,6 +104,12 @@ def _sites_strings(text: str) -> Iterator[tuple[str, str]]:
             where = f"site[{site['id']}].contact[{contact['role']}]"
             yield f"{where}.label", contact["label"]
             yield f"{where}.hours", contact["hours"]
+        day = site.get("day_of_surgery")
+        if day is not None:
+            where = f"site[{site['id']}].day_of_surgery"
+            yield f"{where}.arrival_place", day["arrival_place"]
+            for index, thing in enumerate(day.get("what_to_bring", [])):
+                yield f"{where}.what_to_bring[{index}]", thing
 
 
 def _sourced_strings() -> Iterator[tuple[str, str, str]]:

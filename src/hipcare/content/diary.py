@@ -11,7 +11,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from hipcare.domain.diary import DiaryKind, DiaryRule, DiaryRules, RuleStatus, SkinFinding, Urgency
+from hipcare.domain.diary import (
+    DiaryKind,
+    DiaryRule,
+    DiaryRules,
+    RuleStatus,
+    SkinFinding,
+    SurgeryPhase,
+    Urgency,
+)
 from hipcare.domain.errors import InvalidInputError
 
 __all__ = ["DiaryContentError", "load_diary_rules", "parse_diary_rules"]
@@ -29,6 +37,7 @@ _KEYS = frozenset(
         "contact_roles",
         "at_least",
         "findings",
+        "phase",
     }
 )
 
@@ -58,6 +67,7 @@ def _rule(table: dict[str, Any], position: int) -> DiaryRule:
             at_least=table.get("at_least"),
             findings=frozenset(SkinFinding(value) for value in table.get("findings", ())),
             note=table.get("note", ""),
+            phase=SurgeryPhase(table["phase"]) if "phase" in table else None,
         )
     except ValueError as error:
         raise DiaryContentError(f"{where}: {error}") from None

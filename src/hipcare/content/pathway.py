@@ -17,6 +17,7 @@ from hipcare.domain.pathway import (
     Anchor,
     Bullet,
     Condition,
+    ItemKind,
     Owner,
     Pathway,
     PathwayItem,
@@ -55,6 +56,7 @@ _ITEM_KEYS = {
     "text",
     "variant",
     "bullet",
+    "kind",
 }
 
 
@@ -151,13 +153,16 @@ def _item(table: Mapping[str, Any]) -> PathwayItem:
         clinician_note=_required(table, "clinician_note", where),
         source=_required(table, "source", where),
         applies_when=_condition(table.get("applies_when"), f"{where}.applies_when"),
+        kind=_enum(ItemKind, _required(table, "kind", where), f"{where}.kind"),
     )
 
 
 def parse_pathway(text: str) -> Pathway:
     """A :class:`Pathway` from the text of a pathway TOML file (refuses unknown keys)."""
     data = tomllib.loads(text)
-    _check_keys(data, {"pathway", "notes", "phase", "item"}, "pathway.toml")
+    _check_keys(data, {"pathway", "notes", "phase", "item", "unwell_advice"}, "pathway.toml")
+    unwell = data.get("unwell_advice", {})
+    _check_keys(unwell, {"before_surgery", "after_surgery"}, "unwell_advice")
     head = _required(data, "pathway", "pathway.toml")
     _check_keys(
         head,
@@ -182,16 +187,25 @@ def parse_pathway(text: str) -> Pathway:
                 title=_required(table, "title", "phase"),
             )
         )
+    items = tuple(_item(table) for table in _required(data, "item", "pathway.toml"))
+    for key, item_id in unwell.items():
+        found = next((item for item in items if item.id == item_id), None)
+        if found is None or found.kind is not ItemKind.INFORMATION:
+            raise InvalidInputError(
+                f"unwell_advice.{key}", f"{item_id!r} must be an information item of the pathway"
+            )
     return Pathway(
         id=_required(head, "id", "pathway"),
         version=_required(head, "version", "pathway"),
         title=_required(head, "title", "pathway"),
         phases=tuple(phases),
-        items=tuple(_item(table) for table in _required(data, "item", "pathway.toml")),
+        items=items,
         default_expected_stay_days=_required(head, "default_expected_stay_days", "pathway"),
         default_expected_stay_source=_required(head, "default_expected_stay_source", "pathway"),
         local_protocol_note=_required(notes, "local_protocol_timing", "notes"),
         example_data_note=_required(notes, "example_data", "notes"),
+        unwell_before_surgery=unwell.get("before_surgery"),
+        unwell_after_surgery=unwell.get("after_surgery"),
     )
 
 

@@ -15,6 +15,7 @@ from hipcare.domain.alert_routes import (
     parse_clock_time,
     parse_working_days,
 )
+from hipcare.domain.day_of_surgery import DayOfSurgeryDefaults
 from hipcare.domain.errors import InvalidInputError
 
 __all__ = [
@@ -50,6 +51,8 @@ class Site:
     timezone: str
     alert_routes: AlertRoutes
     """The alert routes as shipped (the site's routes page may override them)."""
+    day_of_surgery: DayOfSurgeryDefaults | None = None
+    """The site's day-of-surgery defaults (local protocol), if it ships them."""
 
     def contact(self, role: str) -> Contact | None:
         """The contact with this role (``orthopaedic-nurse``, ``ward``, ``emergency``), if any."""
@@ -73,6 +76,7 @@ def _site_from_table(table: dict[str, Any]) -> Site:
         example_data=bool(table.get("example_data", False)),
         timezone=timezone,
         alert_routes=alert_routes_from_table(site_id, timezone, table.get("alert_routes", {})),
+        day_of_surgery=_day_of_surgery(table["id"], table.get("day_of_surgery")),
     )
 
 
@@ -95,6 +99,42 @@ def alert_routes_from_table(site_id: str, timezone: str, table: dict[str, Any]) 
         working_hours_address=table.get("working_hours_address"),
         after_hours_address=table.get("after_hours_address"),
         administrators_address=table.get("administrators_address"),
+    )
+
+
+_DAY_KEYS = frozenset(
+    {
+        "arrival_time",
+        "arrival_place",
+        "food_hours_before",
+        "milk_hours_before",
+        "clear_fluids_hours_before",
+        "what_to_bring",
+        "source",
+        "status",
+    }
+)
+
+
+def _day_of_surgery(site_id: str, table: dict[str, Any] | None) -> DayOfSurgeryDefaults | None:
+    if table is None:
+        return None
+    where = f"site.{site_id}.day_of_surgery"
+    unknown = set(table) - _DAY_KEYS
+    if unknown:
+        raise InvalidInputError(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+    if table.get("status") != "local-protocol":
+        raise InvalidInputError(
+            f"{where}.status", "day-of-surgery defaults are 'local-protocol' until confirmed"
+        )
+    return DayOfSurgeryDefaults(
+        arrival_time=table["arrival_time"],
+        arrival_place=table["arrival_place"],
+        food_hours_before=table["food_hours_before"],
+        milk_hours_before=table["milk_hours_before"],
+        clear_fluids_hours_before=table["clear_fluids_hours_before"],
+        what_to_bring=tuple(table.get("what_to_bring", ())),
+        source=table["source"],
     )
 
 

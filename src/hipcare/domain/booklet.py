@@ -36,6 +36,8 @@ class BookletEntry:
     who: str
     repeats: str | None
     to_confirm: bool
+    information: bool = False
+    """Read, not ticked: shown with no date and no tick box."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,14 @@ class BookletView:
     printed_on: str
     printed_on_iso: str
     fallback_count: int
+    day_of_surgery_heading: str = ""
+    day_of_surgery_lines: tuple[str, ...] = ()
+    """What to do on the day (fasting stops, arrival, what to bring), when it is set."""
+    day_of_surgery_bring_heading: str = ""
+    day_of_surgery_bring: tuple[str, ...] = ()
+    """What to bring on the day, one thing a line."""
+    day_of_surgery_note: str = ""
+    """"To be confirmed by the clinical lead" when the times are the site's defaults."""
 
     def family_texts(self) -> tuple[str, ...]:
         """Every sentence and label the booklet shows, in reading order (for text checks)."""

@@ -45,6 +45,7 @@ __all__ = [
     "RuleStatus",
     "SkinCheck",
     "SkinFinding",
+    "SurgeryPhase",
     "Unwell",
     "Urgency",
     "assess",
@@ -112,6 +113,15 @@ class Urgency(StrEnum):
 class RuleStatus(StrEnum):
     GUIDELINE = "guideline"
     LOCAL_PROTOCOL = "local-protocol"
+
+
+class SurgeryPhase(StrEnum):
+    """Where the child is on the road to the operation: advice differs (issue 14, item 7).
+
+    Before it, an unwell child may need the date moved; after it, the red flags apply."""
+
+    BEFORE_SURGERY = "before-surgery"
+    AFTER_SURGERY = "after-surgery"
 
 
 def _score(value: object, field_name: str, high: int) -> int:
@@ -209,7 +219,7 @@ class MedicineGiven:
 
 @dataclass(frozen=True)
 class Unwell:
-    """ "My child is unwell" before surgery, in the family's words."""
+    """ "My child is unwell", in the family's words (before or after the operation)."""
 
     description: str
 
@@ -289,9 +299,14 @@ class DiaryRule:
     at_least: int | None = None
     findings: frozenset[SkinFinding] = frozenset()
     note: str = ""
+    phase: SurgeryPhase | None = None
+    """The rule fires only in this phase (None: in both)."""
 
     def __post_init__(self) -> None:
         where = f"diary rule {self.id!r}"
+        if self.phase is not None and not isinstance(self.phase, SurgeryPhase):
+            phases = ", ".join(phase.value for phase in SurgeryPhase)
+            raise InvalidInputError(f"{where}.phase", f"must be one of {phases}")
         for name in ("id", "advice", "source", "section"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
                 raise InvalidInputError(f"{where}.{name}", "is missing (every rule cites it)")
@@ -310,8 +325,11 @@ class DiaryRule:
     def to_be_confirmed(self) -> bool:
         return self.status is RuleStatus.LOCAL_PROTOCOL
 
-    def fires(self, entry: DiaryEntry) -> bool:
+    def fires(self, entry: DiaryEntry, phase: SurgeryPhase = SurgeryPhase.BEFORE_SURGERY) -> bool:
+        """Whether the rule fires for ``entry`` written in ``phase`` of the child's care."""
         if entry.kind is not self.kind:
+            return False
+        if self.phase is not None and self.phase is not phase:
             return False
         measure = entry.measure
         if isinstance(measure, RFlacc):
@@ -362,10 +380,17 @@ class Assessment:
         return tuple(rule.advice for rule in self.fired if rule.urgency is self.urgency)
 
 
-def assess(entry: DiaryEntry, rules: DiaryRules | Sequence[DiaryRule]) -> Assessment:
-    """The urgency of ``entry`` under ``rules``: the most urgent rule that fires, or none."""
+def assess(
+    entry: DiaryEntry,
+    rules: DiaryRules | Sequence[DiaryRule],
+    phase: SurgeryPhase = SurgeryPhase.BEFORE_SURGERY,
+) -> Assessment:
+    """The urgency of ``entry`` under ``rules``: the most urgent rule that fires, or none.
+
+    ``phase``: before or after the child's operation (a child with no operation done is
+    before it); rules tied to a phase fire only in it."""
     all_rules = rules.rules if isinstance(rules, DiaryRules) else tuple(rules)
-    fired = tuple(rule for rule in all_rules if rule.fires(entry))
+    fired = tuple(rule for rule in all_rules if rule.fires(entry, phase))
     if not fired:
         return Assessment(Urgency.NONE)
     urgency = max((rule.urgency for rule in fired), key=lambda urgency: urgency.rank)

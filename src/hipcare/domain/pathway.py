@@ -36,6 +36,7 @@ __all__ = [
     "CareFacts",
     "CarePlan",
     "Condition",
+    "ItemKind",
     "ItemStatus",
     "Owner",
     "Pathway",
@@ -120,6 +121,17 @@ class TimingStatus(StrEnum):
 
     FACT_SHEET = "fact-sheet"
     LOCAL_PROTOCOL = "local-protocol"
+
+
+class ItemKind(StrEnum):
+    """What a family does with an item: reads information, or acts on a dated task.
+
+    Information ("About this plan", "Signs to watch for", "Tell us if your child gets sick")
+    is read, never ticked, and shows no date or timing note; a task has a date (issue 17).
+    """
+
+    INFORMATION = "information"
+    TASK = "task"
 
 
 class ItemStatus(StrEnum):
@@ -319,9 +331,13 @@ class PathwayItem:
     source: str
     applies_when: Condition = Condition()
     bullets: tuple[Bullet, ...] = ()
+    kind: ItemKind = ItemKind.TASK
 
     def __post_init__(self) -> None:
         where = f"item.{self.id}"
+        object.__setattr__(self, "kind", _enum_value(ItemKind, self.kind, f"{where}.kind"))
+        if self.kind is ItemKind.INFORMATION and self.when.recurrence is not None:
+            raise InvalidInputError(f"{where}.kind", "information is read once: it cannot repeat")
         if not _SLUG.match(self.id):
             raise InvalidInputError("item.id", f"{self.id!r} must be lower-case words and dashes")
         _family_text(self.title, f"{where}.title")
@@ -374,6 +390,11 @@ class Pathway:
     default_expected_stay_source: str
     local_protocol_note: str
     example_data_note: str
+    unwell_before_surgery: str | None = None
+    """The information item that says what to do when the child is unwell before surgery
+    (the loader checks it is one; a page shows nothing when the plan lacks it)."""
+    unwell_after_surgery: str | None = None
+    """The information item with the red flags after surgery (call now)."""
 
     def __post_init__(self) -> None:
         if tuple(p.phase for p in self.phases) != tuple(Phase):
@@ -575,11 +596,22 @@ class PlannedItem:
     clinician_note: str
     fact_sheet_points: tuple[str, ...]
     status: ItemStatus = ItemStatus.PLANNED
+    kind: ItemKind = ItemKind.TASK
 
     @property
     def to_be_confirmed(self) -> bool:
-        """Local-protocol timing: outputs say it is to be confirmed by the clinical lead."""
-        return self.timing_status is TimingStatus.LOCAL_PROTOCOL
+        """A task with local-protocol timing: outputs say the clinical lead still has to
+        confirm its date. Information carries no date, so no such note."""
+        return self.kind is ItemKind.TASK and self.timing_status is TimingStatus.LOCAL_PROTOCOL
+
+    @property
+    def is_information(self) -> bool:
+        return self.kind is ItemKind.INFORMATION
+
+    @property
+    def names_a_date(self) -> bool:
+        """Its text or bullets quote a plan date (surgery, admission or discharge day)."""
+        return any(isinstance(value, datetime.date) for value in self.params.values())
 
 
 @dataclass(frozen=True)
@@ -598,6 +630,8 @@ class CarePlan:
     site_name: str | None
     phases: tuple[PhaseDefinition, ...]
     items: tuple[PlannedItem, ...] = field(default=())
+    starts_on: datetime.date | None = None
+    """The day the plan started: no task is due before it (None: dates as computed)."""
 
     @property
     def surgery_date(self) -> datetime.date:
@@ -665,8 +699,13 @@ def personalise(
     facts: CareFacts,
     surgeon: SurgeonPreferences | None = None,
     site_name: str | None = None,
+    starts_on: datetime.date | None = None,
 ) -> CarePlan:
     """The dated plan for one child: each applicable item, its date, owner, text and params.
+
+    ``starts_on`` is the day the plan started (the care team started the pathway): a task
+    whose computed day falls before it is due on that day, never back-dated (issue 17); a
+    repeating task then starts that day and still ends on its own end day (or that day).
 
     Resolution order for weight bearing and the positioning device: the facts, else the
     surgeon's rule for the procedures done, else the surgeon's default; with neither, an
@@ -706,6 +745,7 @@ def personalise(
         stay_planned=planned_stay is not None,
         site_name=site_name,
         phases=pathway.phases,
+        starts_on=starts_on,
     )
     condition_facts = _condition_facts(
         facts, weight_bearing, positioning_device, site_name is not None, planned_stay is not None
@@ -713,7 +753,7 @@ def personalise(
     anchors = plan.anchors
     available = _params(plan)
     items = tuple(
-        _planned_item(item, anchors, available, condition_facts)
+        _not_before(_planned_item(item, anchors, available, condition_facts), starts_on)
         for item in pathway.items
         if item.applies_when.matches(condition_facts)
     )
@@ -769,7 +809,17 @@ def _planned_item(
         timing_status=item.timing_status,
         clinician_note=item.clinician_note,
         fact_sheet_points=item.fact_sheet_points,
+        kind=item.kind,
     )
+
+
+def _not_before(item: PlannedItem, starts_on: datetime.date | None) -> PlannedItem:
+    """A task dated before the plan's start moved to the start day (information keeps its
+    day: it shows no date, the day only orders it within its phase)."""
+    if starts_on is None or item.is_information or item.date >= starts_on:
+        return item
+    until = None if item.until is None else max(item.until, starts_on)
+    return dataclasses.replace(item, date=starts_on, until=until)
 
 
 def _in_order(
@@ -785,8 +835,10 @@ def postpone(
 ) -> CarePlan:
     """The plan moved to ``new_surgery_date``: every item not done is re-dated from its anchor.
 
-    Items named in ``done_item_ids`` (or already done) become / stay done and keep their date
-    and wording. The admission moves with the surgery; the planned stay stays the same.
+    Items named in ``done_item_ids`` (or already done) stay done and keep their date and
+    wording, except those whose text quoted a plan date (the old one): they are reopened
+    and re-dated, so the family reads and does them again with the new date (issue 17). The
+    admission moves with the surgery; the planned stay and the plan's start day stay the same.
     """
     _require_date(new_surgery_date, "new_surgery_date")
     done = set(done_item_ids)
@@ -809,15 +861,15 @@ def postpone(
     anchors = moved.anchors
     items: list[PlannedItem] = []
     for item in plan.items:
-        if item.status is ItemStatus.DONE or item.id in done:
+        if (item.status is ItemStatus.DONE or item.id in done) and not item.names_a_date:
             items.append(dataclasses.replace(item, status=ItemStatus.DONE))
             continue
-        items.append(
-            dataclasses.replace(
-                item,
-                date=item.start.on(anchors),
-                until=item.until_relative.on(anchors) if item.until_relative else None,
-                params=MappingProxyType({k: available[k] for k in item.params}),
-            )
+        redated = dataclasses.replace(
+            item,
+            date=item.start.on(anchors),
+            until=item.until_relative.on(anchors) if item.until_relative else None,
+            params=MappingProxyType({k: available[k] for k in item.params}),
+            status=ItemStatus.PLANNED,
         )
+        items.append(_not_before(redated, plan.starts_on))
     return dataclasses.replace(moved, items=_in_order(items, plan.phases))

@@ -29,6 +29,12 @@ class PlanEntry:
     status: str
     timing_status: str
     to_be_confirmed: bool
+    kind: str = "task"
+    """``"information"`` (read, not ticked, shown without a date) or ``"task"`` (dated)."""
+
+    @property
+    def is_information(self) -> bool:
+        return self.kind == "information"
 
     @property
     def full_text(self) -> str:

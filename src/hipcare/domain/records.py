@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from hipcare.domain.checks import choices, optional_finite_number
+from hipcare.domain.day_of_surgery import DayOfSurgery
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.identity import AdministrativeSex, HospitalNumber
@@ -601,9 +602,27 @@ class OperationPlan:
     wheelchair_user: bool | None = None
     attends_school: bool | None = None
     sees_therapists: bool | None = None
+    pathway_started_on: date | None = None
+    """The day the care team started the pathway: no task is due before it (issue 17)."""
+    postponed_from: date | None = None
+    """The surgery date before the last postponement (None: never postponed)."""
+    postponed_at: datetime | None = None
+    """When it was last postponed (UTC): the family's banner shows for a while after."""
+    day_of_surgery: DayOfSurgery | None = None
+    """Fasting stops, arrival time and place, what to bring (None: not set yet)."""
 
     def __post_init__(self) -> None:
         _required_id(self.child_id, "operation.child_id")
+        if (self.postponed_from is None) != (self.postponed_at is None):
+            raise InvalidInputError(
+                "operation.postponed_at", "postponed_from and postponed_at go together"
+            )
+        if self.postponed_at is not None:
+            object.__setattr__(
+                self, "postponed_at", utc_moment(self.postponed_at, "operation.postponed_at")
+            )
+        if self.day_of_surgery is not None and not isinstance(self.day_of_surgery, DayOfSurgery):
+            raise InvalidInputError("operation.day_of_surgery", "must be a DayOfSurgery")
         for name in ("wheelchair_user", "attends_school", "sees_therapists"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
                 raise InvalidInputError(f"operation.{name}", "must be true, false or not known")
@@ -798,6 +817,9 @@ class AuditAction(StrEnum):
     SECOND_FACTOR_ENROLLED = "second-factor.enrolled"
     SECOND_FACTOR_REFUSED = "second-factor.refused"
     RECOVERY_CODE_USED = "recovery-code.used"
+    CARE_ITEM_REOPENED = "care-item.reopened"
+    POSTPONEMENT_EMAILED = "postponement.emailed"
+    DAY_OF_SURGERY_SET = "day-of-surgery.set"
 
 
 class EntityType(StrEnum):

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import NoReturn
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
-from hipcare.domain.pathway import Owner, Recurrence
+from hipcare.domain.pathway import ItemKind, Owner, Recurrence
 from hipcare.domain.records import AuditAction, AuditEntry, Child, EntityType, User
 from hipcare.services.ports import UnitOfWork
 
@@ -45,10 +45,13 @@ class ConflictError(HipcareError):
         super().__init__(f"{field}: {problem}")
 
 
-def family_may_tick(owner: Owner, recurrence: Recurrence | None) -> bool:
-    """A family ticks only its own one-off steps: family-owned and not recurring (recurring
-    ones are reminders). The care team's items (X-rays, reviews, ...) are theirs to tick."""
-    return owner is Owner.FAMILY and recurrence is None
+def family_may_tick(
+    owner: Owner, recurrence: Recurrence | None, kind: ItemKind = ItemKind.TASK
+) -> bool:
+    """A family ticks only its own one-off tasks: family-owned and not recurring (recurring
+    ones are reminders). The care team's items (X-rays, reviews, ...) are theirs to tick;
+    information is read, never ticked."""
+    return kind is ItemKind.TASK and owner is Owner.FAMILY and recurrence is None
 
 
 def find_actor(uow: UnitOfWork, actor_id: int) -> User:

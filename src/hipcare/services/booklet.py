@@ -22,9 +22,16 @@ from hipcare.domain.booklet import (
     BookletView,
     KeyDate,
 )
+from hipcare.domain.day_of_surgery import DayOfSurgery
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.pathway import CareFacts, CarePlan
-from hipcare.services.pathway import PlanEntry, make_plan, plan_entries
+from hipcare.services.pathway import (
+    DAY_OF_SURGERY_TEXT,
+    PlanEntry,
+    day_of_surgery_lines,
+    make_plan,
+    plan_entries,
+)
 from hipcare.services.ports.content import BookletText, Content, Site, Translator
 
 __all__ = ["BOOKLET_FORMATS", "booklet_format", "build_booklet_view"]
@@ -83,7 +90,7 @@ def _entry(entry: PlanEntry, text: BookletText, words: _Words) -> BookletEntry:
         )
     return BookletEntry(
         item_id=entry.id,
-        date_text=words.date(entry.date),
+        date_text="" if entry.is_information else words.date(entry.date),
         date_iso=entry.date.isoformat(),
         title=entry.title,
         text=entry.text,
@@ -91,6 +98,7 @@ def _entry(entry: PlanEntry, text: BookletText, words: _Words) -> BookletEntry:
         who=words(_label(text.owners, entry.owner, "owners")),
         repeats=repeats,
         to_confirm=entry.to_be_confirmed,
+        information=entry.is_information,
     )
 
 
@@ -120,12 +128,20 @@ def _contacts(site: Site | None, words: _Words) -> tuple[BookletContact, ...]:
 
 
 def build_booklet_view(
-    facts: CareFacts, translator: Translator, printed_on: datetime.date, *, content: Content
+    facts: CareFacts,
+    translator: Translator,
+    printed_on: datetime.date,
+    *,
+    content: Content,
+    starts_on: datetime.date | None = None,
+    day_of_surgery: DayOfSurgery | None = None,
 ) -> BookletView:
-    """The booklet for one child in the language of ``translator``, printed on ``printed_on``."""
+    """The booklet for one child in the language of ``translator``, printed on ``printed_on``
+    (no task dated before ``starts_on``, the day the plan started; the day of surgery's
+    fasting stops, arrival and what to bring when set)."""
     text = content.booklet_text
     words = _Words(translator)
-    plan = make_plan(facts, content=content)
+    plan = make_plan(facts, content=content, starts_on=starts_on)
     entries = plan_entries(plan, translator)
     for item in plan.items:
         for msgid in (item.title_msgid, item.msgid, *item.bullet_msgids):
@@ -187,5 +203,20 @@ def build_booklet_view(
         printed_on_iso=printed_on.isoformat(),
         fallback_count=0,
     )
+    if day_of_surgery is not None:
+        steps = day_of_surgery_lines(day_of_surgery, plan.surgery_date, translator)
+        lines = [line.text for line in steps]
+        for msgid in DAY_OF_SURGERY_TEXT.values():
+            words.note(msgid)
+        view = dataclasses.replace(
+            view,
+            day_of_surgery_heading=words(DAY_OF_SURGERY_TEXT["heading"]),
+            day_of_surgery_lines=tuple(lines),
+            day_of_surgery_bring_heading=words(DAY_OF_SURGERY_TEXT["bring"]),
+            day_of_surgery_bring=tuple(words(thing) for thing in day_of_surgery.what_to_bring),
+            day_of_surgery_note=words(DAY_OF_SURGERY_TEXT["to_confirm"])
+            if day_of_surgery.to_be_confirmed
+            else "",
+        )
     # Counted last: every string above has passed through `words` by now.
     return dataclasses.replace(view, fallback_count=len(words.fallbacks))

@@ -163,6 +163,16 @@ def _seed_operation(
     operation = entry["operation"]
     surgeon_id = staff_ids[operation["surgeon"]]
     surgery_date = today + timedelta(days=operation["surgery_in_days"])
+    # The plan started when the operation was booked (8 weeks before, or today if later).
+    started_on = min(today, surgery_date - timedelta(days=56))
+    postponed_from = (
+        None
+        if "postponed_from_days" not in operation
+        else today + timedelta(days=operation["postponed_from_days"])
+    )
+    if postponed_from is not None:
+        started_on = min(today, postponed_from - timedelta(days=56))
+    site_defaults = content.site(entry["site"]).day_of_surgery
     care_plan = make_plan(
         parse_facts(
             {
@@ -179,6 +189,7 @@ def _seed_operation(
             content=content,
         ),
         content=content,
+        starts_on=started_on,
     )
     status = OperationStatus(operation["status"])
     with uow:
@@ -197,6 +208,14 @@ def _seed_operation(
                 wheelchair_user=operation["wheelchair_user"],
                 attends_school=operation["attends_school"],
                 sees_therapists=operation["sees_therapists"],
+                pathway_started_on=started_on,
+                postponed_from=postponed_from,
+                postponed_at=None
+                if postponed_from is None
+                else now - timedelta(days=operation.get("postponed_days_ago", 2)),
+                day_of_surgery=None
+                if site_defaults is None or status is OperationStatus.DONE
+                else site_defaults.day(),
             )
         )
         if status in (OperationStatus.SCHEDULED, OperationStatus.DONE) and plan.id is not None:

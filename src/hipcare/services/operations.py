@@ -23,10 +23,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from hipcare.domain.day_of_surgery import DayOfSurgery, DayOfSurgeryDefaults
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.pathway import (
     CareFacts,
     CarePlan,
+    ItemStatus,
     Pathway,
     Procedure,
     Sides,
@@ -59,10 +61,12 @@ __all__ = [
     "SurgeonChoice",
     "build_care_plan",
     "build_care_plan_with_profile",
+    "day_of_surgery_for",
     "operation_defaults",
     "plan_operation",
     "postpone_surgery",
     "record_operation_done",
+    "set_day_of_surgery",
     "site_surgeons",
     "start_pathway",
     "tick_care_item",
@@ -77,6 +81,15 @@ OPERATION_KEYS = (
     "surgery_date",
     "weight_bearing",
     "positioning_device",
+    "day_of_surgery",
+)
+DAY_OF_SURGERY_KEYS = (
+    "arrival_time",
+    "arrival_place",
+    "food_stop_time",
+    "milk_stop_time",
+    "clear_fluids_stop_time",
+    "what_to_bring",
 )
 PATHWAY_FACT_KEYS = ("wheelchair_user", "attends_school", "sees_therapists")
 MAX_YEARS_AHEAD = 3
@@ -90,6 +103,8 @@ class PathwayContent:
     pathway: Pathway
     surgeons: Mapping[str, SurgeonPreferences]
     site_names: Mapping[str, str]
+    day_of_surgery: Mapping[str, DayOfSurgeryDefaults] = dataclasses.field(default_factory=dict)
+    """Each site's day-of-surgery defaults by site id (local protocol)."""
 
     @classmethod
     def of(
@@ -97,8 +112,47 @@ class PathwayContent:
         pathway: Pathway,
         surgeons: Sequence[SurgeonPreferences],
         site_names: Mapping[str, str],
+        day_of_surgery: Mapping[str, DayOfSurgeryDefaults] | None = None,
     ) -> PathwayContent:
-        return cls(pathway, {surgeon.id: surgeon for surgeon in surgeons}, dict(site_names))
+        return cls(
+            pathway,
+            {surgeon.id: surgeon for surgeon in surgeons},
+            dict(site_names),
+            dict(day_of_surgery or {}),
+        )
+
+
+def day_of_surgery_for(
+    site_id: str, document: object, content: PathwayContent
+) -> DayOfSurgery | None:
+    """The day of surgery from the site's defaults and a clinician's ``document`` (keys
+    :data:`DAY_OF_SURGERY_KEYS`, each optional). Without site defaults every key is needed;
+    with neither, None."""
+    if document is None:
+        document = {}
+    if not isinstance(document, Mapping):
+        raise InvalidInputError(
+            "day_of_surgery", 'must be a JSON object such as {"arrival_time": "07:00"}'
+        )
+    for key in document:
+        if key not in DAY_OF_SURGERY_KEYS:
+            raise InvalidInputError(
+                f"day_of_surgery.{key}", f"unknown field; use {', '.join(DAY_OF_SURGERY_KEYS)}"
+            )
+    defaults = content.day_of_surgery.get(site_id)
+    try:
+        if defaults is not None:
+            return defaults.day(document)
+        given = {key: value for key, value in document.items() if value not in (None, "")}
+        if not given:
+            return None
+        missing = [key for key in DAY_OF_SURGERY_KEYS[:5] if key not in given]
+        if missing:
+            raise InvalidInputError(missing[0], "is missing (the site has no defaults)")
+        return DayOfSurgery(**given, to_be_confirmed=False)
+    except InvalidInputError as error:
+        field = error.field.removeprefix("day_of_surgery.")
+        raise InvalidInputError(f"day_of_surgery.{field}", error.problem) from None
 
 
 @dataclass(frozen=True)
@@ -260,6 +314,9 @@ def plan_operation(
                 else OperationStatus.SCHEDULED,
                 plate_angle_deg=_angle(document.get("plate_angle_deg")),
                 surgery_date=surgery_date,
+                day_of_surgery=day_of_surgery_for(
+                    child.site_id, document.get("day_of_surgery"), content
+                ),
             )
         except InvalidInputError as error:
             raise InvalidInputError(error.field.removeprefix("operation."), error.problem) from None
@@ -361,6 +418,7 @@ def build_care_plan_with_profile(
         ),
         profile,
         content.site_names.get(child.site_id),
+        starts_on=operation.pathway_started_on,
     )
 
 
@@ -373,8 +431,12 @@ def start_pathway(
     content: PathwayContent,
     *,
     now: datetime,
+    today: date | None = None,
 ) -> tuple[CarePlanItemState, ...]:
     """Create the child's care plan from the pathway for a scheduled operation.
+
+    The plan starts ``today`` (the site's day; default: the UTC day of ``now``): a task
+    whose day falls before it is due today, never back-dated (issue 17).
 
     ``document`` gives the facts the pathway needs about the child (``wheelchair_user``,
     ``attends_school``, ``sees_therapists``: true or false); weight bearing and the
@@ -400,6 +462,7 @@ def start_pathway(
             wheelchair_user=facts["wheelchair_user"],
             attends_school=facts["attends_school"],
             sees_therapists=facts["sees_therapists"],
+            pathway_started_on=today if today is not None else now.date(),
         )
         care_plan = build_care_plan(uow, child, operation, content)
         uow.operation_plans.save(operation)
@@ -439,7 +502,10 @@ def postpone_surgery(
 
     Optional ``document["expected_surgery_date"]`` (YYYY-MM-DD, or "" when none was set) is
     the date the clinician saw, If-Match style: when someone moved it since,
-    :class:`~hipcare.services.access.ConflictError` (409) and nothing changes. Without it the
+    :class:`~hipcare.services.access.ConflictError` (409) and nothing changes. Done items
+    whose text quoted the old date are reopened (``care-item.reopened`` audited); the
+    operation keeps the old date and the moment (``postponed_from``, ``postponed_at``) for the
+    family's banner. Without it the
     date read in this transaction is the precondition, so of two simultaneous postponements
     one wins and the other gets the same 409.
     """
@@ -464,7 +530,13 @@ def postpone_surgery(
         if new_date == operation.surgery_date:
             raise InvalidInputError("surgery_date", "is the date already planned")
         moved = uow.operation_plans.save_if_unchanged(
-            dataclasses.replace(operation, surgery_date=new_date, status=OperationStatus.SCHEDULED),
+            dataclasses.replace(
+                operation,
+                surgery_date=new_date,
+                status=OperationStatus.SCHEDULED,
+                postponed_from=operation.surgery_date,
+                postponed_at=now,
+            ),
             operation,
         )
         if moved is None:
@@ -472,7 +544,32 @@ def postpone_surgery(
                 "surgery_date",
                 "someone else changed the operation at the same moment; nothing was changed",
             )
-        saved = _redate_open_items(uow, child, operation, states, new_date, content)
+        before = build_care_plan(uow, child, operation, content)
+        stored_ids = {state.item_id for state in states}
+        done_ids = [state.item_id for state in states if state.done]
+        kept = dataclasses.replace(
+            before, items=tuple(item for item in before.items if item.id in stored_ids)
+        )
+        after = postpone(kept, new_date, done_ids)
+        new_dates = {item.id: item.date for item in after.items}
+        reopen = {item.id for item in after.items if item.status is ItemStatus.PLANNED}
+        saved = []
+        for state in states:
+            if state.item_id not in new_dates or (state.done and state.item_id not in reopen):
+                saved.append(state)
+                continue
+            if state.done:
+                # Its text quoted the old date: the family reads and does it again (issue 17).
+                write_audit(
+                    uow, actor, AuditAction.CARE_ITEM_REOPENED, EntityType.CHILD, child_id, now
+                )
+            saved.append(
+                uow.care_plan_items.save(
+                    dataclasses.replace(
+                        state, due_date=new_dates[state.item_id], done_at=None, done_by=None
+                    )
+                )
+            )
         write_audit(uow, actor, AuditAction.OPERATION_POSTPONED, EntityType.CHILD, child_id, now)
         uow.commit()
     return tuple(saved)
@@ -617,3 +714,29 @@ def tick_care_item(
         write_audit(uow, actor, AuditAction.CARE_ITEM_TICKED, EntityType.CHILD, child_id, now)
         uow.commit()
     return done
+
+
+def set_day_of_surgery(
+    uow: UnitOfWork,
+    actor_id: int,
+    child_id: int,
+    operation_id: int,
+    document: object,
+    content: PathwayContent,
+    *,
+    now: datetime,
+) -> OperationPlan:
+    """Set the day of surgery (fasting stops, arrival, what to bring) of an operation: the
+    site's defaults with the clinician's values (:func:`day_of_surgery_for`); audited as
+    ``day-of-surgery.set``. Empty values go back to the site's defaults."""
+    with uow:
+        actor = find_actor(uow, actor_id)
+        child, operation = _operation(uow, actor, child_id, operation_id, now)
+        _clinician(uow, actor, child_id, now, "sets the day of surgery")
+        if operation.status in (OperationStatus.CANCELLED, OperationStatus.DONE):
+            raise InvalidInputError("operation_id", f"the operation is {operation.status}")
+        day = day_of_surgery_for(child.site_id, document, content)
+        saved = uow.operation_plans.save(dataclasses.replace(operation, day_of_surgery=day))
+        write_audit(uow, actor, AuditAction.DAY_OF_SURGERY_SET, EntityType.CHILD, child_id, now)
+        uow.commit()
+    return saved

@@ -13,9 +13,11 @@ import datetime
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hipcare.domain.calendar import CalendarEvent
+from hipcare.domain.day_of_surgery import DayOfSurgery
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.pathway import (
     CareFacts,
@@ -28,10 +30,13 @@ from hipcare.domain.plan_entry import PlanEntry
 from hipcare.services.ports.content import LANGUAGES, Content, Translator
 
 __all__ = [
+    "DAY_OF_SURGERY_TEXT",
     "FACT_FIELDS",
     "PLAN_UID_NAMESPACE",
     "CalendarWriter",
+    "DayOfSurgeryLine",
     "PlanEntry",
+    "day_of_surgery_lines",
     "item_uid",
     "make_plan",
     "parse_facts",
@@ -71,6 +76,57 @@ _TEXT_FIELDS = ("sides", "weight_bearing", "language", "site", "surgeon", "child
 #: Namespace of calendar UIDs (uuid5 over the plan identity and the item id). Never change it:
 #: every family's subscribed calendar would then duplicate its events.
 PLAN_UID_NAMESPACE = uuid.UUID("6f1c1c3e-8d0b-5b7e-9d2a-4c8e6a1f2b30")
+
+
+#: The family's words for the day of surgery (msgids: ``content/family.toml`` holds each one,
+#: so the catalogs translate them; tests/unit/test_family_journey.py checks it).
+DAY_OF_SURGERY_TEXT: Mapping[str, str] = {
+    "heading": "The day of the operation",
+    "food": "No food after {time} on {day}.",
+    "milk": "No milk after {time} on {day}.",
+    "clear-fluids": (
+        "Clear drinks, like water, are fine until {time} on {day}. After that, nothing to drink."
+    ),
+    "arrival": "Arrive at {time} on {day}. Go to: {place}.",
+    "bring": "What to bring",
+    "to_confirm": (
+        "These times follow the hospital's usual plan. "
+        "The clinical lead still needs to confirm them."
+    ),
+    "event-food": "Stop food now",
+    "event-milk": "Stop milk now",
+    "event-clear-fluids": "Stop clear drinks now",
+    "event-arrival": "Arrive at the hospital",
+}
+
+
+@dataclass(frozen=True)
+class DayOfSurgeryLine:
+    """One timed step of the day of surgery in the family's language."""
+
+    step: str
+    """``food``, ``milk``, ``clear-fluids`` or ``arrival``."""
+    moment: datetime.datetime
+    """Naive: the site's local clock."""
+    title: str
+    text: str
+
+
+def day_of_surgery_lines(
+    day: DayOfSurgery, surgery_date: datetime.date, words: Translator
+) -> tuple[DayOfSurgeryLine, ...]:
+    """The day's timed steps, in time order, translated (a place from content is translated
+    when the catalog has it; a clinician's own words are shown as typed)."""
+    lines = []
+    for step, moment in day.steps(surgery_date):
+        text = words.gettext(DAY_OF_SURGERY_TEXT[step]).format(
+            time=moment.strftime("%H:%M"),
+            day=words.format_date(moment.date()),
+            place=words.gettext(day.arrival_place),
+        )
+        title = words.gettext(DAY_OF_SURGERY_TEXT[f"event-{step}"])
+        lines.append(DayOfSurgeryLine(step, moment, title, text))
+    return tuple(lines)
 
 
 def _date(value: object, field: str) -> datetime.date:
@@ -141,11 +197,16 @@ def parse_facts(data: object, *, content: Content) -> CareFacts:
     )
 
 
-def make_plan(facts: CareFacts, *, content: Content) -> CarePlan:
-    """The child's dated plan from the shipped pathway, their site and surgeon."""
+def make_plan(
+    facts: CareFacts, *, content: Content, starts_on: datetime.date | None = None
+) -> CarePlan:
+    """The child's dated plan from the shipped pathway, their site and surgeon (no task due
+    before ``starts_on``, the day the plan started, when given)."""
     surgeon = content.surgeon(facts.surgeon) if facts.surgeon is not None else None
     site_name = content.site(facts.site).name if facts.site is not None else None
-    return personalise(content.pathway, facts, surgeon=surgeon, site_name=site_name)
+    return personalise(
+        content.pathway, facts, surgeon=surgeon, site_name=site_name, starts_on=starts_on
+    )
 
 
 def plan_language(plan: CarePlan, lang: str | None, *, content: Content) -> Translator:
@@ -189,6 +250,7 @@ def plan_entries(plan: CarePlan, words: Translator) -> tuple[PlanEntry, ...]:
                 status=item.status.value,
                 timing_status=item.timing_status.value,
                 to_be_confirmed=item.to_be_confirmed,
+                kind=item.kind.value,
             )
         )
     return tuple(entries)
@@ -221,6 +283,7 @@ def plan_document(plan: CarePlan, words: Translator) -> dict[str, Any]:
         "items": [
             {
                 "id": entry.id,
+                "kind": entry.kind,
                 "phase": entry.phase,
                 "date": entry.date.isoformat(),
                 "recurrence": entry.recurrence,
@@ -264,10 +327,13 @@ def plan_text(plan: CarePlan, words: Translator, *, content: Content) -> str:
         for entry in in_phase:
             mark = " *" if entry.to_be_confirmed else ""
             done = " [done]" if entry.status == ItemStatus.DONE.value else ""
-            when = words.format_date(entry.date)
+            when = "" if entry.is_information else words.format_date(entry.date)
             if entry.recurrence is not None and entry.until is not None:
                 when += f" .. {words.format_date(entry.until)} ({entry.recurrence})"
-            lines.append(f"{when}{mark}  [{entry.owner}] {entry.title}{done}")
+            if entry.is_information:
+                lines.append(f"[{entry.owner}] {entry.title}")
+            else:
+                lines.append(f"{when}{mark}  [{entry.owner}] {entry.title}{done}")
             lines.extend(f"    {line}" for line in entry.full_text.splitlines())
         lines.append("")
     if any(e.to_be_confirmed for e in entries):
@@ -298,13 +364,17 @@ def plan_calendar(
     *,
     write: CalendarWriter,
     content: Content,
+    day_of_surgery: DayOfSurgery | None = None,
+    zone: datetime.tzinfo = datetime.UTC,
 ) -> bytes:
     """The plan as an iCalendar file: one all-day event per item, in the language of ``words``
     (written by ``write``).
 
     UIDs come from :func:`item_uid`, so they survive postponement; recurring items repeat
     daily (or weekly) up to and including their end day. Local-protocol items say that the
-    clinical lead still has to confirm the date.
+    clinical lead still has to confirm the date. Information items are left out (they have
+    no day). With ``day_of_surgery``, its timed steps (fasting stops, arrival) are timed
+    events in ``zone`` (the site's time zone), each with its alarm.
     """
     from hipcare.domain.pathway import Recurrence
 
@@ -312,6 +382,8 @@ def plan_calendar(
     note = words.gettext(pathway.local_protocol_note)
     events = []
     for item, entry in zip(plan.items, plan_entries(plan, words), strict=True):
+        if entry.is_information:
+            continue  # read in the plan and the booklet; it has no day to put in a calendar
         description = entry.full_text
         if entry.to_be_confirmed:
             description += f"\n\n* {note}"
@@ -329,4 +401,21 @@ def plan_calendar(
                 language=words.code if words.has_translation(item.msgid) else "en",
             )
         )
+    if day_of_surgery is not None:
+        for line in day_of_surgery_lines(day_of_surgery, plan.surgery_date, words):
+            description = line.text
+            if line.step == "arrival" and day_of_surgery.what_to_bring:
+                things = "\n".join(f"- {words.gettext(t)}" for t in day_of_surgery.what_to_bring)
+                description += f"\n\n{words.gettext(DAY_OF_SURGERY_TEXT['bring'])}:\n{things}"
+            if day_of_surgery.to_be_confirmed:
+                description += f"\n\n* {words.gettext(DAY_OF_SURGERY_TEXT['to_confirm'])}"
+            events.append(
+                CalendarEvent(
+                    uid=item_uid(plan.facts, f"day-of-surgery-{line.step}"),
+                    summary=line.title,
+                    description=description,
+                    start=line.moment.replace(tzinfo=zone).astimezone(datetime.UTC),
+                    language=words.code,
+                )
+            )
     return write(events, dtstamp=dtstamp, name=words.gettext(pathway.title), language=words.code)

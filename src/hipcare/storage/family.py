@@ -145,6 +145,10 @@ _NEWEST_STARTED_OPERATION = (
         OperationPlanRow.wheelchair_user,
         OperationPlanRow.attends_school,
         OperationPlanRow.sees_therapists,
+        OperationPlanRow.pathway_started_on,
+        OperationPlanRow.postponed_from,
+        OperationPlanRow.postponed_at,
+        OperationPlanRow.day_of_surgery,
         UserRow.surgeon_profile,
     )
     .outerjoin(UserRow, UserRow.id == OperationPlanRow.surgeon_id)
@@ -200,6 +204,15 @@ class SqlAlchemyFamilyRepository:
     def link(self, user_id: int, child_id: int, at: datetime) -> None:
         self._session.add(FamilyLinkRow(user_id=user_id, child_id=child_id, created_at=at))
         self._session.flush()
+
+    def members(self, child_id: int) -> Sequence[int]:
+        """The ids of the family accounts linked to the child, in id order."""
+        rows = self._session.scalars(
+            select(FamilyLinkRow.user_id)
+            .where(FamilyLinkRow.child_id == child_id)
+            .order_by(FamilyLinkRow.user_id)
+        )
+        return list(rows)
 
     def children_of(self, user_id: int) -> Sequence[int]:
         return list(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hipcare.domain.day_of_surgery import DayOfSurgery
 from hipcare.domain.identity import HospitalNumber
 from hipcare.domain.pathway import Procedure
 from hipcare.domain.records import (
@@ -225,6 +226,10 @@ def update_operation_plan_row(row: OperationPlanRow, plan: OperationPlan) -> Non
     row.wheelchair_user = plan.wheelchair_user
     row.attends_school = plan.attends_school
     row.sees_therapists = plan.sees_therapists
+    row.pathway_started_on = plan.pathway_started_on
+    row.postponed_from = plan.postponed_from
+    row.postponed_at = plan.postponed_at
+    row.day_of_surgery = None if plan.day_of_surgery is None else plan.day_of_surgery.to_json()
 
 
 def operation_plan_from_row(row: OperationPlanRow) -> OperationPlan:
@@ -243,6 +248,12 @@ def operation_plan_from_row(row: OperationPlanRow) -> OperationPlan:
         wheelchair_user=row.wheelchair_user,
         attends_school=row.attends_school,
         sees_therapists=row.sees_therapists,
+        pathway_started_on=row.pathway_started_on,
+        postponed_from=row.postponed_from,
+        postponed_at=row.postponed_at,
+        day_of_surgery=None
+        if row.day_of_surgery is None
+        else DayOfSurgery.from_json(row.day_of_surgery),
     )
 
 

@@ -353,6 +353,12 @@ class OperationPlanRow(Base):
     sees_therapists: Mapped[bool | None] = mapped_column(
         Boolean(create_constraint=True, name="sees_therapists")
     )
+    # Issue 17: the day the pathway started (no back-dating), the last postponement, and the
+    # day of surgery (hipcare.domain.day_of_surgery.DayOfSurgery.to_json).
+    pathway_started_on: Mapped[date | None]
+    postponed_from: Mapped[date | None]
+    postponed_at: Mapped[datetime | None]
+    day_of_surgery: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class CarePlanItemRow(Base):

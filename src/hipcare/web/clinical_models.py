@@ -167,6 +167,32 @@ class WorklistEntryOut(BaseModel):
     )
 
 
+class DayOfSurgeryIn(BaseModel):
+    """What the family does on the day; each value left out keeps the site's default (times
+    HH:MM, the site's clock; a stop time later than the arrival is the evening before)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    arrival_time: str | None = Field(default=None, examples=["07:00"])
+    arrival_place: str | None = Field(default=None, max_length=300)
+    food_stop_time: str | None = None
+    milk_stop_time: str | None = None
+    clear_fluids_stop_time: str | None = None
+    what_to_bring: list[str] | None = Field(default=None, max_length=12)
+
+
+class DayOfSurgeryOut(BaseModel):
+    arrival_time: str
+    arrival_place: str
+    food_stop_time: str
+    milk_stop_time: str
+    clear_fluids_stop_time: str
+    what_to_bring: list[str]
+    to_be_confirmed: bool = Field(
+        description="local protocol: to be confirmed by the clinical lead"
+    )
+
+
 class OperationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -184,6 +210,9 @@ class OperationIn(BaseModel):
     positioning_device: bool | None = Field(
         default=None, description="default: the surgeon's preference profile"
     )
+    day_of_surgery: DayOfSurgeryIn | None = Field(
+        default=None, description="default: the site's day-of-surgery defaults (local protocol)"
+    )
 
 
 class OperationOut(BaseModel):
@@ -198,6 +227,8 @@ class OperationOut(BaseModel):
     weight_bearing: Literal["as-tolerated", "non-weight-bearing"]
     positioning_device: bool
     surgery_date: date | None
+    postponed_from: date | None = None
+    day_of_surgery: DayOfSurgeryOut | None = None
 
 
 class PathwayStartIn(BaseModel):
@@ -373,6 +404,10 @@ def operation_out(plan: OperationPlan) -> OperationOut:
         weight_bearing=plan.weight_bearing.value,
         positioning_device=plan.positioning_device,
         surgery_date=plan.surgery_date,
+        postponed_from=plan.postponed_from,
+        day_of_surgery=None
+        if plan.day_of_surgery is None
+        else DayOfSurgeryOut(**plan.day_of_surgery.to_json()),
     )
 
 

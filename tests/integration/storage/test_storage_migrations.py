@@ -65,7 +65,7 @@ TABLES = {
 }
 
 
-HEAD = "0019_accounts"
+HEAD = "0020_family"
 """The newest migration: a new one changes this line."""
 
 

@@ -11,7 +11,7 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -371,7 +371,10 @@ def test_the_calendar_of_a_member_who_chose_english_is_in_english_with_an_alarm_
         assert event.summary.params.get("LANGUAGE", ["en"])[0] == "en"
         [alarm] = event.contents["valarm"]
         assert alarm.action.value == "DISPLAY"
-        assert alarm.trigger.value == -timedelta(hours=6), "18:00 the evening before"
+        if isinstance(event.dtstart.value, datetime):  # the day of surgery's timed steps
+            assert alarm.trigger.value == -timedelta(minutes=30), "30 minutes before"
+        else:
+            assert alarm.trigger.value == -timedelta(hours=6), "18:00 the evening before"
         assert alarm.description.value == event.summary.value
 
 
@@ -526,3 +529,186 @@ def test_a_family_cannot_undo_the_care_teams_tick(
         f"/family/children/{child_id}/items/{item_id}/untick", data={"csrf_token": token}
     )
     assert refused.status_code == 422
+
+
+# --- information vs tasks, no back-dating, postponement, day of surgery (issue 17, 2nd pass) --
+
+
+def _operation_id(uow: SqlAlchemyUnitOfWork, child_id: int) -> int:
+    with uow:
+        [operation] = uow.operation_plans.for_child(child_id)
+    assert operation.id is not None
+    return operation.id
+
+
+def test_information_is_read_not_ticked_and_the_api_refuses_a_tick_naming_it(
+    client: TestClient, app: FastAPI, lee: int
+) -> None:
+    child_id = _child_with_plan(client, lee)
+    _linked_family(app, "tom@example.org", child_id)
+    headers = _api_headers(client, "tom@example.org", FAMILY_PASSWORD)
+    refused = client.post(
+        f"/api/family/children/{child_id}/items/report-illness-before-surgery/tick",
+        headers=headers,
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "item_id"
+    assert "report-illness-before-surgery" in refused.json()["problem"]
+    _family_sign_in(client, "tom@example.org")
+    plan = client.get(f"/family/children/{child_id}/plan?lang=en").text
+    card = plan.split('id="item-about-this-plan"', 1)[1].split("</li>", 1)[0]
+    assert "Mark as done" not in card
+    assert 'class="item-date"' not in card
+    assert "clinical lead" not in card
+    assert "Good to know" in card
+    task = plan.split('id="item-notify-parent-work"', 1)[1].split("</li>", 1)[0]
+    assert 'class="item-date"' in task
+    assert "Mark as done" in task
+
+
+def test_no_task_is_due_before_the_day_the_plan_started(
+    client: TestClient, app: FastAPI, lee: int, uow: SqlAlchemyUnitOfWork
+) -> None:
+    """The plan starts on 2 March 2026; "About this plan" and the therapy waiting list would
+    fall on 23 February (8 weeks before the 20 April operation)."""
+    child_id = _child_with_plan(client, lee)
+    operation_id = _operation_id(uow, child_id)
+    with uow:
+        states = uow.care_plan_items.for_operation_plan(operation_id)
+        operation = uow.operation_plans.get(operation_id)
+    assert operation is not None
+    assert operation.pathway_started_on == date(2026, 3, 2)
+    from hipcare.content.pathway import load_pathway
+    from hipcare.domain.pathway import ItemKind
+
+    information = {i.id for i in load_pathway().items if i.kind is ItemKind.INFORMATION}
+    assert "about-this-plan" in {state.item_id for state in states}
+    for state in states:
+        if state.item_id not in information:
+            assert state.due_date >= date(2026, 3, 2), state.item_id
+
+
+def test_postponing_emails_the_family_shows_a_banner_and_reopens_steps_naming_the_old_date(
+    mailing_client: TestClient,
+    app: FastAPI,
+    lee: int,
+    uow: SqlAlchemyUnitOfWork,
+    inbox: tuple[_Inbox, int],
+) -> None:
+    from hipcare.domain.records import AuditAction, EntityType
+
+    client = mailing_client
+    child_id = _child_with_plan(client, lee)
+    _linked_family(app, "tom@example.org", child_id)
+    family = _api_headers(client, "tom@example.org", FAMILY_PASSWORD)
+    for item_id in ("notify-parent-work", "arrange-family-help"):
+        ticked = client.post(
+            f"/api/family/children/{child_id}/items/{item_id}/tick", headers=family
+        )
+        assert ticked.status_code == 200, ticked.text
+    nurse = _api_headers(client, "nurse@example.org")
+    operation_id = _operation_id(uow, child_id)
+    moved = client.post(
+        f"/api/children/{child_id}/operations/{operation_id}/postpone",
+        json={"surgery_date": "2026-05-25"},
+        headers=nurse,
+    )
+    assert moved.status_code == 200, moved.text
+    states = {item["item_id"]: item for item in moved.json()}
+    assert states["notify-parent-work"]["done"] is False, "its text named the old date"
+    assert states["arrange-family-help"]["done"] is True
+    [message] = inbox[0].messages
+    assert message["To"] == "tom@example.org"
+    body = message.get_content()
+    assert f"/family/children/{child_id}" in body
+    assert "2026" not in body, "no date in the email"
+    assert "20" not in message["Subject"]
+    assert message["Content-Language"] == "vi"
+    _family_sign_in(client, "tom@example.org")
+    today = client.get(f"/family/children/{child_id}?lang=en").text
+    assert 'class="banner"' in today
+    assert "The date of the operation has changed. The new date is 25 May 2026." in today
+    with uow:
+        actions = [e.action for e in uow.audit.for_entity(EntityType.CHILD, str(child_id))]
+    assert AuditAction.CARE_ITEM_REOPENED in actions
+    assert AuditAction.POSTPONEMENT_EMAILED in actions
+
+
+def test_the_day_of_surgery_shows_on_today_in_the_booklet_and_as_timed_calendar_events(
+    client: TestClient, app: FastAPI, lee: int, uow: SqlAlchemyUnitOfWork
+) -> None:
+    child_id = _child_with_plan(client, lee)
+    nurse = _api_headers(client, "nurse@example.org")
+    operation_id = _operation_id(uow, child_id)
+    changed = client.put(
+        f"/api/children/{child_id}/operations/{operation_id}/day-of-surgery",
+        json={"arrival_time": "08:00", "what_to_bring": ["Her blue blanket."]},
+        headers=nurse,
+    )
+    assert changed.status_code == 200, changed.text
+    day = changed.json()["day_of_surgery"]
+    assert (day["food_stop_time"], day["clear_fluids_stop_time"]) == ("02:00", "07:00")
+    assert day["to_be_confirmed"] is True
+    refused = client.put(
+        f"/api/children/{child_id}/operations/{operation_id}/day-of-surgery",
+        json={"milk_stop_time": "25:00"},
+        headers=nurse,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "day_of_surgery.milk_stop_time"
+    _linked_family(app, "tom@example.org", child_id)
+    _family_sign_in(client, "tom@example.org")
+    today = client.get(f"/family/children/{child_id}?lang=en").text
+    section = today.split('id="day-of-surgery"', 1)[1].split("</section>", 1)[0]
+    assert "No food after 02:00 on" in section
+    assert "Arrive at 08:00 on" in section
+    assert "Her blue blanket." in section
+    assert "clinical lead still needs to confirm" in section
+    booklet = client.get(f"/family/children/{child_id}/booklet?lang=en").text
+    assert "No food after 02:00 on" in booklet
+    path, _ = _make_link(client, child_id, "en")
+    client.cookies.clear()
+    calendar = vobject.readOne(client.get(path).text)
+    timed = [
+        event for event in calendar.contents["vevent"] if isinstance(event.dtstart.value, datetime)
+    ]
+    assert sorted(event.summary.value for event in timed) == [
+        "Arrive at the hospital",
+        "Stop clear drinks now",
+        "Stop food now",
+        "Stop milk now",
+    ]
+    for event in timed:
+        [alarm] = event.contents["valarm"]
+        assert alarm.trigger.value == -timedelta(minutes=30)
+    arrival = next(e for e in timed if e.summary.value == "Arrive at the hospital")
+    assert arrival.dtstart.value == datetime(2026, 4, 20, 8, 0, tzinfo=UTC)  # UTC test site
+
+
+def test_my_child_is_unwell_is_answered_by_phase_on_today_and_in_the_diary(
+    client: TestClient, app: FastAPI, lee: int, clock: Clock
+) -> None:
+    child_id = _child_with_plan(client, lee)
+    _linked_family(app, "tom@example.org", child_id)
+    _family_sign_in(client, "tom@example.org")
+    before = client.get(f"/family/children/{child_id}?lang=en").text
+    assert "If your child gets sick before the operation" in before
+    diary = client.get(f"/family/children/{child_id}/diary?lang=en").text
+    assert "The date of the operation may need to move." in diary
+    saved = client.post(
+        f"/family/children/{child_id}/diary?lang=en",
+        data={"csrf_token": form_token(diary), "kind": "unwell", "description": "a fever"},
+    )
+    assert "the date of the operation may need to move" in saved.text
+    clock.advance(days=50)  # the operation was on 20 April 2026
+    _family_sign_in(client, "tom@example.org")
+    after = client.get(f"/family/children/{child_id}?lang=en").text
+    assert "Call the ward or the orthopaedic nurse now" in after
+    assert "If your child gets sick before the operation" not in after
+    diary = client.get(f"/family/children/{child_id}/diary?lang=en").text
+    saved = client.post(
+        f"/family/children/{child_id}/diary?lang=en",
+        data={"csrf_token": form_token(diary), "kind": "unwell", "description": "a fever"},
+    )
+    assert "Call the ward now, day or night" in saved.text
+    assert "may need to move" not in saved.text

@@ -314,3 +314,46 @@ def test_an_operation_is_marked_done_once_and_the_child_page_shows_it(
     assert again.status_code == 409
     page = client.get(f"/children/{child_id}")
     assert "Operation 1: done" in page.text
+
+
+def test_the_operation_form_takes_the_day_of_surgery_over_the_sites_defaults(
+    client: TestClient, lee: int, uow: SqlAlchemyUnitOfWork
+) -> None:
+    """Issue 17: the form shows the site's defaults (local protocol) and keeps what is typed;
+    a bad time is named on the form."""
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    form = client.get(f"/children/{child_id}/operations/new")
+    assert "to be confirmed by the clinical lead" in form.text
+    assert 'name="dos_food_stop_time"' in form.text
+    base = {
+        "csrf_token": token,
+        "sides": "both",
+        "procedures": ["vdro"],
+        "implant": "Paediatric locking hip plate 3.5 mm",
+        "surgeon_id": str(lee),
+        "surgery_date": "2026-05-04",
+    }
+    bad = client.post(
+        f"/children/{child_id}/operations", data={**base, "dos_milk_stop_time": "25:00"}
+    )
+    assert bad.status_code == 422
+    assert 'id="day_of_surgery-error"' in bad.text
+    assert "milk_stop_time" in bad.text
+    saved = client.post(
+        f"/children/{child_id}/operations",
+        data={
+            **base,
+            "dos_arrival_time": "09:00",
+            "dos_what_to_bring": "Her glasses\n\nHer tablet",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    with uow:
+        [operation] = uow.operation_plans.for_child(child_id)
+    day = operation.day_of_surgery
+    assert day is not None
+    assert day.arrival_time.strftime("%H:%M") == "09:00"
+    assert day.food_stop_time.strftime("%H:%M") == "03:00"  # 6 h before the arrival
+    assert day.what_to_bring == ("Her glasses", "Her tablet")
+    assert day.to_be_confirmed

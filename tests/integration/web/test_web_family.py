@@ -467,9 +467,9 @@ def test_unwell_before_surgery_raises_an_alert(client: TestClient, family: Famil
     )
     assert response.status_code == 201
     assert response.json()["alert_id"] is not None
-    # Issue 14: the advice now covers both phases ("before the operation, the date may need
-    # to move"; after it, the signs to call now).
-    assert "date may need to move" in " ".join(response.json()["advice"])
+    # Issue 14 item 7: before the operation the advice is that the date may move (after it,
+    # the red flags: tests/integration/web/test_family_invitations_and_calendar.py).
+    assert "date of the operation may need to move" in " ".join(response.json()["advice"])
 
 
 def test_pain_medicine_and_mistakes_are_named_by_field(client: TestClient, family: Family) -> None:

@@ -38,6 +38,7 @@ from hipcare.services.family.calendar_feed import (
 from hipcare.services.family.care_plan import (
     audit_family_read,
     child_care_plan,
+    day_of_surgery_of,
     family_plan,
     started_care_plan,
     tick_family_item,
@@ -51,6 +52,7 @@ from hipcare.services.family.diary import (
     parse_diary_entry,
     record_diary_entry,
     save_pain_descriptors,
+    surgery_phase,
 )
 from hipcare.services.family.invitations import (
     INVITATION_LIFETIME,
@@ -113,6 +115,7 @@ __all__ = [
     "child_care_plan",
     "child_for_family",
     "claim_reminder",
+    "day_of_surgery_of",
     "diary_entries",
     "diary_photo",
     "family_children",
@@ -136,6 +139,7 @@ __all__ = [
     "revoke_calendar_link",
     "save_pain_descriptors",
     "started_care_plan",
+    "surgery_phase",
     "tick_family_item",
     "untick_family_item",
 ]

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from hipcare.domain.day_of_surgery import DayOfSurgery
 from hipcare.domain.pathway import CarePlan
 from hipcare.domain.records import (
     AuditAction,
@@ -20,7 +21,7 @@ from hipcare.services.accounts import (
     token_digest,
 )
 from hipcare.services.family.access import readable_child, stored_child, stored_user_id
-from hipcare.services.family.care_plan import child_care_plan
+from hipcare.services.family.care_plan import child_care_plan, started_care_plan
 from hipcare.services.operations import (
     PathwayContent,
 )
@@ -46,6 +47,8 @@ class FeedPlan:
     child: Child
     plan: CarePlan | None
     language: str
+    day_of_surgery: DayOfSurgery | None = None
+    """The operation's day of surgery (timed events with alarms), when set."""
 
 
 def regenerate_calendar_link(
@@ -149,7 +152,9 @@ def feed_plan(
     feed, child = found
     with uow:
         plan = child_care_plan(uow, child, content)
+        started = started_care_plan(uow, child.id or 0)
     language = next(
         (code for code in (feed.language, child.preferred_language) if code in LANGUAGES), "en"
     )
-    return FeedPlan(child, None if plan is None else plan[0], str(language))
+    day = None if started is None else started[0].day_of_surgery
+    return FeedPlan(child, None if plan is None else plan[0], str(language), day)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hipcare.domain.day_of_surgery import DayOfSurgery
 from hipcare.domain.errors import InvalidInputError
-from hipcare.domain.pathway import CarePlan
+from hipcare.domain.pathway import CarePlan, ItemKind
 from hipcare.domain.records import (
     AuditAction,
     CarePlanItemState,
@@ -33,6 +34,7 @@ from hipcare.services.ports.family import StartedPlan
 __all__ = [
     "audit_family_read",
     "child_care_plan",
+    "day_of_surgery_of",
     "family_plan",
     "plan_and_entries",
     "started_care_plan",
@@ -68,7 +70,9 @@ def tick_family_item(
     """A family member ticks one of their own one-off steps in their child's care plan (the
     same stored state a clinician's tick writes; ticking one's own tick again changes nothing).
 
-    The care team's items and recurring reminders are refused (audited): the rule is
+    Information (an item of kind ``information``) is refused with an
+    :class:`InvalidInputError` naming ``item_id`` (422): it is read, not ticked. The care
+    team's items and recurring reminders are refused (audited): the rule is
     :func:`hipcare.services.access.family_may_tick`, the one the today page shows. An item
     done by someone else already, or ticked by someone else in the same moment, raises
     :class:`~hipcare.services.access.ConflictError` and changes nothing.
@@ -84,6 +88,10 @@ def tick_family_item(
         if state is None:
             raise InvalidInputError("item_id", f"your child's plan has no item {item_id!r}")
         definition = next((i for i in content.pathway.items if i.id == item_id), None)
+        if definition is not None and definition.kind is ItemKind.INFORMATION:
+            raise InvalidInputError(
+                "item_id", f"{item_id!r} is information to read, not a step to tick"
+            )
         if definition is None or not family_may_tick(definition.owner, definition.when.recurrence):
             deny(
                 uow,
@@ -196,3 +204,11 @@ def family_plan(
         write_audit(uow, actor, action, EntityType.CHILD, child_id, now)
         uow.commit()
     return None if found is None else found[0]
+
+
+def day_of_surgery_of(uow: UnitOfWork, child_id: int) -> DayOfSurgery | None:
+    """The day of surgery of the child's started operation (for a page that has checked and
+    audited the reader already, e.g. the booklet after :func:`family_plan`)."""
+    with uow:
+        started = started_care_plan(uow, child_id)
+    return None if started is None else started[0].day_of_surgery

@@ -5,7 +5,7 @@ the diary, and the child's own pain descriptors.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hipcare.domain.diary import (
@@ -18,6 +18,7 @@ from hipcare.domain.diary import (
     RFlacc,
     SkinCheck,
     SkinFinding,
+    SurgeryPhase,
     Unwell,
     assess,
 )
@@ -26,6 +27,7 @@ from hipcare.domain.records import (
     Alert,
     AuditAction,
     EntityType,
+    OperationStatus,
     refuse_control_characters,
     utc_moment,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "parse_diary_entry",
     "record_diary_entry",
     "save_pain_descriptors",
+    "surgery_phase",
 ]
 
 
@@ -134,6 +137,25 @@ def _photo(photo: tuple[str, bytes] | None) -> tuple[str, bytes] | None:
     return content_type, content
 
 
+def surgery_phase(uow: UnitOfWork, child_id: int, today: date) -> SurgeryPhase:
+    """After surgery once an operation of the child is done or its day has come; before it
+    otherwise (also for a child with no operation planned). For a page that has checked the
+    reader already (the diary page)."""
+    with uow:
+        return _surgery_phase(uow, child_id, today)
+
+
+def _surgery_phase(uow: UnitOfWork, child_id: int, today: date) -> SurgeryPhase:
+    for operation in uow.operation_plans.for_child(child_id):
+        if operation.status is OperationStatus.CANCELLED:
+            continue
+        if operation.status is OperationStatus.DONE or (
+            operation.surgery_date is not None and operation.surgery_date <= today
+        ):
+            return SurgeryPhase.AFTER_SURGERY
+    return SurgeryPhase.BEFORE_SURGERY
+
+
 def record_diary_entry(
     uow: UnitOfWork,
     actor_id: int,
@@ -153,11 +175,11 @@ def record_diary_entry(
     )
     if checked_photo is not None and entry.kind is not DiaryKind.SKIN:
         raise InvalidInputError("photo", "a photo goes with a skin check")
-    assessment = assess(entry, rules)
-    data["rules"] = [rule.id for rule in assessment.fired]
     with uow:
         actor = find_actor(uow, actor_id)
         readable_child(uow, actor, child_id, now, staff_too=False)
+        assessment = assess(entry, rules, _surgery_phase(uow, child_id, now.date()))
+        data["rules"] = [rule.id for rule in assessment.fired]
         entry_id = uow.family.add_diary_entry(
             entry, stored_user_id(actor), data, assessment.urgency
         )

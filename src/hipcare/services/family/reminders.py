@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.pathway import ItemKind
 from hipcare.domain.records import (
     AuditAction,
     EntityType,
@@ -254,7 +255,9 @@ def send_reminders(
     """Claim, send and mark every reminder due on ``day`` (see the module's notes);
     ``translate`` gives the translator for a language code (the entry point hands in
     the shipped content's)."""
-    due = reminders_due(uow, day)
+    information = {item.id for item in content.pathway.items if item.kind is ItemKind.INFORMATION}
+    # Information is read, not done on a day: no reminder (issue 17).
+    due = [reminder for reminder in reminders_due(uow, day) if reminder.item_id not in information]
     sent = skipped = failed = 0
     titles: dict[int, dict[str, str]] = {}
     for reminder in due:

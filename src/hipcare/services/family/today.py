@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from hipcare.domain.day_of_surgery import DayOfSurgery
 from hipcare.domain.pathway import CarePlan
 from hipcare.domain.records import (
     Child,
@@ -28,12 +29,13 @@ from hipcare.services.family.care_plan import plan_and_entries
 from hipcare.services.operations import (
     PathwayContent,
 )
-from hipcare.services.pathway import PlanEntry
+from hipcare.services.pathway import DayOfSurgeryLine, PlanEntry, day_of_surgery_lines
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.ports.content import Translator
 from hipcare.services.ports.family import LinkedChild, StartedPlan
 
 __all__ = [
+    "POSTPONEMENT_BANNER_DAYS",
     "FamilyItem",
     "FamilyToday",
     "TodayAccess",
@@ -74,13 +76,31 @@ class FamilyToday:
     total_count: int = 0
     words: Translator | None = None
     has_calendar: bool = False
+    postponed: bool = False
+    """The operation's date changed lately (:data:`POSTPONEMENT_BANNER_DAYS`): show a banner."""
+    day_of_surgery: DayOfSurgery | None = None
+    """What to do on the day (until the surgery day has passed)."""
+    day_of_surgery_lines: tuple[DayOfSurgeryLine, ...] = ()
+    """Its timed steps in the page's language, in time order."""
+    what_to_bring: tuple[str, ...] = ()
+    """Its list of things to bring, in the page's language where the catalog has it."""
+    unwell: FamilyItem | None = None
+    """What to do if the child is unwell, for where they are now: before the operation (the
+    date may move) or after it (the red flags: call now)."""
 
     @property
     def to_be_confirmed(self) -> bool:
         return any(item.entry.to_be_confirmed for _, items in self.phases for item in items)
 
+    @property
+    def surgery_date(self) -> date | None:
+        return None if self.plan is None else self.plan.surgery_date
+
 
 _COMING_NEXT = 5
+POSTPONEMENT_BANNER_DAYS = 28
+"""For how many days after a postponement the family's Today page shows the banner (a
+page-design choice, not a clinical rule); the email went out at the time."""
 
 
 def _occurs_on(entry: PlanEntry, day: date) -> bool:
@@ -276,17 +296,29 @@ def _today_view(
     items = [
         FamilyItem(
             entry=entry,
-            done=planned.id in started.done_ids,
-            tickable=family_may_tick(planned.owner, planned.recurrence),
+            done=planned.id in started.done_ids and not planned.is_information,
+            tickable=family_may_tick(planned.owner, planned.recurrence, planned.kind),
         )
         for planned, entry in zip(plan.items, entries, strict=True)
         if planned.id in started.item_ids
     ]
-    today_items = tuple(item for item in items if _occurs_on(item.entry, today))
+    tasks = [item for item in items if not item.entry.is_information]
+    today_items = tuple(item for item in tasks if _occurs_on(item.entry, today))
     still = tuple(
-        item for item in items if item.tickable and not item.done and item.entry.date < today
+        item for item in tasks if item.tickable and not item.done and item.entry.date < today
     )
-    coming = tuple(item for item in items if item.entry.date > today and not item.done)
+    coming = tuple(item for item in tasks if item.entry.date > today and not item.done)
+    operation = started.operation
+    postponed = (
+        operation.postponed_at is not None
+        and (today - operation.postponed_at.date()).days <= POSTPONEMENT_BANNER_DAYS
+    )
+    pathway = content.pathway
+    unwell_id = (
+        pathway.unwell_before_surgery if today < plan.surgery_date else pathway.unwell_after_surgery
+    )
+    unwell = next((item for item in items if item.id == unwell_id), None)
+    day = operation.day_of_surgery if today <= plan.surgery_date else None
     phases = []
     for phase in plan.phases:
         in_phase = tuple(item for item in items if item.entry.phase == phase.phase.value)
@@ -300,8 +332,17 @@ def _today_view(
         still_to_do=still,
         coming_next=coming[:_COMING_NEXT],
         phases=tuple(phases),
-        done_count=sum(1 for item in items if item.done),
-        total_count=len(items),
+        done_count=sum(1 for item in tasks if item.done),
+        total_count=len(tasks),
         words=translator,
         has_calendar=has_calendar,
+        postponed=postponed,
+        day_of_surgery=day,
+        day_of_surgery_lines=()
+        if day is None
+        else day_of_surgery_lines(day, plan.surgery_date, translator),
+        what_to_bring=()
+        if day is None
+        else tuple(translator.gettext(thing) for thing in day.what_to_bring),
+        unwell=unwell,
     )

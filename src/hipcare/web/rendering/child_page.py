@@ -89,6 +89,8 @@ class CareItemView:
     owner: str
     done_by_name: str | None
     to_be_confirmed: bool
+    information: bool = False
+    """Read by the family, not done on a day (issue 17): no date, no tick."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ def operation_views(journey: ChildJourney) -> list[OperationView]:
                     done_by_name=None
                     if item.done_by is None
                     else names.get(item.done_by, f"user {item.done_by}"),
-                    to_be_confirmed=by_id[item.item_id].timing_status.value == "local-protocol",
+                    to_be_confirmed=by_id[item.item_id].timing_status.value == "local-protocol"
+                    and by_id[item.item_id].kind.value == "task",
+                    information=by_id[item.item_id].kind.value == "information",
                 )
                 for item in sorted(items, key=lambda item: (item.due_date, item.item_id))
                 if item.item_id in by_id and by_id[item.item_id].phase is phase.phase

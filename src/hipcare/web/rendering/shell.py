@@ -172,7 +172,10 @@ def pathway() -> Pathway:
 def pathway_content() -> PathwayContent:
     """The pathway, the surgeons' profiles and the sites' names (content, read once)."""
     return PathwayContent.of(
-        pathway(), load_surgeons(), {site.id: site.name for site in load_sites()}
+        pathway(),
+        load_surgeons(),
+        {site.id: site.name for site in load_sites()},
+        {site.id: site.day_of_surgery for site in load_sites() if site.day_of_surgery},
     )
 
 

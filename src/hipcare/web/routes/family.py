@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -146,7 +147,12 @@ def _booklet_view(request: Request, child_id: int, user: SessionUser, context: W
     if plan is None:
         raise InvalidInputError("plan", "the care team has not started the plan yet")
     return build_booklet_view(
-        plan.facts, family_language(request, child), context.today(now), content=context.content
+        plan.facts,
+        family_language(request, child),
+        context.today(now),
+        content=context.content,
+        starts_on=plan.starts_on,
+        day_of_surgery=use.day_of_surgery_of(uow, child_id),
     )
 
 
@@ -277,5 +283,7 @@ async def calendar_feed(request: Request, token: str, context: Context) -> Respo
         now,
         write=render_calendar,
         content=context.content,
+        day_of_surgery=found.day_of_surgery,
+        zone=ZoneInfo(context.settings.timezone),
     )
     return Response(body, media_type="text/calendar; charset=utf-8")

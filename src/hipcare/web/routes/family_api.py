@@ -56,6 +56,13 @@ class FamilyItemOut(BaseModel):
     done: bool
     tickable: bool
     to_be_confirmed_by_clinical_lead: bool
+    kind: str = Field(default="task", description="task (dated) or information (read, not ticked)")
+
+
+class DayOfSurgeryStepOut(BaseModel):
+    step: str = Field(description="food, milk, clear-fluids or arrival")
+    at: dt.datetime = Field(description="the site's local clock time")
+    text: str
 
 
 class FamilyTodayOut(BaseModel):
@@ -68,6 +75,12 @@ class FamilyTodayOut(BaseModel):
     coming_next: list[FamilyItemOut]
     done_count: int
     total_count: int
+    surgery_date_changed: bool = Field(
+        default=False, description="the operation was postponed lately (the page's banner)"
+    )
+    day_of_surgery: list[DayOfSurgeryStepOut] = []
+    what_to_bring: list[str] = []
+    day_of_surgery_to_be_confirmed_by_clinical_lead: bool = False
 
 
 class DiaryEntryIn(BaseModel):
@@ -108,6 +121,7 @@ def _item_out(item: use.FamilyItem) -> FamilyItemOut:
         done=item.done,
         tickable=item.tickable,
         to_be_confirmed_by_clinical_lead=item.entry.to_be_confirmed,
+        kind=item.entry.kind,
     )
 
 
@@ -150,6 +164,14 @@ async def api_today(
         coming_next=[_item_out(item) for item in view.coming_next],
         done_count=view.done_count,
         total_count=view.total_count,
+        surgery_date_changed=view.postponed,
+        day_of_surgery=[
+            DayOfSurgeryStepOut(step=line.step, at=line.moment, text=line.text)
+            for line in view.day_of_surgery_lines
+        ],
+        what_to_bring=list(view.what_to_bring),
+        day_of_surgery_to_be_confirmed_by_clinical_lead=view.day_of_surgery is not None
+        and view.day_of_surgery.to_be_confirmed,
     )
 
 

@@ -14,16 +14,20 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
 from hipcare.domain.osteotomy import OsteotomyRules
 from hipcare.domain.pathway import Procedure
 from hipcare.services.accounts import SessionUser
+from hipcare.services.family.postponement import tell_family_of_postponement
+from hipcare.services.family.reminders import smtp_sender
 from hipcare.services.operations import (
     plan_operation,
     postpone_surgery,
     record_operation_done,
+    set_day_of_surgery,
     site_surgeons,
     start_pathway,
     tick_care_item,
@@ -33,6 +37,7 @@ from hipcare.services.records import get_child
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.clinical_models import (
     CarePlanItemOut,
+    DayOfSurgeryIn,
     OperationDoneIn,
     OperationIn,
     OperationOut,
@@ -90,6 +95,7 @@ def _operation_form(
                 (procedure.value, PROCEDURE_NAMES[procedure]) for procedure in Procedure
             ],
             "today": context.today().isoformat(),
+            "day_defaults": pathway_content().day_of_surgery.get(record.child.site_id),
             "me": user_id(user),
             "planner": planner_values,
             "planner_fields": _PLANNER_FIELDS,
@@ -159,6 +165,7 @@ _OPERATION_FIELDS = (
     "surgery_date",
     "weight_bearing",
     "positioning_device",
+    "day_of_surgery",
 )
 
 
@@ -187,6 +194,25 @@ def _operation_document(form: Mapping[str, Any]) -> dict[str, Any]:
     device = form.get("positioning_device", "")
     if device in ("yes", "no"):
         document["positioning_device"] = device == "yes"
+    day = {
+        key: str(form.get(f"dos_{key}", "")).strip()
+        for key in (
+            "arrival_time",
+            "arrival_place",
+            "food_stop_time",
+            "milk_stop_time",
+            "clear_fluids_stop_time",
+            "what_to_bring",
+        )
+    }
+    if day["what_to_bring"]:
+        document_things = [line.strip() for line in day["what_to_bring"].splitlines()]
+        day_document: dict[str, Any] = {"what_to_bring": [t for t in document_things if t]}
+    else:
+        day_document = {}
+    day_document |= {key: value for key, value in day.items() if value and key != "what_to_bring"}
+    if day_document:
+        document["day_of_surgery"] = day_document
     return document
 
 
@@ -213,8 +239,13 @@ async def plan_operation_page(
     except InvalidInputError as error:
         if error.field == "child_id":
             raise
-        field = error.field.split("[")[0]
+        field = error.field.split("[")[0].split(".")[0]
         field = field if field in _OPERATION_FIELDS else "sides"
+        if field == "day_of_surgery":
+            problem = f"{error.field.removeprefix('day_of_surgery.')}: {error.problem}"
+            return _operation_form(
+                request, user, context, child_id, form, {field: problem}, status=422
+            )
         return _operation_form(
             request, user, context, child_id, form, {field: error.problem}, status=422
         )
@@ -224,6 +255,26 @@ async def plan_operation_page(
 async def _form_values(request: Request) -> dict[str, str]:
     raw = await request.form()
     return {key: value for key, value in raw.items() if isinstance(value, str)}
+
+
+async def _tell_family(request: Request, context: WebContext, actor_id: int, child_id: int) -> None:
+    """Email the family that the date changed (when SMTP is set up; the banner on their
+    page tells them either way)."""
+    smtp = context.smtp
+    if smtp is None:
+        return
+    public = smtp.public_url or str(request.base_url).rstrip("/")
+    await run_in_threadpool(
+        tell_family_of_postponement,
+        context.unit_of_work(),
+        actor_id,
+        child_id,
+        smtp_sender(smtp),
+        smtp,
+        context.content.words,
+        now=context.now(),
+        public_url=public,
+    )
 
 
 def _back_with_problem(
@@ -254,6 +305,7 @@ async def start_pathway_page(
             document,
             pathway_content(),
             now=context.now(),
+            today=context.today(),
         )
     except InvalidInputError as error:
         if error.field == "child_id":
@@ -296,6 +348,7 @@ async def postpone_page(
         return _back_with_problem(
             request, user, context, child_id, f"{error.field}: {error.problem}"
         )
+    await _tell_family(request, context, user_id(user), child_id)
     return RedirectResponse(f"/children/{child_id}#care-plan", status_code=303)
 
 
@@ -383,6 +436,7 @@ async def api_start_pathway(
         body.model_dump(),
         pathway_content(),
         now=context.now(),
+        today=context.today(),
     )
     return [care_plan_item_out(item) for item in items]
 
@@ -393,9 +447,15 @@ async def api_start_pathway(
     responses=CONFLICT,
 )
 async def api_postpone(
-    child_id: RecordId, operation_id: RecordId, body: PostponeIn, user: ApiUser, context: Context
+    request: Request,
+    child_id: RecordId,
+    operation_id: RecordId,
+    body: PostponeIn,
+    user: ApiUser,
+    context: Context,
 ) -> list[CarePlanItemOut]:
-    """Move the surgery date; items not done are re-dated, done ones are kept. 409 when
+    """Move the surgery date; items not done are re-dated, done ones are kept unless their
+    text named the old date (reopened); the family is emailed that the date changed. 409 when
     someone changed the operation first (``expected_surgery_date``, or at the same moment)."""
     now = context.now()
     items = postpone_surgery(
@@ -408,6 +468,7 @@ async def api_postpone(
         today=context.today(now),
         now=now,
     )
+    await _tell_family(request, context, user_id(user), child_id)
     return [care_plan_item_out(item) for item in items]
 
 
@@ -454,3 +515,28 @@ async def api_tick(
         context.unit_of_work(), user_id(user), child_id, operation_id, item_id, now=context.now()
     )
     return care_plan_item_out(item)
+
+
+@api_router.put(
+    "/children/{child_id}/operations/{operation_id}/day-of-surgery",
+    response_model=OperationOut,
+)
+async def api_day_of_surgery(
+    child_id: RecordId,
+    operation_id: RecordId,
+    body: DayOfSurgeryIn,
+    user: ApiUser,
+    context: Context,
+) -> OperationOut:
+    """Set the day of surgery the family sees (fasting stops, arrival time and place, what
+    to bring); values left out keep the site's defaults (local protocol)."""
+    plan = set_day_of_surgery(
+        context.unit_of_work(),
+        user_id(user),
+        child_id,
+        operation_id,
+        body.model_dump(exclude_none=True),
+        pathway_content(),
+        now=context.now(),
+    )
+    return operation_out(plan)
