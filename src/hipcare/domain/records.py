@@ -727,6 +727,7 @@ class AuditAction(StrEnum):
     OUTCOME_RECORDED = "outcome.recorded"
     OUTCOME_READ = "outcome.read"
     SITE_REPORT_READ = "site-report.read"
+    RADIOGRAPH_CONFIRMED = "radiograph.confirmed"
 
 
 class EntityType(StrEnum):

@@ -360,27 +360,35 @@ def test_a_second_clinician_measures_blind_then_sees_the_difference_against_the_
     assert len([v for v in record["visits"] if v["visit_date"] == "2026-02-20"]) == 1
 
 
-def test_the_overlay_of_a_reading_is_a_png_shown_on_the_childs_page(
-    client: TestClient,
+def test_the_overlay_of_a_reading_is_kept_when_saved_and_shown_on_the_childs_page(
+    client: TestClient, uow: SqlAlchemyUnitOfWork
 ) -> None:
+    """Saving a reading draws its small WebP overlay once; the page shows the kept image."""
     child_id, film_id = _stored_film(client)
     headers = _api_token(client, "nurse")
     reading = client.post(
         f"/api/radiographs/{film_id}/readings", json={"landmarks": LANDMARKS}, headers=headers
     ).json()["reading_id"]
+    with uow:
+        kept = uow.radiographs.overlay(reading)
+    assert kept is not None
+    assert kept.media_type == "image/webp"
+    assert max(kept.width, kept.height) <= 1024
     client.cookies.clear()
     sign_in(client, "nurse")
     page = client.get(f"/children/{child_id}").text
-    path = f"/radiographs/{film_id}/readings/{reading}/overlay.png"
+    path = f"/radiographs/{film_id}/readings/{reading}/overlay"
     assert f'src="{path}"' in page
     assert "right hip migration percentage 45.0%" in page
     assert "Print the films" in page
     overlay = client.get(path)
     assert overlay.status_code == 200
-    assert overlay.headers["content-type"] == "image/png"
+    assert overlay.headers["content-type"] == "image/webp"
+    assert overlay.content == kept.content
     assert Image.open(io.BytesIO(overlay.content)).size == (500, 600)
     assert client.get(path, headers={"If-None-Match": overlay.headers["etag"]}).status_code == 304
-    assert client.get(f"/radiographs/{film_id}/readings/999/overlay.png").status_code == 404
+    assert client.get(f"{path}.png").content == kept.content
+    assert client.get(f"/radiographs/{film_id}/readings/999/overlay").status_code == 404
 
 
 def test_the_upload_form_is_labelled_and_posts_with_the_csrf_token(client: TestClient) -> None:
