@@ -290,7 +290,7 @@ def _body(
             "operation_problem": operation_problem,
             "referral_state": _referral_state(journey),
             "alert_titles": alert_titles,
-            "summary": _summary(journey, operations, alert_titles),
+            "child_summary": _summary(journey, operations, alert_titles),
             "film_records": {film.film.id: film.record for film in journey.films},
             "alert_kind_in_words": alert_kind_in_words,
             "referral_protocol": context.content.referral_protocol,
