@@ -64,6 +64,7 @@ from hipcare.services.surveillance_status import refresh_statuses
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
+    "ConfirmedAngle",
     "FilmView",
     "IdentifiersNotConfirmedError",
     "MeasureDifference",
@@ -72,6 +73,7 @@ __all__ = [
     "StoredFilm",
     "compare_readings",
     "confirm_reading",
+    "confirmed_neck_shaft_angles",
     "film_content",
     "film_image",
     "open_film",
@@ -658,3 +660,44 @@ def compare_readings(first: Reading, second: Reading) -> list[MeasureDifference]
                     )
                 )
     return differences
+
+
+@dataclass(frozen=True)
+class ConfirmedAngle:
+    """One hip's neck-shaft angle from the newest film whose record reading is confirmed."""
+
+    side: Side
+    angle_deg: float
+    film_date: date
+    reading_id: int
+
+
+def confirmed_neck_shaft_angles(
+    uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
+) -> dict[Side, ConfirmedAngle]:
+    """Per hip, the neck-shaft angle of the newest film whose record's measure is confirmed
+    (:mod:`hipcare.domain.readings`): where the osteotomy planner starts. A provisional
+    reading never starts it. For staff of the child's site (refusals audited); the operation
+    form that asks has audited its read of the child already, so no row is written here."""
+    with uow:
+        actor = find_actor(uow, actor_id)
+        child_for(uow, actor, child_id, now)
+        found: dict[Side, ConfirmedAngle] = {}
+        for film in uow.radiographs.for_child(child_id):  # newest film date first
+            readings = uow.radiographs.readings(film.id or 0)
+            confirmed = next((item for item in readings if not item.provisional), None)
+            if confirmed is None:
+                continue
+            for side in Side:
+                hip = confirmed.measures.get(side.value)
+                if side in found or not isinstance(hip, Mapping):
+                    continue
+                angle = hip.get("neck_shaft_angle_deg")
+                if isinstance(angle, int | float):
+                    found[side] = ConfirmedAngle(
+                        side, float(angle), film.film_date, confirmed.id or 0
+                    )
+            if len(found) == len(Side):
+                break
+        uow.commit()
+    return found

@@ -456,7 +456,7 @@ def test_a_first_reading_is_provisional_and_surveillance_uses_it_marked_so(
     assert "provisional" in summary
     assert "(uses a provisional reading)" in summary
     assert "The latest film's measure is provisional" in page
-    assert "(the record's measure), <span class=\"provisional\">provisional</span>" in page
+    assert '(the record\'s measure), <span class="provisional">provisional</span>' in page
 
 
 def test_an_agreeing_second_reading_confirms_the_first(
@@ -525,3 +525,12 @@ def test_disagreeing_readings_stay_provisional_until_a_surgeon_confirms_one(
     page = client.get(f"/children/{child_id}").text
     assert "confirmed by Ada Surgeon (surgeon)" in page
     assert "Right <strong>38%</strong>" in page
+    with uow:
+        (confirmed,) = [r for r in uow.radiographs.readings(film_id) if r.id == second]
+    angle = confirmed.measures["right"]["neck_shaft_angle_deg"]
+    form = client.get(f"/children/{child_id}/operations/new").text
+    assert f"right hip {angle:g}° (film of 2026-02-20)" in form
+    assert (
+        'name="planner_neck_shaft_angle_deg" data-planner-field="neck_shaft_angle_deg" '
+        f'inputmode="decimal" value="{angle:g}"' in form
+    )
