@@ -155,7 +155,9 @@ def _child_with_films(client: _Client) -> tuple[int, list[str]]:
             "site": SITE,
             "gmfcs": "IV",
             "preferred_language": "en",
-            "contacts": [{"name": "Bench parent", "relationship": "mother"}],
+            "contacts": [
+                {"name": "Bench parent", "relationship": "mother", "phone": "0400 555 020"}
+            ],
             "confirm_not_duplicate": True,
         },
     )
@@ -171,17 +173,16 @@ def _child_with_films(client: _Client) -> tuple[int, list[str]]:
             "film.dcm",
             film,
         )
-        status, headers, body = client.call(
+        status, _, body = client.call(
             "POST",
             f"/children/{child_id}/radiographs",
             form,
             headers={"Content-Type": content_type},
         )
-        found = re.search(r'href="/radiographs/(\d+)"', body.decode(errors="replace"))
-        location = headers.get("location") or headers.get("Location") or ""
-        film_match = re.fullmatch(r"/radiographs/(\d+)", location) or found
+        # urllib follows the 303 to the viewer, whose root names the film.
+        film_match = re.search(r'data-film-id="(\d+)"', body.decode(errors="replace"))
         if film_match is None:
-            raise RuntimeError(f"the upload answered {status} without the film's address")
+            raise RuntimeError(f"the upload answered {status} without the viewer")
         film_id = int(film_match.group(1))
         started = time.perf_counter()
         status, _, body = client.call(
@@ -207,6 +208,7 @@ def _server(workdir: Path, page_cache: str | None) -> Iterator[tuple[str, str]]:
     environ["HIPCARE_DATA_DIR"] = str(workdir)
     if page_cache is not None:
         environ["HIPCARE_PAGE_CACHE"] = page_cache
+    workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -237,13 +239,17 @@ def _server(workdir: Path, page_cache: str | None) -> Iterator[tuple[str, str]]:
                 process.kill()
 
 
-def _view(client: _Client, child_id: int, paths: list[str], etags: dict[str, str]) -> float:
-    """One view of the child's page and its overlay images; its milliseconds. With
-    ``etags`` the images are asked as a revisiting browser asks (304 expected)."""
+def _view(
+    client: _Client, child_id: int, paths: list[str], etags: dict[str, str]
+) -> tuple[float, float]:
+    """One view of the child's page and its overlay images, one after the other: the
+    milliseconds of the whole and of the page alone. With ``etags`` the images are asked as
+    a revisiting browser asks (304 expected)."""
     started = time.perf_counter()
     status, _, body = client.call("GET", f"/children/{child_id}")
     if status != 200:
         raise RuntimeError(f"the child's page answered {status}")
+    page_ms = _ms(started)
     text = body.decode()
     for path in paths:
         if f'src="{path}"' not in text:
@@ -253,7 +259,7 @@ def _view(client: _Client, child_id: int, paths: list[str], etags: dict[str, str
         if status not in (200, 304):
             raise RuntimeError(f"{path} answered {status}")
         etags.setdefault(path, answer_headers.get("etag") or answer_headers.get("ETag") or "")
-    return _ms(started)
+    return _ms(started), page_ms
 
 
 def _worklist(client: _Client) -> float:
@@ -270,14 +276,17 @@ def _figures(page_cache: str | None, folder: Path) -> dict[str, Any]:
         child_id, paths = _child_with_films(client)
         sizes = [len(client.call("GET", path)[2]) for path in paths]
         revisit: dict[str, str] = {}
-        first_views, worklists = [], []
+        first_views, pages, worklists = [], [], []
         for _ in range(VIEWS):
             # A first view: no image held by the browser (a fresh dict of ETags each time).
-            first_views.append(_view(client, child_id, paths, {} if page_cache == "0" else revisit))
+            whole, alone = _view(client, child_id, paths, {} if page_cache == "0" else revisit)
+            first_views.append(whole)
+            pages.append(alone)
             worklists.append(_worklist(client))
         return {
             "child_ms": statistics.median(first_views),
             "child_p90_ms": sorted(first_views)[int(len(first_views) * 0.9) - 1],
+            "page_ms": statistics.median(pages),
             "worklist_ms": statistics.median(worklists),
             "overlay_bytes": max(sizes),
             "load": round(os.getloadavg()[0], 2),
@@ -318,9 +327,11 @@ def run() -> dict[str, Any]:
         "machine_note": "2 cores shared with other engineers' work: busy; see the load average",
         "child_first_view_median_ms": cold["child_ms"],
         "child_first_view_p90_ms": cold["child_p90_ms"],
+        "child_first_view_page_alone_median_ms": cold["page_ms"],
         "child_first_view_within_goal": cold["child_ms"] <= GOAL_MS,
         "child_cached_view_median_ms": cached["child_ms"],
         "child_cached_view_p90_ms": cached["child_p90_ms"],
+        "child_cached_view_page_alone_median_ms": cached["page_ms"],
         "worklist_view_median_ms_cache_off": cold["worklist_ms"],
         "worklist_view_median_ms_cache_on": cached["worklist_ms"],
         "worklist_within_goal": max(cold["worklist_ms"], cached["worklist_ms"]) <= GOAL_MS,
