@@ -8,6 +8,9 @@
   const output = document.getElementById("planner-output");
   if (!button || !output) return;
   const form = button.form;
+  // With this script the button only plans: Enter in a field saves the operation plan again
+  // (the form's default button is its first submit button).
+  button.type = "button";
   const csrf = form.querySelector('input[name="csrf_token"]').value;
   const fields = [...form.querySelectorAll("[data-planner-field]")];
   const side = document.getElementById("planner-side");
