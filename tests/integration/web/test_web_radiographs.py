@@ -507,6 +507,9 @@ def test_disagreeing_readings_stay_provisional_until_a_surgeon_confirms_one(
     assert own.json()["field"] == "reading"
     viewer = client.get(f"/radiographs/{film_id}").text
     assert f'action="/radiographs/{film_id}/readings/{second}/confirmation"' in viewer
+    # On the child's page the surgeon may confirm the record's (first) reading only: their own.
+    page = client.get(f"/children/{child_id}").text
+    assert "Confirm this reading as the record" not in page
     confirmed = client.post(
         f"/radiographs/{film_id}/readings/{second}/confirmation",
         data={"csrf_token": headers["X-CSRF-Token"]},
@@ -534,3 +537,28 @@ def test_disagreeing_readings_stay_provisional_until_a_surgeon_confirms_one(
         'name="planner_neck_shaft_angle_deg" data-planner-field="neck_shaft_angle_deg" '
         f'inputmode="decimal" value="{angle:g}"' in form
     )
+
+
+def test_a_surgeon_confirms_the_records_reading_from_the_childs_page(
+    client: TestClient,
+) -> None:
+    """The surgeon who has not read the film sees the record's reading on the child's page
+    with a button to confirm it; the nurse who made it does not."""
+    child_id, film_id = _stored_film(client)
+    reading = _save(client, "nurse", film_id, LANDMARKS)
+    client.cookies.clear()
+    sign_in(client, "nurse")
+    assert "Confirm this reading as the record" not in client.get(f"/children/{child_id}").text
+    client.cookies.clear()
+    token = sign_in(client, "surgeon")
+    page = client.get(f"/children/{child_id}").text
+    assert f'action="/radiographs/{film_id}/readings/{reading}/confirmation"' in page
+    confirmed = client.post(
+        f"/radiographs/{film_id}/readings/{reading}/confirmation",
+        data={"csrf_token": token, "child_id": str(child_id)},
+    )
+    assert confirmed.status_code == 303
+    assert confirmed.headers["location"] == f"/children/{child_id}#radiographs"
+    page = client.get(f"/children/{child_id}").text
+    assert "confirmed by Ada Surgeon (surgeon)" in page
+    assert "Confirm this reading as the record" not in page

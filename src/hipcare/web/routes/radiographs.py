@@ -577,4 +577,8 @@ async def confirm_reading_form(
         if error.field == "radiograph_id":
             return _not_found(request, error)
         return error_page(request, 422, "Not confirmed", f"{error.field}: {error.problem}")
+    # Confirmed from the child's page (its form names the child): back to its films.
+    child = str((await request.form()).get("child_id") or "")
+    if child.isascii() and child.isdigit():
+        return RedirectResponse(f"/children/{int(child)}#radiographs", status_code=303)
     return RedirectResponse(f"/radiographs/{film_id}", status_code=303)
