@@ -230,9 +230,17 @@ def test_landmarks_placed_and_dragged_with_the_mouse_give_the_domains_values_the
     assert all(width > 0 for width in loaded)
 
 
+KEY_PRESSES_BEFORE = 960
+"""Key presses the keyboard test needed to place these 8 landmarks before issue 16 (Tab
+through every control between the list and the film, 10-pixel large steps)."""
+
+
 def test_landmarks_placed_with_the_keyboard_only_give_the_domains_values(
     page: Any, sqlite_server: Server, tmp_path: Path
 ) -> None:
+    """One Tab from the landmark list reaches the film; N chooses the next landmark, Enter
+    places it at the centre, Shift+arrow moves a twentieth of the view and arrow 1 pixel.
+    Every key press is counted: 8 landmarks take far fewer than the 960 they took before."""
     server = sqlite_server
     film = tmp_path / "small-synthetic-film.dcm"
     film.write_bytes(dicom_bytes(rows=SMALL[0], columns=SMALL[1]))
@@ -244,39 +252,63 @@ def test_landmarks_placed_with_the_keyboard_only_give_the_domains_values(
     keys = page.evaluate(
         "() => [...document.querySelectorAll('input[name=landmark]')].map(i => i.value)"
     )
+    hint = page.locator("#landmark-hint").inner_text()
+    assert "one Tab reaches the film" in hint
+    presses = 0
+
+    def press(key: str) -> None:
+        nonlocal presses
+        presses += 1
+        page.keyboard.press(key)
+
     page.locator('input[name="landmark"]').first.focus()
+    press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "stage"
     current = 0
     for key, (x, y) in targets.items():
         index = keys.index(key)
-        for _ in range(index - current):  # arrow keys move the choice in a radio group
-            page.keyboard.press("ArrowDown")
+        for _ in range(index - current):
+            press("n")
         current = index
         assert page.locator(f'input[name="landmark"][value="{key}"]').is_checked()
-        # Tab from the radio group through the buttons and the window sliders to the film.
-        while page.evaluate("() => document.activeElement.id") != "stage":
-            page.keyboard.press("Tab")
-        page.keyboard.press("Enter")  # placed at the centre of the view
-        start_x, start_y = columns / 2, rows / 2
-        dx, dy = x - start_x, y - start_y
+        assert "not placed" in page.locator("#landmark-status").inner_text()
+        press("Enter")  # placed at the centre of the view
+        large = int(page.locator("#viewer").get_attribute("data-large-step") or "0")
+        assert large == round(max(columns, rows) / 20)
+        start_x, start_y = _placed(page)[key]
         for delta, positive, negative in (
-            (dx, "ArrowRight", "ArrowLeft"),
-            (dy, "ArrowDown", "ArrowUp"),
+            (x - start_x, "ArrowRight", "ArrowLeft"),
+            (y - start_y, "ArrowDown", "ArrowUp"),
         ):
-            arrow = positive if delta > 0 else negative
-            tens, ones = divmod(abs(int(delta)), 10)
-            for _ in range(tens):
-                page.keyboard.press(f"Shift+{arrow}")
-            for _ in range(ones):
-                page.keyboard.press(arrow)
+            big = round(abs(delta) / large)
+            for _ in range(big):
+                press(f"Shift+{positive if delta > 0 else negative}")
+            rest = delta - (big * large if delta > 0 else -big * large)
+            for _ in range(abs(round(rest))):
+                press(positive if rest > 0 else negative)
         assert _placed(page)[key] == [x, y], key
-        page.keyboard.press("Shift+Tab")  # back towards the landmark list
-        while page.evaluate("() => document.activeElement.name") != "landmark":
-            page.keyboard.press("Shift+Tab")
+        assert f"at {x}, {y}" in page.locator("#landmark-status").inner_text()
     screenshot(page, "radiograph-keyboard-03-placed")
+    # Deterministic for these targets on this film: the figure docs/web.md gives.
+    assert len(targets) == 8
+    assert presses == 167, presses
+    assert presses < KEY_PRESSES_BEFORE / 4
     expected = _check_live_values_equal_the_domain(page)
     assert expected == measure_radiograph(
         _document({key: [float(x), float(y)] for key, (x, y) in targets.items()})
     )
+    # Typed coordinates: the chosen landmark moves to the typed point; a wrong value is named.
+    press("p")
+    chosen = keys[current - 1]
+    page.locator("#typed-x").fill("9999")
+    page.get_by_role("button", name="Place the chosen landmark here").click()
+    assert f"x must be a number from 0 to {columns}" in page.locator("#typed-problem").inner_text()
+    page.locator("#typed-x").fill("120.5")
+    page.locator("#typed-y").fill("300")
+    page.get_by_role("button", name="Place the chosen landmark here").click()
+    assert _placed(page)[chosen] == [120.5, 300]
+    assert page.locator("#typed-problem").inner_text() == ""
+    assert axe_violations(page) == [], describe(axe_violations(page))
 
 
 def _pair(draw: Any, x: tuple[float, float], y: tuple[float, float]) -> list[float]:

@@ -52,6 +52,7 @@ from hipcare.services.ports.alert_outbox import AlertToSend, DeliveryState, Sent
 from hipcare.services.ports.alert_routes import StoredAlertRoutes
 from hipcare.services.ports.audit import AuditFilter, SiteAuditRow
 from hipcare.services.ports.family import StoredDiaryEntry
+from hipcare.services.ports.radiographs import OverlayImage
 from hipcare.services.radiographs import Reading, StoredFilm
 
 __all__ = ["InMemoryUnitOfWork", "MemoryDatabase", "MemoryTables", "WriteConflictError"]
@@ -80,6 +81,7 @@ class MemoryTables:
     radiograph_files: dict[str, bytes] = field(default_factory=dict)
     radiographs: dict[int, StoredFilm] = field(default_factory=dict)
     radiograph_readings: dict[int, Reading] = field(default_factory=dict)
+    radiograph_overlays: dict[int, OverlayImage] = field(default_factory=dict)
     family_links: dict[tuple[int, int], datetime] = field(default_factory=dict)
     diary_entries: dict[int, StoredDiaryEntry] = field(default_factory=dict)
     diary_photos: dict[int, tuple[str, bytes]] = field(default_factory=dict)
@@ -679,6 +681,16 @@ class InMemoryRadiographRepository(_Repository):
         stored = dataclasses.replace(reading, id=self._new_id("radiograph_readings"))
         self._tables.radiograph_readings[stored.id or 0] = stored
         return stored
+
+    def confirm_reading(self, reading: Reading) -> Reading:
+        self._tables.radiograph_readings[reading.id or 0] = reading
+        return reading
+
+    def put_overlay(self, reading_id: int, overlay: OverlayImage) -> None:
+        self._tables.radiograph_overlays[reading_id] = overlay
+
+    def overlay(self, reading_id: int) -> OverlayImage | None:
+        return self._tables.radiograph_overlays.get(reading_id)
 
     def hold(self, film_id: int) -> None:
         """Nothing to hold: the fake serves one caller at a time."""

@@ -820,6 +820,7 @@ class AuditAction(StrEnum):
     CARE_ITEM_REOPENED = "care-item.reopened"
     POSTPONEMENT_EMAILED = "postponement.emailed"
     DAY_OF_SURGERY_SET = "day-of-surgery.set"
+    RADIOGRAPH_CONFIRMED = "radiograph.confirmed"
 
 
 class EntityType(StrEnum):

@@ -46,7 +46,7 @@ from hipcare.services.accounts import (
 from hipcare.services.ports import ChildPageQuery, UnitOfWork
 from hipcare.services.ports.child_page import ChildPageHeader
 from hipcare.services.ports.family import StoredDiaryEntry
-from hipcare.services.radiographs import Reading, StoredFilm, visible_readings
+from hipcare.services.radiographs import Reading, StoredFilm, record_reading, visible_readings
 from hipcare.services.records import get_child
 from hipcare.services.surveillance_status import surveillance_input
 
@@ -82,12 +82,16 @@ class SurveillanceSummary:
 
 @dataclass(frozen=True)
 class ChildFilm:
-    """A film on the child page with the readings the viewer may see there (the first, the
-    record's measure, and all once the viewer has read it) and how many are hidden."""
+    """A film on the child page with the readings the viewer may see there (the record's
+    measure, and all once the viewer has read it) and how many are hidden; ``record`` is the
+    record's measure (the confirmed reading, else the first, provisional one) and
+    ``visit_id`` the visit the film's first reading recorded."""
 
     film: StoredFilm
     readings: tuple[Reading, ...]
     hidden: int
+    record: Reading | None = None
+    visit_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -279,7 +283,11 @@ def _read_journey(
     films = []
     for film, readings in query.films(child_id):
         shown = visible_readings(readings, actor_id, keep_first=True)
-        films.append(ChildFilm(film, shown, len(readings) - len(shown)))
+        visit_id = next((item.visit_id for item in readings if item.visit_id is not None), None)
+        films.append(
+            ChildFilm(film, shown, len(readings) - len(shown), record_reading(readings), visit_id)
+        )
+        people |= {item.confirmed_by for item in shown if item.confirmed_by is not None}
     clinician = header.actor_role is Role.CLINICIAN
     return ChildJourney(
         child=child,

@@ -24,6 +24,7 @@ clinician and kept in the record, never logged.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,11 +36,23 @@ from hipcare.domain.radiograph import (
     MIGRATION_PERCENTAGE_SINGLE_FILM_ERROR_POINTS,
     Side,
 )
-from hipcare.domain.records import AuditAction, Child, EntityType, Role, User
+from hipcare.domain.readings import ReadingConfirmation, readings_agree
+from hipcare.domain.records import (
+    AuditAction,
+    Child,
+    EntityType,
+    HipMeasures,
+    Profession,
+    Role,
+    User,
+    VisitRecord,
+)
 from hipcare.domain.surveillance import SurveillanceRules
 from hipcare.services.access import child_for, deny, find_actor, write_audit
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.ports.radiographs import (
+    OverlayDrawer,
+    OverlayImage,
     RadiographReader,
     Reading,
     StoredFilm,
@@ -51,16 +64,22 @@ from hipcare.services.surveillance_status import refresh_statuses
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
+    "ConfirmedAngle",
     "FilmView",
     "IdentifiersNotConfirmedError",
     "MeasureDifference",
+    "OverlayImage",
     "Reading",
     "StoredFilm",
     "compare_readings",
+    "confirm_reading",
+    "confirmed_neck_shaft_angles",
     "film_content",
     "film_image",
     "open_film",
     "reading_on_film",
+    "reading_overlay",
+    "record_reading",
     "save_reading",
     "store_radiograph",
     "visible_readings",
@@ -251,14 +270,22 @@ def _film_for(
     return film, child
 
 
+def record_reading(readings: Sequence[Reading]) -> Reading | None:
+    """The film's reading that is the record's measure: the confirmed one, else the first
+    (provisional) one; None for a film not read yet (:mod:`hipcare.domain.readings`)."""
+    confirmed = next((reading for reading in readings if not reading.provisional), None)
+    return confirmed or (readings[0] if readings else None)
+
+
 def visible_readings(
     readings: Sequence[Reading], actor_id: int, *, keep_first: bool = False
 ) -> tuple[Reading, ...]:
     """The readings ``actor_id`` may see: all once they have saved their own, else none
-    (blind), or only the first (the record's measure) when ``keep_first``."""
+    (blind), or only the record's measure (:func:`record_reading`) when ``keep_first``."""
     if any(reading.measured_by == actor_id for reading in readings):
         return tuple(readings)
-    return tuple(readings[:1]) if keep_first else ()
+    shown = record_reading(readings)
+    return (shown,) if keep_first and shown is not None else ()
 
 
 def film_image(
@@ -378,13 +405,22 @@ def save_reading(
     *,
     now: datetime,
     rules: SurveillanceRules,
+    draw_overlay: OverlayDrawer | None = None,
 ) -> Reading:
     """Keep the actor's landmarks on the film with the server's measures (audited).
 
     ``document`` is ``{"landmarks": {...}}`` in pixels of the original film; the film's own
     pixel spacing is added here (the browser never sends one). One reading per clinician per
     film. The film's first reading also records a visit (film date, X-ray, the measures and
-    the landmark document), audited ``visit.recorded``, so the MP trend shows it.
+    the landmark document), audited ``visit.recorded``, so the MP trend shows it: it is
+    provisional, and the surveillance engine uses it meanwhile (:mod:`hipcare.domain.readings`).
+    A later reading by another clinician that agrees with the record's provisional reading
+    within the published error confirms it (audited ``radiograph.confirmed``).
+
+    With ``draw_overlay``, the reading's small overlay image is drawn once the reading is
+    committed and kept with it (a second short transaction), so no page view draws one; a
+    reading whose overlay was not kept (the server stopped between) has it drawn on its
+    first request (:func:`reading_overlay`).
     """
     if not isinstance(document, Mapping):
         raise InvalidInputError("input", 'expected a JSON object with "landmarks"')
@@ -448,8 +484,147 @@ def save_reading(
         write_audit(
             uow, actor, AuditAction.RADIOGRAPH_MEASURED, EntityType.RADIOGRAPH, film_id, now
         )
+        standing = record_reading(readings)
+        if (
+            standing is not None
+            and standing.provisional
+            and readings_agree(standing.migration_percentages(), reading.migration_percentages())
+        ):
+            uow.radiographs.confirm_reading(
+                dataclasses.replace(
+                    standing,
+                    confirmed_by=actor_id,
+                    confirmed_at=now,
+                    confirmation=ReadingConfirmation.SECOND_READING,
+                )
+            )
+            write_audit(
+                uow, actor, AuditAction.RADIOGRAPH_CONFIRMED, EntityType.RADIOGRAPH, film_id, now
+            )
+        content = uow.radiographs.file(film.sha256) if draw_overlay is not None else None
         uow.commit()
+    if draw_overlay is not None and content is not None and reading.id is not None:
+        overlay = draw_overlay(content, reading.document)
+        with uow:
+            uow.radiographs.put_overlay(reading.id, overlay)
+            uow.commit()
     return reading
+
+
+def reading_overlay(
+    uow: UnitOfWork,
+    actor_id: int,
+    film_id: int,
+    reading_id: int,
+    *,
+    now: datetime,
+    draw_overlay: OverlayDrawer,
+) -> OverlayImage:
+    """The reading's kept overlay image, for whoever may see the reading on the child's page
+    (as :func:`reading_on_film`; audited ``radiograph.read``, one row). Drawn and kept here
+    only when it was never kept (a reading saved before overlays were kept, or a server
+    stopped between saving and drawing).
+    """
+    with uow:
+        actor = find_actor(uow, actor_id)
+        film, _ = _film_for(uow, actor, film_id, now)
+        readings = visible_readings(uow.radiographs.readings(film_id), actor_id, keep_first=True)
+        reading = next((item for item in readings if item.id == reading_id), None)
+        if reading is None:
+            raise InvalidInputError("reading_id", f"no reading {reading_id} of this film to show")
+        overlay = uow.radiographs.overlay(reading_id)
+        content = None if overlay is not None else uow.radiographs.file(film.sha256)
+        write_audit(uow, actor, AuditAction.RADIOGRAPH_READ, EntityType.RADIOGRAPH, film_id, now)
+        uow.commit()
+    if overlay is not None:
+        return overlay
+    if content is None:  # pragma: no cover -- a foreign key keeps the file
+        raise RuntimeError(f"film {film_id}: its file is missing")
+    drawn = draw_overlay(content, reading.document)
+    with uow:
+        uow.radiographs.put_overlay(reading_id, drawn)
+        uow.commit()
+    return drawn
+
+
+def _hips_of(reading: Reading) -> tuple[HipMeasures, ...]:
+    hips = []
+    for side in Side:
+        found = reading.measures.get(side.value)
+        if not isinstance(found, Mapping):
+            continue
+        values = {key: found[source] for key, source in _HIP_KEYS.items() if source in found}
+        hips.append(HipMeasures(side=side, **values))
+    return tuple(hips)
+
+
+def confirm_reading(
+    uow: UnitOfWork,
+    actor_id: int,
+    film_id: int,
+    reading_id: int,
+    *,
+    now: datetime,
+    rules: SurveillanceRules,
+) -> Reading:
+    """A surgeon confirms another clinician's reading of a film: it becomes the record's
+    measure (audited ``radiograph.confirmed``). When it is not the reading that made the
+    film's visit, the visit's measures and landmarks become this reading's (audited
+    ``visit.updated``) and the child's surveillance is judged again.
+
+    Refused (``InvalidInputError``): no such reading (``reading_id``), the surgeon's own
+    reading, or a film whose reading is already confirmed (``reading``). Anyone but a
+    clinician who is a surgeon: refused and audited (:func:`hipcare.services.access.deny`).
+    """
+    with uow:
+        actor = find_actor(uow, actor_id)
+        film, _ = _film_for(uow, actor, film_id, now)
+        if actor.role is not Role.CLINICIAN or actor.profession is not Profession.SURGEON:
+            deny(
+                uow,
+                actor,
+                EntityType.RADIOGRAPH,
+                film_id,
+                now,
+                f"user {actor.id} is not a surgeon; only a surgeon confirms a reading",
+            )
+        uow.radiographs.hold(film_id)
+        readings = list(uow.radiographs.readings(film_id))
+        reading = next((item for item in readings if item.id == reading_id), None)
+        if reading is None:
+            raise InvalidInputError("reading_id", f"no reading {reading_id} of this film")
+        if reading.measured_by == actor_id:
+            raise InvalidInputError(
+                "reading",
+                "this is your own reading; another surgeon, or an agreeing second reading by "
+                "another clinician, confirms it",
+            )
+        confirmed = next((item for item in readings if not item.provisional), None)
+        if confirmed is not None:
+            raise InvalidInputError(
+                "reading", f"reading {confirmed.id} of this film is already confirmed"
+            )
+        stored = uow.radiographs.confirm_reading(
+            dataclasses.replace(
+                reading,
+                confirmed_by=actor_id,
+                confirmed_at=now,
+                confirmation=ReadingConfirmation.SURGEON,
+            )
+        )
+        write_audit(
+            uow, actor, AuditAction.RADIOGRAPH_CONFIRMED, EntityType.RADIOGRAPH, film_id, now
+        )
+        visit_id = next((item.visit_id for item in readings if item.visit_id is not None), None)
+        visit: VisitRecord | None = None if visit_id is None else uow.visits.get(visit_id)
+        if visit is not None and reading.visit_id != visit.id:
+            uow.visits.save(
+                dataclasses.replace(visit, hips=_hips_of(reading), film=dict(reading.document))
+            )
+            write_audit(uow, actor, AuditAction.VISIT_UPDATED, EntityType.VISIT, visit.id, now)
+            refresh_statuses(uow, [film.child_id], rules, today=now.date(), now=now)
+        uow.commit()
+    return stored
 
 
 _COMPARED = (
@@ -486,3 +661,44 @@ def compare_readings(first: Reading, second: Reading) -> list[MeasureDifference]
                     )
                 )
     return differences
+
+
+@dataclass(frozen=True)
+class ConfirmedAngle:
+    """One hip's neck-shaft angle from the newest film whose record reading is confirmed."""
+
+    side: Side
+    angle_deg: float
+    film_date: date
+    reading_id: int
+
+
+def confirmed_neck_shaft_angles(
+    uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
+) -> dict[Side, ConfirmedAngle]:
+    """Per hip, the neck-shaft angle of the newest film whose record's measure is confirmed
+    (:mod:`hipcare.domain.readings`): where the osteotomy planner starts. A provisional
+    reading never starts it. For staff of the child's site (refusals audited); the operation
+    form that asks has audited its read of the child already, so no row is written here."""
+    with uow:
+        actor = find_actor(uow, actor_id)
+        child_for(uow, actor, child_id, now)
+        found: dict[Side, ConfirmedAngle] = {}
+        for film in uow.radiographs.for_child(child_id):  # newest film date first
+            readings = uow.radiographs.readings(film.id or 0)
+            confirmed = next((item for item in readings if not item.provisional), None)
+            if confirmed is None:
+                continue
+            for side in Side:
+                hip = confirmed.measures.get(side.value)
+                if side in found or not isinstance(hip, Mapping):
+                    continue
+                angle = hip.get("neck_shaft_angle_deg")
+                if isinstance(angle, int | float):
+                    found[side] = ConfirmedAngle(
+                        side, float(angle), film.film_date, confirmed.id or 0
+                    )
+            if len(found) == len(Side):
+                break
+        uow.commit()
+    return found

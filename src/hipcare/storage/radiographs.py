@@ -12,8 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from hipcare.services.ports.radiographs import OverlayImage
 from hipcare.services.radiographs import Reading, StoredFilm
-from hipcare.storage.tables import RadiographFileRow, RadiographReadingRow, RadiographRow
+from hipcare.storage.tables import (
+    RadiographFileRow,
+    RadiographOverlayRow,
+    RadiographReadingRow,
+    RadiographRow,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -56,6 +62,9 @@ def reading_from_row(row: RadiographReadingRow) -> Reading:
         measures=row.measures,
         visit_id=row.visit_id,
         id=row.id,
+        confirmed_by=row.confirmed_by,
+        confirmed_at=row.confirmed_at,
+        confirmation=row.confirmation,
     )
 
 
@@ -129,6 +138,36 @@ class SqlAlchemyRadiographRepository:
         self._session.add(row)
         self._session.flush()
         return reading_from_row(row)
+
+    def confirm_reading(self, reading: Reading) -> Reading:
+        row = self._session.get(RadiographReadingRow, reading.id)
+        if row is None:  # pragma: no cover -- the use case read it in this transaction
+            raise LookupError(f"no reading {reading.id}")
+        row.confirmed_by = reading.confirmed_by
+        row.confirmed_at = reading.confirmed_at
+        row.confirmation = reading.confirmation
+        self._session.flush()
+        return reading_from_row(row)
+
+    def put_overlay(self, reading_id: int, overlay: OverlayImage) -> None:
+        self._session.merge(
+            RadiographOverlayRow(
+                reading_id=reading_id,
+                media_type=overlay.media_type,
+                width=overlay.width,
+                height=overlay.height,
+                content=overlay.content,
+            )
+        )
+        self._session.flush()
+
+    def overlay(self, reading_id: int) -> OverlayImage | None:
+        row = self._session.get(RadiographOverlayRow, reading_id)
+        if row is None:
+            return None
+        return OverlayImage(
+            media_type=row.media_type, width=row.width, height=row.height, content=row.content
+        )
 
     def hold(self, film_id: int) -> None:
         # SELECT ... FOR UPDATE: PostgreSQL makes a second reading's transaction wait here

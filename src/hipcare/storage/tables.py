@@ -43,6 +43,7 @@ from hipcare.domain.identity import AdministrativeSex
 from hipcare.domain.outcomes import ComplicationGrade
 from hipcare.domain.pathway import Sides, WeightBearing
 from hipcare.domain.radiograph import Side
+from hipcare.domain.readings import ReadingConfirmation
 from hipcare.domain.records import (
     AuditAction,
     EntityType,
@@ -77,6 +78,7 @@ __all__ = [
     "PageGenerationRow",
     "PainDescriptorRow",
     "RadiographFileRow",
+    "RadiographOverlayRow",
     "RadiographReadingRow",
     "RadiographRow",
     "RecoveryCodeRow",
@@ -660,6 +662,30 @@ class RadiographReadingRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     measures: Mapped[dict[str, Any]] = mapped_column(JSON)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
+    # Who confirmed the reading, when and how (issue 16): None while it is provisional.
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None]
+    confirmation: Mapped[ReadingConfirmation | None] = mapped_column(
+        _choice(ReadingConfirmation, "confirmation")
+    )
+
+
+class RadiographOverlayRow(Base):
+    """A reading's overlay image (the film with its lines and measures, at most
+    1024 px), drawn once when the reading is saved so that no page view draws one (issue 16).
+    Kept apart from the reading so that listing readings never loads the image."""
+
+    __tablename__ = "radiograph_overlays"
+
+    reading_id: Mapped[int] = mapped_column(
+        ForeignKey("radiograph_readings.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    media_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SurveillanceStatusRow(Base):

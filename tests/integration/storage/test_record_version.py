@@ -47,6 +47,9 @@ NOT_PART_OF_THE_RECORD = {
         "an operation's outcome (issue 19): shown on its own outcome page and the site report, "
         "which are never cached; the child page does not show it",
     ),
+    "radiograph_overlays": "a reading's overlay image (issue 16), drawn after the reading is "
+    "saved (which moved the version): the page links it by the reading's id and never says "
+    "whether it exists, so the rendered page does not change with it",
 }
 """Tables linked to children that deliberately do not move the record version."""
 

@@ -49,6 +49,7 @@ TABLES = {
     "page_generation",
     "pain_descriptors",
     "radiograph_files",
+    "radiograph_overlays",
     "radiograph_readings",
     "radiographs",
     "recovery_codes",
@@ -65,7 +66,7 @@ TABLES = {
 }
 
 
-HEAD = "0020_family"
+HEAD = "0021_childpage"
 """The newest migration: a new one changes this line."""
 
 

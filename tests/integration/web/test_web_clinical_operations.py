@@ -266,6 +266,65 @@ def test_the_operation_form_runs_the_osteotomy_planner_and_keeps_its_plate_angle
     assert "is not a number" in wrong.text
 
 
+def test_the_planner_api_answers_the_operation_forms_planner_section(
+    client: TestClient, lee: int
+) -> None:
+    """``POST /api/osteotomy-plans``: the plan for the typed angles; a bad one names its field."""
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    form = client.get(f"/children/{child_id}/operations/new").text
+    assert '<script src="/static/planner.js" defer></script>' in form
+    assert 'id="run-planner"' in form
+    assert "No confirmed reading of a film gives a neck-shaft angle yet" in form
+    angles = {
+        "neck_shaft_angle_deg": 155,
+        "target_neck_shaft_angle_deg": 115,
+        "plate_angle_deg": 100,
+    }
+    refused = client.post("/api/osteotomy-plans", json=angles)
+    assert refused.status_code == 403
+    headers = {"X-CSRF-Token": token}
+    plan = client.post("/api/osteotomy-plans", json=angles, headers=headers)
+    assert plan.status_code == 200, plan.text
+    assert plan.json()["correction_deg"] == 40
+    assert plan.json()["chisel_to_shaft_deg"] == 140
+    wrong = client.post(
+        "/api/osteotomy-plans", json={**angles, "plate_angle_deg": "wide"}, headers=headers
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["field"] == "plate_angle_deg"
+    assert client.post("/api/osteotomy-plans", json=[1], headers=headers).status_code == 422
+
+
+def test_the_planner_button_without_javascript_keeps_everything_typed_and_saves_nothing(
+    client: TestClient, lee: int
+) -> None:
+    token = sign_in(client, "nurse")
+    child_id = register(client, token)
+    answer = client.post(
+        f"/children/{child_id}/operations",
+        data={
+            "csrf_token": token,
+            "action": "planner",
+            "sides": "left",
+            "procedures": ["vdro", "dega"],
+            "implant": "Typed implant 3.5 mm",
+            "surgeon_id": str(lee),
+            "planner_neck_shaft_angle_deg": "150",
+            "planner_target_neck_shaft_angle_deg": "120",
+            "planner_plate_angle_deg": "90",
+        },
+    )
+    assert answer.status_code == 200
+    assert "<dd>30° varus</dd>" in answer.text
+    assert 'value="Typed implant 3.5 mm"' in answer.text
+    assert 'name="sides" value="left" checked' in answer.text
+    assert 'name="procedures" value="dega" checked' in answer.text
+    assert 'name="plate_angle_deg" inputmode="decimal" value="90"' in answer.text
+    record = client.get(f"/api/children/{child_id}").json()
+    assert record.get("operation_plans", []) == []
+
+
 def test_a_postponement_based_on_a_date_someone_else_changed_gets_a_conflict(
     client: TestClient, lee: int, uow: SqlAlchemyUnitOfWork
 ) -> None:

@@ -360,27 +360,35 @@ def test_a_second_clinician_measures_blind_then_sees_the_difference_against_the_
     assert len([v for v in record["visits"] if v["visit_date"] == "2026-02-20"]) == 1
 
 
-def test_the_overlay_of_a_reading_is_a_png_shown_on_the_childs_page(
-    client: TestClient,
+def test_the_overlay_of_a_reading_is_kept_when_saved_and_shown_on_the_childs_page(
+    client: TestClient, uow: SqlAlchemyUnitOfWork
 ) -> None:
+    """Saving a reading draws its small WebP overlay once; the page shows the kept image."""
     child_id, film_id = _stored_film(client)
     headers = _api_token(client, "nurse")
     reading = client.post(
         f"/api/radiographs/{film_id}/readings", json={"landmarks": LANDMARKS}, headers=headers
     ).json()["reading_id"]
+    with uow:
+        kept = uow.radiographs.overlay(reading)
+    assert kept is not None
+    assert kept.media_type == "image/webp"
+    assert max(kept.width, kept.height) <= 1024
     client.cookies.clear()
     sign_in(client, "nurse")
     page = client.get(f"/children/{child_id}").text
-    path = f"/radiographs/{film_id}/readings/{reading}/overlay.png"
+    path = f"/radiographs/{film_id}/readings/{reading}/overlay"
     assert f'src="{path}"' in page
     assert "right hip migration percentage 45.0%" in page
     assert "Print the films" in page
     overlay = client.get(path)
     assert overlay.status_code == 200
-    assert overlay.headers["content-type"] == "image/png"
+    assert overlay.headers["content-type"] == "image/webp"
+    assert overlay.content == kept.content
     assert Image.open(io.BytesIO(overlay.content)).size == (500, 600)
     assert client.get(path, headers={"If-None-Match": overlay.headers["etag"]}).status_code == 304
-    assert client.get(f"/radiographs/{film_id}/readings/999/overlay.png").status_code == 404
+    assert client.get(f"{path}.png").content == kept.content
+    assert client.get(f"/radiographs/{film_id}/readings/999/overlay").status_code == 404
 
 
 def test_the_upload_form_is_labelled_and_posts_with_the_csrf_token(client: TestClient) -> None:
@@ -406,3 +414,151 @@ def test_a_file_larger_than_60_mb_is_refused_before_it_is_read(client: TestClien
     assert response.status_code == 422
     assert "file: is larger than 60 MB" in response.text
     assert "No radiograph file added yet." in client.get(f"/children/{child_id}").text
+
+
+def _moved(dx: float) -> Any:
+    """The sample landmarks with each femoral head's lateral edge moved ``dx`` pixels
+    towards the midline: 2 moves the MPs by 2.2 and 3.4 points, 6 by 7.2 and 11.1."""
+    moved = json.loads(json.dumps(LANDMARKS))
+    moved["right"]["head_lateral"][0] += dx
+    moved["left"]["head_lateral"][0] -= dx
+    return moved
+
+
+def _save(client: TestClient, who: str, film_id: int, landmarks: Any) -> int:
+    headers = _api_token(client, who)
+    response = client.post(
+        f"/api/radiographs/{film_id}/readings", json={"landmarks": landmarks}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["reading_id"])
+
+
+def _visit_mp(client: TestClient, child_id: int) -> float:
+    record = client.get(f"/api/children/{child_id}").json()
+    (visit,) = [v for v in record["visits"] if v["visit_date"] == "2026-02-20"]
+    right = next(hip for hip in visit["hips"] if hip["side"] == "right")
+    return float(right["migration_percentage_reported"])
+
+
+def test_a_first_reading_is_provisional_and_surveillance_uses_it_marked_so(
+    client: TestClient,
+) -> None:
+    """One reading: the record's measure, provisional, used by the engine, said on the page."""
+    child_id, film_id = _stored_film(client)
+    _save(client, "nurse", film_id, LANDMARKS)
+    client.cookies.clear()
+    sign_in(client, "nurse")
+    page = client.get(f"/children/{child_id}").text
+    summary = page[page.index('id="summary"') : page.index('aria-label="On this page"')]
+    assert "Right <strong>45%</strong>" in summary
+    assert "2026-02-20" in summary
+    assert "provisional" in summary
+    assert "(uses a provisional reading)" in summary
+    assert "The latest film's measure is provisional" in page
+    assert '(the record\'s measure), <span class="provisional">provisional</span>' in page
+
+
+def test_an_agreeing_second_reading_confirms_the_first(
+    client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """A second clinician's reading within 8.3 MP points per hip confirms the first
+    (audited radiograph.confirmed); the record keeps the first reading's measure."""
+    child_id, film_id = _stored_film(client)
+    first = _save(client, "nurse", film_id, LANDMARKS)
+    _save(client, "surgeon", film_id, _moved(2))
+    with uow:
+        readings = {reading.id: reading for reading in uow.radiographs.readings(film_id)}
+    assert readings[first].confirmation is not None
+    assert readings[first].confirmation.value == "second-reading"
+    assert readings[first].confirmed_by == staff.surgeon
+    assert AuditAction.RADIOGRAPH_CONFIRMED.value in _audit_actions(
+        uow, EntityType.RADIOGRAPH, film_id
+    )
+    assert _visit_mp(client, child_id) == 45.0
+    viewer = client.get(f"/radiographs/{film_id}").text
+    assert "confirmed by Ada Surgeon's agreeing second reading" in viewer
+    page = client.get(f"/children/{child_id}").text
+    summary = page[page.index('id="summary"') : page.index('aria-label="On this page"')]
+    assert "provisional" not in summary
+
+
+def test_disagreeing_readings_stay_provisional_until_a_surgeon_confirms_one(
+    client: TestClient, uow: SqlAlchemyUnitOfWork
+) -> None:
+    """Readings more than 8.3 points apart confirm nothing; the surgeon confirms the nurse's
+    reading, which becomes the visit's measure (audited), and the page says by whom."""
+    child_id, film_id = _stored_film(client)
+    _save(client, "surgeon", film_id, LANDMARKS)
+    second = _save(client, "nurse", film_id, _moved(6))
+    with uow:
+        assert all(reading.provisional for reading in uow.radiographs.readings(film_id))
+    headers = _api_token(client, "nurse")
+    refused = client.post(
+        f"/api/radiographs/{film_id}/readings/{second}/confirmation", headers=headers
+    )
+    assert refused.status_code == 403
+    assert "only a surgeon confirms" in refused.json()["problem"]
+    headers = _api_token(client, "surgeon")
+    own = client.post(
+        f"/api/radiographs/{film_id}/readings/{second - 1}/confirmation", headers=headers
+    )
+    assert own.status_code == 422
+    assert own.json()["field"] == "reading"
+    viewer = client.get(f"/radiographs/{film_id}").text
+    assert f'action="/radiographs/{film_id}/readings/{second}/confirmation"' in viewer
+    # On the child's page the surgeon may confirm the record's (first) reading only: their own.
+    page = client.get(f"/children/{child_id}").text
+    assert "Confirm this reading as the record" not in page
+    confirmed = client.post(
+        f"/radiographs/{film_id}/readings/{second}/confirmation",
+        data={"csrf_token": headers["X-CSRF-Token"]},
+    )
+    assert confirmed.status_code == 303
+    assert _visit_mp(client, child_id) == 37.83
+    actions = _audit_actions(uow, EntityType.RADIOGRAPH, film_id)
+    assert actions.count(AuditAction.RADIOGRAPH_CONFIRMED.value) == 1
+    again = client.post(
+        f"/api/radiographs/{film_id}/readings/{second}/confirmation", headers=headers
+    )
+    assert again.status_code == 422
+    assert "already confirmed" in again.json()["problem"]
+    client.cookies.clear()
+    sign_in(client, "nurse")
+    page = client.get(f"/children/{child_id}").text
+    assert "confirmed by Ada Surgeon (surgeon)" in page
+    assert "Right <strong>38%</strong>" in page
+    with uow:
+        (confirmed,) = [r for r in uow.radiographs.readings(film_id) if r.id == second]
+    angle = confirmed.measures["right"]["neck_shaft_angle_deg"]
+    form = client.get(f"/children/{child_id}/operations/new").text
+    assert f"right hip {angle:g}° (film of 2026-02-20)" in form
+    assert (
+        'name="planner_neck_shaft_angle_deg" data-planner-field="neck_shaft_angle_deg" '
+        f'inputmode="decimal" value="{angle:g}"' in form
+    )
+
+
+def test_a_surgeon_confirms_the_records_reading_from_the_childs_page(
+    client: TestClient,
+) -> None:
+    """The surgeon who has not read the film sees the record's reading on the child's page
+    with a button to confirm it; the nurse who made it does not."""
+    child_id, film_id = _stored_film(client)
+    reading = _save(client, "nurse", film_id, LANDMARKS)
+    client.cookies.clear()
+    sign_in(client, "nurse")
+    assert "Confirm this reading as the record" not in client.get(f"/children/{child_id}").text
+    client.cookies.clear()
+    token = sign_in(client, "surgeon")
+    page = client.get(f"/children/{child_id}").text
+    assert f'action="/radiographs/{film_id}/readings/{reading}/confirmation"' in page
+    confirmed = client.post(
+        f"/radiographs/{film_id}/readings/{reading}/confirmation",
+        data={"csrf_token": token, "child_id": str(child_id)},
+    )
+    assert confirmed.status_code == 303
+    assert confirmed.headers["location"] == f"/children/{child_id}#radiographs"
+    page = client.get(f"/children/{child_id}").text
+    assert "confirmed by Ada Surgeon (surgeon)" in page
+    assert "Confirm this reading as the record" not in page

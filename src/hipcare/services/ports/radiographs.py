@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-__all__ = ["RadiographReader", "RadiographRepository", "UploadedFilm"]
+from hipcare.domain.readings import ReadingConfirmation
+
+__all__ = [
+    "OverlayDrawer",
+    "OverlayImage",
+    "RadiographReader",
+    "RadiographRepository",
+    "UploadedFilm",
+]
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,11 @@ class StoredFilm:
 @dataclass(frozen=True)
 class Reading:
     """One clinician's landmarks on a film (``document``: the ``hipcare measure`` input, in
-    pixels of the original film) and the server's ``measures`` from them."""
+    pixels of the original film) and the server's ``measures`` from them.
+
+    Provisional while ``confirmation`` is None; else confirmed by ``confirmed_by`` at
+    ``confirmed_at``, a surgeon or an agreeing second reading (:mod:`hipcare.domain.readings`).
+    """
 
     radiograph_id: int
     measured_by: int
@@ -48,6 +60,39 @@ class Reading:
     measures: Mapping[str, Any]
     visit_id: int | None = None
     id: int | None = None
+    confirmed_by: int | None = None
+    confirmed_at: datetime | None = None
+    confirmation: ReadingConfirmation | None = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.confirmation is None
+
+    def migration_percentages(self) -> dict[str, float]:
+        """The reading's MP per side ("right", "left") that it measured."""
+        found = {}
+        for side in ("right", "left"):
+            hip = self.measures.get(side)
+            if isinstance(hip, Mapping) and "migration_percentage" in hip:
+                found[side] = float(hip["migration_percentage"])
+        return found
+
+
+@dataclass(frozen=True)
+class OverlayImage:
+    """A reading's overlay as kept: the image's bytes, media type and size in pixels."""
+
+    media_type: str
+    width: int
+    height: int
+    content: bytes
+
+
+class OverlayDrawer(Protocol):
+    """Draws a reading's small overlay from the film's file and the reading's document (the
+    entry points pass :func:`hipcare.render.overlay.overlay_image` via a reader)."""
+
+    def __call__(self, content: bytes, document: Mapping[str, Any]) -> OverlayImage: ...
 
 
 class RadiographRepository(Protocol):
@@ -70,6 +115,16 @@ class RadiographRepository(Protocol):
     def readings(self, film_id: int) -> Sequence[Reading]:
         """The film's readings, oldest first."""
         ...
+
+    def confirm_reading(self, reading: Reading) -> Reading:
+        """Keep ``reading``'s confirmation (who, when, how)."""
+        ...
+
+    def put_overlay(self, reading_id: int, overlay: OverlayImage) -> None:
+        """Keep (or replace) the reading's overlay image."""
+        ...
+
+    def overlay(self, reading_id: int) -> OverlayImage | None: ...
 
     def hold(self, film_id: int) -> None:
         """Hold the film against other writers until the transaction ends, so two first

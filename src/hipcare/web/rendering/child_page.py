@@ -31,6 +31,7 @@ from hipcare.domain.alert_title import alert_kind_in_words, alert_title
 from hipcare.domain.pathway import Procedure
 from hipcare.domain.records import CarePlanItemState, OperationPlan, OperationStatus, VisitRecord
 from hipcare.domain.referral import ClinicOutcome, ReferralState, referral_state
+from hipcare.domain.surveillance import months_between
 from hipcare.render.trend_chart import trend_chart_svg
 from hipcare.services.accounts import SessionUser
 from hipcare.services.hip_trend import HipTrend, hip_trend
@@ -58,6 +59,7 @@ __all__ = [
     "CSRF_PLACEHOLDER",
     "PROCEDURE_NAMES",
     "CareItemView",
+    "ChildSummary",
     "OperationView",
     "child_page_response",
     "operation_views",
@@ -142,6 +144,100 @@ def operation_views(journey: ChildJourney) -> list[OperationView]:
     return views
 
 
+@dataclass(frozen=True)
+class LatestHip:
+    """One hip's latest migration percentage as the record holds it, with its film's date
+    and whether it is provisional (a reading not yet confirmed, :mod:`hipcare.domain.readings`)."""
+
+    side: str
+    percent: float
+    film_date: date
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class ChildSummary:
+    """What the first screen of the child's page says (issue 16): who, how old, the
+    surveillance status and next review, open alerts, latest MP per hip, referral and the
+    operation's phase."""
+
+    age: str
+    open_alerts: tuple[str, ...]
+    latest_hips: tuple[LatestHip, ...]
+    plan_phase: str
+
+
+def _age(born: date, today: date) -> str:
+    months = max(0, months_between(born, today))
+    years, rest = divmod(months, 12)
+    if years == 0:
+        return f"{rest} month{'s' if rest != 1 else ''}"
+    return f"{years} year{'s' if years != 1 else ''} {rest} month{'s' if rest != 1 else ''}"
+
+
+def _latest_hips(journey: ChildJourney) -> tuple[LatestHip, ...]:
+    """Per hip, the newest visit with a migration percentage: the visits are what the
+    surveillance engine judges, so the summary shows what it used."""
+    provisional = {
+        film.visit_id
+        for film in journey.films
+        if film.visit_id is not None and film.record is not None and film.record.provisional
+    }
+    found = []
+    for side in ("right", "left"):
+        for visit in sorted(journey.visits, key=lambda item: item.visit_date, reverse=True):
+            hip = next((hip for hip in visit.hips if hip.side.value == side), None)
+            if hip is not None and hip.migration_percentage_reported is not None:
+                found.append(
+                    LatestHip(
+                        side=side,
+                        percent=hip.migration_percentage_reported,
+                        film_date=visit.visit_date,
+                        provisional=visit.id in provisional,
+                    )
+                )
+                break
+    return tuple(found)
+
+
+def _plan_phase(operations: Sequence[OperationView], journey: ChildJourney) -> str:
+    """The newest live operation plan's phase: the phase of its earliest item not done."""
+    live = [view for view in operations if view.plan.status is not OperationStatus.CANCELLED]
+    if not live:
+        return "no operation planned"
+    view = live[0]
+    status = view.plan.status.value
+    if not view.started:
+        return f"operation {status}; care pathway not started"
+    items = journey.care_plan_items.get(view.plan.id or 0, ())
+    open_items = sorted(
+        (item for item in items if item.done_at is None), key=lambda item: item.due_date
+    )
+    if not open_items:
+        return f"operation {status}; every care plan item done"
+    titles = {phase.phase: phase.title for phase in pathway().phases}
+    by_id = {item.id: item for item in pathway().items}
+    first = by_id.get(open_items[0].item_id)
+    phase = titles.get(first.phase) if first is not None else None
+    return f"operation {status}; care pathway phase: {phase or 'not known'}"
+
+
+def _summary(
+    journey: ChildJourney, operations: Sequence[OperationView], alert_titles: dict[int, str]
+) -> ChildSummary:
+    open_alerts = tuple(
+        alert_titles.get(alert.id or 0) or alert_kind_in_words(alert.kind)
+        for alert in journey.alerts
+        if alert.acknowledged_at is None
+    )
+    return ChildSummary(
+        age=_age(journey.child.date_of_birth, journey.today),
+        open_alerts=open_alerts,
+        latest_hips=_latest_hips(journey),
+        plan_phase=_plan_phase(operations, journey),
+    )
+
+
 def _trend(visits: Sequence[VisitRecord]) -> HipTrend:
     return hip_trend(visits, load_surveillance_rules(), chart=trend_chart_svg)
 
@@ -185,6 +281,7 @@ def _body(
     child = journey.child
     operations = operation_views(journey)
     diary = None if journey.diary is None else staff_diary(journey.diary, journey.pain_descriptors)
+    alert_titles = _alert_titles(journey, site_timezone(context, child.site_id))
     return context.render(
         "child/_body.html",
         {
@@ -203,7 +300,9 @@ def _body(
             "diary": diary,
             "operation_problem": operation_problem,
             "referral_state": _referral_state(journey),
-            "alert_titles": _alert_titles(journey, site_timezone(context, child.site_id)),
+            "alert_titles": alert_titles,
+            "child_summary": _summary(journey, operations, alert_titles),
+            "film_records": {film.film.id: film.record for film in journey.films},
             "zone": site_timezone(context, child.site_id),
             "alert_kind_in_words": alert_kind_in_words,
             "referral_protocol": context.content.referral_protocol,

@@ -15,11 +15,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hipcare.domain.errors import InvalidInputError, OutsideRuleError
 from hipcare.domain.osteotomy import OsteotomyRules
 from hipcare.domain.pathway import Procedure
+from hipcare.domain.radiograph import Side
 from hipcare.services.accounts import SessionUser
 from hipcare.services.family.postponement import tell_family_of_postponement
 from hipcare.services.family.reminders import smtp_sender
@@ -33,6 +34,7 @@ from hipcare.services.operations import (
     tick_care_item,
 )
 from hipcare.services.osteotomy import plan_vdro
+from hipcare.services.radiographs import confirmed_neck_shaft_angles
 from hipcare.services.records import get_child
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.clinical_models import (
@@ -78,8 +80,14 @@ def _operation_form(
     planner: Mapping[str, str] | None = None,
 ) -> Response:
     record = get_child(context.unit_of_work(), user_id(user), child_id, now=context.now())
+    starting = confirmed_neck_shaft_angles(
+        context.unit_of_work(), user_id(user), child_id, now=context.now()
+    )
     planner_values = dict(planner or {})
     planner_result, planner_problem = _run_planner(planner_values, context.content.osteotomy_rules)
+    first = starting.get(Side.RIGHT) or starting.get(Side.LEFT)
+    if first is not None and not planner_values.get("neck_shaft_angle_deg"):
+        planner_values["neck_shaft_angle_deg"] = f"{first.angle_deg:g}"
     surgeons = site_surgeons(
         context.unit_of_work(), user_id(user), record.child.site_id, pathway_content()
     )
@@ -101,6 +109,7 @@ def _operation_form(
             "planner_fields": _PLANNER_FIELDS,
             "planner_result": planner_result,
             "planner_problem": planner_problem,
+            "starting_angles": [starting[side] for side in Side if side in starting],
         },
         user=user,
         status=status,
@@ -225,6 +234,13 @@ async def plan_operation_page(
         key: value for key, value in raw.items() if isinstance(value, str) and key != "procedures"
     }
     form["procedures"] = [value for value in raw.getlist("procedures") if isinstance(value, str)]
+    if form.get("action") == "planner":
+        # The planner's button without JavaScript: the form again, everything typed kept,
+        # with the planner's answer; nothing is saved.
+        planner = {key: form.get(f"planner_{key}", "")[:20] for key in _PLANNER_FIELDS}
+        if not str(form.get("plate_angle_deg", "")).strip() and planner["plate_angle_deg"]:
+            form["plate_angle_deg"] = planner["plate_angle_deg"]
+        return _operation_form(request, user, context, child_id, form, {}, planner=planner)
     now = context.now()
     try:
         plan_operation(
@@ -540,3 +556,19 @@ async def api_day_of_surgery(
         now=context.now(),
     )
     return operation_out(plan)
+
+
+@api_router.post("/osteotomy-plans")
+async def api_osteotomy_plan(request: Request, user: ApiUser, context: Context) -> Response:
+    """The osteotomy planner (``hipcare.services.osteotomy``) for the operation form's planner
+    section and other callers: ``{"neck_shaft_angle_deg", "target_neck_shaft_angle_deg",
+    "plate_angle_deg"}`` and the optional fields, numbers in degrees or millimetres; answers
+    the plan as ``hipcare osteotomy`` prints it. No record is read or changed: the care team
+    only (a family account gets 403), nothing audited."""
+    try:
+        values = await request.json()
+    except ValueError:
+        raise InvalidInputError("body", "send the planner's angles as a JSON object") from None
+    if not isinstance(values, dict):
+        raise InvalidInputError("body", "send the planner's angles as a JSON object")
+    return JSONResponse(plan_vdro(values, context.content.osteotomy_rules))

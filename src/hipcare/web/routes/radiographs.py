@@ -12,7 +12,11 @@ its use case read. Pages:
   8-bit JPEG, content-addressed: ``ETag`` is the preview cache key, ``Cache-Control:
   private, max-age=86400, immutable``, and ``If-None-Match`` answers 304. The sign-in and
   the site are checked, and the read audited, on every request, cached or not.
-- ``GET /radiographs/{id}/readings/{reading}/overlay.png``: the annotated overlay (audited).
+- ``GET /radiographs/{id}/readings/{reading}/overlay`` (and ``.../overlay.png``): the
+  annotated overlay (WebP, at most 1024 px), drawn once when the reading was saved and kept
+  with it (audited).
+- ``POST /api/radiographs/{id}/readings/{reading}/confirmation`` (and the viewer's form at
+  the same path without ``/api``): a surgeon confirms another clinician's reading.
 - ``POST /api/radiographs/{id}/readings`` ``{"landmarks": {...}}`` (``X-CSRF-Token``): save
   the signed-in clinician's reading; answers the server's measures.
 
@@ -21,6 +25,7 @@ Use cases: :mod:`hipcare.services.radiographs` (authorisation, audit, blind rule
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -36,18 +41,22 @@ from hipcare.domain.radiograph import (
     ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG,
     MIGRATION_PERCENTAGE_SINGLE_FILM_ERROR_POINTS,
 )
-from hipcare.domain.records import User
+from hipcare.domain.readings import READINGS_AGREE_WITHIN_POINTS
+from hipcare.domain.records import Profession, Role, User
 from hipcare.services.accounts import SessionUser
 from hipcare.services.radiograph import HIP_LANDMARKS, PELVIS_LANDMARKS
 from hipcare.services.radiographs import (
     MAX_UPLOAD_BYTES,
     IdentifiersNotConfirmedError,
+    OverlayImage,
+    Reading,
     StoredFilm,
     compare_readings,
+    confirm_reading,
     film_content,
     film_image,
     open_film,
-    reading_on_film,
+    reading_overlay,
     save_reading,
     store_radiograph,
 )
@@ -126,6 +135,7 @@ async def _upload_user(
 
 
 FormUser = Annotated[SessionUser, Depends(_upload_user)]
+FormPageUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
 Context = Annotated[WebContext, Depends(web_context)]
 
@@ -332,7 +342,17 @@ async def viewer(
     except InvalidInputError as error:
         return _not_found(request, error)
     readings = list(view.readings)
-    names = _names(context, {reading.measured_by for reading in readings})
+    names = _names(
+        context,
+        {reading.measured_by for reading in readings}
+        | {reading.confirmed_by for reading in readings if reading.confirmed_by is not None},
+    )
+    surgeon = user.user.role is Role.CLINICIAN and user.user.profession is Profession.SURGEON
+    confirmable = (
+        [reading for reading in readings if reading.measured_by != user.user.id]
+        if surgeon and all(reading.provisional for reading in readings)
+        else []
+    )
     comparison = compare_readings(readings[0], readings[1]) if len(readings) >= 2 else []
     return page(
         request,
@@ -349,6 +369,8 @@ async def viewer(
             "mp_error": MIGRATION_PERCENTAGE_SINGLE_FILM_ERROR_POINTS,
             "ai_error": ACETABULAR_INDEX_SINGLE_FILM_ERROR_DEG,
             "can_measure": user.user.role.value == "clinician" and view.own_reading is None,
+            "confirmable": confirmable,
+            "agree_points": READINGS_AGREE_WITHIN_POINTS,
         },
         user=user,
     )
@@ -425,36 +447,58 @@ async def preview(
     return Response(cached.data, media_type=cached.media_type, headers=headers)
 
 
+def draw_overlay(content: bytes, document: Mapping[str, Any]) -> OverlayImage:
+    """The small overlay kept with a reading (WebP, at most ``STORED_OVERLAY_MAX_SIZE_PX``):
+    the film read from its file, the landmarks parsed and measured by the services, drawn by
+    :func:`hipcare.render.overlay.render_overlay`."""
+    from hipcare.interop.radiograph.reader import read_radiograph
+    from hipcare.render.overlay import STORED_OVERLAY_MAX_SIZE_PX, render_overlay
+    from hipcare.services.radiograph import measure_radiograph, parse_film
+
+    film_document = dict(document)
+    landmarks, spacing = parse_film(film_document)
+    drawn = render_overlay(
+        read_radiograph(content),
+        landmarks,
+        spacing,
+        measure_radiograph(film_document),
+        max_size=STORED_OVERLAY_MAX_SIZE_PX,
+        image_format="WEBP",
+    )
+    return OverlayImage(
+        media_type=drawn.media_type, width=drawn.width, height=drawn.height, content=drawn.png
+    )
+
+
+@pages_router.get("/radiographs/{film_id}/readings/{reading_id}/overlay")
 @pages_router.get("/radiographs/{film_id}/readings/{reading_id}/overlay.png")
 async def overlay(
     request: Request, film_id: RecordId, reading_id: RecordId, user: StaffUser, context: Context
 ) -> Response:
-    import hashlib
-
-    from hipcare.interop.radiograph.reader import read_radiograph
-    from hipcare.render.overlay import render_overlay
-    from hipcare.services.radiograph import measure_radiograph, parse_film
-
+    """The reading's overlay as kept when it was saved (drawn now only if it never was).
+    ``.png`` is the address of earlier versions; the image is the kept one (WebP)."""
     try:
-        film, reading, content = reading_on_film(
-            _uow(context), user_id(user), film_id, reading_id, now=context.now()
+        found = await _off_the_event_loop(
+            request,
+            partial(
+                reading_overlay,
+                _uow(context),
+                user_id(user),
+                film_id,
+                reading_id,
+                now=context.now(),
+                draw_overlay=draw_overlay,
+            ),
         )
     except InvalidInputError as error:
         if error.field == "reading_id":
             return error_page(request, 404, "Not found", "There is no such reading to show you.")
         return _not_found(request, error)
-    etag = '"' + hashlib.sha256(f"overlay-1|{film.sha256}|{reading_id}".encode()).hexdigest() + '"'
+    etag = '"' + hashlib.sha256(found.content).hexdigest() + '"'
     headers = {"ETag": etag, "Cache-Control": PREVIEW_CACHE_CONTROL}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    document = dict(reading.document)
-    landmarks, spacing = parse_film(document)
-    measured = measure_radiograph(document)
-    drawn = await _off_the_event_loop(
-        request,
-        lambda: render_overlay(read_radiograph(content), landmarks, spacing, measured),
-    )
-    return Response(drawn.png, media_type="image/png", headers=headers)
+    return Response(found.content, media_type=found.media_type, headers=headers)
 
 
 @api_router.post("/radiographs/{film_id}/readings")
@@ -466,13 +510,18 @@ async def save_reading_api(
         document = await request.json()
     except ValueError:
         raise InvalidInputError("body", "send the landmarks as JSON") from None
-    reading = save_reading(
-        _uow(context),
-        user_id(user),
-        film_id,
-        document,
-        now=context.now(),
-        rules=context.content.surveillance_rules,
+    reading = await _off_the_event_loop(
+        request,
+        partial(
+            save_reading,
+            _uow(context),
+            user_id(user),
+            film_id,
+            document,
+            now=context.now(),
+            rules=context.content.surveillance_rules,
+            draw_overlay=draw_overlay,
+        ),
     )
     return JSONResponse(
         {
@@ -483,3 +532,53 @@ async def save_reading_api(
         },
         status_code=201,
     )
+
+
+@api_router.post("/radiographs/{film_id}/readings/{reading_id}/confirmation")
+async def confirm_reading_api(
+    film_id: RecordId, reading_id: RecordId, user: ApiUser, context: Context
+) -> Response:
+    """A surgeon confirms another clinician's reading: it becomes the record's measure."""
+    reading = confirm_reading(
+        _uow(context),
+        user_id(user),
+        film_id,
+        reading_id,
+        now=context.now(),
+        rules=context.content.surveillance_rules,
+    )
+    return JSONResponse(_confirmation_json(reading))
+
+
+def _confirmation_json(reading: Reading) -> dict[str, Any]:
+    return {
+        "reading_id": reading.id,
+        "confirmation": None if reading.confirmation is None else reading.confirmation.value,
+        "confirmed_by": reading.confirmed_by,
+        "confirmed_at": None if reading.confirmed_at is None else reading.confirmed_at.isoformat(),
+    }
+
+
+@pages_router.post("/radiographs/{film_id}/readings/{reading_id}/confirmation")
+async def confirm_reading_form(
+    request: Request, film_id: RecordId, reading_id: RecordId, user: FormPageUser, context: Context
+) -> Response:
+    """The viewer's "Confirm this reading" button (a form with the CSRF token)."""
+    try:
+        confirm_reading(
+            _uow(context),
+            user_id(user),
+            film_id,
+            reading_id,
+            now=context.now(),
+            rules=context.content.surveillance_rules,
+        )
+    except InvalidInputError as error:
+        if error.field == "radiograph_id":
+            return _not_found(request, error)
+        return error_page(request, 422, "Not confirmed", f"{error.field}: {error.problem}")
+    # Confirmed from the child's page (its form names the child): back to its films.
+    child = str((await request.form()).get("child_id") or "")
+    if child.isascii() and child.isdigit():
+        return RedirectResponse(f"/children/{int(child)}#radiographs", status_code=303)
+    return RedirectResponse(f"/radiographs/{film_id}", status_code=303)

@@ -579,7 +579,32 @@
     if (gesture && gesture.id === event.pointerId) gesture = null;
   });
 
+  // Keyboard placing (issue 16): Tab once from the landmark list reaches the film; there
+  // N / P choose the next / previous landmark, Enter places the chosen one at the centre of
+  // the view, arrow keys move it one pixel of the film and Shift+arrow a large step (a
+  // twentieth of the view's longer side, so zooming in makes it finer). The coordinates can
+  // also be typed (the form below the film).
   const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+  const choices = () => [...root.querySelectorAll('input[name="landmark"]')];
+  const largeStep = () => Math.max(2, Math.round(Math.max(view.width, view.height) / 20));
+  const landmarkStatus = document.getElementById("landmark-status");
+  function announce() {
+    if (!landmarkStatus) return;
+    const name = selected();
+    const input = root.querySelector(`input[name="landmark"][value="${name}"]`);
+    const label = input ? input.closest("label").querySelector("span").firstChild.textContent.trim() : name;
+    const p = points.get(name);
+    landmarkStatus.textContent = `${label}: ${p ? `at ${p.x.toFixed(0)}, ${p.y.toFixed(0)}` : "not placed; press Enter to place it"}`;
+    root.dataset.largeStep = String(largeStep());
+  }
+  function step(by) {
+    const all = choices();
+    const index = all.findIndex((input) => input.checked);
+    const next = all[(index + by + all.length) % all.length];
+    select(next.value);
+    showTyped();
+    announce();
+  }
   svg.addEventListener("keydown", (event) => {
     const name = selected();
     if (ARROWS[event.key]) {
@@ -589,24 +614,73 @@
         pan((dx * view.width) / 10, (dy * view.height) / 10);
         return;
       }
-      const step = event.shiftKey ? 10 : 1;
+      const size = event.shiftKey ? largeStep() : 1;
       const p = points.get(name);
-      if (p) place(name, { x: p.x + dx * step, y: p.y + dy * step });
+      if (p) place(name, { x: p.x + dx * size, y: p.y + dy * size });
+      showTyped();
+      announce();
     } else if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
-      if (!points.get(name)) place(name, { x: view.x + view.width / 2, y: view.y + view.height / 2 });
+      if (!points.get(name)) place(name, { x: Math.round(view.x + view.width / 2), y: Math.round(view.y + view.height / 2) });
+      showTyped();
+      announce();
+    } else if (event.key === "n" || event.key === "N" || event.key === "PageDown") {
+      event.preventDefault();
+      step(1);
+    } else if (event.key === "p" || event.key === "P" || event.key === "PageUp") {
+      event.preventDefault();
+      step(-1);
     } else if (event.key === "+" || event.key === "=") {
       zoom(1.5);
+      announce();
     } else if (event.key === "-") {
       zoom(1 / 1.5);
+      announce();
     } else if ((event.key === "Delete" || event.key === "Backspace") && editable && name) {
       event.preventDefault();
       points.delete(name);
       redraw();
+      showTyped();
+      announce();
     }
   });
+
+  // Typed coordinates: the chosen landmark's x and y in pixels of the original film.
+  const typed = document.getElementById("typed-coordinates");
+  const typedX = document.getElementById("typed-x");
+  const typedY = document.getElementById("typed-y");
+  const typedProblem = document.getElementById("typed-problem");
+  function showTyped() {
+    if (!typed) return;
+    const p = points.get(selected());
+    typedX.value = p ? String(p.x) : "";
+    typedY.value = p ? String(p.y) : "";
+    const input = root.querySelector(`input[name="landmark"]:checked`);
+    const legend = document.getElementById("typed-landmark");
+    if (legend && input) legend.textContent = input.closest("label").querySelector("span").firstChild.textContent.trim();
+  }
+  if (typed) {
+    typed.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const x = Number(typedX.value);
+      const y = Number(typedY.value);
+      const wrong = [];
+      if (typedX.value.trim() === "" || !Number.isFinite(x) || x < 0 || x > columns) wrong.push(`x must be a number from 0 to ${columns}`);
+      if (typedY.value.trim() === "" || !Number.isFinite(y) || y < 0 || y > rows) wrong.push(`y must be a number from 0 to ${rows}`);
+      typedX.setAttribute("aria-invalid", String(wrong.some((text) => text.startsWith("x"))));
+      typedY.setAttribute("aria-invalid", String(wrong.some((text) => text.startsWith("y"))));
+      typedProblem.textContent = wrong.join("; ");
+      if (wrong.length) return;
+      place(selected(), { x, y });
+      announce();
+    });
+  }
   for (const input of root.querySelectorAll('input[name="landmark"]')) {
-    input.addEventListener("change", drawPoints);
+    input.addEventListener("change", () => {
+      drawPoints();
+      showTyped();
+      announce();
+    });
   }
   const remove = document.getElementById("remove-landmark");
   if (remove) {
@@ -647,6 +721,8 @@
 
   window.addEventListener("resize", drawPoints);
   redraw();
+  showTyped();
+  announce();
   choosePreviewSize();
   root.dataset.ready = "true";
 })();
