@@ -98,6 +98,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
             argv.append("--demo")
         else:
             environ["HIPCARE_DATABASE_URL"] = database_url
+            environ["HIPCARE_SECURE_COOKIES"] = "false"  # plain http on 127.0.0.1, as --demo
         with log.open("wb") as sink:
             process = subprocess.Popen(argv, env=environ, stdout=sink, stderr=subprocess.STDOUT)
         processes.append(process)
@@ -140,6 +141,13 @@ def postgresql_database() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgresql_server(start_server: Callable[..., Server], postgresql_database: str) -> Server:
     """``hipcare serve`` on PostgreSQL, seeded with the synthetic demo before it starts."""
+    return seeded_postgresql_server(start_server, postgresql_database)
+
+
+def seeded_postgresql_server(
+    start_server: Callable[..., Server], postgresql_database: str
+) -> Server:
+    """Migrate and seed the synthetic demo into that (empty) database, then serve it."""
     from hipcare.services.demo_seed import seed_demo
     from hipcare.storage import (
         SqlAlchemyUnitOfWork,

@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hipcare import __version__
@@ -34,7 +35,7 @@ from hipcare.domain.errors import InvalidInputError, OutsideRuleError
 from hipcare.services.access import ConflictError, PermissionDeniedError
 from hipcare.services.accounts import SessionPolicy
 from hipcare.services.family.reminders import SmtpSettings
-from hipcare.settings import Settings
+from hipcare.settings import Settings, public_host
 from hipcare.storage import create_database_engine, create_session_factory
 from hipcare.storage.engine import WalCheckpointer
 from hipcare.web.alert_sender import alert_sender_for
@@ -80,6 +81,8 @@ _SECURITY_HEADERS = [
 ]
 
 
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
 _TOKEN_PATHS = ("/invite/", "/calendar/")
 """Paths whose next segment is a bearer token (an invitation link, a calendar feed)."""
 
@@ -98,13 +101,18 @@ def _loggable_path(scope: Scope) -> str:
     return path
 
 
-class _SecurityHeaders:
-    """Adds security headers and ``Cache-Control: no-store`` (pages hold patient records),
-    and logs each request as method, path and status: never the query string, which can
-    hold a searched name."""
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+"""One year (OWASP HTTP Strict Transport Security Cheat Sheet); sent when cookies are Secure."""
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class _SecurityHeaders:
+    """Adds security headers (with ``hsts``, Strict-Transport-Security) and
+    ``Cache-Control: no-store`` (pages hold patient records), and logs each request as
+    method, path and status: never the query string, which can hold a searched name."""
+
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.headers = [*_SECURITY_HEADERS, _HSTS] if hsts else list(_SECURITY_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,7 +127,7 @@ class _SecurityHeaders:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.extend(_SECURITY_HEADERS)
+                headers.extend(self.headers)
                 # A response that set its own caching (a content-addressed radiograph
                 # preview) keeps it; everything else holds patient records: no-store.
                 if not static and not any(name == b"cache-control" for name, _ in headers):
@@ -220,7 +228,13 @@ def create_app(
     )
     app.state.hipcare = context
     app.state.wal_checkpointer = checkpointer
-    app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_SecurityHeaders, hsts=settings.secure_cookies)
+    host = public_host(settings)
+    if host is not None:
+        # Added last, so it runs first: a request naming another host is refused (400)
+        # before anything reads it. The server's own names stay allowed for local checks.
+        allowed = sorted({host, *_LOCAL_HOSTS})
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed, www_redirect=False)
     app.mount("/static", StaticFiles(packages=[("hipcare.web", "static")]), name="static")
     _add_error_handlers(app)
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hipcare.bootstrap import LoadedContent
 from hipcare.services.accounts import SessionPolicy
 from hipcare.services.family.reminders import SmtpSettings
-from hipcare.settings import Settings
+from hipcare.settings import FALLBACK_PUBLIC_URL, Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.page_cache import PageCache
 
@@ -49,6 +49,15 @@ class WebContext:
     content: LoadedContent
     smtp: SmtpSettings | None = None
     """Where invitation emails go (``HIPCARE_SMTP_*``); None: shown to copy, not emailed."""
+
+    def public_url(self) -> str:
+        """Where links point (``HIPCARE_PUBLIC_URL``, no trailing slash); never built from
+        a request's ``Host`` header, which the sender chooses."""
+        if self.settings.public_url:
+            return self.settings.public_url
+        if self.smtp is not None and self.smtp.public_url:
+            return self.smtp.public_url
+        return FALLBACK_PUBLIC_URL
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work for one use case of one request."""

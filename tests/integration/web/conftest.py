@@ -50,7 +50,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path)
+    """Settings as for a server on plain http (the test client's), at http://testserver."""
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        secure_cookies=False,
+        public_url="http://testserver",
+    )
 
 
 @pytest.fixture

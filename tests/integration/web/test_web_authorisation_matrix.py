@@ -27,7 +27,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount, Route
 from tests.fixtures.radiographs import png_photo_bytes
-from web_support import CHILD_FORM, EMAILS, NORTHERN, PASSWORD, HARBOUR, Staff, form_token, sign_in
+from web_support import CHILD_FORM, EMAILS, HARBOUR, NORTHERN, PASSWORD, Staff, form_token, sign_in
 
 from hipcare.domain.records import Role, User
 from hipcare.storage import SqlAlchemyUnitOfWork
