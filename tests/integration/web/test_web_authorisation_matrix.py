@@ -83,7 +83,6 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # Framework and health.
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/static"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
