@@ -79,12 +79,16 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
     """Start ``hipcare serve`` processes on demand; all are stopped at the end of the session.
 
     ``start_server()`` serves the SQLite demo (``--demo``); ``start_server(database_url=URL)``
-    serves that database, which the caller has seeded.
+    serves that database, which the caller has seeded; ``environ_extra`` adds ``HIPCARE_*``
+    settings.
     """
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(
-        database_url: str | None = None, demo_password: str = "", emails: tuple[str, ...] = ()
+        database_url: str | None = None,
+        demo_password: str = "",
+        emails: tuple[str, ...] = (),
+        environ_extra: dict[str, str] | None = None,
     ) -> Server:
         data_dir = tmp_path_factory.mktemp("hipcare-data")
         log = data_dir / "server.log"
@@ -93,6 +97,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
             key: value for key, value in os.environ.items() if not key.startswith("HIPCARE_")
         }
         environ["HIPCARE_DATA_DIR"] = str(data_dir)
+        environ.update(environ_extra or {})
         argv = [str(HIPCARE), "serve", "--host", "127.0.0.1", "--port", str(port)]
         if database_url is None:
             argv.append("--demo")
