@@ -251,7 +251,7 @@ async def accept(request: Request, token: str, context: Context) -> Response:
     except SignInRefusedError as refused:
         # The invitee's account (or this computer) must wait after failed sign-ins: the
         # same refusal, status and Retry-After as the sign-in page.
-        response = _invite_form(
+        refusal = _invite_form(
             request,
             context,
             token,
@@ -261,8 +261,8 @@ async def accept(request: Request, token: str, context: Context) -> Response:
             name=name,
         )
         if refused.retry_after_seconds is not None:
-            response.headers["Retry-After"] = str(refused.retry_after_seconds)
-        return response
+            refusal.headers["Retry-After"] = str(refused.retry_after_seconds)
+        return refusal
     except use.InvitationRefusedError as refused:
         return _refused(request, context, token, refused.reason)
     except InvalidInputError as error:

@@ -135,11 +135,11 @@ async def sign_in(request: Request, context: Context) -> Response:
         )
     except SignInRefusedError as refused:
         status = 401 if refused.reason is SignInRefusal.WRONG_EMAIL_OR_PASSWORD else 429
-        response = _sign_in_form(
+        refusal = _sign_in_form(
             request, email=email, target=target, message=refused.message, status=status
         )
-        response.headers.update(retry_after(refused))
-        return response
+        refusal.headers.update(retry_after(refused))
+        return refusal
     # A session the browser held before (another user's, or an old one) ends here.
     sign_out_use_case(context.unit_of_work(), request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(target, status_code=303)
