@@ -88,3 +88,11 @@ def test_the_sign_in_delay_doubles_after_the_free_failures_up_to_its_ceiling() -
     delays = [sign_in_delay(failures, 3, longest).total_seconds() for failures in range(12)]
     assert delays == [0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
     assert sign_in_delay(10_000, 3, longest) == longest
+
+
+def test_the_wait_is_said_in_plain_words() -> None:
+    from hipcare.services.accounts import SignInRefusal, wait_message
+
+    assert "Wait 1 second, then" in wait_message(SignInRefusal.ACCOUNT_WAIT, 1)
+    assert "Wait 32 seconds, then" in wait_message(SignInRefusal.ACCOUNT_WAIT, 32)
+    assert "Wait 15 minutes, then" in wait_message(SignInRefusal.ADDRESS_WAIT, 900)

@@ -65,6 +65,7 @@ __all__ = [
     "signed_in_user",
     "site_audit_log",
     "token_digest",
+    "wait_message",
 ]
 
 _HASHER = PasswordHasher()
@@ -233,11 +234,17 @@ def refuse_while_waiting(
         if wait > timedelta(0):
             seconds = math.ceil(wait.total_seconds())
             uow.commit()
-            raise SignInRefusedError(reason, _wait_message(reason, seconds), seconds)
+            raise SignInRefusedError(reason, wait_message(reason, seconds), seconds)
 
 
-def _wait_message(reason: SignInRefusal, seconds: int) -> str:
-    when = f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
+def wait_message(reason: SignInRefusal, seconds: int) -> str:
+    """How long to wait, in plain words (the sign-in page and the API say it)."""
+    if seconds == 1:
+        when = "1 second"
+    elif seconds < 120:
+        when = f"{seconds} seconds"
+    else:
+        when = f"{math.ceil(seconds / 60)} minutes"
     if reason is SignInRefusal.ACCOUNT_WAIT:
         return f"There were several wrong passwords for this account. Wait {when}, then try again."
     return f"There were many wrong sign-ins from this computer. Wait {when}, then try again."

@@ -86,7 +86,7 @@ def test_wrong_passwords_through_an_invitation_slow_the_account_like_sign_in(
     too_soon = client.post(path, data={"display_name": "x", "password": FAMILY_PASSWORD})
     assert too_soon.status_code == 429
     assert too_soon.headers["retry-after"] == "1"
-    assert "several wrong passwords for this account. Wait 1 seconds" in too_soon.text
+    assert "several wrong passwords for this account. Wait 1 second," in too_soon.text
     page = client.get("/sign-in")
     sign_in_page = client.post(
         "/sign-in",

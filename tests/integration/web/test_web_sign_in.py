@@ -126,7 +126,7 @@ def test_failures_past_the_free_ones_make_the_next_try_wait_and_say_how_long(
     )
     assert too_soon.status_code == 429
     assert too_soon.headers["retry-after"] == "1"
-    assert "Wait 1 seconds, then try again" in too_soon.text
+    assert "Wait 1 second, then try again" in too_soon.text
     assert _attempt(client, EMAILS["surgeon"], PASSWORD) == 303, "other accounts do not wait"
     clock.advance(seconds=1)
     assert _attempt(client, EMAILS["nurse"], "wrong password") == 401  # the fifth failure
