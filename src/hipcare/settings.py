@@ -4,8 +4,19 @@
   ``postgresql+psycopg://USER@HOST/DATABASE``; default ``sqlite:///<data dir>/hipcare.sqlite3``.
 - ``HIPCARE_DATA_DIR``: the folder for hipcare's own files (the default SQLite database);
   default ``./var/``.
-- ``HIPCARE_SECURE_COOKIES``: ``true`` when the web app is served over https (the session
-  cookie then carries ``Secure``); default ``false``.
+- ``HIPCARE_SECURE_COOKIES``: the session and form cookies carry ``Secure`` and every answer
+  sends ``Strict-Transport-Security`` (the app is served over https); default ``true``, but
+  ``false`` under ``hipcare serve --demo`` (plain http on this computer). Set ``false`` only
+  for a server reached over plain http on a closed network.
+- ``HIPCARE_PUBLIC_URL``: the address people reach hipcare at (``https://hipcare.example.org``,
+  scheme and host, no path). Every link hipcare makes (invitations, calendar feeds, emails)
+  starts with it, never with the request's ``Host`` header, and requests naming another host
+  are refused (400; ``localhost``, ``127.0.0.1`` and ``::1`` stay allowed for checks on the
+  server itself). ``hipcare serve`` defaults it to ``http://HOST:PORT`` it listens on.
+- ``HIPCARE_TRUSTED_PROXIES``: comma-separated addresses or networks (``10.0.0.5``,
+  ``10.0.0.0/24``) of the reverse proxies whose ``X-Forwarded-For`` and
+  ``X-Forwarded-Proto`` headers ``hipcare serve`` believes; default none: the headers are
+  ignored, even from ``127.0.0.1``, and the sign-in delay counts the connecting address.
 - ``HIPCARE_SESSION_IDLE_MINUTES`` / ``HIPCARE_SESSION_MAX_HOURS``: a web session ends after
   this long unused / this long after sign-in; defaults 30 and 12.
 - ``HIPCARE_TIMEZONE``: the clinic's time zone (IANA name), which decides "today"; default
@@ -47,6 +58,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,15 +71,18 @@ from hipcare.domain.staff_access import GroupMap
 __all__ = [
     "DEFAULT_DATA_DIR",
     "ENVIRONMENT_VARIABLES",
+    "FALLBACK_PUBLIC_URL",
     "OIDC_VARIABLES",
     "SQLITE_FILE_NAME",
     "DicomWebSettings",
     "OidcSettings",
-    "Settings",
+    "public_host",
 ]
 
 DEFAULT_DATA_DIR = Path("var")
 SQLITE_FILE_NAME = "hipcare.sqlite3"
+FALLBACK_PUBLIC_URL = "http://localhost:8000"
+"""Where links point when ``HIPCARE_PUBLIC_URL`` is not set (never the request's Host)."""
 _MAIL_VARIABLES = (
     "HIPCARE_SMTP_HOST",
     "HIPCARE_SMTP_PORT",
@@ -98,6 +113,7 @@ ENVIRONMENT_VARIABLES = (
     "HIPCARE_ALERT_EMAIL",
     "HIPCARE_ALERT_POLL_SECONDS",
     "HIPCARE_ADMIN_SECOND_FACTOR",
+    "HIPCARE_TRUSTED_PROXIES",
     *_MAIL_VARIABLES,
     *OIDC_VARIABLES,
     "HIPCARE_DICOMWEB_URL",
@@ -244,7 +260,7 @@ class Settings:
 
     database_url: str
     data_dir: Path
-    secure_cookies: bool = False
+    secure_cookies: bool = True
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     timezone: str = "UTC"
@@ -255,6 +271,11 @@ class Settings:
     alert_poll_seconds: int = 5
     admin_second_factor_required: bool = True
     """Whether a site administrator must set up TOTP before using hipcare (issue 18)."""
+    public_url: str = ""
+    """``HIPCARE_PUBLIC_URL`` without a trailing slash; empty: links start with
+    :data:`FALLBACK_PUBLIC_URL` and any host is answered."""
+    trusted_proxies: tuple[str, ...] = ()
+    """``HIPCARE_TRUSTED_PROXIES``: addresses or networks, as ``ipaddress`` writes them."""
     mail_environ: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """The ``HIPCARE_SMTP_*`` and ``HIPCARE_PUBLIC_URL`` values as given (the alert sender
     builds its SMTP settings from them as ``hipcare send-reminders`` does)."""
@@ -279,7 +300,7 @@ class Settings:
         return cls(
             database_url=url,
             data_dir=data_dir,
-            secure_cookies=_flag(environ, "HIPCARE_SECURE_COOKIES"),
+            secure_cookies=_flag(environ, "HIPCARE_SECURE_COOKIES", default=True),
             session_idle_minutes=_whole(environ, "HIPCARE_SESSION_IDLE_MINUTES", 30),
             session_max_hours=_whole(environ, "HIPCARE_SESSION_MAX_HOURS", 12),
             timezone=_timezone(environ),
@@ -292,6 +313,8 @@ class Settings:
                 environ, "HIPCARE_ADMIN_SECOND_FACTOR", ("required", "offered")
             )
             == "required",
+            public_url=_public_url(environ),
+            trusted_proxies=_networks(environ, "HIPCARE_TRUSTED_PROXIES"),
             mail_environ=tuple(
                 (name, environ[name]) for name in _MAIL_VARIABLES if name in environ
             ),
@@ -300,9 +323,11 @@ class Settings:
         )
 
 
-def _flag(environ: Mapping[str, str], name: str) -> bool:
+def _flag(environ: Mapping[str, str], name: str, *, default: bool = False) -> bool:
     value = environ.get(name, "").strip().lower()
-    if value in ("", "0", "false", "no"):
+    if not value:
+        return default
+    if value in ("0", "false", "no"):
         return False
     if value in ("1", "true", "yes"):
         return True
@@ -352,6 +377,51 @@ def _address(environ: Mapping[str, str], name: str) -> str | None:
     if not (local and at and domain) or any(c.isspace() for c in value):
         raise InvalidInputError(name, f"{value!r} is not an email address")
     return value
+
+
+def _public_url(environ: Mapping[str, str]) -> str:
+    value = environ.get("HIPCARE_PUBLIC_URL", "").strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise InvalidInputError(
+            "HIPCARE_PUBLIC_URL",
+            f"{value!r} is not an address such as 'https://hipcare.example.org' "
+            "(http or https, a host, no path)",
+        )
+    try:
+        parts.port  # noqa: B018 -- reading it checks it (a port past 65535 raises)
+    except ValueError:
+        raise InvalidInputError("HIPCARE_PUBLIC_URL", f"{value!r} has an impossible port") from None
+    return value
+
+
+def _networks(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    found = []
+    for part in environ.get(name, "").split(","):
+        if not part.strip():
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+        except ValueError:
+            raise InvalidInputError(
+                name, f"{part.strip()!r} is not an IP address or network such as 10.0.0.0/24"
+            ) from None
+    return tuple(found)
+
+
+def public_host(settings: Settings) -> str | None:
+    """The host name of ``HIPCARE_PUBLIC_URL`` (lower case), or None when it is not set."""
+    host = urlsplit(settings.public_url).hostname if settings.public_url else None
+    return f"[{host}]" if host is not None and ":" in host else host
 
 
 def _timezone(environ: Mapping[str, str]) -> str:

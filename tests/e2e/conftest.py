@@ -79,12 +79,16 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
     """Start ``hipcare serve`` processes on demand; all are stopped at the end of the session.
 
     ``start_server()`` serves the SQLite demo (``--demo``); ``start_server(database_url=URL)``
-    serves that database, which the caller has seeded.
+    serves that database, which the caller has seeded; ``environ_extra`` adds ``HIPCARE_*``
+    settings.
     """
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(
-        database_url: str | None = None, demo_password: str = "", emails: tuple[str, ...] = ()
+        database_url: str | None = None,
+        demo_password: str = "",
+        emails: tuple[str, ...] = (),
+        environ_extra: dict[str, str] | None = None,
     ) -> Server:
         data_dir = tmp_path_factory.mktemp("hipcare-data")
         log = data_dir / "server.log"
@@ -93,11 +97,13 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
             key: value for key, value in os.environ.items() if not key.startswith("HIPCARE_")
         }
         environ["HIPCARE_DATA_DIR"] = str(data_dir)
+        environ.update(environ_extra or {})
         argv = [str(HIPCARE), "serve", "--host", "127.0.0.1", "--port", str(port)]
         if database_url is None:
             argv.append("--demo")
         else:
             environ["HIPCARE_DATABASE_URL"] = database_url
+            environ["HIPCARE_SECURE_COOKIES"] = "false"  # plain http on 127.0.0.1, as --demo
         with log.open("wb") as sink:
             process = subprocess.Popen(argv, env=environ, stdout=sink, stderr=subprocess.STDOUT)
         processes.append(process)
@@ -140,6 +146,13 @@ def postgresql_database() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgresql_server(start_server: Callable[..., Server], postgresql_database: str) -> Server:
     """``hipcare serve`` on PostgreSQL, seeded with the synthetic demo before it starts."""
+    return seeded_postgresql_server(start_server, postgresql_database)
+
+
+def seeded_postgresql_server(
+    start_server: Callable[..., Server], postgresql_database: str
+) -> Server:
+    """Migrate and seed the synthetic demo into that (empty) database, then serve it."""
     from hipcare.services.demo_seed import seed_demo
     from hipcare.storage import (
         SqlAlchemyUnitOfWork,

@@ -79,9 +79,9 @@ def test_the_audit_log_of_an_unknown_site_names_it(uow: UnitOfWork, staff: Staff
 def test_failed_sign_ins_lock_the_account_and_a_session_ends_at_sign_out(
     uow: UnitOfWork, staff: Staff
 ) -> None:
-    """Wrong passwords count until the account is locked; before that, the right one opens a
+    """Wrong passwords count until the account must wait; before that, the right one opens a
     session that signing out ends."""
-    policy = SessionPolicy(failures_per_account=2)
+    policy = SessionPolicy(free_failures_per_account=1)
     add_user(
         uow,
         User("lee@example.org", "Lee Clinician", Role.CLINICIAN, Profession.NURSE, frozenset()),
@@ -101,6 +101,9 @@ def test_failed_sign_ins_lock_the_account_and_a_session_ends_at_sign_out(
     for _ in range(2):
         with pytest.raises(SignInRefusedError):
             sign_in(uow, "lee@example.org", "wrong password", "10.0.0.2", now=NOW, policy=policy)
-    with pytest.raises(SignInRefusedError) as locked:
+    with pytest.raises(SignInRefusedError) as too_soon:
         sign_in(uow, "lee@example.org", PASSWORD, "10.0.0.2", now=NOW, policy=policy)
-    assert locked.value.reason is SignInRefusal.ACCOUNT_LOCKED
+    assert too_soon.value.reason is SignInRefusal.ACCOUNT_WAIT
+    assert too_soon.value.retry_after_seconds == 1
+    later = NOW + timedelta(seconds=1)
+    assert sign_in(uow, "lee@example.org", PASSWORD, "10.0.0.2", now=later, policy=policy)

@@ -20,6 +20,7 @@ from hipcare.bootstrap import load_content
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.radiograph import Side
+from hipcare.domain.records import AuditAction, EntityType
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import (
     PermissionDeniedError,
@@ -230,7 +231,7 @@ def test_visit_errors_name_the_field(
 def test_a_site_administrator_may_not_record_measures(
     uow: UnitOfWork, staff: Staff, storage: StorageEngine
 ) -> None:
-    child_id = _register(uow, staff.administrator)
+    child_id = _register(uow, staff.surgeon)
     with pytest.raises(PermissionDeniedError, match="only a clinician records measures"):
         record_visit(
             uow,
@@ -242,6 +243,18 @@ def test_a_site_administrator_may_not_record_measures(
             rules=CONTENT.surveillance_rules,
         )
     assert storage.count("visits") == 0
+
+
+def test_a_site_administrator_may_not_register_a_child_and_the_refusal_is_audited(
+    uow: UnitOfWork, staff: Staff, storage: StorageEngine
+) -> None:
+    """Registering is a clinician's work (issue 13): an administrator of the site is refused."""
+    with pytest.raises(PermissionDeniedError, match="only a clinician registers a child"):
+        _register(uow, staff.administrator)
+    assert storage.count("children") == 0
+    with uow:
+        denied = uow.audit.for_entity(EntityType.SITE, HARBOUR)
+    assert [entry.action for entry in denied] == [AuditAction.ACCESS_DENIED]
 
 
 def test_a_clinician_of_another_site_may_not_record_a_visit(uow: UnitOfWork, staff: Staff) -> None:

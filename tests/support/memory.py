@@ -649,6 +649,14 @@ class InMemorySignInFailureRepository(_Repository):
         failures = self._tables.sign_in_failures
         return sum(1 for _, address, at in failures if address == client_address and at > since)
 
+    def latest_for_account(self, account_key: str) -> datetime | None:
+        failures = self._tables.sign_in_failures
+        return max((at for key, _, at in failures if key == account_key), default=None)
+
+    def latest_for_address(self, client_address: str) -> datetime | None:
+        failures = self._tables.sign_in_failures
+        return max((at for _, address, at in failures if address == client_address), default=None)
+
     def clear_account(self, account_key: str) -> None:
         failures = self._tables.sign_in_failures
         failures[:] = [failure for failure in failures if failure[0] != account_key]

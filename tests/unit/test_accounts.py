@@ -47,8 +47,9 @@ def test_csrf_tokens_must_match_exactly() -> None:
     [
         ({"idle": timedelta(0)}, "session.idle"),
         ({"absolute": timedelta(minutes=-1)}, "session.absolute"),
-        ({"failures_per_account": 0}, "session.failures_per_account"),
-        ({"failures_per_address": True}, "session.failures_per_address"),
+        ({"free_failures_per_account": 0}, "session.free_failures_per_account"),
+        ({"free_failures_per_address": True}, "session.free_failures_per_address"),
+        ({"longest_delay_per_account": timedelta(0)}, "session.longest_delay_per_account"),
     ],
 )
 def test_a_session_policy_refuses_impossible_limits(changes: dict[str, object], field: str) -> None:
@@ -59,7 +60,9 @@ def test_a_session_policy_refuses_impossible_limits(changes: dict[str, object], 
 
 def test_web_settings_have_safe_defaults(tmp_path: Path) -> None:
     settings = Settings.from_environ({"HIPCARE_DATA_DIR": str(tmp_path)})
-    assert settings.secure_cookies is False
+    assert settings.secure_cookies is True
+    assert settings.trusted_proxies == ()
+    assert settings.public_url == ""
     assert (settings.session_idle_minutes, settings.session_max_hours) == (30, 12)
     assert settings.timezone == "UTC"
     assert settings.data_dir == tmp_path

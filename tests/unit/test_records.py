@@ -380,6 +380,8 @@ def _operation(**changes: Any) -> OperationPlan:
         ({"positioning_device": "yes"}, "operation.positioning_device"),
         ({"status": "done"}, "operation.status"),
         ({"plate_angle_deg": 180}, "operation.plate_angle_deg"),
+        ({"plate_angle_deg": 1e-320}, "operation.plate_angle_deg"),
+        ({"plate_angle_deg": 59.9}, "operation.plate_angle_deg"),
         ({"implant": ""}, "operation.implant"),
         ({"status": OperationStatus.DONE}, "operation.surgery_date"),
         ({"wheelchair_user": "yes"}, "operation.wheelchair_user"),

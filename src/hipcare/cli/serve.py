@@ -19,7 +19,14 @@ from hipcare.cli.command_io import CommandIO
 from hipcare.domain.errors import InvalidInputError
 from hipcare.settings import Settings
 
-__all__ = ["DEMO_DATABASE_FILE", "demo_environ", "register", "seed_demo_and_report"]
+__all__ = [
+    "DEMO_DATABASE_FILE",
+    "demo_environ",
+    "proxy_options",
+    "register",
+    "seed_demo_and_report",
+    "served_environ",
+]
 
 DEMO_DATABASE_FILE = "demo.sqlite3"
 
@@ -51,13 +58,40 @@ def register(subparsers: Any) -> None:
 
 
 def demo_environ(environ: dict[str, str]) -> dict[str, str]:
-    """``environ`` with ``HIPCARE_DATABASE_URL`` pointing at the demo's SQLite file; the
-    demo's site administrators are offered TOTP rather than made to set it up (unless
+    """``environ`` with ``HIPCARE_DATABASE_URL`` pointing at the demo's SQLite file, and
+    cookies without ``Secure`` unless ``HIPCARE_SECURE_COOKIES`` says otherwise (the demo is
+    plain http on this computer; a browser would not send a Secure cookie back); the demo's
+    site administrators are offered TOTP rather than made to set it up (unless
     ``HIPCARE_ADMIN_SECOND_FACTOR`` says otherwise), so its printed sign-ins work without a
     phone."""
     settings = Settings.from_environ(environ)
     url = f"sqlite:///{settings.data_dir / DEMO_DATABASE_FILE}"
-    return {"HIPCARE_ADMIN_SECOND_FACTOR": "offered", **environ, "HIPCARE_DATABASE_URL": url}
+    return {
+        "HIPCARE_ADMIN_SECOND_FACTOR": "offered",
+        "HIPCARE_SECURE_COOKIES": "false",
+        **environ,
+        "HIPCARE_DATABASE_URL": url,
+    }
+
+
+def served_environ(environ: dict[str, str], host: str, port: int) -> dict[str, str]:
+    """``environ`` with ``HIPCARE_PUBLIC_URL`` defaulting to the address served
+    (``http://HOST:PORT``; ``localhost`` for a wildcard address such as 0.0.0.0)."""
+    if environ.get("HIPCARE_PUBLIC_URL", "").strip():
+        return environ
+    name = "localhost" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 -- compared, not bound
+    if ":" in name:
+        name = f"[{name}]"
+    return {**environ, "HIPCARE_PUBLIC_URL": f"http://{name}:{port}"}
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """Uvicorn's proxy settings from ``HIPCARE_TRUSTED_PROXIES``: forwarded headers are
+    believed only from those addresses, and not at all (not even from 127.0.0.1, uvicorn's
+    own default) when none are named."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
 
 
 def seed_demo_and_report(settings: Settings, io: CommandIO) -> None:
@@ -127,6 +161,7 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
     environ = dict(io.environ)
     if args.demo:
         environ = demo_environ(environ)
+    environ = served_environ(environ, args.host, args.port)
     settings = Settings.from_environ(environ)
     upgrade_to_head(settings.database_url)
     if args.demo:
@@ -151,5 +186,6 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
         # A worker on a busy machine needs more than uvicorn's 5 s to import and build the
         # app; a worker that misses the check is killed and restarted, over and over.
         timeout_worker_healthcheck=60,
+        **proxy_options(settings),
     )
     return 0

@@ -38,6 +38,7 @@ from hipcare.domain.radiograph import Side
 from hipcare.domain.surveillance import HipPair, Visit
 
 __all__ = [
+    "PLATE_ANGLE_RANGE_DEG",
     "Alert",
     "AuditAction",
     "AuditEntry",
@@ -576,6 +577,12 @@ class OperationStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+PLATE_ANGLE_RANGE_DEG = (60.0, 170.0)
+"""A plausibility bound on a blade or locking plate's angle (issue 13: 1e-320 degrees was
+accepted), not a clinical rule: paediatric hip plates for a VDRO are made at about 90 to 150
+degrees; the bound is wider so an unusual plate still fits, and refuses typing slips."""
+
+
 @dataclass(frozen=True)
 class OperationPlan:
     """A planned VDRO (with any procedures done at the same time) for one child.
@@ -651,9 +658,11 @@ class OperationPlan:
                 "operation.status", f"must be one of {choices(OperationStatus)}"
             )
         angle = optional_finite_number(self.plate_angle_deg, "operation.plate_angle_deg", "degrees")
-        if angle is not None and not 0 < angle < 180:
+        if angle is not None and not PLATE_ANGLE_RANGE_DEG[0] <= angle <= PLATE_ANGLE_RANGE_DEG[1]:
+            low, high = PLATE_ANGLE_RANGE_DEG
             raise InvalidInputError(
-                "operation.plate_angle_deg", f"{angle:g} is not an angle between 0 and 180 degrees"
+                "operation.plate_angle_deg",
+                f"{angle:g} is not a plate angle: give degrees between {low:g} and {high:g}",
             )
         object.__setattr__(self, "plate_angle_deg", angle)
         if self.surgery_date is not None:

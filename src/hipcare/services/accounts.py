@@ -10,10 +10,16 @@ database serve the same users.
   the database keeps only its SHA-256. A session ends after ``idle`` without use or
   ``absolute`` after sign-in, whichever comes first (OWASP Session Management Cheat Sheet,
   "Session Expiration"). Each session carries its own CSRF token.
-- **Failed sign-ins** are counted per account (the email as typed) and per client address in
-  a sliding window; past the limit, sign-in is refused with a clear message, even with the
-  right password, until the window has passed (OWASP Authentication Cheat Sheet, "Account
-  Lockout").
+- **Failed sign-ins slow the next try, never lock an account.** Failures are counted per
+  account (the email as typed) and per client address within a window (15 minutes). After a
+  few free failures (3 per account, 10 per address) each further one makes the next try wait
+  twice as long: 1, 2, 4, 8 ... seconds, up to a ceiling (60 seconds per account, 15 minutes
+  per address). A try during the wait is refused with when to try again (HTTP 429 with
+  ``Retry-After``) and not counted; the right password after the wait signs in. So a
+  stranger typing wrong passwords for a named surgeon costs the surgeon at most a minute,
+  never a quarter of an hour, while one address guessing is held to a few tries an hour
+  (OWASP Authentication Cheat Sheet, "Login Throttling": an exponential delay rather than
+  an account lockout, which lets an attacker deny a user service).
 
 As everywhere in the services, time is handed in (``now``) and nothing here reads the clock.
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,14 +60,16 @@ __all__ = [
     "judge_session",
     "open_session",
     "password_matches",
-    "refuse_when_locked",
+    "refuse_while_waiting",
     "rehash_when_needed",
     "session_user_in",
     "sign_in",
+    "sign_in_delay",
     "sign_out",
     "signed_in_user",
     "site_audit_log",
     "token_digest",
+    "wait_message",
 ]
 
 _HASHER = PasswordHasher()
@@ -74,46 +83,69 @@ _TOUCH_EVERY = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class SessionPolicy:
-    """How long sessions last and how many failed sign-ins are tolerated.
+    """How long sessions last and how failed sign-ins slow the next try.
 
-    Defaults: 30 minutes idle, 12 hours at most (a clinic day), 5 failures per account and 20
-    per client address within 15 minutes (OWASP Authentication Cheat Sheet suggests a small
-    threshold per account and an observation window; the numbers are local choices).
+    Defaults: 30 minutes idle, 12 hours at most (a clinic day); failures are remembered for
+    15 minutes; 3 free failures per account and 10 per address, then a delay doubling from
+    1 second up to 60 seconds per account and 15 minutes per address (local choices after
+    the OWASP Authentication Cheat Sheet, "Login Throttling").
     """
 
     idle: timedelta = timedelta(minutes=30)
     absolute: timedelta = timedelta(hours=12)
     failure_window: timedelta = timedelta(minutes=15)
-    failures_per_account: int = 5
-    failures_per_address: int = 20
+    free_failures_per_account: int = 3
+    free_failures_per_address: int = 10
+    longest_delay_per_account: timedelta = timedelta(seconds=60)
+    longest_delay_per_address: timedelta = timedelta(minutes=15)
 
     def __post_init__(self) -> None:
-        for name in ("idle", "absolute", "failure_window"):
+        for name in (
+            "idle",
+            "absolute",
+            "failure_window",
+            "longest_delay_per_account",
+            "longest_delay_per_address",
+        ):
             value = getattr(self, name)
             if not isinstance(value, timedelta) or value <= timedelta(0):
                 raise InvalidInputError(f"session.{name}", "must be a positive length of time")
-        for name in ("failures_per_account", "failures_per_address"):
+        for name in ("free_failures_per_account", "free_failures_per_address"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidInputError(f"session.{name}", "must be a whole number >= 1")
+
+
+def sign_in_delay(failures: int, free: int, longest: timedelta) -> timedelta:
+    """How long to wait after the last of ``failures`` recent failures: none up to ``free``,
+    then 1 second, doubling with each further failure, never past ``longest``."""
+    if failures <= free:
+        return timedelta(0)
+    # min() on the exponent first: 2 ** a thousand failures would be a needlessly big number.
+    doublings = min(failures - free - 1, 40)
+    return min(timedelta(seconds=2**doublings), longest)
 
 
 class SignInRefusal(StrEnum):
     """Why a sign-in was refused (the page says it in words; the API returns the code)."""
 
     WRONG_EMAIL_OR_PASSWORD = "wrong-email-or-password"  # noqa: S105 -- a reason code, not a password
-    ACCOUNT_LOCKED = "account-locked"
-    ADDRESS_LOCKED = "address-locked"
+    ACCOUNT_WAIT = "account-wait"
+    ADDRESS_WAIT = "address-wait"
     WRONG_CODE = "wrong-code"
     SIGN_IN_EXPIRED = "sign-in-expired"
 
 
 class SignInRefusedError(HipcareError):
-    """A sign-in was refused; ``reason`` says why and ``message`` says it to the person."""
+    """A sign-in was refused; ``reason`` says why and ``message`` says it to the person;
+    ``retry_after_seconds`` (for a try too soon after failures) says when to try again."""
 
-    def __init__(self, reason: SignInRefusal, message: str) -> None:
+    def __init__(
+        self, reason: SignInRefusal, message: str, retry_after_seconds: int | None = None
+    ) -> None:
         self.reason = reason
         self.message = message
+        self.retry_after_seconds = retry_after_seconds
         super().__init__(f"sign-in: {message}")
 
 
@@ -196,28 +228,58 @@ def client_key(client_address: str) -> str:
     return (client_address or "unknown")[:64]
 
 
-def refuse_when_locked(
+def refuse_while_waiting(
     uow: UnitOfWork, key: str, address: str, *, now: datetime, policy: SessionPolicy
 ) -> None:
-    """Raise :class:`SignInRefusedError` while the account ``key`` or the client ``address``
-    has had too many failed sign-ins within the policy's window (inside the caller's unit of
-    work; forgets failures older than the window)."""
+    """Raise :class:`SignInRefusedError` (with when to try again) while the account ``key``
+    or the client ``address`` must still wait after its recent failed sign-ins (inside the
+    caller's unit of work; forgets failures older than the policy's window). A refused try
+    is not a failure: it neither counts nor lengthens the wait."""
     since = now - policy.failure_window
-    minutes = int(policy.failure_window.total_seconds() // 60)
     uow.sign_in_failures.delete_before(since)
-    if uow.sign_in_failures.count_for_account(key, since) >= policy.failures_per_account:
-        uow.commit()
-        raise SignInRefusedError(
-            SignInRefusal.ACCOUNT_LOCKED,
-            f"This account is locked after {policy.failures_per_account} failed sign-ins. "
-            f"Wait {minutes} minutes and try again, or ask your site administrator.",
-        )
-    if uow.sign_in_failures.count_for_address(address, since) >= policy.failures_per_address:
-        uow.commit()
-        raise SignInRefusedError(
-            SignInRefusal.ADDRESS_LOCKED,
-            f"Too many failed sign-ins from this computer. Wait {minutes} minutes and try again.",
-        )
+    checks = (
+        (
+            SignInRefusal.ACCOUNT_WAIT,
+            uow.sign_in_failures.count_for_account(key, since),
+            policy.free_failures_per_account,
+            policy.longest_delay_per_account,
+            uow.sign_in_failures.latest_for_account,
+            key,
+        ),
+        (
+            SignInRefusal.ADDRESS_WAIT,
+            uow.sign_in_failures.count_for_address(address, since),
+            policy.free_failures_per_address,
+            policy.longest_delay_per_address,
+            uow.sign_in_failures.latest_for_address,
+            address,
+        ),
+    )
+    for reason, failures, free, longest, latest_for, subject in checks:
+        delay = sign_in_delay(failures, free, longest)
+        if not delay:
+            continue
+        latest = latest_for(subject)
+        if latest is None:
+            continue
+        wait = utc_moment(latest, "latest") + delay - now
+        if wait > timedelta(0):
+            seconds = math.ceil(wait.total_seconds())
+            uow.commit()
+            raise SignInRefusedError(reason, wait_message(reason, seconds), seconds)
+
+
+def wait_message(reason: SignInRefusal, seconds: int) -> str:
+    """How long to wait, in plain words (the sign-in page and the API say it)."""
+    if seconds == 1:
+        when = "1 second"
+    elif seconds < 120:
+        when = f"{seconds} seconds"
+    else:
+        when = f"{math.ceil(seconds / 60)} minutes"
+    if reason is SignInRefusal.ACCOUNT_WAIT:
+        return f"There were several wrong passwords for this account. Wait {when}, then try again."
+    return f"There were many wrong sign-ins from this computer. Wait {when}, then try again."
 
 
 def add_user(uow: UnitOfWork, user: User, password: str) -> User:
@@ -255,10 +317,10 @@ def sign_in(
 ) -> SignedIn | SecondFactorNeeded:
     """Check the email and password and open a session, or raise :class:`SignInRefusedError`.
 
-    Refused when the account or the client address has had too many failures within the
-    policy's window (even with the right password); otherwise a wrong email or password is
-    counted as a failure. A success forgets the account's failures. A deactivated account is
-    refused as a wrong password is (no hint). A hash made with older argon2 parameters is
+    Refused, with when to try again, while the account or the client address must wait
+    after recent failures (:func:`refuse_while_waiting`); otherwise a wrong email or password
+    is counted as a failure. A success forgets the account's failures. A deactivated account
+    is refused as a wrong password is (no hint). A hash made with older argon2 parameters is
     replaced. An account with a TOTP authenticator gets :class:`SecondFactorNeeded` instead
     of a session.
     """
@@ -266,7 +328,7 @@ def sign_in(
     key = account_key(email if isinstance(email, str) else "")
     address = client_key(client_address)
     with uow:
-        refuse_when_locked(uow, key, address, now=now, policy=policy)
+        refuse_while_waiting(uow, key, address, now=now, policy=policy)
         user = uow.users.by_email(key) if key else None
         # Checked even for an unknown email, so both refusals take as long (no timing hint).
         matches = password_matches(None if user is None else user.password_hash, password)

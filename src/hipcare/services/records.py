@@ -317,7 +317,8 @@ def register_child(
     now: datetime,
     rules: SurveillanceRules,
 ) -> Child:
-    """Register a child at a site the actor belongs to; returns the stored child (with id).
+    """Register a child at a site the actor belongs to, as a clinician (a site administrator
+    manages accounts, not records); returns the stored child (with id).
 
     ``rules`` (the shipped surveillance rules) give the child's first worklist status.
     A child likely registered already at the site (the same hospital number, or the same
@@ -339,6 +340,15 @@ def register_child(
                 child.site_id,
                 now,
                 f"user {actor_id} does not belong to site {child.site_id!r}",
+            )
+        if actor.role is not Role.CLINICIAN:
+            deny(
+                uow,
+                actor,
+                EntityType.SITE,
+                child.site_id,
+                now,
+                f"user {actor_id} is a {actor.role}; only a clinician registers a child",
             )
         duplicates = [] if confirmed else likely_duplicates(uow, child)
         if duplicates:

@@ -168,6 +168,18 @@ class SqlAlchemySignInFailureRepository:
             or 0
         )
 
+    def latest_for_account(self, account_key: str) -> datetime | None:
+        return self._session.scalar(
+            select(func.max(SignInFailureRow.at)).where(SignInFailureRow.account_key == account_key)
+        )
+
+    def latest_for_address(self, client_address: str) -> datetime | None:
+        return self._session.scalar(
+            select(func.max(SignInFailureRow.at)).where(
+                SignInFailureRow.client_address == client_address
+            )
+        )
+
     def clear_account(self, account_key: str) -> None:
         self._session.execute(
             delete(SignInFailureRow).where(SignInFailureRow.account_key == account_key)

@@ -473,6 +473,37 @@ class SqlAlchemyFamilyRepository:
         )
         return [DueReminder(*row) for row in rows]
 
+    def stale_reminders(self, stale_before: datetime) -> Sequence[DueReminder]:
+        rows = self._session.execute(
+            select(
+                CarePlanItemRow.id,
+                CarePlanItemRow.item_id,
+                ReminderDeliveryRow.due_date,
+                ChildRow.id,
+                UserRow.id,
+                UserRow.email,
+                ChildRow.preferred_language,
+            )
+            .select_from(ReminderDeliveryRow)
+            .join(CarePlanItemRow, CarePlanItemRow.id == ReminderDeliveryRow.care_plan_item_id)
+            .join(OperationPlanRow, OperationPlanRow.id == CarePlanItemRow.operation_plan_id)
+            .join(ChildRow, ChildRow.id == OperationPlanRow.child_id)
+            .join(UserRow, UserRow.id == ReminderDeliveryRow.recipient_id)
+            .join(
+                FamilyLinkRow,
+                (FamilyLinkRow.child_id == ChildRow.id) & (FamilyLinkRow.user_id == UserRow.id),
+            )
+            .where(
+                ReminderDeliveryRow.status == "sending",
+                ReminderDeliveryRow.claimed_at < stale_before,
+                CarePlanItemRow.done_at.is_(None),
+                UserRow.role == Role.FAMILY,
+                OperationPlanRow.status.not_in(("cancelled",)),
+            )
+            .order_by(UserRow.id, CarePlanItemRow.id)
+        )
+        return [DueReminder(*row) for row in rows]
+
     def claim_delivery(
         self, care_plan_item_id: int, recipient_id: int, due_date: date, now: datetime
     ) -> int | None:

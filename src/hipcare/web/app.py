@@ -21,11 +21,12 @@ from fastapi.exception_handlers import (
     request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hipcare import __version__
@@ -37,7 +38,7 @@ from hipcare.services.access import ConflictError, PermissionDeniedError
 from hipcare.services.accounts import SessionPolicy
 from hipcare.services.family.reminders import SmtpSettings
 from hipcare.services.ports.pacs import Pacs
-from hipcare.settings import Settings
+from hipcare.settings import Settings, public_host
 from hipcare.storage import create_database_engine, create_session_factory
 from hipcare.storage.engine import WalCheckpointer
 from hipcare.web.alert_sender import alert_sender_for
@@ -92,6 +93,25 @@ _SECURITY_HEADERS = [
 ]
 
 
+_API_DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hipcare API</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-ui/docs.js"></script>
+</body>
+</html>
+"""
+
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
 _TOKEN_PATHS = ("/invite/", "/calendar/", "/set-password/")
 """Paths whose next segment is a bearer token (an invitation, calendar or password link)."""
 
@@ -110,13 +130,18 @@ def _loggable_path(scope: Scope) -> str:
     return path
 
 
-class _SecurityHeaders:
-    """Adds security headers and ``Cache-Control: no-store`` (pages hold patient records),
-    and logs each request as method, path and status: never the query string, which can
-    hold a searched name."""
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+"""One year (OWASP HTTP Strict Transport Security Cheat Sheet); sent when cookies are Secure."""
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class _SecurityHeaders:
+    """Adds security headers (with ``hsts``, Strict-Transport-Security) and
+    ``Cache-Control: no-store`` (pages hold patient records), and logs each request as
+    method, path and status: never the query string, which can hold a searched name."""
+
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.headers = [*_SECURITY_HEADERS, _HSTS] if hsts else list(_SECURITY_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,7 +156,7 @@ class _SecurityHeaders:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.extend(_SECURITY_HEADERS)
+                headers.extend(self.headers)
                 # A response that set its own caching (a content-addressed radiograph
                 # preview) keeps it; everything else holds patient records: no-store.
                 if not static and not any(name == b"cache-control" for name, _ in headers):
@@ -255,15 +280,28 @@ def create_app(
             "`csrf_token` in the `X-CSRF-Token` header with every POST. hipcare informs "
             "clinicians; it does not decide."
         ),
-        docs_url="/api/docs",
+        docs_url=None,  # served below from our own files, under the CSP
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.hipcare = context
     app.state.wal_checkpointer = checkpointer
-    app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_SecurityHeaders, hsts=settings.secure_cookies)
+    host = public_host(settings)
+    if host is not None:
+        # Added last, so it runs first: a request naming another host is refused (400)
+        # before anything reads it. The server's own names stay allowed for local checks.
+        allowed = sorted({host, *_LOCAL_HOSTS})
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed, www_redirect=False)
     app.mount("/static", StaticFiles(packages=[("hipcare.web", "static")]), name="static")
     _add_error_handlers(app)
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> Response:
+        """Swagger UI on ``/openapi.json`` from self-hosted files (swagger-ui-dist 5.36.0 in
+        ``static/swagger-ui/``): FastAPI's own page loads them from a CDN and starts them with
+        an inline script, both refused by the CSP."""
+        return HTMLResponse(_API_DOCS_PAGE)
 
     @app.get(
         "/healthz",

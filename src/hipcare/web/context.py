@@ -26,7 +26,7 @@ from hipcare.interop.oidc import OpenIdClient
 from hipcare.services.accounts import SessionPolicy
 from hipcare.services.family.reminders import SmtpSettings
 from hipcare.services.ports.pacs import Pacs
-from hipcare.settings import Settings
+from hipcare.settings import FALLBACK_PUBLIC_URL, Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.page_cache import PageCache
 
@@ -63,6 +63,15 @@ class WebContext:
     """The hospital's identity provider for staff single sign-on (``HIPCARE_OIDC_*``)."""
     pacs: Pacs | None = None
     """The hospital's PACS over DICOMweb (``HIPCARE_DICOMWEB_URL``); None: not configured."""
+
+    def public_url(self) -> str:
+        """Where links point (``HIPCARE_PUBLIC_URL``, no trailing slash); never built from
+        a request's ``Host`` header, which the sender chooses."""
+        if self.settings.public_url:
+            return self.settings.public_url
+        if self.smtp is not None and self.smtp.public_url:
+            return self.smtp.public_url
+        return FALLBACK_PUBLIC_URL
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work for one use case of one request."""

@@ -50,10 +50,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    # The administrators here have no authenticator: the rule that a site administrator must
-    # set one up first is tested in test_web_local_accounts.py with the setting's default.
+    """Settings as for a server on plain http (the test client's), at http://testserver."""
     return Settings(
-        database_url=database_url, data_dir=tmp_path, admin_second_factor_required=False
+        database_url=database_url,
+        data_dir=tmp_path,
+        secure_cookies=False,
+        public_url="http://testserver",
+        # The administrators here have no authenticator: the rule that a site administrator
+        # must set one up first is tested in test_web_local_accounts.py with its default.
+        admin_second_factor_required=False,
     )
 
 

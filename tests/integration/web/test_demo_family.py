@@ -56,7 +56,7 @@ def test_demo_families_sign_in_with_the_demo_password_and_see_a_started_plan_and
         ]
     assert len(diary_alerts) >= 2, "some diary entries raised alerts"
     password = demo_accounts()[0].password
-    app = create_app(Settings(database_url, tmp_path), clock=Clock(NOW))
+    app = create_app(Settings(database_url, tmp_path, secure_cookies=False), clock=Clock(NOW))
     with TestClient(app) as client:
         for family in first.families:
             client.cookies.clear()
@@ -74,7 +74,7 @@ def test_demo_families_sign_in_with_the_demo_password_and_see_a_started_plan_and
 def test_serve_demo_prints_the_family_accounts(database_url: str, tmp_path: Path) -> None:
     out = io.StringIO()
     seed_demo_and_report(
-        Settings(database_url, tmp_path),
+        Settings(database_url, tmp_path, secure_cookies=False),
         CommandIO(io.StringIO(), out, io.StringIO(), {}),
     )
     printed = out.getvalue()

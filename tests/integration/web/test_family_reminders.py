@@ -28,7 +28,13 @@ from hipcare.content.sites import load_sites
 from hipcare.domain.pathway import ItemKind
 from hipcare.domain.records import Profession, Role, User
 from hipcare.services.family import reminders_due
-from hipcare.services.family.reminders import SmtpSettings, send_reminders, smtp_sender
+from hipcare.services.family.reminders import (
+    SmtpSettings,
+    claim_reminder,
+    send_reminders,
+    smtp_sender,
+    stale_reminders,
+)
 from hipcare.services.operations import PathwayContent, plan_operation, start_pathway
 from hipcare.services.records import register_child
 from hipcare.storage import SqlAlchemyUnitOfWork, create_database_engine, create_session_factory
@@ -257,6 +263,44 @@ def test_a_claim_left_by_a_stopped_run_is_retried_after_the_timeout(
     later = _run(database_url, port, SURGERY, NOW + timedelta(minutes=16))
     assert later.sent == len(due)
     assert len(inbox.messages) == len(due)
+
+
+def test_a_reminder_claimed_by_the_days_last_run_that_died_is_sent_by_the_next_run_days_later(
+    database_url: str, families: list[int], smtp: tuple[_Inbox, int]
+) -> None:
+    """The surgery day's last run claims its reminders and dies before sending (issue 13).
+    The next run is for another day, three days on: it still sends the surgery day's
+    reminders (their claims are stale), each once, besides that day's own."""
+    inbox, port = smtp
+    due = reminders_due(_uow(database_url), SURGERY)
+    for reminder in due:
+        assert claim_reminder(_uow(database_url), reminder, now=NOW) is not None
+    later_day = SURGERY + timedelta(days=3)
+    own = reminders_due(_uow(database_url), later_day)
+    report = _run(database_url, port, later_day, NOW + timedelta(days=3))
+    assert report.sent == len(due) + len(own)
+    assert len(inbox.messages) == len(due) + len(own)
+    again = _run(database_url, port, later_day, NOW + timedelta(days=3, hours=1))
+    assert again.sent == 0
+    assert len(inbox.messages) == len(due) + len(own)
+
+
+def test_a_stale_claim_of_a_step_done_since_is_not_sent(
+    database_url: str, families: list[int], smtp: tuple[_Inbox, int]
+) -> None:
+    """A stale claim is sent only while its item is still not done."""
+    _, port = smtp
+    due = reminders_due(_uow(database_url), SURGERY)
+    for reminder in due:
+        claim_reminder(_uow(database_url), reminder, now=NOW)
+    uow = _uow(database_url)
+    with uow:
+        for reminder in due:
+            uow.care_plan_items.mark_done(reminder.care_plan_item_id, NOW, 1)
+        uow.commit()
+    assert stale_reminders(_uow(database_url), now=NOW + timedelta(days=1)) == []
+    report = _run(database_url, port, SURGERY + timedelta(days=1), NOW + timedelta(days=1))
+    assert report.sent == len(reminders_due(_uow(database_url), SURGERY + timedelta(days=1)))
 
 
 def test_a_done_step_is_not_reminded(

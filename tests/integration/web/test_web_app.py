@@ -128,7 +128,7 @@ def test_demo_seeding_is_idempotent_and_covers_the_stages(
         WorklistStatus.DUE,
     }
     account = demo_accounts()[0]
-    app = create_app(Settings(database_url, tmp_path), clock=Clock())
+    app = create_app(Settings(database_url, tmp_path, secure_cookies=False), clock=Clock())
     with TestClient(app) as client:
         signed = client.post(
             "/api/sign-in", json={"email": account.email, "password": account.password}

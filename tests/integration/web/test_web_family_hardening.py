@@ -12,7 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_support import CHILD_FORM, EMAILS, PASSWORD, form_token, sign_in
+from web_support import CHILD_FORM, EMAILS, PASSWORD, Clock, form_token, sign_in
 
 from hipcare.domain.records import Role, User
 from hipcare.storage import SqlAlchemyUnitOfWork
@@ -69,22 +69,24 @@ def _family_api(client: TestClient) -> dict[str, str]:
 # --- invitations and the failed-sign-in limit --------------------------------------------------
 
 
-def test_wrong_passwords_through_an_invitation_lock_the_account_like_sign_in(
-    client: TestClient, app: FastAPI
+def test_wrong_passwords_through_an_invitation_slow_the_account_like_sign_in(
+    client: TestClient, app: FastAPI, clock: Clock
 ) -> None:
-    """Five wrong passwords typed into an invitation for an existing family account lock it:
-    the link then refuses even the right password (429), and so does the sign-in page."""
+    """Wrong passwords typed into an invitation for an existing family account count as failed
+    sign-ins: past the free ones the link refuses even the right password for a while (429
+    with Retry-After), and so does the sign-in page; after the wait the link works."""
     first = _register(client)
     second = _register(client, given_name="Minh")
     _linked_family(app, first)
     path = _invite(client, second, FAMILY_EMAIL)
     client.cookies.clear()
-    for attempt in range(5):
+    for attempt in range(4):
         wrong = client.post(path, data={"display_name": "x", "password": f"guess {attempt:04}"})
         assert wrong.status_code == 422, wrong.text
-    locked = client.post(path, data={"display_name": "x", "password": FAMILY_PASSWORD})
-    assert locked.status_code == 429
-    assert "This account is locked after 5 failed sign-ins" in locked.text
+    too_soon = client.post(path, data={"display_name": "x", "password": FAMILY_PASSWORD})
+    assert too_soon.status_code == 429
+    assert too_soon.headers["retry-after"] == "1"
+    assert "several wrong passwords for this account. Wait 1 second," in too_soon.text
     page = client.get("/sign-in")
     sign_in_page = client.post(
         "/sign-in",
@@ -95,9 +97,13 @@ def test_wrong_passwords_through_an_invitation_lock_the_account_like_sign_in(
         },
     )
     assert sign_in_page.status_code == 429
+    clock.advance(seconds=1)
+    right = client.post(path, data={"display_name": "x", "password": FAMILY_PASSWORD})
+    assert right.status_code == 303, right.text
+    assert right.headers["location"] == "/family"
 
 
-def test_an_invitation_still_works_with_the_right_password_before_the_limit(
+def test_an_invitation_still_works_with_the_right_password_after_the_free_failures(
     client: TestClient, app: FastAPI
 ) -> None:
     """A few wrong guesses, then the right password: the invitation links the second child."""
@@ -106,7 +112,7 @@ def test_an_invitation_still_works_with_the_right_password_before_the_limit(
     _linked_family(app, first)
     path = _invite(client, second, FAMILY_EMAIL)
     client.cookies.clear()
-    for attempt in range(4):
+    for attempt in range(3):
         wrong = client.post(path, data={"display_name": "x", "password": f"guess {attempt:04}"})
         assert wrong.status_code == 422, wrong.text
     right = client.post(path, data={"display_name": "x", "password": FAMILY_PASSWORD})

@@ -75,6 +75,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[[str], Running]]:
         }
         environ["HIPCARE_DATA_DIR"] = str(tmp_path / "server-data")
         environ["HIPCARE_DATABASE_URL"] = database_url
+        environ["HIPCARE_SECURE_COOKIES"] = "false"  # plain http on 127.0.0.1
         argv = [str(HIPCARE), "serve", "--workers", "3", "--host", "127.0.0.1", "--port", str(port)]
         with log.open("wb") as sink:
             process = subprocess.Popen(argv, env=environ, stdout=sink, stderr=subprocess.STDOUT)

@@ -25,7 +25,7 @@ from hipcare.services.accounts import (
     client_key,
     hash_password,
     password_matches,
-    refuse_when_locked,
+    refuse_while_waiting,
     token_digest,
 )
 from hipcare.services.family.access import stored_child, stored_user_id
@@ -208,7 +208,7 @@ def accept_invitation(
 
     Checking an existing account's password here is a sign-in: a wrong password counts as a
     failed sign-in of that account from ``client_address``, and while the account or the
-    address is locked the invitation refuses even the right password
+    address must wait after failures the invitation refuses even the right password
     (:class:`~hipcare.services.accounts.SignInRefusedError`, as :func:`sign_in` does), so
     an invitation link is no way round the failed-sign-in limit.
     """
@@ -221,7 +221,7 @@ def accept_invitation(
         if existing is not None:
             key = account_key(invitation.email)
             address = client_key(client_address)
-            refuse_when_locked(uow, key, address, now=now, policy=policy)
+            refuse_while_waiting(uow, key, address, now=now, policy=policy)
             if existing.role is not Role.FAMILY or not password_matches(
                 existing.password_hash, password
             ):

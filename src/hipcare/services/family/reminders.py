@@ -17,6 +17,10 @@ chose that over at-most-once (never retrying a stale claim) because a missed rem
 child's care costs more than a rare duplicate. A run that dies after *claim* and before
 *send* is covered the same way: the reminder goes out on a run after the timeout. An SMTP
 refusal releases nothing: the claim stays ``sending`` and is retried after the timeout.
+
+Every run also looks for such stale claims **of any earlier day** (not only the day it
+sends for), so a reminder claimed by the day's last run that then died is sent by the next
+run whenever it comes, the next morning or a week later, while its item is still not done.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ __all__ = [
     "reminders_due",
     "send_reminders",
     "smtp_sender",
+    "stale_reminders",
     "web_smtp_settings",
 ]
 
@@ -62,6 +67,16 @@ def reminders_due(uow: UnitOfWork, day: date) -> list[DueReminder]:
     """Every (family member, care-plan item not done) due on ``day``."""
     with uow:
         return list(uow.family.due_reminders(day))
+
+
+def stale_reminders(
+    uow: UnitOfWork, *, now: datetime, timeout: timedelta = REMINDER_CLAIM_TIMEOUT
+) -> list[DueReminder]:
+    """Reminders of any day whose claim a run left 'sending' longer than ``timeout`` ago
+    (it died between claiming and marking sent), their items still not done."""
+    now = utc_moment(now, "now")
+    with uow:
+        return list(uow.family.stale_reminders(now - timeout))
 
 
 def claim_reminder(
@@ -252,12 +267,20 @@ def send_reminders(
     timeout: timedelta = REMINDER_CLAIM_TIMEOUT,
     progress: Callable[[str], None] | None = None,
 ) -> ReminderReport:
-    """Claim, send and mark every reminder due on ``day`` (see the module's notes);
+    """Claim, send and mark every reminder due on ``day``, and every reminder of an earlier
+    day whose claim went stale (see the module's notes);
     ``translate`` gives the translator for a language code (the entry point hands in
     the shipped content's)."""
     information = {item.id for item in content.pathway.items if item.kind is ItemKind.INFORMATION}
     # Information is read, not done on a day: no reminder (issue 17).
-    due = [reminder for reminder in reminders_due(uow, day) if reminder.item_id not in information]
+    due = reminders_due(uow, day)
+    today = {(r.care_plan_item_id, r.recipient_id, r.due_date) for r in due}
+    due += [
+        reminder
+        for reminder in stale_reminders(uow, now=clock(), timeout=timeout)
+        if (reminder.care_plan_item_id, reminder.recipient_id, reminder.due_date) not in today
+    ]
+    due = [reminder for reminder in due if reminder.item_id not in information]
     sent = skipped = failed = 0
     titles: dict[int, dict[str, str]] = {}
     for reminder in due:

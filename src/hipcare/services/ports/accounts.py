@@ -74,6 +74,14 @@ class SignInFailureRepository(Protocol):
 
     def count_for_address(self, client_address: str, since: datetime) -> int: ...
 
+    def latest_for_account(self, account_key: str) -> datetime | None:
+        """When the account's most recent failure was, or None."""
+        ...
+
+    def latest_for_address(self, client_address: str) -> datetime | None:
+        """When the most recent failure from that address was, or None."""
+        ...
+
     def clear_account(self, account_key: str) -> None:
         """Forget an account's failures (after it signs in)."""
         ...

@@ -180,6 +180,11 @@ class FamilyRepository(Protocol):
 
     def due_reminders(self, day: date) -> Sequence[DueReminder]: ...
 
+    def stale_reminders(self, stale_before: datetime) -> Sequence[DueReminder]:
+        """Reminders of any due date whose claim has been 'sending' since before
+        ``stale_before`` (a run died holding it) and whose item is still not done."""
+        ...
+
     def claim_delivery(
         self, care_plan_item_id: int, recipient_id: int, due_date: date, now: datetime
     ) -> int | None:

@@ -210,9 +210,10 @@ async def booklet_pdf(
     )
 
 
-def _calendar_urls(request: Request, token: str) -> tuple[str, str]:
-    """The feed's https link and its ``webcal:`` twin (calendar apps subscribe to that)."""
-    url = f"{request.base_url}calendar/{token}.ics"
+def _calendar_urls(context: WebContext, token: str) -> tuple[str, str]:
+    """The feed's https link and its ``webcal:`` twin (calendar apps subscribe to that), on
+    ``HIPCARE_PUBLIC_URL``: never from the page's address or its Host header."""
+    url = f"{context.public_url()}/calendar/{token}.ics"
     return url, "webcal" + url.removeprefix("https").removeprefix("http")
 
 
@@ -226,7 +227,7 @@ async def calendar_page(
     uow = _uow(context)
     child = use.child_for_family(uow, user_id(user), child_id, now=now, audit=False)
     feed = use.calendar_link(uow, user_id(user), child_id, now=now)
-    urls = None if feed is None or feed.token is None else _calendar_urls(request, feed.token)
+    urls = None if feed is None or feed.token is None else _calendar_urls(context, feed.token)
     return family_page(
         request,
         "family/calendar.html",

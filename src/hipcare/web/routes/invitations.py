@@ -73,12 +73,6 @@ def _hospital(context: WebContext, site_id: str) -> str:
     return site.name if site is not None else site_id
 
 
-def _base_url(request: Request, context: WebContext) -> str:
-    """``HIPCARE_PUBLIC_URL`` when set (the address families reach), else this request's."""
-    public = context.smtp.public_url if context.smtp is not None else ""
-    return f"{public}/" if public else str(request.base_url)
-
-
 async def _invite_and_email(
     request: Request,
     context: WebContext,
@@ -92,7 +86,9 @@ async def _invite_and_email(
     now = context.now()
     token, _ = use.invite_family(uow, actor_id, child_id, email, now=now, language=language)
     opened = use.open_invitation(uow, token, now=now)
-    link = f"{_base_url(request, context)}invite/{token}"
+    # HIPCARE_PUBLIC_URL, never the Host header: a forged Host would send the family a link
+    # to someone else's server carrying the invitation's token.
+    link = f"{context.public_url()}/invite/{token}"
     if context.smtp is None:
         return link, opened, False
     message = invitation_email(
@@ -254,9 +250,9 @@ async def accept(request: Request, token: str, context: Context) -> Response:
             policy=context.policy,
         )
     except SignInRefusedError as refused:
-        # The invitee's account (or this computer) is locked after failed sign-ins: the
-        # same refusal and status as the sign-in page.
-        return _invite_form(
+        # The invitee's account (or this computer) must wait after failed sign-ins: the
+        # same refusal, status and Retry-After as the sign-in page.
+        refusal = _invite_form(
             request,
             context,
             token,
@@ -265,6 +261,9 @@ async def accept(request: Request, token: str, context: Context) -> Response:
             status=429,
             name=name,
         )
+        if refused.retry_after_seconds is not None:
+            refusal.headers["Retry-After"] = str(refused.retry_after_seconds)
+        return refusal
     except use.InvitationRefusedError as refused:
         return _refused(request, context, token, refused.reason)
     except InvalidInputError as error:

@@ -2,7 +2,8 @@
 session) and ``POST /api/sign-in``, ``/api/sign-out``, ``GET /api/me``.
 
 The page's form works without JavaScript; a refused sign-in comes back with the email typed
-and a message (401 wrong email or password, 429 locked for a while).
+and a message (401 wrong email or password; 429 with ``Retry-After`` for a try too soon after
+failed ones).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ AnyFormUser = Annotated[SessionUser, Depends(page_user_with_form)]
 AnyApiUser = Annotated[SessionUser, Depends(api_user)]
 """Signing out and asking who is signed in are for every account, the family's too."""
 Context = Annotated[WebContext, Depends(web_context)]
-_LOCKED = frozenset({SignInRefusal.ACCOUNT_LOCKED, SignInRefusal.ADDRESS_LOCKED})
+_LOCKED = frozenset({SignInRefusal.ACCOUNT_WAIT, SignInRefusal.ADDRESS_WAIT})
 
 
 def _safe_target(target: str | None) -> str:
@@ -61,7 +62,16 @@ def _safe_target(target: str | None) -> str:
 
 
 def _client(request: Request) -> str:
+    """The connecting address: a trusted proxy's X-Forwarded-For only when
+    ``HIPCARE_TRUSTED_PROXIES`` names the proxy (``hipcare serve`` sets uvicorn so)."""
     return request.client.host if request.client else "unknown"
+
+
+def retry_after(refused: SignInRefusedError) -> dict[str, str]:
+    """The ``Retry-After`` header (RFC 9110, section 10.2.3) for a try made too soon."""
+    if refused.retry_after_seconds is None:
+        return {}
+    return {"Retry-After": str(refused.retry_after_seconds)}
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -137,15 +147,17 @@ async def sign_in(request: Request, context: Context) -> Response:
             context.unit_of_work(),
             email,
             password,
-            request.client.host if request.client else "unknown",
+            _client(request),
             now=context.now(),
             policy=context.policy,
         )
     except SignInRefusedError as refused:
         status = 401 if refused.reason is SignInRefusal.WRONG_EMAIL_OR_PASSWORD else 429
-        return _sign_in_form(
+        refusal = _sign_in_form(
             request, email=email, target=target, message=refused.message, status=status
         )
+        refusal.headers.update(retry_after(refused))
+        return refusal
     if isinstance(signed, SecondFactorNeeded):
         # The code step (hipcare.web.routes.account) takes the sign-in from here.
         response = RedirectResponse(f"/sign-in/second-factor?next={quote(target)}", 303)
@@ -185,7 +197,16 @@ async def sign_out(request: Request, user: AnyFormUser, context: Context) -> Res
     response_model=SignInOut,
     responses={
         401: {"model": Problem, "description": "wrong email, password or second-factor code"},
-        429: {"model": Problem, "description": "too many failed sign-ins: locked for a while"},
+        429: {
+            "model": Problem,
+            "description": "too soon after failed sign-ins: try again after Retry-After seconds",
+            "headers": {
+                "Retry-After": {
+                    "description": "seconds to wait before the next try",
+                    "schema": {"type": "integer"},
+                }
+            },
+        },
     },
 )
 async def api_sign_in(body: SignInIn, request: Request, context: Context) -> Response:
@@ -220,6 +241,7 @@ async def api_sign_in(body: SignInIn, request: Request, context: Context) -> Res
         return JSONResponse(
             Problem(field=refused.reason.value, problem=refused.message).model_dump(),
             status_code=status,
+            headers=retry_after(refused),
         )
     body_out = SignInOut(user=me_out(signed.user), csrf_token=signed.csrf_token)
     response = JSONResponse(body_out.model_dump(mode="json"))
