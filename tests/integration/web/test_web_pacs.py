@@ -63,6 +63,9 @@ def settings(database_url: str, tmp_path: Path, pacs: Orthanc) -> Settings:
         database_url=database_url,
         data_dir=tmp_path,
         dicomweb=DicomWebSettings(pacs.dicomweb_url, pacs.username, pacs.password),
+        secure_cookies=False,  # the test client speaks plain http
+        public_url="http://testserver",
+        admin_second_factor_required=False,
     )
 
 
@@ -234,6 +237,9 @@ def test_a_pacs_that_refuses_the_credentials_is_reported_not_a_traceback(
         database_url=settings.database_url,
         data_dir=settings.data_dir,
         dicomweb=DicomWebSettings(pacs.dicomweb_url, pacs.username, "not-the-password"),
+        secure_cookies=False,
+        public_url="http://testserver",
+        admin_second_factor_required=False,
     )
     _, child_id = _child_with_mrn(client)
     app = create_app(wrong)

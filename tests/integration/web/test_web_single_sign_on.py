@@ -4,6 +4,8 @@ PKCE, discovery, the signed ID token checked; groups mapped to roles and sites."
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncio
 import base64
 import json
@@ -133,7 +135,7 @@ def sso_client(
 ) -> Iterator[TestClient]:
     """The app with single sign-on set up against the test provider."""
     app = create_app(
-        Settings(settings.database_url, settings.data_dir, oidc=_oidc_settings(provider)),
+        replace(settings, oidc=_oidc_settings(provider)),
         clock=clock,
     )
     with TestClient(app, follow_redirects=False) as client:
