@@ -25,6 +25,17 @@
   ``HIPCARE_SMTP_USER``, ``HIPCARE_SMTP_PASSWORD``, ``HIPCARE_SMTP_STARTTLS``) with the link
   on ``HIPCARE_PUBLIC_URL``.
 
+- ``HIPCARE_FHIR_BASE_URL``: this installation's FHIR base URL (absolute ``https://`` or
+  ``http://`` URL, no query or fragment). The Bundle ``fullUrl`` values, the export manifest's
+  ``request`` and the identifier systems hipcare mints (``<base>/sid/child-id``,
+  ``<base>/sid/site-id``, ``<base>/sid/observation-id``) come from it, so two installations
+  never mint the same identifier (issue 15); default ``https://hipcare.example.org/fhir``
+  (an example address: set it in production, ``docs/deploy.md``).
+- ``HIPCARE_FHIR_TRUSTED_SYSTEMS``: identifier systems, separated by spaces or commas, whose
+  identifiers ``hipcare fhir import`` may use to find an existing child (this installation's
+  own child-id system always counts); identifiers of other systems are neither matched nor
+  kept. Unset: every system is trusted (a match still needs names and birth date to agree).
+
 ``docs/storage.md`` documents the same variables; a test fails if the two drift apart.
 """
 
@@ -37,9 +48,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hipcare.domain.errors import InvalidInputError
 
-__all__ = ["DEFAULT_DATA_DIR", "ENVIRONMENT_VARIABLES", "SQLITE_FILE_NAME", "Settings"]
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "DEFAULT_FHIR_BASE_URL",
+    "ENVIRONMENT_VARIABLES",
+    "SQLITE_FILE_NAME",
+    "Settings",
+]
 
 DEFAULT_DATA_DIR = Path("var")
+DEFAULT_FHIR_BASE_URL = "https://hipcare.example.org/fhir"
 SQLITE_FILE_NAME = "hipcare.sqlite3"
 _MAIL_VARIABLES = (
     "HIPCARE_SMTP_HOST",
@@ -62,6 +80,8 @@ ENVIRONMENT_VARIABLES = (
     "HIPCARE_LOG_FORMAT",
     "HIPCARE_ALERT_EMAIL",
     "HIPCARE_ALERT_POLL_SECONDS",
+    "HIPCARE_FHIR_BASE_URL",
+    "HIPCARE_FHIR_TRUSTED_SYSTEMS",
     *_MAIL_VARIABLES,
 )
 """Every variable :meth:`Settings.from_environ` reads."""
@@ -82,6 +102,9 @@ class Settings:
     log_format: str = "json"
     alert_email: str | None = None
     alert_poll_seconds: int = 5
+    fhir_base_url: str = DEFAULT_FHIR_BASE_URL
+    fhir_trusted_systems: frozenset[str] | None = None
+    """None: every identifier system is trusted for matching on import."""
     mail_environ: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """The ``HIPCARE_SMTP_*`` and ``HIPCARE_PUBLIC_URL`` values as given (the alert sender
     builds its SMTP settings from them as ``hipcare send-reminders`` does)."""
@@ -111,6 +134,8 @@ class Settings:
             log_format=_choice(environ, "HIPCARE_LOG_FORMAT", ("json", "text")),
             alert_email=_address(environ, "HIPCARE_ALERT_EMAIL"),
             alert_poll_seconds=_whole(environ, "HIPCARE_ALERT_POLL_SECONDS", 5),
+            fhir_base_url=_base_url(environ, "HIPCARE_FHIR_BASE_URL"),
+            fhir_trusted_systems=_systems(environ, "HIPCARE_FHIR_TRUSTED_SYSTEMS"),
             mail_environ=tuple(
                 (name, environ[name]) for name in _MAIL_VARIABLES if name in environ
             ),
@@ -180,3 +205,41 @@ def _timezone(environ: Mapping[str, str]) -> str:
             "HIPCARE_TIMEZONE", f"{name!r} is not a time zone name such as 'Australia/Sydney'"
         ) from None
     return name
+
+
+def _absolute_url(value: str, name: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise InvalidInputError(name, f"{value!r} is not a URL") from None
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or any(character.isspace() or character in "|," for character in value)
+    ):
+        raise InvalidInputError(
+            name,
+            f"{value!r} is not an absolute http(s) URL without query or fragment, such as "
+            "'https://hipcare.hospital.example/fhir'",
+        )
+    return value
+
+
+def _base_url(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip() or DEFAULT_FHIR_BASE_URL
+    return _absolute_url(value, name).rstrip("/")
+
+
+def _systems(environ: Mapping[str, str], name: str) -> frozenset[str] | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    systems = frozenset(part for part in value.replace(",", " ").split() if part)
+    for system in systems:
+        if not system.startswith(("urn:oid:", "urn:uuid:")):
+            _absolute_url(system, name)
+    return systems
