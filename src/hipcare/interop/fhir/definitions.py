@@ -149,7 +149,6 @@ def structure_definitions() -> list[Resource]:
             "publisher": _PUBLISHER,
             "description": "Completed weeks of gestation at birth (20-45), as hipcare records "
             "it; no core Patient element holds it.",
-            "fhirVersion": "4.0.1",
             "kind": "complex-type",
             "abstract": False,
             "context": [{"type": "element", "expression": "Patient"}],
