@@ -88,8 +88,13 @@ def deny(
     raise PermissionDeniedError(entity_type.value, problem)
 
 
-def child_for(uow: UnitOfWork, actor: User, child_id: int, now: datetime) -> Child:
-    """The child ``child_id`` when ``actor`` belongs to its site; otherwise refuse (audited)."""
+def child_for(
+    uow: UnitOfWork, actor: User, child_id: int, now: datetime, *, for_change: bool = False
+) -> Child:
+    """The child ``child_id`` when ``actor`` belongs to its site; otherwise refuse (audited).
+
+    ``for_change``: the caller is about to add to or change the record, which a child merged
+    into another (a duplicate, read-only since) refuses, naming the child to use instead."""
     child = uow.children.get(child_id)
     if child is None:
         raise InvalidInputError("child_id", f"no child with id {child_id}")
@@ -101,5 +106,11 @@ def child_for(uow: UnitOfWork, actor: User, child_id: int, now: datetime) -> Chi
             child_id,
             now,
             f"user {actor.id} does not belong to the child's site",
+        )
+    if for_change and child.merged_into is not None:
+        raise InvalidInputError(
+            "child_id",
+            f"child {child_id} was merged into child {child.merged_into} and is read-only; "
+            f"record it on child {child.merged_into}",
         )
     return child

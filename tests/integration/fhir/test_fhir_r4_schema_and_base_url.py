@@ -36,8 +36,8 @@ from hipcare.interop.fhir.mapping import child_bundle, patient
 from hipcare.interop.fhir.reading import read_bundle
 from hipcare.services.fhir import ImportReport, export_child, import_records
 from hipcare.services.fhir_demo import seed_demo
-from hipcare.services.records import record_visit
 from hipcare.services.operation_outcomes import record_operation_outcome
+from hipcare.services.records import record_visit
 from hipcare.storage import (
     SqlAlchemyUnitOfWork,
     create_database_engine,
