@@ -65,7 +65,7 @@ def merge_child(
             raise InvalidInputError(
                 "original_id", "is a child of another site; only children of one site merge"
             )
-        for field, child in (("child_id", duplicate), ("original_id", original)):
+        for field, child in (("merged_into", duplicate), ("original_id", original)):
             if child.merged_into is not None:
                 raise InvalidInputError(
                     field,

@@ -134,11 +134,13 @@ def children_to_export(
             sites = [site_id]
         else:
             sites = sorted(actor.site_ids)
+        # A duplicate merged into another child is exported as that child (only asked for
+        # by id is the read-only record itself exported).
         return [
             child.id
             for site in sites
             for child in uow.children.at_site(site)
-            if child.id is not None
+            if child.id is not None and child.merged_into is None
         ]
 
 

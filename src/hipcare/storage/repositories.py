@@ -235,9 +235,7 @@ class SqlAlchemyChildRepository:
             ReferralRow,
         ):
             execute(
-                update(table)
-                .where(table.child_id == from_child_id)  # type: ignore[attr-defined]  # every one has child_id
-                .values(child_id=to_child_id)
+                update(table).where(table.child_id == from_child_id).values(child_id=to_child_id)
             )
         execute(
             update(ExternalIdentifierRow)
