@@ -53,6 +53,17 @@
   (a bearer token) when the PACS asks for them; ``HIPCARE_DICOMWEB_TIMEOUT_SECONDS``: how
   long to wait for its answer; default ``30``.
 
+- ``HIPCARE_FHIR_BASE_URL``: this installation's FHIR base URL (absolute ``https://`` or
+  ``http://`` URL, no query or fragment). The Bundle ``fullUrl`` values, the export manifest's
+  ``request`` and the identifier systems hipcare mints (``<base>/sid/child-id``,
+  ``<base>/sid/site-id``, ``<base>/sid/observation-id``) come from it, so two installations
+  never mint the same identifier (issue 15); default ``https://hipcare.example.org/fhir``
+  (an example address: set it in production, ``docs/deploy.md``).
+- ``HIPCARE_FHIR_TRUSTED_SYSTEMS``: identifier systems, separated by spaces or commas, whose
+  identifiers ``hipcare fhir import`` may use to find an existing child (this installation's
+  own child-id system always counts); identifiers of other systems are neither matched nor
+  kept. Unset: every system is trusted (a match still needs names and birth date to agree).
+
 ``docs/storage.md`` documents the same variables; a test fails if the two drift apart.
 """
 
@@ -70,6 +81,7 @@ from hipcare.domain.staff_access import GroupMap
 
 __all__ = [
     "DEFAULT_DATA_DIR",
+    "DEFAULT_FHIR_BASE_URL",
     "ENVIRONMENT_VARIABLES",
     "FALLBACK_PUBLIC_URL",
     "OIDC_VARIABLES",
@@ -80,6 +92,7 @@ __all__ = [
 ]
 
 DEFAULT_DATA_DIR = Path("var")
+DEFAULT_FHIR_BASE_URL = "https://hipcare.example.org/fhir"
 SQLITE_FILE_NAME = "hipcare.sqlite3"
 FALLBACK_PUBLIC_URL = "http://localhost:8000"
 """Where links point when ``HIPCARE_PUBLIC_URL`` is not set (never the request's Host)."""
@@ -114,6 +127,8 @@ ENVIRONMENT_VARIABLES = (
     "HIPCARE_ALERT_POLL_SECONDS",
     "HIPCARE_ADMIN_SECOND_FACTOR",
     "HIPCARE_TRUSTED_PROXIES",
+    "HIPCARE_FHIR_BASE_URL",
+    "HIPCARE_FHIR_TRUSTED_SYSTEMS",
     *_MAIL_VARIABLES,
     *OIDC_VARIABLES,
     "HIPCARE_DICOMWEB_URL",
@@ -276,6 +291,9 @@ class Settings:
     :data:`FALLBACK_PUBLIC_URL` and any host is answered."""
     trusted_proxies: tuple[str, ...] = ()
     """``HIPCARE_TRUSTED_PROXIES``: addresses or networks, as ``ipaddress`` writes them."""
+    fhir_base_url: str = DEFAULT_FHIR_BASE_URL
+    fhir_trusted_systems: frozenset[str] | None = None
+    """None: every identifier system is trusted for matching on import."""
     mail_environ: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """The ``HIPCARE_SMTP_*`` and ``HIPCARE_PUBLIC_URL`` values as given (the alert sender
     builds its SMTP settings from them as ``hipcare send-reminders`` does)."""
@@ -315,6 +333,8 @@ class Settings:
             == "required",
             public_url=_public_url(environ),
             trusted_proxies=_networks(environ, "HIPCARE_TRUSTED_PROXIES"),
+            fhir_base_url=_base_url(environ, "HIPCARE_FHIR_BASE_URL"),
+            fhir_trusted_systems=_systems(environ, "HIPCARE_FHIR_TRUSTED_SYSTEMS"),
             mail_environ=tuple(
                 (name, environ[name]) for name in _MAIL_VARIABLES if name in environ
             ),
@@ -433,3 +453,41 @@ def _timezone(environ: Mapping[str, str]) -> str:
             "HIPCARE_TIMEZONE", f"{name!r} is not a time zone name such as 'Australia/Sydney'"
         ) from None
     return name
+
+
+def _absolute_url(value: str, name: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise InvalidInputError(name, f"{value!r} is not a URL") from None
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or any(character.isspace() or character in "|," for character in value)
+    ):
+        raise InvalidInputError(
+            name,
+            f"{value!r} is not an absolute http(s) URL without query or fragment, such as "
+            "'https://hipcare.hospital.example/fhir'",
+        )
+    return value
+
+
+def _base_url(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip() or DEFAULT_FHIR_BASE_URL
+    return _absolute_url(value, name).rstrip("/")
+
+
+def _systems(environ: Mapping[str, str], name: str) -> frozenset[str] | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    systems = frozenset(part for part in value.replace(",", " ").split() if part)
+    for system in systems:
+        if not system.startswith(("urn:oid:", "urn:uuid:")):
+            _absolute_url(system, name)
+    return systems

@@ -23,7 +23,7 @@ __all__ = ["ENGINE_NAMES", "MemoryEngine", "SqlEngine", "StorageEngine"]
 ENGINE_NAMES = ("memory", *DATABASE_KINDS)
 """The parameters of every fixture that runs a service test once per engine."""
 
-_AUDIT_COLUMNS = ("id", "actor_id", "action", "entity_type", "entity_id", "at")
+_AUDIT_COLUMNS = ("id", "actor_id", "action", "entity_type", "entity_id", "at", "command")
 
 
 class StorageEngine(Protocol):

@@ -233,6 +233,38 @@ class InMemoryChildRepository(_Repository):
     def born_on(self, site_id: str, date_of_birth: date) -> Sequence[Child]:
         return [child for child in self.at_site(site_id) if child.date_of_birth == date_of_birth]
 
+    def move_records(self, from_child_id: int, to_child_id: int) -> None:
+        tables = self._tables
+
+        def moved(rows: dict[int, Any]) -> None:
+            for key, row in list(rows.items()):
+                if row.child_id == from_child_id:
+                    rows[key] = dataclasses.replace(row, child_id=to_child_id)
+
+        for rows in (
+            tables.visits,
+            tables.operation_plans,
+            tables.alerts,
+            tables.radiographs,
+            tables.diary_entries,
+            tables.referrals,
+        ):
+            moved(rows)
+        for user_id, child_id in list(tables.family_links):
+            if child_id == from_child_id:
+                at = tables.family_links.pop((user_id, child_id))
+                tables.family_links.setdefault((user_id, to_child_id), at)
+        for child_id, category in list(tables.pain_descriptors):
+            if child_id == from_child_id:
+                text = tables.pain_descriptors.pop((child_id, category))
+                tables.pain_descriptors.setdefault((to_child_id, category), text)
+        tables.external_identifiers[:] = [
+            dataclasses.replace(item, entity_id=to_child_id)
+            if item.entity_type is EntityType.CHILD and item.entity_id == from_child_id
+            else item
+            for item in tables.external_identifiers
+        ]
+
     def with_hospital_number(self, site_id: str, system: str, value: str) -> Sequence[Child]:
         return [
             child

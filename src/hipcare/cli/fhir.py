@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from hipcare.cli.command_io import CommandIO, read_json, read_text
 from hipcare.domain.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from hipcare.interop.fhir import codes
     from hipcare.services.ports import UnitOfWork
 
 __all__ = ["register"]
@@ -269,13 +271,24 @@ def _empty_folder(path: Path) -> Path:
     return path
 
 
+def _local_identifiers(environ: Mapping[str, str]) -> codes.LocalIdentifiers:
+    """This installation's base URL and identifier systems (``HIPCARE_FHIR_BASE_URL``)."""
+    from hipcare.interop.fhir import codes
+    from hipcare.settings import Settings
+
+    return codes.LocalIdentifiers.from_base_url(Settings.from_environ(environ).fhir_base_url)
+
+
 def _export(args: argparse.Namespace, io: CommandIO) -> int:
-    from hipcare.content.pathway import load_pathway
-    from hipcare.interop.fhir import diary, mapping, plan_definition
+    from hipcare.bootstrap import load_content
+    from hipcare.interop.fhir import definitions, diary, mapping, plan_definition
     from hipcare.services.fhir import children_to_export, export_child, export_diary
 
+    local = _local_identifiers(io.environ)
     folder = _empty_folder(Path(args.output))
-    pathway = load_pathway()
+    content = load_content()
+    pathway = content.pathway
+    thresholds = content.outcome_content.thresholds
     now, _ = _clock(io.environ)
     with _database(args, io) as (uow, actor):
         child_ids = children_to_export(uow, actor, child_id=args.child, site_id=args.site, now=now)
@@ -283,9 +296,9 @@ def _export(args: argparse.Namespace, io: CommandIO) -> int:
         organizations: dict[str, dict[str, Any]] = {}
         resources: list[dict[str, Any]] = []
         for done, child_id in enumerate(child_ids, start=1):
-            record = export_child(uow, actor, child_id, now=now)
-            organizations.setdefault(record.site.id, mapping.organization(record.site))
-            resources += mapping.child_resources(record, pathway)
+            record = export_child(uow, actor, child_id, now=now, thresholds=thresholds)
+            organizations.setdefault(record.site.id, mapping.organization(record.site, local))
+            resources += mapping.child_resources(record, pathway, local)
             for entry_id, entry in export_diary(uow, actor, child_id, now=now):
                 resources += diary.diary_resources(entry, entry_id)
             if args.booklets:
@@ -297,6 +310,7 @@ def _export(args: argparse.Namespace, io: CommandIO) -> int:
         plan_definition.plan_definition(pathway),
         *plan_definition.activity_definitions(pathway),
         *diary.diary_questionnaires(),
+        *definitions.definition_resources(pathway),
     ]
     outputs = []
     for resource_type, of_type in sorted(mapping.by_type(everything).items()):
@@ -305,13 +319,15 @@ def _export(args: argparse.Namespace, io: CommandIO) -> int:
         (folder / name).write_text(lines, encoding="utf-8")
         outputs.append({"type": resource_type, "url": name, "count": len(of_type)})
     stamp = now.isoformat(timespec="seconds")
-    document = mapping.bundle(everything, timestamp=stamp, bundle_id="hipcare-export")
+    document = mapping.bundle(
+        everything, timestamp=stamp, bundle_id="hipcare-export", base_url=local.base_url
+    )
     (folder / "bundle.json").write_text(
         json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     manifest = {
         "transactionTime": stamp,
-        "request": _request(args),
+        "request": _request(args, local.base_url),
         "requiresAccessToken": False,
         "output": outputs,
         "error": [],
@@ -334,7 +350,9 @@ def _booklets(record: Any, now: datetime.datetime) -> list[dict[str, Any]]:
 
     documents = []
     for operation in record.operations:
-        if operation.facts is None:
+        # The booklet goes with its care plan: none for an operation whose pathway is not
+        # started or that has no CarePlan in the export (a postponed one without items).
+        if operation.facts is None or not operation.items:
             continue
         words = load_content().words(operation.facts.language)
         view = build_booklet_view(
@@ -353,12 +371,17 @@ def _booklets(record: Any, now: datetime.datetime) -> list[dict[str, Any]]:
     return documents
 
 
-def _request(args: argparse.Namespace) -> str:
+def _request(args: argparse.Namespace, base_url: str) -> str:
+    """The Bulk Data kick-off URL this export answers, as a FHIR server would take it
+    (``[base]/Patient/$export``, ``[base]/Group/{site}/$export``), on this installation's base
+    URL; one child is ``[base]/Patient/$export?patient=Patient/child-{id}``."""
+    from urllib.parse import quote
+
     if args.child is not None:
-        return f"hipcare fhir export --child {args.child}"
+        return f"{base_url}/Patient/$export?patient=Patient/child-{args.child}"
     if args.site is not None:
-        return f"hipcare fhir export --site {args.site}"
-    return "hipcare fhir export --demo" if args.demo else "hipcare fhir export --all"
+        return f"{base_url}/Group/site-{quote(args.site, safe='')}/$export"
+    return f"{base_url}/Patient/$export"
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -398,8 +421,11 @@ def _import(args: argparse.Namespace, io: CommandIO) -> int:
     from hipcare.bootstrap import load_content
     from hipcare.interop.fhir.reading import read_bundle
     from hipcare.services.fhir import import_records
+    from hipcare.settings import Settings
 
-    contents = read_bundle(_read_import_file(args.file, io), default_site=args.site)
+    local = _local_identifiers(io.environ)
+    trusted = Settings.from_environ(io.environ).fhir_trusted_systems
+    contents = read_bundle(_read_import_file(args.file, io), default_site=args.site, local=local)
     now, today = _clock(io.environ)
     with _database(args, io) as (uow, actor):
         report = import_records(
@@ -412,6 +438,7 @@ def _import(args: argparse.Namespace, io: CommandIO) -> int:
             today=today,
             now=now,
             rules=load_content().surveillance_rules,
+            trusted_systems=None if trusted is None else trusted | {local.child},
         )
     document = report.as_document()
     document["skipped"] = [
@@ -423,6 +450,27 @@ def _import(args: argparse.Namespace, io: CommandIO) -> int:
 
 
 # --- PlanDefinition and $apply ---------------------------------------------------------------
+
+#: A FHIR resource id (R4 ``id`` datatype): 1-64 of A-Z a-z 0-9 - .
+_RESOURCE_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def _check_patient_reference(reference: object) -> None:
+    """``Patient/<id>`` with a valid FHIR id, or exit 2 naming ``--patient``."""
+    example = "such as Patient/child-12"
+    if not isinstance(reference, str) or not reference.startswith("Patient/"):
+        raise InvalidInputError("--patient", f"must be a Patient reference {example}")
+    resource_id = reference.removeprefix("Patient/")
+    if not resource_id:
+        raise InvalidInputError(
+            "--patient", f"names no Patient id after 'Patient/'; give one {example}"
+        )
+    if _RESOURCE_ID.fullmatch(resource_id) is None:
+        raise InvalidInputError(
+            "--patient",
+            f"{resource_id[:70]!r} is not a FHIR id (1-64 letters, digits, '-' or '.'); "
+            f"give one {example}",
+        )
 
 
 def _plan_definition(args: argparse.Namespace, io: CommandIO) -> int:
@@ -448,8 +496,7 @@ def _apply(args: argparse.Namespace, io: CommandIO) -> int:
         plan_language,
     )
 
-    if not isinstance(args.patient, str) or not args.patient.startswith("Patient/"):
-        raise InvalidInputError("--patient", "must be a Patient reference such as Patient/child-12")
+    _check_patient_reference(args.patient)
     facts = parse_facts(read_json(args.facts, io, "facts"), content=load_content())
     plan = make_plan(facts, content=load_content())
     words = plan_language(plan, args.lang, content=load_content())
@@ -479,6 +526,7 @@ def _apply(args: argparse.Namespace, io: CommandIO) -> int:
                 created=now.isoformat(timespec="seconds"),
             )
         )
-    json.dump(bundle(resources), io.stdout, ensure_ascii=False, indent=1)
+    base_url = _local_identifiers(io.environ).base_url
+    json.dump(bundle(resources, base_url=base_url), io.stdout, ensure_ascii=False, indent=1)
     io.stdout.write("\n")
     return 0

@@ -61,12 +61,19 @@ def handle(args: argparse.Namespace, io: CommandIO) -> int:
     import secrets
 
     from hipcare.content.outcomes import load_outcome_content
+    from hipcare.domain.records import AuditAction
     from hipcare.services.registry_export import data_dictionary, registry_tables
 
     folder = empty_folder(Path(args.output))
     today = report_day(args, io)
     tables = registry_tables(
-        site_records(args, io, today),
+        site_records(
+            args,
+            io,
+            today,
+            command="hipcare registry-export",
+            action=AuditAction.REGISTRY_EXPORTED,
+        ),
         load_outcome_content().thresholds,
         today=today,
         new_key=lambda: secrets.token_hex(8),

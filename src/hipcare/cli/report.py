@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from hipcare.domain.outcomes import SiteRecords
+    from hipcare.domain.records import AuditAction
 
 __all__ = ["register"]
 
@@ -78,8 +79,16 @@ def report_day(args: argparse.Namespace, io: CommandIO) -> date:
     return datetime.now(UTC).astimezone(zone).date()
 
 
-def site_records(args: argparse.Namespace, io: CommandIO, today: date) -> SiteRecords:
-    """The demo's records, or the site's from the configured database."""
+def site_records(
+    args: argparse.Namespace,
+    io: CommandIO,
+    today: date,
+    *,
+    command: str = "hipcare report",
+    action: AuditAction | None = None,
+) -> SiteRecords:
+    """The demo's records, or the site's from the configured database; a site's read is
+    audited with the command as its actor (``action``: default ``site-report.read``)."""
     if args.demo:
         from hipcare.services.outcomes_demo import demo_outcomes
 
@@ -93,8 +102,25 @@ def site_records(args: argparse.Namespace, io: CommandIO, today: date) -> SiteRe
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_to_head(settings.database_url)
     engine = create_database_engine(settings.database_url)
+    from datetime import UTC, datetime
+
+    from hipcare.domain.records import AuditAction as Action
+    from hipcare.domain.records import EntityType
+    from hipcare.services.access import audit_command_line
+    from hipcare.storage import SqlAlchemyUnitOfWork
+
     try:
-        return SqlAlchemyOutcomeRecords(create_session_factory(engine)).site_records(args.site)
+        sessions = create_session_factory(engine)
+        records = SqlAlchemyOutcomeRecords(sessions).site_records(args.site)
+        audit_command_line(
+            SqlAlchemyUnitOfWork(sessions),
+            command,
+            action or Action.SITE_REPORT_READ,
+            EntityType.SITE,
+            args.site,
+            datetime.now(UTC),
+        )
+        return records
     finally:
         engine.dispose()
 

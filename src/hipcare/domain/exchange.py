@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from hipcare.domain.gmfcs import GMFCS
-from hipcare.domain.outcomes import OperationOutcome
+from hipcare.domain.outcomes import HipOutcome, OperationOutcome
 from hipcare.domain.pathway import CareFacts
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
@@ -60,6 +60,9 @@ class OperationRecord:
     items: Sequence[CarePlanItemState] = ()
     facts: CareFacts | None = None
     outcome: OperationOutcome | None = None
+    hips: Sequence[HipOutcome] = ()
+    """Each operated hip's migration percentage before and after (from ``outcome`` and the
+    child's films), when the outcome is recorded."""
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from hipcare.domain.radiograph import Side
 from hipcare.domain.surveillance import HipPair, Visit
 
 __all__ = [
+    "COMMAND_LINE_ACTOR_ID",
     "PLATE_ANGLE_RANGE_DEG",
     "Alert",
     "AuditAction",
@@ -347,6 +348,8 @@ class Child:
     ``gmfcs`` None means the level is not recorded yet; ``gestation_weeks`` (20-45, optional)
     lets surveillance use the corrected age of a child born preterm. ``hospital_numbers`` and
     ``administrative_sex`` tell two children of one name apart (``hipcare.domain.identity``).
+    ``merged_into``: the id of the child this record was found to duplicate and was merged
+    into by a site administrator; the record then stays, read-only, and off the worklist.
     """
 
     given_name: str
@@ -360,11 +363,15 @@ class Child:
     id: int | None = None
     administrative_sex: AdministrativeSex = AdministrativeSex.UNKNOWN
     hospital_numbers: tuple[HospitalNumber, ...] = ()
+    merged_into: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "given_name", _name(self.given_name, "child.given_name", "the child's name")
         )
+        _record_id(self.merged_into, "child.merged_into")
+        if self.merged_into is not None and self.merged_into == self.id:
+            raise InvalidInputError("child.merged_into", "a child cannot be merged into itself")
         object.__setattr__(
             self,
             "family_name",
@@ -769,6 +776,11 @@ class ExternalIdentifier:
 # --- audit ------------------------------------------------------------------------------------
 
 
+COMMAND_LINE_ACTOR_ID = 0
+"""``AuditEntry.actor_id`` of a row whose actor is a command-line run (``AuditEntry.command``)."""
+_COMMAND = re.compile(r"hipcare [a-z][a-z-]{0,40}")
+
+
 class AuditAction(StrEnum):
     """What a user did to a record."""
 
@@ -830,6 +842,8 @@ class AuditAction(StrEnum):
     POSTPONEMENT_EMAILED = "postponement.emailed"
     DAY_OF_SURGERY_SET = "day-of-surgery.set"
     RADIOGRAPH_CONFIRMED = "radiograph.confirmed"
+    CHILD_MERGED = "child.merged"
+    REGISTRY_EXPORTED = "registry.exported"
 
 
 class EntityType(StrEnum):
@@ -844,7 +858,12 @@ class EntityType(StrEnum):
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """Who did what to which record, when: ids only, never names, birth dates or values."""
+    """Who did what to which record, when: ids only, never names, birth dates or values.
+
+    ``command``: a run of the command line with no hipcare user behind it (``hipcare
+    report``, ``hipcare registry-export``) names its command here as the actor, and
+    ``actor_id`` is then :data:`COMMAND_LINE_ACTOR_ID`.
+    """
 
     actor_id: int
     action: AuditAction
@@ -852,9 +871,20 @@ class AuditEntry:
     entity_id: str
     at: datetime
     id: int | None = None
+    command: str | None = None
 
     def __post_init__(self) -> None:
-        _required_id(self.actor_id, "audit.actor_id")
+        if self.command is not None:
+            if not isinstance(self.command, str) or not _COMMAND.fullmatch(self.command):
+                raise InvalidInputError(
+                    "audit.command", "must be a hipcare command such as 'hipcare report'"
+                )
+            if self.actor_id != COMMAND_LINE_ACTOR_ID:
+                raise InvalidInputError(
+                    "audit.actor_id", "a command-line row has no user: give COMMAND_LINE_ACTOR_ID"
+                )
+        else:
+            _required_id(self.actor_id, "audit.actor_id")
         if not isinstance(self.action, AuditAction):
             raise InvalidInputError("audit.action", f"must be one of {choices(AuditAction)}")
         if not isinstance(self.entity_type, EntityType):

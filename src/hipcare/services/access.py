@@ -12,12 +12,20 @@ from typing import NoReturn
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
 from hipcare.domain.pathway import ItemKind, Owner, Recurrence
-from hipcare.domain.records import AuditAction, AuditEntry, Child, EntityType, User
+from hipcare.domain.records import (
+    COMMAND_LINE_ACTOR_ID,
+    AuditAction,
+    AuditEntry,
+    Child,
+    EntityType,
+    User,
+)
 from hipcare.services.ports import UnitOfWork
 
 __all__ = [
     "ConflictError",
     "PermissionDeniedError",
+    "audit_command_line",
     "child_for",
     "deny",
     "family_may_tick",
@@ -76,6 +84,26 @@ def write_audit(
     uow.audit.add(AuditEntry(actor.id, action, entity_type, str(entity_id), now))
 
 
+def audit_command_line(
+    uow: UnitOfWork,
+    command: str,
+    action: AuditAction,
+    entity_type: EntityType,
+    entity_id: int | str,
+    now: datetime,
+) -> None:
+    """One audit row, committed, whose actor is a command-line run with no hipcare user
+    behind it (``hipcare report --site``, ``hipcare registry-export --site``): ``command``
+    names it, and ``actor_id`` is ``COMMAND_LINE_ACTOR_ID``."""
+    with uow:
+        uow.audit.add(
+            AuditEntry(
+                COMMAND_LINE_ACTOR_ID, action, entity_type, str(entity_id), now, command=command
+            )
+        )
+        uow.commit()
+
+
 def deny(
     uow: UnitOfWork,
     actor: User,
@@ -91,8 +119,13 @@ def deny(
     raise PermissionDeniedError(entity_type.value, problem)
 
 
-def child_for(uow: UnitOfWork, actor: User, child_id: int, now: datetime) -> Child:
-    """The child ``child_id`` when ``actor`` belongs to its site; otherwise refuse (audited)."""
+def child_for(
+    uow: UnitOfWork, actor: User, child_id: int, now: datetime, *, for_change: bool = False
+) -> Child:
+    """The child ``child_id`` when ``actor`` belongs to its site; otherwise refuse (audited).
+
+    ``for_change``: the caller is about to add to or change the record, which a child merged
+    into another (a duplicate, read-only since) refuses, naming the child to use instead."""
     child = uow.children.get(child_id)
     if child is None:
         raise InvalidInputError("child_id", f"no child with id {child_id}")
@@ -104,5 +137,11 @@ def child_for(uow: UnitOfWork, actor: User, child_id: int, now: datetime) -> Chi
             child_id,
             now,
             f"user {actor.id} does not belong to the child's site",
+        )
+    if for_change and child.merged_into is not None:
+        raise InvalidInputError(
+            "merged_into",
+            f"child {child_id} was merged into child {child.merged_into} and is read-only; "
+            f"record it on child {child.merged_into}",
         )
     return child

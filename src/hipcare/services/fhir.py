@@ -38,7 +38,14 @@ from hipcare.domain.exchange import (
     PatientCandidate,
     Rejection,
 )
-from hipcare.domain.outcomes import OperationOutcome
+from hipcare.domain.outcomes import (
+    HipFilm,
+    HipOutcome,
+    OperationOutcome,
+    OutcomeChild,
+    OutcomeThresholds,
+    hip_outcomes,
+)
 from hipcare.domain.pathway import CareFacts
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import (
@@ -127,11 +134,13 @@ def children_to_export(
             sites = [site_id]
         else:
             sites = sorted(actor.site_ids)
+        # A duplicate merged into another child is exported as that child (only asked for
+        # by id is the read-only record itself exported).
         return [
             child.id
             for site in sites
             for child in uow.children.at_site(site)
-            if child.id is not None
+            if child.id is not None and child.merged_into is None
         ]
 
 
@@ -171,8 +180,38 @@ def _outcome(uow: UnitOfWork, plan: OperationPlan) -> OperationOutcome | None:
     return outcome_value(plan, plan.surgery_date, recorded)
 
 
-def export_child(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime) -> ChildRecord:
-    """One child's whole record for export; the read is audited as ``child.exported``."""
+def _hip_outcomes(
+    child: Child,
+    visits: Sequence[VisitRecord],
+    outcome: OperationOutcome | None,
+    thresholds: OutcomeThresholds | None,
+) -> tuple[HipOutcome, ...]:
+    """The operated hips' migration percentage before and after, from the child's films."""
+    if outcome is None or thresholds is None or child.id is None:
+        return ()
+    films = tuple(
+        HipFilm(hip.side, visit.visit_date, hip.migration_percentage_reported)
+        for visit in visits
+        for hip in visit.hips
+        if hip.migration_percentage_reported is not None and visit.visit_date >= child.date_of_birth
+    )
+    return hip_outcomes(
+        outcome, OutcomeChild(child.id, child.date_of_birth, child.gmfcs, films), thresholds
+    )
+
+
+def export_child(
+    uow: UnitOfWork,
+    actor_id: int,
+    child_id: int,
+    *,
+    now: datetime,
+    thresholds: OutcomeThresholds | None = None,
+) -> ChildRecord:
+    """One child's whole record for export; the read is audited as ``child.exported``.
+
+    With ``thresholds`` (the outcomes content), each operation with a recorded outcome also
+    carries its hips' migration percentage before and after (issue 19)."""
     with uow:
         actor = find_actor(uow, actor_id)
         child = uow.children.get(child_id)
@@ -183,20 +222,25 @@ def export_child(uow: UnitOfWork, actor_id: int, child_id: int, *, now: datetime
         site = uow.sites.get(child.site_id)
         if site is None:  # pragma: no cover -- a foreign key keeps every child's site
             raise InvalidInputError("site", f"no site {child.site_id!r} is known")
-        operations = [
-            OperationRecord(
-                plan,
-                tuple(uow.care_plan_items.for_operation_plan(plan.id)),
-                _care_facts(uow, child, plan),
-                _outcome(uow, plan),
+        visits = tuple(uow.visits.for_child(child_id))
+        operations = []
+        for plan in uow.operation_plans.for_child(child_id):
+            if plan.id is None:  # pragma: no cover -- stored plans have ids
+                continue
+            outcome = _outcome(uow, plan)
+            operations.append(
+                OperationRecord(
+                    plan,
+                    tuple(uow.care_plan_items.for_operation_plan(plan.id)),
+                    _care_facts(uow, child, plan),
+                    outcome,
+                    _hip_outcomes(child, visits, outcome, thresholds),
+                )
             )
-            for plan in uow.operation_plans.for_child(child_id)
-            if plan.id is not None
-        ]
         record = ChildRecord(
             site=site,
             child=child,
-            visits=tuple(uow.visits.for_child(child_id)),
+            visits=visits,
             operations=tuple(operations),
             identifiers=tuple(uow.external_identifiers.for_entity(EntityType.CHILD, child_id)),
         )
@@ -499,12 +543,35 @@ def import_records(
     today: date,
     now: datetime,
     rules: SurveillanceRules,
+    trusted_systems: frozenset[str] | None = None,
 ) -> ImportReport:
     """Store the candidates in one transaction; return what happened to each.
 
     ``rejected`` are resources the reader already refused; they are listed in the report.
     A patient that is refused takes its contacts and measures with it (each listed).
+    ``trusted_systems`` (None: all): only identifiers of these systems may find a stored
+    child, and only they are kept; a Patient with identifiers but none of them trusted is
+    rejected (``HIPCARE_FHIR_TRUSTED_SYSTEMS``).
     """
+    if trusted_systems is not None:
+        patients, untrusted = _trusted_only(patients, trusted_systems)
+        refused_patients = {item.index for item in untrusted if item.resource_type == "Patient"}
+        rejected = [
+            *rejected,
+            *untrusted,
+            *(
+                Rejection(contact.index, "RelatedPerson", "its Patient was rejected")
+                for contact in contacts
+                if contact.patient_index in refused_patients
+            ),
+        ]
+        measures = [
+            dataclasses.replace(measure, patient_identifier=None)
+            if measure.patient_identifier is not None
+            and measure.patient_identifier[0] not in trusted_systems
+            else measure
+            for measure in measures
+        ]
     report = ImportReport(rejected=list(rejected))
     with uow:
         actor = find_actor(uow, actor_id)
@@ -567,6 +634,32 @@ def import_records(
     report.rejected.sort(key=lambda item: item.index)
     report.conflicts.sort(key=lambda item: item.index)
     return report
+
+
+def _trusted_only(
+    patients: Sequence[PatientCandidate], trusted_systems: frozenset[str]
+) -> tuple[list[PatientCandidate], list[Rejection]]:
+    """The Patients with their untrusted identifiers left out; those left with none refused."""
+    kept: list[PatientCandidate] = []
+    refused: list[Rejection] = []
+    for candidate in patients:
+        trusted = tuple(item for item in candidate.identifiers if item[0] in trusted_systems)
+        if candidate.identifiers and not trusted:
+            refused.append(
+                Rejection(
+                    candidate.index,
+                    "Patient",
+                    "identifier: none of its identifier systems is trusted here "
+                    "(HIPCARE_FHIR_TRUSTED_SYSTEMS); nothing was imported",
+                )
+            )
+            if candidate.gmfcs_index is not None:
+                refused.append(
+                    Rejection(candidate.gmfcs_index, "Observation", "its Patient was rejected")
+                )
+            continue
+        kept.append(dataclasses.replace(candidate, identifiers=trusted))
+    return kept, refused
 
 
 def _subject(

@@ -87,6 +87,9 @@ def seed_demo(
                         "phone": f"0400 555 {number % 1000:03d}",
                     }
                 ],
+                # Thousands of generated children share a few names, so some share a birth
+                # date too by chance: they are different children, as registration is told.
+                "confirm_not_duplicate": True,
             },
             today=today,
             now=now,

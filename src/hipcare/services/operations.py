@@ -275,7 +275,7 @@ def plan_operation(
         _check_surgery_date(surgery_date, today)
     with uow:
         actor = find_actor(uow, actor_id)
-        child = child_for(uow, actor, child_id, now)
+        child = child_for(uow, actor, child_id, now, for_change=True)
         _clinician(uow, actor, child_id, now, "plans an operation")
         surgeon = _surgeon(uow, child, document.get("surgeon_id"))
         default_weight, default_device = operation_defaults(_profile(surgeon, content), procedures)

@@ -215,7 +215,7 @@ def store_radiograph(
     """
     with uow:
         actor = find_actor(uow, actor_id)
-        child = child_for(uow, actor, child_id, now)
+        child = child_for(uow, actor, child_id, now, for_change=True)
         _clinician(uow, actor, child_id, now, "adds films")
         film = _read(data, child, read)
         texts = film.identifier_warnings

@@ -294,7 +294,12 @@ def likely_duplicates(uow: UnitOfWork, child: Child) -> list[Child]:
     for other in uow.children.born_on(child.site_id, child.date_of_birth):
         if is_likely_duplicate(child, other):
             found[other.id or 0] = other
-    return [found[child_id] for child_id in sorted(found) if child_id != child.id]
+    # A record merged into another is that other child, who is found on their own.
+    return [
+        found[child_id]
+        for child_id in sorted(found)
+        if child_id != child.id and found[child_id].merged_into is None
+    ]
 
 
 def _confirmation(document: object) -> tuple[object, bool]:
@@ -415,7 +420,7 @@ def record_visit(
     """
     with uow:
         actor = find_actor(uow, actor_id)
-        child = child_for(uow, actor, child_id, now)
+        child = child_for(uow, actor, child_id, now, for_change=True)
         if actor.role is not Role.CLINICIAN:
             deny(
                 uow,

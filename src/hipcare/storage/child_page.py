@@ -267,6 +267,7 @@ class SqlAlchemyChildPageQuery:
             hospital_numbers=tuple(
                 HospitalNumber(system=number.system, value=number.value) for number in numbers
             ),
+            merged_into=row.merged_into_id,
         )
 
     def visits(self, child_id: int) -> Sequence[VisitRecord]:

@@ -106,6 +106,7 @@ def child_row(child: Child) -> ChildRow:
         gmfcs=child.gmfcs,
         preferred_language=child.preferred_language,
         administrative_sex=child.administrative_sex,
+        merged_into_id=child.merged_into,
         hospital_numbers=[
             HospitalNumberRow(position=position, system=number.system, value=number.value)
             for position, number in enumerate(child.hospital_numbers)
@@ -134,6 +135,7 @@ def child_from_row(row: ChildRow) -> Child:
         gmfcs=row.gmfcs,
         preferred_language=row.preferred_language,
         administrative_sex=row.administrative_sex,
+        merged_into=row.merged_into_id,
         hospital_numbers=tuple(
             HospitalNumber(system=number.system, value=number.value)
             for number in row.hospital_numbers
@@ -314,6 +316,7 @@ def audit_row(entry: AuditEntry) -> AuditRow:
         entity_type=entry.entity_type,
         entity_id=entry.entity_id,
         at=entry.at,
+        command=entry.command,
     )
 
 
@@ -325,4 +328,5 @@ def audit_from_row(row: AuditRow) -> AuditEntry:
         entity_type=row.entity_type,
         entity_id=row.entity_id,
         at=row.at,
+        command=row.command,
     )

@@ -70,7 +70,10 @@ class SqlAlchemyOutcomeRecords:
             if session.get(SiteRow, site_id) is None:
                 raise InvalidInputError("--site", f"no site has the id {site_id!r}")
             children = session.scalars(
-                select(ChildRow).where(ChildRow.site_id == site_id).order_by(ChildRow.id)
+                select(ChildRow)
+                # A duplicate merged into another child is counted as that child.
+                .where(ChildRow.site_id == site_id, ChildRow.merged_into_id.is_(None))
+                .order_by(ChildRow.id)
             ).all()
             child_ids = [child.id for child in children]
             films: dict[int, list[HipFilm]] = {child_id: [] for child_id in child_ids}

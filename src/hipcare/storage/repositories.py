@@ -206,6 +206,7 @@ class SqlAlchemyChildRepository:
             "gmfcs",
             "preferred_language",
             "administrative_sex",
+            "merged_into_id",
         ):
             setattr(row, name, getattr(fresh, name))
         # Old contacts and numbers go first: (child_id, position) is unique, and a flush
@@ -225,6 +226,58 @@ class SqlAlchemyChildRepository:
             .order_by(ChildRow.id)
         )
         return [mapping.child_from_row(row) for row in rows]
+
+    def move_records(self, from_child_id: int, to_child_id: int) -> None:
+        from hipcare.storage.tables import (
+            CalendarFeedRow,
+            DiaryEntryRow,
+            FamilyInvitationRow,
+            FamilyLinkRow,
+            PainDescriptorRow,
+            RadiographRow,
+        )
+
+        execute = self._session.execute
+        # A family member linked to both keeps one link; a pain word of the same category
+        # stays as the kept child has it.
+        linked = select(FamilyLinkRow.user_id).where(FamilyLinkRow.child_id == to_child_id)
+        execute(
+            delete(FamilyLinkRow).where(
+                FamilyLinkRow.child_id == from_child_id, FamilyLinkRow.user_id.in_(linked)
+            )
+        )
+        worded = select(PainDescriptorRow.category).where(PainDescriptorRow.child_id == to_child_id)
+        execute(
+            delete(PainDescriptorRow).where(
+                PainDescriptorRow.child_id == from_child_id,
+                PainDescriptorRow.category.in_(worded),
+            )
+        )
+        for table in (
+            VisitRow,
+            OperationPlanRow,
+            AlertRow,
+            RadiographRow,
+            DiaryEntryRow,
+            FamilyInvitationRow,
+            CalendarFeedRow,
+            FamilyLinkRow,
+            PainDescriptorRow,
+            ReferralRow,
+        ):
+            execute(
+                update(table).where(table.child_id == from_child_id).values(child_id=to_child_id)
+            )
+        execute(
+            update(ExternalIdentifierRow)
+            .where(
+                ExternalIdentifierRow.entity_type == EntityType.CHILD,
+                ExternalIdentifierRow.entity_id == from_child_id,
+            )
+            .values(entity_id=to_child_id)
+        )
+        # The ORM's copies of the moved rows are stale now.
+        self._session.expire_all()
 
     def with_hospital_number(self, site_id: str, system: str, value: str) -> Sequence[Child]:
         rows = self._session.scalars(
@@ -747,6 +800,8 @@ def _listing(postgresql: bool, order: WorklistOrder, one_status: bool, limited: 
             # Implied by the foreign key; said so PostgreSQL reads the site's children by
             # index instead of scanning them all for the join.
             children.site_id == _SITE,
+            # A duplicate merged into another child is that child's, and listed as them.
+            children.merged_into_id.is_(None),
         )
         .order_by(*ordering)
     )
@@ -761,7 +816,9 @@ def _listing(postgresql: bool, order: WorklistOrder, one_status: bool, limited: 
 @cache
 def _counts() -> Executable:
     rank = _rank()
-    return select(rank, func.count()).where(_listed_at()).group_by(rank)
+    status, children = _STATUS.c, _CHILDREN.c
+    merged = exists().where(children.id == status.child_id, children.merged_into_id.is_not(None))
+    return select(rank, func.count()).where(_listed_at(), ~merged).group_by(rank)
 
 
 # The parts of _opened, told apart by their first column.

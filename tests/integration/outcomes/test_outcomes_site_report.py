@@ -141,3 +141,31 @@ def test_report_of_a_site_counts_the_recorded_outcomes(database_url: str) -> Non
         "of_operations_with_discharge": 1,
     }
     assert report["returned_to_theatre"] == 1
+
+
+def test_report_and_registry_export_of_a_site_are_audited_with_the_command_as_actor(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Issue 19: who read the site's records from the command line (no user: the command)."""
+    from sqlalchemy import create_engine, text
+
+    today = datetime.now(UTC).date()
+    _seed(database_url, today)
+    environ = {"HIPCARE_DATABASE_URL": database_url}
+    assert _run(["report", "--site", "harbour-childrens", "--json"], environ)[0] == 0
+    export = ["registry-export", "--site", "harbour-childrens", "--output", str(tmp_path / "o")]
+    assert _run(export, environ)[0] == 0
+    assert _run(["report", "--site", "nowhere"], environ)[0] == 2
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT actor_id, action, entity_type, entity_id, command FROM audit_log "
+                "WHERE command IS NOT NULL ORDER BY id"
+            )
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (0, "site-report.read", "site", "harbour-childrens", "hipcare report"),
+        (0, "registry.exported", "site", "harbour-childrens", "hipcare registry-export"),
+    ]

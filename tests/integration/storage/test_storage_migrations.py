@@ -66,7 +66,7 @@ TABLES = {
 }
 
 
-HEAD = "0021_childpage"
+HEAD = "0022_fhir"
 """The newest migration: a new one changes this line."""
 
 

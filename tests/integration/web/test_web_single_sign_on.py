@@ -4,8 +4,6 @@ PKCE, discovery, the signed ID token checked; groups mapped to roles and sites."
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import asyncio
 import base64
 import json
@@ -17,7 +15,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 

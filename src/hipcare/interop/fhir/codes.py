@@ -37,6 +37,8 @@ __all__ = [
     "CODE_SYSTEM_OWNERS",
     "CODE_SYSTEM_PATHWAY_ITEMS",
     "CODE_SYSTEM_PROCEDURES",
+    "DEFAULT_IDENTIFIERS",
+    "EXTENSION_GESTATION_AT_BIRTH",
     "HIP_BODY_SITES",
     "IDENTIFIER_CHILD",
     "IDENTIFIER_MEASURE",
@@ -48,11 +50,16 @@ __all__ = [
     "SNOMED",
     "SNOMED_CEREBRAL_PALSY",
     "UCUM",
+    "LocalIdentifiers",
     "Measure",
 ]
 
-#: The canonical base of hipcare's own FHIR artefacts. ``example.org`` is reserved for
-#: examples (RFC 2606): a deployment that publishes its artefacts replaces it in one place.
+#: The canonical base of hipcare's own FHIR artefacts: its code systems and extension
+#: definitions, the same for every installation, so that one installation can read another's
+#: codes (ADR 0016-fhir). ``example.org`` is reserved for examples (RFC 2606). An
+#: installation's *identifiers* and Bundle ``fullUrl`` values use its own base URL instead
+#: (``HIPCARE_FHIR_BASE_URL``, :class:`LocalIdentifiers`), so two installations never mint
+#: the same identifier.
 BASE_URL: Final = "https://hipcare.example.org/fhir"
 
 SNOMED: Final = "http://snomed.info/sct"
@@ -73,9 +80,41 @@ CODE_SYSTEM_COMPLICATION_GRADES: Final = f"{BASE_URL}/CodeSystem/clavien-dindo-s
 ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 """HL7 v3 ActCode: the Encounter class (``IMP``, inpatient encounter)."""
 
-IDENTIFIER_CHILD: Final = f"{BASE_URL}/sid/child-id"
-IDENTIFIER_SITE: Final = f"{BASE_URL}/sid/site-id"
-IDENTIFIER_MEASURE: Final = f"{BASE_URL}/sid/observation-id"
+EXTENSION_GESTATION_AT_BIRTH: Final = f"{BASE_URL}/StructureDefinition/gestation-at-birth"
+"""hipcare's extension on Patient: completed weeks of gestation at birth (a Quantity)."""
+
+
+@dataclass(frozen=True)
+class LocalIdentifiers:
+    """One installation's base URL and the identifier systems it mints from it.
+
+    Build it from ``HIPCARE_FHIR_BASE_URL`` (:meth:`from_base_url`); two installations with
+    different base URLs never give two children the same identifier, so a third system that
+    imports both never mistakes one child for another (issue 15).
+    """
+
+    base_url: str
+    child: str
+    site: str
+    measure: str
+
+    @classmethod
+    def from_base_url(cls, base_url: str) -> LocalIdentifiers:
+        base = base_url.rstrip("/")
+        return cls(
+            base_url=base,
+            child=f"{base}/sid/child-id",
+            site=f"{base}/sid/site-id",
+            measure=f"{base}/sid/observation-id",
+        )
+
+
+#: The example installation's identifiers (tests and documentation; a deployment sets
+#: ``HIPCARE_FHIR_BASE_URL``).
+DEFAULT_IDENTIFIERS: Final = LocalIdentifiers.from_base_url(BASE_URL)
+IDENTIFIER_CHILD: Final = DEFAULT_IDENTIFIERS.child
+IDENTIFIER_SITE: Final = DEFAULT_IDENTIFIERS.site
+IDENTIFIER_MEASURE: Final = DEFAULT_IDENTIFIERS.measure
 
 SNOMED_CEREBRAL_PALSY: Final = ("128188000", "Cerebral palsy (disorder)")
 LOINC_PAIN_SEVERITY_0_10: Final = (
@@ -117,6 +156,20 @@ MEASURES: Final = MappingProxyType(
 )
 #: The raw (unclamped) migration percentage, a component of the migration percentage.
 MIGRATION_PERCENTAGE_RAW: Final = ("migration-percentage-raw", "Reimers migration percentage, raw")
+#: An operated hip's migration percentage around its operation (issue 19), chosen from the
+#: films as the outcomes report chooses them (``hipcare.domain.outcomes.hip_outcomes``).
+MIGRATION_PERCENTAGE_BEFORE: Final = (
+    "migration-percentage-before-surgery",
+    "Reimers migration percentage, last film before the operation",
+)
+MIGRATION_PERCENTAGE_1_YEAR: Final = (
+    "migration-percentage-1-year-after-surgery",
+    "Reimers migration percentage, film nearest 1 year after the operation",
+)
+MIGRATION_PERCENTAGE_2_YEARS: Final = (
+    "migration-percentage-2-years-after-surgery",
+    "Reimers migration percentage, film nearest 2 years after the operation",
+)
 GMFCS_LEVEL: Final = ("gmfcs-level", "GMFCS level (Gross Motor Function Classification System)")
 
 #: Patient's side -> SNOMED CT body structure (verified, see the module docstring).
@@ -138,3 +191,7 @@ PROCEDURES: Final = MappingProxyType(
         "plate-removal": "Removal of the femoral plate and screws",
     }
 )
+#: What the outcome of an operation records was done later (issue 19), in the procedures
+#: CodeSystem beside :data:`PROCEDURES`.
+RETURN_TO_THEATRE: Final = ("return-to-theatre", "Unplanned return to theatre")
+REOPERATION: Final = ("reoperation", "Re-operation on a hip treated by an earlier VDRO")

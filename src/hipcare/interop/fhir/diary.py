@@ -31,7 +31,14 @@ from hipcare.domain.diary import (
 from hipcare.interop.fhir import codes
 from hipcare.interop.fhir.mapping import coding
 
-__all__ = ["diary_questionnaires", "diary_resources", "questionnaire_url"]
+__all__ = [
+    "CODE_SYSTEM_SKIN_FINDING",
+    "R_FLACC_TOTAL",
+    "SKIN_FINDING_WORDS",
+    "diary_questionnaires",
+    "diary_resources",
+    "questionnaire_url",
+]
 
 Resource = dict[str, Any]
 
@@ -39,7 +46,7 @@ CODE_SYSTEM_SKIN_FINDING = f"{codes.BASE_URL}/CodeSystem/skin-finding"
 R_FLACC_TOTAL = ("r-flacc-total", "r-FLACC total score (0-10)")
 _MIN = "http://hl7.org/fhir/StructureDefinition/minValue"
 _MAX = "http://hl7.org/fhir/StructureDefinition/maxValue"
-_SKIN_WORDS = {
+SKIN_FINDING_WORDS = {
     SkinFinding.NO_RED_AREAS: "No red areas",
     SkinFinding.RED_FADES: "A red area that fades when pressed",
     SkinFinding.RED_DOES_NOT_FADE: "A red area that does not fade when pressed (NPIAP stage 1)",
@@ -97,7 +104,7 @@ def _items(kind: DiaryKind) -> list[Resource]:
                 "required": True,
                 "answerOption": [
                     {"valueCoding": coding(CODE_SYSTEM_SKIN_FINDING, finding.value, words)}
-                    for finding, words in _SKIN_WORDS.items()
+                    for finding, words in SKIN_FINDING_WORDS.items()
                 ],
             },
             {"linkId": "where", "text": "Where on the body?", "type": "string"},
@@ -170,7 +177,9 @@ def _answers(entry: DiaryEntry) -> list[Resource]:
         answers = [
             _answer(
                 "finding",
-                valueCoding=coding(CODE_SYSTEM_SKIN_FINDING, finding.value, _SKIN_WORDS[finding]),
+                valueCoding=coding(
+                    CODE_SYSTEM_SKIN_FINDING, finding.value, SKIN_FINDING_WORDS[finding]
+                ),
             )
         ]
         if measure.where:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from hipcare.domain.exchange import ChildRecord
+from hipcare.domain.exchange import ChildRecord, OperationRecord
 from hipcare.domain.pathway import Pathway
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import Child, ExternalIdentifier, OperationStatus, Site
@@ -31,6 +31,7 @@ __all__ = [
     "encounters",
     "measure_observation_id",
     "organization",
+    "outcome_observations",
     "patient_id",
     "plan_definition_url",
     "task",
@@ -85,11 +86,12 @@ def _sides(value: str) -> tuple[str, ...]:
     return ("right", "left") if value == "both" else (value,)
 
 
-def organization(site: Site) -> Resource:
+def organization(site: Site, local: codes.LocalIdentifiers = codes.DEFAULT_IDENTIFIERS) -> Resource:
+    """The site, identified in this installation's site-id system."""
     return {
         "resourceType": "Organization",
         "id": _organization_id(site.id),
-        "identifier": [{"system": codes.IDENTIFIER_SITE, "value": site.id}],
+        "identifier": [{"system": local.site, "value": site.id}],
         "active": True,
         "name": site.name,
     }
@@ -99,15 +101,18 @@ def _identifier(system: str, value: str) -> dict[str, str]:
     return {"system": system, "value": value}
 
 
-def patient(child: Child, identifiers: Sequence[ExternalIdentifier] = ()) -> Resource:
-    """The child as a Patient: hipcare's identifier, then those other systems gave them."""
+def patient(
+    child: Child,
+    identifiers: Sequence[ExternalIdentifier] = (),
+    local: codes.LocalIdentifiers = codes.DEFAULT_IDENTIFIERS,
+) -> Resource:
+    """The child as a Patient: this installation's identifier, then those other systems gave
+    them."""
     if child.id is None:
         raise ValueError("only a stored child (with an id) can be exported")
-    listed = [_identifier(codes.IDENTIFIER_CHILD, str(child.id))]
+    listed = [_identifier(local.child, str(child.id))]
     listed += [
-        _identifier(item.system, item.value)
-        for item in identifiers
-        if item.system != codes.IDENTIFIER_CHILD
+        _identifier(item.system, item.value) for item in identifiers if item.system != local.child
     ]
     resource: Resource = {
         "resourceType": "Patient",
@@ -138,7 +143,7 @@ def patient(child: Child, identifiers: Sequence[ExternalIdentifier] = ()) -> Res
         # No core element holds gestation at birth; hipcare's own extension keeps it.
         resource["extension"] = [
             {
-                "url": f"{codes.BASE_URL}/StructureDefinition/gestation-at-birth",
+                "url": codes.EXTENSION_GESTATION_AT_BIRTH,
                 "valueQuantity": {
                     "value": child.gestation_weeks,
                     "unit": "weeks",
@@ -209,7 +214,9 @@ def _quantity(value: float, measure: codes.MeasureCode) -> dict[str, Any]:
     }
 
 
-def observations(record: ChildRecord) -> Iterator[Resource]:
+def observations(
+    record: ChildRecord, local: codes.LocalIdentifiers = codes.DEFAULT_IDENTIFIERS
+) -> Iterator[Resource]:
     child = record.child
     assert child.id is not None  # noqa: S101 -- checked by patient(), which runs first
     subject = _reference("Patient", patient_id(child.id))
@@ -218,7 +225,7 @@ def observations(record: ChildRecord) -> Iterator[Resource]:
         yield {
             "resourceType": "Observation",
             "id": f"child-{child.id}-gmfcs",
-            "identifier": [_identifier(codes.IDENTIFIER_MEASURE, f"child-{child.id}-gmfcs")],
+            "identifier": [_identifier(local.measure, f"child-{child.id}-gmfcs")],
             "status": "final",
             "category": [_concept(codes.OBSERVATION_CATEGORY, "exam", "Exam")],
             "code": _concept(codes.CODE_SYSTEM_MEASURES, code, display),
@@ -238,7 +245,7 @@ def observations(record: ChildRecord) -> Iterator[Resource]:
                 observation: Resource = {
                     "resourceType": "Observation",
                     "id": resource_id,
-                    "identifier": [_identifier(codes.IDENTIFIER_MEASURE, resource_id)],
+                    "identifier": [_identifier(local.measure, resource_id)],
                     "status": "final",
                     "category": [_concept(codes.OBSERVATION_CATEGORY, "imaging", "Imaging")],
                     "code": _concept(
@@ -306,6 +313,102 @@ def procedures(record: ChildRecord) -> Iterator[Resource]:
                         for complication in operation.outcome.complications
                     ]
             yield resource
+        yield from _after_operation(operation, child_id)
+
+
+def _after_operation(operation: OperationRecord, child_id: int) -> Iterator[Resource]:
+    """What the recorded outcome says was done later (issue 19): an unplanned return to
+    theatre, each re-operation of a hip, and the removal of the plate and screws, each a
+    Procedure pointing back at the VDRO it followed."""
+    outcome = operation.outcome
+    if outcome is None:
+        return
+    plan_id = operation.plan.id
+    vdro = _reference("Procedure", f"operation-{plan_id}-vdro")
+    subject = _reference("Patient", patient_id(child_id))
+    sides = [side.value for side in outcome.sides]
+    if outcome.return_to_theatre:
+        code, display = codes.RETURN_TO_THEATRE
+        yield {
+            "resourceType": "Procedure",
+            "id": f"operation-{plan_id}-return-to-theatre",
+            "status": "completed",
+            "code": _concept(codes.CODE_SYSTEM_PROCEDURES, code, display),
+            "subject": subject,
+            "partOf": [vdro],
+            "bodySite": [_body_site(side) for side in sides],
+            "note": [
+                {
+                    "text": "Unplanned return to theatre during the stay or the readmission "
+                    "window; the day is not recorded."
+                }
+            ],
+        }
+    for index, reoperation in enumerate(outcome.reoperations, start=1):
+        code, display = codes.REOPERATION
+        yield {
+            "resourceType": "Procedure",
+            "id": f"operation-{plan_id}-reoperation-{index}",
+            "status": "completed",
+            "code": _concept(codes.CODE_SYSTEM_PROCEDURES, code, display),
+            "subject": subject,
+            "performedDateTime": reoperation.reoperation_date.isoformat(),
+            "bodySite": [_body_site(reoperation.side.value)],
+            "reasonReference": [vdro],
+            "note": [
+                {
+                    "text": "A later operation on a hip this VDRO treated (a hip failure, "
+                    "clinical spec section 4)."
+                }
+            ],
+        }
+    if outcome.plate_removal_date is not None:
+        yield {
+            "resourceType": "Procedure",
+            "id": f"operation-{plan_id}-plate-removal",
+            "status": "completed",
+            "code": _concept(
+                codes.CODE_SYSTEM_PROCEDURES, "plate-removal", codes.PROCEDURES["plate-removal"]
+            ),
+            "subject": subject,
+            "performedDateTime": outcome.plate_removal_date.isoformat(),
+            "bodySite": [_body_site(side) for side in sides],
+            "reasonReference": [vdro],
+        }
+
+
+_MIGRATION_AROUND_SURGERY = (
+    ("before", "migration_percentage_before", codes.MIGRATION_PERCENTAGE_BEFORE),
+    ("1-year", "migration_percentage_at_1_year", codes.MIGRATION_PERCENTAGE_1_YEAR),
+    ("2-years", "migration_percentage_at_2_years", codes.MIGRATION_PERCENTAGE_2_YEARS),
+)
+
+
+def outcome_observations(record: ChildRecord) -> Iterator[Resource]:
+    """Each operated hip's migration percentage before surgery and at about 1 and 2 years
+    (issue 19; chosen from the films as the outcomes report chooses them,
+    :func:`hipcare.domain.outcomes.hip_outcomes`), ``partOf`` the VDRO."""
+    child_id = record.child.id
+    assert child_id is not None  # noqa: S101 -- checked by patient(), which runs first
+    mp = codes.MEASURES[codes.Measure.MIGRATION_PERCENTAGE]
+    for operation in record.operations:
+        plan_id = operation.plan.id
+        for hip in operation.hips:
+            for suffix, attribute, (code, display) in _MIGRATION_AROUND_SURGERY:
+                value = getattr(hip, attribute)
+                if value is None:
+                    continue
+                yield {
+                    "resourceType": "Observation",
+                    "id": f"operation-{plan_id}-{hip.side.value}-migration-{suffix}",
+                    "status": "final",
+                    "category": [_concept(codes.OBSERVATION_CATEGORY, "imaging", "Imaging")],
+                    "code": _concept(codes.CODE_SYSTEM_MEASURES, code, display),
+                    "subject": _reference("Patient", patient_id(child_id)),
+                    "partOf": [_reference("Procedure", f"operation-{plan_id}-vdro")],
+                    "bodySite": _body_site(hip.side.value),
+                    "valueQuantity": _quantity(value, mp),
+                }
 
 
 def encounters(record: ChildRecord) -> Iterator[Resource]:
@@ -443,12 +546,18 @@ def task(
     return resource
 
 
-def child_resources(record: ChildRecord, pathway: Pathway) -> list[Resource]:
-    """Every resource of one child's record, Patient first (Organization not included)."""
-    resources = [patient(record.child, record.identifiers)]
+def child_resources(
+    record: ChildRecord,
+    pathway: Pathway,
+    local: codes.LocalIdentifiers = codes.DEFAULT_IDENTIFIERS,
+) -> list[Resource]:
+    """Every resource of one child's record, Patient first (Organization not included);
+    identifiers in ``local``'s systems (this installation's, ``HIPCARE_FHIR_BASE_URL``)."""
+    resources = [patient(record.child, record.identifiers, local)]
     resources += related_people(record.child)
     resources += conditions(record)
-    resources += observations(record)
+    resources += observations(record, local)
+    resources += outcome_observations(record)
     resources += procedures(record)
     resources += encounters(record)
     resources += care_plans(record, pathway)
@@ -480,13 +589,19 @@ def bundle(
 
 
 def child_bundle(
-    record: ChildRecord, pathway: Pathway, *, timestamp: str | None = None
+    record: ChildRecord,
+    pathway: Pathway,
+    *,
+    timestamp: str | None = None,
+    local: codes.LocalIdentifiers = codes.DEFAULT_IDENTIFIERS,
 ) -> Resource:
-    """One child's record as a FHIR ``collection`` Bundle, the site's Organization first."""
+    """One child's record as a FHIR ``collection`` Bundle, the site's Organization first;
+    ``fullUrl`` values and identifiers from ``local`` (this installation's base URL)."""
     return bundle(
-        [organization(record.site), *child_resources(record, pathway)],
+        [organization(record.site, local), *child_resources(record, pathway, local)],
         timestamp=timestamp,
         bundle_id=f"child-{record.child.id}",
+        base_url=local.base_url,
     )
 
 

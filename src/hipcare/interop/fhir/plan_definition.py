@@ -10,9 +10,10 @@ clinical lead.
 
 Conditions: each ``applies_when`` of the pathway becomes an ``applicability`` condition whose
 expression names hipcare's facts (``sees_therapists = false``, ``'dega' in procedures``).
-Its language is ``text/cql-expression``, but no CQL library defines those names: hipcare's own
-pathway engine evaluates them (``hipcare.domain.pathway.personalise``), and the expression's
-``description`` says so in words. Another system can read the conditions, not run them.
+Its language is ``text/cql`` (R4's ExpressionLanguage has no ``text/cql-expression``, which
+came with R5, and HL7's R4 JSON schema refuses it), but no CQL library defines those names:
+hipcare's own pathway engine evaluates them (``hipcare.domain.pathway.personalise``), and the
+expression's ``description`` says so in words. Another system can read the conditions, not run them.
 
 :func:`apply_plan` is ``PlanDefinition/$apply`` for one Patient: the CarePlan (status draft,
 intent plan) with one Task per item of the child's dated plan, the same items, dates,
@@ -123,7 +124,7 @@ def _action(pathway: Pathway, item: PathwayItem) -> Resource:
                         f"Applies when {words}. Evaluated by hipcare's pathway engine; "
                         "no CQL library defines these names."
                     ),
-                    "language": "text/cql-expression",
+                    "language": "text/cql",
                     "expression": expression,
                 },
             }

@@ -188,8 +188,16 @@ def _refuse_deep(document: object) -> None:
         pending.extend((child, depth + 1) for child in children)
 
 
-def read_bundle(document: object, *, default_site: str | None = None) -> BundleContents:
-    """Read every entry of a Bundle; see the module docstring for what is read."""
+def read_bundle(
+    document: object,
+    *,
+    default_site: str | None = None,
+    local: codes.LocalIdentifiers = codes.DEFAULT_IDENTIFIERS,
+) -> BundleContents:
+    """Read every entry of a Bundle; see the module docstring for what is read.
+
+    A Patient's site is the value of an identifier in ``local``'s site-id system (this
+    installation's): another installation's site ids name its own sites, not ours."""
     _refuse_deep(document)
     bundle = _Bundle(document)
     contents = BundleContents()
@@ -230,7 +238,7 @@ def read_bundle(document: object, *, default_site: str | None = None) -> BundleC
                 PatientCandidate(
                     index=index,
                     identifiers=_identifiers(resource, "Patient"),
-                    form=_patient_form(bundle, resource, default_site),
+                    form=_patient_form(bundle, resource, default_site, local),
                     gmfcs=gmfcs_level,
                     gmfcs_index=gmfcs_index,
                     resource_id=_resource_id(resource),
@@ -271,31 +279,39 @@ def _reference_identifiers(reference: object, path: str) -> tuple[tuple[str, str
     return () if identifier is None else _identifiers({"identifier": [identifier]}, path)
 
 
-def _site(bundle: _Bundle, resource: Mapping[str, Any], default_site: str | None) -> str | None:
+def _site(
+    bundle: _Bundle,
+    resource: Mapping[str, Any],
+    default_site: str | None,
+    local: codes.LocalIdentifiers,
+) -> str | None:
     reference = resource.get("managingOrganization")
     if reference is None:
         return default_site
     path = "managingOrganization"
     for system, value in _reference_identifiers(reference, path):
-        if system == codes.IDENTIFIER_SITE:
+        if system == local.site:
             return value
     index = bundle.resolve(reference, "Organization", path)
     if index is not None:
         organization = bundle.resources[index]
         assert organization is not None  # noqa: S101 -- resolve() returns resources only
         for system, value in _identifiers(organization, "Organization"):
-            if system == codes.IDENTIFIER_SITE:
+            if system == local.site:
                 return value
     if default_site is not None:
         return default_site
     raise _RefusedError(
-        f"{path}: names no hipcare site (an identifier with system {codes.IDENTIFIER_SITE}); "
+        f"{path}: names no hipcare site (an identifier with system {local.site}); "
         "give one, or import with a default site"
     )
 
 
 def _patient_form(
-    bundle: _Bundle, resource: Mapping[str, Any], default_site: str | None
+    bundle: _Bundle,
+    resource: Mapping[str, Any],
+    default_site: str | None,
+    local: codes.LocalIdentifiers,
 ) -> dict[str, Any]:
     names = [_object(item, "name[]") for item in _list(resource.get("name"), "name")]
     if not names:
@@ -307,7 +323,7 @@ def _patient_form(
         "family_name": name.get("family", ""),
         "date_of_birth": resource.get("birthDate"),
     }
-    site = _site(bundle, resource, default_site)
+    site = _site(bundle, resource, default_site, local)
     if site is not None:
         form["site"] = site
     communications = [
@@ -325,7 +341,7 @@ def _patient_form(
                 form["preferred_language"] = code
     for item in _list(resource.get("extension"), "extension"):
         extension = _object(item, "extension[]")
-        if extension.get("url") == f"{codes.BASE_URL}/StructureDefinition/gestation-at-birth":
+        if extension.get("url") == codes.EXTENSION_GESTATION_AT_BIRTH:
             quantity = _object(extension.get("valueQuantity"), "extension.valueQuantity")
             form["gestation_weeks"] = quantity.get("value")
     return form

@@ -95,6 +95,14 @@ class ChildRepository(Protocol):
         """Children of the site holding the hospital number (``system``, ``value``), by id."""
         ...
 
+    def move_records(self, from_child_id: int, to_child_id: int) -> None:
+        """Move every record held under one child to another (a merge of a duplicate):
+        visits, films (with their readings), operation plans, alerts, family links,
+        invitations and calendar links, diary entries, pain words and the identifiers other
+        systems gave the child. A family link or pain word the other child already has is
+        kept as that child has it. The child rows themselves are the caller's to save."""
+        ...
+
 
 class VisitRepository(Protocol):
     def add(self, visit: VisitRecord) -> VisitRecord: ...

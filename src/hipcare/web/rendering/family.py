@@ -134,7 +134,18 @@ def render_family_page(
     language menu, the request path for navigation, the user and their CSRF token)."""
     context = web_context(request)
     path = request.url.path
+    child = values.get("child")
+    # A language hipcare has no text for is kept as the family gave it (never rewritten as
+    # English) and said so on every page shown in English instead (issue 15).
+    unavailable = (
+        child.preferred_language
+        if isinstance(child, Child)
+        and child.preferred_language not in LANGUAGES
+        and words.code == "en"
+        else None
+    )
     page_values = {
+        "unavailable_language": unavailable,
         "t": Words(words),
         "lang": words.code,
         "dir": words.direction,

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import Child
 from hipcare.services.accounts import SessionUser
+from hipcare.services.child_merge import merge_child
 from hipcare.services.journey import staff_sites
 from hipcare.services.records import (
     MINIMUM_SEARCH_LENGTH,
@@ -33,6 +34,8 @@ from hipcare.web.models import (
     ChildOut,
     ChildSummary,
     LikelyDuplicatesOut,
+    MergedOut,
+    MergeIn,
     RecordId,
     child_out,
     child_summary,
@@ -203,6 +206,28 @@ async def register(request: Request, user: FormUser, context: Context) -> Respon
     return RedirectResponse(f"/children/{child.id}", status_code=303)
 
 
+@pages_router.post("/children/{child_id:int}/merge")
+async def merge(child_id: RecordId, request: Request, user: FormUser, context: Context) -> Response:
+    """A site administrator merges this child (a duplicate) into the original they name;
+    the tick box says they mean it. Then the original's page."""
+    raw = await request.form()
+    original = str(raw.get("original_id", "")).strip().removeprefix("#")
+    if not (original.isascii() and original.isdigit()) or int(original) < 1:
+        raise InvalidInputError("original_id", "give the original child's number, such as 12")
+    now = context.now()
+    merged = merge_child(
+        context.unit_of_work(),
+        user_id(user),
+        child_id,
+        int(original),
+        confirm=raw.get("confirm") == "yes",
+        today=context.today(now),
+        now=now,
+        rules=context.content.surveillance_rules,
+    )
+    return RedirectResponse(f"/children/{merged.id}", status_code=303)
+
+
 # --- JSON API ----------------------------------------------------------------------------------
 
 
@@ -257,3 +282,29 @@ async def read_child(child_id: RecordId, user: ApiUser, context: Context) -> Chi
     """A child's record with their visits and measures (the read is audited)."""
     record = get_child(context.unit_of_work(), user_id(user), child_id, now=context.now())
     return child_out(record.child, record.visits)
+
+
+@api_router.post(
+    "/children/{child_id}/merge-into/{original_id}",
+    response_model=MergedOut,
+    responses=NOT_FOUND,
+)
+async def api_merge(
+    child_id: RecordId, original_id: RecordId, body: MergeIn, user: ApiUser, context: Context
+) -> MergedOut:
+    """Merge the child ``child_id`` (a duplicate) into ``original_id`` (site administrators
+    only; both children of one of your sites). Body ``{"confirm": true}``: visits, films,
+    plans, family links and identifiers move, the duplicate stays read-only as "merged into",
+    and both children are audited ``child.merged``."""
+    now = context.now()
+    merged = merge_child(
+        context.unit_of_work(),
+        user_id(user),
+        child_id,
+        original_id,
+        confirm=body.confirm,
+        today=context.today(now),
+        now=now,
+        rules=context.content.surveillance_rules,
+    )
+    return MergedOut(child_id=child_id, merged_into=merged.id or original_id)

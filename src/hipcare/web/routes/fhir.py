@@ -119,8 +119,13 @@ def _child_id(patient_id: str) -> int:
     return child_id
 
 
-def _searchset(resources: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    document = mapping.bundle(resources, bundle_type="searchset")
+def _local(context: WebContext) -> codes.LocalIdentifiers:
+    """This installation's base URL and identifier systems (``HIPCARE_FHIR_BASE_URL``)."""
+    return codes.LocalIdentifiers.from_base_url(context.settings.fhir_base_url)
+
+
+def _searchset(resources: Sequence[dict[str, Any]], context: WebContext) -> dict[str, Any]:
+    document = mapping.bundle(resources, bundle_type="searchset", base_url=_local(context).base_url)
     document["total"] = len(resources)
     for entry in document["entry"]:
         entry["search"] = {"mode": "match"}
@@ -130,7 +135,13 @@ def _searchset(resources: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def _record(user: SessionUser, context: WebContext, patient_id: str) -> ChildRecord:
     child_id = _child_id(patient_id)
     return _use_case(
-        lambda: export_child(context.unit_of_work(), user_id(user), child_id, now=context.now())
+        lambda: export_child(
+            context.unit_of_work(),
+            user_id(user),
+            child_id,
+            now=context.now(),
+            thresholds=context.content.outcome_content.thresholds,
+        )
     )
 
 
@@ -188,7 +199,7 @@ async def search_patients(
     try:
         if identifier is not None:
             system, _, value = identifier.partition("|")
-            if system == codes.IDENTIFIER_CHILD and parse_record_id(value) is not None:
+            if system == _local(context).child and parse_record_id(value) is not None:
                 found = [_record(user, context, f"child-{value}").child]
             else:
                 found = _use_case(
@@ -206,9 +217,10 @@ async def search_patients(
             return _outcome(400, "required", "search with name=... or identifier=system|value")
     except _OutcomeError as refused:
         if identifier is not None and refused.response.status_code in (403, 404):
-            return FhirResponse(_searchset([]))
+            return FhirResponse(_searchset([], context))
         return refused.response
-    return FhirResponse(_searchset([mapping.patient(child) for child in found]))
+    local = _local(context)
+    return FhirResponse(_searchset([mapping.patient(child, (), local) for child in found], context))
 
 
 @router.get("/Patient/{patient_id}", response_class=FhirResponse)
@@ -216,7 +228,7 @@ async def read_patient(patient_id: str, user: User, context: Context) -> FhirRes
     """One Patient (the read is audited)."""
     try:
         record = _record(user, context, patient_id)
-        return FhirResponse(mapping.patient(record.child, record.identifiers))
+        return FhirResponse(mapping.patient(record.child, record.identifiers, _local(context)))
     except _OutcomeError as refused:
         return refused.response
 
@@ -228,14 +240,15 @@ async def everything(patient_id: str, user: User, context: Context) -> FhirRespo
         record = _record(user, context, patient_id)
     except _OutcomeError as refused:
         return refused.response
+    local = _local(context)
     resources = [
-        mapping.organization(record.site),
-        *mapping.child_resources(record, context.content.pathway),
+        mapping.organization(record.site, local),
+        *mapping.child_resources(record, context.content.pathway, local),
     ]
     child_id = _child_id(patient_id)  # a valid id: _record has read that child
     for entry_id, entry in _use_case(lambda: _diary(context, user, child_id)):
         resources += diary_resources(entry, entry_id)
-    return FhirResponse(_searchset(resources))
+    return FhirResponse(_searchset(resources, context))
 
 
 def _diary(context: WebContext, user: SessionUser, child_id: int) -> list[tuple[int, DiaryEntry]]:
@@ -261,9 +274,10 @@ async def search_observations(
         record = _record(user, context, reference.removeprefix("Patient/"))
     except _OutcomeError as refused:
         if refused.response.status_code == 404:
-            return FhirResponse(_searchset([]))
+            return FhirResponse(_searchset([], context))
         return refused.response
-    return FhirResponse(_searchset(list(mapping.observations(record))))
+    observations = list(mapping.observations(record, _local(context)))
+    return FhirResponse(_searchset(observations, context))
 
 
 @router.get("/PlanDefinition/{definition_id}", response_class=FhirResponse)
