@@ -7,54 +7,84 @@ have fixed names (``NAMING_CONVENTION``) so Alembic can alter them on SQLite in 
 
 Change a table here, then add an Alembic revision under ``storage/migrations/versions``
 (``docs/storage.md`` says how); ``tests/integration/storage`` fails while the two disagree.
+
+This module keeps the sites, users, children, visits, audit and identifiers; the other tables
+live by area in ``tables_<area>`` modules on the same ``Base`` (``tables_base``), and all are
+re-exported here, so importing this module registers every table.
 """
 
 from __future__ import annotations
 
-import enum
-from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
-    Date,
-    DateTime,
-    Dialect,
     Float,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
-    LargeBinary,
-    MetaData,
     String,
-    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy import Enum as SqlEnum
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hipcare.domain.diary import DiaryKind, Urgency
 from hipcare.domain.gmfcs import GMFCS
 from hipcare.domain.identity import AdministrativeSex
-from hipcare.domain.outcomes import ComplicationGrade
-from hipcare.domain.pathway import Sides, WeightBearing
 from hipcare.domain.radiograph import Side
-from hipcare.domain.readings import ReadingConfirmation
 from hipcare.domain.records import (
     AuditAction,
     EntityType,
-    OperationStatus,
     Profession,
     Role,
 )
-from hipcare.services.ports.accounts import TokenPurpose
+from hipcare.storage.tables_accounts import (
+    AccountTokenRow,
+    RecoveryCodeRow,
+    SignInFailureRow,
+    WebSessionRow,
+)
+from hipcare.storage.tables_base import (
+    NAMING_CONVENTION,
+    RECORD_ID,
+    Base,
+    UtcDateTime,
+    choice_type,
+)
+from hipcare.storage.tables_family import (
+    CalendarFeedRow,
+    DiaryEntryRow,
+    DiaryPhotoRow,
+    FamilyInvitationRow,
+    FamilyLinkRow,
+    PainDescriptorRow,
+    ReminderDeliveryRow,
+)
+from hipcare.storage.tables_operations import (
+    AlertRow,
+    CarePlanItemRow,
+    OperationComplicationRow,
+    OperationOutcomeRow,
+    OperationPlanRow,
+    OperationReadmissionRow,
+    OperationReoperationRow,
+)
+from hipcare.storage.tables_radiographs import (
+    RadiographFileRow,
+    RadiographOverlayRow,
+    RadiographReadingRow,
+    RadiographRow,
+)
+from hipcare.storage.tables_surveillance import (
+    SurveillanceStatusRow,
+)
 
 __all__ = [
     "NAMING_CONVENTION",
+    "RECORD_ID",
     "AccountTokenRow",
     "AlertRow",
     "AuditRow",
@@ -93,70 +123,6 @@ __all__ = [
     "WebSessionRow",
 ]
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware moment, stored and returned in UTC; a naive datetime is refused.
-
-    SQLite has no time-zone type and hands back naive values, so they are read as UTC (the
-    only zone ever written); PostgreSQL's ``timestamptz`` comes back in the session's zone
-    and is converted.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("naive datetime refused: hipcare stores timezone-aware UTC times")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def _choice(enum_class: type[enum.Enum], name: str) -> SqlEnum:
-    """A closed set stored as its values in a VARCHAR with a named CHECK constraint."""
-    return SqlEnum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        # Room to grow: a longer new value then needs only a new CHECK, not a wider column.
-        length=max(32, *(len(str(member.value)) for member in enum_class)),
-        values_callable=lambda members: [str(member.value) for member in members],
-        validate_strings=True,
-    )
-
-
-RECORD_ID = BigInteger().with_variant(Integer(), "sqlite")
-"""The type of every id and every column that refers to one: 64 bits on PostgreSQL, as the
-paths accept (migration 0010_p1); on SQLite an INTEGER primary key is the 64-bit rowid
-already, and a BIGINT one would not number itself."""
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    # ``Mapped[int]`` without a type: the foreign keys, which must match the ids they name.
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UtcDateTime(),
-        date: Date(),
-        int: RECORD_ID,
-    }
-
 
 class SiteRow(Base):
     __tablename__ = "sites"
@@ -173,8 +139,8 @@ class UserRow(Base):
     id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_choice(Role, "role"))
-    profession: Mapped[Profession | None] = mapped_column(_choice(Profession, "profession"))
+    role: Mapped[Role] = mapped_column(choice_type(Role, "role"))
+    profession: Mapped[Profession | None] = mapped_column(choice_type(Profession, "profession"))
     # An argon2 hash for the web app's sign-in (a later piece of work); never a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # A surgeon's preference profile id in content/surgeons.toml.
@@ -226,10 +192,10 @@ class ChildRow(Base):
     search_key: Mapped[str] = mapped_column(String(401))
     date_of_birth: Mapped[date]
     gestation_weeks: Mapped[float | None] = mapped_column(Float)
-    gmfcs: Mapped[GMFCS | None] = mapped_column(_choice(GMFCS, "gmfcs"))
+    gmfcs: Mapped[GMFCS | None] = mapped_column(choice_type(GMFCS, "gmfcs"))
     preferred_language: Mapped[str] = mapped_column(String(35))
     administrative_sex: Mapped[AdministrativeSex] = mapped_column(
-        _choice(AdministrativeSex, "administrative_sex"), server_default="unknown"
+        choice_type(AdministrativeSex, "administrative_sex"), server_default="unknown"
     )
     # Set when a site administrator merged this duplicate into another child (0015_fhir).
     merged_into_id: Mapped[int | None] = mapped_column(RECORD_ID, ForeignKey("children.id"))
@@ -322,72 +288,12 @@ class HipMeasuresRow(Base):
 
     id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
-    side: Mapped[Side] = mapped_column(_choice(Side, "side"))
+    side: Mapped[Side] = mapped_column(choice_type(Side, "side"))
     migration_percentage_raw: Mapped[float | None] = mapped_column(Float)
     migration_percentage_reported: Mapped[float | None] = mapped_column(Float)
     acetabular_index_deg: Mapped[float | None] = mapped_column(Float)
     neck_shaft_angle_deg: Mapped[float | None] = mapped_column(Float)
     head_shaft_angle_deg: Mapped[float | None] = mapped_column(Float)
-
-
-class OperationPlanRow(Base):
-    __tablename__ = "operation_plans"
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
-    sides: Mapped[Sides] = mapped_column(_choice(Sides, "sides"))
-    # Procedure values in order, e.g. ["vdro", "dega"].
-    procedures: Mapped[list[str]] = mapped_column(JSON)
-    implant: Mapped[str] = mapped_column(String(200))
-    plate_angle_deg: Mapped[float | None] = mapped_column(Float)
-    surgeon_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    weight_bearing: Mapped[WeightBearing] = mapped_column(_choice(WeightBearing, "weight_bearing"))
-    positioning_device: Mapped[bool] = mapped_column(
-        Boolean(create_constraint=True, name="positioning_device")
-    )
-    surgery_date: Mapped[date | None]
-    status: Mapped[OperationStatus] = mapped_column(_choice(OperationStatus, "status"))
-    # The child's facts the care pathway needs (None until the pathway is started).
-    wheelchair_user: Mapped[bool | None] = mapped_column(
-        Boolean(create_constraint=True, name="wheelchair_user")
-    )
-    attends_school: Mapped[bool | None] = mapped_column(
-        Boolean(create_constraint=True, name="attends_school")
-    )
-    sees_therapists: Mapped[bool | None] = mapped_column(
-        Boolean(create_constraint=True, name="sees_therapists")
-    )
-    # Issue 17: the day the pathway started (no back-dating), the last postponement, and the
-    # day of surgery (hipcare.domain.day_of_surgery.DayOfSurgery.to_json).
-    pathway_started_on: Mapped[date | None]
-    postponed_from: Mapped[date | None]
-    postponed_at: Mapped[datetime | None]
-    day_of_surgery: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-
-
-class CarePlanItemRow(Base):
-    __tablename__ = "care_plan_items"
-    __table_args__ = (UniqueConstraint("operation_plan_id", "item_id"),)
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    operation_plan_id: Mapped[int] = mapped_column(
-        ForeignKey("operation_plans.id", ondelete="CASCADE")
-    )
-    item_id: Mapped[str] = mapped_column(String(100))
-    due_date: Mapped[date]
-    done_at: Mapped[datetime | None]
-    done_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-
-class AlertRow(Base):
-    __tablename__ = "alerts"
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(100))
-    raised_at: Mapped[datetime]
-    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    acknowledged_at: Mapped[datetime | None]
 
 
 class AuditRow(Base):
@@ -401,75 +307,12 @@ class AuditRow(Base):
 
     id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
     actor_id: Mapped[int] = mapped_column(RECORD_ID, index=True)
-    action: Mapped[AuditAction] = mapped_column(_choice(AuditAction, "action"))
-    entity_type: Mapped[EntityType] = mapped_column(_choice(EntityType, "entity_type"))
+    action: Mapped[AuditAction] = mapped_column(choice_type(AuditAction, "action"))
+    entity_type: Mapped[EntityType] = mapped_column(choice_type(EntityType, "entity_type"))
     entity_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     # The command-line run that acted with no user (actor_id 0), e.g. "hipcare report".
     command: Mapped[str | None] = mapped_column(String(64))
-
-
-class WebSessionRow(Base):
-    """A signed-in browser session of the web app. The token itself is never stored.
-
-    ``id`` is the SHA-256 of the random session token the browser holds in its cookie, so a
-    copy of the database does not hand out live sessions. ``csrf_token`` is bound to the
-    session and must come back with every state-changing request.
-    """
-
-    __tablename__ = "web_sessions"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
-
-
-class AccountTokenRow(Base):
-    """A single-use token of an account: a staff invitation, a password reset, or the
-    second step of a sign-in. ``id`` is the SHA-256 of the token the email or the browser
-    holds; the token itself is never stored."""
-
-    __tablename__ = "account_tokens"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[TokenPurpose] = mapped_column(_choice(TokenPurpose, "purpose"))
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class RecoveryCodeRow(Base):
-    """One of a user's single-use second-factor recovery codes, as its SHA-256 digest."""
-
-    __tablename__ = "recovery_codes"
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    code_digest: Mapped[str] = mapped_column(String(64))
-    used_at: Mapped[datetime | None]
-
-
-class SignInFailureRow(Base):
-    """One failed sign-in, counted per account and per client address to slow guessing.
-
-    ``account_key`` is the email as typed (trimmed, lower-cased), known user or not, so the
-    count cannot tell a guesser which accounts exist.
-    """
-
-    __tablename__ = "sign_in_failures"
-    __table_args__ = (
-        Index("ix_sign_in_failures_account_key_at", "account_key", "at"),
-        Index("ix_sign_in_failures_client_address_at", "client_address", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    account_key: Mapped[str] = mapped_column(String(320))
-    client_address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime]
 
 
 class ExternalIdentifierRow(Base):
@@ -486,331 +329,7 @@ class ExternalIdentifierRow(Base):
     )
 
     id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    entity_type: Mapped[EntityType] = mapped_column(_choice(EntityType, "entity_type"))
+    entity_type: Mapped[EntityType] = mapped_column(choice_type(EntityType, "entity_type"))
     entity_id: Mapped[int] = mapped_column(RECORD_ID)
     system: Mapped[str] = mapped_column(String(255))
     value: Mapped[str] = mapped_column(String(255))
-
-
-# --- the family side (issue 5) ------------------------------------------------------------------
-
-
-class FamilyLinkRow(Base):
-    """A family member (a user with role ``family``) may see this child, and only this one."""
-
-    __tablename__ = "family_links"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    child_id: Mapped[int] = mapped_column(
-        ForeignKey("children.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime]
-
-
-class FamilyInvitationRow(Base):
-    """A single-use, expiring invitation; ``id`` is the SHA-256 of the emailed token."""
-
-    __tablename__ = "family_invitations"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(320))
-    invited_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-    accepted_at: Mapped[datetime | None]
-    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    language: Mapped[str | None] = mapped_column(String(35))
-
-
-class CalendarFeedRow(Base):
-    """A private calendar-feed link of one family member for one child (token stored hashed)."""
-
-    __tablename__ = "calendar_feeds"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime]
-    revoked_at: Mapped[datetime | None]
-    language: Mapped[str | None] = mapped_column(String(35))
-    token: Mapped[str | None] = mapped_column(String(64))
-
-
-class DiaryEntryRow(Base):
-    """One home-diary entry; ``data`` holds the entry's fields (see ``hipcare.domain.diary``)."""
-
-    __tablename__ = "diary_entries"
-    __table_args__ = (Index("ix_diary_entries_child_id_recorded_at", "child_id", "recorded_at"),)
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
-    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime]
-    kind: Mapped[DiaryKind] = mapped_column(_choice(DiaryKind, "kind"))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    urgency: Mapped[Urgency] = mapped_column(_choice(Urgency, "urgency"))
-    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
-
-
-class DiaryPhotoRow(Base):
-    """A photo added to a skin check (JPEG or PNG, size-limited), kept in the database."""
-
-    __tablename__ = "diary_photos"
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    diary_entry_id: Mapped[int] = mapped_column(
-        ForeignKey("diary_entries.id", ondelete="CASCADE"), unique=True
-    )
-    content_type: Mapped[str] = mapped_column(String(32))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-class PainDescriptorRow(Base):
-    """A parent's own words for how their child shows pain in one r-FLACC category."""
-
-    __tablename__ = "pain_descriptors"
-
-    child_id: Mapped[int] = mapped_column(
-        ForeignKey("children.id", ondelete="CASCADE"), primary_key=True
-    )
-    category: Mapped[str] = mapped_column(String(32), primary_key=True)
-    text: Mapped[str] = mapped_column(String(500))
-    updated_at: Mapped[datetime]
-
-
-class ReminderDeliveryRow(Base):
-    """One reminder email: claimed (``sending``) before it is sent, then ``sent``.
-
-    The unique (item, recipient, due date) key is what makes two runs at once send a
-    reminder once: only one of them can insert the claim.
-    """
-
-    __tablename__ = "reminder_deliveries"
-    __table_args__ = (
-        UniqueConstraint("care_plan_item_id", "recipient_id", "due_date"),
-        CheckConstraint("status IN ('sending', 'sent')", name="status"),
-    )
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    care_plan_item_id: Mapped[int] = mapped_column(
-        ForeignKey("care_plan_items.id", ondelete="CASCADE")
-    )
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    due_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(16))
-    claimed_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(Integer)
-
-
-class RadiographFileRow(Base):
-    """The bytes of an uploaded radiograph file, addressed by their SHA-256 (issue 6).
-
-    Kept in the database, like every other piece of state (ADR 7: no state in a process or
-    on one server's disk), and once per content: two uploads of the same file share a row.
-    """
-
-    __tablename__ = "radiograph_files"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-class RadiographRow(Base):
-    """A film kept with a child's record: what was read from the file, who stored it, when."""
-
-    __tablename__ = "radiographs"
-    __table_args__ = (
-        CheckConstraint("image_format IN ('dicom', 'png', 'jpeg')", name="image_format"),
-    )
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
-    sha256: Mapped[str] = mapped_column(ForeignKey("radiograph_files.sha256"))
-    image_format: Mapped[str] = mapped_column(String(16))
-    rows: Mapped[int] = mapped_column(Integer)
-    columns: Mapped[int] = mapped_column(Integer)
-    photometric_interpretation: Mapped[str] = mapped_column(String(32))
-    pixel_spacing_row_mm: Mapped[float | None] = mapped_column(Float)
-    pixel_spacing_column_mm: Mapped[float | None] = mapped_column(Float)
-    pixel_spacing_source: Mapped[str | None] = mapped_column(String(32))
-    window_centre: Mapped[float] = mapped_column(Float)
-    window_width: Mapped[float] = mapped_column(Float)
-    study_date: Mapped[date | None]
-    film_date: Mapped[date]
-    identifier_warnings: Mapped[list[Any]] = mapped_column(JSON)
-    stored_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    stored_at: Mapped[datetime]
-
-
-class RadiographReadingRow(Base):
-    """One clinician's landmarks on a film and the server's measures from them.
-
-    ``document`` is the ``hipcare measure`` input (coordinates in the ORIGINAL film's pixels);
-    ``measures`` its output as saved. One reading per clinician per film.
-    """
-
-    __tablename__ = "radiograph_readings"
-    __table_args__ = (UniqueConstraint("radiograph_id", "measured_by"),)
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    radiograph_id: Mapped[int] = mapped_column(
-        ForeignKey("radiographs.id", ondelete="CASCADE"), index=True
-    )
-    measured_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    measured_at: Mapped[datetime]
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    measures: Mapped[dict[str, Any]] = mapped_column(JSON)
-    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
-    # Who confirmed the reading, when and how (issue 16): None while it is provisional.
-    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    confirmed_at: Mapped[datetime | None]
-    confirmation: Mapped[ReadingConfirmation | None] = mapped_column(
-        _choice(ReadingConfirmation, "confirmation")
-    )
-
-
-class RadiographOverlayRow(Base):
-    """A reading's overlay image (the film with its lines and measures, at most
-    1024 px), drawn once when the reading is saved so that no page view draws one (issue 16).
-    Kept apart from the reading so that listing readings never loads the image."""
-
-    __tablename__ = "radiograph_overlays"
-
-    reading_id: Mapped[int] = mapped_column(
-        ForeignKey("radiograph_readings.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    )
-    media_type: Mapped[str] = mapped_column(String(32))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-class SurveillanceStatusRow(Base):
-    """A child's surveillance judgement as of ``computed_on``, kept so the worklist is a query.
-
-    Written by the use cases that change what the judgement depends on (child registered or
-    changed, visit recorded or imported); ``hipcare.services.surveillance_status`` says when a
-    row is judged again (rules changed, judged after the day asked, ``judge_again_on``
-    reached). The status on a given day is derived from the stored dates (docs/storage.md).
-
-    ``(child_id, site_id)`` refers to the child's ``(id, site_id)`` with ON UPDATE CASCADE:
-    the row moves with its child, so a site's rows are exactly its children's judgements and
-    two counts tell whether one is missing.
-    """
-
-    __tablename__ = "surveillance_status"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["child_id", "site_id"],
-            ["children.id", "children.site_id"],
-            onupdate="CASCADE",
-            ondelete="CASCADE",
-        ),
-        Index("ix_surveillance_status_site_id_due_from", "site_id", "due_from"),
-        Index("ix_surveillance_status_site_id_needs_referral", "site_id", "needs_referral"),
-        # The stale-row check: a few index seeks that find nothing in the steady state.
-        Index(
-            "ix_surveillance_status_site_id_rules_version_computed_on",
-            "site_id",
-            "rules_version",
-            "computed_on",
-        ),
-        Index("ix_surveillance_status_site_id_judge_again_on", "site_id", "judge_again_on"),
-    )
-
-    child_id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True, autoincrement=False)
-    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
-    computed_on: Mapped[date]
-    rules_version: Mapped[str] = mapped_column(String(64))
-    next_review_rule: Mapped[str | None] = mapped_column(String(64))
-    due_from: Mapped[date | None]
-    due_by: Mapped[date | None]
-    xray_at_next_review: Mapped[bool] = mapped_column(
-        Boolean(create_constraint=True, name="xray_at_next_review")
-    )
-    needs_referral: Mapped[bool] = mapped_column(
-        Boolean(create_constraint=True, name="needs_referral")
-    )
-    discharged: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="discharged"))
-    outside_guideline: Mapped[bool] = mapped_column(
-        Boolean(create_constraint=True, name="outside_guideline")
-    )
-    local_protocol: Mapped[bool] = mapped_column(
-        Boolean(create_constraint=True, name="local_protocol")
-    )
-    # The rules' age limit, when the judgement was made before it.
-    valid_until: Mapped[date | None]
-    # The first day a fresh judgement could differ without a new record: the age limit or
-    # the day after the review window closed (the plan then says "overdue"), if sooner.
-    judge_again_on: Mapped[date | None]
-    problem: Mapped[str | None] = mapped_column(String(1000))
-    computed_at: Mapped[datetime]
-
-
-class OperationOutcomeRow(Base):
-    """What happened after one operation (issue 19): the stay, return to theatre, plate removal.
-
-    One row per operation plan, replaced as a whole when a clinician records it again; the
-    complications, readmissions and re-operations are its child rows. None: not recorded.
-    """
-
-    __tablename__ = "operation_outcomes"
-
-    operation_plan_id: Mapped[int] = mapped_column(
-        ForeignKey("operation_plans.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
-    admission_date: Mapped[date | None]
-    discharge_date: Mapped[date | None]
-    return_to_theatre: Mapped[bool | None] = mapped_column(
-        Boolean(create_constraint=True, name="return_to_theatre")
-    )
-    plate_removal_date: Mapped[date | None]
-    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime]
-
-
-class OperationComplicationRow(Base):
-    """A complication of an operation: the modified Clavien-Dindo-Sink grade (Dodwell et al.
-    2018) a clinician chose, a short description, and its date."""
-
-    __tablename__ = "operation_complications"
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    operation_plan_id: Mapped[int] = mapped_column(
-        ForeignKey("operation_outcomes.operation_plan_id", ondelete="CASCADE"), index=True
-    )
-    grade: Mapped[ComplicationGrade] = mapped_column(_choice(ComplicationGrade, "grade"))
-    description: Mapped[str] = mapped_column(String(200))
-    complication_date: Mapped[date]
-
-
-class OperationReadmissionRow(Base):
-    """A readmission after the operation's discharge (the report counts those within 30 days)."""
-
-    __tablename__ = "operation_readmissions"
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    operation_plan_id: Mapped[int] = mapped_column(
-        ForeignKey("operation_outcomes.operation_plan_id", ondelete="CASCADE"), index=True
-    )
-    readmission_date: Mapped[date]
-
-
-class OperationReoperationRow(Base):
-    """A later operation on one of the operated hips (a hip failure, clinical spec §4)."""
-
-    __tablename__ = "operation_reoperations"
-
-    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
-    operation_plan_id: Mapped[int] = mapped_column(
-        ForeignKey("operation_outcomes.operation_plan_id", ondelete="CASCADE"), index=True
-    )
-    side: Mapped[Side] = mapped_column(_choice(Side, "side"))
-    reoperation_date: Mapped[date]

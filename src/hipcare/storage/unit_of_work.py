@@ -30,24 +30,25 @@ from hipcare.storage.accounts import (
 )
 from hipcare.storage.alert_outbox import SqlAlchemyAlertOutbox
 from hipcare.storage.alert_routes import SqlAlchemyAlertRouteRepository
+from hipcare.storage.audit_repository import SqlAlchemyAuditLog
 from hipcare.storage.child_page import SqlAlchemyChildPageQuery
 from hipcare.storage.family import SqlAlchemyFamilyRepository
 from hipcare.storage.operation_outcomes import SqlAlchemyOutcomeRepository
+from hipcare.storage.operation_repositories import (
+    SqlAlchemyAlertRepository,
+    SqlAlchemyCarePlanItemRepository,
+    SqlAlchemyOperationPlanRepository,
+)
+from hipcare.storage.people_repositories import SqlAlchemySiteRepository, SqlAlchemyUserRepository
 from hipcare.storage.radiographs import SqlAlchemyRadiographRepository
 from hipcare.storage.referrals import SqlAlchemyReferralRepository
 from hipcare.storage.repositories import (
-    SqlAlchemyAlertRepository,
-    SqlAlchemyAuditLog,
-    SqlAlchemyCarePlanItemRepository,
     SqlAlchemyChildRepository,
     SqlAlchemyExternalIdentifierRepository,
-    SqlAlchemyOperationPlanRepository,
-    SqlAlchemySiteRepository,
-    SqlAlchemySurveillanceStatusRepository,
-    SqlAlchemyUserRepository,
     SqlAlchemyVisitRepository,
 )
 from hipcare.storage.worklist_details import SqlAlchemyWorklistDetailsQuery
+from hipcare.storage.worklist_repository import SqlAlchemySurveillanceStatusRepository
 
 if TYPE_CHECKING:
     from hipcare.services.ports import UnitOfWork

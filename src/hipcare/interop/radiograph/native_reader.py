@@ -398,7 +398,7 @@ def _strings(value: bytes) -> list[str]:
 
 
 def _decimal(value: bytes | None) -> float | None:
-    """The first number of a DS value as ``hipcare.interop.radiograph.reader._number`` takes it."""
+    """The first number of a DS value as ``interop.radiograph.dicom_attributes`` takes it."""
     if not value:
         return None
     parts = _strings(value.decode("ascii").strip().encode("ascii"))
