@@ -3,8 +3,8 @@
 Each module exposes ``run() -> dict``: a flat mapping of figure names to values, with an
 optional ``"name"`` (the section title) and an optional ``"tables"`` mapping of a table title
 to ``{"columns": [...], "rows": [[...], ...]}``. ``python -m bench [NAME ...]`` runs only the
-named modules (``booklet``, ``plan``); the page is rewritten from the modules run, so run them
-all for the committed page.
+named modules (``booklet``, ``plan``): their sections of the page are replaced and every other
+module's section is kept as it was (each section says when it was measured).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -36,9 +37,9 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "\\|")
 
 
-def _section(module: str, figures: dict[str, Any], seconds: float) -> list[str]:
+def _section(module: str, figures: dict[str, Any], seconds: float, when: str) -> list[str]:
     title = figures.get("name", module.removeprefix("bench_"))
-    lines = [f"## {title}", "", f"Module `bench/{module}.py`, {seconds:.1f} s.", ""]
+    lines = [f"## {title}", "", f"Module `bench/{module}.py`, {seconds:.1f} s, run {when}.", ""]
     lines += ["| figure | value |", "|---|---|"]
     for key, value in figures.items():
         if key not in {"name", "tables"}:
@@ -51,15 +52,44 @@ def _section(module: str, figures: dict[str, Any], seconds: float) -> list[str]:
     return [*lines, ""]
 
 
+_MODULE_LINE = re.compile(r"^Module `bench/(bench_\w+)\.py`", re.MULTILINE)
+
+
+def _kept_sections() -> dict[str, list[str]]:
+    """The sections of the page as it stands, by module (a section runs from its ``## ``
+    title to the next one)."""
+    if not DOCS.exists():
+        return {}
+    kept: dict[str, list[str]] = {}
+    for chunk in re.split(r"^(?=## )", DOCS.read_text(encoding="utf-8"), flags=re.MULTILINE):
+        found = _MODULE_LINE.search(chunk)
+        if chunk.startswith("## ") and found:
+            kept[found.group(1)] = [*chunk.rstrip("\n").split("\n"), ""]
+    return kept
+
+
+def _last_full_run(when: str) -> str:
+    """The page's date of the last run of every module (``when`` if there is none)."""
+    if DOCS.exists():
+        found = re.search(r"^- date: (.+?)(?: \(|$)", DOCS.read_text(encoding="utf-8"), re.M)
+        if found:
+            return found.group(1)
+    return when
+
+
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
+    sections = _kept_sections() if argv else {}
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    full_run = _last_full_run(when) if argv else when
     page = [
         "# Benchmarks",
         "",
         "Written by `./run bench` (`python -m bench`); do not edit by hand. Figures depend on the",
-        "machine; speed is measured here, never asserted in tests.",
+        "machine; speed is measured here, never asserted in tests. `python -m bench NAME` re-runs",
+        "one module and replaces its section only.",
         "",
-        f"- date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- date: {full_run} (every module; a section run since gives its own date)",
         f"- machine: {platform.machine()}, {_cpu()}, Python {platform.python_version()}",
         "",
     ]
@@ -76,7 +106,9 @@ def main(argv: list[str]) -> int:
             print(f"[bench]   {table_title}: {table['columns']}")
             for row in table["rows"]:
                 print(f"[bench]     {row}")
-        page += _section(module_name, figures, seconds)
+        sections[module_name] = _section(module_name, figures, seconds, when)
+    for module_name in sorted(sections):
+        page += sections[module_name]
     DOCS.write_text("\n".join(page).rstrip() + "\n", encoding="utf-8")
     print(f"[bench] wrote {DOCS.relative_to(ROOT)}")
     return 0
