@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import os
 import platform
 import re
 import sys
@@ -38,6 +39,7 @@ def _cell(value: Any) -> str:
 
 
 def _section(module: str, figures: dict[str, Any], seconds: float, when: str) -> list[str]:
+    """The module's section; ``when`` says when and where it ran, and how busy the machine was."""
     title = figures.get("name", module.removeprefix("bench_"))
     lines = [f"## {title}", "", f"Module `bench/{module}.py`, {seconds:.1f} s, run {when}.", ""]
     lines += ["| figure | value |", "|---|---|"]
@@ -68,20 +70,28 @@ def _kept_sections() -> dict[str, list[str]]:
     return kept
 
 
-def _last_full_run(when: str) -> str:
-    """The page's date of the last run of every module (``when`` if there is none)."""
-    if DOCS.exists():
-        found = re.search(r"^- date: (.+?)(?: \(|$)", DOCS.read_text(encoding="utf-8"), re.M)
-        if found:
-            return found.group(1)
-    return when
+def _last_full_run(date: str, machine: str) -> tuple[str, str]:
+    """The page's date and machine of the last run of every module (``date`` and ``machine``
+    when the page has none)."""
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
+    found_date = re.search(r"^- date: (.+?)(?: \(|$)", text, re.MULTILINE)
+    found_machine = re.search(r"^- machine: (.+)$", text, re.MULTILINE)
+    return (
+        found_date.group(1) if found_date else date,
+        found_machine.group(1) if found_machine else machine,
+    )
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     sections = _kept_sections() if argv else {}
-    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    full_run = _last_full_run(when) if argv else when
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{platform.machine()}, {_cpu()}, Python {platform.python_version()}"
+    full_date, full_machine = _last_full_run(date, machine) if argv else (date, machine)
     page = [
         "# Benchmarks",
         "",
@@ -89,16 +99,24 @@ def main(argv: list[str]) -> int:
         "machine; speed is measured here, never asserted in tests. `python -m bench NAME` re-runs",
         "one module and replaces its section only.",
         "",
-        f"- date: {full_run} (every module; a section run since gives its own date)",
-        f"- machine: {platform.machine()}, {_cpu()}, Python {platform.python_version()}",
+        f"- date: {full_date} (every module; a section run since says when and where)",
+        f"- machine: {full_machine}",
         "",
     ]
     for module_name in _modules(argv):
         print(f"[bench] {module_name} ...", flush=True)
         module = importlib.import_module(f"bench.{module_name}")
+        load_before = _load()
         start = time.perf_counter()
         figures = module.run()
         seconds = time.perf_counter() - start
+        load_after, cpus = _load(), os.cpu_count() or 1
+        when = (
+            f"{date} on {machine}; load average (1 min) {load_before} before, {load_after} "
+            f"after, {cpus} CPUs"
+        )
+        if max(float(load_before), float(load_after)) > cpus:
+            when += " (a busy machine: re-run on a quiet one before comparing figures)"
         for key, value in figures.items():
             if key != "tables":
                 print(f"[bench]   {key}: {value}", flush=True)

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.bench_previews import first_child, staff_session, upload
+from bench.bench_previews import CLINICIAN, first_child, signed_in, upload
 from bench.bench_web import _server
 
 SIDE = 9400
@@ -108,7 +108,7 @@ def run() -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="hipcare-bench-") as folder,
         _server(Path(folder), None) as (base_url, password, pid),
     ):
-        session = staff_session(base_url, password)
+        session = signed_in(base_url, CLINICIAN, password)
         child_id = first_child(base_url, session[0])
         load = round(os.getloadavg()[0], 2)
         # Twice each: the first upload of the server's life also imports the film reader.

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bench.bench_previews import signed_in
 from bench.bench_web import (
     _WRK_LINE,
     HIPCARE,
@@ -166,25 +167,12 @@ def _get_json(base_url: str, path: str, cookie: str) -> Any:
         return json.load(response)
 
 
-def _session(base_url: str, email: str, password: str) -> str:
-    request = urllib.request.Request(  # noqa: S310 -- our own local server
-        base_url + "/api/sign-in",
-        data=json.dumps({"email": email, "password": password}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 -- as above
-        for header in response.headers.get_all("set-cookie") or []:
-            if header.startswith("hipcare_session="):
-                return header.split(";", 1)[0]
-    raise RuntimeError(f"sign-in set no session cookie (staff number {STAFF.index(email)})")
-
-
 def _requests(base_url: str, password: str, families: list[str]) -> list[tuple[str, str]]:
     """The rotation: (path, cookie) for each clinician's worklist and a child of theirs, each
     family's Today page, and ``/healthz`` between them."""
     rotation: list[tuple[str, str]] = []
     for email in STAFF:
-        cookie = _session(base_url, email, password)
+        cookie, _ = signed_in(base_url, email, password)
         site = sorted(_get_json(base_url, "/api/me", cookie)["user"]["site_ids"])[0]
         entries = _get_json(base_url, f"/api/sites/{site}/worklist", cookie)
         rotation.append((f"/sites/{site}/worklist", cookie))
@@ -193,7 +181,7 @@ def _requests(base_url: str, password: str, families: list[str]) -> list[tuple[s
             rotation.append((f"/children/{child_id}", cookie))
         rotation.append(("/healthz", ""))
     for email in families:
-        cookie = _session(base_url, email, password)
+        cookie, _ = signed_in(base_url, email, password)
         for child in _get_json(base_url, "/api/family/children", cookie):
             rotation.append((f"/family/children/{child['id']}", cookie))
             rotation.append(("/healthz", ""))
@@ -327,7 +315,6 @@ def run() -> dict[str, Any]:
                 written = log.read().decode("utf-8", errors="replace").splitlines()
             peaks = [_peak_rss_mb(pid) for pid in workers]
             restarts = sum('"Child process' in line and "died" in line for line in written)
-    classes = [row[0] for row in ROUTE_CLASSES]
     return {
         "name": f"several workers on PostgreSQL ({WORKERS} workers, {CONNECTIONS} connections, "
         f"{WRK_SECONDS} s, mixed clinicians and families)",
@@ -335,7 +322,10 @@ def run() -> dict[str, Any]:
         "load_average_1_min (before / after)": f"{load_before} / {load_after}",
         "workers": WORKERS,
         "requests_in_rotation": len(rotation),
-        "route_classes": ", ".join(classes),
+        "rotation": ", ".join(
+            f"{sum(bool(pattern.match(path)) for path, _ in rotation)} {name}"
+            for name, pattern in ROUTE_CLASSES
+        ),
         "requests_per_second": figures["requests_per_second"],
         "requests": figures["requests"],
         "p50_ms": figures["p50_ms"],
