@@ -12,9 +12,11 @@ password), the Today page for every demo family account, and ``/healthz``.
 
 Reported: requests per second, p50/p99/max latency and errors (non-2xx/3xx answers and socket
 errors) as wrk saw them, and per route class the count, the non-2xx answers and the server's own
-p50/p99 time (``duration_ms`` of hipcare's request log line: from the first byte in to the last
-byte out inside the app, without the wait for a worker). The workers' peak memory (VmHWM).
-The machine has 2 cores, shared by both workers, PostgreSQL and wrk.
+p50/p99 time (``duration_ms`` of hipcare's request log line: from the request reaching the app
+to its last byte out; it includes waits inside the worker, for its event loop or its thread
+pool, behind other requests, but not the wait in the socket's queue before a worker takes the
+connection). The workers' peak memory (VmHWM). The machine has 2 cores, shared by both
+workers, PostgreSQL and wrk.
 """
 
 from __future__ import annotations
