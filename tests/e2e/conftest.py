@@ -104,6 +104,9 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
         else:
             environ["HIPCARE_DATABASE_URL"] = database_url
             environ["HIPCARE_SECURE_COOKIES"] = "false"  # plain http on 127.0.0.1, as --demo
+            # The demo's administrators have no authenticator: offered, as --demo does (the
+            # rule that an administrator sets one up first: test_web_local_accounts.py).
+            environ["HIPCARE_ADMIN_SECOND_FACTOR"] = "offered"
         with log.open("wb") as sink:
             process = subprocess.Popen(argv, env=environ, stdout=sink, stderr=subprocess.STDOUT)
         processes.append(process)

@@ -73,7 +73,7 @@ def test_clinician_pages_have_no_serious_accessibility_violation(
     page.goto(sqlite_server.url(f"/children/{children[0]}/visits/new"))
     _audit(page, "visit-form")
     page.get_by_label("Visit date (the film's date)").fill("2024-01-15")
-    page.get_by_role("radio", name="Yes").check()
+    page.get_by_role("group", name="Was a film (hip X-ray) taken?").get_by_label("Yes").check()
     page.locator("#right_mp").fill("about half")
     page.get_by_role("button", name="Record the visit").click()
     assert page.locator(".error-summary").is_visible()

@@ -100,7 +100,7 @@ def _clinician_flow(page: Any, server: Server) -> None:
         page.get_by_role("link", name="Record a visit or film").click()
         page.wait_for_url(child_url + "/visits/new")
         page.get_by_label("Visit date (the film's date)").fill(film_date.isoformat())
-        page.get_by_role("radio", name="Yes").check()
+        page.get_by_role("group", name="Was a film (hip X-ray) taken?").get_by_label("Yes").check()
         for side, value in migration_percentage.items():
             page.locator(f"#{side}_mp").fill(value)
         screenshot(page, f"{prefix}-{4 + number:02d}-film-{number}")
