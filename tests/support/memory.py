@@ -30,6 +30,7 @@ from typing import Any, Self
 from hipcare.domain.alert_routes import AlertRoutes
 from hipcare.domain.diary import DiaryEntry, Urgency
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.messages import MessageSide
 from hipcare.domain.records import (
     Alert,
     AuditAction,
@@ -48,6 +49,7 @@ from hipcare.domain.referral import Referral
 from hipcare.services.accounts import WebSession
 from hipcare.services.ports import RecordedOutcome, StoredSurveillanceStatus
 from hipcare.services.ports.alert_outbox import AlertToSend, DeliveryState, SentAlert
+from hipcare.services.ports.messages import MessageNotice, StoredMessage
 from hipcare.services.ports.alert_routes import StoredAlertRoutes
 from hipcare.services.ports.audit import AuditFilter, SiteAuditRow
 from hipcare.services.ports.family import StoredDiaryEntry
@@ -91,6 +93,11 @@ class MemoryTables:
         field(default_factory=dict)
     )
     site_alert_routes: dict[str, StoredAlertRoutes] = field(default_factory=dict)
+    child_messages: dict[int, StoredMessage] = field(default_factory=dict)
+    # message id -> (notice claimed at, notice sent at)
+    message_notices: dict[int, tuple[datetime | None, datetime | None]] = field(
+        default_factory=dict
+    )
 
     def copy(self) -> MemoryTables:
         """A copy whose tables can change without touching these (the values are frozen)."""
@@ -780,6 +787,67 @@ class InMemoryAlertRouteRepository(_Repository):
         self._tables.site_alert_routes[routes.site_id] = StoredAlertRoutes(routes, updated_by, at)
 
 
+class InMemoryMessageRepository(_Repository):
+    def add(
+        self, child_id: int, author_id: int, side: MessageSide, body: str, at: datetime
+    ) -> int:
+        tables = self._tables
+        if child_id not in tables.children:
+            raise InvalidInputError("child_id", f"no child with id {child_id}")
+        message_id = self._new_id("child_messages")
+        author = tables.users[author_id]
+        tables.child_messages[message_id] = StoredMessage(
+            message_id, child_id, author_id, side, body, at, author.display_name
+        )
+        tables.message_notices[message_id] = (None, None)
+        return message_id
+
+    def thread(self, child_id: int, limit: int) -> Sequence[StoredMessage]:
+        found = sorted(
+            (m for m in self._tables.child_messages.values() if m.child_id == child_id),
+            key=lambda m: (m.sent_at, m.id),
+        )
+        return found[-limit:] if limit > 0 else []
+
+    def mark_read(self, child_id: int, written_by: MessageSide, at: datetime) -> int:
+        messages = self._tables.child_messages
+        marked = 0
+        for message_id, message in list(messages.items()):
+            if message.child_id == child_id and message.side is written_by and not message.read_at:
+                messages[message_id] = dataclasses.replace(message, read_at=at)
+                marked += 1
+        return marked
+
+    def unread(self, child_id: int, written_by: MessageSide) -> int:
+        return sum(
+            1
+            for m in self._tables.child_messages.values()
+            if m.child_id == child_id and m.side is written_by and m.read_at is None
+        )
+
+    def notices_to_send(self, sent_since: datetime) -> Sequence[MessageNotice]:
+        tables = self._tables
+        return [
+            MessageNotice(
+                m.id, m.child_id, tables.children[m.child_id].site_id, m.sent_at, claimed
+            )
+            for m in sorted(tables.child_messages.values(), key=lambda m: (m.sent_at, m.id))
+            for claimed, sent in [tables.message_notices[m.id]]
+            if m.side is MessageSide.FAMILY and m.sent_at >= sent_since and sent is None
+        ]
+
+    def claim_notice(self, message_id: int, now: datetime, stale_before: datetime) -> bool:
+        claimed, sent = self._tables.message_notices[message_id]
+        if sent is not None or (claimed is not None and claimed >= stale_before):
+            return False
+        self._tables.message_notices[message_id] = (now, None)
+        return True
+
+    def mark_notice_sent(self, message_id: int, at: datetime) -> None:
+        claimed, _ = self._tables.message_notices[message_id]
+        self._tables.message_notices[message_id] = (claimed, at)
+
+
 class InMemoryUnitOfWork:
     """Implements :class:`hipcare.services.ports.UnitOfWork` (the parts listed in the module
     docstring) over a :class:`MemoryDatabase`.
@@ -813,6 +881,7 @@ class InMemoryUnitOfWork:
         self.operation_outcomes = InMemoryOutcomeRepository(self)
         self.alert_outbox = InMemoryAlertOutbox(self)
         self.alert_routes = InMemoryAlertRouteRepository(self)
+        self.messages = InMemoryMessageRepository(self)
 
     def __enter__(self) -> Self:
         if self._working is not None:

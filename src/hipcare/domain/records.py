@@ -770,6 +770,9 @@ class AuditAction(StrEnum):
     ALERT_ROUTES_CHANGED = "alert-routes.changed"
     ALERT_ROUTES_READ = "alert-routes.read"
     AUDIT_LOG_READ = "audit-log.read"
+    # A word with the team (issue 17): a message posted, a thread read (family or staff).
+    MESSAGE_POSTED = "message.posted"
+    MESSAGES_READ = "messages.read"
 
 
 class EntityType(StrEnum):

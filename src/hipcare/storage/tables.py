@@ -39,6 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hipcare.domain.diary import DiaryKind, Urgency
 from hipcare.domain.gmfcs import GMFCS
+from hipcare.domain.messages import MessageSide
 from hipcare.domain.identity import AdministrativeSex
 from hipcare.domain.outcomes import ComplicationGrade
 from hipcare.domain.pathway import Sides, WeightBearing
@@ -58,6 +59,7 @@ __all__ = [
     "Base",
     "CalendarFeedRow",
     "CarePlanItemRow",
+    "ChildMessageRow",
     "ChildRow",
     "DiaryEntryRow",
     "DiaryPhotoRow",
@@ -503,6 +505,26 @@ class DiaryEntryRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     urgency: Mapped[Urgency] = mapped_column(_choice(Urgency, "urgency"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+
+
+class ChildMessageRow(Base):
+    """One message of a child's thread between family and care team (issue 17): who wrote it
+    (``side``, ``author_id``), when, when the other side first read it, and the claim and
+    sending of the care team's "a message is waiting" email (family messages only; claimed
+    by a compare-and-set on ``notice_claimed_at``)."""
+
+    __tablename__ = "child_messages"
+    __table_args__ = (Index("ix_child_messages_child_id_sent_at", "child_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    side: Mapped[MessageSide] = mapped_column(_choice(MessageSide, "side"))
+    body: Mapped[str] = mapped_column(String(2000))
+    sent_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    notice_claimed_at: Mapped[datetime | None]
+    notice_sent_at: Mapped[datetime | None]
 
 
 class DiaryPhotoRow(Base):

@@ -31,6 +31,7 @@ from hipcare.storage.alert_outbox import SqlAlchemyAlertOutbox
 from hipcare.storage.alert_routes import SqlAlchemyAlertRouteRepository
 from hipcare.storage.child_page import SqlAlchemyChildPageQuery
 from hipcare.storage.family import SqlAlchemyFamilyRepository
+from hipcare.storage.messages import SqlAlchemyMessageRepository
 from hipcare.storage.operation_outcomes import SqlAlchemyOutcomeRepository
 from hipcare.storage.radiographs import SqlAlchemyRadiographRepository
 from hipcare.storage.referrals import SqlAlchemyReferralRepository
@@ -230,6 +231,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def operation_outcomes(self) -> SqlAlchemyOutcomeRepository:
         return self._orm_repository(SqlAlchemyOutcomeRepository)
+
+    @property
+    def messages(self) -> SqlAlchemyMessageRepository:
+        return self._orm_repository(SqlAlchemyMessageRepository)
 
 
 if TYPE_CHECKING:

@@ -27,6 +27,7 @@ from hipcare.storage.migrate import alembic_config, write_revision
 
 TABLES = {
     "alert_deliveries",
+    "child_messages",
     "alerts",
     "audit_log",
     "calendar_feeds",
@@ -63,7 +64,7 @@ TABLES = {
 }
 
 
-HEAD = "0018_alerts"
+HEAD = "0019_family2"
 """The newest migration: a new one changes this line."""
 
 
