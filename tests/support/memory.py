@@ -49,10 +49,10 @@ from hipcare.domain.referral import Referral
 from hipcare.services.accounts import WebSession
 from hipcare.services.ports import RecordedOutcome, StoredSurveillanceStatus
 from hipcare.services.ports.alert_outbox import AlertToSend, DeliveryState, SentAlert
-from hipcare.services.ports.messages import MessageNotice, StoredMessage
 from hipcare.services.ports.alert_routes import StoredAlertRoutes
 from hipcare.services.ports.audit import AuditFilter, SiteAuditRow
 from hipcare.services.ports.family import StoredDiaryEntry
+from hipcare.services.ports.messages import MessageNotice, StoredMessage
 from hipcare.services.radiographs import Reading, StoredFilm
 
 __all__ = ["InMemoryUnitOfWork", "MemoryDatabase", "MemoryTables", "WriteConflictError"]
@@ -788,9 +788,7 @@ class InMemoryAlertRouteRepository(_Repository):
 
 
 class InMemoryMessageRepository(_Repository):
-    def add(
-        self, child_id: int, author_id: int, side: MessageSide, body: str, at: datetime
-    ) -> int:
+    def add(self, child_id: int, author_id: int, side: MessageSide, body: str, at: datetime) -> int:
         tables = self._tables
         if child_id not in tables.children:
             raise InvalidInputError("child_id", f"no child with id {child_id}")
@@ -828,9 +826,7 @@ class InMemoryMessageRepository(_Repository):
     def notices_to_send(self, sent_since: datetime) -> Sequence[MessageNotice]:
         tables = self._tables
         return [
-            MessageNotice(
-                m.id, m.child_id, tables.children[m.child_id].site_id, m.sent_at, claimed
-            )
+            MessageNotice(m.id, m.child_id, tables.children[m.child_id].site_id, m.sent_at, claimed)
             for m in sorted(tables.child_messages.values(), key=lambda m: (m.sent_at, m.id))
             for claimed, sent in [tables.message_notices[m.id]]
             if m.side is MessageSide.FAMILY and m.sent_at >= sent_since and sent is None

@@ -20,9 +20,7 @@ class SqlAlchemyMessageRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(
-        self, child_id: int, author_id: int, side: MessageSide, body: str, at: datetime
-    ) -> int:
+    def add(self, child_id: int, author_id: int, side: MessageSide, body: str, at: datetime) -> int:
         row = ChildMessageRow(
             child_id=child_id, author_id=author_id, side=side, body=body, sent_at=at
         )

@@ -39,8 +39,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hipcare.domain.diary import DiaryKind, Urgency
 from hipcare.domain.gmfcs import GMFCS
-from hipcare.domain.messages import MessageSide
 from hipcare.domain.identity import AdministrativeSex
+from hipcare.domain.messages import MessageSide
 from hipcare.domain.outcomes import ComplicationGrade
 from hipcare.domain.pathway import Sides, WeightBearing
 from hipcare.domain.radiograph import Side

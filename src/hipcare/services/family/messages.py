@@ -161,9 +161,7 @@ def send_message_notices(
             skipped += 1
             continue
         with uow:
-            won = uow.messages.claim_notice(
-                notice.message_id, clock(), now - NOTICE_CLAIM_TIMEOUT
-            )
+            won = uow.messages.claim_notice(notice.message_id, clock(), now - NOTICE_CLAIM_TIMEOUT)
             uow.commit()
         if not won:
             skipped += 1

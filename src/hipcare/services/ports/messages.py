@@ -40,9 +40,7 @@ class MessageNotice:
 
 
 class MessageRepository(Protocol):
-    def add(
-        self, child_id: int, author_id: int, side: MessageSide, body: str, at: datetime
-    ) -> int:
+    def add(self, child_id: int, author_id: int, side: MessageSide, body: str, at: datetime) -> int:
         """Store a message: its id."""
         ...
 

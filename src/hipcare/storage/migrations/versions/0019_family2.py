@@ -166,7 +166,5 @@ def downgrade() -> None:
         op.execute(f"DROP FUNCTION hipcare_{_TABLE}_record_version()")
     op.drop_index("ix_child_messages_child_id_sent_at", table_name=_TABLE)
     op.drop_table(_TABLE)
-    op.execute(
-        sa.text("DELETE FROM audit_log WHERE action IN ('message.posted', 'messages.read')")
-    )
+    op.execute(sa.text("DELETE FROM audit_log WHERE action IN ('message.posted', 'messages.read')"))
     _audit_actions(_ACTIONS_BEFORE)
