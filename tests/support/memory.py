@@ -41,6 +41,7 @@ from hipcare.domain.records import (
     ExternalIdentifier,
     OperationPlan,
     OperationStatus,
+    Role,
     Site,
     User,
     VisitRecord,
@@ -51,7 +52,7 @@ from hipcare.services.ports import RecordedOutcome, StoredSurveillanceStatus
 from hipcare.services.ports.alert_outbox import AlertToSend, DeliveryState, SentAlert
 from hipcare.services.ports.alert_routes import StoredAlertRoutes
 from hipcare.services.ports.audit import AuditFilter, SiteAuditRow
-from hipcare.services.ports.family import StoredDiaryEntry
+from hipcare.services.ports.family import Carer, StoredDiaryEntry
 from hipcare.services.ports.messages import MessageNotice, StoredMessage
 from hipcare.services.radiographs import Reading, StoredFilm
 
@@ -82,6 +83,8 @@ class MemoryTables:
     radiographs: dict[int, StoredFilm] = field(default_factory=dict)
     radiograph_readings: dict[int, Reading] = field(default_factory=dict)
     family_links: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    # (user id, child id) -> the carer's own language (issue 17)
+    family_link_languages: dict[tuple[int, int], str] = field(default_factory=dict)
     diary_entries: dict[int, StoredDiaryEntry] = field(default_factory=dict)
     diary_photos: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     pain_descriptors: dict[tuple[int, str], str] = field(default_factory=dict)
@@ -599,10 +602,45 @@ class InMemoryRadiographRepository(_Repository):
 class InMemoryFamilyRepository(_Repository):
     """The family side's links and home diary (the Core page reads are left to SQL)."""
 
-    def link(self, user_id: int, child_id: int, at: datetime) -> None:
+    def link(self, user_id: int, child_id: int, at: datetime, language: str | None = None) -> None:
         if (user_id, child_id) in self._tables.family_links:
             raise ValueError(f"user {user_id} is already linked to child {child_id}")
         self._tables.family_links[user_id, child_id] = at
+        if language is not None:
+            self._tables.family_link_languages[user_id, child_id] = language
+
+    def carers(self, child_id: int) -> Sequence[Carer]:
+        tables = self._tables
+        found = [
+            Carer(
+                user_id,
+                tables.users[user_id].display_name,
+                tables.users[user_id].email,
+                tables.family_link_languages.get((user_id, linked)),
+                at,
+            )
+            for (user_id, linked), at in tables.family_links.items()
+            if linked == child_id and tables.users[user_id].role is Role.FAMILY
+        ]
+        return sorted(found, key=lambda carer: (carer.linked_at, carer.user_id))
+
+    def carer_language(self, user_id: int) -> str | None:
+        tables = self._tables
+        chosen = [
+            (tables.family_links[key], language)
+            for key, language in tables.family_link_languages.items()
+            if key[0] == user_id
+        ]
+        return max(chosen)[1] if chosen else None
+
+    def set_carer_language(self, user_id: int, language: str) -> int:
+        tables = self._tables
+        changed = 0
+        for key in tables.family_links:
+            if key[0] == user_id and tables.family_link_languages.get(key) != language:
+                tables.family_link_languages[key] = language
+                changed += 1
+        return changed
 
     def children_of(self, user_id: int) -> Sequence[int]:
         return sorted(child for user, child in self._tables.family_links if user == user_id)

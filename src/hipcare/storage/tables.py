@@ -459,6 +459,9 @@ class FamilyLinkRow(Base):
         ForeignKey("children.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime]
+    language: Mapped[str | None] = mapped_column(String(35))
+    """This carer's language (issue 17: each carer their own): the invitation's, then the
+    one they last chose on the family pages; None: the child's."""
 
 
 class FamilyInvitationRow(Base):

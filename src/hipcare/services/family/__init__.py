@@ -42,6 +42,7 @@ from hipcare.services.family.care_plan import (
     started_care_plan,
     tick_family_item,
 )
+from hipcare.services.family.carers import carer_language, child_carers, choose_carer_language
 from hipcare.services.family.diary import (
     PHOTO_MAX_BYTES,
     PHOTO_TYPES,
@@ -80,6 +81,7 @@ from hipcare.services.family.today import (
 from hipcare.services.family.untick import untick_family_item
 from hipcare.services.ports.family import (
     CalendarFeed,
+    Carer,
     DiaryRecord,
     DueReminder,
     Invitation,
@@ -94,6 +96,7 @@ __all__ = [
     "PHOTO_TYPES",
     "REMINDER_CLAIM_TIMEOUT",
     "CalendarFeed",
+    "Carer",
     "DiaryRecord",
     "DueReminder",
     "FamilyItem",
@@ -110,8 +113,11 @@ __all__ = [
     "audit_family_read",
     "calendar_feed_child",
     "calendar_link",
+    "carer_language",
     "child_care_plan",
+    "child_carers",
     "child_for_family",
+    "choose_carer_language",
     "claim_reminder",
     "diary_entries",
     "diary_photo",

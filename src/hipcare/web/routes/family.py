@@ -23,7 +23,7 @@ from hipcare.content.i18n import LANGUAGES
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import AuditAction, Role
 from hipcare.services import family as use
-from hipcare.services.accounts import SessionUser
+from hipcare.services.accounts import SessionUser, signed_in_user
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import SignInRequiredError, page_user, page_user_with_form
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
@@ -58,6 +58,23 @@ async def switch_language(request: Request, lang: str = "en", next: str = "/fami
     response = RedirectResponse(target, status_code=303)
     if lang in LANGUAGES:
         context = web_context(request)
+        # A signed-in carer keeps it as their own (issue 17): their reminders and their pages
+        # on another phone follow it.
+        signed = await run_in_threadpool(
+            signed_in_user,
+            context.unit_of_work(),
+            request.cookies.get(SESSION_COOKIE),
+            now=context.now(),
+            policy=context.policy,
+        )
+        if signed is not None:
+            await run_in_threadpool(
+                use.choose_carer_language,
+                _uow(context),
+                user_id(signed),
+                lang,
+                languages=set(LANGUAGES),
+            )
         response.set_cookie(
             LANGUAGE_COOKIE,
             lang,

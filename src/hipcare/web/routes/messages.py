@@ -172,7 +172,7 @@ async def family_messages(
     return family_page(
         request,
         "family/messages.html",
-        _family_values(context, thread),
+        {**_family_values(context, thread), "just_sent": request.query_params.get("sent") == "1"},
         user=user,
         words=family_language(request, thread.child),
     )

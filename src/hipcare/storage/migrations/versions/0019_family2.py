@@ -8,6 +8,8 @@ Create Date: 2026-12-07 01:00:00
   it and from which side, when, when the other side read it, and the claim and sending of
   the care team's "a message is waiting" email). Part of the child's record: record-version
   triggers as revision 0008 made for the other tables (SQLite and PostgreSQL).
+- ``family_links.language``: each carer's own language (issue 17): the invitation's, then
+  the one they last chose on the family pages; NULL: the child's (as before);
 - the audit log's actions grow by ``message.posted`` and ``messages.read`` (a CHECK
   autogenerate does not see; batch mode on SQLite).
 """
@@ -154,13 +156,36 @@ def upgrade() -> None:
     op.create_index(
         "ix_child_messages_child_id_sent_at", _TABLE, ["child_id", "sent_at"], unique=False
     )
+    with op.batch_alter_table("family_links", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("language", sa.String(length=35), nullable=True))
     dialect = op.get_bind().dialect.name
     statements = _postgresql_triggers() if dialect == "postgresql" else _sqlite_triggers()
     for statement in statements:
         op.execute(statement)
 
 
+def _family_link_triggers() -> list[str]:
+    """Revision 0008's SQLite triggers on family_links, which a batch rebuild drops."""
+    table = "family_links"
+    return [
+        f"DROP TRIGGER IF EXISTS trg_{table}_record_version_insert",
+        f"DROP TRIGGER IF EXISTS trg_{table}_record_version_update",
+        f"DROP TRIGGER IF EXISTS trg_{table}_record_version_delete",
+        f"CREATE TRIGGER trg_{table}_record_version_insert AFTER INSERT ON {table} "
+        f"BEGIN {_BUMP} = NEW.child_id; END",
+        f"CREATE TRIGGER trg_{table}_record_version_update AFTER UPDATE ON {table} "
+        f"BEGIN {_BUMP} IN (OLD.child_id, NEW.child_id); END",
+        f"CREATE TRIGGER trg_{table}_record_version_delete AFTER DELETE ON {table} "
+        f"BEGIN {_BUMP} = OLD.child_id; END",
+    ]
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("family_links", schema=None) as batch_op:
+        batch_op.drop_column("language")
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in _family_link_triggers():
+            op.execute(statement)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP TRIGGER trg_{_TABLE}_record_version ON {_TABLE}")
         op.execute(f"DROP FUNCTION hipcare_{_TABLE}_record_version()")
