@@ -652,7 +652,10 @@ def _url(path: str, target: Target) -> str:
 # Routes whose key is the link's token, not the session: anyone holding the token gets in
 # (that is the point of the link), nobody else does.
 _TOKEN_ROUTES = {"/invite/{token}", "/calendar/{token}.ics"}
-_OPEN_ROUTES = {"/family/language"}  # only sets the language cookie
+_OPEN_ROUTES = {
+    "/family/language",  # only sets the language cookie (and a signed-in carer's own)
+    "/family/sw.js",  # the family app's service worker script, the same for everyone
+}
 
 
 def test_every_family_route_admits_the_right_family_only(

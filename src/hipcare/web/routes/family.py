@@ -12,6 +12,7 @@ module only turns requests into calls and results into pages.
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -84,6 +85,19 @@ async def switch_language(request: Request, lang: str = "en", next: str = "/fami
             secure=context.settings.secure_cookies,
         )
     return response
+
+
+@pages_router.get("/family/sw.js")
+async def service_worker() -> Response:
+    """The family app's service worker (``static/family-sw.js``), served under /family so it
+    may look after the family pages only (``Service-Worker-Allowed``: /family); never cached
+    by the browser, so a new version is picked up at the next visit."""
+    script = resources.files("hipcare.web").joinpath("static/family-sw.js").read_bytes()
+    return Response(
+        script,
+        media_type="text/javascript",
+        headers={"service-worker-allowed": "/family", "cache-control": "no-cache"},
+    )
 
 
 @pages_router.get("/family")

@@ -170,6 +170,9 @@ async def sign_out(request: Request, user: AnyFormUser, context: Context) -> Res
     sign_out_use_case(context.unit_of_work(), request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    # The family app keeps pages and unsent diary entries on the phone (issue 17): signing
+    # out leaves nothing private behind (the page's script also clears them first).
+    response.headers["clear-site-data"] = '"cache", "storage"'
     return response
 
 
