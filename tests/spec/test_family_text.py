@@ -22,6 +22,9 @@ _SAMPLES = {
     "end_date": "28 June 2027",
     "score": 7,
     "time": "19:52",
+    "phone": "000",
+    "count": 2000,
+    "problem": "is empty; write your message",
 }
 
 
