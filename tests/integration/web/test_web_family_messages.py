@@ -6,6 +6,7 @@ ids only, and the running server's "a message is waiting" email (real SMTP, aios
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import threading
 import time
@@ -245,3 +246,55 @@ def test_the_running_server_tells_the_team_once_with_no_content(
     for private in ("Ngoc", "Nguy", "cast", "Lan"):
         assert private not in body
         assert private not in str(message["Subject"])
+
+
+def _invite(client: TestClient, child_id: int, email: str, language: str) -> str:
+    client.cookies.clear()
+    token = sign_in(client, "nurse")
+    response = client.post(
+        f"/children/{child_id}/invite-family",
+        data={"csrf_token": token, "email": email, "language": language},
+    )
+    assert response.status_code == 200, response.text
+    found = re.search(r'value="http://testserver(/invite/[^"]+)"', response.text)
+    assert found, response.text
+    return found.group(1)
+
+
+def test_two_carers_each_keep_their_own_language_and_the_child_page_lists_them(
+    client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff
+) -> None:
+    """Issue 17: a second carer is invited like the first; each reads in their own language
+    (the invitation's, then their choice, which follows them to a new sign-in)."""
+    child_id = _register(client)  # the child's language is Vietnamese
+    for email, name, language in (
+        ("mother@example.org", "Thi Lan", "vi"),
+        ("grandad@example.org", "Grandad Bill", "en"),
+    ):
+        path = _invite(client, child_id, email, language)
+        client.cookies.clear()
+        accepted = client.post(path, data={"display_name": name, "password": FAMILY_PASSWORD})
+        assert accepted.status_code == 303, accepted.text
+    with uow:
+        carers = {carer.email: carer.language for carer in uow.family.carers(child_id)}
+    assert carers == {"mother@example.org": "vi", "grandad@example.org": "en"}
+    client.cookies.clear()
+    sign_in(client, "nurse")
+    page = client.get(f"/children/{child_id}").text
+    assert "Family carers" in page
+    assert "Thi Lan" in page
+    assert "Grandad Bill" in page
+    # Grandad signs in on a new phone: English, his own, though the child's is Vietnamese.
+    _family_sign_in(client, "grandad@example.org")
+    today = client.get(f"/family/children/{child_id}").text
+    assert '<html lang="en"' in today
+    # He switches to Arabic; on his next sign-in his pages open in Arabic.
+    client.get(f"/family/language?lang=ar&next=/family/children/{child_id}")
+    _family_sign_in(client, "grandad@example.org")
+    assert '<html lang="ar" dir="rtl"' in client.get(f"/family/children/{child_id}").text
+    # The mother's stays Vietnamese.
+    _family_sign_in(client, "mother@example.org")
+    assert '<html lang="vi"' in client.get(f"/family/children/{child_id}").text
+    with uow:
+        carers = {carer.email: carer.language for carer in uow.family.carers(child_id)}
+    assert carers == {"mother@example.org": "vi", "grandad@example.org": "ar"}
