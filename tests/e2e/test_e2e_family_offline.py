@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from tests.e2e.browser import Server, screenshot
+from tests.e2e.browser import SCREENSHOTS, Server, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -196,7 +196,12 @@ def test_the_care_team_reads_the_family_message_on_a_desktop_and_no_staff_page_i
         )
         page.set_viewport_size(PHONE)
         page.goto(server.url(f"/children/{child_id}"))
-        page.locator("#carers").scroll_into_view_if_needed()
-        screenshot(page, "offline-08-child-page-carers")
+        carers = page.locator("section#carers")
+        carers.scroll_into_view_if_needed()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        carers.screenshot(path=str(SCREENSHOTS / "offline-08-child-page-carers.png"))
+        page.locator("section#messages").screenshot(
+            path=str(SCREENSHOTS / "offline-09-child-page-messages.png")
+        )
     finally:
         context.close()
