@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from tests.e2e.browser import SCREENSHOTS, Server, screenshot
+from tests.e2e.browser import SCREENSHOTS, Server, axe_violations, describe, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -167,7 +167,11 @@ def test_the_care_team_reads_the_family_message_on_a_desktop_and_no_staff_page_i
     browser: Any, sqlite_server: Server
 ) -> None:
     server = sqlite_server
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-AU")
+    context = browser.new_context(
+        bypass_csp=True,  # only so axe-core can be injected (the phone test keeps the CSP)
+        viewport={"width": 1280, "height": 800},
+        locale="en-AU",
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
@@ -176,6 +180,7 @@ def test_the_care_team_reads_the_family_message_on_a_desktop_and_no_staff_page_i
         child_path = page.url.removeprefix(server.base_url).split("?")[0]
         child_id = child_path.rsplit("/", 1)[1]
         page.goto(server.url(f"{child_path}/messages?lang=en"))
+        assert not axe_violations(page), describe(axe_violations(page))
         page.get_by_label("Your message").fill("Is the brace needed at night?")
         page.get_by_role("button", name="Send").click()
         page.get_by_role("button", name="Sign out").click()
@@ -189,6 +194,7 @@ def test_the_care_team_reads_the_family_message_on_a_desktop_and_no_staff_page_i
         page.get_by_role("link", name="Open the messages").click()
         assert page.get_by_text("Is the brace needed at night?").is_visible()
         screenshot(page, "offline-07-messages-care-team-desktop")
+        assert not axe_violations(page), describe(axe_violations(page))
         assert page.evaluate("async () => (await caches.keys()).length") == 0
         assert (
             page.evaluate("async () => (await navigator.serviceWorker.getRegistrations()).length")
