@@ -60,6 +60,8 @@ ACTION_WORDS: Mapping[AuditAction, str] = {
     AuditAction.ALERT_ROUTES_CHANGED: "changed the site's alert routes",
     AuditAction.ALERT_ROUTES_READ: "read the site's alert routes",
     AuditAction.AUDIT_LOG_READ: "read the audit log",
+    AuditAction.MESSAGE_POSTED: "wrote a message between the family and the care team",
+    AuditAction.MESSAGES_READ: "read the messages between the family and the care team",
 }
 """Every audit action in words (a test checks none is missing)."""
 
