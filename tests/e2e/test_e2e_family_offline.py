@@ -195,6 +195,10 @@ def test_the_care_team_reads_the_family_message_on_a_desktop_and_no_staff_page_i
         assert page.get_by_text("Is the brace needed at night?").is_visible()
         screenshot(page, "offline-07-messages-care-team-desktop")
         assert not axe_violations(page), describe(axe_violations(page))
+        # Staff who open a family page register no worker and keep nothing.
+        page.goto(server.url(f"{child_path}/messages?lang=en"))
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(500)
         assert page.evaluate("async () => (await caches.keys()).length") == 0
         assert (
             page.evaluate("async () => (await navigator.serviceWorker.getRegistrations()).length")

@@ -180,6 +180,7 @@
     update();
   }
 
+  // Only a family member's phone keeps pages: staff who open a family page keep nothing.
   if (document.body.dataset.signedIn === "yes") {
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/family/sw.js", { scope: "/family" }).catch(() => {});
@@ -190,6 +191,12 @@
     showWaiting();
     sendWaiting();
   } else {
-    forget();  // a signed-out page: keep nothing private on this phone
+    // Signed out, or staff: keep nothing private on this device, and no worker to keep more.
+    forget();
+    if (navigator.serviceWorker) {
+      navigator.serviceWorker.getRegistrations()
+        .then((registrations) => registrations.forEach((registration) => registration.unregister()))
+        .catch(() => {});
+    }
   }
 })();
