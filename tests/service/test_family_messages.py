@@ -180,3 +180,32 @@ def test_the_team_notice_is_sent_once_holds_no_content_and_a_failed_one_is_retri
     for private in ("Mai", "Tran", "Secret"):
         assert private not in text
     assert "Mai" not in email["Subject"]
+
+
+def test_a_second_unread_message_sends_no_second_email_until_the_team_has_read(
+    uow: UnitOfWork, staff: Staff
+) -> None:
+    child_id = _child(uow, staff)
+    parent = _family_member(uow, "parent@example.org", child_id)
+    outbox: list[EmailMessage] = []
+
+    def send_pass(at: datetime) -> NoticeReport:
+        return send_message_notices(
+            uow,
+            outbox.append,
+            SMTP,
+            sites=CONTENT.sites_by_id,
+            fallback_address="team@example.org",
+            clock=lambda: at,
+        )
+
+    post_message(uow, parent, child_id, "First question", now=NOW)
+    assert send_pass(NOW).sent == 1
+    post_message(uow, parent, child_id, "Second question", now=NOW + timedelta(minutes=5))
+    later = send_pass(NOW + timedelta(minutes=6))
+    assert (later.sent, later.skipped) == (0, 1)
+    message_thread(uow, staff.nurse, child_id, now=NOW + timedelta(hours=1))
+    post_message(uow, parent, child_id, "Third question", now=NOW + timedelta(hours=2))
+    assert send_pass(NOW + timedelta(hours=2, minutes=1)).sent == 1
+    assert send_pass(NOW + timedelta(hours=3)).pending == 0
+    assert len(outbox) == 2

@@ -863,8 +863,21 @@ class InMemoryMessageRepository(_Repository):
 
     def notices_to_send(self, sent_since: datetime) -> Sequence[MessageNotice]:
         tables = self._tables
+
+        def told(message: StoredMessage) -> bool:
+            return any(
+                other.child_id == message.child_id
+                and other.side is MessageSide.FAMILY
+                and other.id < message.id
+                and other.read_at is None
+                and tables.message_notices[other.id][1] is not None
+                for other in tables.child_messages.values()
+            )
+
         return [
-            MessageNotice(m.id, m.child_id, tables.children[m.child_id].site_id, m.sent_at, claimed)
+            MessageNotice(
+                m.id, m.child_id, tables.children[m.child_id].site_id, m.sent_at, claimed, told(m)
+            )
             for m in sorted(tables.child_messages.values(), key=lambda m: (m.sent_at, m.id))
             for claimed, sent in [tables.message_notices[m.id]]
             if m.side is MessageSide.FAMILY and m.sent_at >= sent_since and sent is None

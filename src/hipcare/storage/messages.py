@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from hipcare.domain.messages import MessageSide
 from hipcare.services.ports.messages import MessageNotice, StoredMessage
@@ -76,6 +76,18 @@ class SqlAlchemyMessageRepository:
         )
 
     def notices_to_send(self, sent_since: datetime) -> Sequence[MessageNotice]:
+        earlier = aliased(ChildMessageRow)
+        told = (
+            exists()
+            .where(
+                earlier.child_id == ChildMessageRow.child_id,
+                earlier.side == MessageSide.FAMILY,
+                earlier.id < ChildMessageRow.id,
+                earlier.read_at.is_(None),
+                earlier.notice_sent_at.is_not(None),
+            )
+            .correlate(ChildMessageRow)
+        )
         rows = self._session.execute(
             select(
                 ChildMessageRow.id,
@@ -83,6 +95,7 @@ class SqlAlchemyMessageRepository:
                 ChildRow.site_id,
                 ChildMessageRow.sent_at,
                 ChildMessageRow.notice_claimed_at,
+                told,
             )
             .join(ChildRow, ChildRow.id == ChildMessageRow.child_id)
             .where(

@@ -13,7 +13,8 @@ family members) and its care team (staff of the child's site).
   compare-and-set on its row, so several server processes send it once; a claim left by a
   stopped process is taken over after :data:`NOTICE_CLAIM_TIMEOUT` (at-least-once, as alert
   emails). Notices go to the site's working-hours alert address (messages are not for
-  emergencies), else ``HIPCARE_ALERT_EMAIL``.
+  emergencies), else ``HIPCARE_ALERT_EMAIL``. One email per run of unread messages: a
+  message sent while an earlier one, already announced, is still unread sends none.
 """
 
 from __future__ import annotations
@@ -164,6 +165,13 @@ def send_message_notices(
             won = uow.messages.claim_notice(notice.message_id, clock(), now - NOTICE_CLAIM_TIMEOUT)
             uow.commit()
         if not won:
+            skipped += 1
+            continue
+        if notice.team_told:
+            # The team was told already and has not opened the thread since: no second email.
+            with uow:
+                uow.messages.mark_notice_sent(notice.message_id, clock())
+                uow.commit()
             skipped += 1
             continue
         try:

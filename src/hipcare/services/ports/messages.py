@@ -37,6 +37,9 @@ class MessageNotice:
     site_id: str
     sent_at: datetime
     claimed_at: datetime | None = None
+    team_told: bool = False
+    """An earlier family message of the child, still unread, had its notice sent: the team
+    already knows messages are waiting (no second email)."""
 
 
 class MessageRepository(Protocol):
