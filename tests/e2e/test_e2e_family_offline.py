@@ -144,6 +144,14 @@ def test_today_plan_diary_and_booklet_open_offline_and_a_diary_entry_waits_for_a
         page.get_by_role("button", name="Send").click()
         assert page.get_by_text("Not read yet").is_visible()
         screenshot(page, "offline-06-messages-phone")
+        page.get_by_role("link", name="العربية").click()
+        page.wait_for_url(server.url(f"{child_path}/messages"))
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"]
+        screenshot(page, "offline-06b-messages-phone-ar")
+        page.get_by_role("link", name="English").click()
+        page.wait_for_url(server.url(f"{child_path}/messages"))
 
         # 5. Signing out leaves nothing: no page kept, no entry, no worker.
         page.goto(server.url(child_path))
