@@ -25,6 +25,9 @@ _SAMPLES = {
     "surgery_date": "3 March 2027",
     "day": "3 March 2027",
     "place": "Day Surgery Admissions",
+    "phone": "000",
+    "count": 2000,
+    "problem": "is empty; write your message",
 }
 
 

@@ -30,6 +30,7 @@ from typing import Any, Self
 from hipcare.domain.alert_routes import AlertRoutes
 from hipcare.domain.diary import DiaryEntry, Urgency
 from hipcare.domain.errors import InvalidInputError
+from hipcare.domain.messages import MessageSide
 from hipcare.domain.records import (
     Alert,
     AuditAction,
@@ -40,6 +41,7 @@ from hipcare.domain.records import (
     ExternalIdentifier,
     OperationPlan,
     OperationStatus,
+    Role,
     Site,
     User,
     VisitRecord,
@@ -51,7 +53,8 @@ from hipcare.services.ports.accounts import AccountToken, SecondFactorSecret, To
 from hipcare.services.ports.alert_outbox import AlertToSend, DeliveryState, SentAlert
 from hipcare.services.ports.alert_routes import StoredAlertRoutes
 from hipcare.services.ports.audit import AuditFilter, SiteAuditRow
-from hipcare.services.ports.family import StoredDiaryEntry
+from hipcare.services.ports.family import Carer, StoredDiaryEntry
+from hipcare.services.ports.messages import MessageNotice, StoredMessage
 from hipcare.services.ports.radiographs import OverlayImage
 from hipcare.services.radiographs import Reading, StoredFilm
 
@@ -83,6 +86,8 @@ class MemoryTables:
     radiograph_readings: dict[int, Reading] = field(default_factory=dict)
     radiograph_overlays: dict[int, OverlayImage] = field(default_factory=dict)
     family_links: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    # (user id, child id) -> the carer's own language (issue 17)
+    family_link_languages: dict[tuple[int, int], str] = field(default_factory=dict)
     diary_entries: dict[int, StoredDiaryEntry] = field(default_factory=dict)
     diary_photos: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     pain_descriptors: dict[tuple[int, str], str] = field(default_factory=dict)
@@ -97,6 +102,11 @@ class MemoryTables:
     account_tokens: dict[str, AccountToken] = field(default_factory=dict)
     second_factors: dict[int, SecondFactorSecret] = field(default_factory=dict)
     recovery_codes: dict[tuple[int, str], datetime | None] = field(default_factory=dict)
+    child_messages: dict[int, StoredMessage] = field(default_factory=dict)
+    # message id -> (notice claimed at, notice sent at)
+    message_notices: dict[int, tuple[datetime | None, datetime | None]] = field(
+        default_factory=dict
+    )
 
     def copy(self) -> MemoryTables:
         """A copy whose tables can change without touching these (the values are frozen)."""
@@ -747,10 +757,45 @@ class InMemoryRadiographRepository(_Repository):
 class InMemoryFamilyRepository(_Repository):
     """The family side's links and home diary (the Core page reads are left to SQL)."""
 
-    def link(self, user_id: int, child_id: int, at: datetime) -> None:
+    def link(self, user_id: int, child_id: int, at: datetime, language: str | None = None) -> None:
         if (user_id, child_id) in self._tables.family_links:
             raise ValueError(f"user {user_id} is already linked to child {child_id}")
         self._tables.family_links[user_id, child_id] = at
+        if language is not None:
+            self._tables.family_link_languages[user_id, child_id] = language
+
+    def carers(self, child_id: int) -> Sequence[Carer]:
+        tables = self._tables
+        found = [
+            Carer(
+                user_id,
+                tables.users[user_id].display_name,
+                tables.users[user_id].email,
+                tables.family_link_languages.get((user_id, linked)),
+                at,
+            )
+            for (user_id, linked), at in tables.family_links.items()
+            if linked == child_id and tables.users[user_id].role is Role.FAMILY
+        ]
+        return sorted(found, key=lambda carer: (carer.linked_at, carer.user_id))
+
+    def carer_language(self, user_id: int) -> str | None:
+        tables = self._tables
+        chosen = [
+            (tables.family_links[key], language)
+            for key, language in tables.family_link_languages.items()
+            if key[0] == user_id
+        ]
+        return max(chosen)[1] if chosen else None
+
+    def set_carer_language(self, user_id: int, language: str) -> int:
+        tables = self._tables
+        changed = 0
+        for key in tables.family_links:
+            if key[0] == user_id and tables.family_link_languages.get(key) != language:
+                tables.family_link_languages[key] = language
+                changed += 1
+        return changed
 
     def members(self, child_id: int) -> Sequence[int]:
         return sorted(user for user, child in self._tables.family_links if child == child_id)
@@ -938,6 +983,76 @@ class InMemoryAlertRouteRepository(_Repository):
         self._tables.site_alert_routes[routes.site_id] = StoredAlertRoutes(routes, updated_by, at)
 
 
+class InMemoryMessageRepository(_Repository):
+    def add(self, child_id: int, author_id: int, side: MessageSide, body: str, at: datetime) -> int:
+        tables = self._tables
+        if child_id not in tables.children:
+            raise InvalidInputError("child_id", f"no child with id {child_id}")
+        message_id = self._new_id("child_messages")
+        author = tables.users[author_id]
+        tables.child_messages[message_id] = StoredMessage(
+            message_id, child_id, author_id, side, body, at, author.display_name
+        )
+        tables.message_notices[message_id] = (None, None)
+        return message_id
+
+    def thread(self, child_id: int, limit: int) -> Sequence[StoredMessage]:
+        found = sorted(
+            (m for m in self._tables.child_messages.values() if m.child_id == child_id),
+            key=lambda m: (m.sent_at, m.id),
+        )
+        return found[-limit:] if limit > 0 else []
+
+    def mark_read(self, child_id: int, written_by: MessageSide, at: datetime) -> int:
+        messages = self._tables.child_messages
+        marked = 0
+        for message_id, message in list(messages.items()):
+            if message.child_id == child_id and message.side is written_by and not message.read_at:
+                messages[message_id] = dataclasses.replace(message, read_at=at)
+                marked += 1
+        return marked
+
+    def unread(self, child_id: int, written_by: MessageSide) -> int:
+        return sum(
+            1
+            for m in self._tables.child_messages.values()
+            if m.child_id == child_id and m.side is written_by and m.read_at is None
+        )
+
+    def notices_to_send(self, sent_since: datetime) -> Sequence[MessageNotice]:
+        tables = self._tables
+
+        def told(message: StoredMessage) -> bool:
+            return any(
+                other.child_id == message.child_id
+                and other.side is MessageSide.FAMILY
+                and other.id < message.id
+                and other.read_at is None
+                and tables.message_notices[other.id][1] is not None
+                for other in tables.child_messages.values()
+            )
+
+        return [
+            MessageNotice(
+                m.id, m.child_id, tables.children[m.child_id].site_id, m.sent_at, claimed, told(m)
+            )
+            for m in sorted(tables.child_messages.values(), key=lambda m: (m.sent_at, m.id))
+            for claimed, sent in [tables.message_notices[m.id]]
+            if m.side is MessageSide.FAMILY and m.sent_at >= sent_since and sent is None
+        ]
+
+    def claim_notice(self, message_id: int, now: datetime, stale_before: datetime) -> bool:
+        claimed, sent = self._tables.message_notices[message_id]
+        if sent is not None or (claimed is not None and claimed >= stale_before):
+            return False
+        self._tables.message_notices[message_id] = (now, None)
+        return True
+
+    def mark_notice_sent(self, message_id: int, at: datetime) -> None:
+        claimed, _ = self._tables.message_notices[message_id]
+        self._tables.message_notices[message_id] = (claimed, at)
+
+
 class InMemoryUnitOfWork:
     """Implements :class:`hipcare.services.ports.UnitOfWork` (the parts listed in the module
     docstring) over a :class:`MemoryDatabase`.
@@ -972,6 +1087,7 @@ class InMemoryUnitOfWork:
         self.operation_outcomes = InMemoryOutcomeRepository(self)
         self.alert_outbox = InMemoryAlertOutbox(self)
         self.alert_routes = InMemoryAlertRouteRepository(self)
+        self.messages = InMemoryMessageRepository(self)
 
     def __enter__(self) -> Self:
         if self._working is not None:

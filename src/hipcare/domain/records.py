@@ -414,6 +414,9 @@ class AuditAction(StrEnum):
     RADIOGRAPH_CONFIRMED = "radiograph.confirmed"
     CHILD_MERGED = "child.merged"
     REGISTRY_EXPORTED = "registry.exported"
+    # A word with the team (issue 17): a message posted, a thread read (family or staff).
+    MESSAGE_POSTED = "message.posted"
+    MESSAGES_READ = "messages.read"
 
 
 class EntityType(StrEnum):

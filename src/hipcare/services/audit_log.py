@@ -85,6 +85,8 @@ ACTION_WORDS: Mapping[AuditAction, str] = {
     AuditAction.RADIOGRAPH_CONFIRMED: "confirmed a film's reading",
     AuditAction.CHILD_MERGED: "merged a duplicate child record",
     AuditAction.REGISTRY_EXPORTED: "exported the de-identified registry files",
+    AuditAction.MESSAGE_POSTED: "wrote a message between the family and the care team",
+    AuditAction.MESSAGES_READ: "read the messages between the family and the care team",
 }
 """Every audit action in words (a test checks none is missing)."""
 

@@ -45,7 +45,7 @@ from hipcare.services.accounts import (
 )
 from hipcare.services.ports import ChildPageQuery, UnitOfWork
 from hipcare.services.ports.child_page import ChildPageHeader
-from hipcare.services.ports.family import StoredDiaryEntry
+from hipcare.services.ports.family import Carer, StoredDiaryEntry
 from hipcare.services.radiographs import Reading, StoredFilm, record_reading, visible_readings
 from hipcare.services.records import get_child
 from hipcare.services.surveillance_status import surveillance_input
@@ -115,6 +115,10 @@ class ChildJourney:
     pain_descriptors: dict[str, str] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     referrals: tuple[Referral, ...] = ()
+    carers: tuple[Carer, ...] = ()
+    """The family members linked to the child (issue 17)."""
+    message_counts: tuple[int, int] = (0, 0)
+    """(messages with the family, family messages not yet read by the care team)."""
 
 
 def surveillance_summary(
@@ -302,6 +306,8 @@ def _read_journey(
         pain_descriptors=query.pain_descriptors(child_id) if clinician else {},
         names=query.display_names(people),
         referrals=tuple(query.referrals(child_id)),
+        carers=tuple(query.carers(child_id)),
+        message_counts=query.message_counts(child_id),
     )
 
 

@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, bindparam, exists, insert, select
+from sqlalchemy import Connection, Row, and_, bindparam, case, exists, func, insert, select
 
 from hipcare.domain.identity import AdministrativeSex, HospitalNumber
+from hipcare.domain.messages import MessageSide
 from hipcare.domain.records import (
     Alert,
     AuditAction,
@@ -23,12 +24,13 @@ from hipcare.domain.records import (
     FamilyContact,
     HipMeasures,
     OperationPlan,
+    Role,
     User,
     VisitRecord,
 )
 from hipcare.domain.referral import Referral
 from hipcare.services.accounts import WebSession
-from hipcare.services.family import StoredDiaryEntry
+from hipcare.services.family import Carer, StoredDiaryEntry
 from hipcare.services.journey import ChildPageHeader
 from hipcare.services.radiographs import Reading, StoredFilm
 from hipcare.storage import mapping
@@ -39,10 +41,12 @@ from hipcare.storage.tables import (
     AlertRow,
     AuditRow,
     CarePlanItemRow,
+    ChildMessageRow,
     ChildRow,
     DiaryEntryRow,
     DiaryPhotoRow,
     FamilyContactRow,
+    FamilyLinkRow,
     HipMeasuresRow,
     HospitalNumberRow,
     OperationPlanRow,
@@ -57,6 +61,37 @@ from hipcare.storage.tables import (
 )
 
 __all__ = ["SqlAlchemyChildPageQuery"]
+
+_CARERS = (
+    select(
+        UserRow.id,
+        UserRow.display_name,
+        UserRow.email,
+        FamilyLinkRow.language,
+        FamilyLinkRow.created_at,
+    )
+    .join(UserRow, UserRow.id == FamilyLinkRow.user_id)
+    .where(FamilyLinkRow.child_id == bindparam("child_id"), UserRow.role == Role.FAMILY)
+    .order_by(FamilyLinkRow.created_at, UserRow.id)
+)
+_MESSAGE_COUNTS = select(
+    func.count(ChildMessageRow.id),
+    func.coalesce(
+        func.sum(
+            case(
+                (
+                    and_(
+                        ChildMessageRow.side == MessageSide.FAMILY,
+                        ChildMessageRow.read_at.is_(None),
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+        0,
+    ),
+).where(ChildMessageRow.child_id == bindparam("child_id"))
 
 _HEADER = select(
     ChildRow.site_id,
@@ -350,3 +385,11 @@ class SqlAlchemyChildPageQuery:
             return {}
         rows = self._connection().execute(_NAMES, {"user_ids": sorted(user_ids)})
         return {row.id: row.display_name for row in rows}
+
+    def carers(self, child_id: int) -> Sequence[Carer]:
+        rows = self._connection().execute(_CARERS, {"child_id": child_id})
+        return [Carer(*row) for row in rows]
+
+    def message_counts(self, child_id: int) -> tuple[int, int]:
+        total, unread = self._connection().execute(_MESSAGE_COUNTS, {"child_id": child_id}).one()
+        return int(total), int(unread)

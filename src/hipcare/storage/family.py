@@ -10,7 +10,18 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +37,7 @@ from hipcare.domain.records import (
 from hipcare.services.accounts import WebSession
 from hipcare.services.family import (
     CalendarFeed,
+    Carer,
     DueReminder,
     Invitation,
     LinkedChild,
@@ -201,8 +213,10 @@ class SqlAlchemyFamilyRepository:
         return self._orm_session()
 
     # links
-    def link(self, user_id: int, child_id: int, at: datetime) -> None:
-        self._session.add(FamilyLinkRow(user_id=user_id, child_id=child_id, created_at=at))
+    def link(self, user_id: int, child_id: int, at: datetime, language: str | None = None) -> None:
+        self._session.add(
+            FamilyLinkRow(user_id=user_id, child_id=child_id, created_at=at, language=language)
+        )
         self._session.flush()
 
     def members(self, child_id: int) -> Sequence[int]:
@@ -213,6 +227,40 @@ class SqlAlchemyFamilyRepository:
             .order_by(FamilyLinkRow.user_id)
         )
         return list(rows)
+
+    def carers(self, child_id: int) -> Sequence[Carer]:
+        rows = self._session.execute(
+            select(
+                UserRow.id,
+                UserRow.display_name,
+                UserRow.email,
+                FamilyLinkRow.language,
+                FamilyLinkRow.created_at,
+            )
+            .join(UserRow, UserRow.id == FamilyLinkRow.user_id)
+            .where(FamilyLinkRow.child_id == child_id, UserRow.role == Role.FAMILY)
+            .order_by(FamilyLinkRow.created_at, UserRow.id)
+        )
+        return [Carer(*row) for row in rows]
+
+    def carer_language(self, user_id: int) -> str | None:
+        return self._session.scalars(
+            select(FamilyLinkRow.language)
+            .where(FamilyLinkRow.user_id == user_id, FamilyLinkRow.language.is_not(None))
+            .order_by(FamilyLinkRow.created_at.desc())
+            .limit(1)
+        ).first()
+
+    def set_carer_language(self, user_id: int, language: str) -> int:
+        result = self._session.execute(
+            update(FamilyLinkRow)
+            .where(
+                FamilyLinkRow.user_id == user_id,
+                or_(FamilyLinkRow.language.is_(None), FamilyLinkRow.language != language),
+            )
+            .values(language=language)
+        )
+        return int(getattr(result, "rowcount", 0))
 
     def children_of(self, user_id: int) -> Sequence[int]:
         return list(
@@ -457,7 +505,7 @@ class SqlAlchemyFamilyRepository:
                 ChildRow.id,
                 UserRow.id,
                 UserRow.email,
-                ChildRow.preferred_language,
+                func.coalesce(FamilyLinkRow.language, ChildRow.preferred_language),
             )
             .join(OperationPlanRow, OperationPlanRow.id == CarePlanItemRow.operation_plan_id)
             .join(ChildRow, ChildRow.id == OperationPlanRow.child_id)

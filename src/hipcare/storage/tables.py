@@ -56,6 +56,7 @@ from hipcare.storage.tables_base import (
 )
 from hipcare.storage.tables_family import (
     CalendarFeedRow,
+    ChildMessageRow,
     DiaryEntryRow,
     DiaryPhotoRow,
     FamilyInvitationRow,
@@ -91,6 +92,7 @@ __all__ = [
     "Base",
     "CalendarFeedRow",
     "CarePlanItemRow",
+    "ChildMessageRow",
     "ChildRow",
     "DiaryEntryRow",
     "DiaryPhotoRow",

@@ -23,10 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hipcare.domain.diary import DiaryKind, Urgency
+from hipcare.domain.messages import MessageSide
 from hipcare.storage.tables_base import RECORD_ID, Base, choice_type
 
 __all__ = [
     "CalendarFeedRow",
+    "ChildMessageRow",
     "DiaryEntryRow",
     "DiaryPhotoRow",
     "FamilyInvitationRow",
@@ -51,6 +53,9 @@ class FamilyLinkRow(Base):
         ForeignKey("children.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime]
+    language: Mapped[str | None] = mapped_column(String(35))
+    """This carer's language (issue 17: each carer their own): the invitation's, then the
+    one they last chose on the family pages; None: the child's."""
 
 
 class FamilyInvitationRow(Base):
@@ -148,3 +153,23 @@ class ReminderDeliveryRow(Base):
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer)
+
+
+class ChildMessageRow(Base):
+    """One message of a child's thread between family and care team (issue 17): who wrote it
+    (``side``, ``author_id``), when, when the other side first read it, and the claim and
+    sending of the care team's "a message is waiting" email (family messages only; claimed
+    by a compare-and-set on ``notice_claimed_at``)."""
+
+    __tablename__ = "child_messages"
+    __table_args__ = (Index("ix_child_messages_child_id_sent_at", "child_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(RECORD_ID, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    side: Mapped[MessageSide] = mapped_column(choice_type(MessageSide, "side"))
+    body: Mapped[str] = mapped_column(String(2000))
+    sent_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    notice_claimed_at: Mapped[datetime | None]
+    notice_sent_at: Mapped[datetime | None]

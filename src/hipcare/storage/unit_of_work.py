@@ -33,6 +33,7 @@ from hipcare.storage.alert_routes import SqlAlchemyAlertRouteRepository
 from hipcare.storage.audit_repository import SqlAlchemyAuditLog
 from hipcare.storage.child_page import SqlAlchemyChildPageQuery
 from hipcare.storage.family import SqlAlchemyFamilyRepository
+from hipcare.storage.messages import SqlAlchemyMessageRepository
 from hipcare.storage.operation_outcomes import SqlAlchemyOutcomeRepository
 from hipcare.storage.operation_repositories import (
     SqlAlchemyAlertRepository,
@@ -236,6 +237,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def operation_outcomes(self) -> SqlAlchemyOutcomeRepository:
         return self._orm_repository(SqlAlchemyOutcomeRepository)
+
+    @property
+    def messages(self) -> SqlAlchemyMessageRepository:
+        return self._orm_repository(SqlAlchemyMessageRepository)
 
 
 if TYPE_CHECKING:

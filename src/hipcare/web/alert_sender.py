@@ -1,6 +1,7 @@
 """The web server's alert sender (issue 16): a background task, started with the app, that
-every few seconds emails new diary alerts to the route in force at their site, and escalates
-unacknowledged ones (:func:`hipcare.services.alert_emails.send_alert_emails`; each step
+every few seconds emails new diary alerts to the route in force at their site, escalates
+unacknowledged ones, and tells the care team a family message is waiting (issue 17)
+(:func:`hipcare.services.alert_emails.send_alert_emails`; each step
 once across server processes). Runs when ``HIPCARE_SMTP_HOST`` is set; the sites' alert
 routes (``sites.toml`` and the routes page) give the addresses, ``HIPCARE_ALERT_EMAIL`` the
 fallback.
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hipcare.domain.alert_routes import AlertEscalation
 from hipcare.domain.errors import InvalidInputError
 from hipcare.services.alert_emails import send_alert_emails
+from hipcare.services.family.messages import send_message_notices
 from hipcare.services.family.reminders import SmtpSettings, smtp_sender
 from hipcare.services.ports.content import Site
 from hipcare.settings import Settings
@@ -54,7 +56,8 @@ class AlertSender:
         self.interval_seconds = interval_seconds
 
     def send_once(self) -> int:
-        """One pass: how many alert emails were sent."""
+        """One pass: how many emails were sent (alerts, then "a family message is waiting"
+        notices, :func:`hipcare.services.family.messages.send_message_notices`)."""
         report = send_alert_emails(
             self._uow,
             self._send,
@@ -65,7 +68,16 @@ class AlertSender:
             clock=self._clock,
             log=_log.info,
         )
-        return report.sent
+        notices = send_message_notices(
+            self._uow,
+            self._send,
+            self._smtp,
+            sites=self._sites,
+            fallback_address=self._fallback_address,
+            clock=self._clock,
+            log=_log.info,
+        )
+        return report.sent + notices.sent
 
     async def run(self) -> None:
         """Until cancelled: a pass (in a worker thread: SMTP and the database block), then

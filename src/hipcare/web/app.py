@@ -63,6 +63,7 @@ from hipcare.web.routes import (
     family_today,
     fhir,
     invitations,
+    messages,
     monitoring,
     operations,
     outcomes,
@@ -341,7 +342,8 @@ def create_app(
         app.include_router(module.pages_router)
     app.include_router(family_api.api_router)
     app.include_router(invitations.api_router)
-    for module in (family, family_diary, invitations):
+    app.include_router(messages.api_router)
+    for module in (family, family_diary, invitations, messages):
         app.include_router(module.pages_router)
     app.include_router(radiographs.api_router)
     app.include_router(radiographs.pages_router)

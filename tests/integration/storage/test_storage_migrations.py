@@ -32,6 +32,7 @@ TABLES = {
     "audit_log",
     "calendar_feeds",
     "care_plan_items",
+    "child_messages",
     "children",
     "diary_entries",
     "diary_photos",
@@ -66,7 +67,7 @@ TABLES = {
 }
 
 
-HEAD = "0022_fhir"
+HEAD = "0023_family2"
 """The newest migration: a new one changes this line."""
 
 

@@ -371,3 +371,29 @@ def test_the_command_sends_and_reports_in_process_and_as_a_real_process(
         .splitlines()[-1]
         .startswith("hipcare send-reminders: error: HIPCARE_SMTP_FROM")
     )
+
+
+def test_each_carer_gets_reminders_in_their_own_language(
+    database_url: str, families: list[int], smtp: tuple[_Inbox, int]
+) -> None:
+    """Issue 17: the child's language is English; one carer chose Vietnamese on the family
+    pages, so their reminders are Vietnamese while the other carer's stay English."""
+    from hipcare.content.i18n import LANGUAGES
+    from hipcare.services.family import choose_carer_language
+
+    inbox, port = smtp
+    uow = _uow(database_url)
+    with uow:
+        second = uow.users.by_email("a2@example.org")
+        assert second is not None
+        assert second.id is not None
+    assert choose_carer_language(uow, second.id, "vi", languages=set(LANGUAGES))
+    due = reminders_due(_uow(database_url), SURGERY)
+    languages = {(reminder.email, reminder.language) for reminder in due}
+    assert ("a1@example.org", "en") in languages
+    assert ("a2@example.org", "vi") in languages
+    assert ("a2@example.org", "en") not in languages
+    _run(database_url, port, SURGERY, NOW)
+    by_recipient = {message["To"]: message for message in inbox.messages}
+    assert by_recipient["a1@example.org"]["Content-Language"] == "en"
+    assert by_recipient["a2@example.org"]["Content-Language"] == "vi"

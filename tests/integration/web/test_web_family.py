@@ -652,7 +652,10 @@ def _url(path: str, target: Target) -> str:
 # Routes whose key is the link's token, not the session: anyone holding the token gets in
 # (that is the point of the link), nobody else does.
 _TOKEN_ROUTES = {"/invite/{token}", "/calendar/{token}.ics"}
-_OPEN_ROUTES = {"/family/language"}  # only sets the language cookie
+_OPEN_ROUTES = {
+    "/family/language",  # only sets the language cookie (and a signed-in carer's own)
+    "/family/sw.js",  # the family app's service worker script, the same for everyone
+}
 
 
 def test_every_family_route_admits_the_right_family_only(
@@ -708,10 +711,11 @@ def test_every_family_route_admits_the_right_family_only(
         if method == "GET":
             return client.get(url).status_code
         if path.startswith("/api/"):
-            body: dict[str, Any] = {"kind": "pain-numeric", "pain_score": 1}
+            body: dict[str, Any] = {"kind": "pain-numeric", "pain_score": 1, "body": "hello"}
             return client.post(url, json=body, headers=csrf).status_code
         data = {**({"csrf_token": csrf["csrf_token"]} if "csrf_token" in csrf else {})}
         data.update({"kind": "pain-numeric", "pain_score": "1", "email": "new@example.org"})
+        data["body"] = "hello"  # a message to the team
         return client.post(url, data=data).status_code
 
     for method, path in routes:

@@ -43,6 +43,7 @@ from hipcare.services.family.care_plan import (
     started_care_plan,
     tick_family_item,
 )
+from hipcare.services.family.carers import carer_language, child_carers, choose_carer_language
 from hipcare.services.family.diary import (
     PHOTO_MAX_BYTES,
     PHOTO_TYPES,
@@ -82,6 +83,7 @@ from hipcare.services.family.today import (
 from hipcare.services.family.untick import untick_family_item
 from hipcare.services.ports.family import (
     CalendarFeed,
+    Carer,
     DiaryRecord,
     DueReminder,
     Invitation,
@@ -96,6 +98,7 @@ __all__ = [
     "PHOTO_TYPES",
     "REMINDER_CLAIM_TIMEOUT",
     "CalendarFeed",
+    "Carer",
     "DiaryRecord",
     "DueReminder",
     "FamilyItem",
@@ -112,8 +115,11 @@ __all__ = [
     "audit_family_read",
     "calendar_feed_child",
     "calendar_link",
+    "carer_language",
     "child_care_plan",
+    "child_carers",
     "child_for_family",
+    "choose_carer_language",
     "claim_reminder",
     "day_of_surgery_of",
     "diary_entries",

@@ -256,7 +256,8 @@ def accept_invitation(
             uow.rollback()
             _usable(None, now)
         if not uow.family.is_linked(stored.id, invitation.child_id):
-            uow.family.link(stored.id, invitation.child_id, now)
+            # Each carer their own language (issue 17): the one the invitation was written in.
+            uow.family.link(stored.id, invitation.child_id, now, invitation.language)
         write_audit(
             uow, stored, AuditAction.INVITATION_ACCEPTED, EntityType.CHILD, invitation.child_id, now
         )

@@ -18,7 +18,7 @@ from hipcare.domain.records import (
 )
 from hipcare.domain.referral import Referral
 from hipcare.services.ports.accounts import WebSession
-from hipcare.services.ports.family import StoredDiaryEntry
+from hipcare.services.ports.family import Carer, StoredDiaryEntry
 from hipcare.services.ports.radiographs import Reading, StoredFilm
 
 __all__ = ["ChildPageQuery"]
@@ -90,3 +90,11 @@ class ChildPageQuery(Protocol):
     def pain_descriptors(self, child_id: int) -> dict[str, str]: ...
 
     def display_names(self, user_ids: Collection[int]) -> dict[int, str]: ...
+
+    def carers(self, child_id: int) -> Sequence[Carer]:
+        """The family members linked to the child (issue 17), in the order they joined."""
+        ...
+
+    def message_counts(self, child_id: int) -> tuple[int, int]:
+        """(messages in the child's thread, family messages the care team has not read)."""
+        ...

@@ -13,6 +13,7 @@ from hipcare.services.ports.accounts import WebSession
 
 __all__ = [
     "CalendarFeed",
+    "Carer",
     "DiaryRecord",
     "DueReminder",
     "FamilyRepository",
@@ -100,6 +101,18 @@ class LinkedChild:
 
 
 @dataclass(frozen=True)
+class Carer:
+    """A family member linked to a child, as the care team sees them: name, email, their
+    own language (None: the child's) and since when."""
+
+    user_id: int
+    display_name: str
+    email: str
+    language: str | None
+    linked_at: datetime
+
+
+@dataclass(frozen=True)
 class StartedPlan:
     """The child's newest operation whose pathway was started, as the family pages need it:
     the operation, its surgeon's profile id, and which plan items are stored and done."""
@@ -111,7 +124,21 @@ class StartedPlan:
 
 
 class FamilyRepository(Protocol):
-    def link(self, user_id: int, child_id: int, at: datetime) -> None: ...
+    def link(
+        self, user_id: int, child_id: int, at: datetime, language: str | None = None
+    ) -> None: ...
+
+    def carers(self, child_id: int) -> Sequence[Carer]:
+        """The family members linked to the child, in the order they were linked."""
+        ...
+
+    def carer_language(self, user_id: int) -> str | None:
+        """The language the family member last chose (any of their links), or None."""
+        ...
+
+    def set_carer_language(self, user_id: int, language: str) -> int:
+        """Keep ``language`` as the family member's own on each of their links: how many."""
+        ...
 
     def members(self, child_id: int) -> Sequence[int]:
         """The ids of the family accounts linked to the child."""

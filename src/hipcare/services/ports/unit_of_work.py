@@ -20,6 +20,7 @@ from hipcare.services.ports.alert_routes import AlertRouteRepository
 from hipcare.services.ports.audit import AuditLog, SiteAuditQuery
 from hipcare.services.ports.child_page import ChildPageQuery
 from hipcare.services.ports.family import FamilyRepository
+from hipcare.services.ports.messages import MessageRepository
 from hipcare.services.ports.outcomes import OutcomeRepository
 from hipcare.services.ports.radiographs import RadiographRepository
 from hipcare.services.ports.records import (
@@ -112,6 +113,9 @@ class UnitOfWork(Protocol):
 
     @property
     def operation_outcomes(self) -> OutcomeRepository: ...
+
+    @property
+    def messages(self) -> MessageRepository: ...
 
     def __enter__(self) -> Self: ...
 

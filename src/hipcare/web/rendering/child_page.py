@@ -290,6 +290,7 @@ def _body(
             "site": sites_by_id().get(child.site_id),
             "language_name": _language_names().get(child.preferred_language),
             "invite_languages": sorted(_language_names().items()),
+            "language_names": _language_names(),
             "user": user.user,
             "csrf_token": CSRF_PLACEHOLDER,
             "trend": _trend(journey.visits),

@@ -12,6 +12,7 @@ module only turns requests into calls and results into pages.
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -24,7 +25,7 @@ from hipcare.content.i18n import LANGUAGES
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import AuditAction, Role
 from hipcare.services import family as use
-from hipcare.services.accounts import SessionUser
+from hipcare.services.accounts import SessionUser, signed_in_user
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import SignInRequiredError, page_user, page_user_with_form
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
@@ -59,6 +60,23 @@ async def switch_language(request: Request, lang: str = "en", next: str = "/fami
     response = RedirectResponse(target, status_code=303)
     if lang in LANGUAGES:
         context = web_context(request)
+        # A signed-in carer keeps it as their own (issue 17): their reminders and their pages
+        # on another phone follow it.
+        signed = await run_in_threadpool(
+            signed_in_user,
+            context.unit_of_work(),
+            request.cookies.get(SESSION_COOKIE),
+            now=context.now(),
+            policy=context.policy,
+        )
+        if signed is not None:
+            await run_in_threadpool(
+                use.choose_carer_language,
+                _uow(context),
+                user_id(signed),
+                lang,
+                languages=set(LANGUAGES),
+            )
         response.set_cookie(
             LANGUAGE_COOKIE,
             lang,
@@ -68,6 +86,19 @@ async def switch_language(request: Request, lang: str = "en", next: str = "/fami
             secure=context.settings.secure_cookies,
         )
     return response
+
+
+@pages_router.get("/family/sw.js")
+async def service_worker() -> Response:
+    """The family app's service worker (``static/family-sw.js``), served under /family so it
+    may look after the family pages only (``Service-Worker-Allowed``: /family); never cached
+    by the browser, so a new version is picked up at the next visit."""
+    script = resources.files("hipcare.web").joinpath("static/family-sw.js").read_bytes()
+    return Response(
+        script,
+        media_type="text/javascript",
+        headers={"service-worker-allowed": "/family", "cache-control": "no-cache"},
+    )
 
 
 @pages_router.get("/family")

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from hipcare.domain.records import Role, User
 from hipcare.services.accounts import (
     SecondFactorNeeded,
     SessionUser,
@@ -26,6 +27,7 @@ from hipcare.services.accounts import (
 )
 from hipcare.services.accounts import sign_in as sign_in_use_case
 from hipcare.services.accounts import sign_out as sign_out_use_case
+from hipcare.services.family import carer_language
 from hipcare.services.second_factor import complete_sign_in
 from hipcare.web.auth import CSRF_FIELD, api_user, page_user_with_form
 from hipcare.web.context import (
@@ -36,7 +38,7 @@ from hipcare.web.context import (
     web_context,
 )
 from hipcare.web.models import API_ERRORS, Problem, SignInIn, SignInOut, me_out, signed_in_out
-from hipcare.web.rendering import page, set_session_cookie
+from hipcare.web.rendering import LANGUAGE_COOKIE, page, set_session_cookie
 
 __all__ = ["api_router", "pages_router"]
 
@@ -175,7 +177,25 @@ async def sign_in(request: Request, context: Context) -> Response:
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, signed.token, context)
     response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
+    _carer_language_cookie(response, signed.user, context)
     return response
+
+
+def _carer_language_cookie(response: Response, user: User, context: WebContext) -> None:
+    """A carer's own language (issue 17) follows them to a new phone: their pages open in
+    it until they choose another."""
+    if user.role is not Role.FAMILY or user.id is None:
+        return
+    language = carer_language(context.unit_of_work(), user.id)
+    if language is not None:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            httponly=True,
+            samesite="lax",
+            path="/",
+            secure=context.settings.secure_cookies,
+        )
 
 
 @pages_router.post("/sign-out")
@@ -183,6 +203,9 @@ async def sign_out(request: Request, user: AnyFormUser, context: Context) -> Res
     sign_out_use_case(context.unit_of_work(), request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    # The family app keeps pages and unsent diary entries on the phone (issue 17): signing
+    # out leaves nothing private behind (the page's script also clears them first).
+    response.headers["clear-site-data"] = '"cache", "storage"'
     return response
 
 
