@@ -67,7 +67,10 @@ def test_html_has_one_title_then_sections_then_phases_with_a_box_per_step() -> N
     assert outline.headings.count("h1") == 1
     assert outline.headings.count("h2") == 5
     assert outline.headings.count("h3") == len(view.phases)
-    assert outline.checkboxes == sum(len(phase.entries) for phase in view.phases)
+    # A box per task; information is read, not ticked (issue 17).
+    assert outline.checkboxes == sum(
+        1 for phase in view.phases for entry in phase.entries if not entry.information
+    )
 
 
 def test_html_escapes_every_text() -> None:

@@ -200,7 +200,7 @@ def test_a_family_account_is_refused_on_every_clinician_route(
     if method == "GET":
         response = client.get(url, params={"name": "Ngoc"})
     elif path.startswith("/api/"):
-        response = client.post(url, json={}, headers={"X-CSRF-Token": token})
+        response = client.request(method, url, json={}, headers={"X-CSRF-Token": token})
     else:
         response = client.post(url, data={"csrf_token": token})
     assert response.status_code == 403, response.text
