@@ -116,7 +116,7 @@ def test_an_invited_member_of_staff_sets_a_password_through_the_link_once(
 
 
 def test_an_administrator_invites_only_to_their_own_sites(uow: UnitOfWork, staff: Staff) -> None:
-    with pytest.raises(InvalidInputError, match="not an administrator of"):
+    with pytest.raises(PermissionDeniedError, match="not an administrator of"):
         _invite(uow, staff, site_ids=[NORTHERN])
     with pytest.raises(InvalidInputError, match="already has an account"):
         _invite(uow, staff, email="surgeon@example.org")

@@ -123,7 +123,7 @@ def _profession(value: object, role: Role) -> Profession | None:
     return profession
 
 
-def _sites(uow: UnitOfWork, actor: User, value: object) -> frozenset[str]:
+def _sites(uow: UnitOfWork, actor: User, value: object, now: datetime) -> frozenset[str]:
     if isinstance(value, str) or not isinstance(value, list | tuple | frozenset | set):
         raise InvalidInputError("site_ids", "must be a list of site ids")
     sites = frozenset(value)
@@ -133,7 +133,16 @@ def _sites(uow: UnitOfWork, actor: User, value: object) -> frozenset[str]:
         if not isinstance(site_id, str) or uow.sites.get(site_id) is None:
             raise InvalidInputError("site_ids", f"no site {site_id!r} is known")
         if site_id not in actor.site_ids:
-            raise InvalidInputError("site_ids", f"you are not an administrator of {site_id!r}")
+            # Another site's staff are not this administrator's to change: refused and
+            # audited as any refusal is (403), not a mistake in the form (issue 13).
+            deny(
+                uow,
+                actor,
+                EntityType.SITE,
+                site_id,
+                now,
+                f"you are not an administrator of {site_id!r}",
+            )
     return sites
 
 
@@ -154,7 +163,7 @@ def invite_staff(uow: UnitOfWork, actor_id: int, body: object, *, now: datetime)
             display_name=document.get("display_name", ""),
             role=role,
             profession=_profession(document.get("profession"), role),
-            site_ids=_sites(uow, actor, document.get("site_ids")),
+            site_ids=_sites(uow, actor, document.get("site_ids"), now),
         )
         if uow.users.by_email(draft.email) is not None:
             raise InvalidInputError("email", "already has an account")
@@ -217,7 +226,7 @@ def update_staff(
             profession=profession,
             surgeon_profile=user.surgeon_profile if profession is Profession.SURGEON else None,
             site_ids=(
-                _sites(uow, actor, document["site_ids"])
+                _sites(uow, actor, document["site_ids"], now)
                 if "site_ids" in document
                 else user.site_ids
             ),
