@@ -56,7 +56,7 @@ __all__ = [
 
 #: The canonical base of hipcare's own FHIR artefacts: its code systems and extension
 #: definitions, the same for every installation, so that one installation can read another's
-#: codes (ADR 0016-fhir). ``example.org`` is reserved for examples (RFC 2606). An
+#: codes (ADR 0023). ``example.org`` is reserved for examples (RFC 2606). An
 #: installation's *identifiers* and Bundle ``fullUrl`` values use its own base URL instead
 #: (``HIPCARE_FHIR_BASE_URL``, :class:`LocalIdentifiers`), so two installations never mint
 #: the same identifier.
