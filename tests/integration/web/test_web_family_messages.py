@@ -224,11 +224,17 @@ def test_the_running_server_tells_the_team_once_with_no_content(
             "HIPCARE_SMTP_HOST": "127.0.0.1",
             "HIPCARE_SMTP_PORT": str(port),
             "HIPCARE_PUBLIC_URL": "https://hipcare.example.org",
+            "HIPCARE_SECURE_COOKIES": "false",  # the test client speaks plain http
         }
     )
     first, second = create_app(settings, clock=clock), create_app(settings, clock=clock)
     try:
-        with TestClient(first, follow_redirects=False) as client, TestClient(second):
+        with (
+            TestClient(
+                first, base_url="https://hipcare.example.org", follow_redirects=False
+            ) as client,
+            TestClient(second),
+        ):
             child_id = _register(client)
             _link(uow, "lan@example.org", child_id, family_hash)
             token = _family_sign_in(client, "lan@example.org")
