@@ -96,7 +96,12 @@ def test_a_clinician_of_another_site_is_refused_with_an_operation_outcome(
     assert client.get("/fhir/Patient", params={"name": "haddad"}).json()["total"] == 0
     assert client.get(f"/fhir/Patient/child-{child_id}/$everything").status_code == 403
     with uow:
-        actions = [entry.action for entry in uow.audit.by_actor(staff.physiotherapist)]
+        actions = [
+            entry.action
+            for entry in uow.audit.by_actor(staff.physiotherapist)
+            # Signing in with the tests' cheap hash renews it (issue 18), audited too.
+            if entry.action is not AuditAction.PASSWORD_REHASHED
+        ]
     assert actions == [AuditAction.ACCESS_DENIED, AuditAction.ACCESS_DENIED]
 
 

@@ -13,10 +13,12 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx2
@@ -59,6 +61,16 @@ class Provider:
             json.dumps({"sub": subject, "email": email, "name": name, "groups": groups}),
             encoding="utf-8",
         )
+
+
+T = TypeVar("T")
+
+
+def _run_async(awaitable: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on a fresh event loop in its own thread: a test before this one in the
+    same worker (Playwright's sync API) may leave a loop running in this thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, awaitable).result()
 
 
 def _free_port() -> int:
@@ -358,17 +370,17 @@ def test_an_id_token_signed_by_another_key_is_refused(provider: Provider) -> Non
     impostor = RSAKey.generate_key(2048)
     forged = jwt.encode({"alg": "RS256", "kid": "test-key-1"}, claims, impostor)
     with pytest.raises(OpenIdError) as refused:
-        asyncio.run(client.verify_id_token(forged, nonce="n-1"))
+        _run_async(client.verify_id_token(forged, nonce="n-1"))
     assert refused.value.reason == "bad-signature"
     with_secret = jwt.encode({"alg": "HS256"}, claims, OctKey.import_key(CLIENT_SECRET))
     with pytest.raises(OpenIdError):
-        asyncio.run(client.verify_id_token(with_secret, nonce="n-1"))
+        _run_async(client.verify_id_token(with_secret, nonce="n-1"))
 
 
 def test_discovery_must_name_the_configured_issuer(provider: Provider) -> None:
     client = OpenIdClient(provider.issuer.replace("127.0.0.1", "localhost"), CLIENT_ID, "x")
     with pytest.raises(OpenIdError) as refused:
-        asyncio.run(client.metadata())
+        _run_async(client.metadata())
     assert refused.value.reason == "issuer-mismatch"
 
 
@@ -418,7 +430,7 @@ def test_the_groups_are_read_from_the_id_token_or_else_from_userinfo(
         running.sign_in_as("staff-8008", "ida@example.org", "Ida Admin", ["hip-admins", "y"])
         transport = _Recording()
         client = OpenIdClient(running.issuer, CLIENT_ID, CLIENT_SECRET, transport=transport)
-        identity = asyncio.run(_adapter_sign_in(client))
+        identity = _run_async(_adapter_sign_in(client))
     assert identity == VerifiedIdentity(
         running.issuer, "staff-8008", "ida@example.org", "Ida Admin", ("hip-admins", "y")
     )
