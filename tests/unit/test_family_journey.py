@@ -19,11 +19,11 @@ from hipcare.content.sites import load_sites
 from hipcare.domain.day_of_surgery import DayOfSurgery, DayOfSurgeryDefaults
 from hipcare.domain.diary import R_FLACC_CATEGORIES, DiaryEntry, SurgeryPhase, Unwell, assess
 from hipcare.domain.errors import InvalidInputError
-from hipcare.domain.pathway import CareFacts, ItemKind, ItemStatus, personalise, postpone
+from hipcare.domain.pathway import CareFacts, ItemStatus, personalise, postpone
 from hipcare.services.pathway import DAY_OF_SURGERY_TEXT
 
 PATHWAY = load_pathway()
-INFORMATION = {item.id for item in PATHWAY.items if item.kind is ItemKind.INFORMATION}
+INFORMATION = PATHWAY.information_ids
 
 
 def _facts(surgery: datetime.date, **changes: Any) -> CareFacts:

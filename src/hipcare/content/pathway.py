@@ -190,7 +190,7 @@ def parse_pathway(text: str) -> Pathway:
     items = tuple(_item(table) for table in _required(data, "item", "pathway.toml"))
     for key, item_id in unwell.items():
         found = next((item for item in items if item.id == item_id), None)
-        if found is None or found.kind is not ItemKind.INFORMATION:
+        if found is None or not found.is_information:
             raise InvalidInputError(
                 f"unwell_advice.{key}", f"{item_id!r} must be an information item of the pathway"
             )

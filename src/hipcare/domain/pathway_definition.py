@@ -273,7 +273,7 @@ class PathwayItem:
     def __post_init__(self) -> None:
         where = f"item.{self.id}"
         object.__setattr__(self, "kind", enum_value(ItemKind, self.kind, f"{where}.kind"))
-        if self.kind is ItemKind.INFORMATION and self.when.recurrence is not None:
+        if self.is_information and self.when.recurrence is not None:
             raise InvalidInputError(f"{where}.kind", "information is read once: it cannot repeat")
         if not SLUG.match(self.id):
             raise InvalidInputError("item.id", f"{self.id!r} must be lower-case words and dashes")
@@ -294,6 +294,11 @@ class PathwayItem:
         for point in self.fact_sheet_points:
             if not SLUG.match(point):
                 raise InvalidInputError(f"{where}.fact_sheet_points", f"bad point id {point!r}")
+
+    @property
+    def is_information(self) -> bool:
+        """Read, never ticked nor reminded of (:class:`ItemKind`)."""
+        return self.kind is ItemKind.INFORMATION
 
     @property
     def msgids(self) -> tuple[str, ...]:
@@ -355,6 +360,11 @@ class Pathway:
             if item.id == item_id:
                 return item
         raise InvalidInputError("item", f"no pathway item {item_id!r}")
+
+    @property
+    def information_ids(self) -> frozenset[str]:
+        """The ids of the information items: read, never ticked nor reminded of (issue 17)."""
+        return frozenset(item.id for item in self.items if item.is_information)
 
     @property
     def msgids(self) -> tuple[str, ...]:

@@ -579,9 +579,8 @@ def test_no_task_is_due_before_the_day_the_plan_started(
     assert operation is not None
     assert operation.pathway_started_on == date(2026, 3, 2)
     from hipcare.content.pathway import load_pathway
-    from hipcare.domain.pathway import ItemKind
 
-    information = {i.id for i in load_pathway().items if i.kind is ItemKind.INFORMATION}
+    information = load_pathway().information_ids
     assert "about-this-plan" in {state.item_id for state in states}
     for state in states:
         if state.item_id not in information:

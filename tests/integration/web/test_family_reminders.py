@@ -25,7 +25,6 @@ from hipcare.cli import main
 from hipcare.cli.command_io import CommandIO
 from hipcare.content.pathway import load_pathway, load_surgeons
 from hipcare.content.sites import load_sites
-from hipcare.domain.pathway import ItemKind
 from hipcare.domain.records import Profession, Role, User
 from hipcare.services.family import reminders_due
 from hipcare.services.family.reminders import (
@@ -58,7 +57,7 @@ class _Inbox:
         return "250 OK"
 
 
-_INFORMATION = {item.id for item in load_pathway().items if item.kind is ItemKind.INFORMATION}
+_INFORMATION = load_pathway().information_ids
 
 
 def _tasks(reminders: list[Any]) -> list[Any]:
@@ -92,7 +91,7 @@ _ENGINES: list[Any] = []
 def _due(database_url: str) -> list[Any]:
     """The reminders due on the surgery day, information left out (it is read, not done on
     a day: issue 17)."""
-    information = {i.id for i in load_pathway().items if i.kind is ItemKind.INFORMATION}
+    information = load_pathway().information_ids
     due = reminders_due(_uow(database_url), SURGERY)
     return [reminder for reminder in due if reminder.item_id not in information]
 

@@ -19,7 +19,6 @@ from tests.fixtures.radiographs import SMALL, dicom_dataset, pelvis_pixels
 from web_support import CHILD_FORM, EMAILS, PASSWORD, Clock, Staff, form_token, sign_in
 
 from hipcare.content.pathway import load_pathway
-from hipcare.domain.pathway import ItemKind
 from hipcare.domain.records import AuditAction, EntityType, Role, User
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
@@ -213,7 +212,7 @@ def test_a_change_through_each_use_case_shows_on_the_next_view(
     )
     assert started.status_code == 201, started.text
     # A task (information is read, not ticked, and shows no tick: issue 17).
-    information = {item.id for item in load_pathway().items if item.kind is ItemKind.INFORMATION}
+    information = load_pathway().information_ids
     item_id = next(i["item_id"] for i in started.json() if i["item_id"] not in information)
     shown = changed(shown, f'id="item-{item_id}"')
 

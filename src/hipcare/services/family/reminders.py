@@ -33,7 +33,6 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from hipcare.domain.errors import InvalidInputError
-from hipcare.domain.pathway import ItemKind
 from hipcare.domain.records import (
     AuditAction,
     EntityType,
@@ -271,7 +270,7 @@ def send_reminders(
     day whose claim went stale (see the module's notes);
     ``translate`` gives the translator for a language code (the entry point hands in
     the shipped content's)."""
-    information = {item.id for item in content.pathway.items if item.kind is ItemKind.INFORMATION}
+    information = content.pathway.information_ids
     # Information is read, not done on a day: no reminder (issue 17).
     due = reminders_due(uow, day)
     today = {(r.care_plan_item_id, r.recipient_id, r.due_date) for r in due}

@@ -124,8 +124,8 @@ def operation_views(journey: ChildJourney) -> list[OperationView]:
                     if item.done_by is None
                     else names.get(item.done_by, f"user {item.done_by}"),
                     to_be_confirmed=by_id[item.item_id].timing_status.value == "local-protocol"
-                    and by_id[item.item_id].kind.value == "task",
-                    information=by_id[item.item_id].kind.value == "information",
+                    and not by_id[item.item_id].is_information,
+                    information=by_id[item.item_id].is_information,
                 )
                 for item in sorted(items, key=lambda item: (item.due_date, item.item_id))
                 if item.item_id in by_id and by_id[item.item_id].phase is phase.phase
