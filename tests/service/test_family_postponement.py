@@ -1,6 +1,7 @@
 """Postponement tells the family, over every storage engine (memory, SQLite, PostgreSQL):
 one email per linked member in the child's language, no clinical detail, each sent email
-audited; ticked steps that quoted the old date reopened (audited); information refused a tick.
+audited; ticked steps that quoted the old date reopened (audited); information refused a tick,
+the family's and the care team's.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from hipcare.domain.records import Profession, Role, User
 from hipcare.services.family import tick_family_item
 from hipcare.services.family.postponement import tell_family_of_postponement
 from hipcare.services.family.reminders import SmtpSettings
-from hipcare.services.operations import plan_operation, postpone_surgery, start_pathway
+from hipcare.services.operations import (
+    plan_operation,
+    postpone_surgery,
+    start_pathway,
+    tick_care_item,
+)
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import register_child
 
@@ -161,3 +167,27 @@ def test_a_family_tick_on_information_is_refused_naming_the_item(
         tick_family_item(uow, parent, child_id, "about-this-plan", CONTENT.pathway_content, now=NOW)
     assert caught.value.field == "item_id"
     assert "about-this-plan" in caught.value.problem
+
+
+def test_a_clinician_tick_on_information_is_refused_naming_the_item(
+    storage: StorageEngine, uow: UnitOfWork, staff: Staff
+) -> None:
+    """The care team's tick refuses information as the family's does (422): it is read, never
+    ticked; nothing is stored or audited as ticked."""
+    child_id, operation_id, surgeon = _child_with_plan(uow, staff)
+    with pytest.raises(InvalidInputError) as caught:
+        tick_care_item(
+            uow,
+            surgeon,
+            child_id,
+            operation_id,
+            "about-this-plan",
+            CONTENT.pathway_content,
+            now=NOW,
+        )
+    assert caught.value.field == "item_id"
+    assert "about-this-plan" in caught.value.problem
+    with uow:
+        states = uow.care_plan_items.for_operation_plan(operation_id)
+    assert not next(state for state in states if state.item_id == "about-this-plan").done
+    assert "care-item.ticked" not in _actions(storage)

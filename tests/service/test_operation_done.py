@@ -7,7 +7,7 @@ second operation on the same hip flags a possible failure; only clinicians may m
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from tests.support.staff import HARBOUR, Staff
@@ -19,7 +19,13 @@ from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import AuditAction, EntityType, OperationPlan, OperationStatus
 from hipcare.services.access import ConflictError, PermissionDeniedError
 from hipcare.services.journey import child_journey
-from hipcare.services.operations import PathwayContent, plan_operation, record_operation_done
+from hipcare.services.operations import (
+    PathwayContent,
+    plan_operation,
+    record_operation_done,
+    start_pathway,
+    tick_care_item,
+)
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import record_visit, register_child
 
@@ -104,6 +110,37 @@ def test_an_operation_marked_done_keeps_the_child_under_surveillance(
     with uow:
         actions = [e.action for e in uow.audit.for_entity(EntityType.CHILD, str(child_id))]
     assert AuditAction.OPERATION_DONE in actions
+
+
+def test_done_on_another_day_reopens_the_ticked_steps_that_quoted_the_planned_date(
+    uow: UnitOfWork, staff: Staff
+) -> None:
+    """Done 3 days after the planned day, the care plan is re-dated as a postponement is: a
+    ticked step whose text quoted the surgery date is reopened and re-dated from the real day
+    (audited ``care-item.reopened``); a ticked step quoting no date stays done (issue 17)."""
+    child_id = _child(uow, staff)
+    operation_id = _plan(uow, staff, child_id, "2021-05-01")
+    facts = {"wheelchair_user": False, "attends_school": True, "sees_therapists": True}
+    start_pathway(
+        uow, staff.surgeon, child_id, operation_id, facts, CONTENT, now=NOW, today=date(2021, 4, 1)
+    )
+    for item_id in ("notify-school", "arrange-family-help"):
+        tick_care_item(uow, staff.nurse, child_id, operation_id, item_id, CONTENT, now=NOW)
+
+    _done(uow, staff.surgeon, child_id, operation_id, done_on="2021-05-04")
+
+    with uow:
+        states = {s.item_id: s for s in uow.care_plan_items.for_operation_plan(operation_id)}
+        actions = [e.action for e in uow.audit.for_entity(EntityType.CHILD, str(child_id))]
+    reopened = states["notify-school"]  # "... about the operation on {surgery_date}"
+    assert not reopened.done
+    assert (reopened.done_at, reopened.done_by) == (None, None)
+    assert reopened.due_date == date(2021, 5, 4) - timedelta(days=28)
+    kept = states["arrange-family-help"]  # "... the date of the operation": no date quoted
+    assert kept.done
+    assert kept.done_by == staff.nurse
+    assert kept.due_date == date(2021, 5, 1) - timedelta(days=28)
+    assert actions.count(AuditAction.CARE_ITEM_REOPENED) == 1
 
 
 def test_the_planned_date_is_the_default(uow: UnitOfWork, staff: Staff) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import NoReturn
 
 from hipcare.domain.errors import HipcareError, InvalidInputError
-from hipcare.domain.pathway import ItemKind, Owner, Recurrence
+from hipcare.domain.pathway import ItemKind, Owner, Pathway, Recurrence
 from hipcare.domain.records import (
     COMMAND_LINE_ACTOR_ID,
     AuditAction,
@@ -30,6 +30,7 @@ __all__ = [
     "deny",
     "family_may_tick",
     "find_actor",
+    "refuse_information_tick",
     "write_audit",
 ]
 
@@ -60,6 +61,17 @@ def family_may_tick(
     ones are reminders). The care team's items (X-rays, reviews, ...) are theirs to tick;
     information is read, never ticked."""
     return kind is ItemKind.TASK and owner is Owner.FAMILY and recurrence is None
+
+
+def refuse_information_tick(pathway: Pathway, item_id: str) -> None:
+    """Refuse to tick an information item (:attr:`Pathway.information_ids
+    <hipcare.domain.pathway_definition.Pathway.information_ids>`): it is read, never ticked
+    (issue 17). :class:`InvalidInputError` naming ``item_id`` (422), whoever ticks: the
+    family or the care team."""
+    if item_id in pathway.information_ids:
+        raise InvalidInputError(
+            "item_id", f"{item_id!r} is information to read, not a step to tick"
+        )
 
 
 def find_actor(uow: UnitOfWork, actor_id: int) -> User:

@@ -27,9 +27,15 @@ from hipcare.domain.records import (
     EntityType,
     OperationPlan,
     OperationStatus,
+    User,
 )
 from hipcare.domain.surveillance import SurveillanceRules
-from hipcare.services.access import ConflictError, find_actor, write_audit
+from hipcare.services.access import (
+    ConflictError,
+    find_actor,
+    refuse_information_tick,
+    write_audit,
+)
 from hipcare.services.json_input import parse_date, refuse_unknown_keys
 from hipcare.services.operation_basics import (
     PathwayContent,
@@ -226,32 +232,7 @@ def postpone_surgery(
                 "surgery_date",
                 "someone else changed the operation at the same moment; nothing was changed",
             )
-        before = build_care_plan(uow, child, operation, content)
-        stored_ids = {state.item_id for state in states}
-        done_ids = [state.item_id for state in states if state.done]
-        kept = dataclasses.replace(
-            before, items=tuple(item for item in before.items if item.id in stored_ids)
-        )
-        after = postpone(kept, new_date, done_ids)
-        new_dates = {item.id: item.date for item in after.items}
-        reopen = {item.id for item in after.items if item.status is ItemStatus.PLANNED}
-        saved = []
-        for state in states:
-            if state.item_id not in new_dates or (state.done and state.item_id not in reopen):
-                saved.append(state)
-                continue
-            if state.done:
-                # Its text quoted the old date: the family reads and does it again (issue 17).
-                write_audit(
-                    uow, actor, AuditAction.CARE_ITEM_REOPENED, EntityType.CHILD, child_id, now
-                )
-            saved.append(
-                uow.care_plan_items.save(
-                    dataclasses.replace(
-                        state, due_date=new_dates[state.item_id], done_at=None, done_by=None
-                    )
-                )
-            )
+        saved = _redate_care_plan(uow, actor, child, operation, states, new_date, content, now)
         write_audit(uow, actor, AuditAction.OPERATION_POSTPONED, EntityType.CHILD, child_id, now)
         uow.commit()
     return tuple(saved)
@@ -275,8 +256,9 @@ def record_operation_done(
     From then on the surveillance engine counts the operation (``hip_surgery``): the child is
     not discharged before skeletal maturity, operated hips are judged from films at least
     6 weeks later, and a second operation on a hip flags a possible failure (issue 14). When
-    the operation happened on another day than planned, the care plan's open items are
-    re-dated from the real day, as a postponement would. The day may not be after today nor
+    the operation happened on another day than planned, the care plan is re-dated from the
+    real day as a postponement is: open items move, done items whose text quoted the planned
+    date are reopened (``care-item.reopened`` audited). The day may not be after today nor
     before the child's birth. Done or cancelled operations refuse (409); clinicians only.
     """
     if not isinstance(document, Mapping):
@@ -312,22 +294,31 @@ def record_operation_done(
             )
         states = list(uow.care_plan_items.for_operation_plan(operation_id))
         if states and done_on != operation.surgery_date:
-            _redate_open_items(uow, child, operation, states, done_on, content)
+            _redate_care_plan(uow, actor, child, operation, states, done_on, content, now)
         write_audit(uow, actor, AuditAction.OPERATION_DONE, EntityType.CHILD, child_id, now)
         refresh_statuses(uow, [child_id], rules, today=today, now=now)
         uow.commit()
     return done
 
 
-def _redate_open_items(
+def _redate_care_plan(
     uow: UnitOfWork,
+    actor: User,
     child: Child,
     operation: OperationPlan,
     states: Sequence[CarePlanItemState],
     new_date: date,
     content: PathwayContent,
+    now: datetime,
 ) -> list[CarePlanItemState]:
-    """Re-date the care plan items not done from ``new_date`` (done ones keep theirs)."""
+    """Re-date the stored care plan of ``operation`` (as planned before the change) from the
+    surgery day ``new_date``: postponed, or done on another day than planned.
+
+    The engine's :func:`hipcare.domain.pathway.postpone` re-dates every item not done from its
+    anchor; done items keep their date, who and when, except those whose text quoted the old
+    date: they are reopened (not done, re-dated, ``care-item.reopened`` audited) so the
+    family reads and does them again (issue 17). Returns every state, saved or kept.
+    """
     before = build_care_plan(uow, child, operation, content)
     stored_ids = {state.item_id for state in states}
     done_ids = [state.item_id for state in states if state.done]
@@ -336,13 +327,20 @@ def _redate_open_items(
     )
     after = postpone(kept, new_date, done_ids)
     new_dates = {item.id: item.date for item in after.items}
+    reopen = {item.id for item in after.items if item.status is ItemStatus.PLANNED}
     saved = []
     for state in states:
-        if state.done or state.item_id not in new_dates:
+        if state.item_id not in new_dates or (state.done and state.item_id not in reopen):
             saved.append(state)
             continue
+        if state.done:
+            write_audit(uow, actor, AuditAction.CARE_ITEM_REOPENED, EntityType.CHILD, child.id, now)
         saved.append(
-            uow.care_plan_items.save(dataclasses.replace(state, due_date=new_dates[state.item_id]))
+            uow.care_plan_items.save(
+                dataclasses.replace(
+                    state, due_date=new_dates[state.item_id], done_at=None, done_by=None
+                )
+            )
         )
     return saved
 
@@ -363,13 +361,17 @@ def tick_care_item(
     child_id: int,
     operation_id: int,
     item_id: str,
+    content: PathwayContent,
     *,
     now: datetime,
 ) -> CarePlanItemState:
     """Mark one care-plan item done by the actor, now (ticking one's own tick again changes
     nothing).
 
-    An item done by someone else (already, or by another tick in the same moment) raises
+    Information is read, never ticked: refused with an :class:`InvalidInputError` naming
+    ``item_id`` (422), as the family's tick refuses it
+    (:func:`~hipcare.services.access.refuse_information_tick`). An item done by someone else
+    (already, or by another tick in the same moment) raises
     :class:`~hipcare.services.access.ConflictError` and changes nothing.
     """
     with uow:
@@ -386,6 +388,7 @@ def tick_care_item(
         )
         if state is None:
             raise InvalidInputError("item_id", f"the care plan has no item {item_id!r}")
+        refuse_information_tick(content.pathway, item_id)
         if state.done and state.done_by == actor.id:
             return state  # the same person ticking again (a second tab): nothing changes
         done = uow.care_plan_items.mark_done(_stored(state.id), now, _stored(actor.id))

@@ -16,8 +16,9 @@ from clinical_flows import (
     started_operation,
 )
 from fastapi.testclient import TestClient
-from web_support import HARBOUR, Clock, Staff, sign_in
+from web_support import HARBOUR, Clock, Staff, form_token, sign_in
 
+from hipcare.content.pathway import load_pathway
 from hipcare.domain.records import Alert, AuditAction, EntityType
 from hipcare.storage import SqlAlchemyUnitOfWork
 
@@ -131,7 +132,9 @@ def test_postponing_moves_items_not_done_and_keeps_done_ones(
     items = client.post(
         f"/api/children/{child_id}/operations/{operation}/pathway", json=facts, headers=headers
     ).json()
-    first = min(items, key=lambda item: item["due_date"])
+    # A step quoting no date (information is read, never ticked; a step that quoted the old
+    # surgery date is reopened by the postponement).
+    first = next(item for item in items if item["item_id"] == "arrange-family-help")
     clock.advance(minutes=5)
     ticked = client.post(
         f"/api/children/{child_id}/operations/{operation}/items/{first['item_id']}/done",
@@ -158,6 +161,34 @@ def test_postponing_moves_items_not_done_and_keeps_done_ones(
     page = client.get(f"/children/{child_id}")
     assert "Ben Nurse" in page.text
     assert "2026-05-04" in page.text
+
+
+def test_a_clinicians_tick_on_information_is_refused_with_422_naming_the_item(
+    client: TestClient, lee: int, uow: SqlAlchemyUnitOfWork
+) -> None:
+    """Information is read, never ticked: the care team's tick refuses it as the family's
+    does, in the API and the page's form alike, and nothing is stored as done."""
+    child_id, operation, headers = started_operation(client, lee)
+    facts = {"wheelchair_user": False, "attends_school": True, "sees_therapists": True}
+    client.post(
+        f"/api/children/{child_id}/operations/{operation}/pathway", json=facts, headers=headers
+    )
+    refused = client.post(
+        f"/api/children/{child_id}/operations/{operation}/items/about-this-plan/done",
+        headers=headers,
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "item_id"
+    assert "about-this-plan" in refused.json()["problem"]
+    token = form_token(client.get(f"/children/{child_id}").text)
+    by_form = client.post(
+        f"/children/{child_id}/operations/{operation}/items/about-this-plan/done",
+        data={"csrf_token": token},
+    )
+    assert by_form.status_code == 422
+    with uow:
+        states = uow.care_plan_items.for_operation_plan(operation)
+    assert not next(state for state in states if state.item_id == "about-this-plan").done
 
 
 def test_the_dashboard_groups_children_by_phase_and_alerts_are_acknowledged_with_who_and_when(
@@ -210,8 +241,9 @@ def test_every_change_is_audited_against_the_childs_record(
         json={"wheelchair_user": True, "attends_school": True, "sees_therapists": True},
         headers=headers,
     ).json()
+    task = next(item for item in items if item["item_id"] not in load_pathway().information_ids)
     client.post(
-        f"/api/children/{child_id}/operations/{operation}/items/{items[0]['item_id']}/done",
+        f"/api/children/{child_id}/operations/{operation}/items/{task['item_id']}/done",
         headers=headers,
     )
     client.post(

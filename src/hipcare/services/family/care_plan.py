@@ -9,7 +9,7 @@ from datetime import datetime
 
 from hipcare.domain.day_of_surgery import DayOfSurgery
 from hipcare.domain.errors import InvalidInputError
-from hipcare.domain.pathway import CarePlan, ItemKind
+from hipcare.domain.pathway import CarePlan
 from hipcare.domain.records import (
     AuditAction,
     CarePlanItemState,
@@ -19,7 +19,14 @@ from hipcare.domain.records import (
     OperationStatus,
     utc_moment,
 )
-from hipcare.services.access import ConflictError, deny, family_may_tick, find_actor, write_audit
+from hipcare.services.access import (
+    ConflictError,
+    deny,
+    family_may_tick,
+    find_actor,
+    refuse_information_tick,
+    write_audit,
+)
 from hipcare.services.family.access import readable_child, stored_user_id
 from hipcare.services.operations import (
     PathwayContent,
@@ -87,11 +94,8 @@ def tick_family_item(
             state = next((s for s in started[1] if s.item_id == item_id), None)
         if state is None:
             raise InvalidInputError("item_id", f"your child's plan has no item {item_id!r}")
+        refuse_information_tick(content.pathway, item_id)
         definition = next((i for i in content.pathway.items if i.id == item_id), None)
-        if definition is not None and definition.kind is ItemKind.INFORMATION:
-            raise InvalidInputError(
-                "item_id", f"{item_id!r} is information to read, not a step to tick"
-            )
         if definition is None or not family_may_tick(definition.owner, definition.when.recurrence):
             deny(
                 uow,

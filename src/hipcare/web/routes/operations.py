@@ -405,7 +405,13 @@ async def tick_page(
     context: Context,
 ) -> Response:
     tick_care_item(
-        context.unit_of_work(), user_id(user), child_id, operation_id, item_id, now=context.now()
+        context.unit_of_work(),
+        user_id(user),
+        child_id,
+        operation_id,
+        item_id,
+        pathway_content(),
+        now=context.now(),
     )
     return RedirectResponse(f"/children/{child_id}#item-{item_id}", status_code=303)
 
@@ -526,9 +532,16 @@ async def api_operation_done(
 async def api_tick(
     child_id: RecordId, operation_id: RecordId, item_id: str, user: ApiUser, context: Context
 ) -> CarePlanItemOut:
-    """Mark a care-plan item done (by you, now); 409 when it is done already."""
+    """Mark a care-plan item done (by you, now); 409 when it is done already, 422 naming
+    ``item_id`` for information (read, never ticked)."""
     item = tick_care_item(
-        context.unit_of_work(), user_id(user), child_id, operation_id, item_id, now=context.now()
+        context.unit_of_work(),
+        user_id(user),
+        child_id,
+        operation_id,
+        item_id,
+        pathway_content(),
+        now=context.now(),
     )
     return care_plan_item_out(item)
 
