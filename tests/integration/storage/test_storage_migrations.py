@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +25,7 @@ from hipcare.storage import (
     sqlite_url_for,
     upgrade_to_head,
 )
+from hipcare.storage.audit_action_history import ADDED, actions_after
 from hipcare.storage.migrate import alembic_config, write_revision
 
 TABLES = {
@@ -110,6 +113,39 @@ def test_downgrade_to_base_removes_every_table(database_url: str) -> None:
     command.downgrade(alembic_config(database_url), "base")
     assert _tables(database_url) <= {"alembic_version"}
     assert current_revision(database_url) is None
+
+
+def _audit_actions_allowed(url: str) -> tuple[str, ...]:
+    """The values ``audit_log.action``'s CHECK names, in the order of its text."""
+    engine = create_database_engine(url)
+    try:
+        with engine.connect() as connection:
+            checks = inspect(connection).get_check_constraints("audit_log")
+    finally:
+        engine.dispose()
+    (condition,) = [check["sqltext"] for check in checks if check["name"] == "ck_audit_log_action"]
+    return tuple(re.findall(r"'([^']*)'", condition))
+
+
+def test_each_revision_up_and_down_leaves_the_audit_actions_its_history_names(
+    database_url: str,
+) -> None:
+    """The shared history (``storage/audit_action_history.py``) is what the CHECK holds."""
+    scripts = ScriptDirectory.from_config(alembic_config(database_url))
+    chain = [script.revision for script in reversed(list(scripts.walk_revisions()))]
+    expected = {}
+    last_change = chain[0]
+    for revision in chain:
+        if revision in ADDED:
+            last_change = revision
+        expected[revision] = actions_after(last_change)
+    config = alembic_config(database_url)
+    for revision in chain:
+        command.upgrade(config, revision)
+        assert _audit_actions_allowed(database_url) == expected[revision], revision
+    for revision in reversed(chain[:-1]):
+        command.downgrade(config, revision)
+        assert _audit_actions_allowed(database_url) == expected[revision], revision
 
 
 def test_foreign_keys_are_enforced(engine: Engine) -> None:

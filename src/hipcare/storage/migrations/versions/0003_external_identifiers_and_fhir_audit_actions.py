@@ -16,29 +16,19 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-)
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, "child.updated", "visit.updated", "child.exported")
-
-
-def _action(values: Sequence[str]) -> sa.Enum:
-    return sa.Enum(
-        *values,
-        name=op.f("ck_audit_log_action"),
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-    )
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 
 
 def upgrade() -> None:
@@ -73,23 +63,11 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_external_identifiers_entity", ["entity_type", "entity_id"], unique=False
         )
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_action(_ACTIONS_BEFORE),
-            type_=_action(_ACTIONS_AFTER),
-            existing_nullable=False,
-        )
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_action(_ACTIONS_AFTER),
-            type_=_action(_ACTIONS_BEFORE),
-            existing_nullable=False,
-        )
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)
     with op.batch_alter_table("external_identifiers", schema=None) as batch_op:
         batch_op.drop_index("ix_external_identifiers_entity")
     op.drop_table("external_identifiers")

@@ -18,40 +18,20 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-)
-_ACTIONS_AFTER = (
-    *_ACTIONS_BEFORE,
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-)
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 _FACTS = ("wheelchair_user", "attends_school", "sees_therapists")
-
-
-def _action(values: Sequence[str]) -> sa.Enum:
-    return sa.Enum(
-        *values,
-        name=op.f("ck_audit_log_action"),
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-    )
 
 
 def upgrade() -> None:
@@ -62,23 +42,11 @@ def upgrade() -> None:
             )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("surgeon_profile", sa.String(length=64), nullable=True))
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_action(_ACTIONS_BEFORE),
-            type_=_action(_ACTIONS_AFTER),
-            existing_nullable=False,
-        )
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_action(_ACTIONS_AFTER),
-            type_=_action(_ACTIONS_BEFORE),
-            existing_nullable=False,
-        )
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("surgeon_profile")
     # PostgreSQL has a native boolean, so adding the columns made no CHECK there; on SQLite the

@@ -17,38 +17,19 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-)
-_ACTIONS_AFTER = (
-    *_ACTIONS_BEFORE,
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-)
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 _ROLES_BEFORE = ("clinician", "site-administrator")
 _ROLES_AFTER = (*_ROLES_BEFORE, "family")
 
@@ -65,13 +46,7 @@ def upgrade() -> None:
             type_=_choice(_ROLES_AFTER, "ck_users_role"),
             existing_nullable=False,
         )
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_choice(_ACTIONS_BEFORE, "ck_audit_log_action"),
-            type_=_choice(_ACTIONS_AFTER, "ck_audit_log_action"),
-            existing_nullable=False,
-        )
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
     op.create_table(
         "family_links",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -256,13 +231,7 @@ def downgrade() -> None:
     with op.batch_alter_table("family_links", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_family_links_child_id"))
     op.drop_table("family_links")
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_choice(_ACTIONS_AFTER, "ck_audit_log_action"),
-            type_=_choice(_ACTIONS_BEFORE, "ck_audit_log_action"),
-            existing_nullable=False,
-        )
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.alter_column(
             "role",

@@ -17,41 +17,15 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import actions_after, actions_before, audit_action_type
+
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-)
-_ACTIONS_AFTER = (
-    *_ACTIONS_BEFORE,
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-)
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 _ENTITIES_BEFORE = ("child", "visit", "site")
 _ENTITIES_AFTER = (*_ENTITIES_BEFORE, "radiograph")
 
@@ -66,8 +40,8 @@ def _closed_sets(actions: Sequence[str], entities: Sequence[str]) -> None:
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.alter_column(
             "action",
-            existing_type=_choice(old_actions, "ck_audit_log_action"),
-            type_=_choice(actions, "ck_audit_log_action"),
+            existing_type=audit_action_type(old_actions),
+            type_=audit_action_type(actions),
             existing_nullable=False,
         )
         batch_op.alter_column(

@@ -25,39 +25,19 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0011_p2_referrals"
 down_revision: str | None = "0010_p3_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-)
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, "referral.recorded", "referral.seen")
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 _BUMP = "UPDATE children SET record_version = record_version + 1 WHERE id"
 # New tables that hold part of a child's record -> how a row names its child (as in 0008).
 _RECORD_TABLES = {
@@ -93,24 +73,8 @@ def _postgresql_triggers(table: str, child: str) -> list[str]:
     ]
 
 
-def _actions(new: Sequence[str], old: Sequence[str]) -> None:
-    def choice(values: Sequence[str]) -> sa.Enum:
-        return sa.Enum(
-            *values,
-            name=op.f("ck_audit_log_action"),
-            native_enum=False,
-            create_constraint=True,
-            length=32,
-        )
-
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action", existing_type=choice(old), type_=choice(new), existing_nullable=False
-        )
-
-
 def upgrade() -> None:
-    _actions(_ACTIONS_AFTER, _ACTIONS_BEFORE)
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
     op.create_table(
         "referrals",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -182,4 +146,4 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_referrals_child_id"), table_name="referrals")
     op.drop_table("referrals")
     op.execute("DELETE FROM audit_log WHERE action LIKE 'referral.%'")
-    _actions(_ACTIONS_BEFORE, _ACTIONS_AFTER)
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)

@@ -27,58 +27,20 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0013_p4"
 down_revision: str | None = "0012_p1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-    # added by 0011_p2_referrals
-    "referral.recorded",
-    "referral.seen",
-)
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, "care-item.unticked")
-
-
-def _choice(values: Sequence[str]) -> sa.Enum:
-    name = op.f("ck_audit_log_action")
-    return sa.Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
-
-
-def _actions(before: Sequence[str], after: Sequence[str]) -> None:
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_choice(before),
-            type_=_choice(after),
-            existing_nullable=False,
-        )
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 
 
 _COLUMNS = (
@@ -93,12 +55,12 @@ def upgrade() -> None:
     # record-version triggers revision 0008 put on family_invitations.
     for table, column, length in _COLUMNS:
         op.add_column(table, sa.Column(column, sa.String(length=length), nullable=True))
-    _actions(_ACTIONS_BEFORE, _ACTIONS_AFTER)
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
 
 
 def downgrade() -> None:
     op.execute("DELETE FROM audit_log WHERE action = 'care-item.unticked'")
-    _actions(_ACTIONS_AFTER, _ACTIONS_BEFORE)
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)
     # ALTER TABLE ... DROP COLUMN: PostgreSQL, and SQLite from 3.35 (no rebuild, as above).
     for table, column, _ in reversed(_COLUMNS):
         op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -16,6 +16,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0014_p7"
 down_revision: str | None = "0013_p4"
 branch_labels: str | Sequence[str] | None = None
@@ -24,53 +30,8 @@ depends_on: str | Sequence[str] | None = None
 # The ids' type as ``hipcare.storage.tables.RECORD_ID`` declares it (64-bit on PostgreSQL, 0012_p1).
 _RECORD_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-    # added by 0011_p2_referrals and 0013_p4
-    "referral.recorded",
-    "referral.seen",
-    "care-item.unticked",
-)
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, "outcome.recorded", "outcome.read", "site-report.read")
-
-
-def _choice(values: Sequence[str], name: str) -> sa.Enum:
-    return sa.Enum(*values, name=op.f(name), native_enum=False, create_constraint=True, length=32)
-
-
-def _audit_actions(actions: Sequence[str]) -> None:
-    old_actions = _ACTIONS_AFTER if actions is _ACTIONS_BEFORE else _ACTIONS_BEFORE
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_choice(old_actions, "ck_audit_log_action"),
-            type_=_choice(actions, "ck_audit_log_action"),
-            existing_nullable=False,
-        )
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 
 
 def _child_table(name: str, *columns: sa.Column[object]) -> None:
@@ -94,7 +55,7 @@ def _child_table(name: str, *columns: sa.Column[object]) -> None:
 
 
 def upgrade() -> None:
-    _audit_actions(_ACTIONS_AFTER)
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
     op.create_table(
         "operation_outcomes",
         sa.Column("operation_plan_id", _RECORD_ID, autoincrement=False, nullable=False),
@@ -176,4 +137,4 @@ def downgrade() -> None:
             "('outcome.recorded', 'outcome.read', 'site-report.read')"
         )
     )
-    _audit_actions(_ACTIONS_BEFORE)
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)

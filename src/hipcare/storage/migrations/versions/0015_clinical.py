@@ -16,68 +16,25 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0015_clinical"
 down_revision: str | None = "0014_p7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-    # added by 0011_p2_referrals and 0013_p4
-    "referral.recorded",
-    "referral.seen",
-    "care-item.unticked",
-    # added by 0014_p7
-    "outcome.recorded",
-    "outcome.read",
-    "site-report.read",
-)
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, "operation.done")
-
-
-def _choice(values: Sequence[str], name: str) -> sa.Enum:
-    return sa.Enum(*values, name=op.f(name), native_enum=False, create_constraint=True, length=32)
-
-
-def _audit_actions(actions: Sequence[str]) -> None:
-    old_actions = _ACTIONS_AFTER if actions is _ACTIONS_BEFORE else _ACTIONS_BEFORE
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_choice(old_actions, "ck_audit_log_action"),
-            type_=_choice(actions, "ck_audit_log_action"),
-            existing_nullable=False,
-        )
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 
 
 def upgrade() -> None:
     with op.batch_alter_table("visits", schema=None) as batch_op:
         batch_op.add_column(sa.Column("examination", sa.JSON(), nullable=True))
-    _audit_actions(_ACTIONS_AFTER)
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
 
 
 def downgrade() -> None:
@@ -85,4 +42,4 @@ def downgrade() -> None:
     # trip the record-version triggers that name it.
     op.execute(sa.text("ALTER TABLE visits DROP COLUMN examination"))
     op.execute(sa.text("DELETE FROM audit_log WHERE action = 'operation.done'"))
-    _audit_actions(_ACTIONS_BEFORE)
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)

@@ -18,65 +18,20 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    ADDED,
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0016_sso"
 down_revision: str | None = "0015_clinical"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-    # added by 0011_p2_referrals and 0013_p4
-    "referral.recorded",
-    "referral.seen",
-    "care-item.unticked",
-    # added by 0014_p7
-    "outcome.recorded",
-    "outcome.read",
-    "site-report.read",
-    # added by migrations re-chained before 0016_sso
-    "operation.done",
-)
-_NEW_ACTIONS = ("user.signed-in", "user.created", "user.access-changed")
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, *_NEW_ACTIONS)
-
-
-def _choice(values: Sequence[str], name: str) -> sa.Enum:
-    return sa.Enum(*values, name=op.f(name), native_enum=False, create_constraint=True, length=32)
-
-
-def _audit_actions(actions: Sequence[str]) -> None:
-    old_actions = _ACTIONS_AFTER if actions is _ACTIONS_BEFORE else _ACTIONS_BEFORE
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_choice(old_actions, "ck_audit_log_action"),
-            type_=_choice(actions, "ck_audit_log_action"),
-            existing_nullable=False,
-        )
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 
 
 def _restore_sqlite_user_triggers() -> None:
@@ -93,7 +48,7 @@ def _restore_sqlite_user_triggers() -> None:
 
 
 def upgrade() -> None:
-    _audit_actions(_ACTIONS_AFTER)
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("oidc_issuer", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("oidc_subject", sa.String(length=255), nullable=True))
@@ -109,6 +64,6 @@ def downgrade() -> None:
         batch_op.drop_column("oidc_subject")
         batch_op.drop_column("oidc_issuer")
     _restore_sqlite_user_triggers()
-    actions = ", ".join(f"'{action}'" for action in _NEW_ACTIONS)
-    op.execute(sa.text(f"DELETE FROM audit_log WHERE action IN ({actions})"))  # noqa: S608 -- fixed names above
-    _audit_actions(_ACTIONS_BEFORE)
+    actions = ", ".join(f"'{action}'" for action in ADDED[revision])
+    op.execute(sa.text(f"DELETE FROM audit_log WHERE action IN ({actions})"))  # noqa: S608 -- the frozen history's names
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)

@@ -22,6 +22,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0018_alerts"
 down_revision: str | None = "0017_pacs"
 branch_labels: str | Sequence[str] | None = None
@@ -30,48 +36,8 @@ depends_on: str | Sequence[str] | None = None
 # The ids' type as ``hipcare.storage.tables.RECORD_ID`` declares it (64-bit on PostgreSQL).
 _RECORD_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-    # added by 0011_p2_referrals and 0013_p4
-    "referral.recorded",
-    "referral.seen",
-    "care-item.unticked",
-    "outcome.recorded",
-    "outcome.read",
-    "site-report.read",
-    # added by migrations re-chained before 0018_alerts
-    "operation.done",
-    "user.signed-in",
-    "user.created",
-    "user.access-changed",
-    "pacs.searched",
-    "pacs.pull-refused",
-)
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, "alert-routes.changed", "alert-routes.read", "audit-log.read")
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 
 # Revision 0011's SQLite triggers on alert_deliveries: an alert's email is part of the child's
 # record, so cached pages follow it.
@@ -95,21 +61,6 @@ def _sqlite_delivery_triggers() -> list[str]:
     ]
 
 
-def _choice(values: Sequence[str], name: str) -> sa.Enum:
-    return sa.Enum(*values, name=op.f(name), native_enum=False, create_constraint=True, length=32)
-
-
-def _audit_actions(actions: Sequence[str]) -> None:
-    old_actions = _ACTIONS_AFTER if actions is _ACTIONS_BEFORE else _ACTIONS_BEFORE
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_choice(old_actions, "ck_audit_log_action"),
-            type_=_choice(actions, "ck_audit_log_action"),
-            existing_nullable=False,
-        )
-
-
 def _remake_sqlite_triggers() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for statement in _sqlite_delivery_triggers():
@@ -117,7 +68,7 @@ def _remake_sqlite_triggers() -> None:
 
 
 def upgrade() -> None:
-    _audit_actions(_ACTIONS_AFTER)
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
     op.create_table(
         "site_alert_routes",
         sa.Column("site_id", sa.String(length=64), nullable=False),
@@ -163,4 +114,4 @@ def downgrade() -> None:
             "('alert-routes.changed', 'alert-routes.read', 'audit-log.read')"
         )
     )
-    _audit_actions(_ACTIONS_BEFORE)
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)

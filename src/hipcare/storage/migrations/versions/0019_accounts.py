@@ -17,6 +17,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    ADDED,
+    actions_after,
+    actions_before,
+    audit_action_type,
+)
+
 revision: str = "0019_accounts"
 down_revision: str | None = "0018_alerts"
 branch_labels: str | Sequence[str] | None = None
@@ -25,66 +32,8 @@ depends_on: str | Sequence[str] | None = None
 # The ids' type as ``hipcare.storage.tables.RECORD_ID`` declares it (64-bit on PostgreSQL, 0012_p1).
 _RECORD_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-    "referral.recorded",
-    "referral.seen",
-    "care-item.unticked",
-    # added by 0014_p7
-    "outcome.recorded",
-    "outcome.read",
-    "site-report.read",
-    # added by migrations re-chained before 0019_accounts
-    "operation.done",
-    "user.signed-in",
-    "user.created",
-    "user.access-changed",
-    "pacs.searched",
-    "pacs.pull-refused",
-    "alert-routes.changed",
-    "alert-routes.read",
-    "audit-log.read",
-)
-_NEW_ACTIONS = (
-    "staff.listed",
-    "staff.invited",
-    "staff.updated",
-    "staff.deactivated",
-    "staff.reactivated",
-    "password.set",
-    "password.changed",
-    "password.reset-requested",
-    "password.reset",
-    "password.rehashed",
-    "second-factor.enrolled",
-    "second-factor.refused",
-    "recovery-code.used",
-)
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, *_NEW_ACTIONS)
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 _ENTITY_TYPES_BEFORE = ("child", "visit", "site", "radiograph")
 _ENTITY_TYPES_AFTER = (*_ENTITY_TYPES_BEFORE, "user")
 
@@ -110,8 +59,8 @@ def _closed_sets(actions: Sequence[str], entity_types: Sequence[str]) -> None:
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.alter_column(
             "action",
-            existing_type=_choice(old_actions, "ck_audit_log_action"),
-            type_=_choice(actions, "ck_audit_log_action"),
+            existing_type=audit_action_type(old_actions),
+            type_=audit_action_type(actions),
             existing_nullable=False,
         )
         batch_op.alter_column(
@@ -192,7 +141,7 @@ def downgrade() -> None:
     # ALTER TABLE ... DROP COLUMN: PostgreSQL, and SQLite from 3.35 (no rebuild, as above).
     for column in reversed(_user_columns()):
         op.execute(f"ALTER TABLE users DROP COLUMN {column.name}")
-    quoted = ", ".join(f"'{action}'" for action in _NEW_ACTIONS)
-    op.execute(sa.text(f"DELETE FROM audit_log WHERE action IN ({quoted})"))  # noqa: S608 -- constants above
+    quoted = ", ".join(f"'{action}'" for action in ADDED[revision])
+    op.execute(sa.text(f"DELETE FROM audit_log WHERE action IN ({quoted})"))  # noqa: S608 -- the frozen history's names
     op.execute(sa.text("DELETE FROM audit_log WHERE entity_type = 'user'"))
     _closed_sets(_ACTIONS_BEFORE, _ENTITY_TYPES_BEFORE)

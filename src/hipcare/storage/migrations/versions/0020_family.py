@@ -18,88 +18,24 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    ADDED,
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0020_family"
 down_revision: str | None = "0019_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-    "referral.recorded",
-    "referral.seen",
-    "care-item.unticked",
-    "outcome.recorded",
-    "outcome.read",
-    "site-report.read",
-    # added by migrations re-chained before 0020_family
-    "operation.done",
-    "user.signed-in",
-    "user.created",
-    "user.access-changed",
-    "pacs.searched",
-    "pacs.pull-refused",
-    "alert-routes.changed",
-    "alert-routes.read",
-    "audit-log.read",
-    "staff.listed",
-    "staff.invited",
-    "staff.updated",
-    "staff.deactivated",
-    "staff.reactivated",
-    "password.set",
-    "password.changed",
-    "password.reset-requested",
-    "password.reset",
-    "password.rehashed",
-    "second-factor.enrolled",
-    "second-factor.refused",
-    "recovery-code.used",
-)
-_NEW_ACTIONS = ("care-item.reopened", "postponement.emailed", "day-of-surgery.set")
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, *_NEW_ACTIONS)
-
-
-def _choice(values: Sequence[str], name: str) -> sa.Enum:
-    return sa.Enum(*values, name=op.f(name), native_enum=False, create_constraint=True, length=32)
-
-
-def _audit_actions(actions: Sequence[str]) -> None:
-    old_actions = _ACTIONS_AFTER if actions is _ACTIONS_BEFORE else _ACTIONS_BEFORE
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_choice(old_actions, "ck_audit_log_action"),
-            type_=_choice(actions, "ck_audit_log_action"),
-            existing_nullable=False,
-        )
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 
 
 def upgrade() -> None:
-    _audit_actions(_ACTIONS_AFTER)
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
     with op.batch_alter_table("operation_plans", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pathway_started_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("postponed_from", sa.Date(), nullable=True))
@@ -112,6 +48,6 @@ def downgrade() -> None:
     # operation_plans on SQLite would break the record-version triggers that name it.
     for column in ("day_of_surgery", "postponed_at", "postponed_from", "pathway_started_on"):
         op.execute(sa.text(f"ALTER TABLE operation_plans DROP COLUMN {column}"))
-    quoted = ", ".join(f"'{action}'" for action in _NEW_ACTIONS)
-    op.execute(sa.text(f"DELETE FROM audit_log WHERE action IN ({quoted})"))  # noqa: S608 -- constants only
-    _audit_actions(_ACTIONS_BEFORE)
+    quoted = ", ".join(f"'{action}'" for action in ADDED[revision])
+    op.execute(sa.text(f"DELETE FROM audit_log WHERE action IN ({quoted})"))  # noqa: S608 -- the frozen history's names
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)

@@ -18,6 +18,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0021_childpage"
 down_revision: str | None = "0020_family"
 branch_labels: str | Sequence[str] | None = None
@@ -26,67 +32,8 @@ depends_on: str | Sequence[str] | None = None
 # The ids' type as ``hipcare.storage.tables.RECORD_ID`` declares it (64-bit on PostgreSQL, 0012_p1).
 _RECORD_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-    "referral.recorded",
-    "referral.seen",
-    "care-item.unticked",
-    # added by 0014_p7
-    "outcome.recorded",
-    "outcome.read",
-    "site-report.read",
-    # added by migrations re-chained before 0021_childpage
-    "operation.done",
-    "user.signed-in",
-    "user.created",
-    "user.access-changed",
-    "pacs.searched",
-    "pacs.pull-refused",
-    "alert-routes.changed",
-    "alert-routes.read",
-    "audit-log.read",
-    "staff.listed",
-    "staff.invited",
-    "staff.updated",
-    "staff.deactivated",
-    "staff.reactivated",
-    "password.set",
-    "password.changed",
-    "password.reset-requested",
-    "password.reset",
-    "password.rehashed",
-    "second-factor.enrolled",
-    "second-factor.refused",
-    "recovery-code.used",
-    "care-item.reopened",
-    "postponement.emailed",
-    "day-of-surgery.set",
-)
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, "radiograph.confirmed")
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 
 
 _BUMP = "UPDATE children SET record_version = record_version + 1 WHERE id"
@@ -114,23 +61,8 @@ def _sqlite_reading_triggers() -> None:
         op.execute(statement)
 
 
-def _choice(values: Sequence[str], name: str) -> sa.Enum:
-    return sa.Enum(*values, name=op.f(name), native_enum=False, create_constraint=True, length=32)
-
-
-def _audit_actions(actions: Sequence[str]) -> None:
-    old_actions = _ACTIONS_AFTER if actions is _ACTIONS_BEFORE else _ACTIONS_BEFORE
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_choice(old_actions, "ck_audit_log_action"),
-            type_=_choice(actions, "ck_audit_log_action"),
-            existing_nullable=False,
-        )
-
-
 def upgrade() -> None:
-    _audit_actions(_ACTIONS_AFTER)
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
     with op.batch_alter_table("radiograph_readings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("confirmed_by", _RECORD_ID, nullable=True))
         batch_op.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
@@ -184,4 +116,4 @@ def downgrade() -> None:
         batch_op.drop_column("confirmed_by")
     _sqlite_reading_triggers()
     op.execute(sa.text("DELETE FROM audit_log WHERE action = 'radiograph.confirmed'"))
-    _audit_actions(_ACTIONS_BEFORE)
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)

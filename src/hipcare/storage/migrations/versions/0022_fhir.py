@@ -18,6 +18,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from hipcare.storage.audit_action_history import (
+    actions_after,
+    actions_before,
+    replace_audit_action_check,
+)
+
 revision: str = "0022_fhir"
 down_revision: str | None = "0021_childpage"
 branch_labels: str | Sequence[str] | None = None
@@ -26,83 +32,8 @@ depends_on: str | Sequence[str] | None = None
 # The ids' type as ``hipcare.storage.tables.RECORD_ID`` declares it (64-bit on PostgreSQL).
 _RECORD_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-_ACTIONS_BEFORE = (
-    "child.registered",
-    "child.read",
-    "child.listed",
-    "visit.recorded",
-    "access.denied",
-    "child.updated",
-    "visit.updated",
-    "child.exported",
-    "operation.planned",
-    "operation.postponed",
-    "pathway.started",
-    "care-item.ticked",
-    "alert.acknowledged",
-    "family.invited",
-    "invitation.accepted",
-    "care-plan.read",
-    "diary.recorded",
-    "diary.read",
-    "alert.raised",
-    "calendar-link.changed",
-    "calendar.read",
-    "reminder.sent",
-    "radiograph.stored",
-    "radiograph.read",
-    "radiograph.measured",
-    "referral.recorded",
-    "referral.seen",
-    "care-item.unticked",
-    # added by 0014_p7
-    "outcome.recorded",
-    "outcome.read",
-    "site-report.read",
-    # added by migrations re-chained before 0022_fhir
-    "operation.done",
-    "user.signed-in",
-    "user.created",
-    "user.access-changed",
-    "pacs.searched",
-    "pacs.pull-refused",
-    "alert-routes.changed",
-    "alert-routes.read",
-    "audit-log.read",
-    "staff.listed",
-    "staff.invited",
-    "staff.updated",
-    "staff.deactivated",
-    "staff.reactivated",
-    "password.set",
-    "password.changed",
-    "password.reset-requested",
-    "password.reset",
-    "password.rehashed",
-    "second-factor.enrolled",
-    "second-factor.refused",
-    "recovery-code.used",
-    "care-item.reopened",
-    "postponement.emailed",
-    "day-of-surgery.set",
-    "radiograph.confirmed",
-)
-_ACTIONS_AFTER = (*_ACTIONS_BEFORE, "child.merged", "registry.exported")
-
-
-def _choice(values: Sequence[str], name: str) -> sa.Enum:
-    return sa.Enum(*values, name=op.f(name), native_enum=False, create_constraint=True, length=32)
-
-
-def _audit_actions(actions: Sequence[str]) -> None:
-    old_actions = _ACTIONS_AFTER if actions is _ACTIONS_BEFORE else _ACTIONS_BEFORE
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.alter_column(
-            "action",
-            existing_type=_choice(old_actions, "ck_audit_log_action"),
-            type_=_choice(actions, "ck_audit_log_action"),
-            existing_nullable=False,
-        )
+_ACTIONS_BEFORE = actions_before(revision)
+_ACTIONS_AFTER = actions_after(revision)
 
 
 _CHILD_COLUMNS = (
@@ -129,7 +60,7 @@ def _sqlite_children_trigger(columns: Sequence[str]) -> str:
 
 
 def upgrade() -> None:
-    _audit_actions(_ACTIONS_AFTER)
+    replace_audit_action_check(_ACTIONS_BEFORE, _ACTIONS_AFTER)
     op.add_column("audit_log", sa.Column("command", sa.String(length=64), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         # PostgreSQL's BEFORE UPDATE trigger (0008) bumps record_version on any column.
@@ -176,4 +107,4 @@ def downgrade() -> None:
     )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_column("command")
-    _audit_actions(_ACTIONS_BEFORE)
+    replace_audit_action_check(_ACTIONS_AFTER, _ACTIONS_BEFORE)
