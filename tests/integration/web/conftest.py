@@ -9,7 +9,7 @@ under ``CI=true``, where it fails.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from tests.support.databases import (
     empty_database,
     session_postgresql_database,
 )
+from tests.support.servers import Running, serve_workers
 from web_support import EMAILS, HARBOUR, NORTHERN, PASSWORD, Clock, Staff
 
 from hipcare.domain.records import Profession, Role, Site, User
@@ -130,3 +131,10 @@ def app(settings: Settings, clock: Clock, staff: Staff) -> Iterator[FastAPI]:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[[str], Running]]:
+    """``hipcare serve --workers 3`` on a database the test prepared; stopped afterwards."""
+    with serve_workers(tmp_path) as start:
+        yield start

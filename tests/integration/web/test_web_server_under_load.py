@@ -9,17 +9,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,13 +20,12 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from tests.fixtures.radiographs import SMALL, dicom_dataset, pelvis_pixels
+from tests.support.servers import Running, at_once, signed_in_client
 from web_support import CHILD_FORM, EMAILS, HARBOUR, PASSWORD, Staff, sign_in
 
 from hipcare.domain.records import Alert, Profession, Role, User
 from hipcare.storage import SqlAlchemyUnitOfWork
 
-HIPCARE = Path(sys.executable).with_name("hipcare")
-STARTUP_SECONDS = 120.0
 EXTRA_CLINICIANS = ("rae@example.org", "sol@example.org", "tam@example.org")
 FAMILY_EMAIL = "quynh.parent@example.org"
 FAMILY_NAME = "Quỳnh Parent"
@@ -47,60 +37,6 @@ HOSTILE_NAMES = (
     "İ" * 200,
     "ŉ" * 200,
 )
-
-
-@dataclass(frozen=True)
-class Running:
-    base_url: str
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[[str], Running]]:
-    """``hipcare serve --workers 3`` on a database the test prepared; stopped afterwards."""
-    processes: list[subprocess.Popen[bytes]] = []
-
-    def start(database_url: str) -> Running:
-        log = tmp_path / "server.log"
-        port = _free_port()
-        environ = {
-            key: value for key, value in os.environ.items() if not key.startswith("HIPCARE_")
-        }
-        environ["HIPCARE_DATA_DIR"] = str(tmp_path / "server-data")
-        environ["HIPCARE_DATABASE_URL"] = database_url
-        environ["HIPCARE_SECURE_COOKIES"] = "false"  # plain http on 127.0.0.1
-        argv = [str(HIPCARE), "serve", "--workers", "3", "--host", "127.0.0.1", "--port", str(port)]
-        with log.open("wb") as sink:
-            process = subprocess.Popen(argv, env=environ, stdout=sink, stderr=subprocess.STDOUT)
-        processes.append(process)
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"hipcare serve exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(base_url + "/healthz", timeout=2):  # noqa: S310 -- our own http://127.0.0.1 server
-                    return Running(base_url, log)
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.2)
-        pytest.fail(f"hipcare serve did not answer /healthz:\n{log.read_text()}")
-
-    yield start
-    for process in processes:
-        process.send_signal(signal.SIGINT)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:  # pragma: no cover -- only when shutdown hangs
-            process.kill()
-            process.wait()
 
 
 def _api_headers(client: TestClient, email: str) -> dict[str, str]:
@@ -193,32 +129,6 @@ def _prepare(client: TestClient, uow: SqlAlchemyUnitOfWork, staff: Staff, hash_:
     return Prepared(child_id, operation_id, "postop-xray", link.group(1), film_id, alert.id)
 
 
-def _signed_in(base_url: str, email: str) -> httpx2.Client:
-    client = httpx2.Client(base_url=base_url, timeout=60)
-    response = client.post("/api/sign-in", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-    return client
-
-
-def _at_once(calls: list[Callable[[], httpx2.Response]]) -> list[httpx2.Response]:
-    """Run the calls on threads released together; their responses in order."""
-    barrier = threading.Barrier(len(calls))
-    responses: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        responses[index] = calls[index]()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert all(response is not None for response in responses)
-    return responses
-
-
 @pytest.mark.slow
 def test_five_clinicians_ticking_one_item_at_once_get_one_200_and_four_409_and_the_log_is_clean(
     client: TestClient,
@@ -233,20 +143,20 @@ def test_five_clinicians_ticking_one_item_at_once_get_one_200_and_four_409_and_t
     prepared = _prepare(client, uow, staff, password_hash)
     server = start_server(database_url)
     emails = (EMAILS["surgeon"], EMAILS["nurse"], *EXTRA_CLINICIANS)
-    clinicians = [_signed_in(server.base_url, email) for email in emails]
+    clinicians = [signed_in_client(server.base_url, email, PASSWORD) for email in emails]
     tick_path = (
         f"/api/children/{prepared.child_id}/operations/{prepared.operation_id}"
         f"/items/{prepared.item_id}/done"
     )
     try:
-        ticks = _at_once([lambda c=c: c.post(tick_path) for c in clinicians])
+        ticks = at_once([lambda c=c: c.post(tick_path) for c in clinicians])
         statuses = sorted(response.status_code for response in ticks)
         assert statuses == [200, 409, 409, 409, 409], [r.text for r in ticks]
         refused = [response.json() for response in ticks if response.status_code == 409]
         assert all("someone else" in problem["problem"] for problem in refused)
 
         # Five acknowledgements of one alert at once: one 200, four 409.
-        acknowledged = _at_once(
+        acknowledged = at_once(
             [
                 lambda c=c: c.post(
                     f"/api/children/{prepared.child_id}/alerts/{prepared.alert_id}/acknowledge"
@@ -258,7 +168,7 @@ def test_five_clinicians_ticking_one_item_at_once_get_one_200_and_four_409_and_t
         assert statuses == [200, 409, 409, 409, 409], [r.text for r in acknowledged]
 
         # Five first readings of one film at once: five readings, one visit.
-        readings = _at_once(
+        readings = at_once(
             [
                 lambda c=c: c.post(
                     f"/api/radiographs/{prepared.film_id}/readings", json={"landmarks": LANDMARKS}
@@ -291,7 +201,7 @@ def test_five_clinicians_ticking_one_item_at_once_get_one_200_and_four_409_and_t
             statuses.append(clinicians[0].get(path).status_code)
         accept_path = f"/invite/{prepared.invitation_token}"
         tabs = [httpx2.Client(base_url=server.base_url, timeout=60) for _ in range(6)]
-        accepted = _at_once(
+        accepted = at_once(
             [
                 lambda tab=tab: tab.post(
                     accept_path,

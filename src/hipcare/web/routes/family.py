@@ -89,10 +89,11 @@ async def switch_language(request: Request, lang: str = "en", next: str = "/fami
 
 
 @pages_router.get("/family/sw.js")
-async def service_worker() -> Response:
+def service_worker() -> Response:
     """The family app's service worker (``static/family-sw.js``), served under /family so it
     may look after the family pages only (``Service-Worker-Allowed``: /family); never cached
-    by the browser, so a new version is picked up at the next visit."""
+    by the browser, so a new version is picked up at the next visit. A plain ``def``: the
+    file is read on Starlette's threadpool, not on the event loop."""
     script = resources.files("hipcare.web").joinpath("static/family-sw.js").read_bytes()
     return Response(
         script,

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -132,8 +133,16 @@ async def diary_add(
     finally:
         await raw.close()
     try:
-        record = use.record_diary_entry(
-            uow, user_id(user), child_id, form, context.content.diary_rules, now=now, photo=photo
+        # On the threadpool: the photo (up to PHOTO_MAX_BYTES) is written in this transaction.
+        record = await run_in_threadpool(
+            use.record_diary_entry,
+            uow,
+            user_id(user),
+            child_id,
+            form,
+            context.content.diary_rules,
+            now=now,
+            photo=photo,
         )
     except InvalidInputError as error:
         values = _diary_values(context, user, child, words)
@@ -160,9 +169,11 @@ async def pain_words(
 
 
 @pages_router.get("/family/children/{child_id}/diary/{entry_id}/photo")
-async def diary_photo(
+def diary_photo(
     request: Request, child_id: RecordId, entry_id: RecordId, user: User, context: Context
 ) -> Response:
+    """The photo (up to ``PHOTO_MAX_BYTES``), read in a plain ``def`` so Starlette runs it on
+    its threadpool, not on the event loop."""
     content_type, content = use.diary_photo(
         _uow(context), user_id(user), child_id, entry_id, now=context.now()
     )

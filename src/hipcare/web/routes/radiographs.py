@@ -33,6 +33,7 @@ from typing import Annotated, Any, TypeVar
 import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -424,8 +425,11 @@ async def preview(
         )
 
     try:
-        film, content = film_image(
-            _uow(context), user_id(user), film_id, now=now, file_needed=file_needed
+        # On the threadpool, not the event loop: the film's file (up to MAX_UPLOAD_BYTES) is
+        # read here (twenty at once held /healthz for 2 s). Not on the heavy pool either: a
+        # 304 or a cached preview must not queue behind renders.
+        film, content = await run_in_threadpool(
+            film_image, _uow(context), user_id(user), film_id, now=now, file_needed=file_needed
         )
     except InvalidInputError as error:
         return _not_found(request, error)
@@ -438,7 +442,10 @@ async def preview(
         radiograph = recent.get(film.sha256)
         if radiograph is None:
             if content is None:  # evicted since film_image looked: read it (audited again)
-                _, content = film_content(_uow(context), user_id(user), film_id, now=now)
+                read = await run_in_threadpool(
+                    film_content, _uow(context), user_id(user), film_id, now=now
+                )
+                content = read[1]
             radiograph = await _off_the_event_loop(request, partial(read_radiograph, content))
             recent.put(film.sha256, radiograph)
         cached = await _off_the_event_loop(
