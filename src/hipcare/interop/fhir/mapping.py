@@ -10,7 +10,8 @@ so exporting the same record twice gives the same resources.
 The operations' resources (Procedure, the outcome Observations, Encounter) are built in
 :mod:`.operation_resources`, the CarePlan and its Tasks in :mod:`.care_plan_resources`, and
 the pieces all of them share in :mod:`.resource_parts`; this module puts them together and
-re-exports their names. Codes and their sources: :mod:`hipcare.interop.fhir.codes`. Pure: no I/O, no clock.
+re-exports their names. Codes and their sources: :mod:`hipcare.interop.fhir.codes`.
+Pure: no I/O, no clock.
 """
 
 from __future__ import annotations

@@ -208,4 +208,3 @@ def encounters(record: ChildRecord) -> Iterator[Resource]:
                     "reAdmission": {"text": "readmission after the operation's stay"}
                 },
             }
-
