@@ -1,20 +1,20 @@
 """SQLAlchemy storage of the family side: links, invitations, feeds, diary, reminder claims.
 
 Implements :class:`hipcare.services.ports.FamilyRepository`
-(:class:`hipcare.storage.SqlAlchemyUnitOfWork` makes it).
+(:class:`hipcare.storage.SqlAlchemyUnitOfWork` makes it). The links, the family pages' reads,
+invitations and calendar feeds are here; the diary is :mod:`hipcare.storage.family_diary` and
+the reminders :mod:`hipcare.storage.family_reminders`, whose classes the repository is made of.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     and_,
     bindparam,
-    delete,
     exists,
     func,
     insert,
@@ -22,10 +22,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from hipcare.domain.diary import DiaryEntry, Urgency
 from hipcare.domain.records import (
     AuditAction,
     Child,
@@ -38,30 +35,26 @@ from hipcare.services.accounts import WebSession
 from hipcare.services.family import (
     CalendarFeed,
     Carer,
-    DueReminder,
     Invitation,
     LinkedChild,
     StartedPlan,
-    StoredDiaryEntry,
 )
 from hipcare.storage import mapping
 from hipcare.storage.accounts import (
     SESSION_USER_COLUMNS,
     session_and_user_from_row,
 )
+from hipcare.storage.family_diary import SqlAlchemyFamilyDiary
+from hipcare.storage.family_reminders import SqlAlchemyFamilyReminders
 from hipcare.storage.tables import (
     AuditRow,
     CalendarFeedRow,
     CarePlanItemRow,
     ChildRow,
-    DiaryEntryRow,
-    DiaryPhotoRow,
     FamilyInvitationRow,
     FamilyLinkRow,
     OperationPlanRow,
     PageGenerationRow,
-    PainDescriptorRow,
-    ReminderDeliveryRow,
     UserRow,
     WebSessionRow,
 )
@@ -197,20 +190,12 @@ def _linked_child(row: Any) -> LinkedChild:
     )
 
 
-class SqlAlchemyFamilyRepository:
+class SqlAlchemyFamilyRepository(SqlAlchemyFamilyDiary, SqlAlchemyFamilyReminders):
     """The family side's storage. The "today" page's reads and its audit row run as Core
     statements on ``connection()``; everything else uses the ORM session ``orm_session()``,
-    which a connection unit of work makes only when it is first needed."""
-
-    def __init__(
-        self, orm_session: Callable[[], Session], connection: Callable[[], Connection]
-    ) -> None:
-        self._orm_session = orm_session
-        self._connection = connection
-
-    @property
-    def _session(self) -> Session:
-        return self._orm_session()
+    which a connection unit of work makes only when it is first needed. The diary and the
+    reminders are :mod:`hipcare.storage.family_diary` and :mod:`hipcare.storage.family_reminders`.
+    """
 
     # links
     def link(self, user_id: int, child_id: int, at: datetime, language: str | None = None) -> None:
@@ -417,195 +402,3 @@ class SqlAlchemyFamilyRepository:
             .limit(1)
         ).first()
         return None if row is None else _feed(row)
-
-    # diary
-    def add_diary_entry(
-        self, entry: DiaryEntry, recorded_by: int, data: Mapping[str, Any], urgency: Urgency
-    ) -> int:
-        row = DiaryEntryRow(
-            child_id=entry.child_id,
-            recorded_by=recorded_by,
-            recorded_at=entry.recorded_at,
-            kind=entry.kind,
-            data=dict(data),
-            urgency=urgency,
-        )
-        self._session.add(row)
-        self._session.flush()
-        return row.id
-
-    def set_diary_alert(self, entry_id: int, alert_id: int) -> None:
-        self._session.execute(
-            update(DiaryEntryRow).where(DiaryEntryRow.id == entry_id).values(alert_id=alert_id)
-        )
-
-    def diary_for(self, child_id: int, limit: int) -> Sequence[StoredDiaryEntry]:
-        rows = self._session.execute(
-            select(DiaryEntryRow, DiaryPhotoRow.id)
-            .outerjoin(DiaryPhotoRow, DiaryPhotoRow.diary_entry_id == DiaryEntryRow.id)
-            .where(DiaryEntryRow.child_id == child_id)
-            .order_by(DiaryEntryRow.recorded_at.desc(), DiaryEntryRow.id.desc())
-            .limit(limit)
-        )
-        return [
-            StoredDiaryEntry(
-                id=row.id,
-                child_id=row.child_id,
-                recorded_by=row.recorded_by,
-                recorded_at=row.recorded_at,
-                kind=row.kind,
-                data=row.data,
-                urgency=row.urgency,
-                alert_id=row.alert_id,
-                has_photo=photo_id is not None,
-            )
-            for row, photo_id in rows
-        ]
-
-    def add_photo(self, entry_id: int, content_type: str, content: bytes) -> None:
-        self._session.add(
-            DiaryPhotoRow(diary_entry_id=entry_id, content_type=content_type, content=content)
-        )
-        self._session.flush()
-
-    def photo(self, entry_id: int) -> tuple[int, str, bytes] | None:
-        found = self._session.execute(
-            select(DiaryEntryRow.child_id, DiaryPhotoRow.content_type, DiaryPhotoRow.content)
-            .join(DiaryEntryRow, DiaryEntryRow.id == DiaryPhotoRow.diary_entry_id)
-            .where(DiaryPhotoRow.diary_entry_id == entry_id)
-        ).first()
-        return None if found is None else (found[0], found[1], found[2])
-
-    def descriptors(self, child_id: int) -> dict[str, str]:
-        rows = self._session.scalars(
-            select(PainDescriptorRow).where(PainDescriptorRow.child_id == child_id)
-        )
-        return {row.category: row.text for row in rows}
-
-    def set_descriptors(self, child_id: int, texts: Mapping[str, str], at: datetime) -> None:
-        self._session.execute(
-            delete(PainDescriptorRow).where(PainDescriptorRow.child_id == child_id)
-        )
-        for category, text in texts.items():
-            if text:
-                self._session.add(
-                    PainDescriptorRow(
-                        child_id=child_id, category=category, text=text, updated_at=at
-                    )
-                )
-        self._session.flush()
-
-    # reminders
-    def due_reminders(self, day: date) -> Sequence[DueReminder]:
-        rows = self._session.execute(
-            select(
-                CarePlanItemRow.id,
-                CarePlanItemRow.item_id,
-                CarePlanItemRow.due_date,
-                ChildRow.id,
-                UserRow.id,
-                UserRow.email,
-                func.coalesce(FamilyLinkRow.language, ChildRow.preferred_language),
-            )
-            .join(OperationPlanRow, OperationPlanRow.id == CarePlanItemRow.operation_plan_id)
-            .join(ChildRow, ChildRow.id == OperationPlanRow.child_id)
-            .join(FamilyLinkRow, FamilyLinkRow.child_id == ChildRow.id)
-            .join(UserRow, UserRow.id == FamilyLinkRow.user_id)
-            .where(
-                CarePlanItemRow.due_date == day,
-                CarePlanItemRow.done_at.is_(None),
-                UserRow.role == Role.FAMILY,
-                OperationPlanRow.status.not_in(("cancelled",)),
-            )
-            .order_by(UserRow.id, CarePlanItemRow.id)
-        )
-        return [DueReminder(*row) for row in rows]
-
-    def stale_reminders(self, stale_before: datetime) -> Sequence[DueReminder]:
-        rows = self._session.execute(
-            select(
-                CarePlanItemRow.id,
-                CarePlanItemRow.item_id,
-                ReminderDeliveryRow.due_date,
-                ChildRow.id,
-                UserRow.id,
-                UserRow.email,
-                ChildRow.preferred_language,
-            )
-            .select_from(ReminderDeliveryRow)
-            .join(CarePlanItemRow, CarePlanItemRow.id == ReminderDeliveryRow.care_plan_item_id)
-            .join(OperationPlanRow, OperationPlanRow.id == CarePlanItemRow.operation_plan_id)
-            .join(ChildRow, ChildRow.id == OperationPlanRow.child_id)
-            .join(UserRow, UserRow.id == ReminderDeliveryRow.recipient_id)
-            .join(
-                FamilyLinkRow,
-                (FamilyLinkRow.child_id == ChildRow.id) & (FamilyLinkRow.user_id == UserRow.id),
-            )
-            .where(
-                ReminderDeliveryRow.status == "sending",
-                ReminderDeliveryRow.claimed_at < stale_before,
-                CarePlanItemRow.done_at.is_(None),
-                UserRow.role == Role.FAMILY,
-                OperationPlanRow.status.not_in(("cancelled",)),
-            )
-            .order_by(UserRow.id, CarePlanItemRow.id)
-        )
-        return [DueReminder(*row) for row in rows]
-
-    def claim_delivery(
-        self, care_plan_item_id: int, recipient_id: int, due_date: date, now: datetime
-    ) -> int | None:
-        row = ReminderDeliveryRow(
-            care_plan_item_id=care_plan_item_id,
-            recipient_id=recipient_id,
-            due_date=due_date,
-            status="sending",
-            claimed_at=now,
-            attempts=1,
-        )
-        try:
-            with self._session.begin_nested():
-                self._session.add(row)
-                self._session.flush()
-        except IntegrityError:
-            return None
-        return row.id
-
-    def reclaim_stale(
-        self,
-        care_plan_item_id: int,
-        recipient_id: int,
-        due_date: date,
-        now: datetime,
-        stale_before: datetime,
-    ) -> int | None:
-        found = self._session.execute(
-            select(ReminderDeliveryRow.id, ReminderDeliveryRow.claimed_at).where(
-                ReminderDeliveryRow.care_plan_item_id == care_plan_item_id,
-                ReminderDeliveryRow.recipient_id == recipient_id,
-                ReminderDeliveryRow.due_date == due_date,
-                ReminderDeliveryRow.status == "sending",
-                ReminderDeliveryRow.claimed_at < stale_before,
-            )
-        ).first()
-        if found is None:
-            return None
-        delivery_id, claimed_at = found
-        # Compare-and-set on the old claim time: of two runs taking over, one wins.
-        result = self._session.execute(
-            update(ReminderDeliveryRow)
-            .where(
-                ReminderDeliveryRow.id == delivery_id,
-                ReminderDeliveryRow.status == "sending",
-                ReminderDeliveryRow.claimed_at == claimed_at,
-            )
-            .values(claimed_at=now, attempts=ReminderDeliveryRow.attempts + 1)
-        )
-        return int(delivery_id) if getattr(result, "rowcount", 0) == 1 else None
-
-    def mark_sent(self, delivery_id: int, at: datetime) -> None:
-        self._session.execute(
-            update(ReminderDeliveryRow)
-            .where(ReminderDeliveryRow.id == delivery_id)
-            .values(status="sent", sent_at=at)
-        )

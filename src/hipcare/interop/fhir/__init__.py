@@ -2,7 +2,9 @@
 
 - :mod:`.codes`: the code systems, codes and identifier systems used, each with its source.
 - :mod:`.mapping`: a child's record -> Patient, RelatedPerson, Organization, Condition,
-  Observation, Procedure, CarePlan and Task resources, and a Bundle of them.
+  Observation, Procedure, CarePlan and Task resources, and a Bundle of them; the operations'
+  resources are :mod:`.operation_resources`, the CarePlan and Tasks :mod:`.care_plan_resources`,
+  the pieces they share :mod:`.resource_parts`.
 - :mod:`.plan_definition`: the VDRO pathway as a PlanDefinition with ActivityDefinitions, and
   ``$apply``: a child's dated plan (``hipcare plan``) as a CarePlan with one Task per item.
 - :mod:`.reading`: Patient and Observation resources from another system -> hipcare values,

@@ -7,24 +7,45 @@ per measure per hip per visit, and the GMFCS level), Procedure (one per planned 
 and CarePlan with one Task per care-plan item. Resource ids are derived from hipcare's ids,
 so exporting the same record twice gives the same resources.
 
-Codes and their sources: :mod:`hipcare.interop.fhir.codes`. Pure: no I/O, no clock.
+The operations' resources (Procedure, the outcome Observations, Encounter) are built in
+:mod:`.operation_resources`, the CarePlan and its Tasks in :mod:`.care_plan_resources`, and
+the pieces all of them share in :mod:`.resource_parts`; this module puts them together and
+re-exports their names. Codes and their sources: :mod:`hipcare.interop.fhir.codes`.
+Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
 
-from hipcare.domain.exchange import ChildRecord, OperationRecord
+from hipcare.domain.exchange import ChildRecord
 from hipcare.domain.pathway import Pathway
 from hipcare.domain.radiograph import Side
 from hipcare.domain.records import Child, ExternalIdentifier, OperationStatus, Site
 from hipcare.interop.fhir import codes
+from hipcare.interop.fhir.care_plan_resources import (
+    activity_definition_url,
+    care_plans,
+    plan_definition_url,
+    task,
+)
+from hipcare.interop.fhir.operation_resources import encounters, outcome_observations, procedures
+from hipcare.interop.fhir.resource_parts import (
+    Resource,
+    body_site,
+    coding,
+    concept,
+    hip_sides,
+    patient_id,
+    quantity,
+    reference,
+)
 
 __all__ = [
     "activity_definition_url",
     "bundle",
     "by_type",
+    "care_plans",
     "child_bundle",
     "child_resources",
     "coding",
@@ -34,26 +55,9 @@ __all__ = [
     "outcome_observations",
     "patient_id",
     "plan_definition_url",
+    "procedures",
     "task",
 ]
-
-Resource = dict[str, Any]
-
-
-def coding(system: str, code: str, display: str | None = None) -> dict[str, str]:
-    """One FHIR Coding."""
-    result = {"system": system, "code": code}
-    if display is not None:
-        result["display"] = display
-    return result
-
-
-def _concept(system: str, code: str, display: str, text: str | None = None) -> dict[str, Any]:
-    return {"coding": [coding(system, code, display)], "text": text or display}
-
-
-def patient_id(child_id: int) -> str:
-    return f"child-{child_id}"
 
 
 def _organization_id(site_id: str) -> str:
@@ -63,27 +67,6 @@ def _organization_id(site_id: str) -> str:
 def measure_observation_id(visit_id: int, side: Side, measure: codes.Measure) -> str:
     """The id (and identifier value) of one measure's Observation: stable across exports."""
     return f"visit-{visit_id}-{side.value}-{codes.MEASURES[measure].code}"
-
-
-def plan_definition_url(pathway_id: str) -> str:
-    return f"{codes.BASE_URL}/PlanDefinition/{pathway_id}-pathway"
-
-
-def activity_definition_url(pathway_id: str, item_id: str) -> str:
-    return f"{codes.BASE_URL}/ActivityDefinition/{pathway_id}-{item_id}"
-
-
-def _reference(resource_type: str, resource_id: str) -> dict[str, str]:
-    return {"reference": f"{resource_type}/{resource_id}"}
-
-
-def _body_site(side: str) -> dict[str, Any]:
-    code, display = codes.HIP_BODY_SITES[side]
-    return _concept(codes.SNOMED, code, display)
-
-
-def _sides(value: str) -> tuple[str, ...]:
-    return ("right", "left") if value == "both" else (value,)
 
 
 def organization(site: Site, local: codes.LocalIdentifiers = codes.DEFAULT_IDENTIFIERS) -> Resource:
@@ -137,7 +120,7 @@ def patient(
                 "preferred": True,
             }
         ],
-        "managingOrganization": _reference("Organization", _organization_id(child.site_id)),
+        "managingOrganization": reference("Organization", _organization_id(child.site_id)),
     }
     if child.gestation_weeks is not None:
         # No core element holds gestation at birth; hipcare's own extension keeps it.
@@ -167,7 +150,7 @@ def related_people(child: Child) -> Iterator[Resource]:
             "resourceType": "RelatedPerson",
             "id": f"child-{child.id}-contact-{position}",
             "active": True,
-            "patient": _reference("Patient", patient_id(child.id)),
+            "patient": reference("Patient", patient_id(child.id)),
             # The relationship is free text in hipcare ("mother", "foster carer"...).
             "relationship": [{"text": contact.relationship}],
             "name": [{"text": contact.name}],
@@ -180,38 +163,29 @@ def conditions(record: ChildRecord) -> Iterator[Resource]:
     assert child_id is not None  # noqa: S101 -- checked by patient(), which runs first
     base = {
         "resourceType": "Condition",
-        "clinicalStatus": _concept(codes.CONDITION_CLINICAL, "active", "Active"),
-        "category": [_concept(codes.CONDITION_CATEGORY, "problem-list-item", "Problem List Item")],
-        "subject": _reference("Patient", patient_id(child_id)),
+        "clinicalStatus": concept(codes.CONDITION_CLINICAL, "active", "Active"),
+        "category": [concept(codes.CONDITION_CATEGORY, "problem-list-item", "Problem List Item")],
+        "subject": reference("Patient", patient_id(child_id)),
     }
     code, display = codes.SNOMED_CEREBRAL_PALSY
     yield {
         **base,
         "id": f"child-{child_id}-cerebral-palsy",
-        "code": _concept(codes.SNOMED, code, display, "Cerebral palsy"),
+        "code": concept(codes.SNOMED, code, display, "Cerebral palsy"),
     }
     planned = [
         op.plan for op in record.operations if op.plan.status is not OperationStatus.CANCELLED
     ]
     if planned:
         # A planned VDRO is the surgical team's judgement that the hip is displacing.
-        sides = sorted({side for plan in planned for side in _sides(plan.sides.value)})
+        sides = sorted({side for plan in planned for side in hip_sides(plan.sides.value)})
         code, display = codes.HIP_DISPLACEMENT
         yield {
             **base,
             "id": f"child-{child_id}-hip-displacement",
-            "code": _concept(codes.CODE_SYSTEM_CONDITIONS, code, display),
-            "bodySite": [_body_site(side) for side in sides],
+            "code": concept(codes.CODE_SYSTEM_CONDITIONS, code, display),
+            "bodySite": [body_site(side) for side in sides],
         }
-
-
-def _quantity(value: float, measure: codes.MeasureCode) -> dict[str, Any]:
-    return {
-        "value": value,
-        "unit": measure.unit_display,
-        "system": codes.UCUM,
-        "code": measure.unit_code,
-    }
 
 
 def observations(
@@ -219,7 +193,7 @@ def observations(
 ) -> Iterator[Resource]:
     child = record.child
     assert child.id is not None  # noqa: S101 -- checked by patient(), which runs first
-    subject = _reference("Patient", patient_id(child.id))
+    subject = reference("Patient", patient_id(child.id))
     if child.gmfcs is not None:
         code, display = codes.GMFCS_LEVEL
         yield {
@@ -227,10 +201,10 @@ def observations(
             "id": f"child-{child.id}-gmfcs",
             "identifier": [_identifier(local.measure, f"child-{child.id}-gmfcs")],
             "status": "final",
-            "category": [_concept(codes.OBSERVATION_CATEGORY, "exam", "Exam")],
-            "code": _concept(codes.CODE_SYSTEM_MEASURES, code, display),
+            "category": [concept(codes.OBSERVATION_CATEGORY, "exam", "Exam")],
+            "code": concept(codes.CODE_SYSTEM_MEASURES, code, display),
             "subject": subject,
-            "valueCodeableConcept": _concept(
+            "valueCodeableConcept": concept(
                 codes.CODE_SYSTEM_GMFCS, child.gmfcs.value, f"GMFCS level {child.gmfcs.value}"
             ),
         }
@@ -247,303 +221,27 @@ def observations(
                     "id": resource_id,
                     "identifier": [_identifier(local.measure, resource_id)],
                     "status": "final",
-                    "category": [_concept(codes.OBSERVATION_CATEGORY, "imaging", "Imaging")],
-                    "code": _concept(
+                    "category": [concept(codes.OBSERVATION_CATEGORY, "imaging", "Imaging")],
+                    "code": concept(
                         codes.CODE_SYSTEM_MEASURES, measure_code.code, measure_code.display
                     ),
                     "subject": subject,
                     "effectiveDateTime": visit.visit_date.isoformat(),
                     "issued": visit.recorded_at.isoformat(),
-                    "bodySite": _body_site(hip.side.value),
+                    "bodySite": body_site(hip.side.value),
                     "method": {"text": "Measured on a supine AP pelvis radiograph"},
-                    "valueQuantity": _quantity(value, measure_code),
+                    "valueQuantity": quantity(value, measure_code),
                 }
                 raw = hip.migration_percentage_raw
                 if measure is codes.Measure.MIGRATION_PERCENTAGE and raw is not None:
                     code, display = codes.MIGRATION_PERCENTAGE_RAW
                     observation["component"] = [
                         {
-                            "code": _concept(codes.CODE_SYSTEM_MEASURES, code, display),
-                            "valueQuantity": _quantity(raw, measure_code),
+                            "code": concept(codes.CODE_SYSTEM_MEASURES, code, display),
+                            "valueQuantity": quantity(raw, measure_code),
                         }
                     ]
                 yield observation
-
-
-_PROCEDURE_STATUS = {
-    OperationStatus.PROPOSED: "preparation",
-    OperationStatus.SCHEDULED: "preparation",
-    OperationStatus.POSTPONED: "on-hold",
-    OperationStatus.DONE: "completed",
-    OperationStatus.CANCELLED: "not-done",
-}
-
-
-def procedures(record: ChildRecord) -> Iterator[Resource]:
-    child_id = record.child.id
-    assert child_id is not None  # noqa: S101 -- checked by patient(), which runs first
-    for operation in record.operations:
-        plan = operation.plan
-        assert plan.id is not None  # noqa: S101 -- stored plans have ids
-        for procedure in plan.procedures:
-            resource: Resource = {
-                "resourceType": "Procedure",
-                "id": f"operation-{plan.id}-{procedure.value}",
-                "status": _PROCEDURE_STATUS[plan.status],
-                "code": _concept(
-                    codes.CODE_SYSTEM_PROCEDURES, procedure.value, codes.PROCEDURES[procedure.value]
-                ),
-                "subject": _reference("Patient", patient_id(child_id)),
-                "bodySite": [_body_site(side) for side in _sides(plan.sides.value)],
-            }
-            if plan.surgery_date is not None:
-                resource["performedDateTime"] = plan.surgery_date.isoformat()
-            if procedure.value == "vdro":
-                resource["note"] = [{"text": f"Implant planned: {plan.implant}"}]
-                if operation.outcome is not None and operation.outcome.complications:
-                    resource["complication"] = [
-                        _concept(
-                            codes.CODE_SYSTEM_COMPLICATION_GRADES,
-                            complication.grade.value,
-                            f"Clavien-Dindo-Sink grade {complication.grade.value}",
-                            f"Complication graded {complication.grade.value} (modified "
-                            f"Clavien-Dindo-Sink), {complication.days_after_surgery} days "
-                            "after surgery",
-                        )
-                        for complication in operation.outcome.complications
-                    ]
-            yield resource
-        yield from _after_operation(operation, child_id)
-
-
-def _after_operation(operation: OperationRecord, child_id: int) -> Iterator[Resource]:
-    """What the recorded outcome says was done later (issue 19): an unplanned return to
-    theatre, each re-operation of a hip, and the removal of the plate and screws, each a
-    Procedure pointing back at the VDRO it followed."""
-    outcome = operation.outcome
-    if outcome is None:
-        return
-    plan_id = operation.plan.id
-    vdro = _reference("Procedure", f"operation-{plan_id}-vdro")
-    subject = _reference("Patient", patient_id(child_id))
-    sides = [side.value for side in outcome.sides]
-    if outcome.return_to_theatre:
-        code, display = codes.RETURN_TO_THEATRE
-        yield {
-            "resourceType": "Procedure",
-            "id": f"operation-{plan_id}-return-to-theatre",
-            "status": "completed",
-            "code": _concept(codes.CODE_SYSTEM_PROCEDURES, code, display),
-            "subject": subject,
-            "partOf": [vdro],
-            "bodySite": [_body_site(side) for side in sides],
-            "note": [
-                {
-                    "text": "Unplanned return to theatre during the stay or the readmission "
-                    "window; the day is not recorded."
-                }
-            ],
-        }
-    for index, reoperation in enumerate(outcome.reoperations, start=1):
-        code, display = codes.REOPERATION
-        yield {
-            "resourceType": "Procedure",
-            "id": f"operation-{plan_id}-reoperation-{index}",
-            "status": "completed",
-            "code": _concept(codes.CODE_SYSTEM_PROCEDURES, code, display),
-            "subject": subject,
-            "performedDateTime": reoperation.reoperation_date.isoformat(),
-            "bodySite": [_body_site(reoperation.side.value)],
-            "reasonReference": [vdro],
-            "note": [
-                {
-                    "text": "A later operation on a hip this VDRO treated (a hip failure, "
-                    "clinical spec section 4)."
-                }
-            ],
-        }
-    if outcome.plate_removal_date is not None:
-        yield {
-            "resourceType": "Procedure",
-            "id": f"operation-{plan_id}-plate-removal",
-            "status": "completed",
-            "code": _concept(
-                codes.CODE_SYSTEM_PROCEDURES, "plate-removal", codes.PROCEDURES["plate-removal"]
-            ),
-            "subject": subject,
-            "performedDateTime": outcome.plate_removal_date.isoformat(),
-            "bodySite": [_body_site(side) for side in sides],
-            "reasonReference": [vdro],
-        }
-
-
-_MIGRATION_AROUND_SURGERY = (
-    ("before", "migration_percentage_before", codes.MIGRATION_PERCENTAGE_BEFORE),
-    ("1-year", "migration_percentage_at_1_year", codes.MIGRATION_PERCENTAGE_1_YEAR),
-    ("2-years", "migration_percentage_at_2_years", codes.MIGRATION_PERCENTAGE_2_YEARS),
-)
-
-
-def outcome_observations(record: ChildRecord) -> Iterator[Resource]:
-    """Each operated hip's migration percentage before surgery and at about 1 and 2 years
-    (issue 19; chosen from the films as the outcomes report chooses them,
-    :func:`hipcare.domain.outcomes.hip_outcomes`), ``partOf`` the VDRO."""
-    child_id = record.child.id
-    assert child_id is not None  # noqa: S101 -- checked by patient(), which runs first
-    mp = codes.MEASURES[codes.Measure.MIGRATION_PERCENTAGE]
-    for operation in record.operations:
-        plan_id = operation.plan.id
-        for hip in operation.hips:
-            for suffix, attribute, (code, display) in _MIGRATION_AROUND_SURGERY:
-                value = getattr(hip, attribute)
-                if value is None:
-                    continue
-                yield {
-                    "resourceType": "Observation",
-                    "id": f"operation-{plan_id}-{hip.side.value}-migration-{suffix}",
-                    "status": "final",
-                    "category": [_concept(codes.OBSERVATION_CATEGORY, "imaging", "Imaging")],
-                    "code": _concept(codes.CODE_SYSTEM_MEASURES, code, display),
-                    "subject": _reference("Patient", patient_id(child_id)),
-                    "partOf": [_reference("Procedure", f"operation-{plan_id}-vdro")],
-                    "bodySite": _body_site(hip.side.value),
-                    "valueQuantity": _quantity(value, mp),
-                }
-
-
-def encounters(record: ChildRecord) -> Iterator[Resource]:
-    """The inpatient stay of each operation with a recorded admission (finished once a
-    discharge is recorded), and each readmission after it (``hospitalization.reAdmission``)."""
-    child_id = record.child.id
-    assert child_id is not None  # noqa: S101 -- checked by patient(), which runs first
-    inpatient = coding(codes.ACT_CODE, "IMP", "inpatient encounter")
-    for operation in record.operations:
-        outcome = operation.outcome
-        if outcome is None or outcome.admission_date is None:
-            continue
-        plan_id = operation.plan.id
-        period = {"start": outcome.admission_date.isoformat()}
-        if outcome.discharge_date is not None:
-            period["end"] = outcome.discharge_date.isoformat()
-        yield {
-            "resourceType": "Encounter",
-            "id": f"operation-{plan_id}-stay",
-            "status": "finished" if outcome.discharge_date is not None else "in-progress",
-            "class": inpatient,
-            "subject": _reference("Patient", patient_id(child_id)),
-            "period": period,
-            "reasonReference": [
-                _reference("Procedure", f"operation-{plan_id}-{procedure.value}")
-                for procedure in operation.plan.procedures
-            ],
-        }
-        for index, readmission in enumerate(outcome.readmission_dates, start=1):
-            yield {
-                "resourceType": "Encounter",
-                "id": f"operation-{plan_id}-readmission-{index}",
-                "status": "finished",
-                "class": inpatient,
-                "subject": _reference("Patient", patient_id(child_id)),
-                "period": {"start": readmission.isoformat()},
-                "partOf": _reference("Encounter", f"operation-{plan_id}-stay"),
-                "hospitalization": {
-                    "reAdmission": {"text": "readmission after the operation's stay"}
-                },
-            }
-
-
-def care_plans(record: ChildRecord, pathway: Pathway) -> Iterator[Resource]:
-    """One CarePlan per operation plan that has items; one Task per item (done or not)."""
-    child_id = record.child.id
-    assert child_id is not None  # noqa: S101 -- checked by patient(), which runs first
-    for operation in record.operations:
-        plan = operation.plan
-        if not operation.items:
-            continue
-        care_plan_id = f"operation-{plan.id}-care-plan"
-        task_ids = []
-        tasks = []
-        for item in operation.items:
-            task_id = f"operation-{plan.id}-task-{item.item_id}"
-            task_ids.append(task_id)
-            tasks.append(
-                task(
-                    task_id,
-                    item.item_id,
-                    pathway,
-                    patient_reference=f"Patient/{patient_id(child_id)}",
-                    care_plan_reference=f"CarePlan/{care_plan_id}",
-                    due=item.due_date.isoformat(),
-                    done_at=None if item.done_at is None else item.done_at.isoformat(),
-                )
-            )
-        all_done = all(item.done for item in operation.items)
-        yield {
-            "resourceType": "CarePlan",
-            "id": care_plan_id,
-            "instantiatesCanonical": [plan_definition_url(pathway.id)],
-            "status": "completed" if all_done else _care_plan_status(plan.status),
-            "intent": "plan",
-            "title": pathway.title,
-            "subject": _reference("Patient", patient_id(child_id)),
-            "activity": [{"reference": _reference("Task", task_id)} for task_id in task_ids],
-        }
-        yield from tasks
-
-
-def _care_plan_status(status: OperationStatus) -> str:
-    if status is OperationStatus.CANCELLED:
-        return "revoked"
-    if status is OperationStatus.POSTPONED:
-        return "on-hold"
-    return "active"
-
-
-def task(
-    task_id: str,
-    item_id: str,
-    pathway: Pathway,
-    *,
-    patient_reference: str,
-    care_plan_reference: str,
-    due: str,
-    until: str | None = None,
-    done_at: str | None = None,
-    description: str | None = None,
-    local_protocol: bool | None = None,
-) -> Resource:
-    """One Task for one pathway item: ``completed`` once the family ticked it, else ``requested``.
-
-    ``due`` (and ``until`` for a recurring item) become ``restriction.period``.
-    """
-    definition = pathway.item(item_id)
-    resource: Resource = {
-        "resourceType": "Task",
-        "id": task_id,
-        "instantiatesCanonical": activity_definition_url(pathway.id, item_id),
-        "basedOn": [{"reference": care_plan_reference}],
-        "status": "completed" if done_at is not None else "requested",
-        "intent": "plan",
-        "code": _concept(codes.CODE_SYSTEM_PATHWAY_ITEMS, item_id, definition.title),
-        "description": description or definition.title,
-        "for": {"reference": patient_reference},
-        "restriction": {"period": {"start": due, "end": until or due}},
-        "performerType": [
-            _concept(codes.CODE_SYSTEM_OWNERS, definition.owner.value, definition.owner.value)
-        ],
-    }
-    if done_at is not None:
-        resource["lastModified"] = done_at
-    is_local = (
-        definition.timing_status.value == "local-protocol"
-        if local_protocol is None
-        else local_protocol
-    )
-    if is_local:
-        resource["note"] = [
-            {"text": "Timing is local protocol: to be confirmed by the clinical lead."}
-        ]
-    return resource
 
 
 def child_resources(
