@@ -2,7 +2,8 @@
 
 The entry points (:func:`hipcare.web.create_app`, the ``hipcare`` commands that need it)
 call :func:`load_content` and hand the :class:`LoadedContent`, or the one value a use case
-needs, to the services; services and web routes never call a content loader
+needs, to the services; services, the web app's modules (routes and rendering; all but
+``web/app.py``) and the renderers never call a content loader
 (``tests/unit/test_wiring.py``; model: cosmicpython ``src/allocation/bootstrap.py``). The
 loaders are cached, so a second call costs nothing. Translations are read on first use of a
 language (each catalog once per process); the radiograph preview command, which needs no
@@ -18,6 +19,7 @@ from functools import cache, cached_property
 from hipcare.content.alert_escalation import load_alert_escalation
 from hipcare.content.booklet import BookletText, load_booklet_text
 from hipcare.content.diary import load_diary_rules
+from hipcare.content.family import load_family_words
 from hipcare.content.i18n import Language, Translator, languages, translator
 from hipcare.content.osteotomy import load_osteotomy_rules
 from hipcare.content.outcomes import OutcomeContent, load_outcome_content
@@ -52,6 +54,8 @@ class LoadedContent:
     referral_protocol: ReferralProtocol
     outcome_content: OutcomeContent
     alert_escalation: AlertEscalation
+    family_words: Mapping[str, str]
+    """The family pages' English strings by key (``family.toml``'s ``[ui]``)."""
     translate: Callable[[str], Translator] = field(repr=False, compare=False)
 
     def words(self, code: str) -> Translator:
@@ -106,5 +110,6 @@ def load_content() -> LoadedContent:
         referral_protocol=load_referral_protocol(),
         outcome_content=load_outcome_content(),
         alert_escalation=load_alert_escalation(),
+        family_words=load_family_words(),
         translate=translator,
     )

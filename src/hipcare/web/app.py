@@ -248,11 +248,12 @@ def create_app(
         if checkpointer is not None:
             checkpointer.stop()
 
+    content = content or load_content()
     context = WebContext(
         settings=settings,
         engine=engine,
         session_factory=create_session_factory(engine),
-        templates=template_environment(),
+        templates=template_environment(content.surveillance_rules),
         policy=policy
         or SessionPolicy(
             idle=timedelta(minutes=settings.session_idle_minutes),
@@ -260,7 +261,7 @@ def create_app(
         ),
         clock=clock or (lambda: datetime.now(UTC)),
         page_cache=PageCache(settings.page_cache_entries),
-        content=content or load_content(),
+        content=content,
         smtp=smtp,
         openid=None
         if settings.oidc is None

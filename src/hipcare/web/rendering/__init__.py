@@ -3,7 +3,7 @@ family pages' language (one public surface; ``hipcare.web.routes`` modules impor
 and never from one another).
 
 - :mod:`hipcare.web.rendering.shell`: the template environment, a clinician page, an error
-  page, the session cookie, the content every page reads.
+  page, the session cookie, the rules in words (the content comes from ``WebContext.content``).
 - :mod:`hipcare.web.rendering.child_page`: the child's page body and its page cache (the
   page's own route and a refused change to an operation both show it).
 - :mod:`hipcare.web.rendering.family`: the family pages' language, words and shell, and the
@@ -33,7 +33,6 @@ from hipcare.web.rendering.family import (
     render_family_page,
     respond_in_language,
     staff_diary,
-    ui_strings,
 )
 from hipcare.web.rendering.invitation_email import invitation_email
 from hipcare.web.rendering.shell import (
@@ -42,15 +41,11 @@ from hipcare.web.rendering.shell import (
     error_page,
     local_time,
     page,
-    pathway,
-    pathway_content,
     rule_status,
     rule_title,
     set_session_cookie,
     sign_in_url,
-    site_details,
     site_timezone,
-    sites_by_id,
     template_environment,
     user_id,
 )
@@ -75,8 +70,6 @@ __all__ = [
     "local_time",
     "operation_views",
     "page",
-    "pathway",
-    "pathway_content",
     "render_child_page",
     "render_family_page",
     "respond_in_language",
@@ -84,11 +77,8 @@ __all__ = [
     "rule_title",
     "set_session_cookie",
     "sign_in_url",
-    "site_details",
     "site_timezone",
-    "sites_by_id",
     "staff_diary",
     "template_environment",
-    "ui_strings",
     "user_id",
 ]

@@ -18,20 +18,17 @@ import secrets
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from hipcare.content.i18n import languages
-from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.alert_title import alert_kind_in_words, alert_title
-from hipcare.domain.pathway import Procedure
+from hipcare.domain.pathway import Pathway, Procedure
 from hipcare.domain.records import CarePlanItemState, OperationPlan, OperationStatus, VisitRecord
 from hipcare.domain.referral import ClinicOutcome, ReferralState, referral_state
-from hipcare.domain.surveillance import months_between
+from hipcare.domain.surveillance import SurveillanceRules, months_between
 from hipcare.render.trend_chart import trend_chart_svg
 from hipcare.services.accounts import SessionUser
 from hipcare.services.hip_trend import HipTrend, hip_trend
@@ -48,10 +45,8 @@ from hipcare.web.page_cache import PageCache
 from hipcare.web.rendering.family import staff_diary
 from hipcare.web.rendering.shell import (
     page,
-    pathway,
     rule_status,
     site_timezone,
-    sites_by_id,
     user_id,
 )
 
@@ -79,11 +74,6 @@ CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
 sent: it is replaced by the viewer's own token before the page leaves."""
 
 
-@cache
-def _language_names() -> dict[str, str]:
-    return {language.code: language.english_name for language in languages()}
-
-
 @dataclass(frozen=True)
 class CareItemView:
     state: CarePlanItemState
@@ -104,10 +94,9 @@ class OperationView:
     phases: tuple[tuple[str, tuple[CareItemView, ...]], ...]
 
 
-def operation_views(journey: ChildJourney) -> list[OperationView]:
-    """The operation plans, newest first, each with its care plan by phase (names from the
-    journey: one query for everyone named)."""
-    content = pathway()
+def operation_views(journey: ChildJourney, content: Pathway) -> list[OperationView]:
+    """The operation plans, newest first, each with its care plan by phase of the pathway
+    ``content`` (names from the journey: one query for everyone named)."""
     by_id = {item.id: item for item in content.items}
     names = journey.names
     views = []
@@ -200,7 +189,9 @@ def _latest_hips(journey: ChildJourney) -> tuple[LatestHip, ...]:
     return tuple(found)
 
 
-def _plan_phase(operations: Sequence[OperationView], journey: ChildJourney) -> str:
+def _plan_phase(
+    operations: Sequence[OperationView], journey: ChildJourney, pathway: Pathway
+) -> str:
     """The newest live operation plan's phase: the phase of its earliest item not done."""
     live = [view for view in operations if view.plan.status is not OperationStatus.CANCELLED]
     if not live:
@@ -215,15 +206,18 @@ def _plan_phase(operations: Sequence[OperationView], journey: ChildJourney) -> s
     )
     if not open_items:
         return f"operation {status}; every care plan item done"
-    titles = {phase.phase: phase.title for phase in pathway().phases}
-    by_id = {item.id: item for item in pathway().items}
+    titles = {phase.phase: phase.title for phase in pathway.phases}
+    by_id = {item.id: item for item in pathway.items}
     first = by_id.get(open_items[0].item_id)
     phase = titles.get(first.phase) if first is not None else None
     return f"operation {status}; care pathway phase: {phase or 'not known'}"
 
 
 def _summary(
-    journey: ChildJourney, operations: Sequence[OperationView], alert_titles: dict[int, str]
+    journey: ChildJourney,
+    operations: Sequence[OperationView],
+    alert_titles: dict[int, str],
+    pathway: Pathway,
 ) -> ChildSummary:
     open_alerts = tuple(
         alert_titles.get(alert.id or 0) or alert_kind_in_words(alert.kind)
@@ -234,20 +228,20 @@ def _summary(
         age=_age(journey.child.date_of_birth, journey.today),
         open_alerts=open_alerts,
         latest_hips=_latest_hips(journey),
-        plan_phase=_plan_phase(operations, journey),
+        plan_phase=_plan_phase(operations, journey, pathway),
     )
 
 
-def _trend(visits: Sequence[VisitRecord]) -> HipTrend:
-    return hip_trend(visits, load_surveillance_rules(), chart=trend_chart_svg)
+def _trend(visits: Sequence[VisitRecord], rules: SurveillanceRules) -> HipTrend:
+    return hip_trend(visits, rules, chart=trend_chart_svg)
 
 
-def _review_rule_status(journey: ChildJourney) -> str | None:
+def _review_rule_status(journey: ChildJourney, rules: SurveillanceRules) -> str | None:
     """ "guideline" or "local protocol" for the rule that set the next review."""
     plan = journey.surveillance.plan
     if plan is None or plan.review is None:
         return None
-    return rule_status(plan.review.rule_id)
+    return rule_status(rules, plan.review.rule_id)
 
 
 def _alert_titles(journey: ChildJourney, timezone: str) -> dict[int, str]:
@@ -279,22 +273,28 @@ def _body(
 ) -> str:
     """The page's body for this viewer, with :data:`CSRF_PLACEHOLDER` for the token."""
     child = journey.child
-    operations = operation_views(journey)
-    diary = None if journey.diary is None else staff_diary(journey.diary, journey.pain_descriptors)
+    content = context.content
+    operations = operation_views(journey, content.pathway)
+    language_names = {language.code: language.english_name for language in content.languages}
+    diary = (
+        None
+        if journey.diary is None
+        else staff_diary(journey.diary, journey.pain_descriptors, content.family_words)
+    )
     alert_titles = _alert_titles(journey, site_timezone(context, child.site_id))
     return context.render(
         "child/_body.html",
         {
             "journey": journey,
             "child": child,
-            "site": sites_by_id().get(child.site_id),
-            "language_name": _language_names().get(child.preferred_language),
-            "invite_languages": sorted(_language_names().items()),
-            "language_names": _language_names(),
+            "site": content.sites_by_id.get(child.site_id),
+            "language_name": language_names.get(child.preferred_language),
+            "invite_languages": sorted(language_names.items()),
+            "language_names": language_names,
             "user": user.user,
             "csrf_token": CSRF_PLACEHOLDER,
-            "trend": _trend(journey.visits),
-            "review_rule_status": _review_rule_status(journey),
+            "trend": _trend(journey.visits, content.surveillance_rules),
+            "review_rule_status": _review_rule_status(journey, content.surveillance_rules),
             "operations": operations,
             "started_operations": [view for view in operations if view.started],
             "films": [(film.film, film.readings, film.hidden) for film in journey.films],
@@ -302,11 +302,11 @@ def _body(
             "operation_problem": operation_problem,
             "referral_state": _referral_state(journey),
             "alert_titles": alert_titles,
-            "child_summary": _summary(journey, operations, alert_titles),
+            "child_summary": _summary(journey, operations, alert_titles, content.pathway),
             "film_records": {film.film.id: film.record for film in journey.films},
             "zone": site_timezone(context, child.site_id),
             "alert_kind_in_words": alert_kind_in_words,
-            "referral_protocol": context.content.referral_protocol,
+            "referral_protocol": content.referral_protocol,
             "clinic_outcomes": [outcome.value for outcome in ClinicOutcome],
             "pacs_enabled": context.pacs is not None,
         },
@@ -394,7 +394,7 @@ def render_child_page(
         SqlAlchemyUnitOfWork(context.session_factory),
         user_id(user),
         child_id,
-        load_surveillance_rules(),
+        context.content.surveillance_rules,
         today=lookup.today,
         now=now,
         have_page=lookup,
@@ -422,7 +422,7 @@ def child_page_response(request: Request, child_id: int) -> HTMLResponse:
         SqlAlchemyUnitOfWork(context.session_factory),
         request.cookies.get(SESSION_COOKIE),
         child_id,
-        load_surveillance_rules(),
+        context.content.surveillance_rules,
         today=lookup.today,
         now=now,
         policy=context.policy,

@@ -1,6 +1,6 @@
-"""The family pages' shell: the family's language, the words of ``content/family.toml``, a
-page with the shell's values, what the family is told after a diary entry, and the diary as
-the care team reads it on the child's page.
+"""The family pages' shell: the family's language, the words of ``content/family.toml`` (as
+``WebContext.content.family_words``), a page with the shell's values, what the family is
+told after a diary entry, and the diary as the care team reads it on the child's page.
 
 Every family page is in the family's language (``?lang=`` or the language cookie, else the
 child's preferred language), right-to-left for Arabic and Persian, from the same gettext
@@ -10,11 +10,9 @@ catalogs as the booklet.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -22,14 +20,14 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from hipcare.content.i18n import LANGUAGES, Translator, languages, translator
+from hipcare.content.i18n import LANGUAGES, Language, Translator
+from hipcare.content.sites import Site
 from hipcare.domain.diary import Assessment, SkinFinding
 from hipcare.domain.records import Child
 from hipcare.services.accounts import SessionUser
 from hipcare.services.family import StoredDiaryEntry
 from hipcare.web.auth import CSRF_FIELD
 from hipcare.web.context import web_context
-from hipcare.web.rendering.shell import sites_by_id
 
 __all__ = [
     "LANGUAGE_COOKIE",
@@ -42,7 +40,6 @@ __all__ = [
     "render_family_page",
     "respond_in_language",
     "staff_diary",
-    "ui_strings",
 ]
 
 LANGUAGE_COOKIE = "hipcare_lang"
@@ -58,46 +55,43 @@ SKIN_CHOICES = (
 """The skin findings the diary offers, with the key of their words in ``family.toml``."""
 
 
-@cache
-def ui_strings() -> Mapping[str, str]:
-    """The family pages' English strings by key (``content/family.toml``)."""
-    text = resources.files("hipcare.content").joinpath("family.toml").read_text("utf-8")
-    strings: dict[str, str] = tomllib.loads(text)["ui"]
-    return strings
-
-
 class Words:
-    """The page's translator, with the family strings by key: ``t("save")``."""
+    """The page's translator, with the family strings by key: ``t("save")`` (``strings``:
+    ``WebContext.content.family_words``)."""
 
-    def __init__(self, words: Translator) -> None:
+    def __init__(self, words: Translator, strings: Mapping[str, str]) -> None:
         self.words = words
+        self.strings = strings
 
     def __call__(self, key: str, **params: object) -> str:
-        msgid = ui_strings()[key]
+        msgid = self.strings[key]
         return self.words.format(msgid, **params) if params else self.words.gettext(msgid)
 
     def text(self, msgid: str) -> str:
         return self.words.gettext(msgid)
 
     def date(self, day: dt.date) -> str:
-        return _long_date(self.words.code, day)
+        return _long_date(self.words.language, day)
 
 
 @lru_cache(maxsize=8192)
-def _long_date(code: str, day: dt.date) -> str:
+def _long_date(language: Language, day: dt.date) -> str:
     """``day`` as the language writes it (Babel's CLDR formatting is slow; a page shows a
-    dozen dates, the same ones all day). The format depends on the language only."""
-    return translator(code).format_date(day)
+    dozen dates, the same ones all day). The format depends on the language only, so no
+    catalog is needed."""
+    return Translator(language=language, messages={}).format_date(day)
 
 
 def family_language(request: Request, child: Child | None = None) -> Translator:
-    """The language asked for (``?lang=``, else the cookie), else the child's, else English."""
+    """The language asked for (``?lang=``, else the cookie), else the child's, else English
+    (the translators of the app's ``WebContext.content``)."""
+    words = web_context(request).content.words
     asked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
     if asked in LANGUAGES:
-        return translator(asked)
+        return words(asked)
     if child is not None and child.preferred_language in LANGUAGES:
-        return translator(child.preferred_language)
-    return translator("en")
+        return words(child.preferred_language)
+    return words("en")
 
 
 def family_page(
@@ -146,10 +140,12 @@ def render_family_page(
     )
     page_values = {
         "unavailable_language": unavailable,
-        "t": Words(words),
+        "t": Words(words, context.content.family_words),
         "lang": words.code,
         "dir": words.direction,
-        "languages": [(language.code, language.native_name) for language in languages()],
+        "languages": [
+            (language.code, language.native_name) for language in context.content.languages
+        ],
         "request_path": path,
         "switch_url": lambda code: f"/family/language?lang={code}&next={quote(path, safe='/')}",
         "user": None if user is None else user.user,
@@ -179,17 +175,19 @@ def respond_in_language(
     return response
 
 
-def _contacts(child: Child, roles: tuple[str, ...]) -> list[Any]:
-    site = sites_by_id().get(child.site_id)
+def _contacts(site: Site | None, roles: tuple[str, ...]) -> list[Any]:
     if site is None:
         return []
     contacts = [site.contact(role) for role in roles]
     return [contact for contact in contacts if contact is not None]
 
 
-def diary_outcome(child: Child, assessment: Assessment, words: Translator) -> dict[str, Any]:
-    """What the family is told at once after saving an entry."""
-    site = sites_by_id().get(child.site_id)
+def diary_outcome(
+    child: Child, assessment: Assessment, words: Translator, sites: Mapping[str, Site]
+) -> dict[str, Any]:
+    """What the family is told at once after saving an entry (the contacts of the child's
+    site among ``sites``, ``WebContext.content.sites_by_id``)."""
+    site = sites.get(child.site_id)
     return {
         "urgency": assessment.urgency.value,
         "raises_alert": assessment.raises_alert,
@@ -200,7 +198,7 @@ def diary_outcome(child: Child, assessment: Assessment, words: Translator) -> di
                 "phone": contact.phone,
                 "hours": words.gettext(contact.hours),
             }
-            for contact in _contacts(child, assessment.contact_roles)
+            for contact in _contacts(site, assessment.contact_roles)
         ],
         "to_be_confirmed": assessment.to_be_confirmed,
         "example_contacts": bool(site and site.example_data),
@@ -216,9 +214,14 @@ class StaffDiary:
     skin_labels: Mapping[str, str]
 
 
-def staff_diary(entries: Sequence[StoredDiaryEntry], descriptors: Mapping[str, str]) -> StaffDiary:
+def staff_diary(
+    entries: Sequence[StoredDiaryEntry],
+    descriptors: Mapping[str, str],
+    strings: Mapping[str, str],
+) -> StaffDiary:
     """The child page's diary section for a clinician of the child's site, from what the
     child page's use case read (``hipcare.services.journey.open_child_page``, which audits
-    the page's read as ``child.read``)."""
-    english = {choice.value: ui_strings()[key] for choice, key in SKIN_CHOICES}
+    the page's read as ``child.read``); the skin findings in English from ``strings``
+    (``WebContext.content.family_words``)."""
+    english = {choice.value: strings[key] for choice, key in SKIN_CHOICES}
     return StaffDiary(entries=list(entries), descriptors=dict(descriptors), skin_labels=english)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from hipcare.content.i18n import translator
 from hipcare.services.family import Invitation
 from hipcare.web.rendering.family import Words
 
@@ -16,11 +15,12 @@ __all__ = ["invitation_email"]
 
 
 def invitation_email(
-    invitation: Invitation, language: str, link: str, hospital: str, sender: str
+    invitation: Invitation, t: Words, link: str, hospital: str, sender: str
 ) -> EmailMessage:
-    """The email inviting ``invitation.email`` to follow a child's plan at ``hospital``."""
-    words = translator(language)
-    t = Words(words)
+    """The email inviting ``invitation.email`` to follow a child's plan at ``hospital``, in
+    the invitation's language (``t``: its translator and the family pages' words, from
+    ``WebContext.content``)."""
+    words = t.words
     message = EmailMessage()
     message["From"] = sender
     message["To"] = invitation.email

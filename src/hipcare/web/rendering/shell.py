@@ -1,5 +1,6 @@
 """The clinician pages' shell: the template environment, a page with its shell's values, an
-error page in words, the session cookie, and the content every page reads (read once).
+error page in words, the session cookie, and the rules in words. The shipped content
+(rules, pathway, sites) is handed in from ``WebContext.content`` (read once by ``create_app``).
 
 Route modules (``hipcare.web.routes``) share these through :mod:`hipcare.web.rendering`;
 they never import one another.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from functools import cache
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -20,16 +21,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from hipcare import __version__
-from hipcare.content.pathway import load_pathway, load_surgeons
-from hipcare.content.sites import Site, load_sites
-from hipcare.content.surveillance import load_surveillance_rules
 from hipcare.domain.alert_title import alert_kind_in_words, alert_title
-from hipcare.domain.pathway import Pathway
 from hipcare.domain.records import Role
-from hipcare.domain.surveillance import RuleStatus
+from hipcare.domain.surveillance import RuleStatus, SurveillanceRules
 from hipcare.services.accounts import SessionUser, signed_in_user
 from hipcare.services.journey import staff_sites
-from hipcare.services.operations import PathwayContent
 from hipcare.services.ports.family import StoredDiaryEntry
 from hipcare.services.radiographs import visible_readings
 from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
@@ -40,23 +36,20 @@ __all__ = [
     "error_page",
     "local_time",
     "page",
-    "pathway",
-    "pathway_content",
     "rule_status",
     "rule_title",
     "set_session_cookie",
     "sign_in_url",
-    "site_details",
     "site_timezone",
-    "sites_by_id",
     "template_environment",
     "user_id",
 ]
 
 
-def template_environment() -> Environment:
+def template_environment(rules: SurveillanceRules) -> Environment:
     """The app's Jinja2 templates, with the helpers the child page's sections and the
-    worklist call (``rule_status``, ``markup``, ``visible_readings``)."""
+    worklist call (``rule_status`` and ``rule_title`` over ``rules``, ``markup``,
+    ``visible_readings``)."""
     environment = Environment(
         loader=PackageLoader("hipcare.web", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -68,8 +61,8 @@ def template_environment() -> Environment:
     )
     environment.globals["version"] = __version__
     environment.globals.update(
-        rule_status=rule_status,
-        rule_title=rule_title,
+        rule_status=partial(rule_status, rules),
+        rule_title=partial(rule_title, rules),
         local_time=local_time,
         markup=Markup,
         visible_readings=visible_readings,
@@ -151,37 +144,9 @@ def choose_site_page(
     )
 
 
-@cache
-def sites_by_id() -> Mapping[str, Site]:
-    """Every site's name and contacts by id (``content/sites.toml``, read once)."""
-    return {site.id: site for site in load_sites()}
-
-
-def site_details(site_id: str) -> Site | None:
-    """The site's name and contacts (``content/sites.toml``), if it has any."""
-    return next((site for site in load_sites() if site.id == site_id), None)
-
-
-@cache
-def pathway() -> Pathway:
-    """The VDRO pathway (content, read once)."""
-    return load_pathway()
-
-
-@cache
-def pathway_content() -> PathwayContent:
-    """The pathway, the surgeons' profiles and the sites' names (content, read once)."""
-    return PathwayContent.of(
-        pathway(),
-        load_surgeons(),
-        {site.id: site.name for site in load_sites()},
-        {site.id: site.day_of_surgery for site in load_sites() if site.day_of_surgery},
-    )
-
-
-def rule_title(rule_id: str) -> str:
+def rule_title(rules: SurveillanceRules, rule_id: str) -> str:
     """The rule in words (``surveillance.toml``'s ``title``); the id for an unknown rule."""
-    rule = load_surveillance_rules().by_id(rule_id)
+    rule = rules.by_id(rule_id)
     return rule_id if rule is None or not rule.title else rule.title
 
 
@@ -209,9 +174,9 @@ def alert_in_words(kind: str, diary_entry: StoredDiaryEntry | None, zone: str) -
     return alert_title(diary_entry.kind, diary_entry.data, written)
 
 
-def rule_status(rule_id: str) -> str | None:
+def rule_status(rules: SurveillanceRules, rule_id: str) -> str | None:
     """ "guideline" or "local protocol" (to be confirmed by the clinical lead) for a rule."""
-    rule = load_surveillance_rules().by_id(rule_id)
+    rule = rules.by_id(rule_id)
     if rule is None:
         return None
     return "local protocol" if rule.citation.status is RuleStatus.LOCAL_PROTOCOL else "guideline"

@@ -35,7 +35,6 @@ from hipcare.web.rendering import (
     Words,
     family_language,
     family_page,
-    pathway_content,
     user_id,
 )
 
@@ -120,7 +119,7 @@ async def plan_page(request: Request, child_id: RecordId) -> Response:
         _uow(context),
         request.cookies.get(SESSION_COOKIE),
         child_id,
-        pathway_content(),
+        context.content.pathway_content,
         lambda child: family_language(request, child),
         today=context.today(now),
         now=now,
@@ -143,7 +142,12 @@ async def tick(
     request: Request, child_id: RecordId, item_id: str, user: FormUser, context: Context
 ) -> Response:
     use.tick_family_item(
-        _uow(context), user_id(user), child_id, item_id, pathway_content(), now=context.now()
+        _uow(context),
+        user_id(user),
+        child_id,
+        item_id,
+        context.content.pathway_content,
+        now=context.now(),
     )
     form = await request.form()
     back = str(form.get("back", ""))
@@ -174,7 +178,12 @@ def _booklet_view(request: Request, child_id: int, user: SessionUser, context: W
     now = context.now()
     child = use.child_for_family(uow, user_id(user), child_id, now=now, audit=False)
     plan = use.family_plan(
-        uow, user_id(user), child_id, pathway_content(), AuditAction.CARE_PLAN_READ, now=now
+        uow,
+        user_id(user),
+        child_id,
+        context.content.pathway_content,
+        AuditAction.CARE_PLAN_READ,
+        now=now,
     )
     if plan is None:
         raise InvalidInputError("plan", "the care team has not started the plan yet")
@@ -196,7 +205,7 @@ async def booklet_html(
 
     view = _booklet_view(request, child_id, user, context)
     stylesheet = f"/booklet.css?lang={quote(view.lang)}&accent={quote(view.accent_colour)}"
-    back = Words(context.content.words(view.lang))("back_today")
+    back = Words(context.content.words(view.lang), context.content.family_words)("back_today")
     return HTMLResponse(
         render_html(
             view,
@@ -307,7 +316,7 @@ async def calendar_feed(request: Request, token: str, context: Context) -> Respo
     from hipcare.services.pathway import plan_calendar
 
     now = context.now()
-    found = use.feed_plan(_uow(context), token, pathway_content(), now=now)
+    found = use.feed_plan(_uow(context), token, context.content.pathway_content, now=now)
     if found is None or found.plan is None:
         return Response("no such calendar\n", status_code=404, media_type="text/plain")
     body = plan_calendar(

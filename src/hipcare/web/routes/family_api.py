@@ -20,7 +20,7 @@ from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import api_user
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import CONFLICT, Problem, RecordId
-from hipcare.web.rendering import diary_outcome, family_language, pathway_content, user_id
+from hipcare.web.rendering import diary_outcome, family_language, user_id
 
 __all__ = ["api_router"]
 
@@ -148,7 +148,7 @@ async def api_today(
         _uow(context),
         user.user,
         child_id,
-        pathway_content(),
+        context.content.pathway_content,
         lambda child: family_language(request, child),
         today=context.today(now),
         now=now,
@@ -188,7 +188,12 @@ async def api_tick(child_id: RecordId, item_id: str, user: ApiUser, context: Con
     """Tick one of the family's own one-off steps (the care team sees it ticked): 403 for the
     care team's items, 409 when it is done already."""
     state = use.tick_family_item(
-        _uow(context), user_id(user), child_id, item_id, pathway_content(), now=context.now()
+        _uow(context),
+        user_id(user),
+        child_id,
+        item_id,
+        context.content.pathway_content,
+        now=context.now(),
     )
     return TickOut(item_id=state.item_id, done=state.done, done_at=state.done_at)
 
@@ -216,7 +221,9 @@ async def api_diary_add(
     record = use.record_diary_entry(
         uow, user_id(user), child_id, document, context.content.diary_rules, now=now
     )
-    outcome = diary_outcome(child, record.assessment, family_language(request, child))
+    outcome = diary_outcome(
+        child, record.assessment, family_language(request, child), context.content.sites_by_id
+    )
     out = _diary_out(record.entry)
     out.advice = outcome["advice"]
     out.contacts = outcome["contacts"]

@@ -8,7 +8,7 @@ The use cases (``hipcare.services.family``) decide who may see what and audit ev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from hipcare.content.i18n import Translator
+from hipcare.content.sites import Site
 from hipcare.domain.diary import R_FLACC_CATEGORIES
 from hipcare.domain.errors import InvalidInputError
 from hipcare.domain.records import Child
@@ -35,7 +36,6 @@ from hipcare.web.rendering import (
     family_language,
     family_page,
     site_timezone,
-    sites_by_id,
     user_id,
 )
 
@@ -70,7 +70,7 @@ def _diary_values(
         "follow_up": alert_follow_up(uow, user_id(user), child.id or 0, now=now),
         "clock_time": _clock_time(context, child),
         "local": lambda moment: moment.astimezone(ZoneInfo(site_timezone(context, child.site_id))),
-        "call_now_contacts": _call_now(child, words),
+        "call_now_contacts": _call_now(child, words, context.content.sites_by_id),
         "after_surgery": use.surgery_phase(uow, child.id or 0, context.today(now)).value
         == "after-surgery",
     }
@@ -82,9 +82,10 @@ def _clock_time(context: WebContext, child: Child) -> Callable[[datetime], str]:
     return lambda moment: moment.astimezone(zone).strftime("%H:%M")
 
 
-def _call_now(child: Child, words: Translator) -> list[dict[str, str]]:
-    """Whom the family can call while the care team has not seen an alert."""
-    site = sites_by_id().get(child.site_id)
+def _call_now(child: Child, words: Translator, sites: Mapping[str, Site]) -> list[dict[str, str]]:
+    """Whom the family can call while the care team has not seen an alert (the contacts of
+    the child's site among ``sites``)."""
+    site = sites.get(child.site_id)
     found = [] if site is None else [site.contact(role) for role in ("orthopaedic-nurse", "ward")]
     return [
         {
@@ -149,7 +150,7 @@ async def diary_add(
         values.update(errors={error.field: error.problem}, form=form)
         return family_page(request, "family/diary.html", values, user=user, words=words, status=422)
     values = _diary_values(context, user, child, words)
-    values["outcome"] = diary_outcome(child, record.assessment, words)
+    values["outcome"] = diary_outcome(child, record.assessment, words, context.content.sites_by_id)
     return family_page(request, "family/diary.html", values, user=user, words=words)
 
 

@@ -22,10 +22,8 @@ from hipcare.web.models import RecordId
 from hipcare.web.rendering import (
     family_language,
     family_page,
-    pathway_content,
     render_family_page,
     respond_in_language,
-    sites_by_id,
     user_id,
 )
 
@@ -61,7 +59,7 @@ async def today_page(request: Request, child_id: RecordId) -> Response:
             _today_uow(context),
             token,
             child_id,
-            pathway_content(),
+            context.content.pathway_content,
             lambda child: family_language(request, child),
             today=today,
             now=now,
@@ -73,7 +71,7 @@ async def today_page(request: Request, child_id: RecordId) -> Response:
         return family_page(
             request,
             "family/today.html",
-            _today_values(request, view),
+            _today_values(context, view),
             user=user,
             words=view.words or context.content.words("en"),
         )
@@ -97,12 +95,17 @@ async def today_page(request: Request, child_id: RecordId) -> Response:
     html = cache.get(key)
     if html is None:
         view = use.family_today_after_access(
-            _today_uow(context), access, pathway_content(), words, today=today, now=now
+            _today_uow(context),
+            access,
+            context.content.pathway_content,
+            words,
+            today=today,
+            now=now,
         )
         html = render_family_page(
             request,
             "family/today.html",
-            _today_values(request, view),
+            _today_values(context, view),
             user=access.user,
             csrf_token=_CSRF_PLACEHOLDER,
             words=words,
@@ -113,10 +116,10 @@ async def today_page(request: Request, child_id: RecordId) -> Response:
     )
 
 
-def _today_values(request: Request, view: use.FamilyToday) -> dict[str, Any]:
+def _today_values(context: WebContext, view: use.FamilyToday) -> dict[str, Any]:
     return {
         "child": view.child,
         "view": view,
-        "site": sites_by_id().get(view.child.site_id),
+        "site": context.content.sites_by_id.get(view.child.site_id),
         "has_calendar": view.has_calendar,
     }

@@ -35,6 +35,7 @@ from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import Problem, RecordId
 from hipcare.web.rendering import (
     LANGUAGE_COOKIE,
+    Words,
     family_page,
     invitation_email,
     set_session_cookie,
@@ -93,7 +94,7 @@ async def _invite_and_email(
         return link, opened, False
     message = invitation_email(
         opened.invitation,
-        opened.language,
+        Words(context.content.words(opened.language), context.content.family_words),
         link,
         _hospital(context, opened.site_id),
         context.smtp.sender,

@@ -32,7 +32,6 @@ from hipcare.web.rendering import (
     family_page,
     page,
     site_timezone,
-    sites_by_id,
     user_id,
 )
 
@@ -152,7 +151,7 @@ def _family_values(
     context: WebContext, thread: MessageThread, *, error: str | None = None, draft: str = ""
 ) -> dict[str, Any]:
     child = thread.child
-    site = sites_by_id().get(child.site_id)
+    site = context.content.sites_by_id.get(child.site_id)
     return {
         "child": child,
         "thread": thread,

@@ -53,7 +53,6 @@ from hipcare.web.models import CLINICAL_API_ERRORS, CONFLICT, RecordId, parse_re
 from hipcare.web.rendering import (
     PROCEDURE_NAMES,
     page,
-    pathway_content,
     render_child_page,
     user_id,
 )
@@ -89,7 +88,7 @@ def _operation_form(
     if first is not None and not planner_values.get("neck_shaft_angle_deg"):
         planner_values["neck_shaft_angle_deg"] = f"{first.angle_deg:g}"
     surgeons = site_surgeons(
-        context.unit_of_work(), user_id(user), record.child.site_id, pathway_content()
+        context.unit_of_work(), user_id(user), record.child.site_id, context.content.pathway_content
     )
     return page(
         request,
@@ -103,7 +102,9 @@ def _operation_form(
                 (procedure.value, PROCEDURE_NAMES[procedure]) for procedure in Procedure
             ],
             "today": context.today().isoformat(),
-            "day_defaults": pathway_content().day_of_surgery.get(record.child.site_id),
+            "day_defaults": context.content.pathway_content.day_of_surgery.get(
+                record.child.site_id
+            ),
             "me": user_id(user),
             "planner": planner_values,
             "planner_fields": _PLANNER_FIELDS,
@@ -248,7 +249,7 @@ async def plan_operation_page(
             user_id(user),
             child_id,
             _operation_document(form),
-            pathway_content(),
+            context.content.pathway_content,
             today=context.today(now),
             now=now,
         )
@@ -319,7 +320,7 @@ async def start_pathway_page(
             child_id,
             operation_id,
             document,
-            pathway_content(),
+            context.content.pathway_content,
             now=context.now(),
             today=context.today(),
         )
@@ -354,7 +355,7 @@ async def postpone_page(
                     else {}
                 ),
             },
-            pathway_content(),
+            context.content.pathway_content,
             today=context.today(now),
             now=now,
         )
@@ -381,7 +382,7 @@ async def operation_done_page(
             child_id,
             operation_id,
             {"done_on": form.get("done_on", "")},
-            pathway_content(),
+            context.content.pathway_content,
             context.content.surveillance_rules,
             today=context.today(now),
             now=now,
@@ -410,7 +411,7 @@ async def tick_page(
         child_id,
         operation_id,
         item_id,
-        pathway_content(),
+        context.content.pathway_content,
         now=context.now(),
     )
     return RedirectResponse(f"/children/{child_id}#item-{item_id}", status_code=303)
@@ -430,7 +431,7 @@ async def api_plan_operation(
         user_id(user),
         child_id,
         body.model_dump(mode="json", exclude_none=True),
-        pathway_content(),
+        context.content.pathway_content,
         today=context.today(now),
         now=now,
     )
@@ -456,7 +457,7 @@ async def api_start_pathway(
         child_id,
         operation_id,
         body.model_dump(),
-        pathway_content(),
+        context.content.pathway_content,
         now=context.now(),
         today=context.today(),
     )
@@ -486,7 +487,7 @@ async def api_postpone(
         child_id,
         operation_id,
         body.model_dump(mode="json"),
-        pathway_content(),
+        context.content.pathway_content,
         today=context.today(now),
         now=now,
     )
@@ -516,7 +517,7 @@ async def api_operation_done(
         child_id,
         operation_id,
         body.model_dump(mode="json", exclude_none=True),
-        pathway_content(),
+        context.content.pathway_content,
         context.content.surveillance_rules,
         today=context.today(now),
         now=now,
@@ -540,7 +541,7 @@ async def api_tick(
         child_id,
         operation_id,
         item_id,
-        pathway_content(),
+        context.content.pathway_content,
         now=context.now(),
     )
     return care_plan_item_out(item)
@@ -565,7 +566,7 @@ async def api_day_of_surgery(
         child_id,
         operation_id,
         body.model_dump(exclude_none=True),
-        pathway_content(),
+        context.content.pathway_content,
         now=context.now(),
     )
     return operation_out(plan)

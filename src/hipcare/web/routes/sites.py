@@ -29,7 +29,7 @@ from hipcare.services.journey import staff_sites
 from hipcare.web.auth import page_user, staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import API_ERRORS, NOT_FOUND, AuditEntryOut, audit_entry_out
-from hipcare.web.rendering import page, site_timezone, sites_by_id, user_id
+from hipcare.web.rendering import page, site_timezone, user_id
 
 __all__ = ["api_router", "pages_router"]
 
@@ -49,7 +49,7 @@ async def home(request: Request, user: AnyUser, context: Context) -> Response:
     if user.user.role is Role.FAMILY:  # a family's home is their own child's pages
         return RedirectResponse("/family", status_code=303)
     sites = staff_sites(context.unit_of_work(), user_id(user))
-    details = sites_by_id()
+    details = context.content.sites_by_id
     return page(
         request,
         "home.html",

@@ -28,7 +28,7 @@ from hipcare.web.auth import staff_api_user, staff_page_user
 from hipcare.web.clinical_models import WorklistEntryOut, worklist_row_out
 from hipcare.web.context import WebContext, web_context
 from hipcare.web.models import CLINICAL_API_ERRORS, parse_record_id
-from hipcare.web.rendering import choose_site_page, page, site_details, user_id
+from hipcare.web.rendering import choose_site_page, page, user_id
 
 __all__ = ["WORKLIST_STATUSES", "api_router", "pages_router"]
 
@@ -96,7 +96,7 @@ async def worklist_page(
         request,
         "clinical/worklist.html",
         {
-            "site": site_details(site_id),
+            "site": context.content.sites_by_id.get(site_id),
             "site_id": site_id,
             "entries": found.entries,
             "rows": worklist_rows(context.unit_of_work(), found.entries, today=today),
