@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.support.databases import (
     DATABASE_KINDS,
-    empty_database,
+    migrated_database,
     session_postgresql_database,
 )
 from web_support import EMAILS, HARBOUR, NORTHERN, PASSWORD, Clock, Staff
@@ -29,7 +29,6 @@ from hipcare.storage import (
     SqlAlchemyUnitOfWork,
     create_database_engine,
     create_session_factory,
-    upgrade_to_head,
 )
 from hipcare.web import create_app
 
@@ -43,8 +42,7 @@ def postgresql_database() -> Iterator[str]:
 @pytest.fixture(params=DATABASE_KINDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a database at the newest migration: a SQLite file, or a PostgreSQL schema."""
-    with empty_database(request, request.param, tmp_path / "hipcare.sqlite3") as url:
-        upgrade_to_head(url)
+    with migrated_database(request, request.param, tmp_path / "hipcare.sqlite3") as url:
         yield url
 
 
