@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.support.databases import empty_database, session_postgresql_database
+from tests.support.databases import migrated_database, session_postgresql_database
 from tests.support.engines import ENGINE_NAMES, MemoryEngine, SqlEngine, StorageEngine
 from tests.support.staff import Staff, add_staff
 
 from hipcare.services.ports import UnitOfWork
-from hipcare.storage import create_database_engine, upgrade_to_head
+from hipcare.storage import create_database_engine
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +33,7 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorageE
     if request.param == "memory":
         yield MemoryEngine()
         return
-    with empty_database(request, request.param, tmp_path / "hipcare.sqlite3") as url:
-        upgrade_to_head(url)
+    with migrated_database(request, request.param, tmp_path / "hipcare.sqlite3") as url:
         engine = create_database_engine(url)
         try:
             yield SqlEngine(request.param, engine)

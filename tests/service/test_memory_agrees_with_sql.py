@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.databases import DATABASE_KINDS, empty_database
+from tests.support.databases import DATABASE_KINDS, migrated_database
 from tests.support.engines import MemoryEngine, SqlEngine, StorageEngine
 from tests.support.staff import HARBOUR, NORTHERN, NOW, TODAY, Staff, add_staff
 
@@ -25,7 +25,7 @@ from hipcare.services.accounts import site_audit_log
 from hipcare.services.ports import UnitOfWork
 from hipcare.services.records import find_children, get_child, record_visit, register_child
 from hipcare.services.surveillance_status import rules_version
-from hipcare.storage import create_database_engine, upgrade_to_head
+from hipcare.storage import create_database_engine
 
 CONTENT = load_content()
 
@@ -35,8 +35,7 @@ Scenario = Callable[[UnitOfWork, Staff], dict[str, Any]]
 @pytest.fixture(params=DATABASE_KINDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorageEngine]:
     """A database engine (SQLite or PostgreSQL) on the newest schema."""
-    with empty_database(request, request.param, tmp_path / "hipcare.sqlite3") as url:
-        upgrade_to_head(url)
+    with migrated_database(request, request.param, tmp_path / "hipcare.sqlite3") as url:
         engine = create_database_engine(url)
         try:
             yield SqlEngine(request.param, engine)

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.support.databases import (
     DATABASE_KINDS,
-    empty_database,
+    migrated_database,
     session_postgresql_database,
 )
 from tests.support.servers import Running, serve_workers
@@ -30,7 +30,6 @@ from hipcare.storage import (
     SqlAlchemyUnitOfWork,
     create_database_engine,
     create_session_factory,
-    upgrade_to_head,
 )
 from hipcare.web import create_app
 
@@ -44,8 +43,7 @@ def postgresql_database() -> Iterator[str]:
 @pytest.fixture(params=DATABASE_KINDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a database at the newest migration: a SQLite file, or a PostgreSQL schema."""
-    with empty_database(request, request.param, tmp_path / "hipcare.sqlite3") as url:
-        upgrade_to_head(url)
+    with migrated_database(request, request.param, tmp_path / "hipcare.sqlite3") as url:
         yield url
 
 
