@@ -20,7 +20,7 @@ from hipcare.domain.records import Role
 from hipcare.services.access import PermissionDeniedError
 from hipcare.services.accounts import SessionUser, signed_in_user
 from hipcare.services.second_factor import second_factor_required
-from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
+from hipcare.web.context import SESSION_COOKIE, Context, WebContext
 
 __all__ = [
     "CSRF_FIELD",
@@ -85,16 +85,12 @@ def _session_user(request: Request, context: WebContext) -> SessionUser:
     return user
 
 
-async def page_user(
-    request: Request, context: Annotated[WebContext, Depends(web_context)]
-) -> SessionUser:
+async def page_user(request: Request, context: Context) -> SessionUser:
     """The signed-in user of a page that only reads (GET)."""
     return _session_user(request, context)
 
 
-async def page_user_with_form(
-    request: Request, context: Annotated[WebContext, Depends(web_context)]
-) -> SessionUser:
+async def page_user_with_form(request: Request, context: Context) -> SessionUser:
     """The signed-in user of a form post, whose hidden CSRF token must match the session's."""
     user = _session_user(request, context)
     form = await request.form()
@@ -104,9 +100,7 @@ async def page_user_with_form(
     return user
 
 
-async def api_user(
-    request: Request, context: Annotated[WebContext, Depends(web_context)]
-) -> SessionUser:
+async def api_user(request: Request, context: Context) -> SessionUser:
     """The signed-in user of an API call; a changing call must send ``X-CSRF-Token``."""
     user = _session_user(request, context)
     if request.method not in _SAFE_METHODS and not user.csrf_matches(

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from fastapi import Depends, Request
 from jinja2 import Environment
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,7 +34,9 @@ __all__ = [
     "SECOND_FACTOR_COOKIE",
     "SESSION_COOKIE",
     "SIGN_IN_COOKIE",
+    "Context",
     "WebContext",
+    "context_dependency",
     "web_context",
 ]
 
@@ -89,6 +91,17 @@ class WebContext:
 
 
 def web_context(request: Request) -> WebContext:
-    """The app's :class:`WebContext` (a FastAPI dependency)."""
+    """The app's :class:`WebContext`."""
     context: WebContext = request.app.state.hipcare
     return context
+
+
+async def context_dependency(request: Request) -> WebContext:
+    """:func:`web_context` as a FastAPI dependency. ``async`` on purpose: FastAPI runs a
+    plain ``def`` dependency on its threadpool, a thread hop per request for one attribute
+    read."""
+    return web_context(request)
+
+
+Context = Annotated[WebContext, Depends(context_dependency)]
+"""The app's context, as a route or dependency parameter's type."""

@@ -52,6 +52,7 @@ from hipcare.web.context import (
     SECOND_FACTOR_COOKIE,
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
+    Context,
     WebContext,
     web_context,
 )
@@ -69,7 +70,6 @@ api_router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS)
 PageUser = Annotated[SessionUser, Depends(page_user)]
 FormUser = Annotated[SessionUser, Depends(page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 _RESET_ANSWER = (
     "If a hipcare account has this email address, we have sent it a link to set a new "

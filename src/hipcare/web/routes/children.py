@@ -26,7 +26,7 @@ from hipcare.services.records import (
     register_child,
 )
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import (
     API_ERRORS,
     NOT_FOUND,
@@ -50,7 +50,6 @@ api_router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS)
 User = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 GMFCS_CHOICES = ("I", "II", "III", "IV", "V")
 SEX_CHOICES = (

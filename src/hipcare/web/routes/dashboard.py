@@ -18,7 +18,7 @@ from hipcare.services.accounts import SessionUser
 from hipcare.services.care_team import acknowledge_alert, list_dashboard
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.clinical_models import AlertOut, DashboardOut, alert_out, dashboard_out
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context
 from hipcare.web.models import CLINICAL_API_ERRORS, CONFLICT, RecordId
 from hipcare.web.rendering import (
     alert_in_words,
@@ -36,7 +36,6 @@ api_router = APIRouter(prefix="/api", tags=["clinical"], responses=CLINICAL_API_
 User = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 
 @pages_router.get("/dashboard")

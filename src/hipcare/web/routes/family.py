@@ -28,7 +28,7 @@ from hipcare.services import family as use
 from hipcare.services.accounts import SessionUser, signed_in_user
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import SignInRequiredError, page_user, page_user_with_form
-from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
+from hipcare.web.context import SESSION_COOKIE, Context, WebContext, web_context
 from hipcare.web.models import RecordId
 from hipcare.web.rendering import (
     LANGUAGE_COOKIE,
@@ -44,7 +44,6 @@ pages_router = APIRouter(include_in_schema=False)
 
 User = Annotated[SessionUser, Depends(page_user)]
 FormUser = Annotated[SessionUser, Depends(page_user_with_form)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 
 def _uow(context: WebContext) -> SqlAlchemyUnitOfWork:

@@ -18,7 +18,7 @@ from hipcare.services import family as use
 from hipcare.services.accounts import SessionUser
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import api_user
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import CONFLICT, Problem, RecordId
 from hipcare.web.rendering import diary_outcome, family_language, user_id
 
@@ -34,7 +34,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 api_router = APIRouter(prefix="/api/family", tags=["family"], responses=_ERRORS)
 
 ApiUser = Annotated[SessionUser, Depends(api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 
 def _uow(context: WebContext) -> SqlAlchemyUnitOfWork:

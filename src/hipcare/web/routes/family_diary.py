@@ -28,7 +28,7 @@ from hipcare.services.accounts import SessionUser
 from hipcare.services.family.alert_follow_up import alert_follow_up
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import page_user, page_user_with_form
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import RecordId
 from hipcare.web.rendering import (
     SKIN_CHOICES,
@@ -45,7 +45,6 @@ pages_router = APIRouter(include_in_schema=False)
 
 User = Annotated[SessionUser, Depends(page_user)]
 FormUser = Annotated[SessionUser, Depends(page_user_with_form)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 
 def _uow(context: WebContext) -> SqlAlchemyUnitOfWork:

@@ -40,7 +40,7 @@ from hipcare.services.fhir import (
 )
 from hipcare.services.records import find_children
 from hipcare.web.auth import staff_api_user
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import Problem, parse_record_id
 from hipcare.web.rendering import user_id
 
@@ -72,7 +72,6 @@ _OUTCOMES[403]["content"]["application/json"] = {"schema": {"$ref": "#/component
 router = APIRouter(prefix="/fhir", tags=["fhir"], responses=_OUTCOMES)
 
 User = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 _T = TypeVar("_T")
 
 

@@ -31,7 +31,7 @@ from hipcare.services.accounts import sign_in as sign_in_use_case
 from hipcare.services.family.reminders import smtp_sender
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import api_user, page_user_with_form
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import Problem, RecordId
 from hipcare.web.rendering import (
     LANGUAGE_COOKIE,
@@ -62,7 +62,6 @@ api_router = APIRouter(
 
 FormUser = Annotated[SessionUser, Depends(page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 
 def _uow(context: WebContext) -> SqlAlchemyUnitOfWork:

@@ -25,7 +25,7 @@ from hipcare.services.accounts import SessionUser
 from hipcare.services.family.messages import MessageThread, message_thread, post_message
 from hipcare.storage import SqlAlchemyUnitOfWork
 from hipcare.web.auth import api_user, page_user, page_user_with_form
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import Problem, RecordId
 from hipcare.web.rendering import (
     family_language,
@@ -50,7 +50,6 @@ pages_router = APIRouter(include_in_schema=False)
 ApiUser = Annotated[SessionUser, Depends(api_user)]
 User = Annotated[SessionUser, Depends(page_user)]
 FormUser = Annotated[SessionUser, Depends(page_user_with_form)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 
 def _uow(context: WebContext) -> SqlAlchemyUnitOfWork:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import hmac
 import time
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
@@ -29,7 +29,7 @@ from hipcare.services.accounts import signed_in_user
 from hipcare.services.family import REMINDER_CLAIM_TIMEOUT
 from hipcare.storage.migrate import head_revision
 from hipcare.storage.monitoring import operational_counts, readiness
-from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
+from hipcare.web.context import SESSION_COOKIE, Context, WebContext
 from hipcare.web.request_log import REQUEST_ID, request_id_from_header
 
 __all__ = ["Metrics", "ReadinessOut", "install", "router"]
@@ -139,9 +139,7 @@ def install(app: FastAPI) -> None:
     responses={503: {"model": ReadinessOut, "description": "not ready, and why"}},
     tags=["health"],
 )
-async def readyz(
-    request: Request, context: Annotated[WebContext, Depends(web_context)]
-) -> Response:
+async def readyz(request: Request, context: Context) -> Response:
     """Whether this process should get traffic: the database answers and its schema is at
     the newest migration (no sign-in needed; says nothing about any record)."""
     state = readiness(context.engine, request.app.state.schema_head)
@@ -170,9 +168,7 @@ def _may_scrape(request: Request, context: WebContext) -> int:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(
-    request: Request, context: Annotated[WebContext, Depends(web_context)]
-) -> Response:
+async def metrics(request: Request, context: Context) -> Response:
     """Prometheus metrics, for the configured scraper token or a site administrator."""
     status = _may_scrape(request, context)
     if status != 200:

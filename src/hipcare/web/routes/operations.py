@@ -48,7 +48,7 @@ from hipcare.web.clinical_models import (
     care_plan_item_out,
     operation_out,
 )
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import CLINICAL_API_ERRORS, CONFLICT, RecordId, parse_record_id
 from hipcare.web.rendering import (
     PROCEDURE_NAMES,
@@ -65,7 +65,6 @@ api_router = APIRouter(prefix="/api", tags=["clinical"], responses=CLINICAL_API_
 User = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 
 def _operation_form(

@@ -38,7 +38,7 @@ from hipcare.services.operation_outcomes import (
 from hipcare.services.outcomes_report import ReportContent, build_site_report, report_document
 from hipcare.storage.outcomes import SqlAlchemyOutcomeRecords
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import CLINICAL_API_ERRORS, RecordId
 from hipcare.web.rendering import PROCEDURE_NAMES, page, user_id
 
@@ -50,7 +50,6 @@ api_router = APIRouter(prefix="/api", tags=["clinical"], responses=CLINICAL_API_
 User = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 BLANK_ROWS = 2
 """Empty complication and re-operation rows the form offers beside the recorded ones."""

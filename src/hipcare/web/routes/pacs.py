@@ -26,7 +26,7 @@ from hipcare.services.accounts import SessionUser
 from hipcare.services.pacs import PulledSeries, pull_series, search_pacs
 from hipcare.services.records import get_child
 from hipcare.web.auth import staff_page_user, staff_page_user_with_form
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import RecordId
 from hipcare.web.rendering import error_page, page, user_id
 
@@ -36,7 +36,6 @@ pages_router = APIRouter(include_in_schema=False)
 
 StaffUser = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 _NOT_SET_UP = "No PACS is set up for this hipcare (HIPCARE_DICOMWEB_URL)."
 

@@ -69,7 +69,7 @@ from hipcare.web.auth import (
     staff_page_user,
     staff_page_user_with_form,
 )
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import Problem, RecordId
 from hipcare.web.rendering import error_page, page, user_id
 
@@ -111,9 +111,7 @@ async def _off_the_event_loop(request: Request, work: Callable[[], _T]) -> _T:
 _FORM_OVERHEAD_BYTES = 64 * 1024  # the other fields and the multipart boundaries
 
 
-async def _upload_user(
-    request: Request, context: Annotated[WebContext, Depends(web_context)]
-) -> SessionUser:
+async def _upload_user(request: Request, context: Context) -> SessionUser:
     """:func:`staff_page_user_with_form` that also deletes the spooled upload when the
     request is refused (no session, wrong CSRF token, not staff). A body announced larger
     than a film may be is refused before it is read (the form is not parsed at all)."""
@@ -138,7 +136,6 @@ async def _upload_user(
 FormUser = Annotated[SessionUser, Depends(_upload_user)]
 FormPageUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 PREVIEW_CACHE_CONTROL = "private, max-age=86400, immutable"
 """Previews are content-addressed (the URL's settings and the film's hash make the ETag), so

@@ -20,7 +20,7 @@ from hipcare.domain.referral import Referral, ReferralProtocol, ReferralState, r
 from hipcare.services.accounts import SessionUser
 from hipcare.services.referrals import record_clinic_visit, record_referral
 from hipcare.web.auth import staff_api_user, staff_page_user_with_form
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context
 from hipcare.web.models import API_ERRORS, NOT_FOUND, RecordId
 from hipcare.web.rendering import user_id
 
@@ -31,7 +31,6 @@ api_router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS)
 
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 
 class ReferralIn(BaseModel):

@@ -34,6 +34,7 @@ from hipcare.web.context import (
     SECOND_FACTOR_COOKIE,
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
+    Context,
     WebContext,
     web_context,
 )
@@ -49,7 +50,6 @@ AnyFormUser = Annotated[SessionUser, Depends(page_user_with_form)]
 """Signing out is for everyone signed in, the family side's accounts too."""
 AnyApiUser = Annotated[SessionUser, Depends(api_user)]
 """Signing out and asking who is signed in are for every account, the family's too."""
-Context = Annotated[WebContext, Depends(web_context)]
 _LOCKED = frozenset({SignInRefusal.ACCOUNT_WAIT, SignInRefusal.ADDRESS_WAIT})
 
 

@@ -27,7 +27,7 @@ from hipcare.services.audit_log import (
 )
 from hipcare.services.journey import staff_sites
 from hipcare.web.auth import page_user, staff_api_user, staff_page_user, staff_page_user_with_form
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import API_ERRORS, NOT_FOUND, AuditEntryOut, audit_entry_out
 from hipcare.web.rendering import page, site_timezone, user_id
 
@@ -41,7 +41,6 @@ FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
 AnyUser = Annotated[SessionUser, Depends(page_user)]
 """Any signed-in account (the home page sends a family account on to /family)."""
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 
 @pages_router.get("/")

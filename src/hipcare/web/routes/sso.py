@@ -19,17 +19,17 @@ import base64
 import binascii
 import json
 import logging
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from hipcare.interop.oidc import OpenIdClient, OpenIdError, PendingSignIn
 from hipcare.services.accounts import sign_out
 from hipcare.services.single_sign_on import SignOnIdentity, SignOnRefusedError, sign_on
-from hipcare.web.context import SESSION_COOKIE, WebContext, web_context
+from hipcare.web.context import SESSION_COOKIE, Context, WebContext
 from hipcare.web.rendering import error_page, set_session_cookie
 
 __all__ = ["PENDING_COOKIE", "router"]
@@ -37,7 +37,6 @@ __all__ = ["PENDING_COOKIE", "router"]
 _log = logging.getLogger("hipcare.web.sso")
 
 router = APIRouter(include_in_schema=False)
-Context = Annotated[WebContext, Depends(web_context)]
 
 PENDING_COOKIE = "hipcare_oidc"
 """Holds a sign-in in progress: state, nonce, code verifier, where to go after, when begun."""

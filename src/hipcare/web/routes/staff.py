@@ -30,7 +30,7 @@ from hipcare.services.staff import (
     update_staff,
 )
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import API_ERRORS, CONFLICT, RecordId
 from hipcare.web.rendering import page, user_id
 
@@ -44,7 +44,6 @@ api_router = APIRouter(prefix="/api", tags=["staff"], responses={**API_ERRORS, *
 PageUser = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 StaffRole = Literal["clinician", "site-administrator"]
 ProfessionName = Literal["surgeon", "nurse", "physiotherapist", "occupational-therapist"]

@@ -26,7 +26,7 @@ from hipcare.services.journey import child_journey
 from hipcare.services.records import get_child, record_visit
 from hipcare.web.auth import staff_api_user, staff_page_user, staff_page_user_with_form
 from hipcare.web.clinical_models import SurveillanceOut, VisitIn, surveillance_out
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import CLINICAL_API_ERRORS, RecordId, VisitOut, visit_out
 from hipcare.web.rendering import page, user_id
 
@@ -38,7 +38,6 @@ api_router = APIRouter(prefix="/api", tags=["clinical"], responses=CLINICAL_API_
 User = Annotated[SessionUser, Depends(staff_page_user)]
 FormUser = Annotated[SessionUser, Depends(staff_page_user_with_form)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 
 def _trend(visits: Sequence[VisitRecord], context: WebContext) -> HipTrend:

@@ -26,7 +26,7 @@ from hipcare.services.worklist import (
 from hipcare.services.worklist_rows import WorklistRow, worklist_rows
 from hipcare.web.auth import staff_api_user, staff_page_user
 from hipcare.web.clinical_models import WorklistEntryOut, worklist_row_out
-from hipcare.web.context import WebContext, web_context
+from hipcare.web.context import Context, WebContext
 from hipcare.web.models import CLINICAL_API_ERRORS, parse_record_id
 from hipcare.web.rendering import choose_site_page, page, user_id
 
@@ -37,7 +37,6 @@ api_router = APIRouter(prefix="/api", tags=["clinical"], responses=CLINICAL_API_
 
 User = Annotated[SessionUser, Depends(staff_page_user)]
 ApiUser = Annotated[SessionUser, Depends(staff_api_user)]
-Context = Annotated[WebContext, Depends(web_context)]
 
 WORKLIST_STATUSES = {
     "needs-referral": WorklistStatus.NEEDS_REFERRAL,
