@@ -70,7 +70,7 @@ async def worklist_page(
     """The first children of the worklist (``show``, a page at first; "show more" adds a
     page) in the chosen order, and the counts by status of the whole list."""
     now = context.now()
-    today = context.today(now)
+    today = context.site_today(site_id, now)
     wanted = WORKLIST_STATUSES.get(status)
     order = _ORDERS.get(sort, WorklistOrder.STATUS)
     # A count bounded like an id (a LIMIT is 64-bit too); any other ``show``: one page.
@@ -152,7 +152,7 @@ def _rows(
     sort: str,
 ) -> list[WorklistRow]:
     now = context.now()
-    today = context.today(now)
+    today = context.site_today(site_id, now)
     entries = site_worklist(
         context.unit_of_work(),
         user_id(user),
