@@ -83,8 +83,21 @@ class WebContext:
         return self.clock()
 
     def today(self, now: datetime | None = None) -> date:
-        """The clinic's calendar day (in ``HIPCARE_TIMEZONE``)."""
+        """The clinic's calendar day (in ``HIPCARE_TIMEZONE``), for what belongs to no one
+        site; a page about one site or one child takes :meth:`site_today`."""
         return (now or self.clock()).astimezone(ZoneInfo(self.settings.timezone)).date()
+
+    def site_timezone(self, site_id: str | None) -> str:
+        """The site's time zone (``sites.toml``); ``HIPCARE_TIMEZONE`` for an unknown site."""
+        site = None if site_id is None else self.content.sites_by_id.get(site_id)
+        return self.settings.timezone if site is None else site.timezone
+
+    def site_today(self, site_id: str | None, now: datetime | None = None) -> date:
+        """The site's calendar day, in its own time zone (``sites.toml``; ``HIPCARE_TIMEZONE``
+        for an unknown site): what "due today" and "overdue" are judged against for its
+        children, so a site in another zone turns the day at its own midnight."""
+        zone = ZoneInfo(self.site_timezone(site_id))
+        return (now or self.clock()).astimezone(zone).date()
 
     def render(self, template: str, values: Mapping[str, Any]) -> str:
         return self.templates.get_template(template).render(**values)

@@ -11,6 +11,8 @@ from clinical_flows import api_sign_in, film, register
 from fastapi.testclient import TestClient
 from web_support import HARBOUR, sign_in
 
+from hipcare.bootstrap import load_content
+
 
 def _children(client: TestClient) -> tuple[int, int]:
     token = sign_in(client, "nurse")
@@ -87,3 +89,28 @@ def test_a_name_a_spreadsheet_would_run_is_written_as_text(client: TestClient) -
     film(client, token, child, "2026-02-20", "43", "15")
     rows = list(csv.DictReader(io.StringIO(client.get(f"/sites/{HARBOUR}/worklist.csv").text)))
     assert rows[0]["given_name"] == "'=HYPERLINK(1)"
+
+
+def test_the_csv_names_each_rule_in_words_and_says_whether_it_is_local_protocol(
+    client: TestClient,
+) -> None:
+    """Beside ``rule_id`` (kept as it was), ``rule_title`` and ``rule_status``: "guideline",
+    or local protocol to be confirmed by the clinical lead, as the page says."""
+    rules = load_content().surveillance_rules
+    rising, late = _children(client)
+    response = client.get(f"/sites/{HARBOUR}/worklist.csv")
+    header = next(csv.reader(io.StringIO(response.text)))
+    assert header[-3:] == ["problem", "rule_title", "rule_status"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert {int(row["child_id"]) for row in rows} == {rising, late}
+    statuses = set()
+    for row in rows:
+        rule = rules.by_id(row["rule_id"])
+        assert rule is not None
+        assert row["rule_title"] == rule.title
+        assert row["rule_title"] != row["rule_id"]
+        statuses.add(row["rule_status"])
+    assert statuses == {
+        "guideline",
+        "local protocol: to be confirmed by the clinical lead",
+    }

@@ -152,8 +152,7 @@ def rule_title(rules: SurveillanceRules, rule_id: str) -> str:
 
 def site_timezone(context: WebContext, site_id: str | None) -> str:
     """The site's time zone (``sites.toml``); ``HIPCARE_TIMEZONE`` for an unknown site."""
-    site = None if site_id is None else context.content.sites_by_id.get(site_id)
-    return context.settings.timezone if site is None else site.timezone
+    return context.site_timezone(site_id)
 
 
 def local_time(moment: datetime | None, zone: str, pattern: str = "%Y-%m-%d %H:%M") -> str:

@@ -52,7 +52,7 @@ async def dashboard_page(request: Request, site_id: str, user: User, context: Co
         site_id,
         context.content.pathway,
         context.content.surveillance_rules,
-        today=context.today(now),
+        today=context.site_today(site_id, now),
         now=now,
     )
     zone = site_timezone(context, site_id)
@@ -104,7 +104,7 @@ async def api_dashboard(site_id: str, user: ApiUser, context: Context) -> Dashbo
         site_id,
         context.content.pathway,
         context.content.surveillance_rules,
-        today=context.today(now),
+        today=context.site_today(site_id, now),
         now=now,
     )
     return dashboard_out(dashboard)

@@ -70,7 +70,9 @@ def _diary_values(
         "clock_time": _clock_time(context, child),
         "local": lambda moment: moment.astimezone(ZoneInfo(site_timezone(context, child.site_id))),
         "call_now_contacts": _call_now(child, words, context.content.sites_by_id),
-        "after_surgery": use.surgery_phase(uow, child.id or 0, context.today(now)).value
+        "after_surgery": use.surgery_phase(
+            uow, child.id or 0, context.site_today(child.site_id, now)
+        ).value
         == "after-surgery",
     }
 

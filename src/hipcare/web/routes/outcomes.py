@@ -220,7 +220,7 @@ async def site_report_page(
             raise HTTPException(status_code=404, detail=error.problem) from None
         raise
     content = context.content.outcome_content
-    today = context.today(now)
+    today = context.site_today(site_id, now)
     report = build_site_report(
         SqlAlchemyOutcomeRecords(context.session_factory).site_records(site_id),
         ReportContent(

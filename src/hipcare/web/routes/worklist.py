@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from hipcare.domain.gmfcs import GMFCS
-from hipcare.domain.surveillance import WorklistStatus
+from hipcare.domain.surveillance import SurveillanceRules, WorklistStatus
 from hipcare.services.accounts import SessionUser
 from hipcare.services.worklist import (
     WORKLIST_PAGE_SIZE,
@@ -28,7 +28,7 @@ from hipcare.web.auth import staff_api_user, staff_page_user
 from hipcare.web.clinical_models import WorklistEntryOut, worklist_row_out
 from hipcare.web.context import Context, WebContext
 from hipcare.web.models import CLINICAL_API_ERRORS, parse_record_id
-from hipcare.web.rendering import choose_site_page, page, user_id
+from hipcare.web.rendering import choose_site_page, page, rule_status, rule_title, user_id
 
 __all__ = ["WORKLIST_STATUSES", "api_router", "pages_router"]
 
@@ -69,7 +69,7 @@ async def worklist_page(
     """The first children of the worklist (``show``, a page at first; "show more" adds a
     page) in the chosen order, and the counts by status of the whole list."""
     now = context.now()
-    today = context.today(now)
+    today = context.site_today(site_id, now)
     wanted = WORKLIST_STATUSES.get(status)
     order = _ORDERS.get(sort, WorklistOrder.STATUS)
     # A count bounded like an id (a LIMIT is 64-bit too); any other ``show``: one page.
@@ -138,7 +138,7 @@ async def api_worklist(
     rows as a CSV file. Only the children returned are audited as read."""
     rows = _rows(context, user, site_id, status, gmfcs, sort)
     if format == "csv":
-        return _csv_response(site_id, rows)
+        return _csv_response(site_id, rows, context.content.surveillance_rules)
     return [worklist_row_out(row) for row in rows]
 
 
@@ -151,7 +151,7 @@ def _rows(
     sort: str,
 ) -> list[WorklistRow]:
     now = context.now()
-    today = context.today(now)
+    today = context.site_today(site_id, now)
     entries = site_worklist(
         context.unit_of_work(),
         user_id(user),
@@ -177,7 +177,7 @@ async def worklist_csv(
 ) -> Response:
     """The worklist (the page's filters and order, every child) as a CSV download."""
     rows = _rows(context, user, site_id, status or None, gmfcs or None, sort)
-    return _csv_response(site_id, rows)
+    return _csv_response(site_id, rows, context.content.surveillance_rules)
 
 
 _CSV_COLUMNS = (
@@ -198,7 +198,12 @@ _CSV_COLUMNS = (
     "rule_id",
     "to_be_confirmed_by_clinical_lead",
     "problem",
+    # Added after the first columns, never among them: a reader that counts columns keeps
+    # reading the same ones.
+    "rule_title",
+    "rule_status",
 )
+_LOCAL_PROTOCOL_IN_WORDS = "local protocol: to be confirmed by the clinical lead"
 
 
 def _cell(value: object) -> str:
@@ -208,12 +213,23 @@ def _cell(value: object) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _csv_response(site_id: str, rows: list[WorklistRow]) -> Response:
+def _rule_in_words(rules: SurveillanceRules, rule_id: str | None) -> tuple[str, str]:
+    """The rule's title and its status in words ("guideline", or local protocol to be
+    confirmed by the clinical lead, as the page says); empty for no rule."""
+    if not rule_id:
+        return "", ""
+    status = rule_status(rules, rule_id)
+    in_words = _LOCAL_PROTOCOL_IN_WORDS if status == "local protocol" else status or ""
+    return rule_title(rules, rule_id), in_words
+
+
+def _csv_response(site_id: str, rows: list[WorklistRow], rules: SurveillanceRules) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(_CSV_COLUMNS)
     for row in rows:
         entry, right, left = row.entry, row.right, row.left
+        title, status = _rule_in_words(rules, entry.rule_id)
         writer.writerow(
             _cell(value)
             for value in (
@@ -234,6 +250,8 @@ def _csv_response(site_id: str, rows: list[WorklistRow]) -> Response:
                 entry.rule_id,
                 "yes" if entry.to_be_confirmed_by_clinical_lead else "no",
                 entry.problem,
+                title,
+                status,
             )
         )
     return Response(
