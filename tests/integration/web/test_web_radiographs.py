@@ -7,11 +7,14 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 from tests.fixtures.radiographs import (
@@ -207,6 +210,35 @@ def test_the_preview_is_a_windowed_jpeg_with_an_etag_and_private_caching(
     assert windowed.content != first.content
     pages = client.get(f"/radiographs/{film_id}")
     assert pages.headers["cache-control"] == "no-store"
+
+
+def test_previews_of_one_film_asked_at_once_decode_it_once_and_answer_as_if_asked_alone(
+    client: TestClient, app: FastAPI, uow: SqlAlchemyUnitOfWork
+) -> None:
+    """Eight previews of a film not yet in memory, asked together, each with its own window:
+    one decode shared by all; every answer the one it is asked alone, every read audited."""
+    _, film_id = _stored_film(client)
+    urls = [
+        f"/radiographs/{film_id}/preview.jpg?max_size=300"
+        f"&window_centre={1000 + 500 * number}&window_width=2000"
+        for number in range(8)
+    ]
+    start = threading.Barrier(len(urls))
+
+    def ask(url: str) -> Any:
+        start.wait()
+        return client.get(url)
+
+    with ThreadPoolExecutor(len(urls)) as pool:
+        together = list(pool.map(ask, urls))
+    assert [answer.status_code for answer in together] == [200] * len(urls)
+    assert app.state.radiograph_recent_films.decodes_started == 1
+    reads = _audit_actions(uow, EntityType.RADIOGRAPH, film_id)
+    assert reads.count(AuditAction.RADIOGRAPH_READ.value) == len(urls)
+    app.state.radiograph_previews = app.state.radiograph_recent_films = None  # a new process
+    for url, answer in zip(urls, together, strict=True):
+        alone = client.get(url)
+        assert (alone.content, alone.headers["etag"]) == (answer.content, answer.headers["etag"])
 
 
 def test_images_and_the_viewer_are_refused_to_another_site_and_to_no_session(

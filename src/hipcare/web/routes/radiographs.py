@@ -25,10 +25,12 @@ Use cases: :mod:`hipcare.services.radiographs` (authorisation, audit, blind rule
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from functools import partial
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
@@ -70,8 +72,12 @@ from hipcare.web.auth import (
     staff_page_user_with_form,
 )
 from hipcare.web.context import Context, WebContext
+from hipcare.web.decoded_films import DecodedFilms
 from hipcare.web.models import Problem, RecordId
 from hipcare.web.rendering import error_page, page, user_id
+
+if TYPE_CHECKING:
+    from hipcare.interop.radiograph.film import Radiograph
 
 __all__ = ["api_router", "pages_router"]
 
@@ -173,39 +179,12 @@ def _previews(request: Request) -> Any:
     return state.radiograph_previews
 
 
-class _RecentFilms:
-    """The last few films read, by SHA-256, so that moving the window slider re-windows a
-    film already in memory instead of reading it from the database again (measured: about
-    95 ms a preview with the read, against ~20-40 ms without). Bounded by count; thread-safe."""
-
-    def __init__(self, size: int = 3) -> None:
-        import threading
-        from collections import OrderedDict
-
-        self._size = size
-        self._films: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, sha256: str) -> Any:
-        with self._lock:
-            film = self._films.get(sha256)
-            if film is not None:
-                self._films.move_to_end(sha256)
-            return film
-
-    def put(self, sha256: str, radiograph: Any) -> None:
-        with self._lock:
-            self._films[sha256] = radiograph
-            self._films.move_to_end(sha256)
-            while len(self._films) > self._size:
-                self._films.popitem(last=False)
-
-
-def _recent_films(request: Request) -> _RecentFilms:
+def _recent_films(request: Request) -> DecodedFilms[Radiograph]:
+    """The app's last few decoded films, each decoded once at a time (made on first use)."""
     state = request.app.state
     if getattr(state, "radiograph_recent_films", None) is None:
-        state.radiograph_recent_films = _RecentFilms()
-    recent: _RecentFilms = state.radiograph_recent_films
+        state.radiograph_recent_films = DecodedFilms()
+    recent: DecodedFilms[Radiograph] = state.radiograph_recent_films
     return recent
 
 
@@ -407,19 +386,31 @@ async def preview(
     now = context.now()
     cache, recent = _previews(request), _recent_films(request)
     if_none_match = request.headers.get("if-none-match")
+    # The film's decode once joined (DecodedFilms.join), and whether this request runs it.
+    joined: list[tuple[str, Future[Radiograph], bool]] = []
+
+    def join(sha256: str) -> tuple[Future[Radiograph], bool]:
+        flight, mine = recent.join(sha256)
+        joined.append((sha256, flight, mine))
+        return flight, mine
+
+    def give_up(error: BaseException) -> None:
+        # Others may be waiting for the decode this request took on: they get its error.
+        for sha256, flight, mine in joined:
+            if mine:
+                recent.abandon(sha256, flight, error)
 
     def key_of(film: StoredFilm) -> str:
         return preview_cache_key(film.sha256, window, max_size, PreviewFormat.JPEG)
 
     def file_needed(film: StoredFilm) -> bool:
-        # A 304, a cached preview or a film still decoded in memory needs no read of the file
-        # (the film's read is audited all the same).
+        # A 304 or a cached preview needs no film; a film decoded in memory, or being decoded
+        # for another request, needs no read of its file (the film's read is audited all the
+        # same): only the request that is to decode the film reads it.
         key = key_of(film)
-        return not (
-            if_none_match == f'"{key}"'
-            or cache.get(key) is not None
-            or recent.get(film.sha256) is not None
-        )
+        if if_none_match == f'"{key}"' or cache.get(key) is not None:
+            return False
+        return join(film.sha256)[1]
 
     try:
         # On the threadpool, not the event loop: the film's file (up to MAX_UPLOAD_BYTES) is
@@ -428,26 +419,40 @@ async def preview(
         film, content = await run_in_threadpool(
             film_image, _uow(context), user_id(user), film_id, now=now, file_needed=file_needed
         )
-    except InvalidInputError as error:
-        return _not_found(request, error)
+    except BaseException as error:
+        give_up(error)
+        if isinstance(error, InvalidInputError):
+            return _not_found(request, error)
+        raise
     key = key_of(film)
     headers = {"ETag": f'"{key}"', "Cache-Control": PREVIEW_CACHE_CONTROL}
     if if_none_match == headers["ETag"]:
         return Response(status_code=304, headers=headers)
-    cached = cache.get(key)
-    if cached is None:
-        radiograph = recent.get(film.sha256)
-        if radiograph is None:
-            if content is None:  # evicted since film_image looked: read it (audited again)
-                read = await run_in_threadpool(
-                    film_content, _uow(context), user_id(user), film_id, now=now
+    try:
+        flight, mine = (joined[0][1], joined[0][2]) if joined else (None, False)
+        # The decode this request took on is run even if the preview was drawn meanwhile.
+        cached: Any = None if mine else cache.get(key)
+        if cached is None:
+            if flight is None:  # the preview was cached when film_image looked, evicted since
+                flight, mine = join(film.sha256)
+            if not mine:
+                radiograph = await asyncio.wrap_future(flight)
+            else:
+                if content is None:  # evicted since film_image looked: read it (audited again)
+                    read = await run_in_threadpool(
+                        film_content, _uow(context), user_id(user), film_id, now=now
+                    )
+                    content = read[1]
+                radiograph = await _off_the_event_loop(
+                    request,
+                    partial(recent.decode, film.sha256, flight, partial(read_radiograph, content)),
                 )
-                content = read[1]
-            radiograph = await _off_the_event_loop(request, partial(read_radiograph, content))
-            recent.put(film.sha256, radiograph)
-        cached = await _off_the_event_loop(
-            request, partial(cache.get_or_render, radiograph, max_size=max_size, window=window)
-        )
+            cached = await _off_the_event_loop(
+                request, partial(cache.get_or_render, radiograph, max_size=max_size, window=window)
+            )
+    except BaseException as error:
+        give_up(error)
+        raise
     return Response(cached.data, media_type=cached.media_type, headers=headers)
 
 
