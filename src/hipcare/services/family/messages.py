@@ -271,8 +271,10 @@ def send_reply_notices(
         if not won:
             skipped += 1
             continue
-        emails = [] if notice.team_told or notice.read else _reply_emails(
-            uow, notice.child_id, smtp, translate
+        emails = (
+            []
+            if notice.team_told or notice.read
+            else _reply_emails(uow, notice.child_id, smtp, translate)
         )
         try:
             for email in emails:
