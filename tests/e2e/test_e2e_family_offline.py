@@ -9,6 +9,7 @@ at a phone's and a desktop's size. Screenshots: ``out/screenshots/offline-*.png`
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -38,6 +39,18 @@ def _sign_in(page: Any, server: Server, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(server.password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def _wait_for_kept_offline_page(page: Any, lang: str) -> None:
+    """Until the worker keeps its "No signal" page in ``lang`` (fetched after a kept page)."""
+    script = """async () => {
+        const kept = await caches.match("/family/offline");
+        return kept ? kept.headers.get("content-language") : null;
+    }"""
+    deadline = time.monotonic() + 10
+    while page.evaluate(script) != lang:
+        assert time.monotonic() < deadline, f"no {lang} offline page kept"
+        time.sleep(0.1)
 
 
 def _kept_urls(page: Any) -> list[str]:
@@ -114,6 +127,22 @@ def test_today_plan_diary_and_booklet_open_offline_and_a_diary_entry_waits_for_a
         assert never_kept is not None
         assert never_kept.status == 503
         assert page.get_by_role("heading", name="No signal").is_visible()
+
+        # In Arabic, the worker keeps the Arabic "No signal" page (the language of the pages
+        # it keeps), right to left; then back to English, with a signal.
+        context.set_offline(False)
+        page.goto(server.url(f"{child_path}?lang=ar"))
+        _wait_for_kept_offline_page(page, "ar")
+        context.set_offline(True)
+        arabic = page.goto(server.url("/family/children/999999/plan"))
+        assert arabic is not None
+        assert arabic.status == 503
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        assert page.get_by_role("heading", name="لا توجد إشارة").is_visible()
+        context.set_offline(False)
+        page.goto(server.url(f"{child_path}?lang=en"))
+        _wait_for_kept_offline_page(page, "en")
+        context.set_offline(True)
 
         # 2. A diary entry written with no signal is kept on the phone, and says so.
         page.goto(server.url(f"{child_path}/diary"))

@@ -18,10 +18,12 @@ from hipcare.domain.records import Role, User
 from hipcare.services.access import PermissionDeniedError
 from hipcare.services.family.messages import (
     NOTICE_CLAIM_TIMEOUT,
+    REPLY_NOTICE_TEXT,
     NoticeReport,
     message_thread,
     post_message,
     send_message_notices,
+    send_reply_notices,
 )
 from hipcare.services.family.reminders import SmtpSettings
 from hipcare.services.ports import UnitOfWork
@@ -48,12 +50,14 @@ def _child(uow: UnitOfWork, staff: Staff, given_name: str = "Mai") -> int:
     return child.id
 
 
-def _family_member(uow: UnitOfWork, email: str, *linked_to: int) -> int:
+def _family_member(
+    uow: UnitOfWork, email: str, *linked_to: int, language: str | None = None
+) -> int:
     with uow:
         user = uow.users.add(User(email, "Family member", Role.FAMILY, None))
         assert user.id is not None
         for child_id in linked_to:
-            uow.family.link(user.id, child_id, NOW)
+            uow.family.link(user.id, child_id, NOW, language)
         uow.commit()
     return user.id
 
@@ -209,3 +213,89 @@ def test_a_second_unread_message_sends_no_second_email_until_the_team_has_read(
     assert send_pass(NOW + timedelta(hours=2, minutes=1)).sent == 1
     assert send_pass(NOW + timedelta(hours=3)).pending == 0
     assert len(outbox) == 2
+
+
+def _reply_pass(
+    uow: UnitOfWork, at: datetime, send: Callable[[EmailMessage], None]
+) -> NoticeReport:
+    return send_reply_notices(uow, send, SMTP, translate=CONTENT.words, clock=lambda: at)
+
+
+def test_the_reply_notice_words_are_family_strings_of_the_catalogs() -> None:
+    assert set(REPLY_NOTICE_TEXT.items()) <= set(CONTENT.family_words.items())
+
+
+def test_each_family_member_is_told_of_a_reply_once_in_their_language_with_no_content(
+    uow: UnitOfWork, staff: Staff
+) -> None:
+    """One claim per reply: two passes (two server processes) send each linked member one
+    email, in their own language else the child's (Vietnamese); a refusal by SMTP is
+    retried for all after the claim times out; the email quotes nothing and names no one."""
+    child_id = _child(uow, staff)
+    parent = _family_member(uow, "parent@example.org", child_id)
+    _family_member(uow, "grandma@example.org", child_id, language="ar")
+    _family_member(uow, "other@example.org", _child(uow, staff, "Linh"))
+    post_message(uow, parent, child_id, "Secret question about Mai", now=NOW)
+    reply = post_message(uow, staff.nurse, child_id, "Secret answer about Mai", now=NOW)
+    outbox: list[EmailMessage] = []
+
+    def refuse(message: EmailMessage) -> None:
+        raise OSError("connection refused")
+
+    assert _reply_pass(uow, NOW, refuse).failed == 1
+    assert _reply_pass(uow, NOW + timedelta(minutes=1), outbox.append).sent == 0
+    with uow:  # a fresh claim is held: another process cannot take it
+        assert not uow.messages.claim_notice(reply, NOW, NOW - NOTICE_CLAIM_TIMEOUT)
+    later = NOW + NOTICE_CLAIM_TIMEOUT + timedelta(minutes=1)
+    assert _reply_pass(uow, later, outbox.append).sent == 2
+    assert _reply_pass(uow, later + timedelta(minutes=1), outbox.append).pending == 0
+    by_recipient = {email["To"]: email for email in outbox}
+    assert sorted(by_recipient) == ["grandma@example.org", "parent@example.org"]
+    vietnamese, arabic = by_recipient["parent@example.org"], by_recipient["grandma@example.org"]
+    assert vietnamese["Content-Language"] == "vi"
+    assert "Nhóm chăm sóc đã trả lời bạn trong hipcare." in vietnamese.get_content()
+    assert arabic["Content-Language"] == "ar"
+    assert "رد عليك الفريق الطبي في hipcare." in arabic.get_content()
+    for email in outbox:
+        text = email.get_content()
+        assert f"https://hip.example/family/children/{child_id}/messages" in text
+        for private in ("Mai", "Tran", "Secret", "answer", "Family member"):
+            assert private not in text
+            assert private not in str(email["Subject"])
+    # The team's notice of the family's question is its own, untouched by the replies.
+    team = send_message_notices(
+        uow,
+        outbox.append,
+        SMTP,
+        sites=CONTENT.sites_by_id,
+        fallback_address="team@example.org",
+        clock=lambda: later,
+    )
+    assert (team.pending, team.sent) == (1, 1)
+
+
+def test_the_familys_own_message_tells_them_nothing_and_one_email_per_run_of_replies(
+    uow: UnitOfWork, staff: Staff
+) -> None:
+    child_id = _child(uow, staff)
+    parent = _family_member(uow, "parent@example.org", child_id)
+    outbox: list[EmailMessage] = []
+    post_message(uow, parent, child_id, "First question", now=NOW)
+    own = _reply_pass(uow, NOW + timedelta(minutes=1), outbox.append)
+    assert (own.pending, own.sent, outbox) == (0, 0, [])
+    post_message(uow, staff.nurse, child_id, "First answer", now=NOW + timedelta(minutes=2))
+    assert _reply_pass(uow, NOW + timedelta(minutes=3), outbox.append).sent == 1
+    post_message(uow, staff.surgeon, child_id, "Second answer", now=NOW + timedelta(minutes=4))
+    second = _reply_pass(uow, NOW + timedelta(minutes=5), outbox.append)
+    assert (second.sent, second.skipped) == (0, 1)  # told already, not read since
+    message_thread(uow, parent, child_id, now=NOW + timedelta(hours=1))
+    post_message(uow, staff.nurse, child_id, "Third answer", now=NOW + timedelta(hours=2))
+    assert _reply_pass(uow, NOW + timedelta(hours=2, minutes=1), outbox.append).sent == 1
+    # A reply the family has read before the sender's pass needs no email.
+    message_thread(uow, parent, child_id, now=NOW + timedelta(hours=3))
+    post_message(uow, staff.nurse, child_id, "Fourth answer", now=NOW + timedelta(hours=4))
+    message_thread(uow, parent, child_id, now=NOW + timedelta(hours=4, seconds=1))
+    read = _reply_pass(uow, NOW + timedelta(hours=4, minutes=1), outbox.append)
+    assert (read.sent, read.skipped) == (0, 1)
+    assert _reply_pass(uow, NOW + timedelta(hours=5), outbox.append).pending == 0
+    assert [email["To"] for email in outbox] == ["parent@example.org"] * 2

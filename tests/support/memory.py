@@ -1019,13 +1019,15 @@ class InMemoryMessageRepository(_Repository):
             if m.child_id == child_id and m.side is written_by and m.read_at is None
         )
 
-    def notices_to_send(self, sent_since: datetime) -> Sequence[MessageNotice]:
+    def notices_to_send(
+        self, sent_since: datetime, side: MessageSide = MessageSide.FAMILY
+    ) -> Sequence[MessageNotice]:
         tables = self._tables
 
         def told(message: StoredMessage) -> bool:
             return any(
                 other.child_id == message.child_id
-                and other.side is MessageSide.FAMILY
+                and other.side is side
                 and other.id < message.id
                 and other.read_at is None
                 and tables.message_notices[other.id][1] is not None
@@ -1034,11 +1036,17 @@ class InMemoryMessageRepository(_Repository):
 
         return [
             MessageNotice(
-                m.id, m.child_id, tables.children[m.child_id].site_id, m.sent_at, claimed, told(m)
+                m.id,
+                m.child_id,
+                tables.children[m.child_id].site_id,
+                m.sent_at,
+                claimed,
+                told(m),
+                m.read_at is not None,
             )
             for m in sorted(tables.child_messages.values(), key=lambda m: (m.sent_at, m.id))
             for claimed, sent in [tables.message_notices[m.id]]
-            if m.side is MessageSide.FAMILY and m.sent_at >= sent_since and sent is None
+            if m.side is side and m.sent_at >= sent_since and sent is None
         ]
 
     def claim_notice(self, message_id: int, now: datetime, stale_before: datetime) -> bool:

@@ -1,5 +1,6 @@
 """The ``child_messages`` table as :class:`hipcare.services.ports.MessageRepository`: a
-child's thread, read marks, and the claim-once outbox of the care team's notices."""
+child's thread, read marks, and the claim-once outbox of the notices (the care team's for a
+family message, the family's for a care-team reply: one notice per row either way)."""
 
 from __future__ import annotations
 
@@ -75,13 +76,15 @@ class SqlAlchemyMessageRepository:
             ).scalar_one()
         )
 
-    def notices_to_send(self, sent_since: datetime) -> Sequence[MessageNotice]:
+    def notices_to_send(
+        self, sent_since: datetime, side: MessageSide = MessageSide.FAMILY
+    ) -> Sequence[MessageNotice]:
         earlier = aliased(ChildMessageRow)
         told = (
             exists()
             .where(
                 earlier.child_id == ChildMessageRow.child_id,
-                earlier.side == MessageSide.FAMILY,
+                earlier.side == side,
                 earlier.id < ChildMessageRow.id,
                 earlier.read_at.is_(None),
                 earlier.notice_sent_at.is_not(None),
@@ -96,10 +99,11 @@ class SqlAlchemyMessageRepository:
                 ChildMessageRow.sent_at,
                 ChildMessageRow.notice_claimed_at,
                 told,
+                ChildMessageRow.read_at.is_not(None),
             )
             .join(ChildRow, ChildRow.id == ChildMessageRow.child_id)
             .where(
-                ChildMessageRow.side == MessageSide.FAMILY,
+                ChildMessageRow.side == side,
                 ChildMessageRow.sent_at >= sent_since,
                 ChildMessageRow.notice_sent_at.is_(None),
             )

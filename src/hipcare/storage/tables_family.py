@@ -158,8 +158,9 @@ class ReminderDeliveryRow(Base):
 class ChildMessageRow(Base):
     """One message of a child's thread between family and care team (issue 17): who wrote it
     (``side``, ``author_id``), when, when the other side first read it, and the claim and
-    sending of the care team's "a message is waiting" email (family messages only; claimed
-    by a compare-and-set on ``notice_claimed_at``)."""
+    sending of the other side's "a message is waiting" email (a family message: the care
+    team's notice; a care-team message: the linked family's "the care team has replied";
+    claimed by a compare-and-set on ``notice_claimed_at``)."""
 
     __tablename__ = "child_messages"
     __table_args__ = (Index("ix_child_messages_child_id_sent_at", "child_id", "sent_at"),)

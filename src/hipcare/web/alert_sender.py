@@ -1,6 +1,7 @@
 """The web server's alert sender (issue 16): a background task, started with the app, that
 every few seconds emails new diary alerts to the route in force at their site, escalates
-unacknowledged ones, and tells the care team a family message is waiting (issue 17)
+unacknowledged ones, tells the care team a family message is waiting and tells the family
+the care team replied (issue 17)
 (:func:`hipcare.services.alert_emails.send_alert_emails`; each step
 once across server processes). Runs when ``HIPCARE_SMTP_HOST`` is set; the sites' alert
 routes (``sites.toml`` and the routes page) give the addresses, ``HIPCARE_ALERT_EMAIL`` the
@@ -19,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from hipcare.domain.alert_routes import AlertEscalation
 from hipcare.domain.errors import InvalidInputError
 from hipcare.services.alert_emails import send_alert_emails
-from hipcare.services.family.messages import send_message_notices
+from hipcare.services.family.messages import send_message_notices, send_reply_notices
 from hipcare.services.family.reminders import SmtpSettings, smtp_sender
-from hipcare.services.ports.content import Site
+from hipcare.services.ports.content import Site, Translator
 from hipcare.settings import Settings
 from hipcare.storage import SqlAlchemyUnitOfWork
 
@@ -45,7 +46,9 @@ class AlertSender:
         *,
         sites: Mapping[str, Site],
         escalation: AlertEscalation,
+        translate: Callable[[str], Translator] | None = None,
     ) -> None:
+        self._translate = translate
         self._fallback_address = fallback_address
         self._sites = sites
         self._escalation = escalation
@@ -57,7 +60,9 @@ class AlertSender:
 
     def send_once(self) -> int:
         """One pass: how many emails were sent (alerts, then "a family message is waiting"
-        notices, :func:`hipcare.services.family.messages.send_message_notices`)."""
+        notices, :func:`hipcare.services.family.messages.send_message_notices`, then, given
+        the family's translators, "the care team has replied" notices,
+        :func:`hipcare.services.family.messages.send_reply_notices`)."""
         report = send_alert_emails(
             self._uow,
             self._send,
@@ -77,7 +82,17 @@ class AlertSender:
             clock=self._clock,
             log=_log.info,
         )
-        return report.sent + notices.sent
+        replies = 0
+        if self._translate is not None:
+            replies = send_reply_notices(
+                self._uow,
+                self._send,
+                self._smtp,
+                translate=self._translate,
+                clock=self._clock,
+                log=_log.info,
+            ).sent
+        return report.sent + notices.sent + replies
 
     async def run(self) -> None:
         """Until cancelled: a pass (in a worker thread: SMTP and the database block), then
@@ -98,8 +113,10 @@ def alert_sender_for(
     *,
     sites: Mapping[str, Site],
     escalation: AlertEscalation,
+    translate: Callable[[str], Translator] | None = None,
 ) -> AlertSender | None:
-    """The sender the settings ask for, or None (no SMTP server)."""
+    """The sender the settings ask for, or None (no SMTP server). ``translate``: the family's
+    translators (the reply notices are sent only with them)."""
     mail = dict(settings.mail_environ)
     if not mail.get("HIPCARE_SMTP_HOST", "").strip():
         if settings.alert_email is not None:
@@ -119,4 +136,5 @@ def alert_sender_for(
         settings.alert_poll_seconds,
         sites=sites,
         escalation=escalation,
+        translate=translate,
     )

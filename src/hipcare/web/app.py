@@ -238,6 +238,7 @@ def create_app(
             context.clock,
             sites=context.content.sites_by_id,
             escalation=context.content.alert_escalation,
+            translate=context.content.words,
         )
         task = None if sender is None else asyncio.create_task(sender.run())
         yield

@@ -196,6 +196,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/sign-in/second-factor"): PUBLIC,
     ("POST", "/sign-in/second-factor"): PUBLIC,
     ("GET", "/family/sw.js"): PUBLIC,
+    ("GET", "/family/offline"): PUBLIC,  # the app's "No signal" page: no user, no record
     # Password reset and the links that set a password (the token is the key).
     ("GET", "/password-reset"): PUBLIC,
     ("POST", "/password-reset"): PUBLIC,

@@ -366,6 +366,40 @@ def test_the_whole_plan_and_the_booklet_are_in_the_familys_language(
     assert 'lang="fa"' in booklet.text
 
 
+def test_an_arabic_speaking_familys_offline_page_is_arabic_and_right_to_left(
+    client: TestClient, app: FastAPI, lee: int, family_hash: str
+) -> None:
+    """The service worker keeps the "No signal" page in the language of the pages it keeps
+    (the lang of their <html>, asked with ?lang=): for an Arabic-speaking family, Arabic,
+    right to left, with no script, no name and no cookie."""
+    child_id = _child_with_plan(client, lee, preferred_language="ar")
+    _linked_family(app, "amal@example.org", "Amal Haddad", child_id, family_hash)
+    _family_sign_in(client, "amal@example.org")
+    today = client.get(f"/family/children/{child_id}")
+    found = re.search(r'<html[^>]*\slang="([A-Za-z-]+)"', today.text)  # the worker's pattern
+    assert found is not None
+    assert found.group(1) == "ar"
+    worker = client.get("/family/sw.js").text
+    assert 'const OFFLINE = "/family/offline";' in worker
+    assert '"?lang="' in worker
+    client.cookies.clear()  # the worker asks without the session (credentials: "omit")
+    offline = client.get(f"/family/offline?lang={found.group(1)}")
+    assert offline.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in offline.text
+    assert "<h1>لا توجد إشارة</h1>" in offline.text
+    assert "اتصل بالمستشفى الآن" in offline.text
+    assert "No signal" not in offline.text
+    assert offline.headers["content-language"] == "ar"
+    assert "set-cookie" not in offline.headers
+    assert "<script" not in offline.text
+    assert "script-src 'self'" in offline.headers["content-security-policy"]
+    assert "Amal" not in offline.text
+    assert "Ngoc" not in offline.text
+    english = client.get("/family/offline")
+    assert '<html lang="en" dir="ltr">' in english.text
+    assert "<h1>No signal</h1>" in english.text
+
+
 def test_the_booklet_pdf_downloads(client: TestClient, family: Family) -> None:
     _family_sign_in(client, family.email)
     pdf = client.get(f"/family/children/{family.child_id}/booklet.pdf?lang=en")
@@ -655,6 +689,7 @@ _TOKEN_ROUTES = {"/invite/{token}", "/calendar/{token}.ics"}
 _OPEN_ROUTES = {
     "/family/language",  # only sets the language cookie (and a signed-in carer's own)
     "/family/sw.js",  # the family app's service worker script, the same for everyone
+    "/family/offline",  # the app's "No signal" page: no user, no record, in a language
 }
 
 

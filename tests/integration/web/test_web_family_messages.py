@@ -258,6 +258,84 @@ def test_the_running_server_tells_the_team_once_with_no_content(
         assert private not in str(message["Subject"])
 
 
+def test_the_running_server_tells_the_family_once_that_the_team_replied_with_no_content(
+    smtp: tuple[_Inbox, int],
+    database_url: str,
+    tmp_path: Path,
+    uow: SqlAlchemyUnitOfWork,
+    staff: Staff,
+    clock: Clock,
+    family_hash: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two servers poll the same database: the family member gets one email for the team's
+    reply, in the child's language (Vietnamese), holding a link to the family's thread page
+    and no message text, no name; the log holds ids only."""
+    inbox, port = smtp
+    settings = Settings.from_environ(
+        {
+            "HIPCARE_DATABASE_URL": database_url,
+            "HIPCARE_DATA_DIR": str(tmp_path),
+            "HIPCARE_ALERT_EMAIL": "team@example.org",
+            "HIPCARE_ALERT_POLL_SECONDS": "1",
+            "HIPCARE_SMTP_HOST": "127.0.0.1",
+            "HIPCARE_SMTP_PORT": str(port),
+            "HIPCARE_PUBLIC_URL": "https://hipcare.example.org",
+            "HIPCARE_SECURE_COOKIES": "false",  # the test client speaks plain http
+        }
+    )
+    caplog.set_level(logging.INFO)
+    answer = "Please bring Ngoc Anh's cast to the ward"
+    first, second = create_app(settings, clock=clock), create_app(settings, clock=clock)
+    try:
+        with (
+            TestClient(
+                first, base_url="https://hipcare.example.org", follow_redirects=False
+            ) as client,
+            TestClient(second),
+        ):
+            child_id = _register(client)
+            _link(uow, "lan@example.org", child_id, family_hash)
+            token = _family_sign_in(client, "lan@example.org")
+            client.post(
+                f"/family/children/{child_id}/messages",
+                data={"csrf_token": token, "body": SECRET},
+            )
+            client.cookies.clear()
+            staff_token = sign_in(client, "nurse")
+            reply = client.post(
+                f"/children/{child_id}/messages",
+                data={"csrf_token": staff_token, "body": answer},
+            )
+            assert reply.status_code == 303
+
+            def to_family() -> list[Message]:
+                return [m for m in inbox.messages if m["To"] == "lan@example.org"]
+
+            deadline = time.monotonic() + 10
+            while not to_family() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(2.5)  # more passes of both servers send nothing more
+    finally:
+        first.state.hipcare.engine.dispose()
+        second.state.hipcare.engine.dispose()
+    [message] = to_family()
+    assert message["Content-Language"] == "vi"
+    body = message.get_payload(decode=True).decode("utf-8")  # type: ignore[union-attr]  # a text/plain part
+    assert f"https://hipcare.example.org/family/children/{child_id}/messages" in body
+    assert "Nhóm chăm sóc đã trả lời bạn trong hipcare." in body
+    subject = str(message["Subject"])
+    for private in ("Ngoc", "Nguy", "cast", "ward", "Please", "Lan"):
+        assert private not in body
+        assert private not in subject
+    logged = "\n".join(  # hipcare's own log (the test's SMTP server logs addresses)
+        record.getMessage() for record in caplog.records if record.name.startswith("hipcare")
+    )
+    assert "reply notice sent to 1 family member(s)" in logged
+    for private in ("Ngoc", "Nguy", "cast", "lan@example.org"):
+        assert private not in logged
+
+
 def _invite(client: TestClient, child_id: int, email: str, language: str) -> str:
     client.cookies.clear()
     token = sign_in(client, "nurse")

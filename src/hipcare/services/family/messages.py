@@ -15,6 +15,15 @@ family members) and its care team (staff of the child's site).
   emails). Notices go to the site's working-hours alert address (messages are not for
   emergencies), else ``HIPCARE_ALERT_EMAIL``. One email per run of unread messages: a
   message sent while an earlier one, already announced, is still unread sends none.
+* The family learns the same way that the care team replied
+  (:func:`send_reply_notices`): each linked family member gets one email, in their own
+  language (else the child's), saying only "the care team has replied; open hipcare" with a
+  link to the family's thread page: no content, no name, nothing clinical. The claim is the
+  care-team message row's own (the same columns, the same compare-and-set and timeout), so
+  a reply is announced once to all the members together: when SMTP refuses one of them the
+  notice is retried after the timeout for all (at-least-once: a member may get it twice).
+  The same one-email-per-run rule applies, and a reply the family has read already sends
+  none. The family's own messages never send them a notice.
 """
 
 from __future__ import annotations
@@ -32,19 +41,22 @@ from hipcare.services.alert_routes import routes_in_force
 from hipcare.services.family.access import readable_child, stored_user_id
 from hipcare.services.family.reminders import SmtpSettings
 from hipcare.services.ports import UnitOfWork
-from hipcare.services.ports.content import Site
+from hipcare.services.ports.content import LANGUAGES, Site, Translator
 from hipcare.services.ports.messages import StoredMessage
 
 __all__ = [
     "MESSAGES_SHOWN",
     "NOTICE_CLAIM_TIMEOUT",
     "NOTICE_LOOKBACK",
+    "REPLY_NOTICE_TEXT",
     "MessageThread",
     "NoticeReport",
     "message_notice",
     "message_thread",
     "post_message",
+    "reply_notice",
     "send_message_notices",
+    "send_reply_notices",
 ]
 
 MESSAGES_SHOWN = 200
@@ -55,6 +67,15 @@ NOTICE_CLAIM_TIMEOUT = timedelta(minutes=5)
 
 NOTICE_LOOKBACK = timedelta(days=2)
 """Family messages older than this get no notice (a server restarted after a long stop)."""
+
+REPLY_NOTICE_TEXT = {
+    "reply_email_subject": "hipcare: the care team has replied",
+    "reply_email_intro": "The care team has replied to you in hipcare.",
+    "reply_email_open": "Open hipcare to read it (you need to sign in):",
+    "reply_email_private": "This email holds no details on purpose.",
+}
+"""The family's reply notice: the English text (msgids of the catalogs, the same keys and
+text as ``content/family.toml``'s ``[ui]``)."""
 
 Sender = Callable[[EmailMessage], None]
 
@@ -187,4 +208,90 @@ def send_message_notices(
         sent += 1
         if log is not None:
             log(f"message {notice.message_id}: notice sent")
+    return NoticeReport(pending=len(pending), sent=sent, skipped=skipped, failed=failed)
+
+
+def reply_notice(
+    child_id: int, recipient: str, words: Translator, smtp: SmtpSettings
+) -> EmailMessage:
+    """The email telling a family member that the care team replied, in ``words``'
+    language: a link to the family's thread page only, no content, no name."""
+    text = {key: words.gettext(msgid) for key, msgid in REPLY_NOTICE_TEXT.items()}
+    message = EmailMessage()
+    message["From"] = smtp.sender
+    message["To"] = recipient
+    message["Subject"] = text["reply_email_subject"]
+    link = f"{smtp.public_url}/family/children/{child_id}/messages"
+    message.set_content(
+        f"{text['reply_email_intro']}\n\n{text['reply_email_open']}\n{link}\n\n"
+        f"{text['reply_email_private']}\n",
+        charset="utf-8",
+    )
+    message["Content-Language"] = words.code  # after set_content, which resets Content-*
+    return message
+
+
+def _reply_emails(
+    uow: UnitOfWork, child_id: int, smtp: SmtpSettings, translate: Callable[[str], Translator]
+) -> list[EmailMessage]:
+    """One reply notice per linked family member with an email, each in their language."""
+    with uow:
+        child = uow.children.get(child_id)
+        carers = list(uow.family.carers(child_id))
+    child_language = child.preferred_language if child is not None else "en"
+    emails = []
+    for carer in carers:
+        if not carer.email:
+            continue
+        language = carer.language or child_language
+        words = translate(language if language in LANGUAGES else "en")
+        emails.append(reply_notice(child_id, carer.email, words, smtp))
+    return emails
+
+
+def send_reply_notices(
+    uow: UnitOfWork,
+    send: Sender,
+    smtp: SmtpSettings,
+    *,
+    translate: Callable[[str], Translator],
+    clock: Callable[[], datetime],
+    log: Callable[[str], None] | None = None,
+) -> NoticeReport:
+    """Claim, send and mark the family's notice of every care-team reply (module docstring).
+    ``pending`` counts replies, ``sent`` emails (one per family member)."""
+    now = utc_moment(clock(), "now")
+    with uow:
+        pending = list(uow.messages.notices_to_send(now - NOTICE_LOOKBACK, MessageSide.CARE_TEAM))
+    sent = skipped = failed = 0
+    for notice in pending:
+        with uow:
+            won = uow.messages.claim_notice(notice.message_id, clock(), now - NOTICE_CLAIM_TIMEOUT)
+            uow.commit()
+        if not won:
+            skipped += 1
+            continue
+        emails = (
+            []
+            if notice.team_told or notice.read
+            else _reply_emails(uow, notice.child_id, smtp, translate)
+        )
+        try:
+            for email in emails:
+                send(email)
+        except (OSError, smtplib.SMTPException) as error:
+            failed += 1
+            if log is not None:
+                log(f"message {notice.message_id}: reply notice not sent ({type(error).__name__})")
+            continue
+        with uow:
+            uow.messages.mark_notice_sent(notice.message_id, clock())
+            uow.commit()
+        if not emails:
+            # Told already and not read since, read already, or no family member: no email.
+            skipped += 1
+            continue
+        sent += len(emails)
+        if log is not None:
+            log(f"message {notice.message_id}: reply notice sent to {len(emails)} family member(s)")
     return NoticeReport(pending=len(pending), sent=sent, skipped=skipped, failed=failed)

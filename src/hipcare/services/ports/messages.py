@@ -1,5 +1,6 @@
 """A child's message thread between family and care team (issue 17), and the outbox of the
-emails that tell the care team a family message is waiting."""
+emails that tell the other side a message is waiting (the care team: a family message; the
+family: the care team's reply). Each message row holds the claim of its one notice."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ class StoredMessage:
 
 @dataclass(frozen=True)
 class MessageNotice:
-    """A family message whose "a message is waiting" email is not yet sent: ids and time."""
+    """A message whose "a message is waiting" email (to the other side) is not yet sent: ids
+    and time."""
 
     message_id: int
     child_id: int
@@ -38,8 +40,11 @@ class MessageNotice:
     sent_at: datetime
     claimed_at: datetime | None = None
     team_told: bool = False
-    """An earlier family message of the child, still unread, had its notice sent: the team
-    already knows messages are waiting (no second email)."""
+    """An earlier message of the child from the same side, still unread, had its notice sent:
+    the receiving side (the team, or for a reply the family) already knows messages are
+    waiting (no second email)."""
+    read: bool = False
+    """The other side has read the message already (no email needed)."""
 
 
 class MessageRepository(Protocol):
@@ -60,9 +65,11 @@ class MessageRepository(Protocol):
         """How many of the child's messages written by ``written_by`` are not yet read."""
         ...
 
-    def notices_to_send(self, sent_since: datetime) -> Sequence[MessageNotice]:
-        """Family messages sent since ``sent_since`` whose notice is not yet sent, oldest
-        first."""
+    def notices_to_send(
+        self, sent_since: datetime, side: MessageSide = MessageSide.FAMILY
+    ) -> Sequence[MessageNotice]:
+        """Messages written by ``side`` sent since ``sent_since`` whose notice is not yet
+        sent, oldest first."""
         ...
 
     def claim_notice(self, message_id: int, now: datetime, stale_before: datetime) -> bool:

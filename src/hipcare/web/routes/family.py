@@ -35,6 +35,7 @@ from hipcare.web.rendering import (
     Words,
     family_language,
     family_page,
+    render_family_page,
     user_id,
 )
 
@@ -98,6 +99,20 @@ def service_worker() -> Response:
         media_type="text/javascript",
         headers={"service-worker-allowed": "/family", "cache-control": "no-cache"},
     )
+
+
+@pages_router.get("/family/offline")
+async def offline_page(request: Request) -> Response:
+    """The "No signal" page the family app's service worker shows for a page not kept on the
+    phone, in the language asked (``?lang=``, else the language cookie, else English). It
+    holds no user and no record, so it needs no sign-in; the worker fetches it in the
+    language of each page it keeps (``static/family-sw.js``) and keeps it too. The language
+    is not remembered in a cookie (the worker asks, not the family)."""
+    words = family_language(request)
+    html = render_family_page(
+        request, "family/offline.html", {}, user=None, csrf_token=None, words=words
+    )
+    return HTMLResponse(html, headers={"content-language": words.code})
 
 
 @pages_router.get("/family")

@@ -5,6 +5,8 @@
    - Kept: a family child's page (today, plan, diary, booklet) after a successful signed-in
      visit, and the stylesheets and scripts they use. Nothing else (no API answers, no photos,
      no messages, no calendar).
+   - With each kept page, the "No signal" page (/family/offline) in that page's language (the
+     lang of its <html>), shown for a page not kept; the English one below until then.
    - A visit that ends at the sign-in page (signed out, session ended) deletes everything kept.
      Signing out deletes it too (family-app.js, and the server's Clear-Site-Data header).
 */
@@ -12,6 +14,7 @@
 
 const CACHE = "hipcare-family-v1";
 const KEPT_PAGE = /^\/family\/children\/\d+(\/plan|\/diary|\/booklet)?$/;
+const OFFLINE = "/family/offline";
 const KEPT_ASSET = /^\/(static\/[\w.-]+\.(css|js|png|webmanifest)|booklet\.css)$/;
 
 self.addEventListener("install", (event) => {
@@ -32,7 +35,7 @@ self.addEventListener("message", (event) => {
   }
 });
 
-function offlinePage() {
+function englishOfflinePage() {
   const html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">" +
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
     "<title>No signal · hipcare</title><link rel=\"stylesheet\" href=\"/static/family.css\"></head>" +
@@ -42,7 +45,35 @@ function offlinePage() {
   return new Response(html, { status: 503, headers: { "content-type": "text/html; charset=utf-8" } });
 }
 
-async function page(request) {
+async function offlinePage(cache) {
+  const kept = await cache.match(OFFLINE);
+  if (!kept) {
+    return englishOfflinePage();
+  }
+  return new Response(kept.body, { status: 503, headers: kept.headers });
+}
+
+/* Keep the "No signal" page in the language of a page just kept (fetched again only when
+   the language changed). A failure keeps the page kept before, or the English one. */
+async function keepOfflinePage(cache, response) {
+  try {
+    const found = /<html[^>]*\slang="([A-Za-z-]+)"/.exec(await response.text());
+    const lang = found ? found[1] : "en";
+    const kept = await cache.match(OFFLINE);
+    if (kept && kept.headers.get("content-language") === lang) {
+      return;
+    }
+    const fresh = await fetch(OFFLINE + "?lang=" + encodeURIComponent(lang), { credentials: "omit" });
+    if (fresh.ok) {
+      await cache.put(OFFLINE, fresh);
+    }
+  } catch (error) {
+    // no signal or no page: the one kept before (or the English one) stays
+  }
+}
+
+async function page(event) {
+  const request = event.request;
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
@@ -51,11 +82,12 @@ async function page(request) {
       await caches.delete(CACHE);  // signed out: keep nothing
     } else if (response.ok && !response.redirected) {
       await cache.put(request, response.clone());
+      event.waitUntil(keepOfflinePage(cache, response.clone()));
     }
     return response;
   } catch (error) {
     const kept = await cache.match(request, { ignoreSearch: true });
-    return kept || offlinePage();
+    return kept || offlinePage(cache);
   }
 }
 
@@ -83,7 +115,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (request.mode === "navigate" && KEPT_PAGE.test(url.pathname)) {
-    event.respondWith(page(request));
+    event.respondWith(page(event));
   } else if (KEPT_ASSET.test(url.pathname)) {
     event.respondWith(asset(request));
   }
