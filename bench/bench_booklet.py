@@ -50,12 +50,14 @@ LANGUAGES = ("en", "ar", "zh-Hans", "zh-Hant", "vi", "fa")
 _RSS_PROBE = textwrap.dedent(
     """
     import datetime, json, resource, sys
-    from hipcare.content.i18n import translator
+    from hipcare.bootstrap import load_content
     from hipcare.services.booklet import build_booklet_view
     from hipcare.services.pathway import parse_facts
     engine, children = sys.argv[1], json.loads(sys.argv[2])
     day = datetime.date(2026, 11, 25)
-    views = [build_booklet_view(parse_facts(child), translator(c), day)
+    content = load_content()
+    views = [build_booklet_view(parse_facts(child, content=content), content.words(c), day,
+                                content=content)
              for c in ("en", "ar", "zh-Hans", "zh-Hant", "vi", "fa") for child in children]
     if engine == "typst":
         from hipcare.render.booklet_pdf import BookletPdfRenderer
