@@ -133,7 +133,7 @@ def _pdf_facts(pdf: bytes, folder: Path, name: str) -> tuple[int, bool, str]:
     return len(reader.pages), tagged, text
 
 
-def _peak_rss_mb(engine: str) -> float:
+def peak_rss_mb(engine: str) -> float:
     result = subprocess.run(
         [sys.executable, "-c", _RSS_PROBE, engine, json.dumps(children(3))],
         capture_output=True,
@@ -240,7 +240,7 @@ def run(typst_repeats: int = 30, weasyprint_repeats: int = 5) -> dict[str, Any]:
                 font_rows.append([code, font, recall])
 
     print("  booklet: peak memory of a rendering process (typst, then WeasyPrint)")
-    typst_rss, weasy_rss = _peak_rss_mb("typst"), _peak_rss_mb("weasyprint")
+    typst_rss, weasy_rss = peak_rss_mb("typst"), peak_rss_mb("weasyprint")
     typst_all = [row[1] for row in rows]
     weasy_all = [row[4] for row in rows]
     return {
